@@ -1,0 +1,164 @@
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace Engine.Devices;
+
+/// <summary>
+/// One opened accelerator: the ILGPU context and accelerator, the kernels loaded on it, and the
+/// device memory the engine has allocated on it. Dispose it to release everything,
+/// deterministically; nothing relies on finalizers.
+/// </summary>
+/// <remarks>
+/// A device is used by one thread at a time. Launches are queued in order on the accelerator's
+/// default stream; copies to the host wait for them.
+/// </remarks>
+public sealed class ComputeDevice : IDisposable
+{
+    private readonly Context _context;
+    private readonly Accelerator _accelerator;
+    private readonly Dictionary<object, Delegate> _kernels = new();
+    private long _liveBuffers;
+    private long _liveBytes;
+    private bool _disposed;
+
+    private ComputeDevice(Context context, Accelerator accelerator, DeviceInfo info)
+    {
+        _context = context;
+        _accelerator = accelerator;
+        Info = info;
+    }
+
+    /// <summary>Opens the device named by <c>ENGINE_DEVICE</c>, or the automatic choice when it is unset.</summary>
+    public static ComputeDevice OpenDefault() => Open(DeviceSpec.FromEnvironment());
+
+    /// <summary>Opens the device named by a spec: <c>auto</c>, <c>cpu</c>, <c>opencl[:N]</c>, <c>cuda[:N]</c>.</summary>
+    /// <exception cref="ArgumentException">The spec cannot be parsed.</exception>
+    /// <exception cref="DeviceNotFoundException">No such device; the message lists what is present.</exception>
+    public static ComputeDevice Open(string spec) => Open(DeviceSpec.Parse(spec));
+
+    /// <summary>Opens the first usable device of a kind, or the one at <paramref name="index"/>.</summary>
+    public static ComputeDevice Open(DeviceKind kind, int? index = null)
+    {
+        if (index < 0)
+            throw new ArgumentOutOfRangeException(nameof(index), index, "Device index must be non-negative.");
+        return Open(new DeviceSpec(kind, index));
+    }
+
+    /// <summary>Opens the device a spec selects.</summary>
+    public static ComputeDevice Open(DeviceSpec spec)
+    {
+        var context = DeviceCatalog.CreateContext();
+        try
+        {
+            var entry = DeviceCatalog.Select(DeviceCatalog.List(context), spec);
+            var accelerator = entry.Device.CreateAccelerator(context);
+            return new ComputeDevice(context, accelerator, entry.Info);
+        }
+        catch
+        {
+            context.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Every device ILGPU sees, usable or not, in the order automatic choice prefers kinds.</summary>
+    public static IReadOnlyList<DeviceInfo> Enumerate()
+    {
+        using var context = DeviceCatalog.CreateContext();
+        return DeviceCatalog.List(context).Select(e => e.Info).ToList();
+    }
+
+    /// <summary>What would be opened for a spec, without opening it.</summary>
+    public static DeviceInfo Resolve(DeviceSpec spec)
+    {
+        using var context = DeviceCatalog.CreateContext();
+        return DeviceCatalog.Select(DeviceCatalog.List(context), spec).Info;
+    }
+
+    /// <summary>Name, kind, memory, group and warp sizes of this device.</summary>
+    public DeviceInfo Info { get; }
+
+    /// <summary>The device's kind.</summary>
+    public DeviceKind Kind => Info.Kind;
+
+    /// <summary>True once disposed.</summary>
+    public bool IsDisposed => _disposed;
+
+    /// <summary>Device buffers allocated by the engine on this device and not yet released.</summary>
+    public long LiveBufferCount => Interlocked.Read(ref _liveBuffers);
+
+    /// <summary>Bytes in <see cref="LiveBufferCount"/> buffers.</summary>
+    public long LiveBytes => Interlocked.Read(ref _liveBytes);
+
+    /// <summary>Number of distinct kernels loaded on this device so far.</summary>
+    public int LoadedKernelCount
+    {
+        get { lock (_kernels) return _kernels.Count; }
+    }
+
+    /// <summary>The ILGPU accelerator, for code that launches kernels.</summary>
+    internal Accelerator Accelerator
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return _accelerator;
+        }
+    }
+
+    /// <summary>Waits for every queued launch and copy to finish.</summary>
+    public void Synchronize() => Accelerator.Synchronize();
+
+    /// <summary>The launcher of a kernel on this device, loading (compiling) it on first use only.</summary>
+    public TDelegate Kernel<TDelegate>(KernelLoader<TDelegate> loader) where TDelegate : Delegate
+    {
+        ArgumentNullException.ThrowIfNull(loader);
+        ThrowIfDisposed();
+        lock (_kernels)
+        {
+            if (!_kernels.TryGetValue(loader, out var kernel))
+            {
+                kernel = loader.Load(_accelerator);
+                _kernels.Add(loader, kernel);
+            }
+            return (TDelegate)kernel;
+        }
+    }
+
+    /// <summary>Allocates a dense device buffer and counts it as live until <see cref="Release"/>.</summary>
+    internal MemoryBuffer1D<T, Stride1D.Dense> Allocate<T>(long length) where T : unmanaged
+    {
+        ThrowIfDisposed();
+        var buffer = _accelerator.Allocate1D<T>(length);
+        Interlocked.Increment(ref _liveBuffers);
+        Interlocked.Add(ref _liveBytes, buffer.LengthInBytes);
+        return buffer;
+    }
+
+    /// <summary>Frees a buffer from <see cref="Allocate{T}"/>.</summary>
+    internal void Release<T>(MemoryBuffer1D<T, Stride1D.Dense> buffer) where T : unmanaged
+    {
+        long bytes = buffer.LengthInBytes;
+        if (!_disposed)
+            buffer.Dispose(); // after the device is disposed, the accelerator has freed it already
+        Interlocked.Decrement(ref _liveBuffers);
+        Interlocked.Add(ref _liveBytes, -bytes);
+    }
+
+    internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    /// <summary>Releases the accelerator (and with it every buffer and kernel on it) and the context.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+            return;
+        _disposed = true;
+        lock (_kernels)
+            _kernels.Clear();
+        _accelerator.Dispose();
+        _context.Dispose();
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => Info.ToString();
+}

@@ -1,0 +1,176 @@
+using Engine.Devices;
+using Engine.Kernels.Blas;
+using Engine.Tensors;
+using ILGPU;
+using ILGPU.Runtime;
+using RegisterLauncher = System.Action<ILGPU.Index1D, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, Engine.Kernels.Blas.GemmParams>;
+using SharedLauncher = System.Action<ILGPU.KernelConfig, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, Engine.Kernels.Blas.GemmParams>;
+
+namespace Engine.Ops;
+
+/// <summary>
+/// Matrix products: <c>C = alpha * op(A) * op(B) + beta * C</c>, batched and strided, with each
+/// operand transposed or not. Convolutions and linear layers are built on this.
+/// </summary>
+public static class Blas
+{
+    // Indexed by (transposeA ? 2 : 0) + (transposeB ? 1 : 0).
+    private static readonly KernelLoader<RegisterLauncher>[] RegisterTiled =
+    [
+        Register<AsStored, AsStored>("GemmRegisterTiled.NN"),
+        Register<AsStored, Transposed>("GemmRegisterTiled.NT"),
+        Register<Transposed, AsStored>("GemmRegisterTiled.TN"),
+        Register<Transposed, Transposed>("GemmRegisterTiled.TT"),
+    ];
+
+    private static readonly KernelLoader<SharedLauncher>[] SharedTiled =
+    [
+        Shared<AsStored, AsStored>("GemmSharedTiled.NN"),
+        Shared<AsStored, Transposed>("GemmSharedTiled.NT"),
+        Shared<Transposed, AsStored>("GemmSharedTiled.TN"),
+        Shared<Transposed, Transposed>("GemmSharedTiled.TT"),
+    ];
+
+    private const int SharedGroupThreads = GemmSharedTiledKernels.GroupSide * GemmSharedTiledKernels.GroupSide;
+
+    private static KernelLoader<RegisterLauncher> Register<TA, TB>(string name)
+        where TA : struct, IMatrixLayout where TB : struct, IMatrixLayout =>
+        new(name, acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmParams>(
+            GemmRegisterTiledKernels.Gemm8x4<TA, TB>));
+
+    private static KernelLoader<SharedLauncher> Shared<TA, TB>(string name)
+        where TA : struct, IMatrixLayout where TB : struct, IMatrixLayout =>
+        new(name, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmParams>(
+            GemmSharedTiledKernels.Gemm64x64<TA, TB>));
+
+    /// <summary>
+    /// <c>C = alpha * op(A) * op(B) + beta * C</c> on tensors of rank 2 (<c>[rows, cols]</c>) or 3
+    /// (<c>[batch, rows, cols]</c>). A transposed operand is given as stored: with
+    /// <paramref name="transposeA"/>, A is <c>[K, M]</c>. An A or B with batch 1 (or rank 2) is
+    /// shared by every batch entry of C. C must not share memory with A or B.
+    /// </summary>
+    /// <exception cref="ArgumentException">Shapes do not chain; the message gives all three.</exception>
+    public static void Gemm(Tensor a, Tensor b, Tensor c, bool transposeA = false, bool transposeB = false,
+        float alpha = 1f, float beta = 0f, GemmAlgorithm algorithm = GemmAlgorithm.Auto)
+    {
+        Check.SameDevice(nameof(Gemm), c.Device, a, b, c);
+        var (batchA, rowsA, colsA) = AsBatch(nameof(a), a.Shape);
+        var (batchB, rowsB, colsB) = AsBatch(nameof(b), b.Shape);
+        var (batchC, m, n) = AsBatch(nameof(c), c.Shape);
+        int mA = transposeA ? colsA : rowsA, k = transposeA ? rowsA : colsA;
+        int kB = transposeB ? colsB : rowsB, nB = transposeB ? rowsB : colsB;
+        string shapes = $"op(A) = {Describe(a.Shape, transposeA)}, op(B) = {Describe(b.Shape, transposeB)}, C = {c.Shape}";
+        if (k != kB)
+            throw new ArgumentException($"{nameof(Gemm)}: inner dimensions differ ({k} and {kB}): {shapes}.");
+        if (mA != m || nB != n)
+            throw new ArgumentException($"{nameof(Gemm)}: C must be [{mA}, {nB}] per batch entry: {shapes}.");
+        if ((batchA != batchC && batchA != 1) || (batchB != batchC && batchB != 1))
+            throw new ArgumentException($"{nameof(Gemm)}: batch sizes {batchA} (A) and {batchB} (B) must equal C's {batchC} or be 1: {shapes}.");
+        if (c.SharesStorageWith(a) || c.SharesStorageWith(b))
+            throw new ArgumentException($"{nameof(Gemm)}: C must not share memory with A or B.");
+
+        var p = new GemmParams(m, n, k, colsA, colsB, n,
+            batchA == 1 ? 0 : (long)rowsA * colsA,
+            batchB == 1 ? 0 : (long)rowsB * colsB,
+            (long)m * n, batchC, alpha, beta);
+        Launch(c.Device, a.View, b.View, c.View, transposeA, transposeB, p, algorithm);
+    }
+
+    /// <summary>A new tensor <c>op(A) * op(B)</c> (batched when either operand is rank 3), like <c>torch.matmul</c>.</summary>
+    public static Tensor MatMul(Tensor a, Tensor b, bool transposeA = false, bool transposeB = false)
+    {
+        Check.SameDevice(nameof(MatMul), a.Device, a, b);
+        var (batchA, rowsA, colsA) = AsBatch(nameof(a), a.Shape);
+        var (batchB, rowsB, colsB) = AsBatch(nameof(b), b.Shape);
+        int batch = Math.Max(batchA, batchB);
+        int m = transposeA ? colsA : rowsA, n = transposeB ? rowsB : colsB;
+        var shape = a.Shape.Rank == 3 || b.Shape.Rank == 3 ? new Shape(batch, m, n) : new Shape(m, n);
+        var c = Tensor.Empty(a.Device, shape);
+        try
+        {
+            Gemm(a, b, c, transposeA, transposeB);
+        }
+        catch
+        {
+            c.Dispose();
+            throw;
+        }
+        return c;
+    }
+
+    /// <summary>
+    /// The GEMM on raw views, for ops that multiply slices of their buffers (convolution per
+    /// group, per image). Checks that every matrix the parameters reach lies inside its view.
+    /// </summary>
+    internal static void Launch(ComputeDevice device, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c,
+        bool transposeA, bool transposeB, in GemmParams p, GemmAlgorithm algorithm = GemmAlgorithm.Auto)
+    {
+        CheckParams(p, transposeA, transposeB, a.Length, b.Length, c.Length);
+        int variant = (transposeA ? 2 : 0) + (transposeB ? 1 : 0);
+        if (Resolve(device, algorithm) == GemmAlgorithm.SharedMemoryTiled)
+        {
+            var grid = new Index3D(
+                Ceil(p.N, GemmSharedTiledKernels.BlockCols),
+                Ceil(p.M, GemmSharedTiledKernels.BlockRows),
+                p.Batch);
+            var group = new Index3D(GemmSharedTiledKernels.GroupSide, GemmSharedTiledKernels.GroupSide, 1);
+            device.Kernel(SharedTiled[variant])(new KernelConfig(grid, group), a, b, c, p);
+        }
+        else
+        {
+            long tiles = (long)p.Batch
+                * Ceil(p.M, GemmRegisterTiledKernels.TileRows)
+                * Ceil(p.N, GemmRegisterTiledKernels.TileCols);
+            device.Kernel(RegisterTiled[variant])(Check.LaunchSize(nameof(Gemm), tiles), a, b, c, p);
+        }
+    }
+
+    /// <summary>The algorithm <see cref="GemmAlgorithm.Auto"/> means on a device, or the checked explicit choice.</summary>
+    public static GemmAlgorithm Resolve(ComputeDevice device, GemmAlgorithm algorithm)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        bool groupsFit = device.Info.MaxGroupSize >= SharedGroupThreads;
+        return algorithm switch
+        {
+            GemmAlgorithm.Auto => device.Info.IsGpu && groupsFit ? GemmAlgorithm.SharedMemoryTiled : GemmAlgorithm.RegisterTiled,
+            GemmAlgorithm.SharedMemoryTiled when !groupsFit => throw new ArgumentException(
+                $"{nameof(GemmAlgorithm.SharedMemoryTiled)} needs groups of {SharedGroupThreads} threads; {device.Info.Spec} allows {device.Info.MaxGroupSize}.",
+                nameof(algorithm)),
+            GemmAlgorithm.RegisterTiled or GemmAlgorithm.SharedMemoryTiled => algorithm,
+            _ => throw new ArgumentOutOfRangeException(nameof(algorithm), algorithm, "Unknown GEMM algorithm."),
+        };
+    }
+
+    private static void CheckParams(in GemmParams p, bool transposeA, bool transposeB, long lengthA, long lengthB, long lengthC)
+    {
+        if (p.M <= 0 || p.N <= 0 || p.K <= 0 || p.Batch <= 0)
+            throw new ArgumentException($"{nameof(Gemm)}: M = {p.M}, N = {p.N}, K = {p.K} and batch = {p.Batch} must be positive.");
+        if (p.StrideA < 0 || p.StrideB < 0 || p.StrideC <= 0 && p.Batch > 1)
+            throw new ArgumentException($"{nameof(Gemm)}: strides A = {p.StrideA}, B = {p.StrideB}, C = {p.StrideC} are invalid (C's must be positive when batched).");
+        CheckOperand("A", transposeA ? p.K : p.M, transposeA ? p.M : p.K, p.Lda, p.StrideA, p.Batch, lengthA);
+        CheckOperand("B", transposeB ? p.N : p.K, transposeB ? p.K : p.N, p.Ldb, p.StrideB, p.Batch, lengthB);
+        CheckOperand("C", p.M, p.N, p.Ldc, p.StrideC, p.Batch, lengthC);
+    }
+
+    private static void CheckOperand(string name, int rows, int cols, int ld, long stride, int batch, long length)
+    {
+        if (ld < cols)
+            throw new ArgumentException($"{nameof(Gemm)}: leading dimension of {name} is {ld}, less than its {cols} stored columns.");
+        if ((long)(rows - 1) * ld + cols > int.MaxValue)
+            throw new ArgumentException($"{nameof(Gemm)}: one {name} matrix ([{rows}, {cols}], pitch {ld}) exceeds 2^31 elements.");
+        long end = (batch - 1) * stride + (long)(rows - 1) * ld + cols;
+        if (end > length)
+            throw new ArgumentException($"{nameof(Gemm)}: {name} needs {end} elements ({batch} x [{rows}, {cols}], pitch {ld}, stride {stride}) but its buffer holds {length}.");
+    }
+
+    private static (int Batch, int Rows, int Cols) AsBatch(string name, Shape shape) => shape.Rank switch
+    {
+        2 => (1, shape[0], shape[1]),
+        3 => (shape[0], shape[1], shape[2]),
+        _ => throw new ArgumentException($"{nameof(Gemm)}: {name} must be [rows, cols] or [batch, rows, cols], got shape {shape}.", name),
+    };
+
+    private static string Describe(Shape shape, bool transposed) => transposed ? $"{shape}^T" : shape.ToString();
+
+    private static int Ceil(int value, int divisor) => (value + divisor - 1) / divisor;
+}

@@ -1,0 +1,15 @@
+namespace Engine.Ops;
+
+/// <summary>Which GEMM kernel runs. <see cref="Auto"/> picks per accelerator.</summary>
+public enum GemmAlgorithm
+{
+    /// <summary>
+    /// Shared-memory tiles on GPUs (CUDA, OpenCL GPUs with groups of 256 or more threads);
+    /// register tiles elsewhere (PoCL, the CPU accelerator), where shared memory is slow.
+    /// </summary>
+    Auto,
+    /// <summary>An 8x4 register tile per work-item, no shared memory (PoCL: 12-41 GFLOP/s; shared memory tiles 2-3).</summary>
+    RegisterTiled,
+    /// <summary>64x64 blocks staged in shared memory by 16x16 groups (the GPU shape). Needs groups of 256 threads.</summary>
+    SharedMemoryTiled,
+}

@@ -1,0 +1,125 @@
+using Engine.Devices;
+using Engine.Kernels.Elementwise;
+using Engine.Kernels.Reduction;
+using Engine.Tensors;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace Engine.Ops;
+
+/// <summary>
+/// Elementwise basics and reductions on device tensors. Every call validates its arguments,
+/// then queues one kernel launch; nothing is copied to or from the host.
+/// </summary>
+public static class TensorOps
+{
+    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, float>> FillLoader =
+        new("Fill", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, float>(ElementwiseKernels.Fill));
+
+    private static readonly KernelLoader<Action<Index1D, ArrayView<int>, int>> FillIntLoader =
+        new("FillInt", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, int>(ElementwiseKernels.FillInt));
+
+    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>>> CopyLoader =
+        new("Copy", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>>(ElementwiseKernels.Copy));
+
+    private static readonly KernelLoader<Action<Index1D, float, ArrayView<float>, ArrayView<float>>> AxpyLoader =
+        new("Axpy", acc => acc.LoadAutoGroupedStreamKernel<Index1D, float, ArrayView<float>, ArrayView<float>>(ElementwiseKernels.Axpy));
+
+    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, float>> ScaleLoader =
+        new("Scale", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, float>(ElementwiseKernels.Scale));
+
+    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int>> BiasLoader =
+        new("AddChannelBias", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(ElementwiseKernels.AddChannelBias));
+
+    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int>> SumAxisLoader =
+        new("SumAxis", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(ReductionKernels.SumAxis));
+
+    /// <summary>Sets every element of <paramref name="x"/> to <paramref name="value"/>.</summary>
+    public static void Fill(Tensor x, float value)
+    {
+        Check.SameDevice(nameof(Fill), x.Device, x);
+        x.Device.Kernel(FillLoader)(Check.LaunchSize(nameof(Fill), x.Numel), x.View, value);
+    }
+
+    /// <summary>Sets every element of <paramref name="x"/> to <paramref name="value"/>.</summary>
+    public static void Fill(IntTensor x, int value)
+    {
+        Check.SameDevice(nameof(Fill), x.Device, x);
+        x.Device.Kernel(FillIntLoader)(Check.LaunchSize(nameof(Fill), x.Numel), x.View, value);
+    }
+
+    /// <summary>Copies <paramref name="source"/> into <paramref name="destination"/> (same shape, same device).</summary>
+    public static void Copy(Tensor source, Tensor destination)
+    {
+        Check.SameDevice(nameof(Copy), source.Device, source, destination);
+        Check.SameShape(nameof(Copy), "source", source.Shape, "destination", destination.Shape);
+        if (source.SharesStorageWith(destination))
+            return;
+        source.Device.Kernel(CopyLoader)(Check.LaunchSize(nameof(Copy), source.Numel), source.View, destination.View);
+    }
+
+    /// <summary>A new tensor with a copy of <paramref name="x"/>'s values (PyTorch's <c>clone</c>).</summary>
+    public static Tensor Clone(Tensor x)
+    {
+        Check.SameDevice(nameof(Clone), x.Device, x);
+        var result = Tensor.Empty(x.Device, x.Shape);
+        Copy(x, result);
+        return result;
+    }
+
+    /// <summary><c>y += alpha * x</c> (same shape).</summary>
+    public static void Axpy(float alpha, Tensor x, Tensor y)
+    {
+        Check.SameDevice(nameof(Axpy), x.Device, x, y);
+        Check.SameShape(nameof(Axpy), "x", x.Shape, "y", y.Shape);
+        x.Device.Kernel(AxpyLoader)(Check.LaunchSize(nameof(Axpy), x.Numel), alpha, x.View, y.View);
+    }
+
+    /// <summary><c>x *= alpha</c>.</summary>
+    public static void Scale(Tensor x, float alpha)
+    {
+        Check.SameDevice(nameof(Scale), x.Device, x);
+        x.Device.Kernel(ScaleLoader)(Check.LaunchSize(nameof(Scale), x.Numel), x.View, alpha);
+    }
+
+    /// <summary>
+    /// Adds a per-channel bias in place: <c>x[n, c, ...] += bias[c]</c> for <c>x</c> of shape
+    /// <c>[N, C, ...]</c> (rank 2 or more) and <c>bias</c> of shape <c>[C]</c>.
+    /// </summary>
+    public static void AddChannelBias(Tensor x, Tensor bias)
+    {
+        Check.SameDevice(nameof(AddChannelBias), x.Device, x, bias);
+        if (x.Shape.Rank < 2)
+            throw new ArgumentException($"{nameof(AddChannelBias)}: x must be [N, C, ...], got shape {x.Shape}.", nameof(x));
+        int channels = x.Shape[1];
+        if (bias.Shape.Rank != 1 || bias.Shape[0] != channels)
+            throw new ArgumentException($"{nameof(AddChannelBias)}: bias must be [{channels}] for x of shape {x.Shape}, got {bias.Shape}.", nameof(bias));
+        int plane = (int)x.Shape.Product(2, x.Shape.Rank);
+        x.Device.Kernel(BiasLoader)(Check.LaunchSize(nameof(AddChannelBias), x.Numel), x.View, bias.View, channels, plane);
+    }
+
+    /// <summary>
+    /// Sums along one axis (negative counts from the end), dropping it, like PyTorch's
+    /// <c>x.sum(dim)</c>. Summing the only axis of a vector gives a scalar (rank 0).
+    /// Each output is summed by one work-item in index order: deterministic.
+    /// </summary>
+    public static Tensor Sum(Tensor x, int axis)
+    {
+        Check.SameDevice(nameof(Sum), x.Device, x);
+        int a = x.Shape.NormalizeAxis(axis);
+        var outShape = x.Shape.Without(a);
+        var result = Tensor.Empty(x.Device, outShape);
+        SumInto(x, a, result);
+        return result;
+    }
+
+    /// <summary>Sums <paramref name="x"/> along <paramref name="axis"/> into <paramref name="result"/> (its shape without that axis).</summary>
+    public static void SumInto(Tensor x, int axis, Tensor result)
+    {
+        Check.SameDevice(nameof(SumInto), x.Device, x, result);
+        int a = x.Shape.NormalizeAxis(axis);
+        Check.SameShape(nameof(SumInto), "result", result.Shape, "x without axis " + a, x.Shape.Without(a));
+        int inner = Check.LaunchSize(nameof(Sum), x.Shape.Product(a + 1, x.Shape.Rank));
+        x.Device.Kernel(SumAxisLoader)(Check.LaunchSize(nameof(Sum), result.Numel), x.View, result.View, x.Shape[a], inner);
+    }
+}

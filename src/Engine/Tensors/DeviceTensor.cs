@@ -1,0 +1,142 @@
+using Engine.Devices;
+using ILGPU.Runtime;
+
+namespace Engine.Tensors;
+
+/// <summary>
+/// What every device tensor has, whatever its element type: a device, a shape, and
+/// deterministic release through <see cref="IDisposable"/>.
+/// </summary>
+public abstract class DeviceTensor : IDisposable
+{
+    private protected DeviceTensor(ComputeDevice device, Shape shape)
+    {
+        Device = device;
+        Shape = shape;
+    }
+
+    /// <summary>The device holding the data.</summary>
+    public ComputeDevice Device { get; }
+
+    /// <summary>The shape (row-major; NCHW for images).</summary>
+    public Shape Shape { get; }
+
+    /// <summary>Number of elements.</summary>
+    public long Numel => Shape.Numel;
+
+    /// <summary>True once disposed (or once its device was disposed).</summary>
+    public abstract bool IsDisposed { get; }
+
+    /// <summary>The dispose scope that will free this tensor, if any.</summary>
+    internal DisposeScope? Scope { get; set; }
+
+    /// <summary>Removes this tensor from its dispose scope: the caller now owns it.</summary>
+    public void DetachFromScope()
+    {
+        Scope?.Forget(this);
+        Scope = null;
+    }
+
+    /// <summary>Releases this tensor's hold on its device memory (freed with the last view).</summary>
+    public abstract void Dispose();
+
+    /// <summary>Throws <see cref="ObjectDisposedException"/> when disposed.</summary>
+    protected void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(IsDisposed, this);
+}
+
+/// <summary>
+/// A dense device tensor of <typeparamref name="T"/>. Data moves between host and device only
+/// through the explicit <see cref="CopyFrom"/>, <see cref="CopyTo"/> and <see cref="ToArray"/>.
+/// </summary>
+public abstract class DeviceTensor<T> : DeviceTensor where T : unmanaged
+{
+    private readonly DeviceStorage<T> _storage;
+    private bool _disposed;
+
+    private protected DeviceTensor(ComputeDevice device, Shape shape)
+        : this(new DeviceStorage<T>(device, shape.Numel), shape)
+    {
+    }
+
+    private protected DeviceTensor(DeviceStorage<T> storage, Shape shape) : base(storage.Device, shape)
+    {
+        _storage = storage;
+        DisposeScope.Register(this);
+    }
+
+    /// <inheritdoc/>
+    public override bool IsDisposed => _disposed || Device.IsDisposed;
+
+    /// <summary>The elements as an ILGPU view, for launching kernels.</summary>
+    internal ILGPU.ArrayView<T> View
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return _storage.View.AsContiguous();
+        }
+    }
+
+    /// <summary>True when both tensors read or write the same device memory.</summary>
+    public bool SharesStorageWith(DeviceTensor<T> other) => ReferenceEquals(_storage, other._storage);
+
+    private protected DeviceStorage<T> Storage
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return _storage;
+        }
+    }
+
+    /// <summary>Copies <see cref="DeviceTensor.Numel"/> host values into the tensor (blocking).</summary>
+    /// <exception cref="ArgumentException">The span's length differs from the element count.</exception>
+    public void CopyFrom(ReadOnlySpan<T> source)
+    {
+        ThrowIfDisposed();
+        if (source.Length != Numel)
+            throw new ArgumentException($"Cannot copy {source.Length} values into a tensor of shape {Shape} ({Numel} elements).", nameof(source));
+        _storage.View.AsContiguous().CopyFromCPU(source);
+    }
+
+    /// <summary>Copies the tensor into a host span of exactly <see cref="DeviceTensor.Numel"/> values (waits for queued work).</summary>
+    /// <exception cref="ArgumentException">The span's length differs from the element count.</exception>
+    public void CopyTo(Span<T> destination)
+    {
+        ThrowIfDisposed();
+        if (destination.Length != Numel)
+            throw new ArgumentException($"Cannot copy a tensor of shape {Shape} ({Numel} elements) into {destination.Length} values.", nameof(destination));
+        Device.Synchronize();
+        _storage.View.AsContiguous().CopyToCPU(destination);
+    }
+
+    /// <summary>A new host array with the tensor's values, row-major.</summary>
+    public T[] ToArray()
+    {
+        var result = new T[Numel];
+        CopyTo(result);
+        return result;
+    }
+
+    /// <inheritdoc/>
+    public override void Dispose()
+    {
+        if (_disposed)
+            return;
+        _disposed = true;
+        DetachFromScope();
+        _storage.RemoveReference();
+    }
+
+    /// <summary>Checks that a shape has as many elements as this tensor, for reshapes.</summary>
+    private protected Shape CheckReshape(Shape shape)
+    {
+        ThrowIfDisposed();
+        if (shape.Numel != Numel)
+            throw new ArgumentException($"Cannot reshape a tensor of shape {Shape} ({Numel} elements) to {shape} ({shape.Numel} elements).", nameof(shape));
+        return shape;
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"{GetType().Name}{Shape} on {Device.Info.Spec}{(IsDisposed ? " (disposed)" : "")}";
+}

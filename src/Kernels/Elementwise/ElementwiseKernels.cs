@@ -1,0 +1,36 @@
+using ILGPU;
+
+namespace Engine.Kernels.Elementwise;
+
+/// <summary>
+/// One work-item per element kernels on flat float32 views. Launch with the element count.
+/// </summary>
+public static class ElementwiseKernels
+{
+    /// <summary><c>x[i] = value</c>.</summary>
+    public static void Fill(Index1D i, ArrayView<float> x, float value) => x[i] = value;
+
+    /// <summary><c>x[i] = value</c> for int32 views (index tensors).</summary>
+    public static void FillInt(Index1D i, ArrayView<int> x, int value) => x[i] = value;
+
+    /// <summary><c>y[i] = x[i]</c>.</summary>
+    public static void Copy(Index1D i, ArrayView<float> x, ArrayView<float> y) => y[i] = x[i];
+
+    /// <summary><c>y[i] += alpha * x[i]</c>.</summary>
+    public static void Axpy(Index1D i, float alpha, ArrayView<float> x, ArrayView<float> y) => y[i] += alpha * x[i];
+
+    /// <summary><c>x[i] *= alpha</c>.</summary>
+    public static void Scale(Index1D i, ArrayView<float> x, float alpha) => x[i] *= alpha;
+
+    /// <summary>
+    /// Per-channel bias on an NCHW tensor seen as <c>[N, C, plane]</c>:
+    /// <c>x[n, c, s] += bias[c]</c>, with <c>c = (i / plane) % channels</c>.
+    /// </summary>
+    /// <param name="i">Flat element index over <c>N * C * plane</c>.</param>
+    /// <param name="x">Tensor <c>[N, C, plane]</c>, updated in place.</param>
+    /// <param name="bias">Bias <c>[C]</c>.</param>
+    /// <param name="channels">C.</param>
+    /// <param name="plane">Elements per channel per image (H * W).</param>
+    public static void AddChannelBias(Index1D i, ArrayView<float> x, ArrayView<float> bias, int channels, int plane) =>
+        x[i] += bias[(i / plane) % channels];
+}
