@@ -1,0 +1,9 @@
+using System.CommandLine;
+using Engine.Cli.Commands;
+
+var root = new RootCommand("Engine: a deep-learning compute engine for .NET on ILGPU (CUDA, OpenCL, CPU).")
+{
+    DevicesCommand.Create(),
+    SelfCheckCommand.Create(),
+};
+return root.Parse(args).Invoke();
