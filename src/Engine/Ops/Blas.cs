@@ -36,7 +36,7 @@ public static class Blas
     private static KernelLoader<RegisterLauncher> Register<TA, TB>(string name)
         where TA : struct, IMatrixLayout where TB : struct, IMatrixLayout =>
         new(name, acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmParams>(
-            GemmRegisterTiledKernels.Gemm8x4<TA, TB>));
+            GemmRegisterTiledKernels.Gemm<TA, TB>));
 
     private static KernelLoader<SharedLauncher> Shared<TA, TB>(string name)
         where TA : struct, IMatrixLayout where TB : struct, IMatrixLayout =>

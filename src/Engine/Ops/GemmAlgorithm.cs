@@ -8,7 +8,7 @@ public enum GemmAlgorithm
     /// register tiles elsewhere (PoCL, the CPU accelerator), where shared memory is slow.
     /// </summary>
     Auto,
-    /// <summary>An 8x4 register tile per work-item, no shared memory (PoCL: 12-41 GFLOP/s; shared memory tiles 2-3).</summary>
+    /// <summary>An 8x4 register tile per work-item, no shared memory (the fastest shape measured on PoCL; see bench/).</summary>
     RegisterTiled,
     /// <summary>64x64 blocks staged in shared memory by 16x16 groups (the GPU shape). Needs groups of 256 threads.</summary>
     SharedMemoryTiled,

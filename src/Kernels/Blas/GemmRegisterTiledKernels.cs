@@ -3,7 +3,7 @@ using ILGPU;
 namespace Engine.Kernels.Blas;
 
 /// <summary>
-/// GEMM with an 8x4 register tile per work-item and no shared memory: the shape that runs best
+/// GEMM with a 8x4 register tile per work-item and no shared memory: the shape that runs best
 /// where work-items are vectorised by a compiler (PoCL) or simulated on OS threads (ILGPU's CPU
 /// accelerator). Adjacent work-items own adjacent column tiles, so their B loads are adjacent
 /// and their A loads are the same (a broadcast).
@@ -11,7 +11,8 @@ namespace Engine.Kernels.Blas;
 /// <remarks>
 /// ILGPU 1.5.3 does not unroll loops (issue #1353), so the 32 accumulators are written out.
 /// Rows and columns past the edge are clamped for loading and skipped for storing, which keeps
-/// the inner loop free of branches for any M, N, K.
+/// the inner loop free of branches for any M, N, K. Each operand row's start is computed once;
+/// the loop only adds <c>k</c> times the operand's step along K.
 /// </remarks>
 public static class GemmRegisterTiledKernels
 {
@@ -29,7 +30,7 @@ public static class GemmRegisterTiledKernels
     /// <param name="b">B matrices, op(B) is [K, N] per batch entry.</param>
     /// <param name="c">C matrices, [M, N] with pitch Ldc per batch entry.</param>
     /// <param name="p">Shapes, pitches, strides and scales.</param>
-    public static void Gemm8x4<TA, TB>(Index1D index, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, GemmParams p)
+    public static void Gemm<TA, TB>(Index1D index, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, GemmParams p)
         where TA : struct, IMatrixLayout
         where TB : struct, IMatrixLayout
     {
@@ -48,19 +49,22 @@ public static class GemmRegisterTiledKernels
         long bBase = batch * p.StrideB;
         int lastRow = p.M - 1;
         int lastCol = p.N - 1;
+        // Distance between op(A)[i, k] and op(A)[i, k + 1], and between op(B)[k, j] and op(B)[k + 1, j].
+        int stepA = ta.Offset(0, 1, p.Lda);
+        int stepB = tb.Offset(1, 0, p.Ldb);
 
-        int r0 = IntrinsicMath.Min(row0 + 0, lastRow);
-        int r1 = IntrinsicMath.Min(row0 + 1, lastRow);
-        int r2 = IntrinsicMath.Min(row0 + 2, lastRow);
-        int r3 = IntrinsicMath.Min(row0 + 3, lastRow);
-        int r4 = IntrinsicMath.Min(row0 + 4, lastRow);
-        int r5 = IntrinsicMath.Min(row0 + 5, lastRow);
-        int r6 = IntrinsicMath.Min(row0 + 6, lastRow);
-        int r7 = IntrinsicMath.Min(row0 + 7, lastRow);
-        int c0 = IntrinsicMath.Min(col0 + 0, lastCol);
-        int c1 = IntrinsicMath.Min(col0 + 1, lastCol);
-        int c2 = IntrinsicMath.Min(col0 + 2, lastCol);
-        int c3 = IntrinsicMath.Min(col0 + 3, lastCol);
+        long a0At = aBase + ta.Offset(IntrinsicMath.Min(row0 + 0, lastRow), 0, p.Lda);
+        long a1At = aBase + ta.Offset(IntrinsicMath.Min(row0 + 1, lastRow), 0, p.Lda);
+        long a2At = aBase + ta.Offset(IntrinsicMath.Min(row0 + 2, lastRow), 0, p.Lda);
+        long a3At = aBase + ta.Offset(IntrinsicMath.Min(row0 + 3, lastRow), 0, p.Lda);
+        long a4At = aBase + ta.Offset(IntrinsicMath.Min(row0 + 4, lastRow), 0, p.Lda);
+        long a5At = aBase + ta.Offset(IntrinsicMath.Min(row0 + 5, lastRow), 0, p.Lda);
+        long a6At = aBase + ta.Offset(IntrinsicMath.Min(row0 + 6, lastRow), 0, p.Lda);
+        long a7At = aBase + ta.Offset(IntrinsicMath.Min(row0 + 7, lastRow), 0, p.Lda);
+        long b0At = bBase + tb.Offset(0, IntrinsicMath.Min(col0 + 0, lastCol), p.Ldb);
+        long b1At = bBase + tb.Offset(0, IntrinsicMath.Min(col0 + 1, lastCol), p.Ldb);
+        long b2At = bBase + tb.Offset(0, IntrinsicMath.Min(col0 + 2, lastCol), p.Ldb);
+        long b3At = bBase + tb.Offset(0, IntrinsicMath.Min(col0 + 3, lastCol), p.Ldb);
 
         float s00 = 0f; float s01 = 0f; float s02 = 0f; float s03 = 0f;
         float s10 = 0f; float s11 = 0f; float s12 = 0f; float s13 = 0f;
@@ -73,18 +77,20 @@ public static class GemmRegisterTiledKernels
 
         for (int k = 0; k < p.K; k++)
         {
-            float a0 = a[aBase + ta.Offset(r0, k, p.Lda)];
-            float a1 = a[aBase + ta.Offset(r1, k, p.Lda)];
-            float a2 = a[aBase + ta.Offset(r2, k, p.Lda)];
-            float a3 = a[aBase + ta.Offset(r3, k, p.Lda)];
-            float a4 = a[aBase + ta.Offset(r4, k, p.Lda)];
-            float a5 = a[aBase + ta.Offset(r5, k, p.Lda)];
-            float a6 = a[aBase + ta.Offset(r6, k, p.Lda)];
-            float a7 = a[aBase + ta.Offset(r7, k, p.Lda)];
-            float b0 = b[bBase + tb.Offset(k, c0, p.Ldb)];
-            float b1 = b[bBase + tb.Offset(k, c1, p.Ldb)];
-            float b2 = b[bBase + tb.Offset(k, c2, p.Ldb)];
-            float b3 = b[bBase + tb.Offset(k, c3, p.Ldb)];
+            long ka = (long)k * stepA;
+            long kb = (long)k * stepB;
+            float a0 = a[a0At + ka];
+            float a1 = a[a1At + ka];
+            float a2 = a[a2At + ka];
+            float a3 = a[a3At + ka];
+            float a4 = a[a4At + ka];
+            float a5 = a[a5At + ka];
+            float a6 = a[a6At + ka];
+            float a7 = a[a7At + ka];
+            float b0 = b[b0At + kb];
+            float b1 = b[b1At + kb];
+            float b2 = b[b2At + kb];
+            float b3 = b[b3At + kb];
             s00 += a0 * b0; s01 += a0 * b1; s02 += a0 * b2; s03 += a0 * b3;
             s10 += a1 * b0; s11 += a1 * b1; s12 += a1 * b2; s13 += a1 * b3;
             s20 += a2 * b0; s21 += a2 * b1; s22 += a2 * b2; s23 += a2 * b3;
@@ -96,27 +102,70 @@ public static class GemmRegisterTiledKernels
         }
 
         long cBase = batch * p.StrideC;
-        StoreRow(c, cBase, row0 + 0, col0, p, s00, s01, s02, s03);
-        StoreRow(c, cBase, row0 + 1, col0, p, s10, s11, s12, s13);
-        StoreRow(c, cBase, row0 + 2, col0, p, s20, s21, s22, s23);
-        StoreRow(c, cBase, row0 + 3, col0, p, s30, s31, s32, s33);
-        StoreRow(c, cBase, row0 + 4, col0, p, s40, s41, s42, s43);
-        StoreRow(c, cBase, row0 + 5, col0, p, s50, s51, s52, s53);
-        StoreRow(c, cBase, row0 + 6, col0, p, s60, s61, s62, s63);
-        StoreRow(c, cBase, row0 + 7, col0, p, s70, s71, s72, s73);
-    }
-
-    /// <summary>Writes up to four values of one C row, skipping those past the edge.</summary>
-    private static void StoreRow(ArrayView<float> c, long cBase, int row, int col0, GemmParams p,
-        float v0, float v1, float v2, float v3)
-    {
-        if (row >= p.M)
-            return;
-        long rowBase = cBase + (long)row * p.Ldc + col0;
-        Store(c, rowBase, col0 + 0 < p.N, v0, p);
-        Store(c, rowBase + 1, col0 + 1 < p.N, v1, p);
-        Store(c, rowBase + 2, col0 + 2 < p.N, v2, p);
-        Store(c, rowBase + 3, col0 + 3 < p.N, v3, p);
+        if (row0 + 0 < p.M)
+        {
+            long rowAt = cBase + (long)(row0 + 0) * p.Ldc + col0;
+            Store(c, rowAt + 0, col0 + 0 < p.N, s00, p);
+            Store(c, rowAt + 1, col0 + 1 < p.N, s01, p);
+            Store(c, rowAt + 2, col0 + 2 < p.N, s02, p);
+            Store(c, rowAt + 3, col0 + 3 < p.N, s03, p);
+        }
+        if (row0 + 1 < p.M)
+        {
+            long rowAt = cBase + (long)(row0 + 1) * p.Ldc + col0;
+            Store(c, rowAt + 0, col0 + 0 < p.N, s10, p);
+            Store(c, rowAt + 1, col0 + 1 < p.N, s11, p);
+            Store(c, rowAt + 2, col0 + 2 < p.N, s12, p);
+            Store(c, rowAt + 3, col0 + 3 < p.N, s13, p);
+        }
+        if (row0 + 2 < p.M)
+        {
+            long rowAt = cBase + (long)(row0 + 2) * p.Ldc + col0;
+            Store(c, rowAt + 0, col0 + 0 < p.N, s20, p);
+            Store(c, rowAt + 1, col0 + 1 < p.N, s21, p);
+            Store(c, rowAt + 2, col0 + 2 < p.N, s22, p);
+            Store(c, rowAt + 3, col0 + 3 < p.N, s23, p);
+        }
+        if (row0 + 3 < p.M)
+        {
+            long rowAt = cBase + (long)(row0 + 3) * p.Ldc + col0;
+            Store(c, rowAt + 0, col0 + 0 < p.N, s30, p);
+            Store(c, rowAt + 1, col0 + 1 < p.N, s31, p);
+            Store(c, rowAt + 2, col0 + 2 < p.N, s32, p);
+            Store(c, rowAt + 3, col0 + 3 < p.N, s33, p);
+        }
+        if (row0 + 4 < p.M)
+        {
+            long rowAt = cBase + (long)(row0 + 4) * p.Ldc + col0;
+            Store(c, rowAt + 0, col0 + 0 < p.N, s40, p);
+            Store(c, rowAt + 1, col0 + 1 < p.N, s41, p);
+            Store(c, rowAt + 2, col0 + 2 < p.N, s42, p);
+            Store(c, rowAt + 3, col0 + 3 < p.N, s43, p);
+        }
+        if (row0 + 5 < p.M)
+        {
+            long rowAt = cBase + (long)(row0 + 5) * p.Ldc + col0;
+            Store(c, rowAt + 0, col0 + 0 < p.N, s50, p);
+            Store(c, rowAt + 1, col0 + 1 < p.N, s51, p);
+            Store(c, rowAt + 2, col0 + 2 < p.N, s52, p);
+            Store(c, rowAt + 3, col0 + 3 < p.N, s53, p);
+        }
+        if (row0 + 6 < p.M)
+        {
+            long rowAt = cBase + (long)(row0 + 6) * p.Ldc + col0;
+            Store(c, rowAt + 0, col0 + 0 < p.N, s60, p);
+            Store(c, rowAt + 1, col0 + 1 < p.N, s61, p);
+            Store(c, rowAt + 2, col0 + 2 < p.N, s62, p);
+            Store(c, rowAt + 3, col0 + 3 < p.N, s63, p);
+        }
+        if (row0 + 7 < p.M)
+        {
+            long rowAt = cBase + (long)(row0 + 7) * p.Ldc + col0;
+            Store(c, rowAt + 0, col0 + 0 < p.N, s70, p);
+            Store(c, rowAt + 1, col0 + 1 < p.N, s71, p);
+            Store(c, rowAt + 2, col0 + 2 < p.N, s72, p);
+            Store(c, rowAt + 3, col0 + 3 < p.N, s73, p);
+        }
     }
 
     private static void Store(ArrayView<float> c, long at, bool inside, float value, GemmParams p)
