@@ -30,4 +30,48 @@ public static class ReductionKernels
         }
         y[i] = sum;
     }
+
+    /// <summary>
+    /// Per-channel sum of an NCHW tensor seen as <c>[N, C, plane]</c>:
+    /// <c>y[c] = (accumulate ? y[c] : 0) + sum_n sum_s x[n, c, s]</c> (a bias gradient).
+    /// One work-item per channel, images then pixels in order.
+    /// </summary>
+    /// <param name="c">Channel.</param>
+    /// <param name="x">Input <c>[N, C, plane]</c>.</param>
+    /// <param name="y">Output <c>[C]</c>.</param>
+    /// <param name="n">N.</param>
+    /// <param name="channels">C.</param>
+    /// <param name="plane">Elements per channel per image.</param>
+    /// <param name="accumulate">1 to add to y, 0 to overwrite it.</param>
+    public static void ChannelSum(Index1D c, ArrayView<float> x, ArrayView<float> y, int n, int channels, int plane, int accumulate)
+    {
+        float sum = 0f;
+        for (int image = 0; image < n; image++)
+        {
+            long at = ((long)image * channels + c) * plane;
+            for (int s = 0; s < plane; s++)
+                sum += x[at + s];
+        }
+        y[c] = accumulate != 0 ? y[c] + sum : sum;
+    }
+
+    /// <summary>
+    /// First stage of a deterministic full sum: <c>partial[b] = sum of x[b * chunk .. (b + 1) * chunk)</c>
+    /// (clipped at <paramref name="length"/>), each chunk by one work-item in order.
+    /// </summary>
+    /// <param name="b">Chunk index.</param>
+    /// <param name="x">Input values.</param>
+    /// <param name="partial">One sum per chunk.</param>
+    /// <param name="length">Number of values in x.</param>
+    /// <param name="chunk">Values per chunk.</param>
+    public static void SumChunks(Index1D b, ArrayView<float> x, ArrayView<float> partial, long length, int chunk)
+    {
+        long start = (long)(int)b * chunk;
+        long end = start + chunk < length ? start + chunk : length;
+        float sum = 0f;
+        for (long j = start; j < end; j++)
+            sum += x[j];
+        partial[b] = sum;
+    }
 }
+

@@ -1,6 +1,7 @@
 using System.Reflection;
 using Engine.Kernels.Blas;
 using ILGPU;
+using ILGPU.Algorithms;
 using ILGPU.Backends;
 using ILGPU.Backends.EntryPoints;
 using ILGPU.Backends.OpenCL;
@@ -49,7 +50,7 @@ public sealed class KernelPortabilityTests
             ? EntryPointDescription.FromImplicitlyGroupedKernel(kernel)
             : EntryPointDescription.FromExplicitlyGroupedKernel(kernel);
 
-        using var context = Context.Create(builder => builder.Optimize(OptimizationLevel.O2));
+        using var context = Context.Create(builder => builder.Optimize(OptimizationLevel.O2).EnableAlgorithms());
         foreach (var architecture in new[] { CudaArchitecture.SM_70, CudaArchitecture.SM_80, CudaArchitecture.SM_90 })
         {
             using var ptx = new PTXBackend(context, new CudaCapabilityContext(architecture), architecture, CudaInstructionSet.ISA_80, null);

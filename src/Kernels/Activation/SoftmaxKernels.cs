@@ -1,0 +1,59 @@
+using ILGPU;
+using ILGPU.Algorithms;
+
+namespace Engine.Kernels.Activation;
+
+/// <summary>
+/// Softmax and log-softmax along the channel axis of <c>[N, C, plane]</c> (plane = 1 for
+/// <c>[N, C]</c> logits): one work-item per (n, position) walks its C values, subtracting the
+/// maximum first so large logits do not overflow.
+/// </summary>
+public static class SoftmaxKernels
+{
+    /// <summary>
+    /// <c>y = softmax(x)</c>, or <c>log_softmax(x)</c> when <paramref name="logarithm"/> is 1.
+    /// </summary>
+    /// <param name="i">Position index over <c>N * plane</c>.</param>
+    /// <param name="x">Input <c>[N, C, plane]</c>.</param>
+    /// <param name="y">Output <c>[N, C, plane]</c>.</param>
+    /// <param name="channels">C.</param>
+    /// <param name="plane">Positions per image.</param>
+    /// <param name="logarithm">1 for log-softmax.</param>
+    public static void Forward(Index1D i, ArrayView<float> x, ArrayView<float> y, int channels, int plane, int logarithm)
+    {
+        long b = (long)((int)i / plane) * channels * plane + (int)i % plane;
+        float max = float.NegativeInfinity;
+        for (int c = 0; c < channels; c++)
+            max = IntrinsicMath.Max(max, x[b + (long)c * plane]);
+        float sum = 0f;
+        for (int c = 0; c < channels; c++)
+            sum += XMath.Exp(x[b + (long)c * plane] - max);
+        float logSum = XMath.Log(sum);
+        for (int c = 0; c < channels; c++)
+        {
+            float shifted = x[b + (long)c * plane] - max;
+            y[b + (long)c * plane] = logarithm != 0 ? shifted - logSum : XMath.Exp(shifted) / sum;
+        }
+    }
+
+    /// <summary>
+    /// Backward from the forward output y: softmax <c>dx = y (dy - sum(dy y))</c>; log-softmax
+    /// <c>dx = dy - exp(y) sum(dy)</c>.
+    /// </summary>
+    public static void Backward(Index1D i, ArrayView<float> y, ArrayView<float> dy, ArrayView<float> dx, int channels, int plane, int logarithm, int accumulate)
+    {
+        long b = (long)((int)i / plane) * channels * plane + (int)i % plane;
+        float dot = 0f;
+        for (int c = 0; c < channels; c++)
+        {
+            long at = b + (long)c * plane;
+            dot += logarithm != 0 ? dy[at] : dy[at] * y[at];
+        }
+        for (int c = 0; c < channels; c++)
+        {
+            long at = b + (long)c * plane;
+            float g = logarithm != 0 ? dy[at] - XMath.Exp(y[at]) * dot : y[at] * (dy[at] - dot);
+            dx[at] = accumulate != 0 ? dx[at] + g : g;
+        }
+    }
+}

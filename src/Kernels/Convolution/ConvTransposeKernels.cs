@@ -1,0 +1,66 @@
+using ILGPU;
+
+namespace Engine.Kernels.Convolution;
+
+/// <summary>
+/// The two rearrangements that turn a transposed convolution into an ordinary stride-1
+/// convolution (the zero-dilation formulation): spread the input out with zeros, and flip and
+/// channel-swap the kernel.
+/// </summary>
+public static class ConvTransposeKernels
+{
+    /// <summary>
+    /// Zero-dilates and pads: <c>xd[n, c, hd, wd] = x[n, c, (hd - padTop) / s, (wd - padLeft) / s]</c>
+    /// where both divisions are exact and in range, else 0. A negative pad crops instead.
+    /// One work-item per element of xd.
+    /// </summary>
+    /// <param name="i">Flat index over <c>N * C * Hd * Wd</c>.</param>
+    /// <param name="x">Input <c>[N, C, H, W]</c>.</param>
+    /// <param name="xd">Dilated input <c>[N, C, Hd, Wd]</c>.</param>
+    /// <param name="h">H.</param>
+    /// <param name="w">W.</param>
+    /// <param name="hd">Hd.</param>
+    /// <param name="wd">Wd.</param>
+    /// <param name="strideH">Vertical stride s (stride-1 zeros go between rows).</param>
+    /// <param name="strideW">Horizontal stride.</param>
+    /// <param name="padTop">Rows of zeros above: <c>DilationH * (KH - 1) - PadH</c>.</param>
+    /// <param name="padLeft">Columns of zeros on the left.</param>
+    public static void ZeroDilate(Index1D i, ArrayView<float> x, ArrayView<float> xd,
+        int h, int w, int hd, int wd, int strideH, int strideW, int padTop, int padLeft)
+    {
+        int col = i % wd;
+        int rest = i / wd;
+        int row = rest % hd;
+        int plane = rest / hd;
+        int sh = row - padTop;
+        int sw = col - padLeft;
+        bool hit = sh >= 0 && sw >= 0 && sh % strideH == 0 && sw % strideW == 0
+            && sh / strideH < h && sw / strideW < w;
+        xd[i] = hit ? x[((long)plane * h + sh / strideH) * w + sw / strideW] : 0f;
+    }
+
+    /// <summary>
+    /// Transposed-convolution weight <c>[Cin, Cout/G, KH, KW]</c> to the equivalent convolution
+    /// weight <c>[Cout, Cin/G, KH, KW]</c>: <c>w2[g*CoutG + co, ci, kh, kw] = w[g*CinG + ci, co, KH-1-kh, KW-1-kw]</c>.
+    /// </summary>
+    /// <param name="i">Flat index over w2.</param>
+    /// <param name="w">Transposed-convolution weight.</param>
+    /// <param name="w2">Convolution weight.</param>
+    /// <param name="inPerGroup">Cin / G.</param>
+    /// <param name="outPerGroup">Cout / G.</param>
+    /// <param name="kh">KH.</param>
+    /// <param name="kw">KW.</param>
+    public static void FlipSwapWeights(Index1D i, ArrayView<float> w, ArrayView<float> w2, int inPerGroup, int outPerGroup, int kh, int kw)
+    {
+        int x = i % kw;
+        int rest = i / kw;
+        int y = rest % kh;
+        rest /= kh;
+        int ci = rest % inPerGroup;
+        int oc = rest / inPerGroup; // g * CoutG + co
+        int g = oc / outPerGroup;
+        int co = oc % outPerGroup;
+        long source = (((long)(g * inPerGroup + ci) * outPerGroup + co) * kh + (kh - 1 - y)) * kw + (kw - 1 - x);
+        w2[i] = w[source];
+    }
+}

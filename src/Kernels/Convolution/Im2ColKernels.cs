@@ -1,0 +1,88 @@
+using ILGPU;
+
+namespace Engine.Kernels.Convolution;
+
+/// <summary>
+/// im2col and its adjoint col2im for one image at a time. The column matrix of image n is
+/// <c>[Cin * KH * KW, OutH * OutW]</c>: row <c>(c * KH + kh) * KW + kw</c>, column <c>oh * OutW + ow</c>
+/// holds <c>x[n, c, oh * s - p + kh * d, ow * s - p + kw * d]</c> (zero outside the input). Rows of
+/// group g are the contiguous block <c>[g * ColumnRows, (g + 1) * ColumnRows)</c>.
+/// </summary>
+public static class Im2ColKernels
+{
+    /// <summary>
+    /// Fills the column matrices of a batch: one work-item per column entry.
+    /// </summary>
+    /// <param name="i">Flat index over <c>images * Cin * KH * KW * OutH * OutW</c>.</param>
+    /// <param name="x">Input <c>[N, Cin, H, W]</c>.</param>
+    /// <param name="cols">Columns <c>[images, Cin * KH * KW, OutH * OutW]</c>.</param>
+    /// <param name="g">Geometry.</param>
+    /// <param name="firstImage">Index of the first image of this launch in x.</param>
+    public static void Im2Col(Index1D i, ArrayView<float> x, ArrayView<float> cols, ConvGeometry g, int firstImage)
+    {
+        int columns = g.OutH * g.OutW;
+        int rows = g.InChannels * g.KH * g.KW;
+        int col = i % columns;
+        int rest = i / columns;
+        int row = rest % rows;
+        int image = firstImage + rest / rows;
+        int ow = col % g.OutW;
+        int oh = col / g.OutW;
+        int kw = row % g.KW;
+        int kh = (row / g.KW) % g.KH;
+        int c = row / (g.KW * g.KH);
+        int h = oh * g.StrideH - g.PadH + kh * g.DilationH;
+        int w = ow * g.StrideW - g.PadW + kw * g.DilationW;
+        bool inside = h >= 0 && h < g.H && w >= 0 && w < g.W;
+        long at = (((long)image * g.InChannels + c) * g.H + h) * g.W + w;
+        cols[i] = inside ? x[at] : 0f;
+    }
+
+    /// <summary>
+    /// col2im as a gather: one work-item per input pixel sums every column entry that read it,
+    /// in a fixed order, so the result is deterministic without atomics.
+    /// <c>dx = (accumulate ? dx : 0) + sum over (kh, kw) of dcols[row(c, kh, kw), col(oh, ow)]</c>
+    /// where <c>oh * s - p + kh * d = h</c> (likewise for w).
+    /// </summary>
+    /// <param name="i">Flat index over <c>images * Cin * H * W</c>.</param>
+    /// <param name="dcols">Column gradients <c>[images, Cin * KH * KW, OutH * OutW]</c>.</param>
+    /// <param name="dx">Input gradient <c>[N, Cin, H, W]</c>.</param>
+    /// <param name="g">Geometry.</param>
+    /// <param name="firstImage">Index of the first image of this launch in dx.</param>
+    /// <param name="accumulate">1 to add to dx, 0 to overwrite it.</param>
+    public static void Col2Im(Index1D i, ArrayView<float> dcols, ArrayView<float> dx, ConvGeometry g, int firstImage, int accumulate)
+    {
+        int w = i % g.W;
+        int rest = i / g.W;
+        int h = rest % g.H;
+        rest /= g.H;
+        int c = rest % g.InChannels;
+        int image = rest / g.InChannels;
+        int columns = g.OutH * g.OutW;
+        long imageBase = (long)image * g.InChannels * g.KH * g.KW * columns;
+
+        float sum = 0f;
+        for (int kh = 0; kh < g.KH; kh++)
+        {
+            int hs = h + g.PadH - kh * g.DilationH; // = oh * StrideH when this tap read (h, w)
+            if (hs < 0 || hs % g.StrideH != 0)
+                continue;
+            int oh = hs / g.StrideH;
+            if (oh >= g.OutH)
+                continue;
+            for (int kw = 0; kw < g.KW; kw++)
+            {
+                int ws = w + g.PadW - kw * g.DilationW;
+                if (ws < 0 || ws % g.StrideW != 0)
+                    continue;
+                int ow = ws / g.StrideW;
+                if (ow >= g.OutW)
+                    continue;
+                int row = (c * g.KH + kh) * g.KW + kw;
+                sum += dcols[imageBase + (long)row * columns + oh * g.OutW + ow];
+            }
+        }
+        long at = (((long)(firstImage + image) * g.InChannels + c) * g.H + h) * g.W + w;
+        dx[at] = accumulate != 0 ? dx[at] + sum : sum;
+    }
+}
