@@ -109,13 +109,17 @@ public static class GemmSharedTiledKernels
         // A tile: consecutive threads walk K, the contiguous axis of an untransposed A.
         int aRow = blockRow0 + e / BlockDepth;
         int aK = k0 + e % BlockDepth;
-        tileA[(e % BlockDepth) * BlockRows + e / BlockDepth] =
-            aRow < p.M && aK < p.K ? a[aBase + default(TA).Offset(aRow, aK, p.Lda)] : 0f;
+        // Indices are clamped so every load is in bounds even if the choice becomes a select.
+        bool aInside = aRow < p.M && aK < p.K;
+        float aValue = a[aBase + default(TA).Offset(aInside ? aRow : 0, aInside ? aK : 0, p.Lda)];
+        tileA[(e % BlockDepth) * BlockRows + e / BlockDepth] = aInside ? aValue : 0f;
 
         // B tile: consecutive threads walk N, the contiguous axis of an untransposed B.
         int bK = k0 + e / BlockCols;
         int bCol = blockCol0 + e % BlockCols;
-        tileB[e] = bK < p.K && bCol < p.N ? b[bBase + default(TB).Offset(bK, bCol, p.Ldb)] : 0f;
+        bool bInside = bK < p.K && bCol < p.N;
+        float bValue = b[bBase + default(TB).Offset(bInside ? bK : 0, bInside ? bCol : 0, p.Ldb)];
+        tileB[e] = bInside ? bValue : 0f;
     }
 
     private static void Store(ArrayView<float> c, long cBase, int row, int col, float value, GemmParams p)

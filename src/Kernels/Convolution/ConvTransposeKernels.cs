@@ -36,7 +36,9 @@ public static class ConvTransposeKernels
         int sw = col - padLeft;
         bool hit = sh >= 0 && sw >= 0 && sh % strideH == 0 && sw % strideW == 0
             && sh / strideH < h && sw / strideW < w;
-        xd[i] = hit ? x[((long)plane * h + sh / strideH) * w + sw / strideW] : 0f;
+        long at = hit ? ((long)plane * h + sh / strideH) * w + sw / strideW : 0; // always a valid index
+        float v = x[at];
+        xd[i] = hit ? v : 0f;
     }
 
     /// <summary>

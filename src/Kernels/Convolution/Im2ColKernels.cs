@@ -34,8 +34,11 @@ public static class Im2ColKernels
         int h = oh * g.StrideH - g.PadH + kh * g.DilationH;
         int w = ow * g.StrideW - g.PadW + kw * g.DilationW;
         bool inside = h >= 0 && h < g.H && w >= 0 && w < g.W;
-        long at = (((long)image * g.InChannels + c) * g.H + h) * g.W + w;
-        cols[i] = inside ? x[at] : 0f;
+        // Loads happen even where the value is discarded (backends may turn the choice into a
+        // select), so the index must always be valid.
+        long at = inside ? (((long)image * g.InChannels + c) * g.H + h) * g.W + w : 0;
+        float v = x[at];
+        cols[i] = inside ? v : 0f;
     }
 
     /// <summary>

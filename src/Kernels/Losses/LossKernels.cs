@@ -15,7 +15,7 @@ public static class LossKernels
     /// <summary>
     /// Cross-entropy per position of logits <c>[N, C, plane]</c> with class targets <c>[N, plane]</c>:
     /// <c>loss = logsumexp(x) - x[target]</c>, and weight 1, or 0 and 0 where the target equals
-    /// <paramref name="ignoreIndex"/>.
+    /// <paramref name="ignoreIndex"/>; NaN for a target outside <c>[0, C)</c>.
     /// </summary>
     public static void CrossEntropyForward(Index1D i, ArrayView<float> logits, ArrayView<int> targets,
         ArrayView<float> losses, ArrayView<float> weights, int channels, int plane, int ignoreIndex)
@@ -34,7 +34,10 @@ public static class LossKernels
         float sum = 0f;
         for (int c = 0; c < channels; c++)
             sum += XMath.Exp(logits[b + (long)c * plane] - max);
-        losses[i] = max + XMath.Log(sum) - logits[b + (long)t * plane];
+        // A target outside [0, C) cannot be reported by a kernel: its loss is NaN, which shows.
+        bool valid = t >= 0 && t < channels;
+        float picked = logits[b + (long)(valid ? t : 0) * plane];
+        losses[i] = valid ? max + XMath.Log(sum) - picked : float.NaN;
         weights[i] = 1f;
     }
 
@@ -52,7 +55,7 @@ public static class LossKernels
         float sum = 0f;
         for (int c = 0; c < channels; c++)
             sum += XMath.Exp(logits[b + (long)c * plane] - max);
-        float s = t == ignoreIndex ? 0f : scale[0];
+        float s = t == ignoreIndex ? 0f : t >= 0 && t < channels ? scale[0] : float.NaN;
         for (int c = 0; c < channels; c++)
         {
             long at = b + (long)c * plane;

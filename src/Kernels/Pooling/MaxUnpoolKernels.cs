@@ -44,7 +44,9 @@ public static class MaxUnpoolKernels
     {
         int target = indices[i];
         long plane = i / inPlane;
-        float g = target >= 0 && target < outPlane ? dy[plane * outPlane + target] : 0f;
+        bool inside = target >= 0 && target < outPlane;
+        float v = dy[plane * outPlane + (inside ? target : 0)]; // always a valid index
+        float g = inside ? v : 0f;
         dx[i] = accumulate != 0 ? dx[i] + g : g;
     }
 }

@@ -76,7 +76,9 @@ public static class ShapeKernels
         int row = rest % h;
         int p = rest / h;
         int oh = row - top, ow = col - left;
-        float g = oh >= 0 && oh < outH && ow >= 0 && ow < outW ? dy[((long)p * outH + oh) * outW + ow] : 0f;
+        bool inside = oh >= 0 && oh < outH && ow >= 0 && ow < outW;
+        float v = dy[inside ? ((long)p * outH + oh) * outW + ow : 0]; // always a valid index
+        float g = inside ? v : 0f;
         dx[i] = accumulate != 0 ? dx[i] + g : g;
     }
 }

@@ -1,0 +1,176 @@
+using Engine.Devices;
+using Engine.Kernels.Blas;
+using Engine.Kernels.Convolution;
+using Engine.Kernels.Reduction;
+using Engine.Tensors;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace Engine.Ops.Convolution;
+
+/// <summary>
+/// Convolution by im2col + GEMM on a validated <see cref="ConvGeometry"/>: the forward pass, the
+/// input gradient (GEMM + col2im as a gather) and the weight gradient. Images are processed in
+/// chunks so the column buffer stays under <see cref="ColumnBudgetBytes"/>. A 1x1, stride-1,
+/// unpadded convolution multiplies the input directly, without columns.
+/// </summary>
+internal static class ConvCore
+{
+    /// <summary>Largest column buffer one call allocates (images are chunked to fit).</summary>
+    internal const long ColumnBudgetBytes = 256L << 20;
+
+    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ConvGeometry, int>> Im2ColLoader =
+        new("Im2Col", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ConvGeometry, int>(Im2ColKernels.Im2Col));
+
+    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ConvGeometry, int, int>> Col2ImLoader =
+        new("Col2Im", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ConvGeometry, int, int>(Im2ColKernels.Col2Im));
+
+    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int>> ChannelSumLoader =
+        new("ChannelSum", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int>(ReductionKernels.ChannelSum));
+
+    /// <summary>True when the column matrix would equal the input itself.</summary>
+    internal static bool IsPointwise(in ConvGeometry g) =>
+        g.KH == 1 && g.KW == 1 && g.StrideH == 1 && g.StrideW == 1 && g.PadH == 0 && g.PadW == 0
+        && g.OutH == g.H && g.OutW == g.W;
+
+    /// <summary><c>y = conv(x, w)</c> without bias. x <c>[N, Cin, H, W]</c>, w <c>[Cout, Cin/G, KH, KW]</c>, y <c>[N, Cout, OutH, OutW]</c>.</summary>
+    internal static void Forward(ComputeDevice device, in ConvGeometry g, ArrayView<float> x, ArrayView<float> w, ArrayView<float> y)
+    {
+        int columns = g.ColumnCols;
+        int rowsPerGroup = g.ColumnRows;
+        int outPerGroup = g.OutChannelsPerGroup;
+        if (IsPointwise(g))
+        {
+            for (int group = 0; group < g.Groups; group++)
+            {
+                // y[n, g] [CoutG, HW] = w_g [CoutG, CinG] * x[n, g] [CinG, HW]
+                var p = new GemmParams(outPerGroup, columns, rowsPerGroup, rowsPerGroup, columns, columns,
+                    0, (long)g.InChannels * columns, (long)g.OutChannels * columns, g.N, 1f, 0f);
+                Blas.Launch(device,
+                    w.SubView((long)group * outPerGroup * rowsPerGroup),
+                    x.SubView((long)group * rowsPerGroup * columns),
+                    y.SubView((long)group * outPerGroup * columns), false, false, p);
+            }
+            return;
+        }
+
+        int chunk = ImagesPerChunk(g);
+        long colsPerImage = (long)g.InChannels * g.KH * g.KW * columns;
+        using var cols = Tensor.Empty(device, chunk, (int)colsPerImage);
+        for (int first = 0; first < g.N; first += chunk)
+        {
+            int images = Math.Min(chunk, g.N - first);
+            device.Kernel(Im2ColLoader)(Check.LaunchSize("Conv2d", images * colsPerImage), x, cols.View, g, first);
+            // The kernel writes cols[0 .. images); x is read at image first + local index.
+            for (int group = 0; group < g.Groups; group++)
+            {
+                // y[n, g] [CoutG, OHW] = w_g [CoutG, CinG*K*K] * cols[n, g] [CinG*K*K, OHW]
+                var p = new GemmParams(outPerGroup, columns, rowsPerGroup, rowsPerGroup, columns, columns,
+                    0, colsPerImage, (long)g.OutChannels * columns, images, 1f, 0f);
+                Blas.Launch(device,
+                    w.SubView((long)group * outPerGroup * rowsPerGroup),
+                    cols.View.SubView((long)group * rowsPerGroup * columns),
+                    y.SubView(((long)first * g.OutChannels + group * outPerGroup) * columns), false, false, p);
+            }
+        }
+    }
+
+    /// <summary>
+    /// <c>dx (+)= conv_input_grad(w, dy)</c>: per group <c>dcols = w_g^T dy_g</c>, then col2im as a
+    /// gather. dy <c>[N, Cout, OutH, OutW]</c>, dx <c>[N, Cin, H, W]</c>.
+    /// </summary>
+    internal static void InputGradient(ComputeDevice device, in ConvGeometry g, ArrayView<float> w, ArrayView<float> dy, ArrayView<float> dx, bool accumulate)
+    {
+        int columns = g.ColumnCols;
+        int rowsPerGroup = g.ColumnRows;
+        int outPerGroup = g.OutChannelsPerGroup;
+        if (IsPointwise(g))
+        {
+            for (int group = 0; group < g.Groups; group++)
+            {
+                // dx[n, g] [CinG, HW] (+)= w_g^T [CinG, CoutG] * dy[n, g] [CoutG, HW]
+                var p = new GemmParams(rowsPerGroup, columns, outPerGroup, rowsPerGroup, columns, columns,
+                    0, (long)g.OutChannels * columns, (long)g.InChannels * columns, g.N, 1f, accumulate ? 1f : 0f);
+                Blas.Launch(device,
+                    w.SubView((long)group * outPerGroup * rowsPerGroup),
+                    dy.SubView((long)group * outPerGroup * columns),
+                    dx.SubView((long)group * rowsPerGroup * columns), true, false, p);
+            }
+            return;
+        }
+
+        int chunk = ImagesPerChunk(g);
+        long colsPerImage = (long)g.InChannels * g.KH * g.KW * columns;
+        using var dcols = Tensor.Empty(device, chunk, (int)colsPerImage);
+        for (int first = 0; first < g.N; first += chunk)
+        {
+            int images = Math.Min(chunk, g.N - first);
+            for (int group = 0; group < g.Groups; group++)
+            {
+                var p = new GemmParams(rowsPerGroup, columns, outPerGroup, rowsPerGroup, columns, columns,
+                    0, (long)g.OutChannels * columns, colsPerImage, images, 1f, 0f);
+                Blas.Launch(device,
+                    w.SubView((long)group * outPerGroup * rowsPerGroup),
+                    dy.SubView(((long)first * g.OutChannels + group * outPerGroup) * columns),
+                    dcols.View.SubView((long)group * rowsPerGroup * columns), true, false, p);
+            }
+            long pixels = (long)images * g.InChannels * g.H * g.W;
+            device.Kernel(Col2ImLoader)(Check.LaunchSize("Conv2d backward", pixels), dcols.View, dx, g, first, Launch.Flag(accumulate));
+        }
+    }
+
+    /// <summary>
+    /// <c>dw (+)= sum_n dy[n, g] cols[n, g]^T</c> per group, images accumulated in order (deterministic).
+    /// </summary>
+    internal static void WeightGradient(ComputeDevice device, in ConvGeometry g, ArrayView<float> x, ArrayView<float> dy, ArrayView<float> dw, bool accumulate)
+    {
+        int columns = g.ColumnCols;
+        int rowsPerGroup = g.ColumnRows;
+        int outPerGroup = g.OutChannelsPerGroup;
+        bool pointwise = IsPointwise(g);
+        int chunk = pointwise ? g.N : ImagesPerChunk(g);
+        long colsPerImage = (long)g.InChannels * g.KH * g.KW * columns;
+        using var cols = pointwise ? null : Tensor.Empty(device, chunk, (int)colsPerImage);
+        for (int first = 0; first < g.N; first += chunk)
+        {
+            int images = Math.Min(chunk, g.N - first);
+            ArrayView<float> source;
+            long sourceOffset;
+            if (pointwise)
+            {
+                source = x;
+                sourceOffset = (long)first * colsPerImage;
+            }
+            else
+            {
+                device.Kernel(Im2ColLoader)(Check.LaunchSize("Conv2d backward", images * colsPerImage), x, cols!.View, g, first);
+                source = cols.View;
+                sourceOffset = 0;
+            }
+            for (int image = 0; image < images; image++)
+            {
+                bool add = accumulate || first + image > 0;
+                for (int group = 0; group < g.Groups; group++)
+                {
+                    // dw_g [CoutG, CinG*K*K] (+)= dy[n, g] [CoutG, OHW] * cols[n, g]^T [OHW, CinG*K*K]
+                    var p = new GemmParams(outPerGroup, rowsPerGroup, columns, columns, columns, rowsPerGroup,
+                        0, 0, 0, 1, 1f, add ? 1f : 0f);
+                    Blas.Launch(device,
+                        dy.SubView(((long)(first + image) * g.OutChannels + group * outPerGroup) * columns),
+                        source.SubView(sourceOffset + image * colsPerImage + (long)group * rowsPerGroup * columns),
+                        dw.SubView((long)group * outPerGroup * rowsPerGroup), false, true, p);
+                }
+            }
+        }
+    }
+
+    /// <summary><c>db[c] (+)= sum over n, oh, ow of dy[n, c, oh, ow]</c>.</summary>
+    internal static void BiasGradient(ComputeDevice device, ArrayView<float> dy, ArrayView<float> db, int n, int channels, int plane, bool accumulate) =>
+        device.Kernel(ChannelSumLoader)(channels, dy, db, n, channels, plane, Launch.Flag(accumulate));
+
+    private static int ImagesPerChunk(in ConvGeometry g)
+    {
+        long bytesPerImage = 4L * g.InChannels * g.KH * g.KW * g.ColumnCols;
+        return (int)Math.Clamp(ColumnBudgetBytes / Math.Max(bytesPerImage, 1), 1, g.N);
+    }
+}
