@@ -1,0 +1,45 @@
+using Engine.Devices;
+using Engine.Kernels.Upsampling;
+using Engine.Tensors;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace Engine.Ops.Upsampling;
+
+/// <summary>Bilinear and nearest resampling, forward and gather backward.</summary>
+public static class InterpolateOp
+{
+    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, UpsampleGeometry>> BilinearLoader =
+        new("Upsample.BilinearForward", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, UpsampleGeometry>(UpsampleKernels.BilinearForward));
+
+    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, UpsampleGeometry, int>> BilinearBackwardLoader =
+        new("Upsample.BilinearBackward", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, UpsampleGeometry, int>(UpsampleKernels.BilinearBackward));
+
+    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, UpsampleGeometry>> NearestLoader =
+        new("Upsample.NearestForward", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, UpsampleGeometry>(UpsampleKernels.NearestForward));
+
+    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, UpsampleGeometry, int>> NearestBackwardLoader =
+        new("Upsample.NearestBackward", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, UpsampleGeometry, int>(UpsampleKernels.NearestBackward));
+
+    /// <summary>Resamples x into y (<c>spec.OutputShape</c>).</summary>
+    public static void Forward(InterpolateSpec spec, Tensor x, Tensor y)
+    {
+        const string op = "Interpolate";
+        Check.SameDevice(op, x.Device, x, y);
+        Check.SameShape(op, "input", x.Shape, "the spec's input", spec.InputShape);
+        Check.SameShape(op, "output", y.Shape, "the spec's output", spec.OutputShape);
+        var loader = spec.Mode == InterpolationMode.Bilinear ? BilinearLoader : NearestLoader;
+        x.Device.Kernel(loader)(Check.LaunchSize(op, y.Numel), x.View, y.View, spec.Geometry);
+    }
+
+    /// <summary><c>dx (+)= </c> the output gradients gathered back with the forward weights.</summary>
+    public static void Backward(InterpolateSpec spec, Tensor dy, Tensor dx, bool accumulate = false)
+    {
+        const string op = "Interpolate backward";
+        Check.SameDevice(op, dy.Device, dy, dx);
+        Check.SameShape(op, "output gradient", dy.Shape, "the spec's output", spec.OutputShape);
+        Check.SameShape(op, "input gradient", dx.Shape, "the spec's input", spec.InputShape);
+        var loader = spec.Mode == InterpolationMode.Bilinear ? BilinearBackwardLoader : NearestBackwardLoader;
+        dy.Device.Kernel(loader)(Check.LaunchSize(op, dx.Numel), dy.View, dx.View, spec.Geometry, Launch.Flag(accumulate));
+    }
+}
