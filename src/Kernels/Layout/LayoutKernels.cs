@@ -1,12 +1,12 @@
 using ILGPU;
 
-namespace Engine.Kernels.Shape;
+namespace Engine.Kernels.Layout;
 
 /// <summary>
 /// Copies between NCHW tensors of different extents: channel slices (concatenation) and
 /// spatial windows (centre crop). One work-item per element of the smaller tensor.
 /// </summary>
-public static class ShapeKernels
+public static class LayoutKernels
 {
     /// <summary>
     /// <c>big[n, offset + c, s] = small[n, c, s]</c> (concat forward), or the reverse copy

@@ -1,0 +1,37 @@
+using Engine.Devices;
+using Engine.Kernels.Activation;
+using Engine.Tensors;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace Engine.Ops.Layout;
+
+/// <summary>
+/// Residual addition <c>y = a + b</c> (same shapes; y may be a or b), and the gradient routing
+/// shared by add, reshape and scaling: <c>dx (+)= scale * dy</c>.
+/// </summary>
+public static class AddOp
+{
+    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>> AddLoader =
+        new("Add", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>(ActivationKernels.Add));
+    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, float, int>> RouteLoader =
+        new("ScaledAccumulate", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, float, int>(ActivationKernels.ScaledAccumulate));
+
+    /// <summary><c>y = a + b</c>.</summary>
+    public static void Forward(Tensor a, Tensor b, Tensor y)
+    {
+        Check.SameDevice("Add", a.Device, a, b, y);
+        Check.SameShape("Add", "a", a.Shape, "b", b.Shape);
+        Check.SameShape("Add", "output", y.Shape, "a", a.Shape);
+        a.Device.Kernel(AddLoader)(Check.LaunchSize("Add", a.Numel), a.View, b.View, y.View);
+    }
+
+    /// <summary><c>dx (+)= scale * dy</c> for tensors with the same element count (shapes may differ: reshapes).</summary>
+    public static void Route(Tensor dy, Tensor dx, float scale = 1f, bool accumulate = false)
+    {
+        Check.SameDevice("Gradient", dy.Device, dy, dx);
+        if (dy.Numel != dx.Numel)
+            throw new ArgumentException($"Gradient: {dy.Shape} and {dx.Shape} hold different element counts.");
+        dy.Device.Kernel(RouteLoader)(Check.LaunchSize("Gradient", dy.Numel), dy.View, dx.View, scale, Launch.Flag(accumulate));
+    }
+}

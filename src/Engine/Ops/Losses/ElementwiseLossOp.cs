@@ -1,0 +1,62 @@
+using Engine.Devices;
+using Engine.Kernels.Losses;
+using Engine.Tensors;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace Engine.Ops.Losses;
+
+/// <summary>The losses computed element by element against a float target of the same shape.</summary>
+public enum ElementwiseLoss
+{
+    /// <summary>Binary cross-entropy with logits: <c>max(x, 0) - x t + log(1 + exp(-|x|))</c>.</summary>
+    BinaryCrossEntropyWithLogits,
+    /// <summary>Squared error <c>(x - t)^2</c>.</summary>
+    SquaredError,
+}
+
+/// <summary>BCE-with-logits and MSE, reduced by mean, sum or batch mean.</summary>
+public static class ElementwiseLossOp
+{
+    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>> BceLoader =
+        new("Bce.Forward", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>(LossKernels.BceWithLogitsForward));
+    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>> BceBackwardLoader =
+        new("Bce.Backward", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(LossKernels.BceWithLogitsBackward));
+    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>> MseLoader =
+        new("Mse.Forward", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>(LossKernels.SquaredErrorForward));
+    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>> MseBackwardLoader =
+        new("Mse.Backward", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(LossKernels.SquaredErrorBackward));
+
+    /// <summary>Writes the reduced loss into the scalar <paramref name="loss"/>.</summary>
+    public static void Forward(ElementwiseLoss kind, Tensor input, Tensor target, Tensor loss, LossReduction reduction = LossReduction.Mean)
+    {
+        string op = kind.ToString();
+        CheckShapes(op, input, target);
+        LossCore.CheckScalar(nameof(loss), loss);
+        var device = input.Device;
+        using var terms = Tensor.Empty(device, input.Shape);
+        var loader = kind == ElementwiseLoss.BinaryCrossEntropyWithLogits ? BceLoader : MseLoader;
+        device.Kernel(loader)(Check.LaunchSize(op, input.Numel), input.View, target.View, terms.View);
+        using var divisor = LossCore.Constant(device, LossCore.Divisor(reduction, input.Shape));
+        LossCore.Reduce(device, terms, divisor, loss);
+    }
+
+    /// <summary><c>dx (+)= dLoss / divisor * dterm/dx</c>.</summary>
+    public static void Backward(ElementwiseLoss kind, Tensor input, Tensor target, Tensor dLoss, Tensor dInput, LossReduction reduction = LossReduction.Mean, bool accumulate = false)
+    {
+        string op = kind + " backward";
+        CheckShapes(op, input, target);
+        Check.SameShape(op, "input gradient", dInput.Shape, "input", input.Shape);
+        var device = input.Device;
+        using var divisor = LossCore.Constant(device, LossCore.Divisor(reduction, input.Shape));
+        using var scale = LossCore.GradientScale(device, dLoss, divisor);
+        var loader = kind == ElementwiseLoss.BinaryCrossEntropyWithLogits ? BceBackwardLoader : MseBackwardLoader;
+        device.Kernel(loader)(Check.LaunchSize(op, input.Numel), input.View, target.View, scale.View, dInput.View, Launch.Flag(accumulate));
+    }
+
+    private static void CheckShapes(string op, Tensor input, Tensor target)
+    {
+        Check.SameDevice(op, input.Device, input, target);
+        Check.SameShape(op, "input", input.Shape, "target", target.Shape);
+    }
+}

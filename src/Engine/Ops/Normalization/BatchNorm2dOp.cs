@@ -1,0 +1,109 @@
+using Engine.Devices;
+using Engine.Kernels.Normalization;
+using Engine.Tensors;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace Engine.Ops.Normalization;
+
+/// <summary>
+/// BatchNorm2d, PyTorch's semantics: training normalises with the batch mean and biased variance
+/// (eps 1e-5 by default) and updates the running statistics with momentum 0.1 and the unbiased
+/// variance; evaluation uses the running statistics. The forward pass saves the mean and
+/// <c>1/std</c> it used (<c>[C]</c> each) for the backward pass.
+/// </summary>
+public static class BatchNorm2dOp
+{
+    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float, float, int>> TrainingStatsLoader =
+        new("BatchNorm.TrainingStats", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float, float, int>(BatchNormKernels.TrainingStats));
+
+    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float>> EvalStatsLoader =
+        new("BatchNorm.EvalStats", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float>(BatchNormKernels.EvalStats));
+
+    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>> NormalizeLoader =
+        new("BatchNorm.Normalize", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(BatchNormKernels.Normalize));
+
+    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>> ParameterGradientsLoader =
+        new("BatchNorm.ParameterGradients", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>(BatchNormKernels.ParameterGradients));
+
+    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float, int, int>> InputGradientLoader =
+        new("BatchNorm.InputGradient", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float, int, int>(BatchNormKernels.InputGradient));
+
+    /// <summary>
+    /// Normalises x <c>[N, C, H, W]</c> into y. weight (gamma) and bias (beta) are <c>[C]</c>;
+    /// runningMean/runningVar <c>[C]</c> are read in evaluation and updated in training;
+    /// savedMean/savedInvStd <c>[C]</c> receive the statistics used.
+    /// </summary>
+    public static void Forward(Tensor x, Tensor y, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar,
+        Tensor savedMean, Tensor savedInvStd, bool training, float momentum = 0.1f, float eps = 1e-5f)
+    {
+        const string op = "BatchNorm2d";
+        var (n, channels, plane) = CheckShapes(op, x, y, weight, bias, runningMean, runningVar, savedMean, savedInvStd);
+        if (!(eps > 0) || !(momentum >= 0 && momentum <= 1))
+            throw new ArgumentException($"{op}: eps must be positive and momentum within [0, 1], got eps {eps}, momentum {momentum}.");
+        if (training && (long)n * plane < 2)
+            throw new ArgumentException($"{op}: training needs more than one value per channel, got input {x.Shape}.", nameof(x));
+        var device = x.Device;
+        if (training)
+        {
+            device.Kernel(TrainingStatsLoader)(channels, x.View, savedMean.View, savedInvStd.View, runningMean.View, runningVar.View,
+                n, channels, plane, eps, momentum, 1);
+        }
+        else
+        {
+            device.Kernel(EvalStatsLoader)(channels, runningMean.View, runningVar.View, savedMean.View, savedInvStd.View, eps);
+        }
+        device.Kernel(NormalizeLoader)(Check.LaunchSize(op, x.Numel), x.View, y.View, savedMean.View, savedInvStd.View, weight.View, bias.View, channels, plane);
+    }
+
+    /// <summary>
+    /// Gradients of <see cref="Forward"/> from the saved statistics. dx may be null; dWeight and
+    /// dBias may be null (frozen parameters). Adds into them with <paramref name="accumulate"/>.
+    /// </summary>
+    public static void Backward(Tensor x, Tensor dy, Tensor weight, Tensor savedMean, Tensor savedInvStd, bool training,
+        Tensor? dx, Tensor? dWeight, Tensor? dBias, bool accumulate = false)
+    {
+        const string op = "BatchNorm2d backward";
+        var (n, channels, plane) = CheckShapes(op, x, dy, weight, weight, weight, weight, savedMean, savedInvStd);
+        var device = x.Device;
+        using var sumDy = Tensor.Empty(device, channels);
+        using var sumDyXhat = Tensor.Empty(device, channels);
+        device.Kernel(ParameterGradientsLoader)(channels, x.View, dy.View, savedMean.View, savedInvStd.View, sumDyXhat.View, sumDy.View,
+            n, channels, plane, 0);
+        if (dx is not null)
+        {
+            Check.SameDevice(op, device, dx);
+            Check.SameShape(op, "input gradient", dx.Shape, "input", x.Shape);
+            device.Kernel(InputGradientLoader)(Check.LaunchSize(op, x.Numel), x.View, dy.View, savedMean.View, savedInvStd.View, weight.View,
+                sumDy.View, sumDyXhat.View, dx.View, channels, plane, (float)n * plane, Launch.Flag(training), Launch.Flag(accumulate));
+        }
+        Deliver(op, sumDyXhat, dWeight, accumulate);
+        Deliver(op, sumDy, dBias, accumulate);
+    }
+
+    private static void Deliver(string op, Tensor computed, Tensor? target, bool accumulate)
+    {
+        if (target is null)
+            return;
+        Check.SameShape(op, "parameter gradient", target.Shape, "channels", computed.Shape);
+        if (accumulate)
+            TensorOps.Axpy(1f, computed, target);
+        else
+            TensorOps.Copy(computed, target);
+    }
+
+    private static (int N, int C, int Plane) CheckShapes(string op, Tensor x, Tensor y, params Tensor[] perChannel)
+    {
+        Check.SameDevice(op, x.Device, [x, y, .. perChannel]);
+        if (x.Shape.Rank != 4)
+            throw new ArgumentException($"{op}: input must be [N, C, H, W], got {x.Shape}.", nameof(x));
+        Check.SameShape(op, "output", y.Shape, "input", x.Shape);
+        int channels = x.Shape[1];
+        foreach (var t in perChannel)
+        {
+            if (t.Shape != new Shape(channels))
+                throw new ArgumentException($"{op}: per-channel tensors must be [{channels}] for input {x.Shape}, got {t.Shape}.");
+        }
+        return (x.Shape[0], channels, x.Shape[2] * x.Shape[3]);
+    }
+}

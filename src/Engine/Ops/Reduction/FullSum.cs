@@ -1,0 +1,42 @@
+using Engine.Devices;
+using Engine.Kernels.Reduction;
+using Engine.Tensors;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace Engine.Ops.Reduction;
+
+/// <summary>
+/// A deterministic sum of a whole buffer: chunks of <see cref="Chunk"/> values are summed in
+/// order by one work-item each, then the partial sums likewise, until one value remains. The
+/// order of additions depends only on the length, never on the backend or thread timing.
+/// </summary>
+internal static class FullSum
+{
+    internal const int Chunk = 1024;
+
+    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, long, int>> SumChunksLoader =
+        new("SumChunks", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, long, int>(ReductionKernels.SumChunks));
+
+    /// <summary><c>result[0] = sum of values[0 .. length)</c>.</summary>
+    internal static void Run(ComputeDevice device, ArrayView<float> values, long length, ArrayView<float> result)
+    {
+        long count = (length + Chunk - 1) / Chunk;
+        if (count == 1)
+        {
+            device.Kernel(SumChunksLoader)(1, values, result, length, Chunk);
+            return;
+        }
+        using var partial = Tensor.Empty(device, (int)count);
+        device.Kernel(SumChunksLoader)(Check.LaunchSize("Sum", count), values, partial.View, length, Chunk);
+        Run(device, partial.View, count, result);
+    }
+
+    /// <summary>A new scalar tensor with the sum of every element of <paramref name="x"/>.</summary>
+    internal static Tensor Of(Tensor x)
+    {
+        var result = Tensor.Empty(x.Device, new Shape());
+        Run(x.Device, x.View, x.Numel, result.View);
+        return result;
+    }
+}
