@@ -121,6 +121,25 @@ public sealed class ConvolutionTests(DeviceFixture fixture)
     }
 
     [Fact]
+    public void BackwardGivesTheSameBitsEveryTime()
+    {
+        var p = new P(2, 4, 9, 9, 6, 3, 3, SH: 2, SW: 2, PH: 1, PW: 1, Groups: 2);
+        using var scope = DisposeScope.Enter();
+        var x = Tensor.FromArray(_device, Reference.Random(p.N * p.Cin * p.H * p.W, 1), p.N, p.Cin, p.H, p.W);
+        var w = Tensor.FromArray(_device, Reference.Random(p.Cout * 2 * 9, 2), p.Cout, 2, 3, 3);
+        var dy = Tensor.FromArray(_device, Reference.Random(p.N * p.Cout * p.OutH * p.OutW, 3), p.N, p.Cout, p.OutH, p.OutW);
+        var first = Engine.Functional.Conv2dBackward(dy, x, w, true, 2, 1, 1, 2);
+        var second = Engine.Functional.Conv2dBackward(dy, x, w, true, 2, 1, 1, 2);
+        Reference.AssertExactly(first.Input!.ToArray(), second.Input!.ToArray(), "Conv2d dx");
+        Reference.AssertExactly(first.Weight.ToArray(), second.Weight.ToArray(), "Conv2d dw");
+        Reference.AssertExactly(first.Bias!.ToArray(), second.Bias!.ToArray(), "Conv2d db");
+        var (_, indices) = Engine.Functional.MaxPool2d(x, 3, 2, 1);
+        var pooled = Engine.Functional.MaxPool2dBackward(Tensor.Full(_device, 1f, indices.Shape), indices, x.Shape, 3, 2, 1);
+        var again = Engine.Functional.MaxPool2dBackward(Tensor.Full(_device, 1f, indices.Shape), indices, x.Shape, 3, 2, 1);
+        Reference.AssertExactly(pooled.ToArray(), again.ToArray(), "MaxPool2d dx");
+    }
+
+    [Fact]
     public void BackwardAccumulatesWhenAsked()
     {
         var spec = Engine.Ops.Convolution.Conv2dSpec.Create(new Shape(1, 2, 5, 5), new Shape(3, 2, 3, 3), 1, 1, 1, 1);

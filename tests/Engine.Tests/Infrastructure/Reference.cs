@@ -52,13 +52,16 @@ public static class Reference
         Assert.Equal(expected.Length, actual.Length);
         double u = Math.Pow(2, -24);
         double gamma = (terms + 2) * u / (1 - (terms + 2) * u);
+        double worst = 0;
         for (int i = 0; i < expected.Length; i++)
         {
             double error = Math.Abs(actual[i] - expected[i]);
+            worst = Math.Max(worst, error / Math.Max(Math.Abs(expected[i]), 1));
             double bound = gamma * scale[i] + 1e-30;
             if (!(error <= bound))
                 Assert.Fail($"{what}: element {i} is {actual[i]}, expected {expected[i]} (error {error:G3} > bound {bound:G3}).");
         }
+        ErrorLog.Record(what, worst);
     }
 
     /// <summary>Asserts exact float equality per element, with a message naming the first mismatch.</summary>

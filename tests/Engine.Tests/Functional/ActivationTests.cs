@@ -1,0 +1,83 @@
+using Engine.Ops.Activation;
+using Engine.Tensors;
+using Engine.Tests.Infrastructure;
+
+namespace Engine.Tests.Functional;
+
+[Collection(DeviceCollection.Name)]
+public sealed class ActivationTests(DeviceFixture fixture)
+{
+    private readonly Engine.Devices.ComputeDevice _device = fixture.Device;
+
+    public static TheoryData<ActivationKind> Kinds() => [ActivationKind.Relu, ActivationKind.LeakyRelu, ActivationKind.Sigmoid, ActivationKind.Tanh];
+
+    private static double Apply(ActivationKind kind, double x) => kind switch
+    {
+        ActivationKind.Relu => Math.Max(x, 0),
+        ActivationKind.LeakyRelu => x > 0 ? x : 0.01 * x,
+        ActivationKind.Sigmoid => 1 / (1 + Math.Exp(-x)),
+        _ => Math.Tanh(x),
+    };
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void ForwardAndBackwardMatchTheReference(ActivationKind kind)
+    {
+        // Values at least 0.05 away from 0, the kink of ReLU and LeakyReLU; large ones for saturation.
+        float[] x = Reference.Random(257, 1, -6f, 6f).Select(v => MathF.Abs(v) < 0.05f ? v + 0.1f : v).Append(-90f).Append(90f).ToArray();
+        float[] dy = Reference.Random(x.Length, 2);
+        using var scope = DisposeScope.Enter();
+        var input = Tensor.FromArray(_device, x, x.Length);
+        var y = kind switch
+        {
+            ActivationKind.Relu => Engine.Functional.Relu(input),
+            ActivationKind.LeakyRelu => Engine.Functional.LeakyRelu(input),
+            ActivationKind.Sigmoid => Engine.Functional.Sigmoid(input),
+            _ => Engine.Functional.Tanh(input),
+        };
+        Func<double[][], double[]> f = a => a[0].Select(v => Apply(kind, v)).ToArray();
+        GradCheck.AssertClose(y.ToArray(), f(GradCheck.Widen(x)), 1e-6, 1e-6, $"{kind} forward");
+        var dx = Engine.Functional.ActivationBackward(kind, ActivationOp.SavesOutput(kind) ? y : input, Tensor.FromArray(_device, dy, dy.Length));
+        GradCheck.AssertClose(dx.ToArray(), GradCheck.Numeric(f, GradCheck.Widen(x), GradCheck.Widen(dy)[0], 0, 1e-5), 1e-4, 1e-3, $"{kind} backward");
+    }
+
+    [Fact]
+    public void ReluGradientAtZeroIsZeroAsInPyTorch()
+    {
+        using var scope = DisposeScope.Enter();
+        var x = Tensor.FromArray(_device, [0f, -0f, 1e-30f], 3);
+        var dx = Engine.Functional.ActivationBackward(ActivationKind.Relu, x, Tensor.Full(_device, 1f, 3));
+        Assert.Equal([0f, 0f, 1f], dx.ToArray());
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void SoftmaxIsStableAndMatchesTheReference(bool logarithm)
+    {
+        const int n = 2, c = 5, plane = 3;
+        float[] x = Reference.Random(n * c * plane, 3, -4f, 4f);
+        x[0] = 1000f; // a large logit must not overflow
+        float[] dy = Reference.Random(x.Length, 4);
+        Func<double[][], double[]> f = a =>
+        {
+            var y = new double[a[0].Length];
+            for (int i = 0; i < n; i++)
+                for (int s = 0; s < plane; s++)
+                {
+                    var idx = Enumerable.Range(0, c).Select(k => (i * c + k) * plane + s).ToArray();
+                    double max = idx.Max(j => a[0][j]);
+                    double lse = max + Math.Log(idx.Sum(j => Math.Exp(a[0][j] - max)));
+                    foreach (int j in idx)
+                        y[j] = logarithm ? a[0][j] - lse : Math.Exp(a[0][j] - lse);
+                }
+            return y;
+        };
+        using var scope = DisposeScope.Enter();
+        var input = Tensor.FromArray(_device, x, n, c, plane);
+        var output = logarithm ? Engine.Functional.LogSoftmax(input) : Engine.Functional.Softmax(input);
+        GradCheck.AssertClose(output.ToArray(), f(GradCheck.Widen(x)), 1e-5, 1e-6, $"Softmax forward log={logarithm}");
+        var dx = Engine.Functional.SoftmaxBackward(output, Tensor.FromArray(_device, dy, n, c, plane), logarithm);
+        GradCheck.AssertClose(dx.ToArray(), GradCheck.Numeric(f, GradCheck.Widen(x), GradCheck.Widen(dy)[0], 0, 1e-5), 1e-4, 1e-3, $"Softmax backward log={logarithm}");
+    }
+}
