@@ -17,8 +17,14 @@ public sealed class ComputeDevice : IDisposable
     private readonly Context _context;
     private readonly Accelerator _accelerator;
     private readonly Dictionary<object, Delegate> _kernels = new();
+    // Released buffers kept for reuse, by element type and length: like PyTorch's caching
+    // allocator, a repeated step with the same shapes allocates nothing after the first.
+    private readonly Dictionary<(Type, long), Stack<MemoryBuffer>> _cache = new();
     private long _liveBuffers;
     private long _liveBytes;
+    private long _cachedBuffers;
+    private long _cachedBytes;
+    private long _allocations;
     private bool _disposed;
 
     private ComputeDevice(Context context, Accelerator accelerator, DeviceInfo info)
@@ -90,6 +96,34 @@ public sealed class ComputeDevice : IDisposable
     /// <summary>Bytes in <see cref="LiveBufferCount"/> buffers.</summary>
     public long LiveBytes => Interlocked.Read(ref _liveBytes);
 
+    /// <summary>Released buffers held for reuse (see <see cref="ReleaseCachedMemory"/>).</summary>
+    public long CachedBufferCount => Interlocked.Read(ref _cachedBuffers);
+
+    /// <summary>Bytes in <see cref="CachedBufferCount"/> buffers.</summary>
+    public long CachedBytes => Interlocked.Read(ref _cachedBytes);
+
+    /// <summary>Buffers ever allocated from the accelerator (reuses from the cache are not counted).</summary>
+    public long AllocationCount => Interlocked.Read(ref _allocations);
+
+    /// <summary>Whether released buffers are kept for reuse (default true).</summary>
+    public bool CachingEnabled { get; set; } = true;
+
+    /// <summary>Frees every cached buffer (buffers in use are untouched).</summary>
+    public void ReleaseCachedMemory()
+    {
+        lock (_cache)
+        {
+            foreach (var stack in _cache.Values)
+            {
+                while (stack.Count > 0)
+                    stack.Pop().Dispose();
+            }
+            _cache.Clear();
+            Interlocked.Exchange(ref _cachedBuffers, 0);
+            Interlocked.Exchange(ref _cachedBytes, 0);
+        }
+    }
+
     /// <summary>Number of distinct kernels loaded on this device so far.</summary>
     public int LoadedKernelCount
     {
@@ -125,24 +159,56 @@ public sealed class ComputeDevice : IDisposable
         }
     }
 
-    /// <summary>Allocates a dense device buffer and counts it as live until <see cref="Release"/>.</summary>
+    /// <summary>
+    /// A dense device buffer of <paramref name="length"/> elements, reused from the cache when one
+    /// of that type and length was released, else allocated; live until <see cref="Release"/>.
+    /// Its contents are undefined.
+    /// </summary>
     internal MemoryBuffer1D<T, Stride1D.Dense> Allocate<T>(long length) where T : unmanaged
     {
         ThrowIfDisposed();
-        var buffer = _accelerator.Allocate1D<T>(length);
+        MemoryBuffer1D<T, Stride1D.Dense>? buffer = null;
+        lock (_cache)
+        {
+            if (_cache.TryGetValue((typeof(T), length), out var stack) && stack.Count > 0)
+            {
+                buffer = (MemoryBuffer1D<T, Stride1D.Dense>)stack.Pop();
+                Interlocked.Decrement(ref _cachedBuffers);
+                Interlocked.Add(ref _cachedBytes, -buffer.LengthInBytes);
+            }
+        }
+        if (buffer is null)
+        {
+            buffer = _accelerator.Allocate1D<T>(length);
+            Interlocked.Increment(ref _allocations);
+        }
         Interlocked.Increment(ref _liveBuffers);
         Interlocked.Add(ref _liveBytes, buffer.LengthInBytes);
         return buffer;
     }
 
-    /// <summary>Frees a buffer from <see cref="Allocate{T}"/>.</summary>
+    /// <summary>Returns a buffer from <see cref="Allocate{T}"/>: to the cache, or freed when caching is off.</summary>
     internal void Release<T>(MemoryBuffer1D<T, Stride1D.Dense> buffer) where T : unmanaged
     {
         long bytes = buffer.LengthInBytes;
-        if (!_disposed)
-            buffer.Dispose(); // after the device is disposed, the accelerator has freed it already
         Interlocked.Decrement(ref _liveBuffers);
         Interlocked.Add(ref _liveBytes, -bytes);
+        if (_disposed)
+            return; // the accelerator has freed it already
+        if (!CachingEnabled)
+        {
+            buffer.Dispose();
+            return;
+        }
+        lock (_cache)
+        {
+            var key = (typeof(T), buffer.Length);
+            if (!_cache.TryGetValue(key, out var stack))
+                _cache[key] = stack = new Stack<MemoryBuffer>();
+            stack.Push(buffer);
+            Interlocked.Increment(ref _cachedBuffers);
+            Interlocked.Add(ref _cachedBytes, bytes);
+        }
     }
 
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
@@ -155,6 +221,8 @@ public sealed class ComputeDevice : IDisposable
         _disposed = true;
         lock (_kernels)
             _kernels.Clear();
+        lock (_cache)
+            _cache.Clear(); // the accelerator frees the cached buffers with everything else
         _accelerator.Dispose();
         _context.Dispose();
     }

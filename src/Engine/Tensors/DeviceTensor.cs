@@ -51,6 +51,7 @@ public abstract class DeviceTensor : IDisposable
 public abstract class DeviceTensor<T> : DeviceTensor where T : unmanaged
 {
     private readonly DeviceStorage<T> _storage;
+    private readonly long _offset;
     private bool _disposed;
 
     private protected DeviceTensor(ComputeDevice device, Shape shape)
@@ -58,9 +59,13 @@ public abstract class DeviceTensor<T> : DeviceTensor where T : unmanaged
     {
     }
 
-    private protected DeviceTensor(DeviceStorage<T> storage, Shape shape) : base(storage.Device, shape)
+    /// <summary>A tensor over <c>Numel</c> elements of <paramref name="storage"/> from <paramref name="offset"/>; the caller has added a reference.</summary>
+    private protected DeviceTensor(DeviceStorage<T> storage, Shape shape, long offset = 0) : base(storage.Device, shape)
     {
+        if (offset < 0 || offset + shape.Numel > storage.Length)
+            throw new ArgumentException($"A view of shape {shape} at offset {offset} does not fit a buffer of {storage.Length} elements.");
         _storage = storage;
+        _offset = offset;
         DisposeScope.Register(this);
     }
 
@@ -73,9 +78,12 @@ public abstract class DeviceTensor<T> : DeviceTensor where T : unmanaged
         get
         {
             ThrowIfDisposed();
-            return _storage.View.AsContiguous();
+            return _storage.View.AsContiguous().SubView(_offset, Numel);
         }
     }
+
+    /// <summary>Element offset of this view in its storage.</summary>
+    private protected long Offset => _offset;
 
     /// <summary>True when both tensors read or write the same device memory.</summary>
     public bool SharesStorageWith(DeviceTensor<T> other) => ReferenceEquals(_storage, other._storage);
@@ -96,7 +104,7 @@ public abstract class DeviceTensor<T> : DeviceTensor where T : unmanaged
         ThrowIfDisposed();
         if (source.Length != Numel)
             throw new ArgumentException($"Cannot copy {source.Length} values into a tensor of shape {Shape} ({Numel} elements).", nameof(source));
-        _storage.View.AsContiguous().CopyFromCPU(source);
+        View.CopyFromCPU(source);
     }
 
     /// <summary>Copies the tensor into a host span of exactly <see cref="DeviceTensor.Numel"/> values (waits for queued work).</summary>
@@ -107,7 +115,7 @@ public abstract class DeviceTensor<T> : DeviceTensor where T : unmanaged
         if (destination.Length != Numel)
             throw new ArgumentException($"Cannot copy a tensor of shape {Shape} ({Numel} elements) into {destination.Length} values.", nameof(destination));
         Device.Synchronize();
-        _storage.View.AsContiguous().CopyToCPU(destination);
+        View.CopyToCPU(destination);
     }
 
     /// <summary>A new host array with the tensor's values, row-major.</summary>

@@ -9,7 +9,7 @@ public sealed class IntTensor : DeviceTensor<int>
 {
     private IntTensor(ComputeDevice device, Shape shape) : base(device, shape) { }
 
-    private IntTensor(DeviceStorage<int> storage, Shape shape) : base(storage, shape) { }
+    private IntTensor(DeviceStorage<int> storage, Shape shape, long offset = 0) : base(storage, shape, offset) { }
 
     /// <summary>An uninitialised index tensor: every element must be written before it is read.</summary>
     public static IntTensor Empty(ComputeDevice device, Shape shape)
@@ -47,6 +47,6 @@ public sealed class IntTensor : DeviceTensor<int>
         var checkedShape = CheckReshape(new Shape(shape));
         var storage = Storage;
         storage.AddReference();
-        return new IntTensor(storage, checkedShape);
+        return new IntTensor(storage, checkedShape, Offset);
     }
 }

@@ -10,7 +10,7 @@ public sealed class Tensor : DeviceTensor<float>
 {
     private Tensor(ComputeDevice device, Shape shape) : base(device, shape) { }
 
-    private Tensor(DeviceStorage<float> storage, Shape shape) : base(storage, shape) { }
+    private Tensor(DeviceStorage<float> storage, Shape shape, long offset = 0) : base(storage, shape, offset) { }
 
     /// <summary>An uninitialised tensor: every element must be written before it is read.</summary>
     public static Tensor Empty(ComputeDevice device, Shape shape)
@@ -64,6 +64,21 @@ public sealed class Tensor : DeviceTensor<float>
         var checkedShape = CheckReshape(shape);
         var storage = Storage;
         storage.AddReference();
-        return new Tensor(storage, checkedShape);
+        return new Tensor(storage, checkedShape, Offset);
+    }
+
+    /// <summary>
+    /// A view of <paramref name="shape"/> over this tensor's memory from element
+    /// <paramref name="offset"/> (of this tensor): how planned buffers are shared by values whose
+    /// lifetimes do not overlap. The view must fit inside this tensor.
+    /// </summary>
+    public Tensor Slice(Shape shape, long offset = 0)
+    {
+        ThrowIfDisposed();
+        if (offset < 0 || offset + shape.Numel > Numel)
+            throw new ArgumentException($"A view of shape {shape} at offset {offset} does not fit a tensor of shape {Shape} ({Numel} elements).");
+        var storage = Storage;
+        storage.AddReference();
+        return new Tensor(storage, shape, Offset + offset);
     }
 }

@@ -39,6 +39,36 @@ public sealed class TensorLifecycleTests(DeviceFixture fixture)
     }
 
     [Fact]
+    public void ReleasedBuffersAreReusedInsteadOfReallocated()
+    {
+        var first = Tensor.Empty(_device, 3, 77);
+        first.Dispose();
+        long allocations = _device.AllocationCount;
+        Assert.True(_device.CachedBufferCount >= 1);
+        for (int i = 0; i < 5; i++)
+        {
+            using var again = Tensor.Zeros(_device, 77, 3); // same element count: served from the cache
+        }
+        Assert.Equal(allocations, _device.AllocationCount);
+        using (Tensor.Empty(_device, 78, 3)) { }           // a new size is a new allocation
+        Assert.Equal(allocations + 1, _device.AllocationCount);
+        _device.ReleaseCachedMemory();
+        Assert.Equal(0, _device.CachedBufferCount);
+        Assert.Equal(0, _device.CachedBytes);
+    }
+
+    [Fact]
+    public void SlicesViewPartOfATensor()
+    {
+        using var arena = Tensor.FromArray(_device, [0f, 1, 2, 3, 4, 5, 6, 7], 8);
+        using var middle = arena.Slice(new Shape(2, 2), 2);
+        Assert.Equal([2f, 3, 4, 5], middle.ToArray());
+        Engine.Ops.TensorOps.Fill(middle, -1f);
+        Assert.Equal([0f, 1, -1, -1, -1, -1, 6, 7], arena.ToArray());
+        Assert.Contains("does not fit", Assert.Throws<ArgumentException>(() => arena.Slice(new Shape(4), 5)).Message);
+    }
+
+    [Fact]
     public void UseAfterDisposeThrows()
     {
         var tensor = Tensor.Zeros(_device, 4);
