@@ -41,6 +41,17 @@ public sealed class IntTensor : DeviceTensor<int>
         return tensor;
     }
 
+    /// <summary>A view of <paramref name="shape"/> over this tensor's memory from element <paramref name="offset"/>.</summary>
+    public IntTensor Slice(Shape shape, long offset = 0)
+    {
+        ThrowIfDisposed();
+        if (offset < 0 || offset + shape.Numel > Numel)
+            throw new ArgumentException($"A view of shape {shape} at offset {offset} does not fit a tensor of shape {Shape} ({Numel} elements).");
+        var storage = Storage;
+        storage.AddReference();
+        return new IntTensor(storage, shape, Offset + offset);
+    }
+
     /// <summary>A view with another shape of the same element count, sharing this tensor's memory.</summary>
     public IntTensor Reshape(params int[] shape)
     {

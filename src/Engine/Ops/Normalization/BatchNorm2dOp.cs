@@ -58,10 +58,11 @@ public static class BatchNorm2dOp
 
     /// <summary>
     /// Gradients of <see cref="Forward"/> from the saved statistics. dx may be null; dWeight and
-    /// dBias may be null (frozen parameters). Adds into them with <paramref name="accumulate"/>.
+    /// dBias may be null (frozen parameters). Adds into dx with <paramref name="accumulate"/>, and
+    /// into the parameter gradients with <paramref name="accumulateParameters"/> (default: the same).
     /// </summary>
     public static void Backward(Tensor x, Tensor dy, Tensor weight, Tensor savedMean, Tensor savedInvStd, bool training,
-        Tensor? dx, Tensor? dWeight, Tensor? dBias, bool accumulate = false)
+        Tensor? dx, Tensor? dWeight, Tensor? dBias, bool accumulate = false, bool? accumulateParameters = null)
     {
         const string op = "BatchNorm2d backward";
         var (n, channels, plane) = CheckShapes(op, x, dy, weight, weight, weight, weight, savedMean, savedInvStd);
@@ -77,8 +78,8 @@ public static class BatchNorm2dOp
             device.Kernel(InputGradientLoader)(Check.LaunchSize(op, x.Numel), x.View, dy.View, savedMean.View, savedInvStd.View, weight.View,
                 sumDy.View, sumDyXhat.View, dx.View, channels, plane, (float)n * plane, Launch.Flag(training), Launch.Flag(accumulate));
         }
-        Deliver(op, sumDyXhat, dWeight, accumulate);
-        Deliver(op, sumDy, dBias, accumulate);
+        Deliver(op, sumDyXhat, dWeight, accumulateParameters ?? accumulate);
+        Deliver(op, sumDy, dBias, accumulateParameters ?? accumulate);
     }
 
     private static void Deliver(string op, Tensor computed, Tensor? target, bool accumulate)

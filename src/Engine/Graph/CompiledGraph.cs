@@ -1,0 +1,218 @@
+using Engine.Ops;
+using Engine.Tensors;
+
+namespace Engine.Graph;
+
+/// <summary>
+/// A graph compiled once and run many times: ops in topological order, the backward ops in
+/// reverse, every activation, saved tensor and activation gradient in a planned buffer, views
+/// made once. After the first step a training step allocates no device memory (op workspaces come
+/// from the device's caching allocator) and copies nothing between host and device unless the
+/// caller reads or writes a tensor.
+/// </summary>
+public sealed class CompiledGraph : IDisposable
+{
+    private readonly List<GraphOp> _forward;
+    private readonly List<GraphOp> _backward;
+    private readonly List<DeviceTensor> _owned = new();
+    private readonly ExecutionContext _context;
+    private readonly Node? _loss;
+    private readonly Tensor? _one;
+    private bool _disposed;
+
+    internal CompiledGraph(GraphBuilder graph, Node? loss, IReadOnlyList<Node> outputs, CompileOptions options)
+    {
+        Graph = graph;
+        _loss = loss;
+        if (loss is not null && loss.Shape.Numel != 1)
+            throw new ArgumentException($"The loss must be a scalar, but {loss} is not.", nameof(loss));
+        _forward = graph.Ops.ToList();
+        var needsGrad = loss is null ? new HashSet<Node>() : GradientNodes(graph, loss);
+        _backward = _forward.Where(op => op.IsDifferentiable && op.Outputs.Any(needsGrad.Contains)).Reverse().ToList();
+        Parameters = _forward.SelectMany(op => op.Parameters).Distinct().ToList();
+        _context = new ExecutionContext(graph.Device, graph.Training, graph.Generator);
+
+        Plan = BuildPlan(graph, outputs, needsGrad, options.ReuseMemory, out var valueOf, out var gradOf);
+        Materialize(valueOf, gradOf);
+        MarkAccumulation(needsGrad);
+        if (loss is not null)
+        {
+            _one = Tensor.Full(graph.Device, 1f, new Shape());
+            _one.DetachFromScope();
+            _owned.Add(_one);
+        }
+    }
+
+    /// <summary>The graph this was compiled from.</summary>
+    public GraphBuilder Graph { get; }
+
+    /// <summary>The memory plan.</summary>
+    public MemoryPlan Plan { get; }
+
+    /// <summary>The parameters the graph reads, in first-use order.</summary>
+    public IReadOnlyList<Parameter> Parameters { get; }
+
+    /// <summary>Training mode (batch statistics, dropout) or evaluation; may be switched between runs.</summary>
+    public bool Training
+    {
+        get => _context.Training;
+        set => _context.Training = value;
+    }
+
+    /// <summary>The planned tensor of a float node (an input to fill, or a value to read after a run).</summary>
+    public Tensor Value(Node node) => _context.Value(node);
+
+    /// <summary>The planned tensor of an int node.</summary>
+    public IntTensor IntValue(Node node) => _context.IntValue(node);
+
+    /// <summary>The gradient of a node after <see cref="Backward"/>, or null when none flows to it.</summary>
+    public Tensor? Grad(Node node) => _context.Grad(node);
+
+    /// <summary>Runs every op forward.</summary>
+    public void Forward()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        foreach (var op in _forward)
+            op.Forward(_context);
+    }
+
+    /// <summary>
+    /// Runs the backward pass from the loss (gradient 1). Parameter gradients are added to what
+    /// they hold, so they accumulate over calls until <see cref="ZeroGrad"/>.
+    /// </summary>
+    public void Backward()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_loss is null)
+            throw new InvalidOperationException("This graph was compiled without a loss, so it has no backward pass.");
+        TensorOps.Copy(_one!, _context.Grad(_loss)!);
+        foreach (var op in _backward)
+            op.Backward(_context);
+    }
+
+    /// <summary>Sets every parameter gradient to zero.</summary>
+    public void ZeroGrad()
+    {
+        foreach (var p in Parameters.Where(p => p.RequiresGrad))
+            TensorOps.Fill(p.Grad, 0f);
+    }
+
+    /// <summary>Frees the planned buffers (parameters belong to their modules and stay).</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+            return;
+        _disposed = true;
+        foreach (var t in _owned)
+            t.Dispose();
+    }
+
+    /// <summary>Nodes that receive a gradient: those that require one and lead to the loss.</summary>
+    private static HashSet<Node> GradientNodes(GraphBuilder graph, Node loss)
+    {
+        var leadsToLoss = new HashSet<Node> { loss };
+        foreach (var op in graph.Ops.Reverse())
+        {
+            if (op.IsDifferentiable && op.Outputs.Any(leadsToLoss.Contains))
+            {
+                foreach (var input in op.Inputs)
+                    leadsToLoss.Add(input);
+            }
+        }
+        return leadsToLoss.Where(n => n.RequiresGrad).ToHashSet();
+    }
+
+    private MemoryPlan BuildPlan(GraphBuilder graph, IReadOnlyList<Node> outputs, HashSet<Node> needsGrad, bool reuse,
+        out Dictionary<Node, MemoryPlan.Value> valueOf, out Dictionary<Node, MemoryPlan.Value> gradOf)
+    {
+        int f = _forward.Count;
+        int end = 2 * f + 1;
+        var forwardTime = _forward.Select((op, i) => (op, i)).ToDictionary(p => p.op, p => p.i);
+        var backwardTime = _backward.ToDictionary(op => op, op => 2 * f - forwardTime[op]);
+        var death = graph.Nodes.ToDictionary(n => n, n => n.Producer is null ? 0 : forwardTime[n.Producer]);
+        foreach (var op in _forward)
+        {
+            foreach (var input in op.Inputs)
+                death[input] = Math.Max(death[input], forwardTime[op]);
+            if (backwardTime.TryGetValue(op, out int bt))
+            {
+                foreach (var saved in op.SavedForBackward)
+                    death[saved] = Math.Max(death[saved], bt);
+            }
+        }
+        foreach (var node in outputs.Concat(graph.Inputs))
+            death[node] = end; // read by the caller after a run, or written by it before one
+
+        valueOf = new Dictionary<Node, MemoryPlan.Value>();
+        gradOf = new Dictionary<Node, MemoryPlan.Value>();
+        var values = new List<MemoryPlan.Value>();
+        foreach (var node in graph.Nodes)
+        {
+            int birth = node.Producer is null ? -1 : forwardTime[node.Producer];
+            var value = new MemoryPlan.Value(node.Name, node.Shape.Numel, node.Kind, birth, death[node]);
+            valueOf[node] = value;
+            values.Add(value);
+        }
+        foreach (var node in graph.Nodes.Where(needsGrad.Contains))
+        {
+            // Written first by the consumer whose backward runs first, read by the producer's backward.
+            var writers = _backward.Where(op => op.Inputs.Contains(node)).Select(op => backwardTime[op]).ToList();
+            int birth = node == _loss ? f : writers.Count == 0 ? f : writers.Min();
+            int gradDeath = node.Producer is not null && backwardTime.TryGetValue(node.Producer, out int pt) ? pt : end;
+            var value = new MemoryPlan.Value("grad of " + node.Name, node.Shape.Numel, ValueKind.Float, birth, gradDeath);
+            gradOf[node] = value;
+            values.Add(value);
+        }
+        return MemoryPlan.Create(values, reuse);
+    }
+
+    private void Materialize(Dictionary<Node, MemoryPlan.Value> valueOf, Dictionary<Node, MemoryPlan.Value> gradOf)
+    {
+        var device = Graph.Device;
+        var floatSlots = new Dictionary<int, Tensor>();
+        var intSlots = new Dictionary<int, IntTensor>();
+        for (int s = 0; s < Plan.Slots.Count; s++)
+        {
+            var slot = Plan.Slots[s];
+            if (slot.Kind == ValueKind.Float)
+                floatSlots[s] = Own(Tensor.Zeros(device, new Shape(checked((int)slot.Capacity))));
+            else
+                intSlots[s] = Own(IntTensor.Zeros(device, checked((int)slot.Capacity)));
+        }
+        foreach (var (node, value) in valueOf)
+        {
+            if (node.Kind == ValueKind.Float)
+                _context.SetValue(node, Own(floatSlots[value.Slot].Slice(node.Shape)));
+            else
+                _context.SetIntValue(node, Own(intSlots[value.Slot].Slice(node.Shape)));
+        }
+        foreach (var (node, value) in gradOf)
+            _context.SetGrad(node, Own(floatSlots[value.Slot].Slice(node.Shape)));
+    }
+
+    /// <summary>Every gradient write after the first (in backward order) to the same node adds.</summary>
+    private void MarkAccumulation(HashSet<Node> needsGrad)
+    {
+        var written = new HashSet<Node>();
+        if (_loss is not null)
+            written.Add(_loss);
+        foreach (var op in _backward)
+        {
+            for (int i = 0; i < op.Inputs.Count; i++)
+            {
+                var input = op.Inputs[i];
+                if (!needsGrad.Contains(input))
+                    continue;
+                if (!written.Add(input))
+                    _context.MarkAccumulating(op, i);
+            }
+        }
+    }
+
+    private T Own<T>(T tensor) where T : DeviceTensor
+    {
+        tensor.DetachFromScope();
+        _owned.Add(tensor);
+        return tensor;
+    }
+}

@@ -1,0 +1,52 @@
+using Engine.Ops.Normalization;
+
+namespace Engine.Graph.Nodes;
+
+/// <summary>
+/// batch_norm node with three outputs: y, and the mean and 1/std it used (saved for backward).
+/// In training it updates the running statistics and counts the batch.
+/// </summary>
+public sealed class BatchNorm2dNode : GraphOp
+{
+    private readonly Parameter _weight, _bias;
+    private readonly StateTensor _runningMean, _runningVar;
+    private readonly Action _countBatch;
+    private readonly float _momentum, _eps;
+
+    /// <summary>Creates the node over the module's state; <paramref name="countBatch"/> increments num_batches_tracked.</summary>
+    public BatchNorm2dNode(string name, Node x, Parameter weight, Parameter bias, StateTensor runningMean, StateTensor runningVar,
+        float momentum, float eps, Action countBatch) : base(name, x)
+    {
+        _weight = weight;
+        _bias = bias;
+        _runningMean = runningMean;
+        _runningVar = runningVar;
+        _momentum = momentum;
+        _eps = eps;
+        _countBatch = countBatch;
+    }
+
+    /// <inheritdoc/>
+    public override IEnumerable<Parameter> Parameters => [_weight, _bias];
+
+    /// <inheritdoc/>
+    public override IEnumerable<Node> SavedForBackward => [Inputs[0], Outputs[1], Outputs[2]];
+
+    /// <inheritdoc/>
+    public override void Forward(ExecutionContext c)
+    {
+        BatchNorm2dOp.Forward(c.Value(Inputs[0]), c.Value(Outputs[0]), _weight.Value, _bias.Value, _runningMean.Value, _runningVar.Value,
+            c.Value(Outputs[1]), c.Value(Outputs[2]), c.Training, _momentum, _eps);
+        if (c.Training)
+            _countBatch();
+    }
+
+    /// <inheritdoc/>
+    public override void Backward(ExecutionContext c)
+    {
+        var (dx, accumulate) = c.InputGrad(this, 0);
+        var dy = c.Grad(Outputs[0])!;
+        BatchNorm2dOp.Backward(c.Value(Inputs[0]), dy, _weight.Value, c.Value(Outputs[1]), c.Value(Outputs[2]), c.Training, dx,
+            _weight.RequiresGrad ? _weight.Grad : null, _bias.RequiresGrad ? _bias.Grad : null, accumulate, accumulateParameters: true);
+    }
+}

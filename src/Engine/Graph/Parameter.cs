@@ -1,0 +1,103 @@
+using Engine.Devices;
+using Engine.Ops.Random;
+using Engine.Tensors;
+
+namespace Engine.Graph;
+
+/// <summary>How a parameter or buffer is initialised (PyTorch's defaults).</summary>
+public abstract record Initializer
+{
+    /// <summary>Fills <paramref name="tensor"/> on its device.</summary>
+    public abstract void Apply(Tensor tensor, RandomGenerator generator);
+
+    /// <summary>A constant (BatchNorm's ones and zeros).</summary>
+    public sealed record Constant(float Value) : Initializer
+    {
+        /// <inheritdoc/>
+        public override void Apply(Tensor tensor, RandomGenerator generator) => Ops.TensorOps.Fill(tensor, Value);
+    }
+
+    /// <summary>
+    /// Uniform in <c>[-1/sqrt(fanIn), 1/sqrt(fanIn)]</c>: PyTorch's default for conv and linear
+    /// weights (<c>kaiming_uniform_(a=sqrt(5))</c>) and biases.
+    /// </summary>
+    public sealed record FanInUniform(int FanIn) : Initializer
+    {
+        /// <inheritdoc/>
+        public override void Apply(Tensor tensor, RandomGenerator generator)
+        {
+            float bound = 1f / MathF.Sqrt(FanIn);
+            generator.Uniform(tensor, -bound, bound);
+        }
+    }
+}
+
+/// <summary>
+/// A named, persistent tensor of a module: a trainable parameter (with a gradient) or a buffer
+/// (running statistics). Allocated by <c>Module.Initialize</c> on one device.
+/// </summary>
+public class StateTensor
+{
+    internal StateTensor(Shape shape, Initializer init)
+    {
+        Shape = shape;
+        Init = init;
+    }
+
+    /// <summary>The shape.</summary>
+    public Shape Shape { get; }
+
+    /// <summary>How it is initialised.</summary>
+    public Initializer Init { get; }
+
+    /// <summary>The data; throws until the module is initialised.</summary>
+    public Tensor Value => _value ?? throw new InvalidOperationException("The module is not initialised: call Initialize(device, seed) first.");
+
+    /// <summary>True once allocated.</summary>
+    public bool IsInitialized => _value is not null;
+
+    private Tensor? _value;
+
+    internal virtual void Allocate(ComputeDevice device, RandomGenerator generator)
+    {
+        _value?.Dispose();
+        _value = Tensor.Empty(device, Shape);
+        _value.DetachFromScope();
+        Init.Apply(_value, generator);
+    }
+
+    internal virtual void Release()
+    {
+        _value?.Dispose();
+        _value = null;
+    }
+}
+
+/// <summary>A trainable tensor and its gradient, which accumulates until zeroed (as PyTorch's <c>.grad</c>).</summary>
+public sealed class Parameter : StateTensor
+{
+    internal Parameter(Shape shape, Initializer init) : base(shape, init) { }
+
+    /// <summary>The accumulated gradient; allocated with the value, zero at first.</summary>
+    public Tensor Grad => _grad ?? throw new InvalidOperationException("The module is not initialised: call Initialize(device, seed) first.");
+
+    /// <summary>False to freeze the parameter: no gradient is computed for it.</summary>
+    public bool RequiresGrad { get; set; } = true;
+
+    private Tensor? _grad;
+
+    internal override void Allocate(ComputeDevice device, RandomGenerator generator)
+    {
+        base.Allocate(device, generator);
+        _grad?.Dispose();
+        _grad = Tensor.Zeros(device, Shape);
+        _grad.DetachFromScope();
+    }
+
+    internal override void Release()
+    {
+        base.Release();
+        _grad?.Dispose();
+        _grad = null;
+    }
+}

@@ -1,0 +1,148 @@
+using Engine.Devices;
+using Engine.Graph;
+using Engine.Ops.Random;
+using Engine.Tensors;
+
+namespace Engine.Modules;
+
+/// <summary>
+/// A building block with named parameters, buffers and child modules, like PyTorch's
+/// <c>nn.Module</c>: <c>Call</c> adds its ops to a graph under its name, and the state
+/// dict names follow the module tree (<c>layer1.0.conv1.weight</c>, <c>bn1.running_mean</c>).
+/// </summary>
+public abstract class Module
+{
+    private readonly List<(string Name, Module Child)> _children = new();
+    private readonly List<(string Name, StateTensor State)> _state = new();
+    private readonly List<(string Name, Func<long> Get, Action<long> Set)> _counters = new();
+
+    /// <summary>Child modules, in registration order.</summary>
+    public IReadOnlyList<(string Name, Module Child)> Children => _children;
+
+    /// <summary>Adds the module's ops to the graph of <paramref name="input"/> under the current path.</summary>
+    protected abstract Node Forward(Node input);
+
+    /// <summary>
+    /// Runs <c>Forward</c> inside a graph scope named <paramref name="name"/> (the child's
+    /// registered name when called by a parent). A shape error is rethrown with the module path.
+    /// </summary>
+    public Node Call(Node input, string name = "")
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        using var scope = input.Graph.Scope(name);
+        return Wrap(input.Graph, () => Forward(input));
+    }
+
+    /// <summary>Calls a registered child by its name.</summary>
+    protected Node Call(string childName, Node input) => Child(childName).Call(input, childName);
+
+    /// <summary>The registered child of that name.</summary>
+    public Module Child(string name) => _children.FirstOrDefault(c => c.Name == name).Child
+        ?? throw new ArgumentException($"{GetType().Name} has no child '{name}'.", nameof(name));
+
+    /// <summary>Registers a child module under a name (part of every state-dict key below it).</summary>
+    protected T Register<T>(string name, T child) where T : Module
+    {
+        if (_children.Any(c => c.Name == name))
+            throw new ArgumentException($"{GetType().Name} already has a child '{name}'.", nameof(name));
+        _children.Add((name, child));
+        return child;
+    }
+
+    /// <summary>Registers a trainable parameter.</summary>
+    protected Parameter RegisterParameter(string name, Shape shape, Initializer init)
+    {
+        var p = new Parameter(shape, init);
+        _state.Add((name, p));
+        return p;
+    }
+
+    /// <summary>Registers a buffer (saved in the state dict, not trained).</summary>
+    protected StateTensor RegisterBuffer(string name, Shape shape, Initializer init)
+    {
+        var b = new StateTensor(shape, init);
+        _state.Add((name, b));
+        return b;
+    }
+
+    /// <summary>Registers an int64 counter saved in the state dict (BatchNorm's num_batches_tracked).</summary>
+    protected void RegisterCounter(string name, Func<long> get, Action<long> set) => _counters.Add((name, get, set));
+
+    /// <summary>Every parameter with its full name, depth first, in registration order.</summary>
+    public IEnumerable<(string Name, Parameter Parameter)> NamedParameters() =>
+        NamedState().Where(s => s.State is Parameter).Select(s => (s.Name, (Parameter)s.State));
+
+    /// <summary>Every parameter and buffer with its full name.</summary>
+    public IEnumerable<(string Name, StateTensor State)> NamedState(string prefix = "")
+    {
+        foreach (var (name, state) in _state)
+            yield return (prefix + name, state);
+        foreach (var (name, child) in _children)
+        {
+            foreach (var item in child.NamedState(prefix + name + "."))
+                yield return item;
+        }
+    }
+
+    /// <summary>Every int64 counter with its full name.</summary>
+    public IEnumerable<(string Name, Func<long> Get, Action<long> Set)> NamedCounters(string prefix = "")
+    {
+        foreach (var (name, get, set) in _counters)
+            yield return (prefix + name, get, set);
+        foreach (var (name, child) in _children)
+        {
+            foreach (var item in child.NamedCounters(prefix + name + "."))
+                yield return item;
+        }
+    }
+
+    /// <summary>Number of trainable parameter elements.</summary>
+    public long ParameterCount => NamedParameters().Sum(p => p.Parameter.Shape.Numel);
+
+    /// <summary>
+    /// Allocates every parameter and buffer on <paramref name="device"/> and initialises them as
+    /// PyTorch does, drawing from a counter-based generator in registration order: the same seed
+    /// gives the same weights on every backend.
+    /// </summary>
+    public void Initialize(ComputeDevice device, ulong seed = 0)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        var generator = new RandomGenerator(seed);
+        foreach (var (_, state) in NamedState())
+            state.Allocate(device, generator);
+        foreach (var (_, _, set) in NamedCounters())
+            set(0);
+    }
+
+    /// <summary>Frees every parameter, gradient and buffer.</summary>
+    public void Release()
+    {
+        foreach (var (_, state) in NamedState())
+            state.Release();
+    }
+
+    private static Node Wrap(GraphBuilder graph, Func<Node> build)
+    {
+        try
+        {
+            return build();
+        }
+        catch (ArgumentException e) when (e is not ModuleShapeException)
+        {
+            throw new ModuleShapeException(graph.Path, e);
+        }
+    }
+}
+
+/// <summary>A shape or argument error while building a graph, naming the module path where it happened.</summary>
+public sealed class ModuleShapeException : ArgumentException
+{
+    internal ModuleShapeException(string path, ArgumentException inner)
+        : base($"{(path.Length == 0 ? "(top)" : path)}: {inner.Message}", inner)
+    {
+        ModulePath = path;
+    }
+
+    /// <summary>The path of the module that failed (<c>layer2.0.conv1</c>).</summary>
+    public string ModulePath { get; }
+}

@@ -1,0 +1,78 @@
+using Engine.Devices;
+using Engine.Graph;
+using Engine.Kernels.Optim;
+using Engine.Tensors;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace Engine.Optim;
+
+/// <summary>
+/// <c>torch.optim.Adam</c> (L2 weight decay added to the gradient) or, with
+/// <c>decoupledWeightDecay</c>, <c>torch.optim.AdamW</c> (weight decay applied to the parameter).
+/// </summary>
+public class Adam : Optimizer
+{
+    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float, float, float, float, float, int>> Loader =
+        new("Optim.Adam", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float, float, float, float, float, int>(OptimizerKernels.Adam));
+
+    private readonly Dictionary<Parameter, (Tensor M, Tensor V)> _moments = new();
+    private readonly bool _decoupled;
+
+    /// <summary>Creates Adam with PyTorch's defaults (betas 0.9, 0.999; eps 1e-8; no weight decay).</summary>
+    public Adam(IEnumerable<Parameter> parameters, float learningRate = 1e-3f, float beta1 = 0.9f, float beta2 = 0.999f, float eps = 1e-8f, float weightDecay = 0f)
+        : this(parameters, learningRate, beta1, beta2, eps, weightDecay, decoupled: false) { }
+
+    /// <summary>Creates Adam or AdamW.</summary>
+    protected Adam(IEnumerable<Parameter> parameters, float learningRate, float beta1, float beta2, float eps, float weightDecay, bool decoupled)
+        : base(parameters, learningRate)
+    {
+        if (!(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1) || !(eps > 0) || weightDecay < 0)
+            throw new ArgumentException($"Adam: betas ({beta1}, {beta2}) must be in [0, 1), eps {eps} positive, weight decay {weightDecay} non-negative.");
+        Beta1 = beta1;
+        Beta2 = beta2;
+        Eps = eps;
+        WeightDecay = weightDecay;
+        _decoupled = decoupled;
+        foreach (var p in Parameters)
+            _moments[p] = (StateLike(p), StateLike(p));
+    }
+
+    /// <summary>First-moment decay.</summary>
+    public float Beta1 { get; }
+    /// <summary>Second-moment decay.</summary>
+    public float Beta2 { get; }
+    /// <summary>Denominator epsilon.</summary>
+    public float Eps { get; }
+    /// <summary>Weight decay (L2 for Adam, decoupled for AdamW).</summary>
+    public float WeightDecay { get; }
+
+    /// <inheritdoc/>
+    protected override void Update(Parameter parameter)
+    {
+        var (m, v) = _moments[parameter];
+        float c1 = 1f - MathF.Pow(Beta1, StepCount);
+        float c2 = 1f - MathF.Pow(Beta2, StepCount);
+        Device.Kernel(Loader)(Ops.Check.LaunchSize("Adam", parameter.Shape.Numel), parameter.Value.View, parameter.Grad.View, m.View, v.View, GradScale.View,
+            LearningRate, Beta1, Beta2, Eps, WeightDecay, c1, c2, _decoupled ? 1 : 0);
+    }
+
+    /// <inheritdoc/>
+    public override IEnumerable<(int Parameter, string Name, Tensor State)> State() =>
+        Parameters.SelectMany((p, i) => new[] { (i, "exp_avg", _moments[p].M), (i, "exp_avg_sq", _moments[p].V) });
+
+    /// <inheritdoc/>
+    public override void Dispose()
+    {
+        foreach (var (m, v) in _moments.Values)
+        {
+            m.Dispose();
+            v.Dispose();
+        }
+        base.Dispose();
+    }
+}
+
+/// <summary><c>torch.optim.AdamW</c>: Adam with decoupled weight decay (default 0.01).</summary>
+public sealed class AdamW(IEnumerable<Parameter> parameters, float learningRate = 1e-3f, float beta1 = 0.9f, float beta2 = 0.999f, float eps = 1e-8f, float weightDecay = 0.01f)
+    : Adam(parameters, learningRate, beta1, beta2, eps, weightDecay, decoupled: true);

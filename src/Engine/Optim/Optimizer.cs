@@ -1,0 +1,130 @@
+using Engine.Devices;
+using Engine.Graph;
+using Engine.Kernels.Optim;
+using Engine.Ops;
+using Engine.Ops.Reduction;
+using Engine.Tensors;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace Engine.Optim;
+
+/// <summary>
+/// Base of the optimisers: a list of parameters, a learning rate (which schedules change), the
+/// step count, and optional global-norm gradient clipping done on the device. Updates are device
+/// kernels; a step copies nothing to or from the host.
+/// </summary>
+public abstract class Optimizer : IDisposable
+{
+    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>>> SquareLoader =
+        new("Optim.Square", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>>(OptimizerKernels.Square));
+    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float>> ClipLoader =
+        new("Optim.ClipScale", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float>(OptimizerKernels.ClipScale));
+
+    private readonly Tensor _gradScale;
+    private readonly Tensor _norm;
+    private bool _clipping;
+
+    /// <summary>Creates the optimiser over trainable parameters (frozen ones are skipped).</summary>
+    protected Optimizer(IEnumerable<Parameter> parameters, float learningRate)
+    {
+        Parameters = parameters.Where(p => p.RequiresGrad).Distinct().ToList();
+        if (Parameters.Count == 0)
+            throw new ArgumentException("The optimiser has no trainable parameters.", nameof(parameters));
+        if (!(learningRate >= 0))
+            throw new ArgumentException($"Learning rate must be non-negative, got {learningRate}.", nameof(learningRate));
+        LearningRate = learningRate;
+        BaseLearningRate = learningRate;
+        Device = Parameters[0].Value.Device;
+        _gradScale = Tensor.Full(Device, 1f, new Shape());
+        _gradScale.DetachFromScope();
+        _norm = Tensor.Zeros(Device, new Shape());
+        _norm.DetachFromScope();
+    }
+
+    /// <summary>The parameters updated.</summary>
+    public IReadOnlyList<Parameter> Parameters { get; }
+
+    /// <summary>The device.</summary>
+    public ComputeDevice Device { get; }
+
+    /// <summary>The learning rate of the next step (schedules set it).</summary>
+    public float LearningRate { get; set; }
+
+    /// <summary>The learning rate the optimiser was created with.</summary>
+    public float BaseLearningRate { get; }
+
+    /// <summary>Steps taken so far.</summary>
+    public long StepCount { get; protected set; }
+
+    /// <summary>When set, gradients are scaled so their global L2 norm is at most this (on the device).</summary>
+    public float? MaxGradNorm { get; set; }
+
+    /// <summary>The global gradient norm measured by the last clipped step (a device scalar; read it to see it).</summary>
+    public Tensor LastGradNorm => _norm;
+
+    /// <summary>The device scalar each update multiplies gradients by (1, or the clipping factor).</summary>
+    protected Tensor GradScale => _gradScale;
+
+    /// <summary>Applies one update to every parameter from its accumulated gradient.</summary>
+    public void Step()
+    {
+        if (MaxGradNorm is float maxNorm)
+        {
+            ComputeClipScale(maxNorm);
+            _clipping = true;
+        }
+        else if (_clipping)
+        {
+            TensorOps.Fill(_gradScale, 1f); // clipping was switched off: back to unscaled gradients
+            _clipping = false;
+        }
+        StepCount++;
+        foreach (var p in Parameters)
+            Update(p);
+    }
+
+    /// <summary>Sets every parameter gradient to zero.</summary>
+    public void ZeroGrad()
+    {
+        foreach (var p in Parameters)
+            TensorOps.Fill(p.Grad, 0f);
+    }
+
+    /// <summary>Updates one parameter; <see cref="StepCount"/> already counts this step.</summary>
+    protected abstract void Update(Parameter parameter);
+
+    /// <summary>Per-parameter state tensors by name (for checkpoints): <c>(parameter index, name, tensor)</c>.</summary>
+    public abstract IEnumerable<(int Parameter, string Name, Tensor State)> State();
+
+    /// <summary>A zero tensor shaped like a parameter, owned by the optimiser.</summary>
+    protected static Tensor StateLike(Parameter p)
+    {
+        var t = Tensor.Zeros(p.Value.Device, p.Shape);
+        t.DetachFromScope();
+        return t;
+    }
+
+    private void ComputeClipScale(float maxNorm)
+    {
+        long total = Parameters.Sum(p => p.Shape.Numel);
+        using var squares = Tensor.Empty(Device, Check.LaunchSize("clip_grad_norm", total));
+        long offset = 0;
+        foreach (var p in Parameters)
+        {
+            int n = (int)p.Shape.Numel;
+            Device.Kernel(SquareLoader)(n, p.Grad.View, squares.View.SubView(offset, n));
+            offset += n;
+        }
+        using var sum = FullSum.Of(squares);
+        Device.Kernel(ClipLoader)(1, sum.View, _gradScale.View, _norm.View, maxNorm);
+    }
+
+    /// <summary>Frees the optimiser's state.</summary>
+    public virtual void Dispose()
+    {
+        _gradScale.Dispose();
+        _norm.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}
