@@ -111,7 +111,7 @@ public sealed class GraphBuilder
         new(this, loss, outputs, options ?? new CompileOptions());
 
     /// <summary>Compiles a training graph: forward, and backward from the scalar loss.</summary>
-    public CompiledGraph Compile(Node loss, params Node[] outputs) => Compile(loss, [loss, .. outputs]);
+    public CompiledGraph Compile(Node loss, params Node[] outputs) => new(this, loss, [loss, .. outputs], new CompileOptions());
 
     private Node NewNode(Shape shape, ValueKind kind, string name)
     {

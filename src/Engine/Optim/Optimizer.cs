@@ -84,6 +84,14 @@ public abstract class Optimizer : IDisposable
             Update(p);
     }
 
+    /// <summary>Restores the step count and learning rate of a saved run (with its state tensors already loaded).</summary>
+    public void Restore(long stepCount, float learningRate)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(stepCount);
+        StepCount = stepCount;
+        LearningRate = learningRate;
+    }
+
     /// <summary>Sets every parameter gradient to zero.</summary>
     public void ZeroGrad()
     {
