@@ -113,6 +113,9 @@ public sealed class GraphBuilder
     /// <summary>Compiles a training graph: forward, and backward from the scalar loss.</summary>
     public CompiledGraph Compile(Node loss, params Node[] outputs) => new(this, loss, [loss, .. outputs], new CompileOptions());
 
+    /// <summary>Compiles a forward-only graph (inference): no gradients, so activations die as soon as they are used.</summary>
+    public CompiledGraph CompileInference(params Node[] outputs) => new(this, null, outputs, new CompileOptions());
+
     private Node NewNode(Shape shape, ValueKind kind, string name)
     {
         var node = new Node(this, _nodes.Count, shape, kind, name);
