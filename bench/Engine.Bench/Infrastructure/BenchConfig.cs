@@ -19,6 +19,7 @@ internal static class BenchConfig
             .WithIterationCount(6)
             .WithId("InProcess"))
         .AddColumn(new ThroughputColumn())
+        .AddColumn(new Training.MemoryColumn())
         .AddColumn(StatisticColumn.Min)
         .WithOptions(ConfigOptions.JoinSummary);
 }

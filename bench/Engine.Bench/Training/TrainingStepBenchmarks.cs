@@ -1,0 +1,68 @@
+using BenchmarkDotNet.Attributes;
+using Engine.Bench.Infrastructure;
+using Engine.Devices;
+using Engine.Graph;
+using Engine.Modules;
+using Engine.Optim;
+
+namespace Engine.Bench.Training;
+
+/// <summary>One training step (zero grads, forward, backward, Adam) of a compiled graph, per device.</summary>
+public class TrainingStepBenchmarks
+{
+    private ComputeDevice _device = null!;
+    private Module _model = null!;
+    private CompiledGraph _step = null!;
+    private Adam _optimizer = null!;
+
+    /// <summary>Device spec.</summary>
+    [ParamsSource(nameof(Devices))]
+    public string Device { get; set; } = "cpu";
+
+    /// <summary>Model and size.</summary>
+    [ParamsSource(nameof(Cases))]
+    public TrainingCase Case { get; set; } = null!;
+
+    public static IEnumerable<string> Devices() => BenchDevices.Specs();
+
+    public static IEnumerable<TrainingCase> Cases() => TrainingCase.All();
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _device = ComputeDevice.Open(Device);
+        _model = Case.CreateModel();
+        _model.Initialize(_device, seed: 1);
+        var g = new GraphBuilder(_device);
+        var x = g.Input("x", Case.Batch, Case.Channels, Case.Size, Case.Size);
+        var logits = _model.Call(x);
+        int[] targetShape = logits.Shape.Rank == 2 ? [Case.Batch] : [Case.Batch, logits.Shape[2], logits.Shape[3]];
+        var y = g.IntInput("y", targetShape);
+        var loss = logits.CrossEntropy(y);
+        _step = g.Compile(loss);
+        TrainingCase.Plans[Case.Name] = _step.Plan;
+        Engine.Ops.TensorOps.Fill(_step.Value(x), 0.5f);
+        _step.IntValue(y).CopyFrom(new int[_step.IntValue(y).Numel]);
+        _optimizer = new Adam(_model.NamedParameters().Select(p => p.Parameter));
+        Step();
+    }
+
+    [Benchmark]
+    public void Step()
+    {
+        _optimizer.ZeroGrad();
+        _step.Forward();
+        _step.Backward();
+        _optimizer.Step();
+        _device.Synchronize();
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _optimizer.Dispose();
+        _step.Dispose();
+        _model.Release();
+        _device.Dispose();
+    }
+}
