@@ -1,4 +1,5 @@
 using Engine.Ops;
+using Engine.Ops.Layout;
 using Engine.Tensors;
 
 namespace Engine.Graph;
@@ -24,8 +25,6 @@ public sealed class CompiledGraph : IDisposable
     {
         Graph = graph;
         _loss = loss;
-        if (loss is not null && loss.Shape.Numel != 1)
-            throw new ArgumentException($"The loss must be a scalar, but {loss} is not.", nameof(loss));
         _forward = graph.Ops.ToList();
         var needsGrad = loss is null ? new HashSet<Node>() : GradientNodes(graph, loss);
         _backward = _forward.Where(op => op.IsDifferentiable && op.Outputs.Any(needsGrad.Contains)).Reverse().ToList();
@@ -65,7 +64,7 @@ public sealed class CompiledGraph : IDisposable
     /// <summary>The planned tensor of an int node.</summary>
     public IntTensor IntValue(Node node) => _context.IntValue(node);
 
-    /// <summary>The gradient of a node after <see cref="Backward"/>, or null when none flows to it.</summary>
+    /// <summary>The gradient of a node after <c>Backward</c>, or null when none flows to it.</summary>
     public Tensor? Grad(Node node) => _context.Grad(node);
 
     /// <summary>Runs every op forward.</summary>
@@ -77,15 +76,39 @@ public sealed class CompiledGraph : IDisposable
     }
 
     /// <summary>
-    /// Runs the backward pass from the loss (gradient 1). Parameter gradients are added to what
-    /// they hold, so they accumulate over calls until <see cref="ZeroGrad"/>.
+    /// Runs the backward pass from a scalar loss (gradient 1). Parameter gradients are added to
+    /// what they hold, so they accumulate over calls until <see cref="ZeroGrad"/>.
     /// </summary>
     public void Backward()
     {
+        var target = BackwardTarget();
+        if (target.Shape.Numel != 1)
+            throw new InvalidOperationException($"{target} is not a scalar: give its gradient with Backward(outputGradient).");
+        RunBackward(_one!);
+    }
+
+    /// <summary>
+    /// Runs the backward pass from a given gradient of the output the graph was compiled for
+    /// (PyTorch's <c>y.backward(gradient)</c>); the gradient must have that output's shape.
+    /// </summary>
+    public void Backward(Tensor outputGradient)
+    {
+        var target = BackwardTarget();
+        ArgumentNullException.ThrowIfNull(outputGradient);
+        if (outputGradient.Numel != target.Shape.Numel)
+            throw new ArgumentException($"The output gradient has shape {outputGradient.Shape}, but {target} needs {target.Shape}.", nameof(outputGradient));
+        RunBackward(outputGradient);
+    }
+
+    private Node BackwardTarget()
+    {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_loss is null)
-            throw new InvalidOperationException("This graph was compiled without a loss, so it has no backward pass.");
-        TensorOps.Copy(_one!, _context.Grad(_loss)!);
+        return _loss ?? throw new InvalidOperationException("This graph was compiled for inference, so it has no backward pass.");
+    }
+
+    private void RunBackward(Tensor seed)
+    {
+        AddOp.Route(seed, _context.Grad(_loss!)!);
         foreach (var op in _backward)
             op.Backward(_context);
     }

@@ -104,8 +104,8 @@ public sealed class GraphBuilder
     public string OpName(string kind) => Path.Length == 0 ? kind : $"{Path}.{kind}";
 
     /// <summary>
-    /// Compiles the graph for the given outputs. With a <paramref name="loss"/> (a scalar among
-    /// them or not) the plan includes the backward pass from it.
+    /// Compiles the graph for the given outputs. With a <paramref name="loss"/> (a scalar, or any
+    /// output whose gradient the caller will give) the plan includes the backward pass from it.
     /// </summary>
     public CompiledGraph Compile(Node? loss, IReadOnlyList<Node> outputs, CompileOptions? options = null) =>
         new(this, loss, outputs, options ?? new CompileOptions());

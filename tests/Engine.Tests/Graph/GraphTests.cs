@@ -173,6 +173,33 @@ public sealed class GraphTests(DeviceFixture fixture)
     }
 
     [Fact]
+    public void BackwardFromAGivenOutputGradientMatchesTheFunctionalOps()
+    {
+        var conv = new Conv2d(2, 3, 3, padding: 1);
+        conv.Initialize(_device, seed: 2);
+        var g = new GraphBuilder(_device);
+        var x = g.Input("x", new Shape(1, 2, 5, 5), requiresGrad: true);
+        var y = conv.Call(x).Tanh();
+        using var plan = g.Compile(y, [y]);
+        float[] input = Reference.Random(50, 3);
+        float[] dy = Reference.Random(75, 4);
+        plan.Value(x).CopyFrom(input);
+        plan.Forward();
+        using var scope = DisposeScope.Enter();
+        plan.Backward(Tensor.FromArray(_device, dy, 1, 3, 5, 5));
+        var xs = Tensor.FromArray(_device, input, 1, 2, 5, 5);
+        var pre = Engine.Functional.Conv2d(xs, conv.Weight.Value, conv.Bias!.Value, padding: 1);
+        var post = Engine.Functional.Tanh(pre);
+        var dPre = Engine.Functional.ActivationBackward(Engine.Ops.Activation.ActivationKind.Tanh, post, Tensor.FromArray(_device, dy, 1, 3, 5, 5));
+        var grads = Engine.Functional.Conv2dBackward(dPre, xs, conv.Weight.Value, true, padding: 1);
+        Reference.AssertExactly(grads.Input!.ToArray(), plan.Grad(x)!.ToArray(), "dx through the graph");
+        Reference.AssertExactly(grads.Weight.ToArray(), conv.Weight.Grad.ToArray(), "dw through the graph");
+        Assert.Throws<InvalidOperationException>(() => plan.Backward());
+        Assert.Contains("needs [1, 3, 5, 5]", Assert.Throws<ArgumentException>(() => plan.Backward(Tensor.Zeros(_device, 5))).Message);
+        conv.Release();
+    }
+
+    [Fact]
     public void ShapeErrorsNameTheModulePathAndBothShapes()
     {
         var model = new Sequential(new Conv2d(3, 8, 3), ReLU.Create(), new Sequential(new Conv2d(4, 8, 3)));
