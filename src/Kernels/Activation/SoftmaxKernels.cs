@@ -22,12 +22,7 @@ public static class SoftmaxKernels
     public static void Forward(Index1D i, ArrayView<float> x, ArrayView<float> y, int channels, int plane, int logarithm)
     {
         long b = (long)((int)i / plane) * channels * plane + (int)i % plane;
-        float max = float.NegativeInfinity;
-        for (int c = 0; c < channels; c++)
-            max = IntrinsicMath.Max(max, x[b + (long)c * plane]);
-        float sum = 0f;
-        for (int c = 0; c < channels; c++)
-            sum += XMath.Exp(x[b + (long)c * plane] - max);
+        MaxAndSumExp(x, b, channels, plane, out float max, out float sum);
         float logSum = XMath.Log(sum);
         for (int c = 0; c < channels; c++)
         {
@@ -55,5 +50,19 @@ public static class SoftmaxKernels
             float g = logarithm != 0 ? dy[at] - XMath.Exp(y[at]) * dot : y[at] * (dy[at] - dot);
             dx[at] = accumulate != 0 ? dx[at] + g : g;
         }
+    }
+
+    /// <summary>
+    /// The maximum of the C values at <c>b + c * plane</c> and <c>sum exp(x - max)</c>: the stable
+    /// pieces of log-sum-exp, shared by softmax and cross-entropy.
+    /// </summary>
+    internal static void MaxAndSumExp(ArrayView<float> x, long b, int channels, int plane, out float max, out float sum)
+    {
+        max = float.NegativeInfinity;
+        for (int c = 0; c < channels; c++)
+            max = IntrinsicMath.Max(max, x[b + (long)c * plane]);
+        sum = 0f;
+        for (int c = 0; c < channels; c++)
+            sum += XMath.Exp(x[b + (long)c * plane] - max);
     }
 }

@@ -28,12 +28,7 @@ public static class LossKernels
             return;
         }
         long b = (long)((int)i / plane) * channels * plane + (int)i % plane;
-        float max = float.NegativeInfinity;
-        for (int c = 0; c < channels; c++)
-            max = IntrinsicMath.Max(max, logits[b + (long)c * plane]);
-        float sum = 0f;
-        for (int c = 0; c < channels; c++)
-            sum += XMath.Exp(logits[b + (long)c * plane] - max);
+        SoftmaxKernels.MaxAndSumExp(logits, b, channels, plane, out float max, out float sum);
         // A target outside [0, C) cannot be reported by a kernel: its loss is NaN, which shows.
         bool valid = t >= 0 && t < channels;
         float picked = logits[b + (long)(valid ? t : 0) * plane];
@@ -49,12 +44,7 @@ public static class LossKernels
     {
         int t = targets[i];
         long b = (long)((int)i / plane) * channels * plane + (int)i % plane;
-        float max = float.NegativeInfinity;
-        for (int c = 0; c < channels; c++)
-            max = IntrinsicMath.Max(max, logits[b + (long)c * plane]);
-        float sum = 0f;
-        for (int c = 0; c < channels; c++)
-            sum += XMath.Exp(logits[b + (long)c * plane] - max);
+        SoftmaxKernels.MaxAndSumExp(logits, b, channels, plane, out float max, out float sum);
         float s = t == ignoreIndex ? 0f : t >= 0 && t < channels ? scale[0] : float.NaN;
         for (int c = 0; c < channels; c++)
         {
