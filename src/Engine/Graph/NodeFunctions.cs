@@ -65,6 +65,15 @@ public static class NodeFunctions
     public static Node Flatten(this Node x) =>
         Single(x.Graph, new ReshapeNode(x.Graph.OpName("flatten"), x), new Shape(x.Shape[0], (int)(x.Shape.Numel / x.Shape[0])));
 
+    /// <summary><c>x.reshape(shape)</c> to a shape with the same element count (a copy in the graph).</summary>
+    public static Node Reshape(this Node x, params int[] shape)
+    {
+        var target = new Shape(shape);
+        if (target.Numel != x.Shape.Numel)
+            throw new ArgumentException($"{x.Graph.OpName("reshape")}: cannot reshape {x.Shape} ({x.Shape.Numel} elements) to {target} ({target.Numel} elements).");
+        return Single(x.Graph, new ReshapeNode(x.Graph.OpName("reshape"), x), target);
+    }
+
     /// <summary>Cross-entropy of logits against int32 targets (mean over counted targets); a scalar.</summary>
     public static Node CrossEntropy(this Node logits, Node targets, int ignoreIndex = CrossEntropyOp.DefaultIgnoreIndex)
     {

@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using Engine.Graph;
 using Engine.Modules.Layers;
 using Engine.Optim;
@@ -15,26 +14,10 @@ public sealed class DigitsTrainingTests(DeviceFixture fixture)
 {
     private readonly Engine.Devices.ComputeDevice _device = fixture.Device;
 
-    private static (float[] Images, int[] Labels) LoadDigits()
-    {
-        using var file = File.OpenRead(Path.Combine(AppContext.BaseDirectory, "Data", "digits.csv.gz"));
-        using var reader = new StreamReader(new GZipStream(file, CompressionMode.Decompress));
-        var images = new List<float>();
-        var labels = new List<int>();
-        while (reader.ReadLine() is { Length: > 0 } line)
-        {
-            var fields = line.Split(',');
-            Assert.Equal(65, fields.Length);
-            images.AddRange(fields[..64].Select(f => float.Parse(f, System.Globalization.CultureInfo.InvariantCulture) / 16f));
-            labels.Add(int.Parse(fields[64], System.Globalization.CultureInfo.InvariantCulture));
-        }
-        return ([.. images], [.. labels]);
-    }
-
     [Fact]
     public void ASmallConvNetReaches95PercentHeldOutAccuracy()
     {
-        var (images, labels) = LoadDigits();
+        var (images, labels) = Digits.All;
         Assert.Equal(1797, labels.Length);
         var order = Enumerable.Range(0, labels.Length).OrderBy(_ => 0).ToArray();
         new Random(0).Shuffle(order);

@@ -1,0 +1,122 @@
+using Engine.Graph;
+using Engine.Modules;
+using Engine.Modules.Layers;
+
+namespace Engine.Models;
+
+/// <summary>
+/// torchvision's ResNet: 7x7 stride-2 stem, 3x3 max pool, four stages of BasicBlocks (18, 34) or
+/// Bottlenecks (50, stride on the 3x3), global average pooling and a linear head, with
+/// torchvision's parameter names (<c>conv1.weight</c>, <c>layer2.0.downsample.0.weight</c>, <c>fc.bias</c>),
+/// so a torchvision state dict saved as safetensors loads unchanged.
+/// </summary>
+public sealed class ResNet : Module
+{
+    private readonly bool _smallStem;
+
+    private ResNet(bool bottleneck, int[] blocks, int classes, int inChannels, bool smallStem)
+    {
+        if (classes <= 0 || inChannels <= 0)
+            throw new ArgumentException($"ResNet: classes ({classes}) and input channels ({inChannels}) must be positive.");
+        _smallStem = smallStem;
+        Register("conv1", smallStem ? new Conv2d(inChannels, 64, 3, padding: 1, bias: false) : new Conv2d(inChannels, 64, 7, stride: 2, padding: 3, bias: false));
+        Register("bn1", new BatchNorm2d(64));
+        int expansion = bottleneck ? 4 : 1;
+        int inPlanes = 64;
+        int[] planes = [64, 128, 256, 512];
+        for (int stage = 0; stage < 4; stage++)
+        {
+            var layer = new List<Module>();
+            for (int b = 0; b < blocks[stage]; b++)
+            {
+                int stride = b == 0 && stage > 0 ? 2 : 1;
+                layer.Add(bottleneck ? new Bottleneck(inPlanes, planes[stage], stride) : new BasicBlock(inPlanes, planes[stage], stride));
+                inPlanes = planes[stage] * expansion;
+            }
+            Register($"layer{stage + 1}", new Sequential([.. layer]));
+        }
+        Register("fc", new Linear(512 * expansion, classes));
+    }
+
+    /// <summary>ResNet-18 (11,689,512 parameters with 1000 classes).</summary>
+    public static ResNet ResNet18(int classes = 1000, int inChannels = 3, bool smallStem = false) => new(false, [2, 2, 2, 2], classes, inChannels, smallStem);
+
+    /// <summary>ResNet-34 (21,797,672 parameters with 1000 classes).</summary>
+    public static ResNet ResNet34(int classes = 1000, int inChannels = 3, bool smallStem = false) => new(false, [3, 4, 6, 3], classes, inChannels, smallStem);
+
+    /// <summary>ResNet-50 (25,557,032 parameters with 1000 classes).</summary>
+    public static ResNet ResNet50(int classes = 1000, int inChannels = 3, bool smallStem = false) => new(true, [3, 4, 6, 3], classes, inChannels, smallStem);
+
+    /// <summary>By name: resnet18, resnet34 or resnet50.</summary>
+    public static ResNet Create(string name, int classes = 1000, int inChannels = 3, bool smallStem = false) => name.ToLowerInvariant() switch
+    {
+        "resnet18" => ResNet18(classes, inChannels, smallStem),
+        "resnet34" => ResNet34(classes, inChannels, smallStem),
+        "resnet50" => ResNet50(classes, inChannels, smallStem),
+        _ => throw new ArgumentException($"Unknown ResNet '{name}'; expected resnet18, resnet34 or resnet50.", nameof(name)),
+    };
+
+    /// <inheritdoc/>
+    protected override Node Forward(Node x)
+    {
+        var h = Call("bn1", Call("conv1", x)).Relu();
+        if (!_smallStem)
+            h = new MaxPool2d(3, 2, 1).Call(h, "maxpool");
+        for (int stage = 1; stage <= 4; stage++)
+            h = Call($"layer{stage}", h);
+        return Call("fc", new GlobalAvgPool2d().Call(h, "avgpool"));
+    }
+
+    /// <summary>Two 3x3 convolutions with a residual connection (ResNet-18/34).</summary>
+    private sealed class BasicBlock : Module
+    {
+        private readonly bool _downsample;
+
+        public BasicBlock(int inPlanes, int planes, int stride)
+        {
+            Register("conv1", new Conv2d(inPlanes, planes, 3, stride: stride, padding: 1, bias: false));
+            Register("bn1", new BatchNorm2d(planes));
+            Register("conv2", new Conv2d(planes, planes, 3, padding: 1, bias: false));
+            Register("bn2", new BatchNorm2d(planes));
+            _downsample = stride != 1 || inPlanes != planes;
+            if (_downsample)
+                Register("downsample", new Sequential(new Conv2d(inPlanes, planes, 1, stride: stride, bias: false), new BatchNorm2d(planes)));
+        }
+
+        protected override Node Forward(Node x)
+        {
+            var h = Call("bn1", Call("conv1", x)).Relu();
+            h = Call("bn2", Call("conv2", h));
+            var identity = _downsample ? Call("downsample", x) : x;
+            return h.Add(identity).Relu();
+        }
+    }
+
+    /// <summary>1x1, 3x3 (strided), 1x1 convolutions with a residual connection (ResNet-50).</summary>
+    private sealed class Bottleneck : Module
+    {
+        private readonly bool _downsample;
+
+        public Bottleneck(int inPlanes, int planes, int stride)
+        {
+            Register("conv1", new Conv2d(inPlanes, planes, 1, bias: false));
+            Register("bn1", new BatchNorm2d(planes));
+            Register("conv2", new Conv2d(planes, planes, 3, stride: stride, padding: 1, bias: false));
+            Register("bn2", new BatchNorm2d(planes));
+            Register("conv3", new Conv2d(planes, planes * 4, 1, bias: false));
+            Register("bn3", new BatchNorm2d(planes * 4));
+            _downsample = stride != 1 || inPlanes != planes * 4;
+            if (_downsample)
+                Register("downsample", new Sequential(new Conv2d(inPlanes, planes * 4, 1, stride: stride, bias: false), new BatchNorm2d(planes * 4)));
+        }
+
+        protected override Node Forward(Node x)
+        {
+            var h = Call("bn1", Call("conv1", x)).Relu();
+            h = Call("bn2", Call("conv2", h)).Relu();
+            h = Call("bn3", Call("conv3", h));
+            var identity = _downsample ? Call("downsample", x) : x;
+            return h.Add(identity).Relu();
+        }
+    }
+}
