@@ -89,6 +89,26 @@ public sealed class Vae : Module
         return new VaeGraph(logits, mu, logVar, recon, kl, loss);
     }
 
+    /// <summary>
+    /// Codes on the straight line from <paramref name="from"/> to <paramref name="to"/> (both
+    /// <c>[latent]</c>), endpoints included: <c>[steps, latent]</c> row-major, ready to decode.
+    /// </summary>
+    public float[] InterpolateCodes(ReadOnlySpan<float> from, ReadOnlySpan<float> to, int steps)
+    {
+        if (from.Length != Latent || to.Length != Latent)
+            throw new ArgumentException($"Vae: codes must have {Latent} values, got {from.Length} and {to.Length}.");
+        if (steps < 2)
+            throw new ArgumentException($"Vae: interpolation needs at least 2 steps, got {steps}.", nameof(steps));
+        var codes = new float[steps * Latent];
+        for (int s = 0; s < steps; s++)
+        {
+            float t = s / (float)(steps - 1);
+            for (int j = 0; j < Latent; j++)
+                codes[s * Latent + j] = (1 - t) * from[j] + t * to[j];
+        }
+        return codes;
+    }
+
     /// <inheritdoc/>
     protected override Node Forward(Node input) => Decode(Encode(input).Mu);
 }

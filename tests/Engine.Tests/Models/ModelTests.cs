@@ -177,6 +177,16 @@ public sealed class ModelTests(DeviceFixture fixture)
         plan.Forward();
         Assert.Equal(new Shape(6, 1, 8, 8), pixels.Shape);
         Assert.All(plan.Value(pixels).ToArray(), v => Assert.InRange(v, 0f, 1f));
+
+        // Interpolating between two codes: endpoints exact, midpoint halfway; decoded like any batch.
+        float[] codes = model.InterpolateCodes([1f, 0f, -2f, 4f], [3f, 2f, 0f, 0f], 6);
+        Assert.Equal([1f, 0f, -2f, 4f], codes[..4]);
+        Assert.Equal([3f, 2f, 0f, 0f], codes[20..]);
+        Assert.Equal(2f, (codes[8] + codes[12]) / 2, 5);
+        plan.Value(z).CopyFrom(codes);
+        plan.Forward();
+        Assert.All(plan.Value(pixels).ToArray(), v => Assert.InRange(v, 0f, 1f));
+        Assert.Contains("codes must have 4 values", Assert.Throws<ArgumentException>(() => model.InterpolateCodes([1f], [2f], 3)).Message);
         model.Release();
     }
 
