@@ -5,5 +5,7 @@ var root = new RootCommand("Engine: a deep-learning compute engine for .NET on I
 {
     DevicesCommand.Create(),
     SelfCheckCommand.Create(),
+    SummaryCommand.Create(),
+    PredictCommand.Create(),
 };
 return root.Parse(args).Invoke();

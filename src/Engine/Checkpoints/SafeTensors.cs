@@ -90,29 +90,16 @@ public static class SafeTensorsFile
         if (duplicate is not null)
             throw new ArgumentException($"Tensor name '{duplicate.Key}' appears twice.", nameof(tensors));
         byte[] header = BuildHeader(list, metadata);
-        string full = Path.GetFullPath(path);
-        string folder = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(folder);
-        string temporary = Path.Combine(folder, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
+        var bytes = new byte[8 + header.Length + list.Sum(t => (long)t.Data.Length)];
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes, (ulong)header.Length);
+        header.CopyTo(bytes, 8);
+        int at = 8 + header.Length;
+        foreach (var t in list)
         {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
-            {
-                Span<byte> length = stackalloc byte[8];
-                BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
-                stream.Write(length);
-                stream.Write(header);
-                foreach (var t in list)
-                    stream.Write(t.Data);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temporary, full, overwrite: true);
+            t.Data.CopyTo(bytes, at);
+            at += t.Data.Length;
         }
-        catch
-        {
-            File.Delete(temporary);
-            throw;
-        }
+        IO.AtomicFile.WriteAllBytes(path, bytes);
     }
 
     /// <summary>
