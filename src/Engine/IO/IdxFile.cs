@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.IO.Compression;
 
 namespace Engine.IO;
 
@@ -34,23 +33,7 @@ public static class IdxFile
 
     private static (int[] Dims, byte[] Data) Read(string path, int expectedMagic)
     {
-        if (!File.Exists(path))
-            throw new FileNotFoundException($"'{path}' does not exist.", path);
-        byte[] bytes = File.ReadAllBytes(path);
-        if (bytes.Length >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b)
-        {
-            try
-            {
-                using var gzip = new GZipStream(new MemoryStream(bytes), CompressionMode.Decompress);
-                using var plain = new MemoryStream();
-                gzip.CopyTo(plain);
-                bytes = plain.ToArray();
-            }
-            catch (InvalidDataException e)
-            {
-                throw new InvalidDataException($"'{path}' is a damaged gzip file: {e.Message}", e);
-            }
-        }
+        byte[] bytes = FileBytes.ReadMaybeGzipped(path);
         if (bytes.Length < 4)
             throw new InvalidDataException($"'{path}' is too short ({bytes.Length} bytes) for an IDX file.");
         int magic = BinaryPrimitives.ReadInt32BigEndian(bytes);

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.IO.Compression;
 
 namespace Engine.IO;
 
@@ -25,23 +24,7 @@ public static class NiftiFile
     /// <summary>Reads a volume; the message of any error names the file and the field.</summary>
     public static NiftiVolume Read(string path)
     {
-        if (!File.Exists(path))
-            throw new FileNotFoundException($"'{path}' does not exist.", path);
-        byte[] bytes = File.ReadAllBytes(path);
-        if (bytes.Length >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b)
-        {
-            try
-            {
-                using var gzip = new GZipStream(new MemoryStream(bytes), CompressionMode.Decompress);
-                using var plain = new MemoryStream();
-                gzip.CopyTo(plain);
-                bytes = plain.ToArray();
-            }
-            catch (InvalidDataException e)
-            {
-                throw new InvalidDataException($"'{path}' is a damaged gzip file: {e.Message}", e);
-            }
-        }
+        byte[] bytes = FileBytes.ReadMaybeGzipped(path);
         string where = $"'{path}'";
         if (bytes.Length < 352)
             throw new InvalidDataException($"{where} is too short ({bytes.Length} bytes) for a NIfTI-1 file.");

@@ -5,27 +5,14 @@ using Engine.Ops.Random;
 namespace Engine.Graph.Nodes;
 
 /// <summary>linear node: y = x W^T + b; saves x.</summary>
-public sealed class LinearNode(string name, Node x, Parameter weight, Parameter? bias) : GraphOp(name, x)
+public sealed class LinearNode(string name, Node x, Parameter weight, Parameter? bias) : WeightedNode(name, x, weight, bias)
 {
     /// <inheritdoc/>
-    public override IEnumerable<Parameter> Parameters => bias is null ? [weight] : [weight, bias];
+    public override void Forward(ExecutionContext c) => LinearOp.Forward(c.Value(Inputs[0]), Weight.Value, Bias?.Value, c.Value(Outputs[0]));
 
     /// <inheritdoc/>
-    public override IEnumerable<Node> SavedForBackward => [Inputs[0]];
-
-    /// <inheritdoc/>
-    public override void Forward(ExecutionContext c) => LinearOp.Forward(c.Value(Inputs[0]), weight.Value, bias?.Value, c.Value(Outputs[0]));
-
-    /// <inheritdoc/>
-    public override void Backward(ExecutionContext c)
-    {
-        var dy = c.Grad(Outputs[0])!;
-        var x = c.Value(Inputs[0]);
-        var (dx, accumulate) = c.InputGrad(this, 0);
-        if (dx is not null)
-            LinearOp.Backward(dy, x, weight.Value, dx, null, null, accumulate);
-        LinearOp.Backward(dy, x, weight.Value, null, weight.RequiresGrad ? weight.Grad : null, bias is { RequiresGrad: true } ? bias.Grad : null, accumulate: true);
-    }
+    protected override void Gradients(Tensors.Tensor dy, Tensors.Tensor x, Tensors.Tensor? dx, Tensors.Tensor? dWeight, Tensors.Tensor? dBias, bool accumulate) =>
+        LinearOp.Backward(dy, x, Weight.Value, dx, dWeight, dBias, accumulate);
 }
 
 /// <summary>A reshape (flatten) node: copies the values in the new shape; the gradient is copied back.</summary>

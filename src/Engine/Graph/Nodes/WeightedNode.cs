@@ -1,0 +1,42 @@
+namespace Engine.Graph.Nodes;
+
+/// <summary>
+/// An op with one input x, a weight and an optional bias (convolutions, linear): it saves x, and
+/// its backward computes dx (overwritten or added, as the plan says) and then adds the parameter
+/// gradients, which accumulate until zeroed.
+/// </summary>
+public abstract class WeightedNode : GraphOp
+{
+    /// <summary>Creates the node.</summary>
+    protected WeightedNode(string name, Node x, Parameter weight, Parameter? bias) : base(name, x)
+    {
+        Weight = weight;
+        Bias = bias;
+    }
+
+    /// <summary>The weight.</summary>
+    protected Parameter Weight { get; }
+
+    /// <summary>The bias, if any.</summary>
+    protected Parameter? Bias { get; }
+
+    /// <inheritdoc/>
+    public sealed override IEnumerable<Parameter> Parameters => Bias is null ? [Weight] : [Weight, Bias];
+
+    /// <inheritdoc/>
+    public sealed override IEnumerable<Node> SavedForBackward => [Inputs[0]];
+
+    /// <inheritdoc/>
+    public sealed override void Backward(ExecutionContext c)
+    {
+        var dy = c.Grad(Outputs[0])!;
+        var x = c.Value(Inputs[0]);
+        var (dx, accumulate) = c.InputGrad(this, 0);
+        if (dx is not null)
+            Gradients(dy, x, dx, null, null, accumulate);
+        Gradients(dy, x, null, Weight.RequiresGrad ? Weight.Grad : null, Bias is { RequiresGrad: true } ? Bias.Grad : null, accumulate: true);
+    }
+
+    /// <summary>The op's backward for the requested gradients (null ones are skipped).</summary>
+    protected abstract void Gradients(Tensors.Tensor dy, Tensors.Tensor x, Tensors.Tensor? dx, Tensors.Tensor? dWeight, Tensors.Tensor? dBias, bool accumulate);
+}
