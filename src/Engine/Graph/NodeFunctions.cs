@@ -77,11 +77,12 @@ public static class NodeFunctions
     /// <summary>Cross-entropy of logits against int32 targets (mean over counted targets); a scalar.</summary>
     public static Node CrossEntropy(this Node logits, Node targets, int ignoreIndex = CrossEntropyOp.DefaultIgnoreIndex)
     {
+        string op = logits.Graph.OpName("cross_entropy");
         if (targets.Kind != ValueKind.Int)
-            throw new ArgumentException($"{logits.Graph.OpName("cross_entropy")}: targets must be int32, got {targets}.");
-        var expected = new[] { logits.Shape[0] }.Concat(logits.Shape.Dims[2..].ToArray()).ToArray();
-        if (targets.Shape != new Shape(expected))
-            throw new ArgumentException($"{logits.Graph.OpName("cross_entropy")}: targets must be {new Shape(expected)} for logits {logits.Shape}, got {targets.Shape}.");
+            throw new ArgumentException($"{op}: targets must be int32, got {targets}.");
+        var expected = CrossEntropyOp.TargetShape(op, logits.Shape);
+        if (targets.Shape != expected)
+            throw new ArgumentException($"{op}: targets must be {expected} for logits {logits.Shape}, got {targets.Shape}.");
         var g = logits.Graph;
         return g.Add(new CrossEntropyNode(g.OpName("cross_entropy"), logits, targets, ignoreIndex), (new Shape(), ValueKind.Float), (new Shape(), ValueKind.Float))[0];
     }

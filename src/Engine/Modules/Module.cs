@@ -26,11 +26,25 @@ public abstract class Module
     /// Runs <c>Forward</c> inside a graph scope named <paramref name="name"/> (the child's
     /// registered name when called by a parent). A shape error is rethrown with the module path.
     /// </summary>
-    public Node Call(Node input, string name = "")
+    public Node Call(Node input, string name = "") => Scoped(input, name, () => Forward(input));
+
+    /// <summary>
+    /// Builds inside a graph scope named <paramref name="name"/>, rethrowing a shape error with the
+    /// module path: what <see cref="Call(Node, string)"/> does, for modules whose calls take or
+    /// return more than one node.
+    /// </summary>
+    protected static T Scoped<T>(Node input, string name, Func<T> build)
     {
         ArgumentNullException.ThrowIfNull(input);
         using var scope = input.Graph.Scope(name);
-        return Wrap(input.Graph, () => Forward(input));
+        try
+        {
+            return build();
+        }
+        catch (ArgumentException e) when (e is not ModuleShapeException)
+        {
+            throw new ModuleShapeException(input.Graph.Path, e);
+        }
     }
 
     /// <summary>Calls a registered child by its name.</summary>
@@ -119,18 +133,6 @@ public abstract class Module
     {
         foreach (var (_, state) in NamedState())
             state.Release();
-    }
-
-    private static Node Wrap(GraphBuilder graph, Func<Node> build)
-    {
-        try
-        {
-            return build();
-        }
-        catch (ArgumentException e) when (e is not ModuleShapeException)
-        {
-            throw new ModuleShapeException(graph.Path, e);
-        }
     }
 }
 

@@ -1,5 +1,3 @@
-using ILGPU;
-
 namespace Engine.Ops;
 
 /// <summary>Small helpers shared by the ops' launch code.</summary>
@@ -7,7 +5,4 @@ internal static class Launch
 {
     /// <summary>1 for true, 0 for false: kernels take flags as ints.</summary>
     internal static int Flag(bool value) => value ? 1 : 0;
-
-    /// <summary>A sub-view of <paramref name="length"/> elements from <paramref name="offset"/>.</summary>
-    internal static ArrayView<float> Slice(ArrayView<float> view, long offset, long length) => view.SubView(offset, length);
 }

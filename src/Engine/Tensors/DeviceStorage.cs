@@ -24,8 +24,6 @@ internal sealed class DeviceStorage<T> where T : unmanaged
 
     internal long Length { get; }
 
-    internal bool IsReleased => _buffer is null;
-
     /// <summary>The whole buffer; throws when released or when the device was disposed.</summary>
     internal ArrayView1D<T, Stride1D.Dense> View
     {

@@ -207,6 +207,15 @@ public sealed class GraphTests(DeviceFixture fixture)
         var error = Assert.Throws<ModuleShapeException>(() => model.Call(g.Input("x", 1, 3, 16, 16)));
         Assert.Equal("2.0", error.ModulePath);
         Assert.Contains("2.0: Conv2d: weight [8, 4, 3, 3] expects 4 input channels with groups 1, but input [1, 8, 14, 14] has 8", error.Message);
+
+        var logits = g.Input("logits", 2, 3, 4, 4);
+        Assert.Contains("cross_entropy: targets must be [2, 4, 4] for logits [2, 3, 4, 4], got [2, 4]",
+            Assert.Throws<ArgumentException>(() => logits.CrossEntropy(g.IntInput("t", 2, 4))).Message);
+        Assert.Contains("cross_entropy: logits must be [N, C] or [N, C, H, W], got [5]",
+            Assert.Throws<ArgumentException>(() => g.Input("v", 5).CrossEntropy(g.IntInput("u", 5))).Message);
+        var (pooled, _) = new MaxPool2d(2).WithIndices(g.Input("p", 1, 1, 4, 4), "pool");
+        var unpoolError = Assert.Throws<ModuleShapeException>(() => new MaxUnpool2d(2).Call(pooled, pooled, name: "unpool"));
+        Assert.Contains("unpool: MaxUnpool2d needs int32 indices", unpoolError.Message);
     }
 
     [Fact]

@@ -11,21 +11,13 @@ namespace Engine.Modules.Layers;
 public sealed class MaxPool2d(Pair kernelSize, Pair? stride = null, Pair? padding = null, Pair? dilation = null, bool ceilMode = false) : Module
 {
     /// <summary>The output and the int32 indices, for a later <see cref="MaxUnpool2d"/>.</summary>
-    public (Node Output, Node Indices) WithIndices(Node input, string name = "")
+    public (Node Output, Node Indices) WithIndices(Node input, string name = "") => Scoped(input, name, () =>
     {
-        using var scope = input.Graph.Scope(name);
-        try
-        {
-            var spec = Pool2dSpec.Create("MaxPool2d", input.Shape, kernelSize, stride, padding ?? 0, dilation ?? 1, ceilMode);
-            var g = input.Graph;
-            var outputs = g.Add(new MaxPool2dNode(g.OpName("max_pool2d"), spec, input), (spec.OutputShape, ValueKind.Float), (spec.OutputShape, ValueKind.Int));
-            return (outputs[0], outputs[1]);
-        }
-        catch (ArgumentException e) when (e is not ModuleShapeException)
-        {
-            throw new ModuleShapeException(input.Graph.Path, e);
-        }
-    }
+        var spec = Pool2dSpec.Create("MaxPool2d", input.Shape, kernelSize, stride, padding ?? 0, dilation ?? 1, ceilMode);
+        var g = input.Graph;
+        var outputs = g.Add(new MaxPool2dNode(g.OpName("max_pool2d"), spec, input), (spec.OutputShape, ValueKind.Float), (spec.OutputShape, ValueKind.Int));
+        return (outputs[0], outputs[1]);
+    });
 
     /// <inheritdoc/>
     protected override Node Forward(Node input) => WithIndices(input).Output;
@@ -35,15 +27,14 @@ public sealed class MaxPool2d(Pair kernelSize, Pair? stride = null, Pair? paddin
 public sealed class MaxUnpool2d(Pair kernelSize, Pair? stride = null, Pair? padding = null) : Module
 {
     /// <summary>Unpools <paramref name="input"/> with <paramref name="indices"/> to the default or an explicit size.</summary>
-    public Node Call(Node input, Node indices, Pair? outputSize = null, string name = "")
+    public Node Call(Node input, Node indices, Pair? outputSize = null, string name = "") => Scoped(input, name, () =>
     {
-        using var scope = input.Graph.Scope(name);
         if (indices.Kind != ValueKind.Int)
-            throw new ArgumentException($"{input.Graph.Path}: MaxUnpool2d needs int32 indices, got {indices}.");
+            throw new ArgumentException($"MaxUnpool2d needs int32 indices, got {indices}.");
         var spec = MaxUnpool2dSpec.Create(input.Shape, indices.Shape, kernelSize, stride, padding ?? 0, outputSize);
         var g = input.Graph;
         return g.Add(new MaxUnpool2dNode(g.OpName("max_unpool2d"), spec, input, indices), (spec.OutputShape, ValueKind.Float))[0];
-    }
+    });
 
     /// <inheritdoc/>
     protected override Node Forward(Node input) =>

@@ -47,18 +47,26 @@ public static class CrossEntropyOp
         device.Kernel(BackwardLoader)(positions, logits.View, targets.View, scale.View, dLogits.View, channels, plane, ignoreIndex, Launch.Flag(accumulate));
     }
 
+    /// <summary>The class-target shape for logits <c>[N, C, ...]</c>: <c>[N, ...]</c>.</summary>
+    /// <exception cref="ArgumentException">The logits have fewer than two dimensions.</exception>
+    public static Engine.Tensors.Shape TargetShape(string op, Engine.Tensors.Shape logits)
+    {
+        if (logits.Rank < 2)
+            throw new ArgumentException($"{op}: logits must be [N, C] or [N, C, H, W], got {logits}.", nameof(logits));
+        var dims = new int[logits.Rank - 1];
+        dims[0] = logits[0];
+        for (int d = 2; d < logits.Rank; d++)
+            dims[d - 1] = logits[d];
+        return new Engine.Tensors.Shape(dims);
+    }
+
     private static (int Channels, int Plane, int Positions) CheckShapes(string op, Tensor logits, IntTensor targets)
     {
         Check.SameDevice(op, logits.Device, logits, targets);
         var s = logits.Shape;
-        if (s.Rank < 2)
-            throw new ArgumentException($"{op}: logits must be [N, C] or [N, C, H, W], got {s}.", nameof(logits));
-        var expected = new int[s.Rank - 1];
-        expected[0] = s[0];
-        for (int d = 2; d < s.Rank; d++)
-            expected[d - 1] = s[d];
-        if (targets.Shape != new Engine.Tensors.Shape(expected))
-            throw new ArgumentException($"{op}: targets must be {new Engine.Tensors.Shape(expected)} for logits {s}, got {targets.Shape}.", nameof(targets));
+        var expected = TargetShape(op, s);
+        if (targets.Shape != expected)
+            throw new ArgumentException($"{op}: targets must be {expected} for logits {s}, got {targets.Shape}.", nameof(targets));
         int plane = Check.LaunchSize(op, s.Product(2, s.Rank));
         return (s[1], plane, Check.LaunchSize(op, (long)s[0] * plane));
     }
