@@ -107,7 +107,13 @@ public static class Blas
     {
         CheckParams(p, transposeA, transposeB, a.Length, b.Length, c.Length);
         int variant = (transposeA ? 2 : 0) + (transposeB ? 1 : 0);
-        if (Resolve(device, algorithm) == GemmAlgorithm.SharedMemoryTiled)
+        var resolved = Resolve(device, algorithm);
+        if (resolved == GemmAlgorithm.Host)
+        {
+            device.Synchronize(); // kernels queued before must have written A, B and C
+            HostGemm.Run(a, b, c, transposeA, transposeB, p);
+        }
+        else if (resolved == GemmAlgorithm.SharedMemoryTiled)
         {
             var grid = new Index3D(
                 Ceil(p.N, GemmSharedTiledKernels.BlockCols),
@@ -132,11 +138,14 @@ public static class Blas
         bool groupsFit = device.Info.MaxGroupSize >= SharedGroupThreads;
         return algorithm switch
         {
-            GemmAlgorithm.Auto => device.Info.IsGpu && groupsFit ? GemmAlgorithm.SharedMemoryTiled : GemmAlgorithm.RegisterTiled,
+            GemmAlgorithm.Auto => device.Accelerator.AcceleratorType == AcceleratorType.CPU ? GemmAlgorithm.Host
+                : device.Info.IsGpu && groupsFit ? GemmAlgorithm.SharedMemoryTiled : GemmAlgorithm.RegisterTiled,
+            GemmAlgorithm.Host when device.Accelerator.AcceleratorType != AcceleratorType.CPU => throw new ArgumentException(
+                $"{nameof(GemmAlgorithm.Host)} runs only on the CPU accelerator, whose buffers are host memory; {device.Info.Spec} is not.", nameof(algorithm)),
             GemmAlgorithm.SharedMemoryTiled when !groupsFit => throw new ArgumentException(
                 $"{nameof(GemmAlgorithm.SharedMemoryTiled)} needs groups of {SharedGroupThreads} threads; {device.Info.Spec} allows {device.Info.MaxGroupSize}.",
                 nameof(algorithm)),
-            GemmAlgorithm.RegisterTiled or GemmAlgorithm.SharedMemoryTiled => algorithm,
+            GemmAlgorithm.RegisterTiled or GemmAlgorithm.SharedMemoryTiled or GemmAlgorithm.Host => algorithm,
             _ => throw new ArgumentOutOfRangeException(nameof(algorithm), algorithm, "Unknown GEMM algorithm."),
         };
     }

@@ -14,25 +14,25 @@ namespace Engine.Ops;
 public static class TensorOps
 {
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, float>> FillLoader =
-        new("Fill", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, float>(ElementwiseKernels.Fill));
+        new("Fill", acc => ChunkedKernel.Load<ArrayView<float>, float>(acc, ElementwiseKernels.Fill));
 
     private static readonly KernelLoader<Action<Index1D, ArrayView<int>, int>> FillIntLoader =
-        new("FillInt", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, int>(ElementwiseKernels.FillInt));
+        new("FillInt", acc => ChunkedKernel.Load<ArrayView<int>, int>(acc, ElementwiseKernels.FillInt));
 
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>>> CopyLoader =
-        new("Copy", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>>(ElementwiseKernels.Copy));
+        new("Copy", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>>(acc, ElementwiseKernels.Copy));
 
     private static readonly KernelLoader<Action<Index1D, float, ArrayView<float>, ArrayView<float>>> AxpyLoader =
-        new("Axpy", acc => acc.LoadAutoGroupedStreamKernel<Index1D, float, ArrayView<float>, ArrayView<float>>(ElementwiseKernels.Axpy));
+        new("Axpy", acc => ChunkedKernel.Load<float, ArrayView<float>, ArrayView<float>>(acc, ElementwiseKernels.Axpy));
 
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, float>> ScaleLoader =
-        new("Scale", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, float>(ElementwiseKernels.Scale));
+        new("Scale", acc => ChunkedKernel.Load<ArrayView<float>, float>(acc, ElementwiseKernels.Scale));
 
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int>> BiasLoader =
-        new("AddChannelBias", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(ElementwiseKernels.AddChannelBias));
+        new("AddChannelBias", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, int, int>(acc, ElementwiseKernels.AddChannelBias));
 
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int>> SumAxisLoader =
-        new("SumAxis", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(ReductionKernels.SumAxis));
+        new("SumAxis", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, int, int>(acc, ReductionKernels.SumAxis));
 
     /// <summary>Sets every element of <paramref name="x"/> to <paramref name="value"/>.</summary>
     public static void Fill(Tensor x, float value)

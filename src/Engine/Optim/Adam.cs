@@ -14,7 +14,7 @@ namespace Engine.Optim;
 public class Adam : Optimizer
 {
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float, float, float, float, float, int>> Loader =
-        new("Optim.Adam", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float, float, float, float, float, int>(OptimizerKernels.Adam));
+        new("Optim.Adam", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float, float, float, float, float, int>(acc, OptimizerKernels.Adam));
 
     private readonly Dictionary<Parameter, (Tensor M, Tensor V)> _moments = new();
     private readonly bool _decoupled;

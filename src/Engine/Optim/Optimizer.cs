@@ -17,9 +17,9 @@ namespace Engine.Optim;
 public abstract class Optimizer : IDisposable
 {
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>>> SquareLoader =
-        new("Optim.Square", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>>(OptimizerKernels.Square));
+        new("Optim.Square", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>>(acc, OptimizerKernels.Square));
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float>> ClipLoader =
-        new("Optim.ClipScale", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float>(OptimizerKernels.ClipScale));
+        new("Optim.ClipScale", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, float>(acc, OptimizerKernels.ClipScale));
 
     private readonly Tensor _gradScale;
     private readonly Tensor _norm;

@@ -11,7 +11,7 @@ namespace Engine.Optim;
 public sealed class Sgd : Optimizer
 {
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float, float, int, int>> Loader =
-        new("Optim.Sgd", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float, float, int, int>(OptimizerKernels.Sgd));
+        new("Optim.Sgd", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float, float, int, int>(acc, OptimizerKernels.Sgd));
 
     private readonly Dictionary<Parameter, Tensor> _momentum = new();
 

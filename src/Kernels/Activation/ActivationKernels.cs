@@ -11,65 +11,114 @@ namespace Engine.Kernels.Activation;
 public static class ActivationKernels
 {
     /// <summary><c>y = max(x, 0)</c>.</summary>
-    public static void ReluForward(Index1D i, ArrayView<float> x, ArrayView<float> y)
+    public static void ReluForward(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> y)
     {
-        float v = x[i];
-        y[i] = v > 0f ? v : 0f;
+        for (int element = work.Begin(thread); element < work.End(thread); element++)
+        {
+            Index1D i = element;
+            float v = x[i];
+            y[i] = v > 0f ? v : 0f;
+        }
     }
 
     /// <summary><c>dx = x &gt; 0 ? dy : 0</c> (the gradient at 0 is 0, as in PyTorch).</summary>
-    public static void ReluBackward(Index1D i, ArrayView<float> x, ArrayView<float> dy, ArrayView<float> dx, int accumulate)
+    public static void ReluBackward(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> dy, ArrayView<float> dx, int accumulate)
     {
-        float g = x[i] > 0f ? dy[i] : 0f;
-        dx[i] = accumulate != 0 ? dx[i] + g : g;
+        for (int element = work.Begin(thread); element < work.End(thread); element++)
+        {
+            Index1D i = element;
+            float g = x[i] > 0f ? dy[i] : 0f;
+            dx[i] = accumulate != 0 ? dx[i] + g : g;
+        }
     }
 
     /// <summary><c>y = x &gt; 0 ? x : slope * x</c>.</summary>
-    public static void LeakyReluForward(Index1D i, ArrayView<float> x, ArrayView<float> y, float slope)
+    public static void LeakyReluForward(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> y, float slope)
     {
-        float v = x[i];
-        y[i] = v > 0f ? v : slope * v;
+        for (int element = work.Begin(thread); element < work.End(thread); element++)
+        {
+            Index1D i = element;
+            float v = x[i];
+            y[i] = v > 0f ? v : slope * v;
+        }
     }
 
     /// <summary><c>dx = x &gt; 0 ? dy : slope * dy</c>.</summary>
-    public static void LeakyReluBackward(Index1D i, ArrayView<float> x, ArrayView<float> dy, ArrayView<float> dx, float slope, int accumulate)
+    public static void LeakyReluBackward(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> dy, ArrayView<float> dx, float slope, int accumulate)
     {
-        float g = x[i] > 0f ? dy[i] : slope * dy[i];
-        dx[i] = accumulate != 0 ? dx[i] + g : g;
+        for (int element = work.Begin(thread); element < work.End(thread); element++)
+        {
+            Index1D i = element;
+            float g = x[i] > 0f ? dy[i] : slope * dy[i];
+            dx[i] = accumulate != 0 ? dx[i] + g : g;
+        }
     }
 
     /// <summary><c>y = 1 / (1 + exp(-x))</c>, evaluated without overflow for large |x|.</summary>
-    public static void SigmoidForward(Index1D i, ArrayView<float> x, ArrayView<float> y) => y[i] = Sigmoid(x[i]);
+    public static void SigmoidForward(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> y)
+    {
+        for (int element = work.Begin(thread); element < work.End(thread); element++)
+        {
+            Index1D i = element;
+            y[i] = Sigmoid(x[i]);
+        }
+    }
 
     /// <summary><c>dx = dy * y * (1 - y)</c> from the forward output y.</summary>
-    public static void SigmoidBackward(Index1D i, ArrayView<float> y, ArrayView<float> dy, ArrayView<float> dx, int accumulate)
+    public static void SigmoidBackward(Index1D thread, WorkRange work, ArrayView<float> y, ArrayView<float> dy, ArrayView<float> dx, int accumulate)
     {
-        float s = y[i];
-        float g = dy[i] * s * (1f - s);
-        dx[i] = accumulate != 0 ? dx[i] + g : g;
+        for (int element = work.Begin(thread); element < work.End(thread); element++)
+        {
+            Index1D i = element;
+            float s = y[i];
+            float g = dy[i] * s * (1f - s);
+            dx[i] = accumulate != 0 ? dx[i] + g : g;
+        }
     }
 
     /// <summary><c>y = tanh(x)</c>.</summary>
-    public static void TanhForward(Index1D i, ArrayView<float> x, ArrayView<float> y) => y[i] = XMath.Tanh(x[i]);
+    public static void TanhForward(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> y)
+    {
+        for (int element = work.Begin(thread); element < work.End(thread); element++)
+        {
+            Index1D i = element;
+            y[i] = XMath.Tanh(x[i]);
+        }
+    }
 
     /// <summary><c>dx = dy * (1 - y^2)</c> from the forward output y.</summary>
-    public static void TanhBackward(Index1D i, ArrayView<float> y, ArrayView<float> dy, ArrayView<float> dx, int accumulate)
+    public static void TanhBackward(Index1D thread, WorkRange work, ArrayView<float> y, ArrayView<float> dy, ArrayView<float> dx, int accumulate)
     {
-        float t = y[i];
-        float g = dy[i] * (1f - t * t);
-        dx[i] = accumulate != 0 ? dx[i] + g : g;
+        for (int element = work.Begin(thread); element < work.End(thread); element++)
+        {
+            Index1D i = element;
+            float t = y[i];
+            float g = dy[i] * (1f - t * t);
+            dx[i] = accumulate != 0 ? dx[i] + g : g;
+        }
     }
 
     /// <summary><c>y = a + b</c> (residual connections); y may alias a or b.</summary>
-    public static void Add(Index1D i, ArrayView<float> a, ArrayView<float> b, ArrayView<float> y) => y[i] = a[i] + b[i];
+    public static void Add(Index1D thread, WorkRange work, ArrayView<float> a, ArrayView<float> b, ArrayView<float> y)
+    {
+        for (int element = work.Begin(thread); element < work.End(thread); element++)
+        {
+            Index1D i = element;
+            y[i] = a[i] + b[i];
+        }
+    }
 
     /// <summary>
     /// <c>dx = (accumulate ? dx : 0) + scale * dy</c>: the backward of add, of reshapes and of scaling.
     /// </summary>
-    public static void ScaledAccumulate(Index1D i, ArrayView<float> dy, ArrayView<float> dx, float scale, int accumulate)
+    public static void ScaledAccumulate(Index1D thread, WorkRange work, ArrayView<float> dy, ArrayView<float> dx, float scale, int accumulate)
     {
-        float g = scale * dy[i];
-        dx[i] = accumulate != 0 ? dx[i] + g : g;
+        for (int element = work.Begin(thread); element < work.End(thread); element++)
+        {
+            Index1D i = element;
+            float g = scale * dy[i];
+            dx[i] = accumulate != 0 ? dx[i] + g : g;
+        }
     }
 
     /// <summary>The logistic function, stable for large |x|.</summary>

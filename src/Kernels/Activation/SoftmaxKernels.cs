@@ -13,21 +13,26 @@ public static class SoftmaxKernels
     /// <summary>
     /// <c>y = softmax(x)</c>, or <c>log_softmax(x)</c> when <paramref name="logarithm"/> is 1.
     /// </summary>
-    /// <param name="i">Position index over <c>N * plane</c>.</param>
+    /// <param name="thread">The work-item; it handles the elements of <paramref name="work"/>, each as index i: Position index over <c>N * plane</c>.</param>
+    /// <param name="work">The split of the elements over work-items.</param>
     /// <param name="x">Input <c>[N, C, plane]</c>.</param>
     /// <param name="y">Output <c>[N, C, plane]</c>.</param>
     /// <param name="channels">C.</param>
     /// <param name="plane">Positions per image.</param>
     /// <param name="logarithm">1 for log-softmax.</param>
-    public static void Forward(Index1D i, ArrayView<float> x, ArrayView<float> y, int channels, int plane, int logarithm)
+    public static void Forward(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> y, int channels, int plane, int logarithm)
     {
-        long b = (long)((int)i / plane) * channels * plane + (int)i % plane;
-        MaxAndSumExp(x, b, channels, plane, out float max, out float sum);
-        float logSum = XMath.Log(sum);
-        for (int c = 0; c < channels; c++)
+        for (int element = work.Begin(thread); element < work.End(thread); element++)
         {
-            float shifted = x[b + (long)c * plane] - max;
-            y[b + (long)c * plane] = logarithm != 0 ? shifted - logSum : XMath.Exp(shifted) / sum;
+            Index1D i = element;
+            long b = (long)((int)i / plane) * channels * plane + (int)i % plane;
+            MaxAndSumExp(x, b, channels, plane, out float max, out float sum);
+            float logSum = XMath.Log(sum);
+            for (int c = 0; c < channels; c++)
+            {
+                float shifted = x[b + (long)c * plane] - max;
+                y[b + (long)c * plane] = logarithm != 0 ? shifted - logSum : XMath.Exp(shifted) / sum;
+            }
         }
     }
 
@@ -35,20 +40,24 @@ public static class SoftmaxKernels
     /// Backward from the forward output y: softmax <c>dx = y (dy - sum(dy y))</c>; log-softmax
     /// <c>dx = dy - exp(y) sum(dy)</c>.
     /// </summary>
-    public static void Backward(Index1D i, ArrayView<float> y, ArrayView<float> dy, ArrayView<float> dx, int channels, int plane, int logarithm, int accumulate)
+    public static void Backward(Index1D thread, WorkRange work, ArrayView<float> y, ArrayView<float> dy, ArrayView<float> dx, int channels, int plane, int logarithm, int accumulate)
     {
-        long b = (long)((int)i / plane) * channels * plane + (int)i % plane;
-        float dot = 0f;
-        for (int c = 0; c < channels; c++)
+        for (int element = work.Begin(thread); element < work.End(thread); element++)
         {
-            long at = b + (long)c * plane;
-            dot += logarithm != 0 ? dy[at] : dy[at] * y[at];
-        }
-        for (int c = 0; c < channels; c++)
-        {
-            long at = b + (long)c * plane;
-            float g = logarithm != 0 ? dy[at] - XMath.Exp(y[at]) * dot : y[at] * (dy[at] - dot);
-            dx[at] = accumulate != 0 ? dx[at] + g : g;
+            Index1D i = element;
+            long b = (long)((int)i / plane) * channels * plane + (int)i % plane;
+            float dot = 0f;
+            for (int c = 0; c < channels; c++)
+            {
+                long at = b + (long)c * plane;
+                dot += logarithm != 0 ? dy[at] : dy[at] * y[at];
+            }
+            for (int c = 0; c < channels; c++)
+            {
+                long at = b + (long)c * plane;
+                float g = logarithm != 0 ? dy[at] - XMath.Exp(y[at]) * dot : y[at] * (dy[at] - dot);
+                dx[at] = accumulate != 0 ? dx[at] + g : g;
+            }
         }
     }
 

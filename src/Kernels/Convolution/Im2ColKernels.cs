@@ -13,32 +13,37 @@ public static class Im2ColKernels
     /// <summary>
     /// Fills the column matrices of a batch: one work-item per column entry.
     /// </summary>
-    /// <param name="i">Flat index over <c>images * Cin * KH * KW * OutH * OutW</c>.</param>
+    /// <param name="thread">The work-item; it handles the elements of <paramref name="work"/>, each as index i: Flat index over <c>images * Cin * KH * KW * OutH * OutW</c>.</param>
+    /// <param name="work">The split of the elements over work-items.</param>
     /// <param name="x">Input <c>[N, Cin, H, W]</c>.</param>
     /// <param name="cols">Columns <c>[images, Cin * KH * KW, OutH * OutW]</c>.</param>
     /// <param name="g">Geometry.</param>
     /// <param name="firstImage">Index of the first image of this launch in x.</param>
-    public static void Im2Col(Index1D i, ArrayView<float> x, ArrayView<float> cols, ConvGeometry g, int firstImage)
+    public static void Im2Col(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> cols, ConvGeometry g, int firstImage)
     {
-        int columns = g.OutH * g.OutW;
-        int rows = g.InChannels * g.KH * g.KW;
-        int col = i % columns;
-        int rest = i / columns;
-        int row = rest % rows;
-        int image = firstImage + rest / rows;
-        int ow = col % g.OutW;
-        int oh = col / g.OutW;
-        int kw = row % g.KW;
-        int kh = (row / g.KW) % g.KH;
-        int c = row / (g.KW * g.KH);
-        int h = oh * g.StrideH - g.PadH + kh * g.DilationH;
-        int w = ow * g.StrideW - g.PadW + kw * g.DilationW;
-        bool inside = h >= 0 && h < g.H && w >= 0 && w < g.W;
-        // Loads happen even where the value is discarded (backends may turn the choice into a
-        // select), so the index must always be valid.
-        long at = inside ? (((long)image * g.InChannels + c) * g.H + h) * g.W + w : 0;
-        float v = x[at];
-        cols[i] = inside ? v : 0f;
+        for (int element = work.Begin(thread); element < work.End(thread); element++)
+        {
+            Index1D i = element;
+            int columns = g.OutH * g.OutW;
+            int rows = g.InChannels * g.KH * g.KW;
+            int col = i % columns;
+            int rest = i / columns;
+            int row = rest % rows;
+            int image = firstImage + rest / rows;
+            int ow = col % g.OutW;
+            int oh = col / g.OutW;
+            int kw = row % g.KW;
+            int kh = (row / g.KW) % g.KH;
+            int c = row / (g.KW * g.KH);
+            int h = oh * g.StrideH - g.PadH + kh * g.DilationH;
+            int w = ow * g.StrideW - g.PadW + kw * g.DilationW;
+            bool inside = h >= 0 && h < g.H && w >= 0 && w < g.W;
+            // Loads happen even where the value is discarded (backends may turn the choice into a
+            // select), so the index must always be valid.
+            long at = inside ? (((long)image * g.InChannels + c) * g.H + h) * g.W + w : 0;
+            float v = x[at];
+            cols[i] = inside ? v : 0f;
+        }
     }
 
     /// <summary>
@@ -47,45 +52,50 @@ public static class Im2ColKernels
     /// <c>dx = (accumulate ? dx : 0) + sum over (kh, kw) of dcols[row(c, kh, kw), col(oh, ow)]</c>
     /// where <c>oh * s - p + kh * d = h</c> (likewise for w).
     /// </summary>
-    /// <param name="i">Flat index over <c>images * Cin * H * W</c>.</param>
+    /// <param name="thread">The work-item; it handles the elements of <paramref name="work"/>, each as index i: Flat index over <c>images * Cin * H * W</c>.</param>
+    /// <param name="work">The split of the elements over work-items.</param>
     /// <param name="dcols">Column gradients <c>[images, Cin * KH * KW, OutH * OutW]</c>.</param>
     /// <param name="dx">Input gradient <c>[N, Cin, H, W]</c>.</param>
     /// <param name="g">Geometry.</param>
     /// <param name="firstImage">Index of the first image of this launch in dx.</param>
     /// <param name="accumulate">1 to add to dx, 0 to overwrite it.</param>
-    public static void Col2Im(Index1D i, ArrayView<float> dcols, ArrayView<float> dx, ConvGeometry g, int firstImage, int accumulate)
+    public static void Col2Im(Index1D thread, WorkRange work, ArrayView<float> dcols, ArrayView<float> dx, ConvGeometry g, int firstImage, int accumulate)
     {
-        int w = i % g.W;
-        int rest = i / g.W;
-        int h = rest % g.H;
-        rest /= g.H;
-        int c = rest % g.InChannels;
-        int image = rest / g.InChannels;
-        int columns = g.OutH * g.OutW;
-        long imageBase = (long)image * g.InChannels * g.KH * g.KW * columns;
-
-        float sum = 0f;
-        for (int kh = 0; kh < g.KH; kh++)
+        for (int element = work.Begin(thread); element < work.End(thread); element++)
         {
-            int hs = h + g.PadH - kh * g.DilationH; // = oh * StrideH when this tap read (h, w)
-            if (hs < 0 || hs % g.StrideH != 0)
-                continue;
-            int oh = hs / g.StrideH;
-            if (oh >= g.OutH)
-                continue;
-            for (int kw = 0; kw < g.KW; kw++)
+            Index1D i = element;
+            int w = i % g.W;
+            int rest = i / g.W;
+            int h = rest % g.H;
+            rest /= g.H;
+            int c = rest % g.InChannels;
+            int image = rest / g.InChannels;
+            int columns = g.OutH * g.OutW;
+            long imageBase = (long)image * g.InChannels * g.KH * g.KW * columns;
+
+            float sum = 0f;
+            for (int kh = 0; kh < g.KH; kh++)
             {
-                int ws = w + g.PadW - kw * g.DilationW;
-                if (ws < 0 || ws % g.StrideW != 0)
+                int hs = h + g.PadH - kh * g.DilationH; // = oh * StrideH when this tap read (h, w)
+                if (hs < 0 || hs % g.StrideH != 0)
                     continue;
-                int ow = ws / g.StrideW;
-                if (ow >= g.OutW)
+                int oh = hs / g.StrideH;
+                if (oh >= g.OutH)
                     continue;
-                int row = (c * g.KH + kh) * g.KW + kw;
-                sum += dcols[imageBase + (long)row * columns + oh * g.OutW + ow];
+                for (int kw = 0; kw < g.KW; kw++)
+                {
+                    int ws = w + g.PadW - kw * g.DilationW;
+                    if (ws < 0 || ws % g.StrideW != 0)
+                        continue;
+                    int ow = ws / g.StrideW;
+                    if (ow >= g.OutW)
+                        continue;
+                    int row = (c * g.KH + kh) * g.KW + kw;
+                    sum += dcols[imageBase + (long)row * columns + oh * g.OutW + ow];
+                }
             }
+            long at = (((long)(firstImage + image) * g.InChannels + c) * g.H + h) * g.W + w;
+            dx[at] = accumulate != 0 ? dx[at] + sum : sum;
         }
-        long at = (((long)(firstImage + image) * g.InChannels + c) * g.H + h) * g.W + w;
-        dx[at] = accumulate != 0 ? dx[at] + sum : sum;
     }
 }

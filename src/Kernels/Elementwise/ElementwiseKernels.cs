@@ -8,29 +8,71 @@ namespace Engine.Kernels.Elementwise;
 public static class ElementwiseKernels
 {
     /// <summary><c>x[i] = value</c>.</summary>
-    public static void Fill(Index1D i, ArrayView<float> x, float value) => x[i] = value;
+    public static void Fill(Index1D thread, WorkRange work, ArrayView<float> x, float value)
+    {
+        for (int element = work.Begin(thread); element < work.End(thread); element++)
+        {
+            Index1D i = element;
+            x[i] = value;
+        }
+    }
 
     /// <summary><c>x[i] = value</c> for int32 views (index tensors).</summary>
-    public static void FillInt(Index1D i, ArrayView<int> x, int value) => x[i] = value;
+    public static void FillInt(Index1D thread, WorkRange work, ArrayView<int> x, int value)
+    {
+        for (int element = work.Begin(thread); element < work.End(thread); element++)
+        {
+            Index1D i = element;
+            x[i] = value;
+        }
+    }
 
     /// <summary><c>y[i] = x[i]</c>.</summary>
-    public static void Copy(Index1D i, ArrayView<float> x, ArrayView<float> y) => y[i] = x[i];
+    public static void Copy(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> y)
+    {
+        for (int element = work.Begin(thread); element < work.End(thread); element++)
+        {
+            Index1D i = element;
+            y[i] = x[i];
+        }
+    }
 
     /// <summary><c>y[i] += alpha * x[i]</c>.</summary>
-    public static void Axpy(Index1D i, float alpha, ArrayView<float> x, ArrayView<float> y) => y[i] += alpha * x[i];
+    public static void Axpy(Index1D thread, WorkRange work, float alpha, ArrayView<float> x, ArrayView<float> y)
+    {
+        for (int element = work.Begin(thread); element < work.End(thread); element++)
+        {
+            Index1D i = element;
+            y[i] += alpha * x[i];
+        }
+    }
 
     /// <summary><c>x[i] *= alpha</c>.</summary>
-    public static void Scale(Index1D i, ArrayView<float> x, float alpha) => x[i] *= alpha;
+    public static void Scale(Index1D thread, WorkRange work, ArrayView<float> x, float alpha)
+    {
+        for (int element = work.Begin(thread); element < work.End(thread); element++)
+        {
+            Index1D i = element;
+            x[i] *= alpha;
+        }
+    }
 
     /// <summary>
     /// Per-channel bias on an NCHW tensor seen as <c>[N, C, plane]</c>:
     /// <c>x[n, c, s] += bias[c]</c>, with <c>c = (i / plane) % channels</c>.
     /// </summary>
-    /// <param name="i">Flat element index over <c>N * C * plane</c>.</param>
+    /// <param name="thread">The work-item; it handles the elements of <paramref name="work"/>, each as index i: Flat element index over <c>N * C * plane</c>.</param>
+    /// <param name="work">The split of the elements over work-items.</param>
     /// <param name="x">Tensor <c>[N, C, plane]</c>, updated in place.</param>
     /// <param name="bias">Bias <c>[C]</c>.</param>
     /// <param name="channels">C.</param>
     /// <param name="plane">Elements per channel per image (H * W).</param>
-    public static void AddChannelBias(Index1D i, ArrayView<float> x, ArrayView<float> bias, int channels, int plane) =>
-        x[i] += bias[(i / plane) % channels];
+    public static void AddChannelBias(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> bias, int channels, int plane)
+    {
+        for (int element = work.Begin(thread); element < work.End(thread); element++)
+        {
+            Index1D i = element;
+            x[i] += bias[(i / plane) % channels];
+        }
+    }
 }

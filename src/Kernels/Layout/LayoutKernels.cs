@@ -13,7 +13,8 @@ public static class LayoutKernels
     /// <c>small = big[n, offset + c, s]</c> when <paramref name="toSmall"/> is 1 (concat backward),
     /// adding into small when <paramref name="accumulate"/> is 1.
     /// </summary>
-    /// <param name="i">Flat index over small, <c>N * smallC * plane</c>.</param>
+    /// <param name="thread">The work-item; it handles the elements of <paramref name="work"/>, each as index i: Flat index over small, <c>N * smallC * plane</c>.</param>
+    /// <param name="work">The split of the elements over work-items.</param>
     /// <param name="small">The part <c>[N, smallC, plane]</c>.</param>
     /// <param name="big">The whole <c>[N, bigC, plane]</c>.</param>
     /// <param name="smallC">Channels of the part.</param>
@@ -22,23 +23,28 @@ public static class LayoutKernels
     /// <param name="plane">H * W.</param>
     /// <param name="toSmall">1 to copy from big to small.</param>
     /// <param name="accumulate">With toSmall: 1 to add into small.</param>
-    public static void ChannelSlice(Index1D i, ArrayView<float> small, ArrayView<float> big, int smallC, int bigC, int offset, int plane, int toSmall, int accumulate)
+    public static void ChannelSlice(Index1D thread, WorkRange work, ArrayView<float> small, ArrayView<float> big, int smallC, int bigC, int offset, int plane, int toSmall, int accumulate)
     {
-        int s = i % plane;
-        int rest = i / plane;
-        int c = rest % smallC;
-        int n = rest / smallC;
-        long at = ((long)n * bigC + offset + c) * plane + s;
-        if (toSmall != 0)
-            small[i] = accumulate != 0 ? small[i] + big[at] : big[at];
-        else
-            big[at] = small[i];
+        for (int element = work.Begin(thread); element < work.End(thread); element++)
+        {
+            Index1D i = element;
+            int s = i % plane;
+            int rest = i / plane;
+            int c = rest % smallC;
+            int n = rest / smallC;
+            long at = ((long)n * bigC + offset + c) * plane + s;
+            if (toSmall != 0)
+                small[i] = accumulate != 0 ? small[i] + big[at] : big[at];
+            else
+                big[at] = small[i];
+        }
     }
 
     /// <summary>
     /// <c>y[p, oh, ow] = x[p, top + oh, left + ow]</c> (crop forward).
     /// </summary>
-    /// <param name="i">Flat index over y, <c>planes * outH * outW</c>.</param>
+    /// <param name="thread">The work-item; it handles the elements of <paramref name="work"/>, each as index i: Flat index over y, <c>planes * outH * outW</c>.</param>
+    /// <param name="work">The split of the elements over work-items.</param>
     /// <param name="x">Input <c>[planes, H, W]</c>.</param>
     /// <param name="y">Output <c>[planes, outH, outW]</c>.</param>
     /// <param name="h">H.</param>
@@ -47,19 +53,24 @@ public static class LayoutKernels
     /// <param name="outW">Output width.</param>
     /// <param name="top">First row kept.</param>
     /// <param name="left">First column kept.</param>
-    public static void Crop(Index1D i, ArrayView<float> x, ArrayView<float> y, int h, int w, int outH, int outW, int top, int left)
+    public static void Crop(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> y, int h, int w, int outH, int outW, int top, int left)
     {
-        int ow = i % outW;
-        int rest = i / outW;
-        int oh = rest % outH;
-        int p = rest / outH;
-        y[i] = x[((long)p * h + top + oh) * w + left + ow];
+        for (int element = work.Begin(thread); element < work.End(thread); element++)
+        {
+            Index1D i = element;
+            int ow = i % outW;
+            int rest = i / outW;
+            int oh = rest % outH;
+            int p = rest / outH;
+            y[i] = x[((long)p * h + top + oh) * w + left + ow];
+        }
     }
 
     /// <summary>
     /// Crop backward as a gather over the input: <c>dx[p, h, w] = dy[p, h - top, w - left]</c> inside the window, else 0.
     /// </summary>
-    /// <param name="i">Flat index over dx, <c>planes * H * W</c>.</param>
+    /// <param name="thread">The work-item; it handles the elements of <paramref name="work"/>, each as index i: Flat index over dx, <c>planes * H * W</c>.</param>
+    /// <param name="work">The split of the elements over work-items.</param>
     /// <param name="dy">Output gradient <c>[planes, outH, outW]</c>.</param>
     /// <param name="dx">Input gradient <c>[planes, H, W]</c>.</param>
     /// <param name="h">H.</param>
@@ -69,16 +80,20 @@ public static class LayoutKernels
     /// <param name="top">First row kept.</param>
     /// <param name="left">First column kept.</param>
     /// <param name="accumulate">1 to add into dx.</param>
-    public static void CropBackward(Index1D i, ArrayView<float> dy, ArrayView<float> dx, int h, int w, int outH, int outW, int top, int left, int accumulate)
+    public static void CropBackward(Index1D thread, WorkRange work, ArrayView<float> dy, ArrayView<float> dx, int h, int w, int outH, int outW, int top, int left, int accumulate)
     {
-        int col = i % w;
-        int rest = i / w;
-        int row = rest % h;
-        int p = rest / h;
-        int oh = row - top, ow = col - left;
-        bool inside = oh >= 0 && oh < outH && ow >= 0 && ow < outW;
-        float v = dy[inside ? ((long)p * outH + oh) * outW + ow : 0]; // always a valid index
-        float g = inside ? v : 0f;
-        dx[i] = accumulate != 0 ? dx[i] + g : g;
+        for (int element = work.Begin(thread); element < work.End(thread); element++)
+        {
+            Index1D i = element;
+            int col = i % w;
+            int rest = i / w;
+            int row = rest % h;
+            int p = rest / h;
+            int oh = row - top, ow = col - left;
+            bool inside = oh >= 0 && oh < outH && ow >= 0 && ow < outW;
+            float v = dy[inside ? ((long)p * outH + oh) * outW + ow : 0]; // always a valid index
+            float g = inside ? v : 0f;
+            dx[i] = accumulate != 0 ? dx[i] + g : g;
+        }
     }
 }

@@ -14,17 +14,21 @@ public static class OptimizerKernels
     /// SGD: <c>g = s grad + wd p</c>; with momentum <c>buf = mu buf + (1 - dampening) g</c> (buf = g on
     /// the first step), <c>g = nesterov ? g + mu buf : buf</c>; then <c>p -= lr g</c>.
     /// </summary>
-    public static void Sgd(Index1D i, ArrayView<float> p, ArrayView<float> grad, ArrayView<float> buffer, ArrayView<float> gradScale,
+    public static void Sgd(Index1D thread, WorkRange work, ArrayView<float> p, ArrayView<float> grad, ArrayView<float> buffer, ArrayView<float> gradScale,
         float lr, float momentum, float dampening, float weightDecay, int nesterov, int firstStep)
     {
-        float g = gradScale[0] * grad[i] + weightDecay * p[i];
-        if (momentum != 0f)
+        for (int element = work.Begin(thread); element < work.End(thread); element++)
         {
-            float b = firstStep != 0 ? g : momentum * buffer[i] + (1f - dampening) * g;
-            buffer[i] = b;
-            g = nesterov != 0 ? g + momentum * b : b;
+            Index1D i = element;
+            float g = gradScale[0] * grad[i] + weightDecay * p[i];
+            if (momentum != 0f)
+            {
+                float b = firstStep != 0 ? g : momentum * buffer[i] + (1f - dampening) * g;
+                buffer[i] = b;
+                g = nesterov != 0 ? g + momentum * b : b;
+            }
+            p[i] -= lr * g;
         }
-        p[i] -= lr * g;
     }
 
     /// <summary>
@@ -33,38 +37,50 @@ public static class OptimizerKernels
     /// <c>c1 = 1 - b1^t</c>, <c>c2 = 1 - b2^t</c>. Adam adds <c>wd p</c> to g; AdamW multiplies p by
     /// <c>1 - lr wd</c> first.
     /// </summary>
-    public static void Adam(Index1D i, ArrayView<float> p, ArrayView<float> grad, ArrayView<float> m, ArrayView<float> v, ArrayView<float> gradScale,
+    public static void Adam(Index1D thread, WorkRange work, ArrayView<float> p, ArrayView<float> grad, ArrayView<float> m, ArrayView<float> v, ArrayView<float> gradScale,
         float lr, float beta1, float beta2, float eps, float weightDecay, float correction1, float correction2, int decoupled)
     {
-        float param = p[i];
-        float g = gradScale[0] * grad[i];
-        if (decoupled != 0)
-            param *= 1f - lr * weightDecay;
-        else
-            g += weightDecay * param;
-        float mi = beta1 * m[i] + (1f - beta1) * g;
-        float vi = beta2 * v[i] + (1f - beta2) * g * g;
-        m[i] = mi;
-        v[i] = vi;
-        p[i] = param - lr * (mi / correction1) / (XMath.Sqrt(vi / correction2) + eps);
+        for (int element = work.Begin(thread); element < work.End(thread); element++)
+        {
+            Index1D i = element;
+            float param = p[i];
+            float g = gradScale[0] * grad[i];
+            if (decoupled != 0)
+                param *= 1f - lr * weightDecay;
+            else
+                g += weightDecay * param;
+            float mi = beta1 * m[i] + (1f - beta1) * g;
+            float vi = beta2 * v[i] + (1f - beta2) * g * g;
+            m[i] = mi;
+            v[i] = vi;
+            p[i] = param - lr * (mi / correction1) / (XMath.Sqrt(vi / correction2) + eps);
+        }
     }
 
     /// <summary><c>squares[i] = x[i]^2</c>: the terms of a gradient's squared norm.</summary>
-    public static void Square(Index1D i, ArrayView<float> x, ArrayView<float> squares)
+    public static void Square(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> squares)
     {
-        float v = x[i];
-        squares[i] = v * v;
+        for (int element = work.Begin(thread); element < work.End(thread); element++)
+        {
+            Index1D i = element;
+            float v = x[i];
+            squares[i] = v * v;
+        }
     }
 
     /// <summary>
     /// Global-norm clipping factor: <c>scale[0] = min(1, maxNorm / (sqrt(sum of squares) + 1e-6))</c>,
     /// and the norm itself in <c>norm[0]</c> (PyTorch's <c>clip_grad_norm_</c>).
     /// </summary>
-    public static void ClipScale(Index1D i, ArrayView<float> sumOfSquares, ArrayView<float> scale, ArrayView<float> norm, float maxNorm)
+    public static void ClipScale(Index1D thread, WorkRange work, ArrayView<float> sumOfSquares, ArrayView<float> scale, ArrayView<float> norm, float maxNorm)
     {
-        float n = XMath.Sqrt(sumOfSquares[0]);
-        norm[0] = n;
-        float factor = maxNorm / (n + 1e-6f);
-        scale[0] = factor < 1f ? factor : 1f;
+        for (int element = work.Begin(thread); element < work.End(thread); element++)
+        {
+            Index1D i = element;
+            float n = XMath.Sqrt(sumOfSquares[0]);
+            norm[0] = n;
+            float factor = maxNorm / (n + 1e-6f);
+            scale[0] = factor < 1f ? factor : 1f;
+        }
     }
 }

@@ -10,34 +10,50 @@ namespace Engine.Kernels.Random;
 public static class RandomKernels
 {
     /// <summary>Uniform in <c>[low, high)</c>.</summary>
-    public static void Uniform(Index1D i, ArrayView<float> y, ulong seed, ulong offset, float low, float high)
+    public static void Uniform(Index1D thread, WorkRange work, ArrayView<float> y, ulong seed, ulong offset, float low, float high)
     {
-        Philox.Generate(offset + (ulong)(int)i, seed, out uint r0, out _, out _, out _);
-        y[i] = low + (high - low) * Philox.ToUnit(r0);
+        for (int element = work.Begin(thread); element < work.End(thread); element++)
+        {
+            Index1D i = element;
+            Philox.Generate(offset + (ulong)(int)i, seed, out uint r0, out _, out _, out _);
+            y[i] = low + (high - low) * Philox.ToUnit(r0);
+        }
     }
 
     /// <summary>Normal with the given mean and standard deviation (Box-Muller).</summary>
-    public static void Normal(Index1D i, ArrayView<float> y, ulong seed, ulong offset, float mean, float std)
+    public static void Normal(Index1D thread, WorkRange work, ArrayView<float> y, ulong seed, ulong offset, float mean, float std)
     {
-        Philox.Generate(offset + (ulong)(int)i, seed, out uint r0, out uint r1, out _, out _);
-        float u1 = ((int)(r0 >> 8) + 1) * (1f / 16777216f); // (0, 1]: log is finite
-        float u2 = Philox.ToUnit(r1);
-        float radius = XMath.Sqrt(-2f * XMath.Log(u1));
-        y[i] = mean + std * radius * XMath.Cos(2f * XMath.PI * u2);
+        for (int element = work.Begin(thread); element < work.End(thread); element++)
+        {
+            Index1D i = element;
+            Philox.Generate(offset + (ulong)(int)i, seed, out uint r0, out uint r1, out _, out _);
+            float u1 = ((int)(r0 >> 8) + 1) * (1f / 16777216f); // (0, 1]: log is finite
+            float u2 = Philox.ToUnit(r1);
+            float radius = XMath.Sqrt(-2f * XMath.Log(u1));
+            y[i] = mean + std * radius * XMath.Cos(2f * XMath.PI * u2);
+        }
     }
 
     /// <summary>Inverted dropout: <c>y = u &gt;= p ? x / (1 - p) : 0</c> with u uniform from (seed, offset + i).</summary>
-    public static void DropoutForward(Index1D i, ArrayView<float> x, ArrayView<float> y, ulong seed, ulong offset, float p)
+    public static void DropoutForward(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> y, ulong seed, ulong offset, float p)
     {
-        Philox.Generate(offset + (ulong)(int)i, seed, out uint r0, out _, out _, out _);
-        y[i] = Philox.ToUnit(r0) >= p ? x[i] / (1f - p) : 0f;
+        for (int element = work.Begin(thread); element < work.End(thread); element++)
+        {
+            Index1D i = element;
+            Philox.Generate(offset + (ulong)(int)i, seed, out uint r0, out _, out _, out _);
+            y[i] = Philox.ToUnit(r0) >= p ? x[i] / (1f - p) : 0f;
+        }
     }
 
     /// <summary>Dropout backward, regenerating the same mask: <c>dx = u &gt;= p ? dy / (1 - p) : 0</c>.</summary>
-    public static void DropoutBackward(Index1D i, ArrayView<float> dy, ArrayView<float> dx, ulong seed, ulong offset, float p, int accumulate)
+    public static void DropoutBackward(Index1D thread, WorkRange work, ArrayView<float> dy, ArrayView<float> dx, ulong seed, ulong offset, float p, int accumulate)
     {
-        Philox.Generate(offset + (ulong)(int)i, seed, out uint r0, out _, out _, out _);
-        float g = Philox.ToUnit(r0) >= p ? dy[i] / (1f - p) : 0f;
-        dx[i] = accumulate != 0 ? dx[i] + g : g;
+        for (int element = work.Begin(thread); element < work.End(thread); element++)
+        {
+            Index1D i = element;
+            Philox.Generate(offset + (ulong)(int)i, seed, out uint r0, out _, out _, out _);
+            float g = Philox.ToUnit(r0) >= p ? dy[i] / (1f - p) : 0f;
+            dx[i] = accumulate != 0 ? dx[i] + g : g;
+        }
     }
 }

@@ -10,101 +10,121 @@ namespace Engine.Kernels.Upsampling;
 public static class UpsampleKernels
 {
     /// <summary>One work-item per output element: the lambda-weighted mix of the four neighbours.</summary>
-    /// <param name="i">Flat index over <c>Planes * OutH * OutW</c>.</param>
+    /// <param name="thread">The work-item; it handles the elements of <paramref name="work"/>, each as index i: Flat index over <c>Planes * OutH * OutW</c>.</param>
+    /// <param name="work">The split of the elements over work-items.</param>
     /// <param name="x">Input <c>[N, C, H, W]</c>.</param>
     /// <param name="y">Output <c>[N, C, OutH, OutW]</c>.</param>
     /// <param name="g">Geometry.</param>
-    public static void BilinearForward(Index1D i, ArrayView<float> x, ArrayView<float> y, UpsampleGeometry g)
+    public static void BilinearForward(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> y, UpsampleGeometry g)
     {
-        int ow = i % g.OutW;
-        int rest = i / g.OutW;
-        int oh = rest % g.OutH;
-        int plane = rest / g.OutH;
-        Source(oh, g.ScaleH, g.H, g.AlignCorners, out int h0, out int h1, out float lh);
-        Source(ow, g.ScaleW, g.W, g.AlignCorners, out int w0, out int w1, out float lw);
-        long b = (long)plane * g.H * g.W;
-        float top = (1f - lw) * x[b + h0 * g.W + w0] + lw * x[b + h0 * g.W + w1];
-        float bottom = (1f - lw) * x[b + h1 * g.W + w0] + lw * x[b + h1 * g.W + w1];
-        y[i] = (1f - lh) * top + lh * bottom;
+        for (int element = work.Begin(thread); element < work.End(thread); element++)
+        {
+            Index1D i = element;
+            int ow = i % g.OutW;
+            int rest = i / g.OutW;
+            int oh = rest % g.OutH;
+            int plane = rest / g.OutH;
+            Source(oh, g.ScaleH, g.H, g.AlignCorners, out int h0, out int h1, out float lh);
+            Source(ow, g.ScaleW, g.W, g.AlignCorners, out int w0, out int w1, out float lw);
+            long b = (long)plane * g.H * g.W;
+            float top = (1f - lw) * x[b + h0 * g.W + w0] + lw * x[b + h0 * g.W + w1];
+            float bottom = (1f - lw) * x[b + h1 * g.W + w0] + lw * x[b + h1 * g.W + w1];
+            y[i] = (1f - lh) * top + lh * bottom;
+        }
     }
 
     /// <summary>
     /// One work-item per input pixel: <c>dx[h, w] = sum over outputs (oh, ow) of wH(oh, h) * wW(ow, w) * dy[oh, ow]</c>.
     /// </summary>
-    /// <param name="i">Flat index over <c>Planes * H * W</c>.</param>
+    /// <param name="thread">The work-item; it handles the elements of <paramref name="work"/>, each as index i: Flat index over <c>Planes * H * W</c>.</param>
+    /// <param name="work">The split of the elements over work-items.</param>
     /// <param name="dy">Output gradient <c>[N, C, OutH, OutW]</c>.</param>
     /// <param name="dx">Input gradient <c>[N, C, H, W]</c>.</param>
     /// <param name="g">Geometry.</param>
     /// <param name="accumulate">1 to add to dx, 0 to overwrite it.</param>
-    public static void BilinearBackward(Index1D i, ArrayView<float> dy, ArrayView<float> dx, UpsampleGeometry g, int accumulate)
+    public static void BilinearBackward(Index1D thread, WorkRange work, ArrayView<float> dy, ArrayView<float> dx, UpsampleGeometry g, int accumulate)
     {
-        int w = i % g.W;
-        int rest = i / g.W;
-        int h = rest % g.H;
-        int plane = rest / g.H;
-        Candidates(h, g.ScaleH, g.OutH, out int ohFirst, out int ohLast);
-        Candidates(w, g.ScaleW, g.OutW, out int owFirst, out int owLast);
-        long b = (long)plane * g.OutH * g.OutW;
-        float sum = 0f;
-        for (int oh = ohFirst; oh <= ohLast; oh++)
+        for (int element = work.Begin(thread); element < work.End(thread); element++)
         {
-            float wh = Weight(oh, h, g.ScaleH, g.H, g.AlignCorners);
-            if (wh == 0f)
-                continue;
-            float row = 0f;
-            for (int ow = owFirst; ow <= owLast; ow++)
+            Index1D i = element;
+            int w = i % g.W;
+            int rest = i / g.W;
+            int h = rest % g.H;
+            int plane = rest / g.H;
+            Candidates(h, g.ScaleH, g.OutH, out int ohFirst, out int ohLast);
+            Candidates(w, g.ScaleW, g.OutW, out int owFirst, out int owLast);
+            long b = (long)plane * g.OutH * g.OutW;
+            float sum = 0f;
+            for (int oh = ohFirst; oh <= ohLast; oh++)
             {
-                float ww = Weight(ow, w, g.ScaleW, g.W, g.AlignCorners);
-                row += ww * dy[b + oh * g.OutW + ow];
+                float wh = Weight(oh, h, g.ScaleH, g.H, g.AlignCorners);
+                if (wh == 0f)
+                    continue;
+                float row = 0f;
+                for (int ow = owFirst; ow <= owLast; ow++)
+                {
+                    float ww = Weight(ow, w, g.ScaleW, g.W, g.AlignCorners);
+                    row += ww * dy[b + oh * g.OutW + ow];
+                }
+                sum += wh * row;
             }
-            sum += wh * row;
+            dx[i] = accumulate != 0 ? dx[i] + sum : sum;
         }
-        dx[i] = accumulate != 0 ? dx[i] + sum : sum;
     }
 
     /// <summary>One work-item per output element: <c>x[floor(oh * scaleH), floor(ow * scaleW)]</c>, clamped.</summary>
-    /// <param name="i">Flat index over <c>Planes * OutH * OutW</c>.</param>
+    /// <param name="thread">The work-item; it handles the elements of <paramref name="work"/>, each as index i: Flat index over <c>Planes * OutH * OutW</c>.</param>
+    /// <param name="work">The split of the elements over work-items.</param>
     /// <param name="x">Input <c>[N, C, H, W]</c>.</param>
     /// <param name="y">Output <c>[N, C, OutH, OutW]</c>.</param>
     /// <param name="g">Geometry.</param>
-    public static void NearestForward(Index1D i, ArrayView<float> x, ArrayView<float> y, UpsampleGeometry g)
+    public static void NearestForward(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> y, UpsampleGeometry g)
     {
-        int ow = i % g.OutW;
-        int rest = i / g.OutW;
-        int oh = rest % g.OutH;
-        int plane = rest / g.OutH;
-        int h = Nearest(oh, g.ScaleH, g.H);
-        int w = Nearest(ow, g.ScaleW, g.W);
-        y[i] = x[((long)plane * g.H + h) * g.W + w];
+        for (int element = work.Begin(thread); element < work.End(thread); element++)
+        {
+            Index1D i = element;
+            int ow = i % g.OutW;
+            int rest = i / g.OutW;
+            int oh = rest % g.OutH;
+            int plane = rest / g.OutH;
+            int h = Nearest(oh, g.ScaleH, g.H);
+            int w = Nearest(ow, g.ScaleW, g.W);
+            y[i] = x[((long)plane * g.H + h) * g.W + w];
+        }
     }
 
     /// <summary>One work-item per input pixel: the sum of the gradients of the outputs that copied it.</summary>
-    /// <param name="i">Flat index over <c>Planes * H * W</c>.</param>
+    /// <param name="thread">The work-item; it handles the elements of <paramref name="work"/>, each as index i: Flat index over <c>Planes * H * W</c>.</param>
+    /// <param name="work">The split of the elements over work-items.</param>
     /// <param name="dy">Output gradient <c>[N, C, OutH, OutW]</c>.</param>
     /// <param name="dx">Input gradient <c>[N, C, H, W]</c>.</param>
     /// <param name="g">Geometry.</param>
     /// <param name="accumulate">1 to add to dx, 0 to overwrite it.</param>
-    public static void NearestBackward(Index1D i, ArrayView<float> dy, ArrayView<float> dx, UpsampleGeometry g, int accumulate)
+    public static void NearestBackward(Index1D thread, WorkRange work, ArrayView<float> dy, ArrayView<float> dx, UpsampleGeometry g, int accumulate)
     {
-        int w = i % g.W;
-        int rest = i / g.W;
-        int h = rest % g.H;
-        int plane = rest / g.H;
-        Candidates(h, g.ScaleH, g.OutH, out int ohFirst, out int ohLast);
-        Candidates(w, g.ScaleW, g.OutW, out int owFirst, out int owLast);
-        long b = (long)plane * g.OutH * g.OutW;
-        float sum = 0f;
-        for (int oh = ohFirst; oh <= ohLast; oh++)
+        for (int element = work.Begin(thread); element < work.End(thread); element++)
         {
-            if (Nearest(oh, g.ScaleH, g.H) != h)
-                continue;
-            for (int ow = owFirst; ow <= owLast; ow++)
+            Index1D i = element;
+            int w = i % g.W;
+            int rest = i / g.W;
+            int h = rest % g.H;
+            int plane = rest / g.H;
+            Candidates(h, g.ScaleH, g.OutH, out int ohFirst, out int ohLast);
+            Candidates(w, g.ScaleW, g.OutW, out int owFirst, out int owLast);
+            long b = (long)plane * g.OutH * g.OutW;
+            float sum = 0f;
+            for (int oh = ohFirst; oh <= ohLast; oh++)
             {
-                if (Nearest(ow, g.ScaleW, g.W) == w)
-                    sum += dy[b + oh * g.OutW + ow];
+                if (Nearest(oh, g.ScaleH, g.H) != h)
+                    continue;
+                for (int ow = owFirst; ow <= owLast; ow++)
+                {
+                    if (Nearest(ow, g.ScaleW, g.W) == w)
+                        sum += dy[b + oh * g.OutW + ow];
+                }
             }
+            dx[i] = accumulate != 0 ? dx[i] + sum : sum;
         }
-        dx[i] = accumulate != 0 ? dx[i] + sum : sum;
     }
 
     /// <summary>PyTorch's source index and weight for destination <paramref name="d"/> along one axis.</summary>

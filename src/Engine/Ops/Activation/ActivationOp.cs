@@ -26,21 +26,21 @@ public enum ActivationKind
 public static class ActivationOp
 {
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>>> ReluLoader =
-        new("Relu", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>>(ActivationKernels.ReluForward));
+        new("Relu", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>>(acc, ActivationKernels.ReluForward));
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>> ReluBackwardLoader =
-        new("ReluBackward", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(ActivationKernels.ReluBackward));
+        new("ReluBackward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(acc, ActivationKernels.ReluBackward));
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, float>> LeakyLoader =
-        new("LeakyRelu", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, float>(ActivationKernels.LeakyReluForward));
+        new("LeakyRelu", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, float>(acc, ActivationKernels.LeakyReluForward));
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, int>> LeakyBackwardLoader =
-        new("LeakyReluBackward", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, int>(ActivationKernels.LeakyReluBackward));
+        new("LeakyReluBackward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, float, int>(acc, ActivationKernels.LeakyReluBackward));
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>>> SigmoidLoader =
-        new("Sigmoid", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>>(ActivationKernels.SigmoidForward));
+        new("Sigmoid", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>>(acc, ActivationKernels.SigmoidForward));
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>> SigmoidBackwardLoader =
-        new("SigmoidBackward", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(ActivationKernels.SigmoidBackward));
+        new("SigmoidBackward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(acc, ActivationKernels.SigmoidBackward));
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>>> TanhLoader =
-        new("Tanh", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>>(ActivationKernels.TanhForward));
+        new("Tanh", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>>(acc, ActivationKernels.TanhForward));
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>> TanhBackwardLoader =
-        new("TanhBackward", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(ActivationKernels.TanhBackward));
+        new("TanhBackward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(acc, ActivationKernels.TanhBackward));
 
     /// <summary><c>y = act(x)</c>; y may be x.</summary>
     public static void Forward(ActivationKind kind, Tensor x, Tensor y, float slope = 0.01f)

@@ -10,9 +10,9 @@ namespace Engine.Ops.Activation;
 public static class SoftmaxOp
 {
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int>> ForwardLoader =
-        new("Softmax.Forward", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int>(SoftmaxKernels.Forward));
+        new("Softmax.Forward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, int, int, int>(acc, SoftmaxKernels.Forward));
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>> BackwardLoader =
-        new("Softmax.Backward", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>(SoftmaxKernels.Backward));
+        new("Softmax.Backward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>(acc, SoftmaxKernels.Backward));
 
     /// <summary><c>y = softmax(x, dim=1)</c> or <c>log_softmax</c>.</summary>
     public static void Forward(Tensor x, Tensor y, bool logarithm)

@@ -20,13 +20,13 @@ internal static class ConvCore
     internal const long ColumnBudgetBytes = 256L << 20;
 
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ConvGeometry, int>> Im2ColLoader =
-        new("Im2Col", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ConvGeometry, int>(Im2ColKernels.Im2Col));
+        new("Im2Col", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ConvGeometry, int>(acc, Im2ColKernels.Im2Col));
 
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ConvGeometry, int, int>> Col2ImLoader =
-        new("Col2Im", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ConvGeometry, int, int>(Im2ColKernels.Col2Im));
+        new("Col2Im", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ConvGeometry, int, int>(acc, Im2ColKernels.Col2Im));
 
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int>> ChannelSumLoader =
-        new("ChannelSum", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int>(ReductionKernels.ChannelSum));
+        new("ChannelSum", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, int, int, int, int>(acc, ReductionKernels.ChannelSum));
 
     /// <summary>True when the column matrix would equal the input itself.</summary>
     internal static bool IsPointwise(in ConvGeometry g) =>

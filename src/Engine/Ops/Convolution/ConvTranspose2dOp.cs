@@ -16,10 +16,10 @@ namespace Engine.Ops.Convolution;
 public static class ConvTranspose2dOp
 {
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, int, int>> DilateLoader =
-        new("ZeroDilate", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, int, int>(ConvTransposeKernels.ZeroDilate));
+        new("ZeroDilate", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, int, int>(acc, ConvTransposeKernels.ZeroDilate));
 
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int>> FlipSwapLoader =
-        new("FlipSwapWeights", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int>(ConvTransposeKernels.FlipSwapWeights));
+        new("FlipSwapWeights", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, int, int, int, int>(acc, ConvTransposeKernels.FlipSwapWeights));
 
     /// <summary><c>y = conv_transpose2d(x, w) + b</c>; y has <c>spec.OutputShape</c>.</summary>
     public static void Forward(ConvTranspose2dSpec spec, Tensor x, Tensor w, Tensor? b, Tensor y)

@@ -14,9 +14,9 @@ namespace Engine.Ops.Latent;
 public static class ReparameterizeOp
 {
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>> ForwardLoader =
-        new("Reparameterize.Forward", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(ReparameterizeKernels.Forward));
+        new("Reparameterize.Forward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(acc, ReparameterizeKernels.Forward));
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>> BackwardLoader =
-        new("Reparameterize.Backward", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(ReparameterizeKernels.Backward));
+        new("Reparameterize.Backward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(acc, ReparameterizeKernels.Backward));
 
     /// <summary>Draws eps from <paramref name="generator"/> (when given) into <paramref name="eps"/>, then writes z.</summary>
     public static void Forward(Tensor mu, Tensor logVar, Tensor eps, Tensor z, RandomGenerator? generator)

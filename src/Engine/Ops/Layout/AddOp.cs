@@ -13,9 +13,9 @@ namespace Engine.Ops.Layout;
 public static class AddOp
 {
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>> AddLoader =
-        new("Add", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>(ActivationKernels.Add));
+        new("Add", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>>(acc, ActivationKernels.Add));
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, float, int>> RouteLoader =
-        new("ScaledAccumulate", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, float, int>(ActivationKernels.ScaledAccumulate));
+        new("ScaledAccumulate", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, float, int>(acc, ActivationKernels.ScaledAccumulate));
 
     /// <summary><c>y = a + b</c>.</summary>
     public static void Forward(Tensor a, Tensor b, Tensor y)

@@ -13,9 +13,9 @@ namespace Engine.Ops.Layout;
 public static class CenterCropOp
 {
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int>> CropLoader =
-        new("Crop", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int>(LayoutKernels.Crop));
+        new("Crop", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, int, int, int, int, int, int>(acc, LayoutKernels.Crop));
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, int>> CropBackwardLoader =
-        new("CropBackward", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, int>(LayoutKernels.CropBackward));
+        new("CropBackward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, int>(acc, LayoutKernels.CropBackward));
 
     /// <summary>The output shape and window origin, or an error when the crop is larger than the input.</summary>
     public static (Shape Shape, int Top, int Left) Plan(Shape input, int outH, int outW)

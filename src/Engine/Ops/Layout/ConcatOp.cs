@@ -10,7 +10,7 @@ namespace Engine.Ops.Layout;
 public static class ConcatOp
 {
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int>> SliceLoader =
-        new("ChannelSlice", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int>(LayoutKernels.ChannelSlice));
+        new("ChannelSlice", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, int, int, int, int, int, int>(acc, LayoutKernels.ChannelSlice));
 
     /// <summary>The shape of the concatenation, or an error naming the first mismatching part.</summary>
     public static Shape OutputShape(IReadOnlyList<Shape> parts)

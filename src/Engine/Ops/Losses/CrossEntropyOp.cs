@@ -18,9 +18,9 @@ public static class CrossEntropyOp
     public const int DefaultIgnoreIndex = -100;
 
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int>> ForwardLoader =
-        new("CrossEntropy.Forward", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int>(LossKernels.CrossEntropyForward));
+        new("CrossEntropy.Forward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int>(acc, LossKernels.CrossEntropyForward));
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int, int>> BackwardLoader =
-        new("CrossEntropy.Backward", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int, int>(LossKernels.CrossEntropyBackward));
+        new("CrossEntropy.Backward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int, int>(acc, LossKernels.CrossEntropyBackward));
 
     /// <summary>Writes the mean loss into <paramref name="loss"/> and the number of counted targets into <paramref name="count"/> (both scalars).</summary>
     public static void Forward(Tensor logits, IntTensor targets, Tensor loss, Tensor count, int ignoreIndex = DefaultIgnoreIndex)

@@ -14,11 +14,11 @@ namespace Engine.Ops.Losses;
 public static class DiceLossOp
 {
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>> TermsLoader =
-        new("Dice.Terms", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(LossKernels.DiceTerms));
+        new("Dice.Terms", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(acc, LossKernels.DiceTerms));
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, float>> LossLoader =
-        new("Dice.Loss", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, float>(LossKernels.DiceLoss));
+        new("Dice.Loss", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, float>(acc, LossKernels.DiceLoss));
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, int>> BackwardLoader =
-        new("Dice.Backward", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, int>(LossKernels.DiceBackward));
+        new("Dice.Backward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, int>(acc, LossKernels.DiceBackward));
 
     /// <summary>Writes the Dice loss into the scalar <paramref name="loss"/>.</summary>
     public static void Forward(Tensor probabilities, Tensor target, Tensor loss, float smooth = 1f)

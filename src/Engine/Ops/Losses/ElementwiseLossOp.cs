@@ -19,13 +19,13 @@ public enum ElementwiseLoss
 public static class ElementwiseLossOp
 {
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>> BceLoader =
-        new("Bce.Forward", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>(LossKernels.BceWithLogitsForward));
+        new("Bce.Forward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>>(acc, LossKernels.BceWithLogitsForward));
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>> BceBackwardLoader =
-        new("Bce.Backward", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(LossKernels.BceWithLogitsBackward));
+        new("Bce.Backward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(acc, LossKernels.BceWithLogitsBackward));
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>> MseLoader =
-        new("Mse.Forward", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>(LossKernels.SquaredErrorForward));
+        new("Mse.Forward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>>(acc, LossKernels.SquaredErrorForward));
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>> MseBackwardLoader =
-        new("Mse.Backward", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(LossKernels.SquaredErrorBackward));
+        new("Mse.Backward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(acc, LossKernels.SquaredErrorBackward));
 
     /// <summary>Writes the reduced loss into the scalar <paramref name="loss"/>.</summary>
     public static void Forward(ElementwiseLoss kind, Tensor input, Tensor target, Tensor loss, LossReduction reduction = LossReduction.Mean)

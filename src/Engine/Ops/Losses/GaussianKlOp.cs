@@ -13,9 +13,9 @@ namespace Engine.Ops.Losses;
 public static class GaussianKlOp
 {
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>> ForwardLoader =
-        new("GaussianKl.Forward", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>(LossKernels.GaussianKlForward));
+        new("GaussianKl.Forward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>>(acc, LossKernels.GaussianKlForward));
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>> BackwardLoader =
-        new("GaussianKl.Backward", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(LossKernels.GaussianKlBackward));
+        new("GaussianKl.Backward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(acc, LossKernels.GaussianKlBackward));
 
     /// <summary>Writes the reduced KL into the scalar <paramref name="loss"/>.</summary>
     public static void Forward(Tensor mu, Tensor logVar, Tensor loss, LossReduction reduction = LossReduction.BatchMean)

@@ -15,9 +15,9 @@ namespace Engine.Ops.Losses;
 internal static class LossCore
 {
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>> DivideLoader =
-        new("Loss.Divide", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>(LossKernels.Divide));
+        new("Loss.Divide", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>>(acc, LossKernels.Divide));
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float>> ScaleLoader =
-        new("Loss.GradientScale", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float>(LossKernels.GradientScale));
+        new("Loss.GradientScale", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, float>(acc, LossKernels.GradientScale));
 
     /// <summary>The divisor of a reduction over a tensor of <paramref name="shape"/>.</summary>
     internal static float Divisor(LossReduction reduction, Engine.Tensors.Shape shape) => reduction switch

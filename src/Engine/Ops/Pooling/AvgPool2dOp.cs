@@ -10,16 +10,16 @@ namespace Engine.Ops.Pooling;
 public static class AvgPool2dOp
 {
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, PoolGeometry>> ForwardLoader =
-        new("AvgPool.Forward", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, PoolGeometry>(AvgPoolKernels.Forward));
+        new("AvgPool.Forward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, PoolGeometry>(acc, AvgPoolKernels.Forward));
 
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, PoolGeometry, int>> BackwardLoader =
-        new("AvgPool.Backward", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, PoolGeometry, int>(AvgPoolKernels.Backward));
+        new("AvgPool.Backward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, PoolGeometry, int>(acc, AvgPoolKernels.Backward));
 
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, int>> GlobalForwardLoader =
-        new("AvgPool.GlobalForward", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(AvgPoolKernels.GlobalForward));
+        new("AvgPool.GlobalForward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, int>(acc, AvgPoolKernels.GlobalForward));
 
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int>> GlobalBackwardLoader =
-        new("AvgPool.GlobalBackward", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(AvgPoolKernels.GlobalBackward));
+        new("AvgPool.GlobalBackward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, int, int>(acc, AvgPoolKernels.GlobalBackward));
 
     /// <summary>Writes the window averages into y (<c>spec.OutputShape</c>).</summary>
     public static void Forward(Pool2dSpec spec, Tensor x, Tensor y)

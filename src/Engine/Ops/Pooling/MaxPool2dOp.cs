@@ -10,10 +10,10 @@ namespace Engine.Ops.Pooling;
 public static class MaxPool2dOp
 {
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, PoolGeometry>> ForwardLoader =
-        new("MaxPool.Forward", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, PoolGeometry>(MaxPoolKernels.Forward));
+        new("MaxPool.Forward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<int>, PoolGeometry>(acc, MaxPoolKernels.Forward));
 
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, PoolGeometry, int>> BackwardLoader =
-        new("MaxPool.Backward", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, PoolGeometry, int>(MaxPoolKernels.Backward));
+        new("MaxPool.Backward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<int>, ArrayView<float>, PoolGeometry, int>(acc, MaxPoolKernels.Backward));
 
     /// <summary>Writes the window maxima into y and their positions into indices (both <c>spec.OutputShape</c>).</summary>
     public static void Forward(Pool2dSpec spec, Tensor x, Tensor y, IntTensor indices)

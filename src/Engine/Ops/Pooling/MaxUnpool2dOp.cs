@@ -47,10 +47,10 @@ public sealed record MaxUnpool2dSpec(int N, int Channels, Pair InputSize, Pair O
 public static class MaxUnpool2dOp
 {
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int>> ForwardLoader =
-        new("MaxUnpool.Forward", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int>(MaxUnpoolKernels.Forward));
+        new("MaxUnpool.Forward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int>(acc, MaxUnpoolKernels.Forward));
 
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int, int>> BackwardLoader =
-        new("MaxUnpool.Backward", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int, int>(MaxUnpoolKernels.Backward));
+        new("MaxUnpool.Backward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int, int>(acc, MaxUnpoolKernels.Backward));
 
     /// <summary>
     /// <c>y[n, c].flat[indices[n, c, h, w]] = x[n, c, h, w]</c>, zero elsewhere. Indices outside the

@@ -14,9 +14,9 @@ namespace Engine.Ops.Random;
 public static class DropoutOp
 {
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ulong, ulong, float>> ForwardLoader =
-        new("Dropout.Forward", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ulong, ulong, float>(RandomKernels.DropoutForward));
+        new("Dropout.Forward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ulong, ulong, float>(acc, RandomKernels.DropoutForward));
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ulong, ulong, float, int>> BackwardLoader =
-        new("Dropout.Backward", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ulong, ulong, float, int>(RandomKernels.DropoutBackward));
+        new("Dropout.Backward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ulong, ulong, float, int>(acc, RandomKernels.DropoutBackward));
 
     /// <summary>Applies dropout with counters from <paramref name="generator"/>; returns the offset used (for backward).</summary>
     public static ulong Forward(Tensor x, Tensor y, float p, RandomGenerator generator)

@@ -14,9 +14,9 @@ namespace Engine.Ops.Random;
 public sealed class RandomGenerator
 {
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ulong, ulong, float, float>> UniformLoader =
-        new("Random.Uniform", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ulong, ulong, float, float>(RandomKernels.Uniform));
+        new("Random.Uniform", acc => ChunkedKernel.Load<ArrayView<float>, ulong, ulong, float, float>(acc, RandomKernels.Uniform));
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ulong, ulong, float, float>> NormalLoader =
-        new("Random.Normal", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ulong, ulong, float, float>(RandomKernels.Normal));
+        new("Random.Normal", acc => ChunkedKernel.Load<ArrayView<float>, ulong, ulong, float, float>(acc, RandomKernels.Normal));
 
     /// <summary>Creates a generator; the same seed gives the same sequence of draws.</summary>
     public RandomGenerator(ulong seed) => Seed = seed;

@@ -16,7 +16,7 @@ internal static class FullSum
     internal const int Chunk = 1024;
 
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, long, int>> SumChunksLoader =
-        new("SumChunks", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, long, int>(ReductionKernels.SumChunks));
+        new("SumChunks", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, long, int>(acc, ReductionKernels.SumChunks));
 
     /// <summary><c>result[0] = sum of values[0 .. length)</c>.</summary>
     internal static void Run(ComputeDevice device, ArrayView<float> values, long length, ArrayView<float> result)

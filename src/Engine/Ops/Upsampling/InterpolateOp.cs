@@ -10,16 +10,16 @@ namespace Engine.Ops.Upsampling;
 public static class InterpolateOp
 {
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, UpsampleGeometry>> BilinearLoader =
-        new("Upsample.BilinearForward", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, UpsampleGeometry>(UpsampleKernels.BilinearForward));
+        new("Upsample.BilinearForward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, UpsampleGeometry>(acc, UpsampleKernels.BilinearForward));
 
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, UpsampleGeometry, int>> BilinearBackwardLoader =
-        new("Upsample.BilinearBackward", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, UpsampleGeometry, int>(UpsampleKernels.BilinearBackward));
+        new("Upsample.BilinearBackward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, UpsampleGeometry, int>(acc, UpsampleKernels.BilinearBackward));
 
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, UpsampleGeometry>> NearestLoader =
-        new("Upsample.NearestForward", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, UpsampleGeometry>(UpsampleKernels.NearestForward));
+        new("Upsample.NearestForward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, UpsampleGeometry>(acc, UpsampleKernels.NearestForward));
 
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, UpsampleGeometry, int>> NearestBackwardLoader =
-        new("Upsample.NearestBackward", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, UpsampleGeometry, int>(UpsampleKernels.NearestBackward));
+        new("Upsample.NearestBackward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, UpsampleGeometry, int>(acc, UpsampleKernels.NearestBackward));
 
     /// <summary>Resamples x into y (<c>spec.OutputShape</c>).</summary>
     public static void Forward(InterpolateSpec spec, Tensor x, Tensor y)
