@@ -7,5 +7,7 @@ var root = new RootCommand("Engine: a deep-learning compute engine for .NET on I
     SelfCheckCommand.Create(),
     SummaryCommand.Create(),
     PredictCommand.Create(),
+    TrainCommand.Create(),
+    EvalCommand.Create(),
 };
 return root.Parse(args).Invoke();

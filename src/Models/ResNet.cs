@@ -8,22 +8,23 @@ namespace Engine.Models;
 /// torchvision's ResNet: 7x7 stride-2 stem, 3x3 max pool, four stages of BasicBlocks (18, 34) or
 /// Bottlenecks (50, stride on the 3x3), global average pooling and a linear head, with
 /// torchvision's parameter names (<c>conv1.weight</c>, <c>layer2.0.downsample.0.weight</c>, <c>fc.bias</c>),
-/// so a torchvision state dict saved as safetensors loads unchanged.
+/// so a torchvision state dict saved as safetensors loads unchanged. <c>width</c> is the stem's
+/// channels (64 in torchvision); the stages have 1, 2, 4 and 8 times as many.
 /// </summary>
 public sealed class ResNet : Module
 {
     private readonly bool _smallStem;
 
-    private ResNet(bool bottleneck, int[] blocks, int classes, int inChannels, bool smallStem)
+    private ResNet(bool bottleneck, int[] blocks, int classes, int inChannels, bool smallStem, int width)
     {
-        if (classes <= 0 || inChannels <= 0)
-            throw new ArgumentException($"ResNet: classes ({classes}) and input channels ({inChannels}) must be positive.");
+        if (classes <= 0 || inChannels <= 0 || width <= 0)
+            throw new ArgumentException($"ResNet: classes ({classes}), input channels ({inChannels}) and width ({width}) must be positive.");
         _smallStem = smallStem;
-        Register("conv1", smallStem ? new Conv2d(inChannels, 64, 3, padding: 1, bias: false) : new Conv2d(inChannels, 64, 7, stride: 2, padding: 3, bias: false));
-        Register("bn1", new BatchNorm2d(64));
+        Register("conv1", smallStem ? new Conv2d(inChannels, width, 3, padding: 1, bias: false) : new Conv2d(inChannels, width, 7, stride: 2, padding: 3, bias: false));
+        Register("bn1", new BatchNorm2d(width));
         int expansion = bottleneck ? 4 : 1;
-        int inPlanes = 64;
-        int[] planes = [64, 128, 256, 512];
+        int inPlanes = width;
+        int[] planes = [width, 2 * width, 4 * width, 8 * width];
         for (int stage = 0; stage < 4; stage++)
         {
             var layer = new List<Module>();
@@ -35,24 +36,24 @@ public sealed class ResNet : Module
             }
             Register($"layer{stage + 1}", new Sequential([.. layer]));
         }
-        Register("fc", new Linear(512 * expansion, classes));
+        Register("fc", new Linear(8 * width * expansion, classes));
     }
 
     /// <summary>ResNet-18 (11,689,512 parameters with 1000 classes).</summary>
-    public static ResNet ResNet18(int classes = 1000, int inChannels = 3, bool smallStem = false) => new(false, [2, 2, 2, 2], classes, inChannels, smallStem);
+    public static ResNet ResNet18(int classes = 1000, int inChannels = 3, bool smallStem = false, int width = 64) => new(false, [2, 2, 2, 2], classes, inChannels, smallStem, width);
 
     /// <summary>ResNet-34 (21,797,672 parameters with 1000 classes).</summary>
-    public static ResNet ResNet34(int classes = 1000, int inChannels = 3, bool smallStem = false) => new(false, [3, 4, 6, 3], classes, inChannels, smallStem);
+    public static ResNet ResNet34(int classes = 1000, int inChannels = 3, bool smallStem = false, int width = 64) => new(false, [3, 4, 6, 3], classes, inChannels, smallStem, width);
 
     /// <summary>ResNet-50 (25,557,032 parameters with 1000 classes).</summary>
-    public static ResNet ResNet50(int classes = 1000, int inChannels = 3, bool smallStem = false) => new(true, [3, 4, 6, 3], classes, inChannels, smallStem);
+    public static ResNet ResNet50(int classes = 1000, int inChannels = 3, bool smallStem = false, int width = 64) => new(true, [3, 4, 6, 3], classes, inChannels, smallStem, width);
 
-    /// <summary>By name: resnet18, resnet34 or resnet50.</summary>
-    public static ResNet Create(string name, int classes = 1000, int inChannels = 3, bool smallStem = false) => name.ToLowerInvariant() switch
+    /// <summary>By name: resnet18, resnet34 or resnet50; <paramref name="width"/> is the stem's channels.</summary>
+    public static ResNet Create(string name, int classes = 1000, int inChannels = 3, bool smallStem = false, int width = 64) => name.ToLowerInvariant() switch
     {
-        "resnet18" => ResNet18(classes, inChannels, smallStem),
-        "resnet34" => ResNet34(classes, inChannels, smallStem),
-        "resnet50" => ResNet50(classes, inChannels, smallStem),
+        "resnet18" => ResNet18(classes, inChannels, smallStem, width),
+        "resnet34" => ResNet34(classes, inChannels, smallStem, width),
+        "resnet50" => ResNet50(classes, inChannels, smallStem, width),
         _ => throw new ArgumentException($"Unknown ResNet '{name}'; expected resnet18, resnet34 or resnet50.", nameof(name)),
     };
 

@@ -2,14 +2,27 @@ using System.IO.Compression;
 
 namespace Engine.IO;
 
-/// <summary>Reads a whole file, gunzipping it when it starts with the gzip magic.</summary>
+/// <summary>Reads a whole file or stream, gunzipping it when it starts with the gzip magic.</summary>
 internal static class FileBytes
 {
     internal static byte[] ReadMaybeGzipped(string path)
     {
         if (!File.Exists(path))
             throw new FileNotFoundException($"'{path}' does not exist.", path);
-        byte[] bytes = File.ReadAllBytes(path);
+        return MaybeGunzip(File.ReadAllBytes(path), path);
+    }
+
+    /// <summary>Reads a whole stream (an embedded resource), gunzipping it when it is gzip.</summary>
+    internal static byte[] ReadMaybeGzipped(Stream stream, string source)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return MaybeGunzip(copy.ToArray(), source);
+    }
+
+    private static byte[] MaybeGunzip(byte[] bytes, string path)
+    {
         if (bytes.Length < 2 || bytes[0] != 0x1f || bytes[1] != 0x8b)
             return bytes;
         try

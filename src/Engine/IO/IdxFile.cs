@@ -11,9 +11,20 @@ public static class IdxFile
 {
     /// <summary>Images as floats in [0, 1], shape <c>[N, 1, rows, cols]</c>.</summary>
     /// <exception cref="InvalidDataException">Wrong magic, dimensions or length; the message says which.</exception>
-    public static NpyArray ReadImages(string path)
+    public static NpyArray ReadImages(string path) => Images(FileBytes.ReadMaybeGzipped(path), path);
+
+    /// <summary>Images from a stream (e.g. an embedded resource); <paramref name="source"/> names it in errors.</summary>
+    public static NpyArray ReadImages(Stream stream, string source) => Images(FileBytes.ReadMaybeGzipped(stream, source), source);
+
+    /// <summary>Labels as ints, shape <c>[N]</c>.</summary>
+    public static int[] ReadLabels(string path) => Labels(FileBytes.ReadMaybeGzipped(path), path);
+
+    /// <summary>Labels from a stream; <paramref name="source"/> names it in errors.</summary>
+    public static int[] ReadLabels(Stream stream, string source) => Labels(FileBytes.ReadMaybeGzipped(stream, source), source);
+
+    private static NpyArray Images(byte[] bytes, string path)
     {
-        var (dims, data) = Read(path, 0x0803);
+        var (dims, data) = Parse(bytes, path, 0x0803);
         if (dims.Length != 3)
             throw new InvalidDataException($"'{path}': an image file has 3 dimensions, this one {dims.Length}.");
         var values = new float[data.Length];
@@ -22,18 +33,16 @@ public static class IdxFile
         return new NpyArray([dims[0], 1, dims[1], dims[2]], values);
     }
 
-    /// <summary>Labels as ints, shape <c>[N]</c>.</summary>
-    public static int[] ReadLabels(string path)
+    private static int[] Labels(byte[] bytes, string path)
     {
-        var (dims, data) = Read(path, 0x0801);
+        var (dims, data) = Parse(bytes, path, 0x0801);
         if (dims.Length != 1)
             throw new InvalidDataException($"'{path}': a label file has 1 dimension, this one {dims.Length}.");
         return data.Select(b => (int)b).ToArray();
     }
 
-    private static (int[] Dims, byte[] Data) Read(string path, int expectedMagic)
+    private static (int[] Dims, byte[] Data) Parse(byte[] bytes, string path, int expectedMagic)
     {
-        byte[] bytes = FileBytes.ReadMaybeGzipped(path);
         if (bytes.Length < 4)
             throw new InvalidDataException($"'{path}' is too short ({bytes.Length} bytes) for an IDX file.");
         int magic = BinaryPrimitives.ReadInt32BigEndian(bytes);

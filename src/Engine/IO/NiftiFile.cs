@@ -22,9 +22,13 @@ public sealed record NiftiVolume(int X, int Y, int Z, float[] Data)
 public static class NiftiFile
 {
     /// <summary>Reads a volume; the message of any error names the file and the field.</summary>
-    public static NiftiVolume Read(string path)
+    public static NiftiVolume Read(string path) => Parse(FileBytes.ReadMaybeGzipped(path), path);
+
+    /// <summary>Reads a volume from a stream (e.g. an embedded resource); <paramref name="source"/> names it in errors.</summary>
+    public static NiftiVolume Read(Stream stream, string source) => Parse(FileBytes.ReadMaybeGzipped(stream, source), source);
+
+    private static NiftiVolume Parse(byte[] bytes, string path)
     {
-        byte[] bytes = FileBytes.ReadMaybeGzipped(path);
         string where = $"'{path}'";
         if (bytes.Length < 352)
             throw new InvalidDataException($"{where} is too short ({bytes.Length} bytes) for a NIfTI-1 file.");

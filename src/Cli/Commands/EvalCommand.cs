@@ -1,0 +1,52 @@
+using System.CommandLine;
+using Engine.Checkpoints;
+using Engine.Cli.Datasets;
+using Engine.Cli.Training;
+using Engine.Models;
+
+namespace Engine.Cli.Commands;
+
+/// <summary><c>eval --checkpoint runs/resnet [--dataset D]</c>: evaluates a training checkpoint on a dataset's test split.</summary>
+internal static class EvalCommand
+{
+    internal static Command Create()
+    {
+        var checkpoint = new Option<string>("--checkpoint", "-c") { Description = "A run folder or its model.safetensors.", Required = true };
+        var dataset = new Option<string?>("--dataset") { Description = "Dataset to evaluate on (default: the one it was trained on)." };
+        var data = new Option<string?>("--data") { Description = "Folder with the dataset's files (default: data/<dataset>)." };
+        var limit = new Option<int?>("--limit") { Description = "Use only the first N test images." };
+        var device = CommonOptions.Device();
+        var command = new Command("eval", "Evaluate a checkpoint on a dataset's test images.") { checkpoint, dataset, data, limit, device };
+        command.SetAction(result => Run(result.GetValue(checkpoint)!, result.GetValue(dataset), result.GetValue(data), result.GetValue(limit),
+            result.GetValue(device), Console.Out, Console.Error));
+        return command;
+    }
+
+    internal static int Run(string checkpoint, string? dataset, string? dataDirectory, int? limit, string? deviceSpec, TextWriter output, TextWriter errors) =>
+        CommonOptions.Guard(errors, () =>
+        {
+            string path = Checkpoint.ModelPath(checkpoint);
+            var info = Checkpoint.ReadInfo(path);
+            var data = DatasetCatalog.Load(dataset ?? info.Dataset, dataDirectory);
+            var test = limit is int n ? data.Test.Take(n) : data.Test;
+            if (test.Channels != info.Model.InChannels || test.Height != info.Model.ImageSize)
+                throw new ArgumentException($"'{data.Name}' has {test.Channels}x{test.Height}x{test.Width} images but the checkpoint's model takes {info.Model.InChannels} channels of {info.Model.ImageSize}x{info.Model.ImageSize}.");
+            if (info.Task != "vae" && test.Classes != info.Model.Classes)
+                throw new ArgumentException($"'{data.Name}' has {test.Classes} classes but the checkpoint's model {info.Model.Classes}.");
+            var model = ModelFactory.Create(info.Model);
+            using var device = deviceSpec is null ? Devices.ComputeDevice.OpenDefault() : Devices.ComputeDevice.Open(deviceSpec);
+            model.Initialize(device);
+            try
+            {
+                StateDict.Load(model, path);
+                using var task = Trainer.CreateTask(info.Task, model, device);
+                var evaluation = task.Evaluate(test, info.Settings.BatchSize ?? 64);
+                output.WriteLine($"{info.Task} ({info.Model.Name}, epoch {info.Epoch}) on {data.Name}, {test.Count} test images, {device.Info.Spec}: {evaluation.Text}");
+                return 0;
+            }
+            finally
+            {
+                model.Release();
+            }
+        });
+}

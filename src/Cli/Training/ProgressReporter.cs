@@ -1,0 +1,108 @@
+using System.Diagnostics;
+using Spectre.Console;
+
+namespace Engine.Cli.Training;
+
+/// <summary>Reports training progress: a live bar on a terminal, plain lines otherwise (logs, CI, tests).</summary>
+internal abstract class ProgressReporter
+{
+    /// <summary>Starts an epoch of <paramref name="steps"/> steps.</summary>
+    public abstract void BeginEpoch(string label, int steps);
+
+    /// <summary>One step done with this loss and this many images.</summary>
+    public abstract void Step(float loss, int images);
+
+    /// <summary>Ends the epoch with the evaluation's text.</summary>
+    public abstract void EndEpoch(string summary);
+
+    /// <summary>Runs <paramref name="body"/> with a live Spectre.Console bar when the console is interactive, else with plain lines on <paramref name="output"/>.</summary>
+    public static void Run(bool plain, TextWriter output, Action<ProgressReporter> body)
+    {
+        bool live = !plain && ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
+        if (!live)
+        {
+            body(new PlainProgress(output));
+            return;
+        }
+        AnsiConsole.Progress()
+            .AutoClear(false)
+            .HideCompleted(false)
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+            .Start(context => body(new LiveProgress(context)));
+    }
+
+    /// <summary>Running mean of the loss and images per second within an epoch.</summary>
+    private protected sealed class EpochMeter
+    {
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private double _lossSum;
+        public int Steps { get; private set; }
+        public long Images { get; private set; }
+        public double MeanLoss => Steps == 0 ? double.NaN : _lossSum / Steps;
+        public double ImagesPerSecond => Images / Math.Max(_clock.Elapsed.TotalSeconds, 1e-9);
+        public TimeSpan Elapsed => _clock.Elapsed;
+
+        public void Add(float loss, int images)
+        {
+            _lossSum += loss;
+            Steps++;
+            Images += images;
+        }
+    }
+
+    private sealed class LiveProgress(ProgressContext context) : ProgressReporter
+    {
+        private ProgressTask? _task;
+        private EpochMeter _meter = new();
+        private string _label = "";
+
+        public override void BeginEpoch(string label, int steps)
+        {
+            _label = label;
+            _meter = new EpochMeter();
+            _task = context.AddTask(Markup.Escape(label), maxValue: steps);
+        }
+
+        public override void Step(float loss, int images)
+        {
+            _meter.Add(loss, images);
+            _task!.Description = Markup.Escape($"{_label}  loss {_meter.MeanLoss:F4}  {_meter.ImagesPerSecond:F0} img/s");
+            _task.Increment(1);
+        }
+
+        public override void EndEpoch(string summary)
+        {
+            _task!.Description = Markup.Escape($"{_label}  loss {_meter.MeanLoss:F4}  {_meter.ImagesPerSecond:F0} img/s  test {summary}");
+            _task.StopTask();
+        }
+    }
+
+    private sealed class PlainProgress(TextWriter output) : ProgressReporter
+    {
+        private EpochMeter _meter = new();
+        private string _label = "";
+        private int _steps, _nextReport;
+
+        public override void BeginEpoch(string label, int steps)
+        {
+            _label = label;
+            _steps = steps;
+            _meter = new EpochMeter();
+            _nextReport = Math.Max(1, steps / 10);
+        }
+
+        public override void Step(float loss, int images)
+        {
+            _meter.Add(loss, images);
+            if (_meter.Steps >= _nextReport && _meter.Steps < _steps)
+            {
+                _nextReport += Math.Max(1, _steps / 10);
+                var left = TimeSpan.FromSeconds(_meter.Elapsed.TotalSeconds / _meter.Steps * (_steps - _meter.Steps));
+                output.WriteLine($"{_label}  {_meter.Steps}/{_steps}  loss {_meter.MeanLoss:F4}  {_meter.ImagesPerSecond:F0} img/s  {left:m\\:ss} left");
+            }
+        }
+
+        public override void EndEpoch(string summary) =>
+            output.WriteLine($"{_label}  loss {_meter.MeanLoss:F4}  {_meter.ImagesPerSecond:F0} img/s  {_meter.Elapsed:m\\:ss}  test {summary}");
+    }
+}

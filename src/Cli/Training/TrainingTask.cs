@@ -1,0 +1,68 @@
+using Engine.Data;
+using Engine.Devices;
+using Engine.Graph;
+using Engine.Modules;
+
+namespace Engine.Cli.Training;
+
+/// <summary>An evaluation's headline number and a one-line description of all it measured.</summary>
+/// <param name="Value">The headline metric (accuracy, Dice, negative ELBO).</param>
+/// <param name="Text">E.g. <c>accuracy 91.3% (loss 0.246)</c>.</param>
+internal sealed record Evaluation(double Value, string Text);
+
+/// <summary>
+/// What differs between training a classifier, a segmenter and a VAE: the compiled training graph
+/// (images and targets in, a scalar loss out) and the evaluation. The trainer owns the loop,
+/// the optimiser, checkpoints and progress.
+/// </summary>
+internal abstract class TrainingTask : IDisposable
+{
+    private CompiledGraph? _train;
+    private Node? _x, _targets, _loss;
+
+    protected TrainingTask(Module model, ComputeDevice device)
+    {
+        Model = model;
+        Device = device;
+    }
+
+    /// <summary>The model (initialised by the trainer).</summary>
+    public Module Model { get; }
+
+    /// <summary>The device everything runs on.</summary>
+    public ComputeDevice Device { get; }
+
+    /// <summary>Name of the headline metric, as in the checkpoint's metadata.</summary>
+    public abstract string MetricName { get; }
+
+    /// <summary>Compiles the training graph for batches of <paramref name="batchSize"/> shaped like <paramref name="data"/>.</summary>
+    public void CompileTraining(ImageDataset data, int batchSize)
+    {
+        var g = new GraphBuilder(Device, training: true, seed: 7);
+        _x = g.Input("x", batchSize, data.Channels, data.Height, data.Width);
+        _targets = data.Labels is not null ? g.IntInput("y", batchSize) : data.Masks is not null ? g.IntInput("y", batchSize, data.Height, data.Width) : null;
+        _loss = TrainingLoss(_x, _targets);
+        _train = g.Compile(_loss);
+    }
+
+    /// <summary>Forward and backward on one batch (gradients accumulate); returns the loss.</summary>
+    public float Step(Batch batch)
+    {
+        var train = _train ?? throw new InvalidOperationException("CompileTraining first.");
+        train.Value(_x!).CopyFrom(batch.Images);
+        if (_targets is not null)
+            train.IntValue(_targets).CopyFrom(batch.Targets);
+        train.Forward();
+        train.Backward();
+        return train.Value(_loss!).ToArray()[0];
+    }
+
+    /// <summary>The scalar training loss of the model on <paramref name="x"/> (and targets, if any).</summary>
+    protected abstract Node TrainingLoss(Node x, Node? targets);
+
+    /// <summary>Evaluates the model on <paramref name="data"/> in evaluation mode.</summary>
+    public abstract Evaluation Evaluate(ImageDataset data, int batchSize);
+
+    /// <inheritdoc/>
+    public virtual void Dispose() => _train?.Dispose();
+}

@@ -1,0 +1,29 @@
+namespace Engine.Data;
+
+/// <summary>
+/// One batch in host memory, reused from batch to batch: images <c>[B, C, H, W]</c> and targets
+/// (<c>[B]</c> labels, <c>[B, H, W]</c> masks, or none). When the data runs out before B images
+/// (the last batch of an evaluation pass) only the first <see cref="Count"/> are real; the rest
+/// repeat earlier ones so that per-image outputs stay valid and can be ignored.
+/// </summary>
+public sealed class Batch
+{
+    internal Batch(int size, int imageSize, int targetSize)
+    {
+        Images = new float[size * imageSize];
+        Targets = new int[size * targetSize];
+        Indices = new int[size];
+    }
+
+    /// <summary>Pixel values <c>[B, C, H, W]</c>.</summary>
+    public float[] Images { get; }
+
+    /// <summary>Labels <c>[B]</c> or masks <c>[B, H, W]</c>; empty without targets.</summary>
+    public int[] Targets { get; }
+
+    /// <summary>Dataset index of each row.</summary>
+    public int[] Indices { get; }
+
+    /// <summary>Real images in this batch (the rest are padding).</summary>
+    public int Count { get; internal set; }
+}

@@ -1,0 +1,78 @@
+namespace Engine.Data;
+
+/// <summary>
+/// Batches of an <see cref="ImageDataset"/>, like PyTorch's DataLoader: a fresh permutation per
+/// epoch when shuffling (seeded by <c>(seed, epoch)</c>, so a resumed run sees the same order),
+/// optional augmentation, and either dropping the last partial batch (training: every batch has
+/// the compiled graph's size) or padding it (evaluation: <see cref="Batch.Count"/> tells the real rows).
+/// </summary>
+public sealed class DataLoader
+{
+    private readonly ImageDataset _data;
+    private readonly bool _shuffle;
+    private readonly bool _dropLast;
+    private readonly int _seed;
+    private readonly Augmentation? _augmentation;
+
+    /// <summary>Creates the loader.</summary>
+    public DataLoader(ImageDataset data, int batchSize, bool shuffle = false, int seed = 0, bool dropLast = false, Augmentation? augmentation = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (batchSize <= 0)
+            throw new ArgumentOutOfRangeException(nameof(batchSize), $"batch size must be positive, got {batchSize}.");
+        if (dropLast && batchSize > data.Count)
+            throw new ArgumentException($"Batch size {batchSize} is larger than the {data.Count} images, so dropping the partial batch leaves none.");
+        _data = data;
+        BatchSize = batchSize;
+        _shuffle = shuffle;
+        _seed = seed;
+        _dropLast = dropLast;
+        _augmentation = augmentation;
+    }
+
+    /// <summary>Images per batch.</summary>
+    public int BatchSize { get; }
+
+    /// <summary>Batches per epoch.</summary>
+    public int BatchesPerEpoch => _dropLast ? _data.Count / BatchSize : (_data.Count + BatchSize - 1) / BatchSize;
+
+    /// <summary>The order of the dataset in an epoch.</summary>
+    public int[] Order(int epoch)
+    {
+        var order = Enumerable.Range(0, _data.Count).ToArray();
+        if (_shuffle)
+            new Random(HashCode.Combine(_seed, epoch, 0x5eed)).Shuffle(order);
+        return order;
+    }
+
+    /// <summary>
+    /// The batches of one epoch. The same <see cref="Batch"/> object is refilled each time: copy
+    /// what must outlive the next iteration.
+    /// </summary>
+    public IEnumerable<Batch> Epoch(int epoch)
+    {
+        var order = Order(epoch);
+        var random = new Random(HashCode.Combine(_seed, epoch, 0xa46));
+        int imageSize = _data.ImageSize, targetSize = _data.TargetSize;
+        var batch = new Batch(BatchSize, imageSize, targetSize);
+        for (int b = 0; b < BatchesPerEpoch; b++)
+        {
+            int start = b * BatchSize;
+            batch.Count = Math.Min(BatchSize, _data.Count - start);
+            for (int i = 0; i < BatchSize; i++)
+            {
+                int s = order[start + (i < batch.Count ? i : i % batch.Count)];
+                batch.Indices[i] = s;
+                var image = batch.Images.AsSpan(i * imageSize, imageSize);
+                _data.Images.AsSpan(s * imageSize, imageSize).CopyTo(image);
+                var target = batch.Targets.AsSpan(i * targetSize, targetSize);
+                if (_data.Labels is not null)
+                    target[0] = _data.Labels[s];
+                else if (_data.Masks is not null)
+                    _data.Masks.AsSpan(s * targetSize, targetSize).CopyTo(target);
+                _augmentation?.Apply(image, _data.Masks is null ? Span<int>.Empty : target, _data.Channels, _data.Height, _data.Width, random);
+            }
+            yield return batch;
+        }
+    }
+}
