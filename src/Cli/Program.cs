@@ -9,5 +9,7 @@ var root = new RootCommand("Engine: a deep-learning compute engine for .NET on I
     PredictCommand.Create(),
     TrainCommand.Create(),
     EvalCommand.Create(),
+    SampleCommand.Create(),
+    SegmentCommand.Create(),
 };
 return root.Parse(args).Invoke();

@@ -138,7 +138,7 @@ public static class Blas
         bool groupsFit = device.Info.MaxGroupSize >= SharedGroupThreads;
         return algorithm switch
         {
-            GemmAlgorithm.Auto => device.Accelerator.AcceleratorType == AcceleratorType.CPU ? GemmAlgorithm.Host
+            GemmAlgorithm.Auto => HostPath.Applies(device) ? GemmAlgorithm.Host
                 : device.Info.IsGpu && groupsFit ? GemmAlgorithm.SharedMemoryTiled : GemmAlgorithm.RegisterTiled,
             GemmAlgorithm.Host when device.Accelerator.AcceleratorType != AcceleratorType.CPU => throw new ArgumentException(
                 $"{nameof(GemmAlgorithm.Host)} runs only on the CPU accelerator, whose buffers are host memory; {device.Info.Spec} is not.", nameof(algorithm)),

@@ -60,7 +60,7 @@ internal static class ConvCore
         for (int first = 0; first < g.N; first += chunk)
         {
             int images = Math.Min(chunk, g.N - first);
-            device.Kernel(Im2ColLoader)(Check.LaunchSize("Conv2d", images * colsPerImage), x, cols.View, g, first);
+            Im2Col(device, x, cols.View, g, first, images);
             // The kernel writes cols[0 .. images); x is read at image first + local index.
             for (int group = 0; group < g.Groups; group++)
             {
@@ -115,7 +115,13 @@ internal static class ConvCore
                     dcols.View.SubView((long)group * rowsPerGroup * columns), true, false, p);
             }
             long pixels = (long)images * g.InChannels * g.H * g.W;
-            device.Kernel(Col2ImLoader)(Check.LaunchSize("Conv2d backward", pixels), dcols.View, dx, g, first, Launch.Flag(accumulate));
+            if (HostPath.Applies(device))
+            {
+                device.Synchronize();
+                HostLowering.Col2Im(dcols.View, dx, g, first, images, accumulate);
+            }
+            else
+                device.Kernel(Col2ImLoader)(Check.LaunchSize("Conv2d backward", pixels), dcols.View, dx, g, first, Launch.Flag(accumulate));
         }
     }
 
@@ -143,7 +149,7 @@ internal static class ConvCore
             }
             else
             {
-                device.Kernel(Im2ColLoader)(Check.LaunchSize("Conv2d backward", images * colsPerImage), x, cols!.View, g, first);
+                Im2Col(device, x, cols!.View, g, first, images);
                 source = cols.View;
                 sourceOffset = 0;
             }
@@ -167,6 +173,19 @@ internal static class ConvCore
     /// <summary><c>db[c] (+)= sum over n, oh, ow of dy[n, c, oh, ow]</c>.</summary>
     internal static void BiasGradient(ComputeDevice device, ArrayView<float> dy, ArrayView<float> db, int n, int channels, int plane, bool accumulate) =>
         device.Kernel(ChannelSumLoader)(channels, dy, db, n, channels, plane, Launch.Flag(accumulate));
+
+    // cols [images, Cin*KH*KW, OutH*OutW] from images [first, first + images) of x.
+    private static void Im2Col(ComputeDevice device, ArrayView<float> x, ArrayView<float> cols, in ConvGeometry g, int first, int images)
+    {
+        long count = (long)images * g.InChannels * g.KH * g.KW * g.ColumnCols;
+        if (HostPath.Applies(device))
+        {
+            device.Synchronize();
+            HostLowering.Im2Col(x, cols, g, first, images);
+        }
+        else
+            device.Kernel(Im2ColLoader)(Check.LaunchSize("Conv2d", count), x, cols, g, first);
+    }
 
     private static int ImagesPerChunk(in ConvGeometry g)
     {

@@ -1,0 +1,54 @@
+using Engine.Checkpoints;
+using Engine.Cli.Training;
+using Engine.Devices;
+using Engine.Models;
+using Engine.Modules;
+
+namespace Engine.Cli.Commands;
+
+/// <summary>Rebuilds the model of a training checkpoint on a device, checking it is the kind the command needs.</summary>
+internal sealed class LoadedCheckpoint : IDisposable
+{
+    private LoadedCheckpoint(CheckpointInfo info, Module model, ComputeDevice device)
+    {
+        Info = info;
+        Model = model;
+        Device = device;
+    }
+
+    internal CheckpointInfo Info { get; }
+    internal Module Model { get; }
+    internal ComputeDevice Device { get; }
+
+    /// <summary>Opens the device, builds the model from the checkpoint's metadata and loads its weights.</summary>
+    /// <param name="checkpoint">A run folder or its model.safetensors.</param>
+    /// <param name="task">The task the command needs (resnet, unet, vae), or null for any.</param>
+    /// <param name="deviceSpec">The device, or null for the default.</param>
+    internal static LoadedCheckpoint Open(string checkpoint, string? task, string? deviceSpec)
+    {
+        string path = Checkpoint.ModelPath(checkpoint);
+        var info = Checkpoint.ReadInfo(path);
+        if (task is not null && info.Task != task)
+            throw new ArgumentException($"'{path}' is a {info.Task} checkpoint; this command needs a {task} one (train {task}).");
+        var model = ModelFactory.Create(info.Model);
+        var device = deviceSpec is null ? ComputeDevice.OpenDefault() : ComputeDevice.Open(deviceSpec);
+        try
+        {
+            model.Initialize(device);
+            StateDict.Load(model, path);
+            return new LoadedCheckpoint(info, model, device);
+        }
+        catch
+        {
+            model.Release();
+            device.Dispose();
+            throw;
+        }
+    }
+
+    public void Dispose()
+    {
+        Model.Release();
+        Device.Dispose();
+    }
+}

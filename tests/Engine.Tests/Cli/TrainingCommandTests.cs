@@ -1,0 +1,127 @@
+using Engine.Checkpoints;
+using Engine.Cli.Commands;
+using Engine.Cli.Training;
+using Engine.Tests.Infrastructure;
+
+namespace Engine.Tests.Cli;
+
+/// <summary>train, eval, sample and segment end to end on tiny settings (the embedded data), and their errors.</summary>
+[Collection(DeviceCollection.Name)]
+public sealed class TrainingCommandTests(DeviceFixture fixture) : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("engine-train-").FullName;
+    private readonly StringWriter _log = new();
+    private readonly StringWriter _errors = new();
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    private TrainSettings Tiny(string model, string run) => new()
+    {
+        Model = model, Device = fixture.Spec.ToString(), Output = Path.Combine(_folder, run), Epochs = 1, Width = 4, Plain = true,
+        Limit = model == "unet" ? 4 : 64, BatchSize = model == "unet" ? 2 : 16,
+    };
+
+    [Fact]
+    public void TrainResNetWritesACheckpointThatEvalAndResumeRead()
+    {
+        var settings = Tiny("resnet", "resnet");
+        Assert.Equal(0, TrainCommand.Run(settings, _log, _errors));
+        string text = _log.ToString();
+        Assert.Contains("epoch 1/1", text);
+        Assert.Matches(@"fashion-mnist-small test accuracy \d+\.\d\d% \(\d+/64\)", text);
+        string checkpoint = Path.Combine(settings.Output!, Checkpoint.ModelFile);
+        var info = Checkpoint.ReadInfo(checkpoint);
+        Assert.Equal(("resnet", 1, 4, "accuracy"), (info.Task, info.Epoch, info.StepsPerEpoch, info.Metric));
+        // The file is a plain state dict too, with torchvision's names.
+        Assert.Contains("layer4.1.bn2.num_batches_tracked", SafeTensorsFile.Read(checkpoint).Tensors.Keys);
+
+        // eval recomputes the accuracy stored at the end of training.
+        var evalLog = new StringWriter();
+        Assert.Equal(0, EvalCommand.Run(settings.Output!, null, null, 64, fixture.Spec.ToString(), evalLog, _errors));
+        Assert.Contains($"accuracy {info.Value * 100:F2}%", evalLog.ToString());
+
+        // --resume continues after epoch 1 and ends at epoch 2.
+        var resumeLog = new StringWriter();
+        Assert.Equal(0, TrainCommand.Run(settings with { Epochs = 2, Resume = true }, resumeLog, _errors));
+        Assert.Contains("resuming after epoch 1", resumeLog.ToString());
+        Assert.DoesNotContain("epoch 1/2", resumeLog.ToString());
+        Assert.Equal(2, Checkpoint.ReadInfo(checkpoint).Epoch);
+        Assert.Equal("", _errors.ToString());
+
+        // A resume with another model shape is refused, and nothing is overwritten.
+        Assert.Equal(1, TrainCommand.Run(settings with { Epochs = 3, Resume = true, Width = 8 }, resumeLog, _errors));
+        Assert.Contains("--resume", _errors.ToString());
+        Assert.Contains("BaseWidth = 4", _errors.ToString());
+        Assert.Equal(2, Checkpoint.ReadInfo(checkpoint).Epoch);
+    }
+
+    [Fact]
+    public void TrainUNetThenSegmentWritesAnOverlayAndTheDice()
+    {
+        var settings = Tiny("unet", "unet");
+        Assert.Equal(0, TrainCommand.Run(settings, _log, _errors));
+        Assert.Matches(@"brain-mri test dice \d\.\d{4}", _log.ToString());
+        string png = Path.Combine(_folder, "overlay.png");
+        var log = new StringWriter();
+        Assert.Equal(0, SegmentCommand.Run(settings.Output!, png, null, fixture.Spec.ToString(), log, _errors));
+        Assert.Matches(@"on 12 held-out brain-mri slices: dice \d\.\d{4}", log.ToString());
+        var (width, height) = PngSize(png);
+        Assert.Equal((6 * 130 + 2, 2 * 130 + 2), (width, height)); // 12 slices of 128 in rows of 6, 2 px apart
+        Assert.Equal("", _errors.ToString());
+    }
+
+    [Fact]
+    public void TrainVaeThenSampleWritesBothGrids()
+    {
+        var settings = Tiny("vae", "vae");
+        Assert.Equal(0, TrainCommand.Run(settings, _log, _errors));
+        Assert.Matches(@"negative ELBO \d+\.\d\d nats/image \(reconstruction \d+\.\d\d \+ KL \d+\.\d\d\)", _log.ToString());
+        var log = new StringWriter();
+        Assert.Equal(0, SampleCommand.Run(settings.Output!, null, 16, 3, null, fixture.Spec.ToString(), log, _errors));
+        Assert.Equal((4 * 30 + 2, 4 * 30 + 2), PngSize(Path.Combine(settings.Output!, "samples.png")));
+        Assert.Equal((4 * 30 + 2, 4 * 30 + 2), PngSize(Path.Combine(settings.Output!, "reconstructions.png"))); // 8 pairs, 4 columns
+        Assert.Equal("", _errors.ToString());
+
+        // A VAE checkpoint is not a U-Net one.
+        Assert.Equal(1, SegmentCommand.Run(settings.Output!, null, null, fixture.Spec.ToString(), log, _errors));
+        Assert.Contains("is a vae checkpoint; this command needs a unet one", _errors.ToString());
+    }
+
+    [Fact]
+    public void BadRequestsGetOneClearLine()
+    {
+        string device = fixture.Spec.ToString();
+        Assert.Equal(1, TrainCommand.Run(Tiny("vgg", "x"), _log, _errors));
+        Assert.Contains("Unknown model 'vgg' for train. Known: resnet, unet, vae.", _errors.ToString());
+        Assert.Equal(1, TrainCommand.Run(Tiny("resnet", "x") with { Dataset = "cifar10" }, _log, _errors));
+        Assert.Contains("Unknown dataset 'cifar10'. Known datasets: fashion-mnist-small, fashion-mnist, mnist, brain-mri.", _errors.ToString());
+        Assert.Equal(1, TrainCommand.Run(Tiny("resnet", "x") with { Dataset = "mnist", DataDirectory = Path.Combine(_folder, "none") }, _log, _errors));
+        Assert.Contains("does not exist. Run scripts/download-data.sh", _errors.ToString());
+        Assert.Equal(1, TrainCommand.Run(Tiny("resnet", "x") with { LearningRate = -1 }, _log, _errors));
+        Assert.Contains("--lr must be a positive number, got -1.", _errors.ToString());
+        Assert.Equal(1, TrainCommand.Run(Tiny("resnet", "x") with { BatchSize = 100 }, _log, _errors));
+        Assert.Contains("--batch-size 100 is larger than the 64 training images.", _errors.ToString());
+        Assert.Equal(1, TrainCommand.Run(Tiny("unet", "x") with { Dataset = "fashion-mnist-small" }, _log, _errors));
+        Assert.Contains("train unet needs a dataset with masks", _errors.ToString());
+        Assert.Equal(1, TrainCommand.Run(Tiny("resnet", "fresh") with { Resume = true }, _log, _errors));
+        Assert.Contains("there is no checkpoint", _errors.ToString());
+        Assert.Equal(1, TrainCommand.Run(Tiny("resnet", "x") with { Device = "cuda:7" }, _log, _errors));
+        Assert.Contains("cuda:7", _errors.ToString());
+
+        string plain = Path.Combine(_folder, "plain.safetensors");
+        SafeTensorsFile.Write(plain, [SafeTensor.FromFloats("w", [1f], 1)]);
+        Assert.Equal(1, EvalCommand.Run(plain, null, null, null, device, _log, _errors));
+        Assert.Contains("is a state dict without training information", _errors.ToString());
+        Assert.Equal(1, EvalCommand.Run(Path.Combine(_folder, "missing.safetensors"), null, null, null, device, _log, _errors));
+        Assert.Contains("missing.safetensors' does not exist", _errors.ToString());
+        Assert.Equal(1, SampleCommand.Run(plain, null, 1, 1, null, device, _log, _errors));
+        Assert.Contains("--count must be between 2 and 1024, got 1.", _errors.ToString());
+    }
+
+    private static (int Width, int Height) PngSize(string path)
+    {
+        byte[] bytes = File.ReadAllBytes(path);
+        Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, bytes[..4]);
+        return (System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(16)), System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(20)));
+    }
+}
