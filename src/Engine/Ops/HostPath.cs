@@ -13,8 +13,15 @@ namespace Engine.Ops;
 /// </summary>
 internal static unsafe class HostPath
 {
-    /// <summary>Whether the host path is used on the CPU accelerator (tests switch it off to run the kernels there).</summary>
-    internal static bool Enabled { get; set; } = true;
+    [ThreadStatic]
+    private static bool t_kernelsOnly;
+
+    /// <summary>Whether ops launched from this thread use the host path on the CPU accelerator (tests switch it off to run the kernels there).</summary>
+    internal static bool Enabled
+    {
+        get => !t_kernelsOnly;
+        set => t_kernelsOnly = !value;
+    }
 
     /// <summary>True when <paramref name="device"/> is the CPU accelerator and the host path is on.</summary>
     internal static bool Applies(ComputeDevice device) => Enabled && device.Accelerator.AcceleratorType == AcceleratorType.CPU;

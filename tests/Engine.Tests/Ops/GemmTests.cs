@@ -18,7 +18,7 @@ public sealed class GemmTests(DeviceFixture fixture)
     public static TheoryData<int, int, int, bool, bool, GemmAlgorithm> Cases()
     {
         var data = new TheoryData<int, int, int, bool, bool, GemmAlgorithm>();
-        foreach (var algorithm in new[] { GemmAlgorithm.RegisterTiled, GemmAlgorithm.SharedMemoryTiled })
+        foreach (var algorithm in new[] { GemmAlgorithm.RegisterTiled, GemmAlgorithm.SharedMemoryTiled, GemmAlgorithm.Host })
             foreach (var (m, n, k) in Sizes)
                 foreach (bool ta in new[] { false, true })
                     foreach (bool tb in new[] { false, true })
@@ -52,6 +52,7 @@ public sealed class GemmTests(DeviceFixture fixture)
     [Theory]
     [InlineData(GemmAlgorithm.RegisterTiled)]
     [InlineData(GemmAlgorithm.SharedMemoryTiled)]
+    [InlineData(GemmAlgorithm.Host)]
     public void LargeSquareMatchesReference(GemmAlgorithm algorithm)
     {
         if (!Supports(algorithm))
@@ -75,6 +76,8 @@ public sealed class GemmTests(DeviceFixture fixture)
     [InlineData(GemmAlgorithm.RegisterTiled, true)]
     [InlineData(GemmAlgorithm.SharedMemoryTiled, false)]
     [InlineData(GemmAlgorithm.SharedMemoryTiled, true)]
+    [InlineData(GemmAlgorithm.Host, false)]
+    [InlineData(GemmAlgorithm.Host, true)]
     public void BatchedWithBroadcastOperand(GemmAlgorithm algorithm, bool broadcastA)
     {
         if (!Supports(algorithm))
@@ -194,12 +197,16 @@ public sealed class GemmTests(DeviceFixture fixture)
         Assert.Contains("must not share memory", error.Message);
     }
 
-    private bool Supports(GemmAlgorithm algorithm) =>
-        algorithm != GemmAlgorithm.SharedMemoryTiled || _device.Info.MaxGroupSize >= 256;
+    private bool Supports(GemmAlgorithm algorithm) => algorithm switch
+    {
+        GemmAlgorithm.SharedMemoryTiled => _device.Info.MaxGroupSize >= 256,
+        GemmAlgorithm.Host => _device.Info.Kind == Engine.Devices.DeviceKind.Cpu,
+        _ => true,
+    };
 
     private void AssertRefused(GemmAlgorithm algorithm)
     {
         var error = Assert.Throws<ArgumentException>(() => Blas.Resolve(_device, algorithm));
-        Assert.Contains($"allows {_device.Info.MaxGroupSize}", error.Message);
+        Assert.Contains(algorithm == GemmAlgorithm.Host ? "runs only on the CPU accelerator" : $"allows {_device.Info.MaxGroupSize}", error.Message);
     }
 }
