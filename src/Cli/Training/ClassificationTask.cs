@@ -20,7 +20,7 @@ internal sealed class ClassificationTask(Module model, ComputeDevice device) : T
         int[] predicted = Predict(data, batchSize);
         int correct = predicted.Where((p, i) => p == data.Labels![i]).Count();
         double accuracy = correct / (double)data.Count;
-        return new Evaluation(accuracy, $"accuracy {accuracy * 100:F2}% ({correct}/{data.Count})");
+        return new Evaluation(accuracy, $"accuracy {accuracy * 100:F2}% ({correct}/{data.Count})", $"accuracy {accuracy * 100:F2}%");
     }
 
     /// <summary>The arg-max class of every image.</summary>

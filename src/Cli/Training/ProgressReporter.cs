@@ -12,8 +12,8 @@ internal abstract class ProgressReporter
     /// <summary>One step done with this loss and this many images.</summary>
     public abstract void Step(float loss, int images);
 
-    /// <summary>Ends the epoch with the evaluation's text.</summary>
-    public abstract void EndEpoch(string summary);
+    /// <summary>Ends the epoch with the evaluation.</summary>
+    public abstract void EndEpoch(Evaluation evaluation);
 
     /// <summary>Runs <paramref name="body"/> with a live Spectre.Console bar when the console is interactive, else with plain lines on <paramref name="output"/>.</summary>
     public static void Run(bool plain, TextWriter output, Action<ProgressReporter> body)
@@ -27,7 +27,7 @@ internal abstract class ProgressReporter
         AnsiConsole.Progress()
             .AutoClear(false)
             .HideCompleted(false)
-            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn { Width = 24 }, new PercentageColumn(), new RemainingTimeColumn())
             .Start(context => body(new LiveProgress(context)));
     }
 
@@ -70,9 +70,9 @@ internal abstract class ProgressReporter
             _task.Increment(1);
         }
 
-        public override void EndEpoch(string summary)
+        public override void EndEpoch(Evaluation evaluation)
         {
-            _task!.Description = Markup.Escape($"{_label}  loss {_meter.MeanLoss:F4}  {_meter.ImagesPerSecond:F0} img/s  test {summary}");
+            _task!.Description = Markup.Escape($"{_label}  loss {_meter.MeanLoss:F4}  {_meter.ImagesPerSecond:F0} img/s  test {evaluation.Headline}");
             _task.StopTask();
         }
     }
@@ -102,7 +102,7 @@ internal abstract class ProgressReporter
             }
         }
 
-        public override void EndEpoch(string summary) =>
-            output.WriteLine($"{_label}  loss {_meter.MeanLoss:F4}  {_meter.ImagesPerSecond:F0} img/s  {_meter.Elapsed:m\\:ss}  test {summary}");
+        public override void EndEpoch(Evaluation evaluation) =>
+            output.WriteLine($"{_label}  loss {_meter.MeanLoss:F4}  {_meter.ImagesPerSecond:F0} img/s  {_meter.Elapsed:m\\:ss}  test {evaluation.Text}");
     }
 }

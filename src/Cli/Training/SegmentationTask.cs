@@ -24,7 +24,7 @@ internal sealed class SegmentationTask(Module model, ComputeDevice device) : Tra
         int[] predicted = Predict(data, batchSize);
         double dice = Dice(predicted, data.Masks!);
         double accuracy = predicted.Where((p, i) => p == data.Masks![i]).Count() / (double)predicted.Length;
-        return new Evaluation(dice, $"dice {dice:F4} (pixel accuracy {accuracy * 100:F2}%, {data.Count} slices)");
+        return new Evaluation(dice, $"dice {dice:F4} (pixel accuracy {accuracy * 100:F2}%, {data.Count} slices)", $"dice {dice:F4}");
     }
 
     /// <summary>Foreground Dice of a predicted against a true mask (1 when both are empty).</summary>

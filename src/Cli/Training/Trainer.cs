@@ -70,7 +70,7 @@ internal static class Trainer
                         progress.Step(loss, batch);
                     }
                     evaluation = task.Evaluate(test, batch);
-                    progress.EndEpoch(evaluation.Text);
+                    progress.EndEpoch(evaluation);
                     Checkpoint.Save(settings.OutputDirectory, model, optimizer,
                         new CheckpointInfo(settings.Model, modelOptions, data.Name, epoch + 1, steps, settings, task.MetricName, evaluation.Value));
                 }

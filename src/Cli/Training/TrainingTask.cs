@@ -7,8 +7,9 @@ namespace Engine.Cli.Training;
 
 /// <summary>An evaluation's headline number and a one-line description of all it measured.</summary>
 /// <param name="Value">The headline metric (accuracy, Dice, negative ELBO).</param>
-/// <param name="Text">E.g. <c>accuracy 91.3% (loss 0.246)</c>.</param>
-internal sealed record Evaluation(double Value, string Text);
+/// <param name="Text">E.g. <c>accuracy 91.30% (9130/10000)</c>.</param>
+/// <param name="Headline">The metric alone, for a progress bar: <c>accuracy 91.30%</c>.</param>
+internal sealed record Evaluation(double Value, string Text, string Headline);
 
 /// <summary>
 /// What differs between training a classifier, a segmenter and a VAE: the compiled training graph

@@ -37,6 +37,6 @@ internal sealed class VaeTask(Vae model, ComputeDevice device) : TrainingTask(mo
             kl += plan.Value(vae.Kl).ToArray()[0] * batch.Count;
         }
         loss /= data.Count;
-        return new Evaluation(loss, $"negative ELBO {loss:F2} nats/image (reconstruction {recon / data.Count:F2} + KL {kl / data.Count:F2})");
+        return new Evaluation(loss, $"negative ELBO {loss:F2} nats/image (reconstruction {recon / data.Count:F2} + KL {kl / data.Count:F2})", $"-ELBO {loss:F2}");
     }
 }
