@@ -22,7 +22,7 @@ internal static class TrainCommand
         var seed = new Option<int>("--seed") { Description = "Seed of initialisation, shuffling and augmentation.", DefaultValueFactory = _ => 1 };
         var output = new Option<string?>("--output", "-o") { Description = "Run folder for checkpoints (default: runs/<model>)." };
         var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint in the run folder." };
-        var width = new Option<int?>("--width") { Description = "Channels of the first level (default: resnet 8, unet 8)." };
+        var width = new Option<int?>("--base-width", "--width") { Description = "Channels of the first level: the ResNet stem, the U-Net's first level (default: 8)." };
         var limit = new Option<int?>("--limit") { Description = "Use only the first N training and N test images." };
         var augment = new Option<bool?>("--augment") { Description = "Random flips and shifts (default: on for unet)." };
         var plain = new Option<bool>("--plain") { Description = "Plain progress lines instead of a live bar." };

@@ -76,7 +76,8 @@ internal static class DeviceCatalog
 
     /// <summary>
     /// Chooses the device for <paramref name="spec"/>. Automatic choice prefers CUDA, then an
-    /// OpenCL GPU, then an OpenCL CPU runtime, then ILGPU's CPU accelerator.
+    /// OpenCL GPU, then ILGPU's CPU accelerator, then an OpenCL CPU runtime: with its host path
+    /// the CPU accelerator trains 1.5-3.3x faster than PoCL on the same cores (docs/PERFORMANCE.md).
     /// </summary>
     /// <exception cref="DeviceNotFoundException">Nothing matches; the message lists what is present.</exception>
     internal static Entry Select(IReadOnlyList<Entry> entries, DeviceSpec spec)
@@ -119,7 +120,7 @@ internal static class DeviceCatalog
     {
         DeviceKind.Cuda => 0,
         DeviceKind.OpenCL when info.IsGpu => 1,
-        DeviceKind.OpenCL => 2,
-        _ => 3,
+        DeviceKind.Cpu => 2,
+        _ => 3, // an OpenCL CPU runtime
     };
 }

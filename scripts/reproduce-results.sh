@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Re-runs the training runs reported in docs/RESULTS.md, on the full datasets fetched by
+# scripts/download-data.sh, and writes each run's checkpoint, log and PNGs under runs/.
+# Usage: scripts/reproduce-results.sh [DATA_DIR]   (ENGINE_DEVICE picks the device; default auto)
+set -euo pipefail
+DATA=${1:-data}
+CLI=(dotnet run --project src/Cli -c Release --no-build --)
+dotnet build src/Cli -c Release >/dev/null
+mkdir -p runs
+run() { local name=$1; shift; echo "== $name: $*"; /usr/bin/time -f "$name wall %e s" "${CLI[@]}" "$@" --plain 2>&1 | tee "runs/$name.log"; }
+
+run unet-brain train unet --dataset brain-mri --data "$DATA/brain-mri" --base-width 16 --epochs 40 --batch-size 4 --lr 2e-3 -o runs/unet-brain
+"${CLI[@]}" segment --checkpoint runs/unet-brain --data "$DATA/brain-mri" | tee -a runs/unet-brain.log
+
+run vae-mnist train vae --dataset mnist --data "$DATA/mnist" --epochs 12 --batch-size 128 --lr 2e-3 -o runs/vae-mnist
+"${CLI[@]}" sample --checkpoint runs/vae-mnist --data "$DATA/mnist" | tee -a runs/vae-mnist.log
+
+run resnet-fashion train resnet --dataset fashion-mnist --data "$DATA/fashion-mnist" --base-width 16 --epochs 4 --batch-size 128 --lr 3e-3 -o runs/resnet-fashion
+
+run resnet-mnist train resnet --dataset mnist --data "$DATA/mnist" --base-width 16 --epochs 2 --batch-size 128 --lr 3e-3 -o runs/resnet-mnist
