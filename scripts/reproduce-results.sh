@@ -7,7 +7,12 @@ DATA=${1:-data}
 CLI=(dotnet run --project src/Cli -c Release --no-build --)
 dotnet build src/Cli -c Release >/dev/null
 mkdir -p runs
-run() { local name=$1; shift; echo "== $name: $*"; /usr/bin/time -f "$name wall %e s" "${CLI[@]}" "$@" --plain 2>&1 | tee "runs/$name.log"; }
+run() {
+  local name=$1 start=$SECONDS; shift
+  echo "== $name: $*"
+  "${CLI[@]}" "$@" --plain 2>&1 | tee "runs/$name.log"
+  echo "$name wall $((SECONDS - start)) s" | tee -a "runs/$name.log"
+}
 
 run unet-brain train unet --dataset brain-mri --data "$DATA/brain-mri" --base-width 16 --epochs 40 --batch-size 4 --lr 2e-3 -o runs/unet-brain
 "${CLI[@]}" segment --checkpoint runs/unet-brain --data "$DATA/brain-mri" | tee -a runs/unet-brain.log
