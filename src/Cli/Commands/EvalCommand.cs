@@ -1,8 +1,6 @@
 using System.CommandLine;
-using Engine.Checkpoints;
 using Engine.Cli.Datasets;
 using Engine.Cli.Training;
-using Engine.Models;
 
 namespace Engine.Cli.Commands;
 
@@ -25,28 +23,17 @@ internal static class EvalCommand
     internal static int Run(string checkpoint, string? dataset, string? dataDirectory, int? limit, string? deviceSpec, TextWriter output, TextWriter errors) =>
         CommonOptions.Guard(errors, () =>
         {
-            string path = Checkpoint.ModelPath(checkpoint);
-            var info = Checkpoint.ReadInfo(path);
+            using var loaded = LoadedCheckpoint.Open(checkpoint, task: null, deviceSpec);
+            var info = loaded.Info;
             var data = DatasetCatalog.Load(dataset ?? info.Dataset, dataDirectory);
             var test = limit is int n ? data.Test.Take(n) : data.Test;
             if (test.Channels != info.Model.InChannels || test.Height != info.Model.ImageSize)
                 throw new ArgumentException($"'{data.Name}' has {test.Channels}x{test.Height}x{test.Width} images but the checkpoint's model takes {info.Model.InChannels} channels of {info.Model.ImageSize}x{info.Model.ImageSize}.");
             if (info.Task != "vae" && test.Classes != info.Model.Classes)
                 throw new ArgumentException($"'{data.Name}' has {test.Classes} classes but the checkpoint's model {info.Model.Classes}.");
-            var model = ModelFactory.Create(info.Model);
-            using var device = deviceSpec is null ? Devices.ComputeDevice.OpenDefault() : Devices.ComputeDevice.Open(deviceSpec);
-            model.Initialize(device);
-            try
-            {
-                StateDict.Load(model, path);
-                using var task = Trainer.CreateTask(info.Task, model, device);
-                var evaluation = task.Evaluate(test, info.Settings.BatchSize ?? 64);
-                output.WriteLine($"{info.Task} ({info.Model.Name}, epoch {info.Epoch}) on {data.Name}, {test.Count} test images, {device.Info.Spec}: {evaluation.Text}");
-                return 0;
-            }
-            finally
-            {
-                model.Release();
-            }
+            using var task = Trainer.CreateTask(info.Task, loaded.Model, loaded.Device);
+            var evaluation = task.Evaluate(test, info.Settings.BatchSize ?? 64);
+            output.WriteLine($"{info.Task} ({info.Model.Name}, epoch {info.Epoch}) on {data.Name}, {test.Count} test images, {loaded.Device.Info.Spec}: {evaluation.Text}");
+            return 0;
         });
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Engine.Cli.Datasets;
 using Engine.Cli.Imaging;
+using Engine.Cli.Training;
 using Engine.Data;
 using Engine.Graph;
 using Engine.Models;
@@ -35,7 +36,7 @@ internal static class SampleCommand
                 throw new ArgumentException($"--count must be between 2 and 1024, got {count}.");
             using var loaded = LoadedCheckpoint.Open(checkpoint, "vae", deviceSpec);
             var vae = (Vae)loaded.Model;
-            string folder = output ?? (Directory.Exists(checkpoint) ? checkpoint : Path.GetDirectoryName(Path.GetFullPath(checkpoint))!);
+            string folder = output ?? Checkpoint.RunFolder(checkpoint);
             int side = vae.Size, plane = side * side;
             int columns = (int)Math.Ceiling(Math.Sqrt(count));
 

@@ -31,7 +31,7 @@ internal static class SegmentCommand
             using var task = new SegmentationTask(loaded.Model, loaded.Device);
             int[] predicted = task.Predict(test, loaded.Info.Settings.BatchSize ?? 4);
             double dice = SegmentationTask.Dice(predicted, test.Masks!);
-            string path = output ?? Path.Combine(Directory.Exists(checkpoint) ? checkpoint : Path.GetDirectoryName(Path.GetFullPath(checkpoint))!, "segmentation.png");
+            string path = output ?? Path.Combine(Checkpoint.RunFolder(checkpoint), "segmentation.png");
             Overlay(test.Images, test.Masks!, predicted, test.Count, test.Height, test.Width).SavePng(path);
             log.WriteLine($"unet (epoch {loaded.Info.Epoch}) on {test.Count} held-out {loaded.Info.Dataset} slices: dice {dice:F4}; overlay {path} (red: predicted, green outline: true mask)");
             return 0;

@@ -54,6 +54,9 @@ internal static class Checkpoint
         }
     }
 
+    /// <summary>The run folder of a checkpoint path that names the folder or its model file.</summary>
+    internal static string RunFolder(string path) => Directory.Exists(path) ? path : Path.GetDirectoryName(Path.GetFullPath(path))!;
+
     /// <summary>The model file of a checkpoint path that may name the run folder.</summary>
     internal static string ModelPath(string path) => Directory.Exists(path) ? Path.Combine(path, ModelFile) : path;
 }

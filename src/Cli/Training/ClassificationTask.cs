@@ -24,28 +24,5 @@ internal sealed class ClassificationTask(Module model, ComputeDevice device) : T
     }
 
     /// <summary>The arg-max class of every image.</summary>
-    public int[] Predict(ImageDataset data, int batchSize)
-    {
-        batchSize = Math.Min(batchSize, data.Count);
-        var g = new GraphBuilder(Device, training: false);
-        var x = g.Input("x", batchSize, data.Channels, data.Height, data.Width);
-        var logits = Model.Call(x);
-        using var plan = g.CompileInference(logits);
-        int classes = logits.Shape[1];
-        var predicted = new int[data.Count];
-        foreach (var batch in new DataLoader(data, batchSize).Epoch(0))
-        {
-            plan.Value(x).CopyFrom(batch.Images);
-            plan.Forward();
-            float[] scores = plan.Value(logits).ToArray();
-            for (int i = 0; i < batch.Count; i++)
-            {
-                int best = 0;
-                for (int c = 1; c < classes; c++)
-                    best = scores[i * classes + c] > scores[i * classes + best] ? c : best;
-                predicted[batch.Indices[i]] = best;
-            }
-        }
-        return predicted;
-    }
+    public int[] Predict(ImageDataset data, int batchSize) => PredictClasses(data, batchSize);
 }

@@ -42,33 +42,9 @@ internal sealed class SegmentationTask(Module model, ComputeDevice device) : Tra
     }
 
     /// <summary>The arg-max class of every pixel, <c>[N, H, W]</c>.</summary>
-    public int[] Predict(ImageDataset data, int batchSize)
+    public int[] Predict(ImageDataset data, int batchSize) => PredictClasses(data, batchSize, logits =>
     {
-        batchSize = Math.Min(batchSize, data.Count);
-        var g = new GraphBuilder(Device, training: false);
-        var x = g.Input("x", batchSize, data.Channels, data.Height, data.Width);
-        var logits = Model.Call(x);
         if (logits.Shape[2] != data.Height || logits.Shape[3] != data.Width)
             throw new ArgumentException($"The model maps {data.Height}x{data.Width} images to {logits.Shape[2]}x{logits.Shape[3]} masks; segmentation needs padded convolutions.");
-        using var plan = g.CompileInference(logits);
-        int classes = logits.Shape[1], plane = data.Height * data.Width;
-        var predicted = new int[data.Count * plane];
-        foreach (var batch in new DataLoader(data, batchSize).Epoch(0))
-        {
-            plan.Value(x).CopyFrom(batch.Images);
-            plan.Forward();
-            float[] scores = plan.Value(logits).ToArray();
-            for (int i = 0; i < batch.Count; i++)
-            {
-                for (int p = 0; p < plane; p++)
-                {
-                    int best = 0;
-                    for (int c = 1; c < classes; c++)
-                        best = scores[(i * classes + c) * plane + p] > scores[(i * classes + best) * plane + p] ? c : best;
-                    predicted[batch.Indices[i] * plane + p] = best;
-                }
-            }
-        }
-        return predicted;
-    }
+    });
 }

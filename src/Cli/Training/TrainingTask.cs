@@ -64,6 +64,41 @@ internal abstract class TrainingTask : IDisposable
     /// <summary>Evaluates the model on <paramref name="data"/> in evaluation mode.</summary>
     public abstract Evaluation Evaluate(ImageDataset data, int batchSize);
 
+    /// <summary>
+    /// Runs the model in evaluation mode over <paramref name="data"/> and returns the arg-max
+    /// class of every output position: one per image for logits <c>[N, classes]</c>, one per pixel
+    /// (<c>[N, H, W]</c>) for logits <c>[N, classes, H, W]</c>. <paramref name="check"/> may refuse
+    /// the traced logits node before anything is compiled.
+    /// </summary>
+    protected int[] PredictClasses(ImageDataset data, int batchSize, Action<Node>? check = null)
+    {
+        batchSize = Math.Min(batchSize, data.Count);
+        var g = new GraphBuilder(Device, training: false);
+        var x = g.Input("x", batchSize, data.Channels, data.Height, data.Width);
+        var logits = Model.Call(x);
+        check?.Invoke(logits);
+        using var plan = g.CompileInference(logits);
+        int classes = logits.Shape[1], positions = logits.Shape.Rank == 4 ? logits.Shape[2] * logits.Shape[3] : 1;
+        var predicted = new int[data.Count * positions];
+        foreach (var batch in new DataLoader(data, batchSize).Epoch(0))
+        {
+            plan.Value(x).CopyFrom(batch.Images);
+            plan.Forward();
+            float[] scores = plan.Value(logits).ToArray();
+            for (int i = 0; i < batch.Count; i++)
+            {
+                for (int p = 0; p < positions; p++)
+                {
+                    int best = 0;
+                    for (int c = 1; c < classes; c++)
+                        best = scores[(i * classes + c) * positions + p] > scores[(i * classes + best) * positions + p] ? c : best;
+                    predicted[batch.Indices[i] * positions + p] = best;
+                }
+            }
+        }
+        return predicted;
+    }
+
     /// <inheritdoc/>
     public virtual void Dispose() => _train?.Dispose();
 }
