@@ -23,6 +23,8 @@ internal static class EvalCommand
     internal static int Run(string checkpoint, string? dataset, string? dataDirectory, int? limit, string? deviceSpec, TextWriter output, TextWriter errors) =>
         CommonOptions.Guard(errors, () =>
         {
+            if (limit <= 0)
+                throw new ArgumentException($"--limit must be positive, got {limit}.");
             using var loaded = LoadedCheckpoint.Open(checkpoint, task: null, deviceSpec);
             var info = loaded.Info;
             var data = DatasetCatalog.Load(dataset ?? info.Dataset, dataDirectory);

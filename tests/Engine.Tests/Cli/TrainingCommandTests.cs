@@ -114,6 +114,8 @@ public sealed class TrainingCommandTests(DeviceFixture fixture) : IDisposable
         Assert.Contains("is a state dict without training information", _errors.ToString());
         Assert.Equal(1, EvalCommand.Run(Path.Combine(_folder, "missing.safetensors"), null, null, null, device, _log, _errors));
         Assert.Contains("missing.safetensors' does not exist", _errors.ToString());
+        Assert.Equal(1, EvalCommand.Run(plain, null, null, 0, device, _log, _errors));
+        Assert.Contains("--limit must be positive, got 0.", _errors.ToString());
         Assert.Equal(1, SampleCommand.Run(plain, null, 1, 1, null, device, _log, _errors));
         Assert.Contains("--count must be between 2 and 1024, got 1.", _errors.ToString());
     }
