@@ -5,64 +5,89 @@ namespace Engine.IO;
 /// <summary>
 /// The IDX format of MNIST and Fashion-MNIST (optionally gzip-compressed): a big-endian int32 magic
 /// (<c>0x0803</c> for uint8 images, <c>0x0801</c> for uint8 labels), one big-endian int32 per
-/// dimension, then uint8 data.
+/// dimension, then uint8 data. The reader takes exactly the bytes the dimensions declare and
+/// refuses a file that holds fewer or more, so a damaged or hostile file costs no more memory than
+/// its declared (and checked) size.
 /// </summary>
 public static class IdxFile
 {
+    private const int ImageMagic = 0x0803, LabelMagic = 0x0801;
+
     /// <summary>Images as floats in [0, 1], shape <c>[N, 1, rows, cols]</c>.</summary>
     /// <exception cref="InvalidDataException">Wrong magic, dimensions or length; the message says which.</exception>
-    public static NpyArray ReadImages(string path) => Images(FileBytes.ReadMaybeGzipped(path), path);
+    public static NpyArray ReadImages(string path)
+    {
+        using var file = InputFile.Open(path);
+        return Images(file);
+    }
 
     /// <summary>Images from a stream (e.g. an embedded resource); <paramref name="source"/> names it in errors.</summary>
-    public static NpyArray ReadImages(Stream stream, string source) => Images(FileBytes.ReadMaybeGzipped(stream, source), source);
+    public static NpyArray ReadImages(Stream stream, string source)
+    {
+        using var file = InputFile.Open(stream, source);
+        return Images(file);
+    }
 
     /// <summary>Labels as ints, shape <c>[N]</c>.</summary>
-    public static int[] ReadLabels(string path) => Labels(FileBytes.ReadMaybeGzipped(path), path);
+    public static int[] ReadLabels(string path)
+    {
+        using var file = InputFile.Open(path);
+        return Labels(file);
+    }
 
     /// <summary>Labels from a stream; <paramref name="source"/> names it in errors.</summary>
-    public static int[] ReadLabels(Stream stream, string source) => Labels(FileBytes.ReadMaybeGzipped(stream, source), source);
-
-    private static NpyArray Images(byte[] bytes, string path)
+    public static int[] ReadLabels(Stream stream, string source)
     {
-        var (dims, data) = Parse(bytes, path, 0x0803);
-        if (dims.Length != 3)
-            throw new InvalidDataException($"'{path}': an image file has 3 dimensions, this one {dims.Length}.");
+        using var file = InputFile.Open(stream, source);
+        return Labels(file);
+    }
+
+    private static NpyArray Images(InputFile file)
+    {
+        var (dims, data) = Parse(file, ImageMagic, rank: 3);
         var values = new float[data.Length];
         for (int i = 0; i < data.Length; i++)
             values[i] = data[i] / 255f;
         return new NpyArray([dims[0], 1, dims[1], dims[2]], values);
     }
 
-    private static int[] Labels(byte[] bytes, string path)
+    private static int[] Labels(InputFile file)
     {
-        var (dims, data) = Parse(bytes, path, 0x0801);
-        if (dims.Length != 1)
-            throw new InvalidDataException($"'{path}': a label file has 1 dimension, this one {dims.Length}.");
-        return data.Select(b => (int)b).ToArray();
+        var (_, data) = Parse(file, LabelMagic, rank: 1);
+        var labels = new int[data.Length];
+        for (int i = 0; i < data.Length; i++)
+            labels[i] = data[i];
+        return labels;
     }
 
-    private static (int[] Dims, byte[] Data) Parse(byte[] bytes, string path, int expectedMagic)
+    private static (int[] Dims, byte[] Data) Parse(InputFile file, int expectedMagic, int rank)
     {
-        if (bytes.Length < 4)
-            throw new InvalidDataException($"'{path}' is too short ({bytes.Length} bytes) for an IDX file.");
-        int magic = BinaryPrimitives.ReadInt32BigEndian(bytes);
+        string kind = expectedMagic == ImageMagic ? "uint8 images" : "uint8 labels";
+        Span<byte> word = stackalloc byte[4];
+        file.ReadExactly(word, "the IDX magic number");
+        int magic = BinaryPrimitives.ReadInt32BigEndian(word);
         if (magic != expectedMagic)
-            throw new InvalidDataException($"'{path}' has magic 0x{magic:X8}, expected 0x{expectedMagic:X8} ({(expectedMagic == 0x0803 ? "uint8 images" : "uint8 labels")}).");
-        int rank = magic & 0xFF;
-        if (bytes.Length < 4 + 4 * rank)
-            throw new InvalidDataException($"'{path}' is truncated inside its dimensions.");
+            throw new InvalidDataException($"{file.Source} has magic 0x{magic:X8}, expected 0x{expectedMagic:X8} ({kind}).");
+        if ((magic & 0xFF) != rank)
+            throw new InvalidDataException($"{file.Source}: {kind} have {rank} dimensions, this file {magic & 0xFF}.");
         var dims = new int[rank];
         long count = 1;
         for (int d = 0; d < rank; d++)
         {
-            dims[d] = BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(4 + 4 * d));
+            file.ReadExactly(word, "the IDX dimensions");
+            dims[d] = BinaryPrimitives.ReadInt32BigEndian(word);
             if (dims[d] <= 0)
-                throw new InvalidDataException($"'{path}' has dimension {d} = {dims[d]}.");
-            count *= dims[d];
+                throw new InvalidDataException($"{file.Source} has dimension {d} = {dims[d]}.");
+            count = count * dims[d]; // at most 3 factors below 2^31 each: checked just below before it could wrap
+            if (count > Array.MaxLength)
+                throw new InvalidDataException($"{file.Source} declares dimensions [{string.Join(", ", dims[..(d + 1)])}{(d + 1 < rank ? ", ..." : "")}]: more than {Array.MaxLength} values.");
         }
-        int start = 4 + 4 * rank;
-        if (bytes.Length - start != count)
-            throw new InvalidDataException($"'{path}' should hold {count} data bytes for dimensions [{string.Join(", ", dims)}] but holds {bytes.Length - start} (truncated?).");
-        return (dims, bytes[start..]);
+        long start = file.Position;
+        if (file.Length is long length && length - start != count)
+            throw new InvalidDataException($"{file.Source} should hold {count} data bytes for dimensions [{string.Join(", ", dims)}] but holds {length - start} (truncated?).");
+        var data = file.ReadBytes(count, $"its {kind}");
+        if (!file.AtEnd())
+            throw new InvalidDataException($"{file.Source} holds more than the {count} data bytes its dimensions [{string.Join(", ", dims)}] declare.");
+        return (dims, data);
     }
 }

@@ -17,26 +17,37 @@ public sealed record NiftiVolume(int X, int Y, int Z, float[] Data)
 /// NIfTI-1 single files (.nii, optionally .nii.gz): a 348-byte header (little- or big-endian,
 /// told apart by sizeof_hdr), dims <c>int16[8]</c> at 40, datatype at 70, vox_offset at 108,
 /// scl_slope and scl_inter at 112 and 116; then the voxels. Reads uint8, int16, int32, float32
-/// and float64 volumes of up to three dimensions.
+/// and float64 volumes of up to three dimensions. Only the declared voxels are read (a gzip stream
+/// is not inflated beyond them), and non-finite voxels or scaling are refused, naming the first.
 /// </summary>
 public static class NiftiFile
 {
+    private const int HeaderSize = 348, MinimumDataOffset = 352;
+
     /// <summary>Reads a volume; the message of any error names the file and the field.</summary>
-    public static NiftiVolume Read(string path) => Parse(FileBytes.ReadMaybeGzipped(path), path);
+    public static NiftiVolume Read(string path)
+    {
+        using var file = InputFile.Open(path);
+        return Parse(file);
+    }
 
     /// <summary>Reads a volume from a stream (e.g. an embedded resource); <paramref name="source"/> names it in errors.</summary>
-    public static NiftiVolume Read(Stream stream, string source) => Parse(FileBytes.ReadMaybeGzipped(stream, source), source);
-
-    private static NiftiVolume Parse(byte[] bytes, string path)
+    public static NiftiVolume Read(Stream stream, string source)
     {
-        string where = $"'{path}'";
-        if (bytes.Length < 352)
-            throw new InvalidDataException($"{where} is too short ({bytes.Length} bytes) for a NIfTI-1 file.");
-        bool little = BinaryPrimitives.ReadInt32LittleEndian(bytes) == 348;
-        if (!little && BinaryPrimitives.ReadInt32BigEndian(bytes) != 348)
+        using var file = InputFile.Open(stream, source);
+        return Parse(file);
+    }
+
+    private static NiftiVolume Parse(InputFile file)
+    {
+        string where = file.Source;
+        var header = new byte[HeaderSize];
+        file.ReadExactly(header, "the 348-byte NIfTI-1 header");
+        bool little = BinaryPrimitives.ReadInt32LittleEndian(header) == HeaderSize;
+        if (!little && BinaryPrimitives.ReadInt32BigEndian(header) != HeaderSize)
             throw new InvalidDataException($"{where} is not NIfTI-1: sizeof_hdr is not 348.");
-        short Int16(int at) => little ? BinaryPrimitives.ReadInt16LittleEndian(bytes.AsSpan(at)) : BinaryPrimitives.ReadInt16BigEndian(bytes.AsSpan(at));
-        float Single(int at) => little ? BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(at)) : BinaryPrimitives.ReadSingleBigEndian(bytes.AsSpan(at));
+        short Int16(int at) => little ? BinaryPrimitives.ReadInt16LittleEndian(header.AsSpan(at)) : BinaryPrimitives.ReadInt16BigEndian(header.AsSpan(at));
+        float Single(int at) => little ? BinaryPrimitives.ReadSingleLittleEndian(header.AsSpan(at)) : BinaryPrimitives.ReadSingleBigEndian(header.AsSpan(at));
 
         int rank = Int16(40);
         if (rank < 1 || rank > 7)
@@ -50,32 +61,55 @@ public static class NiftiFile
         int size = datatype switch { 2 => 1, 4 => 2, 8 => 4, 16 => 4, 64 => 8, _ => 0 };
         if (size == 0)
             throw new InvalidDataException($"{where} has datatype {datatype}; uint8 (2), int16 (4), int32 (8), float32 (16) and float64 (64) are read.");
-        int offset = (int)Single(108);
-        if (offset < 348)
-            throw new InvalidDataException($"{where} has vox_offset {offset}, inside the header.");
-        long count = (long)dims[0] * dims[1] * dims[2];
-        if (bytes.Length < offset + count * size)
-            throw new InvalidDataException($"{where} should hold {count * size} voxel bytes from offset {offset} but holds {bytes.Length - offset} (truncated?).");
+        float offsetValue = Single(108);
+        if (!float.IsFinite(offsetValue) || offsetValue < MinimumDataOffset || offsetValue > int.MaxValue || offsetValue != MathF.Floor(offsetValue))
+            throw new InvalidDataException($"{where} has vox_offset {offsetValue}; a single-file NIfTI-1 needs a whole number of at least {MinimumDataOffset}.");
+        long offset = (long)offsetValue;
+        long count = (long)dims[0] * dims[1] * dims[2]; // three int16 factors: no overflow
+        file.CheckArrayLength(count, sizeof(float), "voxels");
+        long bytes = count * size;
+        if (file.Length is long length && length < offset + bytes)
+            throw new InvalidDataException($"{where} should hold {bytes} voxel bytes from offset {offset} but holds {Math.Max(0, length - offset)} (truncated?).");
         float slope = Single(112), intercept = Single(116);
         if (slope == 0 || float.IsNaN(slope))
         {
-            slope = 1;
+            slope = 1; // NIfTI-1: a zero (or unset) slope means the voxels are stored unscaled
             intercept = 0;
         }
+        if (!float.IsFinite(slope) || !float.IsFinite(intercept))
+            throw new InvalidDataException($"{where} has scl_slope {slope} and scl_inter {intercept}; the scaling must be finite.");
+
+        file.Skip(offset - HeaderSize, "the header extensions before vox_offset");
         var data = new float[count];
-        for (long i = 0; i < count; i++)
+        var buffer = new byte[(int)Math.Min(bytes, 1 << 20) / size * size];
+        long done = 0;
+        while (done < count)
         {
-            var at = bytes.AsSpan(offset + (int)(i * size));
-            double raw = datatype switch
-            {
-                2 => at[0],
-                4 => little ? BinaryPrimitives.ReadInt16LittleEndian(at) : BinaryPrimitives.ReadInt16BigEndian(at),
-                8 => little ? BinaryPrimitives.ReadInt32LittleEndian(at) : BinaryPrimitives.ReadInt32BigEndian(at),
-                16 => little ? BinaryPrimitives.ReadSingleLittleEndian(at) : BinaryPrimitives.ReadSingleBigEndian(at),
-                _ => little ? BinaryPrimitives.ReadDoubleLittleEndian(at) : BinaryPrimitives.ReadDoubleBigEndian(at),
-            };
-            data[i] = (float)(raw * slope + intercept);
+            int n = (int)Math.Min(count - done, buffer.Length / size);
+            file.ReadExactly(buffer.AsSpan(0, n * size), "its voxels");
+            for (int i = 0; i < n; i++)
+                data[done + i] = Voxel(buffer.AsSpan(i * size), datatype, little, slope, intercept);
+            done += n;
+        }
+        int bad = Array.FindIndex(data, v => !float.IsFinite(v));
+        if (bad >= 0)
+        {
+            int nonFinite = data.Count(v => !float.IsFinite(v));
+            throw new InvalidDataException($"{where} holds {nonFinite} non-finite voxel value(s) after scaling; the first, {data[bad]}, at (x {bad % dims[0]}, y {bad / dims[0] % dims[1]}, z {bad / ((long)dims[0] * dims[1])}).");
         }
         return new NiftiVolume(dims[0], dims[1], dims[2], data);
+    }
+
+    private static float Voxel(ReadOnlySpan<byte> at, short datatype, bool little, float slope, float intercept)
+    {
+        double raw = datatype switch
+        {
+            2 => at[0],
+            4 => little ? BinaryPrimitives.ReadInt16LittleEndian(at) : BinaryPrimitives.ReadInt16BigEndian(at),
+            8 => little ? BinaryPrimitives.ReadInt32LittleEndian(at) : BinaryPrimitives.ReadInt32BigEndian(at),
+            16 => little ? BinaryPrimitives.ReadSingleLittleEndian(at) : BinaryPrimitives.ReadSingleBigEndian(at),
+            _ => little ? BinaryPrimitives.ReadDoubleLittleEndian(at) : BinaryPrimitives.ReadDoubleBigEndian(at),
+        };
+        return (float)(raw * slope + intercept);
     }
 }
