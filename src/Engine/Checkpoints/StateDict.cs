@@ -1,16 +1,22 @@
+using System.Globalization;
 using Engine.Modules;
 using Engine.Optim;
-using Engine.Tensors;
 
 namespace Engine.Checkpoints;
 
 /// <summary>
 /// Saving and loading a module's state dict (parameters, buffers, int64 counters) and an
 /// optimiser's state as safetensors with PyTorch's names, so a state dict exported from PyTorch
-/// loads unchanged. Loading checks every name, shape and type before it changes anything.
+/// loads unchanged. Loading reads and checks every name, shape, type and value (non-finite values
+/// are refused) before it changes anything. Names starting with <c>__</c> are reserved for what
+/// is not a module's state (<see cref="TrainingCheckpoint"/> keeps the optimiser there) and are
+/// skipped by module loads.
 /// </summary>
 public static class StateDict
 {
+    /// <summary>The prefix of reserved names.</summary>
+    public const string ReservedPrefix = "__";
+
     /// <summary>Writes the module's state dict to <paramref name="path"/> (atomically).</summary>
     public static void Save(Module module, string path, IReadOnlyDictionary<string, string>? metadata = null) =>
         SafeTensorsFile.Write(path, Collect(module), metadata);
@@ -18,6 +24,7 @@ public static class StateDict
     /// <summary>The module's state as host tensors (parameters and buffers F32, counters I64 scalars).</summary>
     public static IEnumerable<SafeTensor> Collect(Module module)
     {
+        ArgumentNullException.ThrowIfNull(module);
         foreach (var (name, state) in module.NamedState())
             yield return SafeTensor.FromFloats(name, state.Value.ToArray(), state.Shape.Dims.ToArray().Select(d => (long)d).ToArray());
         foreach (var (name, get, _) in module.NamedCounters())
@@ -25,98 +32,173 @@ public static class StateDict
     }
 
     /// <summary>
-    /// Loads a state dict into the (initialised) module. With <paramref name="strict"/> every
-    /// name of the module must be in the file and the file must hold no other; shapes and types
-    /// must match. All checks happen before any tensor is written: an error leaves the module as it was.
+    /// Loads a state dict file into the (initialised) module. With <paramref name="strict"/> every
+    /// name of the module must be in the file and the file must hold no other (reserved names
+    /// aside); shapes and types must match and values be finite. An error leaves the module as it was.
     /// </summary>
-    /// <exception cref="InvalidDataException">Missing, unexpected or mismatched tensors, named; or a damaged file.</exception>
-    public static void Load(Module module, string path, bool strict = true) => Load(module, SafeTensorsFile.Read(path).Tensors, strict, path);
+    /// <exception cref="InvalidDataException">Missing, unexpected, mismatched or non-finite tensors, named; or a damaged file.</exception>
+    public static void Load(Module module, string path, bool strict = true)
+    {
+        using var reader = SafeTensorsReader.Open(path);
+        Load(module, reader, strict);
+    }
+
+    /// <summary>Loads from an open file (see <see cref="Load(Module, string, bool)"/>).</summary>
+    public static void Load(Module module, SafeTensorsReader reader, bool strict = true)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        Prepare(module, new ReaderSource(reader), strict, reader.Source)();
+    }
 
     /// <summary>Loads host tensors into the module (see <see cref="Load(Module, string, bool)"/>).</summary>
-    public static void Load(Module module, IReadOnlyDictionary<string, SafeTensor> tensors, bool strict = true, string source = "state dict")
+    public static void Load(Module module, IReadOnlyDictionary<string, SafeTensor> tensors, bool strict = true, string source = "state dict") =>
+        Prepare(module, new DictionarySource(tensors), strict, source)();
+
+    /// <summary>
+    /// Reads and checks everything a load needs and returns the action that writes it into the
+    /// module: a caller loading several things (a module and an optimiser) checks all before writing any.
+    /// </summary>
+    internal static Action Prepare(Module module, ITensorSource tensors, bool strict, string source)
     {
+        ArgumentNullException.ThrowIfNull(module);
         var states = module.NamedState().ToList();
         var counters = module.NamedCounters().ToList();
         var expected = states.Select(s => s.Name).Concat(counters.Select(c => c.Name)).ToHashSet();
         var problems = new List<string>();
-        var missing = expected.Where(n => !tensors.ContainsKey(n)).ToList();
-        var unexpected = tensors.Keys.Where(n => !expected.Contains(n)).ToList();
+        var missing = expected.Where(n => !tensors.Contains(n)).ToList();
+        var unexpected = tensors.Names.Where(n => !expected.Contains(n) && !n.StartsWith(ReservedPrefix, StringComparison.Ordinal)).ToList();
         if (missing.Count > 0 && strict)
-            problems.Add($"missing {string.Join(", ", missing.Take(10))}{(missing.Count > 10 ? $" and {missing.Count - 10} more" : "")}");
+            problems.Add($"missing {Few(missing)}");
         if (unexpected.Count > 0 && strict)
-            problems.Add($"unexpected {string.Join(", ", unexpected.Take(10))}{(unexpected.Count > 10 ? $" and {unexpected.Count - 10} more" : "")}");
+            problems.Add($"unexpected {Few(unexpected)}");
+        var values = new List<(Tensors.Tensor Target, float[] Values)>();
         foreach (var (name, state) in states)
         {
-            if (!tensors.TryGetValue(name, out var t))
+            if (!tensors.Contains(name))
                 continue;
-            long[] shape = state.Shape.Dims.ToArray().Select(d => (long)d).ToArray();
-            if (t.Type != SafeTensorType.F32)
-                problems.Add($"{name} has dtype {t.Type}, expected F32");
-            else if (!t.Shape.SequenceEqual(shape))
-                problems.Add($"{name} has shape {t.ShapeText} in the file but [{string.Join(", ", shape)}] in the model");
+            var (type, shape) = tensors.Describe(name);
+            long[] expectedShape = state.Shape.Dims.ToArray().Select(d => (long)d).ToArray();
+            if (type != SafeTensorType.F32)
+                problems.Add($"{name} has dtype {type}, expected F32");
+            else if (!shape.SequenceEqual(expectedShape))
+                problems.Add($"{name} has shape [{string.Join(", ", shape)}] in the file but [{string.Join(", ", expectedShape)}] in the model");
+            else if (NonFinite(name, tensors.ReadFloats(name), out var data) is { } bad)
+                problems.Add(bad);
+            else
+                values.Add((state.Value, data));
         }
-        foreach (var (name, _, _) in counters)
+        var counts = new List<(Action<long> Set, long Value)>();
+        foreach (var (name, _, set) in counters)
         {
-            if (tensors.TryGetValue(name, out var t) && (t.Type == SafeTensorType.F32 || t.Count != 1))
-                problems.Add($"{name} must be one integer, got {t.Type} {t.ShapeText}");
+            if (!tensors.Contains(name))
+                continue;
+            var (type, shape) = tensors.Describe(name);
+            if (type == SafeTensorType.F32 || shape.Aggregate(1L, (a, b) => a * b) != 1)
+                problems.Add($"{name} must be one integer, got {type} [{string.Join(", ", shape)}]");
+            else
+                counts.Add((set, tensors.ReadLongs(name)[0]));
         }
         if (problems.Count > 0)
             throw new InvalidDataException($"Cannot load {source} into {module.GetType().Name}: {string.Join("; ", problems)}.");
-
-        foreach (var (name, state) in states)
+        return () =>
         {
-            if (tensors.TryGetValue(name, out var t))
-                state.Value.CopyFrom(t.ToFloats());
-        }
-        foreach (var (name, _, set) in counters)
-        {
-            if (tensors.TryGetValue(name, out var t))
-                set(t.ToLongs()[0]);
-        }
+            foreach (var (target, data) in values)
+                target.CopyFrom(data);
+            foreach (var (set, value) in counts)
+                set(value);
+        };
     }
 
-    /// <summary>Writes an optimiser's state (<c>state.{index}.{name}</c>, step count and learning rate in the metadata).</summary>
-    public static void SaveOptimizer(Optimizer optimizer, string path)
+    /// <summary>
+    /// The optimiser's state as host tensors named <c>{prefix}state.{index}.{name}</c>, and its
+    /// step count, learning rate and type as metadata under <c>{prefix}step</c> and so on.
+    /// </summary>
+    public static (IEnumerable<SafeTensor> Tensors, Dictionary<string, string> Metadata) CollectOptimizer(Optimizer optimizer, string prefix = "")
     {
+        ArgumentNullException.ThrowIfNull(optimizer);
         var tensors = optimizer.State().Select(s =>
-            SafeTensor.FromFloats($"state.{s.Parameter}.{s.Name}", s.State.ToArray(), s.State.Shape.Dims.ToArray().Select(d => (long)d).ToArray()));
+            SafeTensor.FromFloats($"{prefix}state.{s.Parameter}.{s.Name}", s.State.ToArray(), s.State.Shape.Dims.ToArray().Select(d => (long)d).ToArray()));
         var metadata = new Dictionary<string, string>
         {
-            ["step"] = optimizer.StepCount.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["lr"] = optimizer.LearningRate.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
-            ["type"] = optimizer.GetType().Name,
+            [prefix + "step"] = optimizer.StepCount.ToString(CultureInfo.InvariantCulture),
+            [prefix + "lr"] = optimizer.LearningRate.ToString("R", CultureInfo.InvariantCulture),
+            [prefix + "type"] = optimizer.GetType().Name,
         };
+        return (tensors, metadata);
+    }
+
+    /// <summary>Writes an optimiser's state to its own file (see <see cref="CollectOptimizer"/>).</summary>
+    public static void SaveOptimizer(Optimizer optimizer, string path)
+    {
+        var (tensors, metadata) = CollectOptimizer(optimizer);
         SafeTensorsFile.Write(path, tensors, metadata);
     }
 
     /// <summary>Restores an optimiser's state saved by <see cref="SaveOptimizer"/>; checks everything first.</summary>
     public static void LoadOptimizer(Optimizer optimizer, string path)
     {
-        var (tensors, metadata) = SafeTensorsFile.Read(path);
+        using var reader = SafeTensorsReader.Open(path);
+        PrepareOptimizer(optimizer, new ReaderSource(reader), reader.Metadata, "", $"optimiser state {reader.Source}")();
+    }
+
+    /// <summary>Reads and checks an optimiser's state; returns the action that restores it.</summary>
+    internal static Action PrepareOptimizer(Optimizer optimizer, ITensorSource tensors, IReadOnlyDictionary<string, string> metadata, string prefix, string source)
+    {
+        ArgumentNullException.ThrowIfNull(optimizer);
         var problems = new List<string>();
-        if (!metadata.TryGetValue("type", out var type) || type != optimizer.GetType().Name)
+        if (!metadata.TryGetValue(prefix + "type", out var type) || type != optimizer.GetType().Name)
             problems.Add($"it holds {(type ?? "no type")} state, not {optimizer.GetType().Name}");
-        if (!metadata.TryGetValue("step", out var stepText) || !long.TryParse(stepText, System.Globalization.CultureInfo.InvariantCulture, out _))
-            problems.Add("its step count is missing");
-        if (!metadata.TryGetValue("lr", out var rateText) || !float.TryParse(rateText, System.Globalization.CultureInfo.InvariantCulture, out _))
-            problems.Add("its learning rate is missing");
+        if (!metadata.TryGetValue(prefix + "step", out var stepText) || !long.TryParse(stepText, NumberStyles.None, CultureInfo.InvariantCulture, out long step))
+        {
+            problems.Add("its step count is missing or not a non-negative integer");
+            step = 0;
+        }
+        if (!metadata.TryGetValue(prefix + "lr", out var rateText) || !float.TryParse(rateText, NumberStyles.Float, CultureInfo.InvariantCulture, out float rate) || !float.IsFinite(rate) || rate < 0)
+        {
+            problems.Add("its learning rate is missing or not a non-negative number");
+            rate = 0;
+        }
         var states = optimizer.State().ToList();
+        var values = new List<(Tensors.Tensor Target, float[] Values)>();
         foreach (var (index, name, state) in states)
         {
-            string key = $"state.{index}.{name}";
-            if (!tensors.TryGetValue(key, out var t))
+            string key = $"{prefix}state.{index}.{name}";
+            if (!tensors.Contains(key))
+            {
                 problems.Add($"missing {key}");
-            else if (!t.Shape.SequenceEqual(state.Shape.Dims.ToArray().Select(d => (long)d)))
-                problems.Add($"{key} has shape {t.ShapeText}, expected {state.Shape}");
+                continue;
+            }
+            var (dtype, shape) = tensors.Describe(key);
+            if (dtype != SafeTensorType.F32 || !shape.SequenceEqual(state.Shape.Dims.ToArray().Select(d => (long)d)))
+                problems.Add($"{key} is {dtype} [{string.Join(", ", shape)}], expected F32 {state.Shape}");
+            else if (NonFinite(key, tensors.ReadFloats(key), out var data) is { } bad)
+                problems.Add(bad);
+            else
+                values.Add((state, data));
         }
-        var unexpected = tensors.Keys.Except(states.Select(s => $"state.{s.Parameter}.{s.Name}")).ToList();
+        var known = states.Select(s => $"{prefix}state.{s.Parameter}.{s.Name}").ToHashSet();
+        var unexpected = tensors.Names.Where(n => n.StartsWith(prefix, StringComparison.Ordinal) && !known.Contains(n)).ToList();
         if (unexpected.Count > 0)
-            problems.Add($"unexpected {string.Join(", ", unexpected.Take(10))}");
+            problems.Add($"unexpected {Few(unexpected)}");
         if (problems.Count > 0)
-            throw new InvalidDataException($"Cannot load optimiser state '{path}': {string.Join("; ", problems)}.");
-        foreach (var (index, name, state) in states)
-            state.CopyFrom(tensors[$"state.{index}.{name}"].ToFloats());
-        optimizer.Restore(long.Parse(metadata["step"], System.Globalization.CultureInfo.InvariantCulture),
-            float.Parse(metadata["lr"], System.Globalization.CultureInfo.InvariantCulture));
+            throw new InvalidDataException($"Cannot load {source}: {string.Join("; ", problems)}.");
+        return () =>
+        {
+            foreach (var (target, data) in values)
+                target.CopyFrom(data);
+            optimizer.Restore(step, rate);
+        };
     }
+
+    private static string? NonFinite(string name, float[] values, out float[] data)
+    {
+        data = values;
+        int first = Array.FindIndex(values, v => !float.IsFinite(v));
+        if (first < 0)
+            return null;
+        return $"{name} holds {values.Count(v => !float.IsFinite(v))} non-finite value(s), the first ({values[first]}) at flat index {first}";
+    }
+
+    private static string Few(List<string> names) =>
+        $"{string.Join(", ", names.Take(10))}{(names.Count > 10 ? $" and {names.Count - 10} more" : "")}";
 }

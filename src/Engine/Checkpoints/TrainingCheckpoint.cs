@@ -1,0 +1,56 @@
+using Engine.Modules;
+using Engine.Optim;
+
+namespace Engine.Checkpoints;
+
+/// <summary>
+/// A whole training state in one safetensors file, so that it is committed by one atomic rename:
+/// the model's state dict under its own (PyTorch) names, the optimiser's state under
+/// <c>__optimizer__.state.{index}.{name}</c> with its step count, rate and type in the metadata, and
+/// the caller's metadata (run settings, epoch, random-generator state). A crash at any instant leaves
+/// the previous file or the new one, never a model from one step with an optimiser from another.
+/// <see cref="StateDict.Load(Module, string, bool)"/> reads the model part and skips the rest, so the
+/// file serves <c>predict</c> as it is; in PyTorch, <c>load_state_dict(..., strict=False)</c> or
+/// dropping the keys that start with <c>__</c> does the same.
+/// </summary>
+public static class TrainingCheckpoint
+{
+    /// <summary>The prefix of the optimiser's tensors and metadata.</summary>
+    public const string OptimizerPrefix = StateDict.ReservedPrefix + "optimizer__.";
+
+    /// <summary>Writes model, optimiser and <paramref name="metadata"/> to <paramref name="path"/> atomically.</summary>
+    public static void Save(string path, Module model, Optimizer optimizer, IReadOnlyDictionary<string, string> metadata)
+    {
+        ArgumentNullException.ThrowIfNull(metadata);
+        var (optimizerTensors, optimizerMetadata) = StateDict.CollectOptimizer(optimizer, OptimizerPrefix);
+        foreach (var (key, value) in metadata)
+        {
+            if (key.StartsWith(OptimizerPrefix, StringComparison.Ordinal))
+                throw new ArgumentException($"Metadata key '{key}' is reserved for the optimiser.", nameof(metadata));
+            optimizerMetadata[key] = value;
+        }
+        SafeTensorsFile.Write(path, StateDict.Collect(model).Concat(optimizerTensors), optimizerMetadata);
+    }
+
+    /// <summary>The metadata of a checkpoint (the header only is read).</summary>
+    public static IReadOnlyDictionary<string, string> ReadMetadata(string path)
+    {
+        using var reader = SafeTensorsReader.Open(path);
+        return reader.Metadata;
+    }
+
+    /// <summary>
+    /// Restores model and optimiser from a checkpoint, after reading and checking all of it: on any
+    /// error neither is changed.
+    /// </summary>
+    /// <exception cref="InvalidDataException">A damaged file, or state that does not fit the model or optimiser, named.</exception>
+    public static void Load(string path, Module model, Optimizer optimizer)
+    {
+        using var reader = SafeTensorsReader.Open(path);
+        var source = new ReaderSource(reader);
+        var loadModel = StateDict.Prepare(model, source, strict: true, reader.Source);
+        var loadOptimizer = StateDict.PrepareOptimizer(optimizer, source, reader.Metadata, OptimizerPrefix, $"the optimiser state in {reader.Source}");
+        loadModel();
+        loadOptimizer();
+    }
+}
