@@ -1,3 +1,5 @@
+using Engine.Ops.Random;
+
 namespace Engine.Data;
 
 /// <summary>
@@ -10,12 +12,12 @@ namespace Engine.Data;
 public sealed record Augmentation(bool HorizontalFlip = true, int Padding = 0)
 {
     /// <summary>Augments one image <c>[C, H, W]</c> (and its mask <c>[H, W]</c>) in place.</summary>
-    public void Apply(Span<float> image, Span<int> mask, int channels, int height, int width, Random random)
+    public void Apply(Span<float> image, Span<int> mask, int channels, int height, int width, PhiloxRandom random)
     {
         ArgumentNullException.ThrowIfNull(random);
-        bool flip = HorizontalFlip && random.Next(2) == 1;
-        int dy = Padding > 0 ? random.Next(-Padding, Padding + 1) : 0;
-        int dx = Padding > 0 ? random.Next(-Padding, Padding + 1) : 0;
+        bool flip = HorizontalFlip && random.NextInt(2) == 1;
+        int dy = Padding > 0 ? random.NextInclusive(-Padding, Padding) : 0;
+        int dx = Padding > 0 ? random.NextInclusive(-Padding, Padding) : 0;
         if (!flip && dx == 0 && dy == 0)
             return;
         int plane = height * width;

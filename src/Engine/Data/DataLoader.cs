@@ -1,21 +1,25 @@
+using Engine.Ops.Random;
+
 namespace Engine.Data;
 
 /// <summary>
 /// Batches of an <see cref="ImageDataset"/>, like PyTorch's DataLoader: a fresh permutation per
-/// epoch when shuffling (seeded by <c>(seed, epoch)</c>, so a resumed run sees the same order),
-/// optional augmentation, and either dropping the last partial batch (training: every batch has
-/// the compiled graph's size) or padding it (evaluation: <see cref="Batch.Count"/> tells the real rows).
+/// epoch when shuffling (keyed by <c>(seed, epoch)</c>, see <see cref="RandomStreams"/>, so a
+/// resumed run sees the same order), optional augmentation keyed by <c>(seed, epoch, position)</c>
+/// (so an epoch resumed at any batch augments its images as an uninterrupted one would), and
+/// either dropping the last partial batch (training: every batch has the compiled graph's size) or
+/// padding it (evaluation: <see cref="Batch.Count"/> tells the real rows).
 /// </summary>
 public sealed class DataLoader
 {
     private readonly ImageDataset _data;
     private readonly bool _shuffle;
     private readonly bool _dropLast;
-    private readonly int _seed;
+    private readonly ulong _seed;
     private readonly Augmentation? _augmentation;
 
     /// <summary>Creates the loader.</summary>
-    public DataLoader(ImageDataset data, int batchSize, bool shuffle = false, int seed = 0, bool dropLast = false, Augmentation? augmentation = null)
+    public DataLoader(ImageDataset data, int batchSize, bool shuffle = false, ulong seed = 0, bool dropLast = false, Augmentation? augmentation = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         if (batchSize <= 0)
@@ -41,21 +45,30 @@ public sealed class DataLoader
     {
         var order = Enumerable.Range(0, _data.Count).ToArray();
         if (_shuffle)
-            new Random(HashCode.Combine(_seed, epoch, 0x5eed)).Shuffle(order);
+            new PhiloxRandom(RandomStreams.Derive(_seed, RandomStream.Shuffle, (ulong)epoch)).Shuffle(order.AsSpan());
         return order;
     }
 
     /// <summary>
-    /// The batches of one epoch. The same <see cref="Batch"/> object is refilled each time: copy
-    /// what must outlive the next iteration.
+    /// The batches of one epoch from batch <paramref name="firstBatch"/> on (a resumed epoch skips
+    /// those it has done). The same <see cref="Batch"/> object is refilled each time: copy what
+    /// must outlive the next iteration.
     /// </summary>
-    public IEnumerable<Batch> Epoch(int epoch)
+    public IEnumerable<Batch> Epoch(int epoch, int firstBatch = 0)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(epoch);
+        if (firstBatch < 0 || firstBatch > BatchesPerEpoch)
+            throw new ArgumentOutOfRangeException(nameof(firstBatch), firstBatch, $"An epoch has {BatchesPerEpoch} batches.");
+        return Batches(epoch, firstBatch);
+    }
+
+    private IEnumerable<Batch> Batches(int epoch, int firstBatch)
     {
         var order = Order(epoch);
-        var random = new Random(HashCode.Combine(_seed, epoch, 0xa46));
+        ulong augmentationKey = RandomStreams.Derive(_seed, RandomStream.Augmentation, (ulong)epoch);
         int imageSize = _data.ImageSize, targetSize = _data.TargetSize;
         var batch = new Batch(BatchSize, imageSize, targetSize);
-        for (int b = 0; b < BatchesPerEpoch; b++)
+        for (int b = firstBatch; b < BatchesPerEpoch; b++)
         {
             int start = b * BatchSize;
             batch.Count = Math.Min(BatchSize, _data.Count - start);
@@ -70,7 +83,12 @@ public sealed class DataLoader
                     target[0] = _data.Labels[s];
                 else if (_data.Masks is not null)
                     _data.Masks.AsSpan(s * targetSize, targetSize).CopyTo(target);
-                _augmentation?.Apply(image, _data.Masks is null ? Span<int>.Empty : target, _data.Channels, _data.Height, _data.Width, random);
+                if (_augmentation is not null)
+                {
+                    // Each position of the epoch has its own counters: 2^16 blocks of four words, far more than a draw takes.
+                    var random = new PhiloxRandom(augmentationKey, (ulong)(start + i) << 16);
+                    _augmentation.Apply(image, _data.Masks is null ? Span<int>.Empty : target, _data.Channels, _data.Height, _data.Width, random);
+                }
             }
             yield return batch;
         }

@@ -18,8 +18,10 @@ public sealed class ComputeDevice : IDisposable
     private readonly Accelerator _accelerator;
     private readonly Dictionary<object, Delegate> _kernels = new();
     // Released buffers kept for reuse, by element type and length: like PyTorch's caching
-    // allocator, a repeated step with the same shapes allocates nothing after the first.
+    // allocator, a repeated step with the same shapes allocates nothing after the first. The
+    // release order is kept too, so the oldest go first when the cache is over its limit.
     private readonly Dictionary<(Type, long), Stack<MemoryBuffer>> _cache = new();
+    private readonly LinkedList<((Type, long) Key, MemoryBuffer Buffer)> _cacheOrder = new();
     private long _liveBuffers;
     private long _liveBytes;
     private long _cachedBuffers;
@@ -32,6 +34,7 @@ public sealed class ComputeDevice : IDisposable
         _context = context;
         _accelerator = accelerator;
         Info = info;
+        CacheLimit = Math.Max(info.MemoryBytes / 4, 64L << 20);
     }
 
     /// <summary>Opens the device named by <c>ENGINE_DEVICE</c>, or the automatic choice when it is unset.</summary>
@@ -108,16 +111,66 @@ public sealed class ComputeDevice : IDisposable
     /// <summary>Whether released buffers are kept for reuse (default true).</summary>
     public bool CachingEnabled { get; set; } = true;
 
+    /// <summary>
+    /// Most bytes the cache keeps; beyond it the oldest released buffers are freed. Default: a
+    /// quarter of the device's memory.
+    /// </summary>
+    public long CacheLimit { get; set; }
+
+    /// <summary>
+    /// When set, the engine never holds more than this many bytes on the device (live and cached),
+    /// as <c>torch.cuda.set_per_process_memory_fraction</c> does; null (the default) is no limit
+    /// beyond the device's own memory.
+    /// </summary>
+    public long? MemoryLimit
+    {
+        get => _memoryLimit;
+        set
+        {
+            if (value <= 0)
+                throw new ArgumentOutOfRangeException(nameof(value), value, "The memory limit must be positive.");
+            _memoryLimit = value;
+        }
+    }
+
+    private long? _memoryLimit;
+
+    /// <summary>
+    /// Bytes a new allocation can still get: what the device reports free (CUDA's free memory, the
+    /// host's available memory for the CPU accelerator, an OpenCL device's memory less what the
+    /// engine holds), plus what the cache holds (it is released on demand), within <see cref="MemoryLimit"/>.
+    /// </summary>
+    public long FreeMemory
+    {
+        get
+        {
+            long free = Kind switch
+            {
+                DeviceKind.Cpu => HostMemory.Available(),
+                DeviceKind.Cuda when _accelerator is ILGPU.Runtime.Cuda.CudaAccelerator cuda => cuda.GetFreeMemory(),
+                _ => Info.MemoryBytes - LiveBytes - CachedBytes,
+            };
+            free = Math.Max(0, free) + CachedBytes;
+            return _memoryLimit is long limit ? Math.Min(free, Math.Max(0, limit - LiveBytes)) : free;
+        }
+    }
+
+    /// <summary>Throws <see cref="OutOfDeviceMemoryException"/> unless <paramref name="bytes"/> more would fit now.</summary>
+    public void EnsureFits(long bytes, string what)
+    {
+        long free = FreeMemory;
+        if (bytes > free)
+            throw new OutOfDeviceMemoryException(Info.Spec, what, bytes, free);
+    }
+
     /// <summary>Frees every cached buffer (buffers in use are untouched).</summary>
     public void ReleaseCachedMemory()
     {
         lock (_cache)
         {
-            foreach (var stack in _cache.Values)
-            {
-                while (stack.Count > 0)
-                    stack.Pop().Dispose();
-            }
+            foreach (var (_, buffer) in _cacheOrder)
+                buffer.Dispose();
+            _cacheOrder.Clear();
             _cache.Clear();
             Interlocked.Exchange(ref _cachedBuffers, 0);
             Interlocked.Exchange(ref _cachedBytes, 0);
@@ -162,7 +215,9 @@ public sealed class ComputeDevice : IDisposable
     /// <summary>
     /// A dense device buffer of <paramref name="length"/> elements, reused from the cache when one
     /// of that type and length was released, else allocated; live until <see cref="Release"/>.
-    /// Its contents are undefined.
+    /// Its contents are undefined. When the device (or <see cref="MemoryLimit"/>) cannot give the
+    /// memory, the cache is released and the allocation tried once more before
+    /// <see cref="OutOfDeviceMemoryException"/> says what was needed and what is free.
     /// </summary>
     internal MemoryBuffer1D<T, Stride1D.Dense> Allocate<T>(long length) where T : unmanaged
     {
@@ -173,19 +228,55 @@ public sealed class ComputeDevice : IDisposable
             if (_cache.TryGetValue((typeof(T), length), out var stack) && stack.Count > 0)
             {
                 buffer = (MemoryBuffer1D<T, Stride1D.Dense>)stack.Pop();
+                _cacheOrder.Remove(_cacheOrder.FindLast(((typeof(T), length), buffer))!);
                 Interlocked.Decrement(ref _cachedBuffers);
                 Interlocked.Add(ref _cachedBytes, -buffer.LengthInBytes);
             }
         }
         if (buffer is null)
         {
-            buffer = _accelerator.Allocate1D<T>(length);
+            long bytes = length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+            buffer = TryAllocate<T>(length, bytes, out var failure);
+            if (buffer is null)
+            {
+                ReleaseCachedMemory();
+                buffer = TryAllocate<T>(length, bytes, out failure)
+                    ?? throw new OutOfDeviceMemoryException(Info.Spec, $"a buffer of {length} {typeof(T).Name} values", bytes, FreeMemory, failure);
+            }
             Interlocked.Increment(ref _allocations);
         }
         Interlocked.Increment(ref _liveBuffers);
         Interlocked.Add(ref _liveBytes, buffer.LengthInBytes);
         return buffer;
     }
+
+    /// <summary>Allocates from the accelerator, or returns null when the memory is not there (failure says why).</summary>
+    private MemoryBuffer1D<T, Stride1D.Dense>? TryAllocate<T>(long length, long bytes, out Exception? failure) where T : unmanaged
+    {
+        failure = null;
+        // Within the limit, and on the CPU accelerator within the host's available memory: Linux
+        // overcommits, so an allocation beyond it would succeed and the process be killed later.
+        if ((_memoryLimit is not null || Kind == DeviceKind.Cpu) && bytes > FreeMemory - CachedBytes)
+            return null;
+        try
+        {
+            return _accelerator.Allocate1D<T>(length);
+        }
+        catch (Exception e) when (IsOutOfMemory(e))
+        {
+            failure = e;
+            return null;
+        }
+    }
+
+    private static bool IsOutOfMemory(Exception e) => e switch
+    {
+        OutOfMemoryException or InsufficientMemoryException => true,
+        ILGPU.Runtime.Cuda.CudaException cuda => cuda.Error.Contains("OUT_OF_MEMORY", StringComparison.Ordinal),
+        ILGPU.Runtime.OpenCL.CLException cl => cl.Error is ILGPU.Runtime.OpenCL.CLError.CL_MEM_OBJECT_ALLOCATION_FAILURE
+            or ILGPU.Runtime.OpenCL.CLError.CL_OUT_OF_RESOURCES or ILGPU.Runtime.OpenCL.CLError.CL_OUT_OF_HOST_MEMORY,
+        _ => false,
+    };
 
     /// <summary>Returns a buffer from <see cref="Allocate{T}"/>: to the cache, or freed when caching is off.</summary>
     internal void Release<T>(MemoryBuffer1D<T, Stride1D.Dense> buffer) where T : unmanaged
@@ -202,10 +293,29 @@ public sealed class ComputeDevice : IDisposable
         }
         lock (_cache)
         {
+            if (bytes > CacheLimit)
+            {
+                buffer.Dispose();
+                return;
+            }
+            while (CachedBytes + bytes > CacheLimit && _cacheOrder.First is { } oldest)
+            {
+                _cacheOrder.RemoveFirst();
+                var (oldKey, oldBuffer) = oldest.Value;
+                var oldStack = _cache[oldKey];
+                var kept = oldStack.Where(b => !ReferenceEquals(b, oldBuffer)).Reverse().ToList();
+                oldStack.Clear();
+                foreach (var b in kept)
+                    oldStack.Push(b);
+                Interlocked.Decrement(ref _cachedBuffers);
+                Interlocked.Add(ref _cachedBytes, -oldBuffer.LengthInBytes);
+                oldBuffer.Dispose();
+            }
             var key = (typeof(T), buffer.Length);
             if (!_cache.TryGetValue(key, out var stack))
                 _cache[key] = stack = new Stack<MemoryBuffer>();
             stack.Push(buffer);
+            _cacheOrder.AddLast((key, buffer));
             Interlocked.Increment(ref _cachedBuffers);
             Interlocked.Add(ref _cachedBytes, bytes);
         }
@@ -222,7 +332,10 @@ public sealed class ComputeDevice : IDisposable
         lock (_kernels)
             _kernels.Clear();
         lock (_cache)
+        {
             _cache.Clear(); // the accelerator frees the cached buffers with everything else
+            _cacheOrder.Clear();
+        }
         _accelerator.Dispose();
         _context.Dispose();
     }

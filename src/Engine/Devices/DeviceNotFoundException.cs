@@ -17,7 +17,8 @@ public sealed class DeviceNotFoundException : InvalidOperationException
 
     private static string BuildMessage(DeviceSpec requested, string reason, IEnumerable<DeviceInfo> present)
     {
-        var lines = present.Select(p => "  " + p).ToList();
-        return $"Device '{requested}' is not available: {reason}. Present:{Environment.NewLine}{string.Join(Environment.NewLine, lines)}";
+        // One line (the command line prints errors as one): the devices separated by semicolons.
+        var devices = present.Select(p => System.Text.RegularExpressions.Regex.Replace(p.ToString(), @"\s+", " ")).ToList();
+        return $"Device '{requested}' is not available: {reason}. Present: {(devices.Count == 0 ? "none" : string.Join("; ", devices))}.";
     }
 }

@@ -25,13 +25,12 @@ public sealed class CompiledGraph : IDisposable
     {
         Graph = graph;
         _loss = loss;
-        _forward = graph.Ops.ToList();
-        var needsGrad = loss is null ? new HashSet<Node>() : GradientNodes(graph, loss);
-        _backward = _forward.Where(op => op.IsDifferentiable && op.Outputs.Any(needsGrad.Contains)).Reverse().ToList();
+        (_forward, _backward, var needsGrad) = Schedule(graph, loss);
         Parameters = _forward.SelectMany(op => op.Parameters).Distinct().ToList();
         _context = new ExecutionContext(graph.Device, graph.Training, graph.Generator);
 
-        Plan = BuildPlan(graph, outputs, needsGrad, options.ReuseMemory, out var valueOf, out var gradOf);
+        Plan = BuildPlan(graph, loss, outputs, _forward, _backward, needsGrad, options.ReuseMemory, out var valueOf, out var gradOf);
+        graph.Device.EnsureFits(Plan.PlannedBytes, $"the compiled graph's {Plan.Values.Count} activations and gradients");
         Materialize(valueOf, gradOf);
         MarkAccumulation(needsGrad);
         if (loss is not null)
@@ -40,6 +39,27 @@ public sealed class CompiledGraph : IDisposable
             _one.DetachFromScope();
             _owned.Add(_one);
         }
+    }
+
+    /// <summary>
+    /// The memory plan <see cref="GraphBuilder.Compile(Node?, IReadOnlyList{Node}, CompileOptions?)"/>
+    /// would make, without allocating anything: its <see cref="MemoryPlan.PlannedBytes"/> tell
+    /// beforehand whether a step fits on the device.
+    /// </summary>
+    public static MemoryPlan PlanMemory(GraphBuilder graph, Node? loss, IReadOnlyList<Node> outputs, CompileOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        var (forward, backward, needsGrad) = Schedule(graph, loss);
+        return BuildPlan(graph, loss, outputs, forward, backward, needsGrad, (options ?? new CompileOptions()).ReuseMemory, out _, out _);
+    }
+
+    /// <summary>The ops in forward order, those that run backward (in reverse) and the nodes that receive a gradient.</summary>
+    private static (List<GraphOp> Forward, List<GraphOp> Backward, HashSet<Node> NeedsGrad) Schedule(GraphBuilder graph, Node? loss)
+    {
+        var forward = graph.Ops.ToList();
+        var needsGrad = loss is null ? new HashSet<Node>() : GradientNodes(graph, loss);
+        var backward = forward.Where(op => op.IsDifferentiable && op.Outputs.Any(needsGrad.Contains)).Reverse().ToList();
+        return (forward, backward, needsGrad);
     }
 
     /// <summary>The graph this was compiled from.</summary>
@@ -145,15 +165,15 @@ public sealed class CompiledGraph : IDisposable
         return leadsToLoss.Where(n => n.RequiresGrad).ToHashSet();
     }
 
-    private MemoryPlan BuildPlan(GraphBuilder graph, IReadOnlyList<Node> outputs, HashSet<Node> needsGrad, bool reuse,
-        out Dictionary<Node, MemoryPlan.Value> valueOf, out Dictionary<Node, MemoryPlan.Value> gradOf)
+    private static MemoryPlan BuildPlan(GraphBuilder graph, Node? loss, IReadOnlyList<Node> outputs, List<GraphOp> forward, List<GraphOp> backward,
+        HashSet<Node> needsGrad, bool reuse, out Dictionary<Node, MemoryPlan.Value> valueOf, out Dictionary<Node, MemoryPlan.Value> gradOf)
     {
-        int f = _forward.Count;
+        int f = forward.Count;
         int end = 2 * f + 1;
-        var forwardTime = _forward.Select((op, i) => (op, i)).ToDictionary(p => p.op, p => p.i);
-        var backwardTime = _backward.ToDictionary(op => op, op => 2 * f - forwardTime[op]);
+        var forwardTime = forward.Select((op, i) => (op, i)).ToDictionary(p => p.op, p => p.i);
+        var backwardTime = backward.ToDictionary(op => op, op => 2 * f - forwardTime[op]);
         var death = graph.Nodes.ToDictionary(n => n, n => n.Producer is null ? 0 : forwardTime[n.Producer]);
-        foreach (var op in _forward)
+        foreach (var op in forward)
         {
             foreach (var input in op.Inputs)
                 death[input] = Math.Max(death[input], forwardTime[op]);
@@ -179,8 +199,8 @@ public sealed class CompiledGraph : IDisposable
         foreach (var node in graph.Nodes.Where(needsGrad.Contains))
         {
             // Written first by the consumer whose backward runs first, read by the producer's backward.
-            var writers = _backward.Where(op => op.Inputs.Contains(node)).Select(op => backwardTime[op]).ToList();
-            int birth = node == _loss ? f : writers.Count == 0 ? f : writers.Min();
+            var writers = backward.Where(op => op.Inputs.Contains(node)).Select(op => backwardTime[op]).ToList();
+            int birth = node == loss ? f : writers.Count == 0 ? f : writers.Min();
             int gradDeath = node.Producer is not null && backwardTime.TryGetValue(node.Producer, out int pt) ? pt : end;
             var value = new MemoryPlan.Value("grad of " + node.Name, node.Shape.Numel, ValueKind.Float, birth, gradDeath);
             gradOf[node] = value;

@@ -115,6 +115,23 @@ public abstract class Optimizer : IDisposable
 
     private void ComputeClipScale(float maxNorm)
     {
+        using var sum = SquaredGradientSum();
+        Device.Kernel(ClipLoader)(1, sum.View, _gradScale.View, _norm.View, maxNorm);
+    }
+
+    /// <summary>
+    /// The sum of the squares of every gradient element, on the host: finite exactly when every
+    /// gradient is (a NaN or infinity anywhere makes it non-finite), so a trainer can stop on a
+    /// bad gradient before the update spreads it into the weights. The sum runs in a fixed order.
+    /// </summary>
+    public float GradientSquaredNorm()
+    {
+        using var sum = SquaredGradientSum();
+        return sum.ToArray()[0];
+    }
+
+    private Tensor SquaredGradientSum()
+    {
         long total = Parameters.Sum(p => p.Shape.Numel);
         using var squares = Tensor.Empty(Device, Check.LaunchSize("clip_grad_norm", total));
         long offset = 0;
@@ -124,8 +141,7 @@ public abstract class Optimizer : IDisposable
             Device.Kernel(SquareLoader)(n, p.Grad.View, squares.View.SubView(offset, n));
             offset += n;
         }
-        using var sum = FullSum.Of(squares);
-        Device.Kernel(ClipLoader)(1, sum.View, _gradScale.View, _norm.View, maxNorm);
+        return FullSum.Of(squares);
     }
 
     /// <summary>Frees the optimiser's state.</summary>

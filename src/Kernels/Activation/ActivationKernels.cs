@@ -10,24 +10,27 @@ namespace Engine.Kernels.Activation;
 /// </summary>
 public static class ActivationKernels
 {
-    /// <summary><c>y = max(x, 0)</c>.</summary>
+    /// <summary><c>y = x &lt; 0 ? 0 : x</c>: PyTorch's <c>clamp_min(x, 0)</c>, so NaN propagates.</summary>
     public static void ReluForward(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> y)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)
         {
             Index1D i = element;
             float v = x[i];
-            y[i] = v > 0f ? v : 0f;
+            y[i] = v < 0f ? 0f : v;
         }
     }
 
-    /// <summary><c>dx = x &gt; 0 ? dy : 0</c> (the gradient at 0 is 0, as in PyTorch).</summary>
+    /// <summary>
+    /// <c>dx = x &lt;= 0 ? 0 : dy</c>: PyTorch's <c>threshold_backward</c> (the gradient at 0 is 0; at NaN
+    /// the gradient passes, so a NaN stays visible in the gradients too).
+    /// </summary>
     public static void ReluBackward(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> dy, ArrayView<float> dx, int accumulate)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)
         {
             Index1D i = element;
-            float g = x[i] > 0f ? dy[i] : 0f;
+            float g = x[i] <= 0f ? 0f : dy[i];
             dx[i] = accumulate != 0 ? dx[i] + g : g;
         }
     }

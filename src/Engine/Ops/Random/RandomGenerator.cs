@@ -24,8 +24,12 @@ public sealed class RandomGenerator
     /// <summary>The seed.</summary>
     public ulong Seed { get; }
 
-    /// <summary>The first counter of the next draw.</summary>
-    public ulong Offset { get; private set; }
+    /// <summary>
+    /// The first counter of the next draw: with <see cref="Seed"/>, the generator's whole state.
+    /// A checkpoint saves it and a resumed run sets it back, so the resumed draws are the ones an
+    /// uninterrupted run would have made.
+    /// </summary>
+    public ulong Offset { get; set; }
 
     /// <summary>Reserves <paramref name="count"/> counters and returns the first.</summary>
     public ulong Advance(long count)
