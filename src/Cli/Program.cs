@@ -1,15 +1,3 @@
-using System.CommandLine;
-using Engine.Cli.Commands;
+using Engine.Cli;
 
-var root = new RootCommand("Engine: a deep-learning compute engine for .NET on ILGPU (CUDA, OpenCL, CPU).")
-{
-    DevicesCommand.Create(),
-    SelfCheckCommand.Create(),
-    SummaryCommand.Create(),
-    PredictCommand.Create(),
-    TrainCommand.Create(),
-    EvalCommand.Create(),
-    SampleCommand.Create(),
-    SegmentCommand.Create(),
-};
-return root.Parse(args).Invoke();
+return EngineCli.Run(args, Console.Out, Console.Error);

@@ -12,35 +12,9 @@ internal static class CommonOptions
         Description = $"Device: auto, cpu, opencl[:N] or cuda[:N]. Default: ${DeviceSpec.EnvironmentVariable}, else auto.",
     };
 
-    /// <summary>
-    /// Runs a command's body, turning the errors a user can cause (bad options, missing or damaged
-    /// files, absent devices, checkpoints that do not fit) into one short line and exit code 1.
-    /// </summary>
-    internal static int Guard(TextWriter errors, Func<int> body)
-    {
-        try
-        {
-            return body();
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException
-            or UnauthorizedAccessException or DeviceNotFoundException)
-        {
-            errors.WriteLine($"error: {e.Message}");
-            return 1;
-        }
-    }
+    /// <summary>Runs a command's body, turning any error into one short line and exit code 1 (see <see cref="ErrorReport"/>).</summary>
+    internal static int Guard(TextWriter errors, Func<int> body) => ErrorReport.Guard(errors, body);
 
-    /// <summary>Opens the device named by the option or the environment, writing a short error and returning null on failure.</summary>
-    internal static ComputeDevice? OpenDevice(string? spec)
-    {
-        try
-        {
-            return spec is null ? ComputeDevice.OpenDefault() : ComputeDevice.Open(spec);
-        }
-        catch (Exception e) when (e is ArgumentException or DeviceNotFoundException)
-        {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return null;
-        }
-    }
+    /// <summary>Opens the device named by the option or the environment.</summary>
+    internal static ComputeDevice OpenDevice(string? spec) => spec is null ? ComputeDevice.OpenDefault() : ComputeDevice.Open(spec);
 }

@@ -6,29 +6,21 @@ namespace Engine.Cli.Commands;
 /// <summary><c>devices</c>: what ILGPU sees, and what would be chosen.</summary>
 internal static class DevicesCommand
 {
-    internal static Command Create()
+    internal static Command Create(TextWriter output, TextWriter errors)
     {
         var command = new Command("devices", "List the accelerators present and the one that would be chosen.");
-        command.SetAction(_ =>
+        command.SetAction(_ => ErrorReport.Guard(errors, () =>
         {
             var devices = ComputeDevice.Enumerate();
-            Console.WriteLine("Devices present:");
+            output.WriteLine("Devices present:");
             foreach (var device in devices)
-                Console.WriteLine($"  {device}");
-            try
-            {
-                var spec = DeviceSpec.FromEnvironment();
-                var chosen = ComputeDevice.Resolve(spec);
-                string source = spec.IsAuto ? "automatic choice" : $"{DeviceSpec.EnvironmentVariable}={spec}";
-                Console.WriteLine($"Chosen ({source}): {chosen.Spec}");
-                return 0;
-            }
-            catch (Exception e) when (e is ArgumentException or DeviceNotFoundException)
-            {
-                Console.Error.WriteLine($"error: {e.Message}");
-                return 1;
-            }
-        });
+                output.WriteLine($"  {device}");
+            var spec = DeviceSpec.FromEnvironment();
+            var chosen = ComputeDevice.Resolve(spec);
+            string source = spec.IsAuto ? "automatic choice" : $"{DeviceSpec.EnvironmentVariable}={spec}";
+            output.WriteLine($"Chosen ({source}): {chosen.Spec}");
+            return 0;
+        }));
         return command;
     }
 }

@@ -7,16 +7,16 @@ namespace Engine.Cli.Commands;
 /// <summary><c>eval --checkpoint runs/resnet [--dataset D]</c>: evaluates a training checkpoint on a dataset's test split.</summary>
 internal static class EvalCommand
 {
-    internal static Command Create()
+    internal static Command Create(TextWriter output, TextWriter errors)
     {
-        var checkpoint = new Option<string>("--checkpoint", "-c") { Description = "A run folder or its model.safetensors.", Required = true };
+        var checkpoint = new Option<string>("--checkpoint", "-c") { Description = "A run folder (its last checkpoint) or a checkpoint file such as runs/resnet/best.safetensors.", Required = true };
         var dataset = new Option<string?>("--dataset") { Description = "Dataset to evaluate on (default: the one it was trained on)." };
         var data = new Option<string?>("--data") { Description = "Folder with the dataset's files (default: data/<dataset>)." };
         var limit = new Option<int?>("--limit") { Description = "Use only the first N test images." };
         var device = CommonOptions.Device();
         var command = new Command("eval", "Evaluate a checkpoint on a dataset's test images.") { checkpoint, dataset, data, limit, device };
         command.SetAction(result => Run(result.GetValue(checkpoint)!, result.GetValue(dataset), result.GetValue(data), result.GetValue(limit),
-            result.GetValue(device), Console.Out, Console.Error));
+            result.GetValue(device), output, errors));
         return command;
     }
 
@@ -35,7 +35,7 @@ internal static class EvalCommand
                 throw new ArgumentException($"'{data.Name}' has {test.Classes} classes but the checkpoint's model {info.Model.Classes}.");
             using var task = Trainer.CreateTask(info.Task, loaded.Model, loaded.Device);
             var evaluation = task.Evaluate(test, info.Settings.BatchSize ?? 64);
-            output.WriteLine($"{info.Task} ({info.Model.Name}, epoch {info.Epoch}) on {data.Name}, {test.Count} test images, {loaded.Device.Info.Spec}: {evaluation.Text}");
+            output.WriteLine($"{info.Task} ({info.Model.Name}, {(info.Step == 0 ? $"epoch {info.Epoch}" : $"epoch {info.Epoch + 1} step {info.Step}")}) on {data.Name}, {test.Count} test images, {loaded.Device.Info.Spec}: {evaluation.Text}");
             return 0;
         });
 }

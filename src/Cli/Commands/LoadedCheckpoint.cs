@@ -21,17 +21,17 @@ internal sealed class LoadedCheckpoint : IDisposable
     internal ComputeDevice Device { get; }
 
     /// <summary>Opens the device, builds the model from the checkpoint's metadata and loads its weights.</summary>
-    /// <param name="checkpoint">A run folder or its model.safetensors.</param>
+    /// <param name="checkpoint">A run folder (its last checkpoint) or a checkpoint file.</param>
     /// <param name="task">The task the command needs (resnet, unet, vae), or null for any.</param>
     /// <param name="deviceSpec">The device, or null for the default.</param>
     internal static LoadedCheckpoint Open(string checkpoint, string? task, string? deviceSpec)
     {
-        string path = Checkpoint.ModelPath(checkpoint);
-        var info = Checkpoint.ReadInfo(path);
+        string path = RunFolder.CheckpointFile(checkpoint);
+        var info = RunFolder.ReadInfo(path);
         if (task is not null && info.Task != task)
             throw new ArgumentException($"'{path}' is a {info.Task} checkpoint; this command needs a {task} one (train {task}).");
         var model = ModelFactory.Create(info.Model);
-        var device = deviceSpec is null ? ComputeDevice.OpenDefault() : ComputeDevice.Open(deviceSpec);
+        var device = CommonOptions.OpenDevice(deviceSpec);
         try
         {
             model.Initialize(device);

@@ -8,61 +8,77 @@ namespace Engine.Cli.Commands;
 
 /// <summary>
 /// <c>predict --model resnet18 --weights W.safetensors --input X.npy --output Y.npy</c>: runs the
-/// model in evaluation mode on a float32 NCHW batch and writes its outputs (logits; the VAE's
-/// reconstructed pixels) as .npy. Weights may come from PyTorch (torchvision names, int64
-/// num_batches_tracked entries).
+/// model in evaluation mode on a float32 NCHW array and writes its outputs (logits; the VAE's
+/// reconstructed pixels) as .npy. The input is read and the output written a batch at a time, so
+/// memory stays that of one batch whatever the file's size. Weights may come from PyTorch
+/// (torchvision names, int64 num_batches_tracked entries) or be a training checkpoint.
 /// </summary>
 internal static class PredictCommand
 {
-    internal static Command Create()
+    internal static Command Create(TextWriter output, TextWriter errors)
     {
         var model = new Option<string>("--model") { Description = $"One of {string.Join(", ", ModelFactory.Names)}.", Required = true };
-        var weights = new Option<string>("--weights") { Description = "A safetensors state dict.", Required = true };
-        var input = new Option<string>("--input") { Description = "A float32 [N, C, H, W] .npy file.", Required = true };
-        var output = new Option<string>("--output") { Description = "Where to write the outputs (.npy).", Required = true };
+        var weights = new Option<string>("--weights") { Description = "A safetensors state dict (or a training checkpoint).", Required = true };
+        var input = new Option<string>("--input") { Description = "A float32 or float64 [N, C, H, W] .npy file.", Required = true };
+        var outputPath = new Option<string>("--output") { Description = "Where to write the outputs (.npy).", Required = true };
+        var batch = new Option<int>("--batch-size", "-b") { Description = "Images per forward pass.", DefaultValueFactory = _ => 64 };
         var device = CommonOptions.Device();
         var options = new ModelOptionSet();
-        var command = new Command("predict", "Run a model on a .npy batch and write its outputs as .npy.") { model, weights, input, output, device };
+        var command = new Command("predict", "Run a model on a .npy batch and write its outputs as .npy.") { model, weights, input, outputPath, batch, device };
         options.AddTo(command);
         command.SetAction(result => Run(options.Read(result, result.GetValue(model)!), result.GetValue(weights)!, result.GetValue(input)!,
-            result.GetValue(output)!, result.GetValue(device), Console.Out, Console.Error));
+            result.GetValue(outputPath)!, result.GetValue(device), output, errors, result.GetValue(batch)));
         return command;
     }
 
-    internal static int Run(ModelOptions options, string weightsPath, string inputPath, string outputPath, string? deviceSpec, TextWriter output, TextWriter errors)
-    {
-        try
+    internal static int Run(ModelOptions options, string weightsPath, string inputPath, string outputPath, string? deviceSpec, TextWriter output, TextWriter errors, int batchSize = 64) =>
+        ErrorReport.Guard(errors, () =>
         {
-            var batch = NpyFile.Read(inputPath);
-            if (batch.Shape.Length != 4)
-                throw new ArgumentException($"--input must be [N, C, H, W], but '{inputPath}' has shape ({string.Join(", ", batch.Shape)}).");
-            if (batch.Shape[1] != options.InChannels)
-                throw new ArgumentException($"--input has {batch.Shape[1]} channels but the model takes --in-channels {options.InChannels}.");
-            var model = ModelFactory.Create(options with { ImageSize = batch.Shape[2] });
-            using var device = deviceSpec is null ? Devices.ComputeDevice.OpenDefault() : Devices.ComputeDevice.Open(deviceSpec);
+            if (batchSize <= 0)
+                throw new ArgumentException($"--batch-size must be positive, got {batchSize}.");
+            AtomicFile.CheckTarget(outputPath);
+            using var reader = NpyReader.Open(inputPath);
+            var shape = reader.Shape;
+            if (shape.Count != 4)
+                throw new ArgumentException($"--input must be [N, C, H, W], but '{inputPath}' has shape ({string.Join(", ", shape)}).");
+            if (shape.Any(d => d == 0))
+                throw new ArgumentException($"--input '{inputPath}' has shape ({string.Join(", ", shape)}): no images.");
+            if (shape[1] != options.InChannels)
+                throw new ArgumentException($"--input has {shape[1]} channels but the model takes --in-channels {options.InChannels}.");
+            int count = shape[0], batch = Math.Min(batchSize, count);
+            var model = ModelFactory.Create(options with { ImageSize = shape[2] });
+            using var device = CommonOptions.OpenDevice(deviceSpec);
             model.Initialize(device);
             try
             {
                 StateDict.Load(model, weightsPath);
                 var g = new GraphBuilder(device, training: false);
-                var x = g.Input("x", batch.Shape);
+                var x = g.Input("x", batch, shape[1], shape[2], shape[3]);
                 var result = model is Vae vae ? vae.Decode(vae.Encode(x).Mu).Sigmoid() : model.Call(x);
                 using var plan = g.CompileInference(result);
-                plan.Value(x).CopyFrom(batch.Data);
-                plan.Forward();
-                NpyFile.Write(outputPath, plan.Value(result).ToArray(), result.Shape.ToArray());
-                output.WriteLine($"{options.Name}: wrote {result.Shape} to {outputPath} ({device.Info.Spec})");
+                int imageSize = shape[1] * shape[2] * shape[3], outputSize = (int)(result.Shape.Numel / batch);
+                int[] outputShape = [count, .. result.Shape.Dims[1..]];
+                var images = new float[batch * imageSize];
+                using var writer = NpyWriter.Create(outputPath, outputShape);
+                for (int start = 0; start < count; start += batch)
+                {
+                    int n = Math.Min(batch, count - start);
+                    reader.Read(images.AsSpan(0, n * imageSize));
+                    int bad = Array.FindIndex(images, 0, n * imageSize, v => !float.IsFinite(v));
+                    if (bad >= 0)
+                        throw new InvalidDataException($"'{inputPath}' holds a non-finite value ({images[bad]}) in image {start + bad / imageSize}; the model's outputs would be meaningless.");
+                    images.AsSpan(n * imageSize).Clear(); // a last, partial batch runs padded with zeros
+                    plan.Value(x).CopyFrom(images);
+                    plan.Forward();
+                    writer.Write(plan.Value(result).ToArray().AsSpan(0, n * outputSize));
+                }
+                writer.Commit();
+                output.WriteLine($"{options.Name}: wrote ({string.Join(", ", outputShape)}) to {outputPath} ({device.Info.Spec}, batches of {batch})");
                 return 0;
             }
             finally
             {
                 model.Release();
             }
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidDataException or FileNotFoundException or Devices.DeviceNotFoundException)
-        {
-            errors.WriteLine($"error: {e.Message}");
-            return 1;
-        }
-    }
+        });
 }

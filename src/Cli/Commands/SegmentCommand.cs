@@ -2,6 +2,7 @@ using System.CommandLine;
 using Engine.Cli.Datasets;
 using Engine.Cli.Imaging;
 using Engine.Cli.Training;
+using Engine.IO;
 
 namespace Engine.Cli.Commands;
 
@@ -12,26 +13,26 @@ namespace Engine.Cli.Commands;
 /// </summary>
 internal static class SegmentCommand
 {
-    internal static Command Create()
+    internal static Command Create(TextWriter output, TextWriter errors)
     {
-        var checkpoint = new Option<string>("--checkpoint", "-c") { Description = "A U-Net run folder or its model.safetensors.", Required = true };
-        var output = new Option<string?>("--output", "-o") { Description = "Where to write the overlay PNG (default: <run folder>/segmentation.png)." };
+        var checkpoint = new Option<string>("--checkpoint", "-c") { Description = "A U-Net run folder (its last checkpoint) or a checkpoint file.", Required = true };
+        var pngOption = new Option<string?>("--output", "-o") { Description = "Where to write the overlay PNG (default: <run folder>/segmentation.png)." };
         var data = new Option<string?>("--data") { Description = "Folder with the dataset's files (default: the embedded MRI)." };
         var device = CommonOptions.Device();
-        var command = new Command("segment", "Segment the held-out images with a U-Net checkpoint and write PNG overlays.") { checkpoint, output, data, device };
-        command.SetAction(result => Run(result.GetValue(checkpoint)!, result.GetValue(output), result.GetValue(data), result.GetValue(device), Console.Out, Console.Error));
+        var command = new Command("segment", "Segment the held-out images with a U-Net checkpoint and write PNG overlays.") { checkpoint, pngOption, data, device };
+        command.SetAction(result => Run(result.GetValue(checkpoint)!, result.GetValue(pngOption), result.GetValue(data), result.GetValue(device), output, errors));
         return command;
     }
 
     internal static int Run(string checkpoint, string? output, string? dataDirectory, string? deviceSpec, TextWriter log, TextWriter errors) =>
         CommonOptions.Guard(errors, () =>
         {
+            string path = AtomicFile.CheckTarget(output ?? Path.Combine(RunFolder.FolderOf(checkpoint), "segmentation.png"));
             using var loaded = LoadedCheckpoint.Open(checkpoint, "unet", deviceSpec);
             var test = DatasetCatalog.Load(loaded.Info.Dataset, dataDirectory).Test;
             using var task = new SegmentationTask(loaded.Model, loaded.Device);
             int[] predicted = task.Predict(test, loaded.Info.Settings.BatchSize ?? 4);
             double dice = SegmentationTask.Dice(predicted, test.Masks!);
-            string path = output ?? Path.Combine(Checkpoint.RunFolder(checkpoint), "segmentation.png");
             Overlay(test.Images, test.Masks!, predicted, test.Count, test.Height, test.Width).SavePng(path);
             log.WriteLine($"unet (epoch {loaded.Info.Epoch}) on {test.Count} held-out {loaded.Info.Dataset} slices: dice {dice:F4}; overlay {path} (red: predicted, green outline: true mask)");
             return 0;

@@ -13,7 +13,7 @@ namespace Engine.Cli.Commands;
 /// </summary>
 internal static class SelfCheckCommand
 {
-    internal static Command Create()
+    internal static Command Create(TextWriter output, TextWriter errors)
     {
         var device = CommonOptions.Device();
         var size = new Option<int>("--size", "-n")
@@ -22,22 +22,19 @@ internal static class SelfCheckCommand
             DefaultValueFactory = _ => 256,
         };
         var command = new Command("selfcheck", "Check GEMM on a device against a float64 reference and time it.") { device, size };
-        command.SetAction(result => Run(result.GetValue(device), result.GetValue(size)));
+        command.SetAction(result => Run(result.GetValue(device), result.GetValue(size), output, errors));
         return command;
     }
 
-    private static int Run(string? spec, int size)
+    private static int Run(string? spec, int size, TextWriter output, TextWriter errors) => ErrorReport.Guard(errors, () => Check(spec, size, output));
+
+    private static int Check(string? spec, int size, TextWriter output)
     {
-        if (size <= 0)
-        {
-            Console.Error.WriteLine($"error: --size must be positive, got {size}.");
-            return 1;
-        }
+        if (size <= 0 || size > 8192)
+            throw new ArgumentException($"--size must be between 1 and 8192, got {size}.");
         using var device = CommonOptions.OpenDevice(spec);
-        if (device is null)
-            return 1;
-        Console.WriteLine($"Device: {device.Info}");
-        Console.WriteLine($"GEMM kernel: {Blas.Resolve(device, GemmAlgorithm.Auto)}");
+        output.WriteLine($"Device: {device.Info}");
+        output.WriteLine($"GEMM kernel: {Blas.Resolve(device, GemmAlgorithm.Auto)}");
 
         bool ok = true;
         var random = new Random(1);
@@ -49,14 +46,14 @@ internal static class SelfCheckCommand
                 {
                     double ratio = CheckOnce(device, random, m, n, k, ta, tb);
                     ok &= ratio <= 1;
-                    Console.WriteLine($"  {m,4}x{n,4}x{k,4} op(A)={(ta ? "A^T" : "A  ")} op(B)={(tb ? "B^T" : "B  ")}  worst error / float32 bound = {ratio:0.000}{(ratio <= 1 ? "" : "  FAILED")}");
+                    output.WriteLine($"  {m,4}x{n,4}x{k,4} op(A)={(ta ? "A^T" : "A  ")} op(B)={(tb ? "B^T" : "B  ")}  worst error / float32 bound = {ratio:0.000}{(ratio <= 1 ? "" : "  FAILED")}");
                 }
             }
         }
 
         double gflops = Throughput(device, size);
-        Console.WriteLine($"Throughput at {size}^3: {gflops:0.0} GFLOP/s (wall clock, after warm-up; BenchmarkDotNet in bench/ for real figures)");
-        Console.WriteLine(ok ? "Self-check passed." : "Self-check FAILED.");
+        output.WriteLine($"Throughput at {size}^3: {gflops:0.0} GFLOP/s (wall clock, after warm-up; BenchmarkDotNet in bench/ for real figures)");
+        output.WriteLine(ok ? "Self-check passed." : "Self-check FAILED.");
         return ok ? 0 : 1;
     }
 

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using Engine.Cli.Datasets;
 using Engine.Cli.Training;
 
@@ -6,32 +7,35 @@ namespace Engine.Cli.Commands;
 
 /// <summary>
 /// <c>train resnet|unet|vae</c>: trains on a dataset (the embedded default when none is named),
-/// with a progress bar, an evaluation after every epoch and a checkpoint in the output folder.
+/// with a progress bar, an evaluation after every epoch and checkpoints in the run folder.
 /// </summary>
 internal static class TrainCommand
 {
-    internal static Command Create()
+    internal static Command Create(TextWriter output, TextWriter errors)
     {
         var model = new Argument<string>("model") { Description = "resnet (classification), unet (segmentation) or vae." };
-        var dataset = new Option<string?>("--dataset") { Description = $"One of {string.Join(", ", DatasetCatalog.Names)} (default: fashion-mnist-small for resnet and vae, brain-mri for unet)." };
+        var dataset = new Option<string?>("--dataset") { Description = $"One of {string.Join(", ", DatasetCatalog.Names)} (default: fashion-mnist-small for resnet and vae, brain-mri for unet; with --data, what the folder holds)." };
         var data = new Option<string?>("--data") { Description = "Folder with the dataset's files (default: data/<dataset>)." };
         var epochs = new Option<int?>("--epochs") { Description = "Epochs (default: resnet 3, unet 30, vae 10)." };
         var batch = new Option<int?>("--batch-size", "-b") { Description = "Images per step (default: resnet 64, unet 4, vae 64)." };
         var lr = new Option<float?>("--lr") { Description = "Peak learning rate of AdamW, annealed by a cosine (default: resnet 2e-3, unet 2e-3, vae 1e-3)." };
         var decay = new Option<float?>("--weight-decay") { Description = "AdamW weight decay (default: resnet 5e-4, unet 1e-4, vae 0)." };
-        var seed = new Option<int>("--seed") { Description = "Seed of initialisation, shuffling and augmentation.", DefaultValueFactory = _ => 1 };
-        var output = new Option<string?>("--output", "-o") { Description = "Run folder for checkpoints (default: runs/<model>)." };
-        var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint in the run folder." };
+        var seed = new Option<ulong?>("--seed") { Description = "The seed of initialisation, shuffling, augmentation and dropout or VAE noise (default 1): the same seed gives the same run." };
+        var outputFolder = new Option<string?>("--output", "-o") { Description = "Run folder for checkpoints (default: runs/<model>)." };
+        var resume = new Option<bool>("--resume") { Description = "Continue the run in the folder from its last checkpoint." };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace a run already in the folder." };
         var width = new Option<int?>("--base-width", "--width") { Description = "Channels of the first level: the ResNet stem, the U-Net's first level (default: 8)." };
         var limit = new Option<int?>("--limit") { Description = "Use only the first N training and N test images." };
         var augment = new Option<bool?>("--augment") { Description = "Random flips and shifts (default: on for unet)." };
+        var saveEvery = new Option<int?>("--save-every") { Description = "Also commit a checkpoint every N steps (default: after every epoch only)." };
+        var memoryLimit = new Option<string?>("--memory-limit") { Description = "Most device memory the run may hold, e.g. 512M or 4G (default: the device's)." };
         var plain = new Option<bool>("--plain") { Description = "Plain progress lines instead of a live bar." };
         var device = CommonOptions.Device();
-        var command = new Command("train", "Train a model and evaluate it after every epoch.")
+        var command = new Command("train", "Train a model and evaluate it after every epoch; Ctrl-C saves a checkpoint and stops.")
         {
-            model, dataset, data, device, epochs, batch, lr, decay, seed, output, resume, width, limit, augment, plain,
+            model, dataset, data, device, epochs, batch, lr, decay, seed, outputFolder, resume, overwrite, width, limit, augment, saveEvery, memoryLimit, plain,
         };
-        command.SetAction(result => Run(new TrainSettings
+        command.SetAction(result => ErrorReport.Guard(errors, () => Run(new TrainSettings
         {
             Model = result.GetValue(model)!,
             Dataset = result.GetValue(dataset),
@@ -42,19 +46,38 @@ internal static class TrainCommand
             LearningRate = result.GetValue(lr),
             WeightDecay = result.GetValue(decay),
             Seed = result.GetValue(seed),
-            Output = result.GetValue(output),
+            Output = result.GetValue(outputFolder),
             Resume = result.GetValue(resume),
+            Overwrite = result.GetValue(overwrite),
             Width = result.GetValue(width),
             Limit = result.GetValue(limit),
             Augment = result.GetValue(augment),
+            SaveEvery = result.GetValue(saveEvery),
+            MemoryLimit = ParseBytes(result.GetValue(memoryLimit)),
             Plain = result.GetValue(plain),
-        }, Console.Out, Console.Error));
+        }, output, errors, listenForSignals: true)));
         return command;
     }
 
-    internal static int Run(TrainSettings settings, TextWriter output, TextWriter errors) => CommonOptions.Guard(errors, () =>
+    /// <summary>Trains; returns 0, or <see cref="InterruptSignal.ExitCode"/> after a signal stopped the run at a checkpoint, or 1 on an error.</summary>
+    internal static int Run(TrainSettings settings, TextWriter output, TextWriter errors, bool listenForSignals = false) => ErrorReport.Guard(errors, () =>
     {
-        Trainer.Run(settings, output);
-        return 0;
+        using var interrupt = listenForSignals ? InterruptSignal.Listen(errors) : null;
+        var result = Trainer.Run(settings, output, interrupt);
+        return result.Interrupted ? InterruptSignal.ExitCode : 0;
     });
+
+    /// <summary><c>512M</c>, <c>4G</c>, <c>1.5G</c>, <c>100000</c> (bytes); null stays null.</summary>
+    internal static long? ParseBytes(string? text)
+    {
+        if (text is null)
+            return null;
+        string t = text.Trim().ToUpperInvariant().TrimEnd('B').TrimEnd('I');
+        long unit = t.EndsWith('K') ? 1L << 10 : t.EndsWith('M') ? 1L << 20 : t.EndsWith('G') ? 1L << 30 : t.EndsWith('T') ? 1L << 40 : 1;
+        if (unit > 1)
+            t = t[..^1];
+        if (!double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !double.IsFinite(value) || value <= 0 || value * unit > long.MaxValue)
+            throw new ArgumentException($"--memory-limit must be a positive size such as 512M or 4G, got '{text}'.");
+        return (long)(value * unit);
+    }
 }

@@ -29,6 +29,8 @@ internal static class DatasetCatalog
     /// <summary>The slab of axial slices held out for testing the brain-MRI segmentation: z in [30, 42).</summary>
     internal static readonly Range BrainTestSlab = 30..42;
 
+    private const string BrainImage = "KmeansTest_T1UCharRaw.nii", BrainMask = "KmeansTest_T1RawSkullStrip.nii";
+
     private static readonly string[] FashionClasses = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
     private static readonly string[] DigitClasses = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
 
@@ -38,14 +40,41 @@ internal static class DatasetCatalog
     /// </summary>
     /// <exception cref="ArgumentException">Unknown name.</exception>
     /// <exception cref="FileNotFoundException">Files missing; the message says how to get them.</exception>
-    internal static DatasetSplits Load(string name, string? dataDirectory = null) => name.ToLowerInvariant() switch
+    internal static DatasetSplits Load(string name, string? dataDirectory = null)
     {
-        FashionMnistSmall => Classification(name, FashionClasses, part => Embedded(part)),
-        FashionMnist => Classification(name, FashionClasses, part => FromDirectory(dataDirectory ?? Path.Combine("data", name), part)),
-        Mnist => Classification(name, DigitClasses, part => FromDirectory(dataDirectory ?? Path.Combine("data", name), part)),
-        BrainMri => BrainSlices(name, dataDirectory),
-        _ => throw new ArgumentException($"Unknown dataset '{name}'. Known datasets: {string.Join(", ", Names)}."),
-    };
+        var splits = name.ToLowerInvariant() switch
+        {
+            FashionMnistSmall when dataDirectory is not null =>
+                throw new ArgumentException($"{FashionMnistSmall} is embedded in the tool, so --data does not apply; for files in '{dataDirectory}' give --dataset {FashionMnist} or {Mnist}."),
+            FashionMnistSmall => Classification(FashionMnistSmall, FashionClasses, part => Embedded(part)),
+            FashionMnist => Classification(FashionMnist, FashionClasses, part => FromDirectory(dataDirectory ?? Path.Combine("data", FashionMnist), part)),
+            Mnist => Classification(Mnist, DigitClasses, part => FromDirectory(dataDirectory ?? Path.Combine("data", Mnist), part)),
+            BrainMri => BrainSlices(BrainMri, dataDirectory),
+            _ => throw new ArgumentException($"Unknown dataset '{name}'. Known datasets: {string.Join(", ", Names)}."),
+        };
+        var (train, test) = (splits.Train, splits.Test);
+        if (train.Channels != test.Channels || train.Height != test.Height || train.Width != test.Width)
+            throw new InvalidDataException($"{splits.Name}: the training images are {train.Channels}x{train.Height}x{train.Width} but the test images {test.Channels}x{test.Height}x{test.Width}; both splits must have one size.");
+        return splits;
+    }
+
+    /// <summary>
+    /// The dataset a <c>--data</c> folder holds, when its files say it: the brain MRI by its file
+    /// names. IDX files could be MNIST or Fashion-MNIST, which differ only in what the classes mean,
+    /// so for them the caller must say which.
+    /// </summary>
+    /// <exception cref="ArgumentException">The folder's files do not name one dataset.</exception>
+    internal static string Infer(string dataDirectory)
+    {
+        if (!Directory.Exists(dataDirectory))
+            throw new DirectoryNotFoundException($"--data '{dataDirectory}' is not a folder. Run scripts/download-data.sh to fetch the datasets.");
+        bool Has(string file) => Candidates(dataDirectory, file).Any(File.Exists);
+        if (Has(BrainImage))
+            return BrainMri;
+        if (Has("train-images-idx3-ubyte"))
+            throw new ArgumentException($"--data '{dataDirectory}' holds IDX images, which may be MNIST or Fashion-MNIST: say which with --dataset {Mnist} or --dataset {FashionMnist}.");
+        throw new ArgumentException($"--data '{dataDirectory}' holds none of the files of a known dataset (train-images-idx3-ubyte[.gz], {BrainImage}); give --dataset.");
+    }
 
     private static DatasetSplits Classification(string name, string[] classes, Func<string, (Stream Stream, string Source)> open)
     {
@@ -73,7 +102,7 @@ internal static class DatasetCatalog
     /// </summary>
     private static DatasetSplits BrainSlices(string name, string? dataDirectory)
     {
-        const string image = "KmeansTest_T1UCharRaw.nii.gz", mask = "KmeansTest_T1RawSkullStrip.nii.gz";
+        const string image = BrainImage, mask = BrainMask;
         NiftiVolume Read(string file)
         {
             var (stream, source) = dataDirectory is null ? Embedded(file) : FromDirectory(dataDirectory, file);
@@ -121,11 +150,19 @@ internal static class DatasetCatalog
 
     private static (Stream, string) FromDirectory(string directory, string file)
     {
-        string[] candidates = [Path.Combine(directory, file), Path.Combine(directory, file + ".gz"),
-            Path.Combine(directory, file.Replace("test-", "t10k-", StringComparison.Ordinal)), Path.Combine(directory, file.Replace("test-", "t10k-", StringComparison.Ordinal) + ".gz")];
-        string? found = candidates.FirstOrDefault(File.Exists);
+        string? found = Candidates(directory, file).FirstOrDefault(File.Exists);
         if (found is null)
             throw new FileNotFoundException($"'{Path.Combine(directory, file)}[.gz]' does not exist. Run scripts/download-data.sh to fetch the datasets, or pass --data DIR.");
-        return (File.OpenRead(found), found);
+        return (Engine.IO.RegularFile.OpenRead(found), found);
+    }
+
+    /// <summary>Where a dataset file may be: plain or gzipped, with MNIST's <c>t10k-</c> names for the test split.</summary>
+    private static IEnumerable<string> Candidates(string directory, string file)
+    {
+        foreach (string name in new[] { file, file.Replace("test-", "t10k-", StringComparison.Ordinal) }.Distinct())
+        {
+            yield return Path.Combine(directory, name);
+            yield return Path.Combine(directory, name + ".gz");
+        }
     }
 }

@@ -12,6 +12,9 @@ internal sealed class ClassificationTask(Module model, ComputeDevice device) : T
     public override string MetricName => "accuracy";
 
     /// <inheritdoc/>
+    public override bool HigherIsBetter => true;
+
+    /// <inheritdoc/>
     protected override Node TrainingLoss(Node x, Node? targets) => Model.Call(x).CrossEntropy(targets!);
 
     /// <inheritdoc/>

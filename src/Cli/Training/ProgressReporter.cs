@@ -6,8 +6,11 @@ namespace Engine.Cli.Training;
 /// <summary>Reports training progress: a live bar on a terminal, plain lines otherwise (logs, CI, tests).</summary>
 internal abstract class ProgressReporter
 {
-    /// <summary>Starts an epoch of <paramref name="steps"/> steps.</summary>
-    public abstract void BeginEpoch(string label, int steps);
+    /// <summary>
+    /// Starts (or, resumed, continues) an epoch of <paramref name="steps"/> steps of which
+    /// <paramref name="done"/> were done before, with losses summing to <paramref name="lossSum"/>.
+    /// </summary>
+    public abstract void BeginEpoch(string label, int steps, int done = 0, double lossSum = 0);
 
     /// <summary>One step done with this loss and this many images.</summary>
     public abstract void Step(float loss, int images);
@@ -32,11 +35,16 @@ internal abstract class ProgressReporter
     }
 
     /// <summary>Running mean of the loss and images per second within an epoch.</summary>
-    private protected sealed class EpochMeter
+    /// <summary>
+    /// Running mean of the loss within an epoch (continued from a checkpoint's sum, so a resumed
+    /// epoch reports the mean an uninterrupted one would) and images per second in this process.
+    /// </summary>
+    private protected sealed class EpochMeter(int done = 0, double lossSum = 0)
     {
         private readonly Stopwatch _clock = Stopwatch.StartNew();
-        private double _lossSum;
-        public int Steps { get; private set; }
+        private double _lossSum = lossSum;
+        public int Steps { get; private set; } = done;
+        public int StepsHere { get; private set; }
         public long Images { get; private set; }
         public double MeanLoss => Steps == 0 ? double.NaN : _lossSum / Steps;
         public double ImagesPerSecond => Images / Math.Max(_clock.Elapsed.TotalSeconds, 1e-9);
@@ -46,6 +54,7 @@ internal abstract class ProgressReporter
         {
             _lossSum += loss;
             Steps++;
+            StepsHere++;
             Images += images;
         }
     }
@@ -56,11 +65,12 @@ internal abstract class ProgressReporter
         private EpochMeter _meter = new();
         private string _label = "";
 
-        public override void BeginEpoch(string label, int steps)
+        public override void BeginEpoch(string label, int steps, int done = 0, double lossSum = 0)
         {
             _label = label;
-            _meter = new EpochMeter();
+            _meter = new EpochMeter(done, lossSum);
             _task = context.AddTask(Markup.Escape(label), maxValue: steps);
+            _task.Increment(done);
         }
 
         public override void Step(float loss, int images)
@@ -83,12 +93,13 @@ internal abstract class ProgressReporter
         private string _label = "";
         private int _steps, _nextReport;
 
-        public override void BeginEpoch(string label, int steps)
+        public override void BeginEpoch(string label, int steps, int done = 0, double lossSum = 0)
         {
             _label = label;
             _steps = steps;
-            _meter = new EpochMeter();
-            _nextReport = Math.Max(1, steps / 10);
+            _meter = new EpochMeter(done, lossSum);
+            int every = Math.Max(1, steps / 10);
+            _nextReport = (done / every + 1) * every;
         }
 
         public override void Step(float loss, int images)
@@ -97,7 +108,7 @@ internal abstract class ProgressReporter
             if (_meter.Steps >= _nextReport && _meter.Steps < _steps)
             {
                 _nextReport += Math.Max(1, _steps / 10);
-                var left = TimeSpan.FromSeconds(_meter.Elapsed.TotalSeconds / _meter.Steps * (_steps - _meter.Steps));
+                var left = TimeSpan.FromSeconds(_meter.Elapsed.TotalSeconds / _meter.StepsHere * (_steps - _meter.Steps));
                 output.WriteLine($"{_label}  {_meter.Steps}/{_steps}  loss {_meter.MeanLoss:F4}  {_meter.ImagesPerSecond:F0} img/s  {left:m\\:ss} left");
             }
         }

@@ -16,6 +16,9 @@ internal sealed class SegmentationTask(Module model, ComputeDevice device) : Tra
     public override string MetricName => "dice";
 
     /// <inheritdoc/>
+    public override bool HigherIsBetter => true;
+
+    /// <inheritdoc/>
     protected override Node TrainingLoss(Node x, Node? targets) => Model.Call(x).CrossEntropy(targets!);
 
     /// <inheritdoc/>

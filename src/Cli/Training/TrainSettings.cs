@@ -5,7 +5,8 @@ namespace Engine.Cli.Training;
 
 /// <summary>
 /// What <c>train</c> was asked for; anything left null takes the model's default (see
-/// <see cref="Resolve"/>), chosen so that the defaults run on the embedded data in minutes on two CPU cores.
+/// <see cref="Resolve"/>), chosen so that the defaults run on the embedded data in minutes on two
+/// CPU cores. A resumed run takes what was not given from its checkpoint instead (see <see cref="ResumeSettings"/>).
 /// </summary>
 internal sealed record TrainSettings
 {
@@ -18,23 +19,37 @@ internal sealed record TrainSettings
     public int? BatchSize { get; init; }
     public float? LearningRate { get; init; }
     public float? WeightDecay { get; init; }
-    public int Seed { get; init; }
+    /// <summary>The one seed of initialisation, shuffling, augmentation and the graph's noise (default 1).</summary>
+    public ulong? Seed { get; init; }
     public string? Output { get; init; }
     public bool Resume { get; init; }
+    /// <summary>Replace a run already in the output folder.</summary>
+    public bool Overwrite { get; init; }
     /// <summary>Channels of the first level (ResNet stem, U-Net level 1).</summary>
     public int? Width { get; init; }
     /// <summary>Use only the first N training and N test images (quick runs).</summary>
     public int? Limit { get; init; }
     /// <summary>Random flips and shifts of the training images.</summary>
     public bool? Augment { get; init; }
+    /// <summary>Commit a checkpoint every N steps as well as after every epoch.</summary>
+    public int? SaveEvery { get; init; }
+    /// <summary>Most device memory the run may hold, in bytes (null: the device's).</summary>
+    public long? MemoryLimit { get; init; }
     /// <summary>Plain progress lines instead of a live bar.</summary>
     public bool Plain { get; init; }
 
     /// <summary>The models <c>train</c> knows.</summary>
     public static IReadOnlyList<string> Models { get; } = ["resnet", "unet", "vae"];
 
+    /// <summary>The model kind in lower case; unknown kinds are an error that lists the known ones.</summary>
+    public static string Kind(string model)
+    {
+        string kind = model.ToLowerInvariant();
+        return Models.Contains(kind) ? kind : throw new ArgumentException($"Unknown model '{model}' for train. Known: {string.Join(", ", Models)}.");
+    }
+
     /// <summary>Fills every unset value with the model's default; unknown models are an error.</summary>
-    public TrainSettings Resolve() => Model.ToLowerInvariant() switch
+    public TrainSettings Resolve() => Kind(Model) switch
     {
         "resnet" => this with
         {
@@ -44,6 +59,7 @@ internal sealed record TrainSettings
             BatchSize = BatchSize ?? 64,
             LearningRate = LearningRate ?? 2e-3f,
             WeightDecay = WeightDecay ?? 5e-4f,
+            Seed = Seed ?? 1,
             Width = Width ?? 8,
             Augment = Augment ?? false,
         },
@@ -55,10 +71,11 @@ internal sealed record TrainSettings
             BatchSize = BatchSize ?? 4,
             LearningRate = LearningRate ?? 2e-3f,
             WeightDecay = WeightDecay ?? 1e-4f,
+            Seed = Seed ?? 1,
             Width = Width ?? 8,
             Augment = Augment ?? true,
         },
-        "vae" => this with
+        _ => this with
         {
             Model = "vae",
             Dataset = Dataset ?? DatasetCatalog.FashionMnistSmall,
@@ -66,14 +83,14 @@ internal sealed record TrainSettings
             BatchSize = BatchSize ?? 64,
             LearningRate = LearningRate ?? 1e-3f,
             WeightDecay = WeightDecay ?? 0f,
+            Seed = Seed ?? 1,
             Width = Width,
             Augment = Augment ?? false,
         },
-        _ => throw new ArgumentException($"Unknown model '{Model}' for train. Known: {string.Join(", ", Models)}."),
     };
 
     /// <summary>The output folder: <c>--output</c>, else <c>runs/&lt;model&gt;</c>.</summary>
-    public string OutputDirectory => Output ?? Path.Combine("runs", Model);
+    public string OutputDirectory => Output ?? Path.Combine("runs", Kind(Model));
 
     /// <summary>The model to build for data with <paramref name="channels"/>, <paramref name="classes"/> and side <paramref name="size"/>.</summary>
     public ModelOptions ModelOptionsFor(int channels, int classes, int size) => Model switch
@@ -82,4 +99,34 @@ internal sealed record TrainSettings
         "unet" => new ModelOptions("unet", classes, channels, Padded: true, BaseWidth: Width!.Value, ImageSize: size, Depth: 4, BatchNorm: true),
         _ => new ModelOptions("vae", 0, channels, ImageSize: size),
     };
+
+    /// <summary>
+    /// Checks every value (finite, in range) and names the first that is not; integer products that
+    /// could wrap are checked where they are formed.
+    /// </summary>
+    public void Validate()
+    {
+        if (Epochs <= 0)
+            throw new ArgumentException($"--epochs must be positive, got {Epochs}.");
+        if (BatchSize <= 0)
+            throw new ArgumentException($"--batch-size must be positive, got {BatchSize}.");
+        if (LearningRate is float lr && !(lr > 0 && float.IsFinite(lr)))
+            throw new ArgumentException($"--lr must be a positive finite number, got {lr}.");
+        if (WeightDecay is float wd && !(wd >= 0 && float.IsFinite(wd)))
+            throw new ArgumentException($"--weight-decay must be a finite number of at least 0, got {wd}.");
+        if (Width <= 0)
+            throw new ArgumentException($"--base-width must be positive, got {Width}.");
+        if (Width > 4096)
+            throw new ArgumentException($"--base-width must be at most 4096, got {Width}.");
+        if (Limit <= 0)
+            throw new ArgumentException($"--limit must be positive, got {Limit}.");
+        if (SaveEvery <= 0)
+            throw new ArgumentException($"--save-every must be positive, got {SaveEvery}.");
+        if (MemoryLimit <= 0)
+            throw new ArgumentException($"--memory-limit must be positive, got {MemoryLimit}.");
+        if (Resume && Overwrite)
+            throw new ArgumentException("--resume continues the run in the folder and --overwrite replaces it: give one.");
+        if (Model == "vae" && Width is not null)
+            throw new ArgumentException("--base-width does not apply to the vae.");
+    }
 }

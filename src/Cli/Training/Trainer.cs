@@ -5,78 +5,127 @@ using Engine.Data;
 using Engine.Devices;
 using Engine.Models;
 using Engine.Modules;
+using Engine.Ops.Random;
 using Engine.Optim;
 
 namespace Engine.Cli.Training;
 
+/// <summary>How a training run ended.</summary>
+/// <param name="Evaluation">The last evaluation (null when interrupted before the first).</param>
+/// <param name="Interrupted">True when a signal stopped it after a committed checkpoint.</param>
+/// <param name="Checkpoint">What the last committed checkpoint records.</param>
+internal sealed record TrainingResult(Evaluation? Evaluation, bool Interrupted, CheckpointInfo Checkpoint);
+
 /// <summary>
 /// The training loop behind <c>train</c>: data, model, AdamW with a cosine schedule, an evaluation
-/// and a checkpoint after every epoch, and <c>--resume</c> from the last checkpoint.
+/// and a checkpoint after every epoch (and every <c>--save-every</c> steps), <c>--resume</c> from the
+/// last checkpoint to the step, and a clean stop on SIGINT or SIGTERM. Every random stream is keyed
+/// from <c>--seed</c> (<see cref="RandomStreams"/>), and every piece of state is in the checkpoint,
+/// so a resumed run computes the same bits as an uninterrupted one.
 /// </summary>
 internal static class Trainer
 {
-    /// <summary>Trains as <paramref name="requested"/> asks; returns the final evaluation.</summary>
+    /// <summary>Trains as <paramref name="requested"/> asks.</summary>
     /// <exception cref="ArgumentException">Bad settings, named.</exception>
-    /// <exception cref="InvalidDataException">A checkpoint that does not fit, or damaged data.</exception>
-    internal static Evaluation Run(TrainSettings requested, TextWriter output)
+    /// <exception cref="InvalidDataException">A checkpoint that does not fit, damaged data, or a loss or gradient that went non-finite.</exception>
+    /// <exception cref="IOException">An output folder that holds a run, cannot be written or lacks space.</exception>
+    internal static TrainingResult Run(TrainSettings requested, TextWriter output, InterruptSignal? interrupt = null)
     {
-        var settings = requested.Resolve();
-        Validate(settings);
+        string kind = TrainSettings.Kind(requested.Model);
+        var folder = new RunFolder((requested with { Model = kind }).OutputDirectory);
+        CheckpointInfo? resumed = null;
+        TrainSettings settings;
+        var history = new List<string>();
+        if (requested.Resume)
+        {
+            requested.Validate();
+            resumed = folder.PrepareResume();
+            if (resumed.Task != kind)
+                throw new ArgumentException($"--resume: '{folder.LastPath}' is a {resumed.Task} run, not {kind}.");
+            (settings, var changes) = ResumeSettings.Merge(requested, resumed.Settings, resumed.Epoch);
+            history.AddRange(resumed.History);
+            history.AddRange(changes);
+        }
+        else
+        {
+            if (requested.DataDirectory is string dataDirectory && requested.Dataset is null)
+                requested = requested with { Dataset = DatasetCatalog.Infer(dataDirectory) };
+            settings = requested.Resolve();
+            settings.Validate();
+            folder.PrepareNew(settings.Overwrite);
+        }
+        settings.Validate();
+
         var data = DatasetCatalog.Load(settings.Dataset!, settings.DataDirectory);
         var (train, test) = settings.Limit is int limit ? (data.Train.Take(limit), data.Test.Take(limit)) : (data.Train, data.Test);
-        if (settings.Model == "unet" && train.Masks is null || settings.Model == "resnet" && train.Labels is null)
-            throw new ArgumentException($"train {settings.Model} needs a dataset with {(settings.Model == "unet" ? "masks" : "labels")}; '{data.Name}' has none.");
+        if (kind == "unet" && train.Masks is null || kind == "resnet" && train.Labels is null)
+            throw new ArgumentException($"train {kind} needs a dataset with {(kind == "unet" ? "masks" : "labels")}; '{data.Name}' has none.");
         int batch = settings.BatchSize!.Value;
         if (batch > train.Count)
             throw new ArgumentException($"--batch-size {batch} is larger than the {train.Count} training images.");
+        var loader = new DataLoader(train, batch, shuffle: true, seed: settings.Seed!.Value, dropLast: true,
+            augmentation: settings.Augment == true ? new Augmentation(HorizontalFlip: true, Padding: train.Height / 16) : null);
+        int epochs = settings.Epochs!.Value, steps = loader.BatchesPerEpoch;
+        if ((long)epochs * steps > int.MaxValue)
+            throw new ArgumentException($"--epochs {epochs} of {steps} steps make {(long)epochs * steps} steps, more than the schedule counts ({int.MaxValue}).");
+        if (resumed is not null && resumed.StepsPerEpoch != steps)
+            throw new InvalidDataException($"--resume: '{folder.LastPath}' took {resumed.StepsPerEpoch} steps per epoch, these settings {steps}.");
 
         var modelOptions = settings.ModelOptionsFor(train.Channels, Math.Max(train.Classes, 1), train.Height);
+        if (resumed is not null && resumed.Model != modelOptions)
+            throw new InvalidDataException($"--resume: '{folder.LastPath}' holds {resumed.Model} but these settings build {modelOptions}.");
         var model = ModelFactory.Create(modelOptions);
         using var device = settings.Device is null ? ComputeDevice.OpenDefault() : ComputeDevice.Open(settings.Device);
-        model.Initialize(device, (ulong)settings.Seed);
+        if (settings.MemoryLimit is long memoryLimit)
+            device.MemoryLimit = memoryLimit;
+        using var task = CreateTask(kind, model, device);
+        ulong seed = settings.Seed.Value;
+        CheckFits(model, device, task.BuildTraining(train, batch, RandomStreams.Derive(seed, RandomStream.Noise)), folder);
+        if (settings.Overwrite)
+            folder.Clear();
+
+        model.Initialize(device, RandomStreams.Derive(seed, RandomStream.Initialization));
         try
         {
-            using var task = CreateTask(settings.Model, model, device);
-            task.CompileTraining(train, batch);
-            var loader = new DataLoader(train, batch, shuffle: true, seed: settings.Seed, dropLast: true,
-                augmentation: settings.Augment == true ? new Augmentation(HorizontalFlip: true, Padding: train.Height / 16) : null);
+            task.CompileTraining();
             using var optimizer = new AdamW(model.NamedParameters().Select(p => p.Parameter), settings.LearningRate!.Value, weightDecay: settings.WeightDecay!.Value);
-            int epochs = settings.Epochs!.Value, steps = loader.BatchesPerEpoch;
             var schedule = new CosineAnnealingLR(optimizer, epochs * steps, settings.LearningRate.Value / 100);
-
-            int start = settings.Resume ? ResumeFrom(settings, modelOptions, model, optimizer, steps) : 0;
-            schedule.Resume(start * steps);
-            output.WriteLine($"train {settings.Model}: {modelOptions.Name}, {model.ParameterCount:N0} parameters, on {device.Info.Spec} ({device.Info.Name})");
-            output.WriteLine($"  data {data.Name}: {train.Count} training / {test.Count} test images of {train.Channels}x{train.Height}x{train.Width}; " +
-                $"batch {batch}, {epochs} epochs, AdamW lr {settings.LearningRate} (cosine), weight decay {settings.WeightDecay}, seed {settings.Seed}" +
-                (start > 0 ? $"; resuming after epoch {start}" : ""));
-
-            var evaluation = start > 0 && start >= epochs ? task.Evaluate(test, batch) : null;
-            var clock = Stopwatch.StartNew();
-            ProgressReporter.Run(settings.Plain, output, progress =>
+            var state = resumed ?? new CheckpointInfo
             {
-                for (int epoch = start; epoch < epochs; epoch++)
-                {
-                    string label = $"epoch {epoch + 1}/{epochs}";
-                    progress.BeginEpoch(label, steps);
-                    foreach (var b in loader.Epoch(epoch))
-                    {
-                        optimizer.ZeroGrad();
-                        float loss = task.Step(b);
-                        if (!float.IsFinite(loss))
-                            throw new InvalidDataException($"{label}: the loss became {loss}; lower --lr (now {settings.LearningRate}).");
-                        optimizer.Step();
-                        schedule.Step();
-                        progress.Step(loss, batch);
-                    }
-                    evaluation = task.Evaluate(test, batch);
-                    progress.EndEpoch(evaluation);
-                    Checkpoint.Save(settings.OutputDirectory, model, optimizer,
-                        new CheckpointInfo(settings.Model, modelOptions, data.Name, epoch + 1, steps, settings, task.MetricName, evaluation.Value));
-                }
-            });
-            output.WriteLine($"{data.Name} test {evaluation!.Text}; {clock.Elapsed.TotalSeconds:F0} s; checkpoint {Path.Combine(settings.OutputDirectory, Checkpoint.ModelFile)}");
-            return evaluation;
+                Task = kind, Model = modelOptions, Dataset = data.Name, Settings = settings, StepsPerEpoch = steps,
+                Metric = task.MetricName, HigherIsBetter = task.HigherIsBetter,
+            };
+            if (resumed is not null)
+            {
+                TrainingCheckpoint.Load(folder.LastPath, model, optimizer);
+                if (optimizer.StepCount != resumed.GlobalStep)
+                    throw new InvalidDataException($"--resume: '{folder.LastPath}' holds an optimiser after {optimizer.StepCount} steps but run information for {resumed.GlobalStep}.");
+                task.NoiseOffset = resumed.NoiseOffset;
+                state = resumed with { Settings = settings, History = history };
+            }
+            schedule.Resume(checked((int)state.GlobalStep));
+
+            output.WriteLine($"train {kind}: {modelOptions.Name}, {model.ParameterCount:N0} parameters, on {device.Info.Spec} ({device.Info.Name})");
+            output.WriteLine($"  data {data.Name}: {train.Count} training / {test.Count} test images of {train.Channels}x{train.Height}x{train.Width}; " +
+                $"batch {batch}, {epochs} epochs, AdamW lr {settings.LearningRate} (cosine), weight decay {settings.WeightDecay}, seed {seed}" +
+                (resumed is null ? "" : resumed.Step == 0 ? $"; resuming after epoch {resumed.Epoch}" : $"; resuming in epoch {resumed.Epoch + 1} after step {resumed.Step}"));
+            foreach (string change in history.Skip(resumed?.History.Count ?? 0))
+                output.WriteLine($"  changed on resume, {change}");
+
+            var loop = new Loop(task, model, optimizer, schedule, loader, folder, interrupt, settings);
+            var evaluation = state.Epoch >= epochs && state.Step == 0 ? task.Evaluate(test, batch) : null;
+            var clock = Stopwatch.StartNew();
+            bool interrupted = false;
+            ProgressReporter.Run(settings.Plain, output, progress => (state, evaluation, interrupted) = loop.Run(state, test, progress, evaluation));
+            if (interrupted)
+            {
+                output.WriteLine($"interrupted in epoch {state.Epoch + 1} after step {state.Step} of {steps}: checkpoint {folder.LastPath} committed; " +
+                    $"continue with: train {kind} -o {folder.Path} --resume");
+                return new TrainingResult(evaluation, true, state);
+            }
+            output.WriteLine($"{data.Name} test {evaluation!.Text}; {clock.Elapsed.TotalSeconds:F0} s; checkpoint {folder.LastPath}" +
+                (state.Best is double best && state.BestEpoch != state.Epoch ? $"; best {state.Metric} {state.Show(best)} after epoch {state.BestEpoch}: {folder.BestPath}" : ""));
+            return new TrainingResult(evaluation, false, state);
         }
         finally
         {
@@ -84,7 +133,7 @@ internal static class Trainer
         }
     }
 
-    /// <summary>The task for a model kind, over an initialised model.</summary>
+    /// <summary>The task for a model kind, over a model.</summary>
     internal static TrainingTask CreateTask(string kind, Module model, ComputeDevice device) => kind switch
     {
         "resnet" => new ClassificationTask(model, device),
@@ -92,37 +141,110 @@ internal static class Trainer
         _ => new VaeTask((Vae)model, device),
     };
 
-    private static void Validate(TrainSettings s)
+    /// <summary>
+    /// Before anything is allocated: the step's memory (parameters, gradients and AdamW's two
+    /// moments, the planned activations and gradients) against what the device has, and the
+    /// checkpoints against the disk; each refusal gives both numbers.
+    /// </summary>
+    private static void CheckFits(Module model, ComputeDevice device, long plannedBytes, RunFolder folder)
     {
-        if (s.Epochs <= 0)
-            throw new ArgumentException($"--epochs must be positive, got {s.Epochs}.");
-        if (s.BatchSize <= 0)
-            throw new ArgumentException($"--batch-size must be positive, got {s.BatchSize}.");
-        if (!(s.LearningRate > 0) || !float.IsFinite(s.LearningRate!.Value))
-            throw new ArgumentException($"--lr must be a positive number, got {s.LearningRate}.");
-        if (s.WeightDecay < 0)
-            throw new ArgumentException($"--weight-decay must not be negative, got {s.WeightDecay}.");
-        if (s.Width <= 0)
-            throw new ArgumentException($"--width must be positive, got {s.Width}.");
-        if (s.Limit <= 0)
-            throw new ArgumentException($"--limit must be positive, got {s.Limit}.");
+        long parameters = model.ParameterCount;
+        long stateElements = model.NamedState().Sum(s => s.State.Shape.Numel);
+        long weights = 4 * (stateElements + 3 * parameters); // values and buffers; gradients, exp_avg, exp_avg_sq
+        long needed = weights + plannedBytes;
+        long free = device.FreeMemory;
+        if (needed > free)
+        {
+            throw new OutOfDeviceMemoryException(device.Info.Spec,
+                $"the training step ({OutOfDeviceMemoryException.MiB(weights)} of weights, gradients and optimiser state, {OutOfDeviceMemoryException.MiB(plannedBytes)} of activations)",
+                needed, free);
+        }
+        folder.CheckSpace(4 * (stateElements + 2 * parameters) + (1 << 16));
     }
 
-    /// <summary>Loads the run's checkpoint after checking it belongs to this model; returns the epochs done.</summary>
-    private static int ResumeFrom(TrainSettings settings, ModelOptions modelOptions, Module model, Optimizer optimizer, int steps)
+    /// <summary>The epochs and steps of one run, its checks and its commits.</summary>
+    private sealed class Loop(TrainingTask task, Module model, Optimizer optimizer, LearningRateSchedule schedule, DataLoader loader,
+        RunFolder folder, InterruptSignal? interrupt, TrainSettings settings)
     {
-        string path = Path.Combine(settings.OutputDirectory, Checkpoint.ModelFile);
-        if (!File.Exists(path))
-            throw new FileNotFoundException($"--resume: there is no checkpoint '{path}' to resume from.");
-        var info = Checkpoint.ReadInfo(path);
-        if (info.Model != modelOptions)
-            throw new InvalidDataException($"--resume: '{path}' holds {info.Model} but these settings build {modelOptions}.");
-        if (info.StepsPerEpoch != steps)
-            throw new InvalidDataException($"--resume: '{path}' took {info.StepsPerEpoch} steps per epoch, these settings {steps} (same dataset, --limit and --batch-size needed).");
-        StateDict.Load(model, path);
-        StateDict.LoadOptimizer(optimizer, Path.Combine(settings.OutputDirectory, Checkpoint.OptimizerFile));
-        if (optimizer.StepCount != (long)info.Epoch * steps)
-            throw new InvalidDataException($"--resume: the optimiser state has {optimizer.StepCount} steps but the model {info.Epoch} epochs of {steps}; the run folder is inconsistent.");
-        return info.Epoch;
+        private float _previousLoss = float.NaN;
+
+        public (CheckpointInfo State, Evaluation? Evaluation, bool Interrupted) Run(CheckpointInfo state, ImageDataset test, ProgressReporter progress, Evaluation? evaluation)
+        {
+            int epochs = settings.Epochs!.Value, steps = loader.BatchesPerEpoch, batch = loader.BatchSize;
+            for (int epoch = state.Epoch; epoch < epochs; epoch++)
+            {
+                string label = $"epoch {epoch + 1}/{epochs}";
+                int step = epoch == state.Epoch ? state.Step : 0;
+                double lossSum = epoch == state.Epoch ? state.EpochLossSum : 0;
+                progress.BeginEpoch(label, steps, step, lossSum);
+                foreach (var b in loader.Epoch(epoch, step))
+                {
+                    optimizer.ZeroGrad();
+                    float loss = task.Step(b);
+                    CheckFinite(loss, b, epoch, step, state.GlobalStep);
+                    optimizer.Step();
+                    schedule.Step();
+                    _previousLoss = loss;
+                    lossSum += loss;
+                    step++;
+                    progress.Step(loss, batch);
+                    state = state with { Epoch = epoch, Step = step, EpochLossSum = lossSum, NoiseOffset = task.NoiseOffset };
+                    if (step == steps)
+                        break; // the epoch's end commits with its evaluation
+                    bool stop = interrupt?.Requested == true;
+                    if (stop || settings.SaveEvery is int every && state.GlobalStep % every == 0)
+                        folder.Commit(model, optimizer, state, isBest: false);
+                    if (stop)
+                        return (state, evaluation, true);
+                }
+                evaluation = task.Evaluate(test, batch);
+                progress.EndEpoch(evaluation);
+                bool isBest = state.Best is not double best || (state.HigherIsBetter ? evaluation.Value > best : evaluation.Value < best);
+                state = state with
+                {
+                    Epoch = epoch + 1, Step = 0, EpochLossSum = 0, NoiseOffset = task.NoiseOffset, Value = evaluation.Value,
+                    Best = isBest ? evaluation.Value : state.Best, BestEpoch = isBest ? epoch + 1 : state.BestEpoch,
+                };
+                folder.Commit(model, optimizer, state, isBest);
+                if (interrupt?.Requested == true && epoch + 1 < epochs)
+                    return (state, evaluation, true);
+            }
+            return (state, evaluation, false);
+        }
+
+        /// <summary>
+        /// Stops the run when the loss or a gradient is not finite, before the update spreads it,
+        /// naming what went wrong: the images, the weights, the gradients, or a diverging loss
+        /// (the only case where a lower --lr is the likely cure).
+        /// </summary>
+        private void CheckFinite(float loss, Batch batch, int epoch, int step, long globalStep)
+        {
+            string where = $"epoch {epoch + 1} step {step + 1}";
+            if (float.IsFinite(loss))
+            {
+                if (float.IsFinite(optimizer.GradientSquaredNorm()))
+                    return;
+                var badGradients = NonFinite(p => p.Grad);
+                if (badGradients.Count == 0)
+                    return; // only the sum of squares overflowed
+                throw new InvalidDataException($"{where}: the gradient of {Names(badGradients)} is not finite (loss {loss:0.####})" +
+                    (globalStep > 0 ? $"; if it keeps happening, lower --lr (now {settings.LearningRate})." : "."));
+            }
+            int badImage = Array.FindIndex(batch.Images, v => !float.IsFinite(v));
+            if (badImage >= 0)
+                throw new InvalidDataException($"{where}: the loss is {loss} because the batch's images hold a non-finite value ({batch.Images[badImage]} in image {batch.Indices[badImage / (batch.Images.Length / batch.Indices.Length)]}).");
+            var badWeights = NonFinite(p => p.Value);
+            if (badWeights.Count > 0)
+                throw new InvalidDataException($"{where}: the loss is {loss}: the weights {Names(badWeights)} are not finite" +
+                    (globalStep > 0 ? $" after {globalStep} updates; lower --lr (now {settings.LearningRate})." : "."));
+            if (globalStep == 0)
+                throw new InvalidDataException($"{where}: the loss of the first step is {loss} with finite weights and images: the model overflows on this data.");
+            throw new InvalidDataException($"{where}: the loss diverged to {loss} (the step before: {_previousLoss:0.####}); lower --lr (now {settings.LearningRate}).");
+        }
+
+        private List<string> NonFinite(Func<Graph.Parameter, Tensors.Tensor> tensor) =>
+            model.NamedParameters().Where(p => tensor(p.Parameter).ToArray().Any(v => !float.IsFinite(v))).Select(p => p.Name).ToList();
+
+        private static string Names(List<string> names) => names.Count == 1 ? names[0] : $"{names[0]} and {names.Count - 1} more";
     }
 }

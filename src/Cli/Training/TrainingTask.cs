@@ -18,6 +18,7 @@ internal sealed record Evaluation(double Value, string Text, string Headline);
 /// </summary>
 internal abstract class TrainingTask : IDisposable
 {
+    private GraphBuilder? _graph;
     private CompiledGraph? _train;
     private Node? _x, _targets, _loss;
 
@@ -36,20 +37,41 @@ internal abstract class TrainingTask : IDisposable
     /// <summary>Name of the headline metric, as in the checkpoint's metadata.</summary>
     public abstract string MetricName { get; }
 
-    /// <summary>Compiles the training graph for batches of <paramref name="batchSize"/> shaped like <paramref name="data"/>.</summary>
-    public void CompileTraining(ImageDataset data, int batchSize)
+    /// <summary>Whether a higher metric is better (accuracy, Dice) or a lower one (a loss).</summary>
+    public abstract bool HigherIsBetter { get; }
+
+    /// <summary>
+    /// Builds (symbolically: nothing is allocated, the model need not be initialised) the training
+    /// graph for batches of <paramref name="batchSize"/> shaped like <paramref name="data"/>, with its
+    /// random ops keyed by <paramref name="noiseKey"/>; returns the bytes its compiled plan will take.
+    /// </summary>
+    public long BuildTraining(ImageDataset data, int batchSize, ulong noiseKey)
     {
-        var g = new GraphBuilder(Device, training: true, seed: 7);
+        var g = new GraphBuilder(Device, training: true, seed: noiseKey);
         _x = g.Input("x", batchSize, data.Channels, data.Height, data.Width);
         _targets = data.Labels is not null ? g.IntInput("y", batchSize) : data.Masks is not null ? g.IntInput("y", batchSize, data.Height, data.Width) : null;
         _loss = TrainingLoss(_x, _targets);
-        _train = g.Compile(_loss);
+        _graph = g;
+        return CompiledGraph.PlanMemory(g, _loss, [_loss]).PlannedBytes;
+    }
+
+    /// <summary>Compiles the graph <see cref="BuildTraining"/> built (the model must be initialised by now).</summary>
+    public void CompileTraining() =>
+        _train = (_graph ?? throw new InvalidOperationException("BuildTraining first.")).Compile(_loss!);
+
+    /// <summary>The training graph's random-generator counter (its whole state with the key): saved in checkpoints, set on resume.</summary>
+    public ulong NoiseOffset
+    {
+        get => (_graph ?? throw new InvalidOperationException("BuildTraining first.")).Generator.Offset;
+        set => (_graph ?? throw new InvalidOperationException("BuildTraining first.")).Generator.Offset = value;
     }
 
     /// <summary>Forward and backward on one batch (gradients accumulate); returns the loss.</summary>
     public float Step(Batch batch)
     {
         var train = _train ?? throw new InvalidOperationException("CompileTraining first.");
+        if (batch.Images.Length != _x!.Shape.Numel)
+            throw new ArgumentException($"A batch of {batch.Images.Length} values for a graph that takes {_x.Shape}.");
         train.Value(_x!).CopyFrom(batch.Images);
         if (_targets is not null)
             train.IntValue(_targets).CopyFrom(batch.Targets);

@@ -16,6 +16,9 @@ internal sealed class VaeTask(Vae model, ComputeDevice device) : TrainingTask(mo
     public override string MetricName => "neg_elbo";
 
     /// <inheritdoc/>
+    public override bool HigherIsBetter => false;
+
+    /// <inheritdoc/>
     protected override Node TrainingLoss(Node x, Node? targets) => ((Vae)Model).Build(x).Loss;
 
     /// <inheritdoc/>

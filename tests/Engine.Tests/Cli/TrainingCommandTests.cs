@@ -17,7 +17,7 @@ public sealed class TrainingCommandTests(DeviceFixture fixture) : IDisposable
 
     private TrainSettings Tiny(string model, string run) => new()
     {
-        Model = model, Device = fixture.Spec.ToString(), Output = Path.Combine(_folder, run), Epochs = 1, Width = 4, Plain = true,
+        Model = model, Device = fixture.Spec.ToString(), Output = Path.Combine(_folder, run), Epochs = 1, Width = model == "vae" ? null : 4, Plain = true,
         Limit = model == "unet" ? 4 : 64, BatchSize = model == "unet" ? 2 : 16,
     };
 
@@ -29,11 +29,13 @@ public sealed class TrainingCommandTests(DeviceFixture fixture) : IDisposable
         string text = _log.ToString();
         Assert.Contains("epoch 1/1", text);
         Assert.Matches(@"fashion-mnist-small test accuracy \d+\.\d\d% \(\d+/64\)", text);
-        string checkpoint = Path.Combine(settings.Output!, Checkpoint.ModelFile);
-        var info = Checkpoint.ReadInfo(checkpoint);
-        Assert.Equal(("resnet", 1, 4, "accuracy"), (info.Task, info.Epoch, info.StepsPerEpoch, info.Metric));
-        // The file is a plain state dict too, with torchvision's names.
-        Assert.Contains("layer4.1.bn2.num_batches_tracked", SafeTensorsFile.Read(checkpoint).Tensors.Keys);
+        string checkpoint = Path.Combine(settings.Output!, RunFolder.LastFile);
+        var info = RunFolder.ReadInfo(checkpoint);
+        Assert.Equal(("resnet", 1, 0, 4, "accuracy"), (info.Task, info.Epoch, info.Step, info.StepsPerEpoch, info.Metric));
+        // The file holds a plain state dict with torchvision's names (and the optimiser under reserved names).
+        var keys = SafeTensorsFile.Read(checkpoint).Tensors.Keys;
+        Assert.Contains("layer4.1.bn2.num_batches_tracked", keys);
+        Assert.Contains(keys, k => k.StartsWith(TrainingCheckpoint.OptimizerPrefix, StringComparison.Ordinal));
 
         // eval recomputes the accuracy stored at the end of training.
         var evalLog = new StringWriter();
@@ -45,14 +47,13 @@ public sealed class TrainingCommandTests(DeviceFixture fixture) : IDisposable
         Assert.Equal(0, TrainCommand.Run(settings with { Epochs = 2, Resume = true }, resumeLog, _errors));
         Assert.Contains("resuming after epoch 1", resumeLog.ToString());
         Assert.DoesNotContain("epoch 1/2", resumeLog.ToString());
-        Assert.Equal(2, Checkpoint.ReadInfo(checkpoint).Epoch);
+        Assert.Equal(2, RunFolder.ReadInfo(checkpoint).Epoch);
         Assert.Equal("", _errors.ToString());
 
         // A resume with another model shape is refused, and nothing is overwritten.
         Assert.Equal(1, TrainCommand.Run(settings with { Epochs = 3, Resume = true, Width = 8 }, resumeLog, _errors));
-        Assert.Contains("--resume", _errors.ToString());
-        Assert.Contains("BaseWidth = 4", _errors.ToString());
-        Assert.Equal(2, Checkpoint.ReadInfo(checkpoint).Epoch);
+        Assert.Contains("--resume: this run was trained with --base-width 4; --base-width 8 would make it another run", _errors.ToString());
+        Assert.Equal(2, RunFolder.ReadInfo(checkpoint).Epoch);
     }
 
     [Fact]
@@ -98,7 +99,7 @@ public sealed class TrainingCommandTests(DeviceFixture fixture) : IDisposable
         Assert.Equal(1, TrainCommand.Run(Tiny("resnet", "x") with { Dataset = "mnist", DataDirectory = Path.Combine(_folder, "none") }, _log, _errors));
         Assert.Contains("does not exist. Run scripts/download-data.sh", _errors.ToString());
         Assert.Equal(1, TrainCommand.Run(Tiny("resnet", "x") with { LearningRate = -1 }, _log, _errors));
-        Assert.Contains("--lr must be a positive number, got -1.", _errors.ToString());
+        Assert.Contains("--lr must be a positive finite number, got -1.", _errors.ToString());
         Assert.Equal(1, TrainCommand.Run(Tiny("resnet", "x") with { BatchSize = 100 }, _log, _errors));
         Assert.Contains("--batch-size 100 is larger than the 64 training images.", _errors.ToString());
         Assert.Equal(1, TrainCommand.Run(Tiny("unet", "x") with { Dataset = "fashion-mnist-small" }, _log, _errors));

@@ -1,4 +1,5 @@
 using Engine.Data;
+using Engine.Ops.Random;
 
 namespace Engine.Tests.Data;
 
@@ -54,7 +55,7 @@ public sealed class DataLoaderTests
         // A 4x4 image with a distinct value per pixel and a mask equal to that value.
         var image = Enumerable.Range(0, 16).Select(v => (float)v).ToArray();
         var mask = Enumerable.Range(0, 16).ToArray();
-        var random = new Random(3);
+        var random = new PhiloxRandom(3);
         bool flipped = false, shifted = false;
         foreach (var augmentation in new[] { new Augmentation(HorizontalFlip: true, Padding: 0), new Augmentation(HorizontalFlip: false, Padding: 1), new Augmentation(true, 1) })
         {

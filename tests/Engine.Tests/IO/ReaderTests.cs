@@ -139,6 +139,6 @@ public sealed class ReaderTests : IDisposable
         File.WriteAllBytes(PathOf("junk.nii"), new byte[400]);
         Assert.Contains("sizeof_hdr is not 348", Assert.Throws<InvalidDataException>(() => NiftiFile.Read(PathOf("junk.nii"))).Message);
         File.WriteAllBytes(PathOf("tiny.nii"), new byte[10]);
-        Assert.Contains("too short", Assert.Throws<InvalidDataException>(() => NiftiFile.Read(PathOf("tiny.nii"))).Message);
+        Assert.Contains("is truncated: it ends inside the 348-byte NIfTI-1 header", Assert.Throws<InvalidDataException>(() => NiftiFile.Read(PathOf("tiny.nii"))).Message);
     }
 }

@@ -1,0 +1,48 @@
+using System.CommandLine;
+using Engine.Cli.Commands;
+
+namespace Engine.Cli;
+
+/// <summary>
+/// The <c>engine</c> command line: parses, runs one command, and turns every error into one line
+/// (see <see cref="ErrorReport"/>): exit 0 on success, 1 when a command fails, 2 when the command
+/// line does not parse, 130 when a signal stopped a training run at a checkpoint.
+/// </summary>
+internal static class EngineCli
+{
+    /// <summary>Runs the command line <paramref name="args"/> with its output and errors on the given writers.</summary>
+    public static int Run(string[] args, TextWriter output, TextWriter errors)
+    {
+        var verbose = new Option<bool>("--verbose") { Description = $"Print the stack trace of an error (or set {ErrorReport.VerboseVariable}=1).", Recursive = true };
+        var root = new RootCommand("Engine: a deep-learning compute engine for .NET on ILGPU (CUDA, OpenCL, CPU).")
+        {
+            DevicesCommand.Create(output, errors),
+            SelfCheckCommand.Create(output, errors),
+            SummaryCommand.Create(output, errors),
+            PredictCommand.Create(output, errors),
+            TrainCommand.Create(output, errors),
+            EvalCommand.Create(output, errors),
+            SampleCommand.Create(output, errors),
+            SegmentCommand.Create(output, errors),
+        };
+        root.Options.Add(verbose);
+        try
+        {
+            var parsed = root.Parse(args);
+            ErrorReport.Verbose = Environment.GetEnvironmentVariable(ErrorReport.VerboseVariable) is "1" or "true" || parsed.GetValue(verbose);
+            if (parsed.Errors.Count > 0)
+            {
+                string command = string.Join(" ", parsed.CommandResult.Command.Name == root.Name ? [] : new[] { parsed.CommandResult.Command.Name });
+                errors.WriteLine($"error: {parsed.Errors[0].Message} (see '{(command.Length == 0 ? "" : command + " ")}--help')");
+                return ErrorReport.Usage;
+            }
+            // No default exception handler (ErrorReport is the handler) and no termination timeout
+            // (train handles SIGINT and SIGTERM itself, to commit a checkpoint first).
+            return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null, Output = output, Error = errors });
+        }
+        catch (Exception e)
+        {
+            return ErrorReport.Report(errors, e);
+        }
+    }
+}

@@ -1,0 +1,93 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Engine.Models;
+
+namespace Engine.Cli.Training;
+
+/// <summary>
+/// What a training checkpoint records beside its tensors (safetensors metadata <c>engine.run</c>,
+/// JSON): enough to rebuild the model, to tell where the run stands to the step, and to continue
+/// it with the same bits as an uninterrupted run.
+/// </summary>
+internal sealed record CheckpointInfo
+{
+    /// <summary>The format this version writes and reads.</summary>
+    public const int CurrentFormat = 2;
+
+    private static readonly JsonSerializerOptions Json = new() { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
+    /// <summary>Format version.</summary>
+    public int Format { get; init; } = CurrentFormat;
+    /// <summary>resnet, unet or vae.</summary>
+    public required string Task { get; init; }
+    /// <summary>The options that rebuild the model.</summary>
+    public required ModelOptions Model { get; init; }
+    /// <summary>The dataset it trains on.</summary>
+    public required string Dataset { get; init; }
+    /// <summary>The resolved training settings.</summary>
+    public required TrainSettings Settings { get; init; }
+    /// <summary>Epochs completed.</summary>
+    public int Epoch { get; init; }
+    /// <summary>Steps done in the epoch after those (0 at an epoch's end).</summary>
+    public int Step { get; init; }
+    /// <summary>Optimiser steps per epoch.</summary>
+    public int StepsPerEpoch { get; init; }
+    /// <summary>Sum of the losses of the <see cref="Step"/> steps done in the unfinished epoch (its running mean resumes from it).</summary>
+    public double EpochLossSum { get; init; }
+    /// <summary>The counter of the training graph's random generator (its key comes from the seed).</summary>
+    public ulong NoiseOffset { get; init; }
+    /// <summary>Name of the evaluation metric.</summary>
+    public required string Metric { get; init; }
+    /// <summary>Whether a higher metric is better (accuracy, Dice) or a lower one (negative ELBO).</summary>
+    public bool HigherIsBetter { get; init; }
+    /// <summary>The metric after the last completed epoch, or null before the first.</summary>
+    public double? Value { get; init; }
+    /// <summary>The best metric so far, or null before the first evaluation.</summary>
+    public double? Best { get; init; }
+    /// <summary>The epoch that reached <see cref="Best"/>.</summary>
+    public int BestEpoch { get; init; }
+    /// <summary>Settings changed on resume, in order (<c>after epoch 3: --lr 0.002 -> 0.001</c>).</summary>
+    public IReadOnlyList<string> History { get; init; } = [];
+
+    /// <summary>Optimiser steps taken.</summary>
+    [JsonIgnore]
+    public long GlobalStep => (long)Epoch * StepsPerEpoch + Step;
+
+    /// <summary>A value of this run's metric as people read it: accuracy in percent, others to four places.</summary>
+    public string Show(double value) => Metric == "accuracy"
+        ? (value * 100).ToString("F2", System.Globalization.CultureInfo.InvariantCulture) + "%"
+        : value.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The JSON stored in the checkpoint.</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    /// <summary>Parses and checks the JSON of a checkpoint; <paramref name="source"/> names it in errors.</summary>
+    /// <exception cref="InvalidDataException">Damaged, of another format, or with values out of range.</exception>
+    public static CheckpointInfo Parse(string json, string source)
+    {
+        CheckpointInfo? info;
+        try
+        {
+            info = JsonSerializer.Deserialize<CheckpointInfo>(json, Json);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{source}: damaged run information: {e.Message}", e);
+        }
+        if (info is null)
+            throw new InvalidDataException($"{source}: empty run information.");
+        string? problem = info.Format != CurrentFormat ? $"format {info.Format}, but this version reads format {CurrentFormat}"
+            : !TrainSettings.Models.Contains(info.Task) ? $"unknown task '{info.Task}'"
+            : info.Model is null || info.Settings is null || info.Metric is null || info.Dataset is null ? "a missing model, dataset, metric or settings entry"
+            : info.Settings.Model != info.Task ? $"settings for '{info.Settings.Model}' in a {info.Task} run"
+            : info.StepsPerEpoch <= 0 ? $"{info.StepsPerEpoch} steps per epoch"
+            : info.Epoch < 0 || info.Step < 0 || info.Step >= info.StepsPerEpoch ? $"position epoch {info.Epoch}, step {info.Step} of {info.StepsPerEpoch}"
+            : info.Settings.Epochs is not > 0 || info.Settings.BatchSize is not > 0 || info.Settings.LearningRate is null || info.Settings.WeightDecay is null || info.Settings.Seed is null
+                ? "incomplete settings"
+            : !double.IsFinite(info.EpochLossSum) ? $"a non-finite epoch loss {info.EpochLossSum}"
+            : null;
+        if (problem is not null)
+            throw new InvalidDataException($"{source}: the run information has {problem}.");
+        return info;
+    }
+}

@@ -1,0 +1,63 @@
+using System.Globalization;
+
+namespace Engine.Cli.Training;
+
+/// <summary>
+/// The settings of a resumed run: what the command line gives, else what the checkpoint recorded.
+/// Settings that define the run (data, seed, batch size, model width, augmentation, limit) must not
+/// change, since the run would silently become another one; the epoch count and the optimiser's
+/// rate and weight decay may change, and each change is named and recorded in the checkpoint.
+/// </summary>
+internal static class ResumeSettings
+{
+    /// <summary>Merges <paramref name="requested"/> into <paramref name="recorded"/>; returns the settings and the changes made.</summary>
+    /// <exception cref="ArgumentException">A setting that defines the run differs; the message names it and both values.</exception>
+    public static (TrainSettings Settings, List<string> Changes) Merge(TrainSettings requested, TrainSettings recorded, int epoch)
+    {
+        void Fixed<T>(string option, T? asked, T? before)
+        {
+            if (asked is not null && !EqualityComparer<T>.Default.Equals(asked, before))
+                throw new ArgumentException($"--resume: this run was trained with {option} {Text(before)}; {option} {Text(asked)} would make it another run (start that one in another folder with -o).");
+        }
+
+        Fixed("--dataset", requested.Dataset?.ToLowerInvariant(), recorded.Dataset);
+        Fixed("--seed", requested.Seed, recorded.Seed);
+        Fixed("--batch-size", requested.BatchSize, recorded.BatchSize);
+        Fixed("--base-width", requested.Width, recorded.Width);
+        Fixed("--limit", requested.Limit, recorded.Limit);
+        Fixed("--augment", requested.Augment, recorded.Augment);
+
+        var changes = new List<string>();
+        T Changeable<T>(string option, T? asked, T before) where T : struct
+        {
+            if (asked is not T value || EqualityComparer<T>.Default.Equals(value, before))
+                return before;
+            changes.Add($"after epoch {epoch}: {option} {Text(before)} -> {Text(value)}");
+            return value;
+        }
+
+        var settings = recorded with
+        {
+            Epochs = Changeable("--epochs", requested.Epochs, recorded.Epochs!.Value),
+            LearningRate = Changeable("--lr", requested.LearningRate, recorded.LearningRate!.Value),
+            WeightDecay = Changeable("--weight-decay", requested.WeightDecay, recorded.WeightDecay!.Value),
+            SaveEvery = requested.SaveEvery ?? recorded.SaveEvery,
+            MemoryLimit = requested.MemoryLimit ?? recorded.MemoryLimit,
+            DataDirectory = requested.DataDirectory ?? recorded.DataDirectory,
+            Device = requested.Device ?? recorded.Device,
+            Output = requested.Output ?? recorded.Output,
+            Plain = requested.Plain,
+            Resume = true,
+            Overwrite = false,
+        };
+        return (settings, changes);
+    }
+
+    private static string Text<T>(T value) => value switch
+    {
+        null => "(default)",
+        float f => f.ToString("R", CultureInfo.InvariantCulture),
+        bool b => b ? "on" : "off",
+        _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "",
+    };
+}
