@@ -33,7 +33,8 @@ internal static class EngineCli
             if (parsed.Errors.Count > 0)
             {
                 string command = string.Join(" ", parsed.CommandResult.Command.Name == root.Name ? [] : new[] { parsed.CommandResult.Command.Name });
-                errors.WriteLine($"error: {parsed.Errors[0].Message} (see '{(command.Length == 0 ? "" : command + " ")}--help')");
+                string problems = string.Join("; ", parsed.Errors.Select(e => FriendlyTypes(e.Message).TrimEnd('.')).Distinct());
+                errors.WriteLine($"error: {problems} (see '{(command.Length == 0 ? "" : command + " ")}--help')");
                 return ErrorReport.Usage;
             }
             // No default exception handler (ErrorReport is the handler) and no termination timeout
@@ -45,4 +46,16 @@ internal static class EngineCli
             return ErrorReport.Report(errors, e);
         }
     }
+
+    /// <summary>System.CommandLine names .NET types in parse errors; say what a user types instead.</summary>
+    private static string FriendlyTypes(string message) => System.Text.RegularExpressions.Regex.Replace(message,
+        @"as expected type '(System\.Nullable`1\[)?System\.(\w+)\]?'",
+        m => "as " + m.Groups[2].Value switch
+        {
+            "Int32" or "Int64" => "an integer",
+            "UInt64" or "UInt32" => "a non-negative integer",
+            "Single" or "Double" => "a number",
+            "Boolean" => "true or false",
+            var other => other,
+        });
 }

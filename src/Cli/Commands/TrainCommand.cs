@@ -55,16 +55,21 @@ internal static class TrainCommand
             SaveEvery = result.GetValue(saveEvery),
             MemoryLimit = ParseBytes(result.GetValue(memoryLimit)),
             Plain = result.GetValue(plain),
-        }, output, errors, listenForSignals: true)));
+        }, output, errors, InterruptSignal.Listen(errors))));
         return command;
     }
 
-    /// <summary>Trains; returns 0, or <see cref="InterruptSignal.ExitCode"/> after a signal stopped the run at a checkpoint, or 1 on an error.</summary>
-    internal static int Run(TrainSettings settings, TextWriter output, TextWriter errors, bool listenForSignals = false) => ErrorReport.Guard(errors, () =>
+    /// <summary>
+    /// Trains; returns 0, or <see cref="InterruptSignal.ExitCode"/> after <paramref name="interrupt"/>
+    /// stopped the run at a committed checkpoint, or 1 on an error. The signal is disposed at the end.
+    /// </summary>
+    internal static int Run(TrainSettings settings, TextWriter output, TextWriter errors, InterruptSignal? interrupt = null) => ErrorReport.Guard(errors, () =>
     {
-        using var interrupt = listenForSignals ? InterruptSignal.Listen(errors) : null;
-        var result = Trainer.Run(settings, output, interrupt);
-        return result.Interrupted ? InterruptSignal.ExitCode : 0;
+        using (interrupt)
+        {
+            var result = Trainer.Run(settings, output, interrupt);
+            return result.Interrupted ? InterruptSignal.ExitCode : 0;
+        }
     });
 
     /// <summary><c>512M</c>, <c>4G</c>, <c>1.5G</c>, <c>100000</c> (bytes); null stays null.</summary>

@@ -134,9 +134,16 @@ internal sealed class RunFolder
     /// <summary>Makes the folder, proves it writable with a probe file, and removes stale temporaries.</summary>
     private void PrepareWritable()
     {
-        Directory.CreateDirectory(Path);
-        AtomicFile.RemoveStaleTemporaries(Path);
-        AtomicFile.WriteAllBytes(System.IO.Path.Combine(Path, ".write-probe"), [1]);
-        File.Delete(System.IO.Path.Combine(Path, ".write-probe"));
+        try
+        {
+            Directory.CreateDirectory(Path);
+            AtomicFile.RemoveStaleTemporaries(Path);
+            AtomicFile.WriteAllBytes(System.IO.Path.Combine(Path, ".write-probe"), [1]);
+            File.Delete(System.IO.Path.Combine(Path, ".write-probe"));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"Cannot write checkpoints into '{Path}': {e.Message}", e);
+        }
     }
 }

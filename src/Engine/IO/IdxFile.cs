@@ -71,16 +71,19 @@ public static class IdxFile
         if ((magic & 0xFF) != rank)
             throw new InvalidDataException($"{file.Source}: {kind} have {rank} dimensions, this file {magic & 0xFF}.");
         var dims = new int[rank];
-        long count = 1;
         for (int d = 0; d < rank; d++)
         {
             file.ReadExactly(word, "the IDX dimensions");
             dims[d] = BinaryPrimitives.ReadInt32BigEndian(word);
             if (dims[d] <= 0)
                 throw new InvalidDataException($"{file.Source} has dimension {d} = {dims[d]}.");
-            count = count * dims[d]; // at most 3 factors below 2^31 each: checked just below before it could wrap
+        }
+        long count = 1;
+        foreach (int d in dims)
+        {
+            count *= d; // stops growing past Array.MaxLength (< 2^31) times a factor below 2^31: no wrap
             if (count > Array.MaxLength)
-                throw new InvalidDataException($"{file.Source} declares dimensions [{string.Join(", ", dims[..(d + 1)])}{(d + 1 < rank ? ", ..." : "")}]: more than {Array.MaxLength} values.");
+                throw new InvalidDataException($"{file.Source} declares dimensions [{string.Join(", ", dims)}]: more than {Array.MaxLength} values.");
         }
         long start = file.Position;
         if (file.Length is long length && length - start != count)

@@ -1,0 +1,169 @@
+using System.Diagnostics;
+using Engine.Checkpoints;
+using Engine.Cli.Commands;
+using Engine.Cli.Training;
+using Engine.IO;
+using Engine.Models;
+using Engine.Ops.Random;
+using Engine.Optim;
+using Engine.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace Engine.Tests.Cli;
+
+/// <summary>
+/// Training as a separate process, stopped the ways a real run is stopped: Ctrl-C or SIGTERM (a
+/// checkpoint is committed and the exit code is 130) and SIGKILL at random instants, including in
+/// the middle of checkpoint writes (the committed checkpoint is never torn, nor a mix of two).
+/// Every run, resumed after whatever happened, ends with the bits of an uninterrupted one.
+/// </summary>
+[Collection(DeviceCollection.Name)]
+public sealed class CrashTests(DeviceFixture fixture, ITestOutputHelper log) : IDisposable
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromMinutes(5);
+    private readonly string _folder = Directory.CreateTempSubdirectory("engine-crash-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    private string[] Train(string run, params string[] more) =>
+        ["train", "resnet", "--limit", "256", "--batch-size", "16", "--base-width", "4", "--epochs", "2", "--seed", "3", "--plain",
+         "--device", fixture.Spec.ToString(), "-o", Path.Combine(_folder, run), .. more];
+
+    [Theory]
+    [InlineData(CliProcess.SigInt, "SIGINT")]
+    [InlineData(CliProcess.SigTerm, "SIGTERM")]
+    public void ASignalCommitsACheckpointExits130AndTheRunResumesToTheSameBits(int signal, string name)
+    {
+        var whole = CliProcess.Run(_folder, Patience, Train("whole"));
+        Assert.True(whole.ExitCode == 0, whole.Errors);
+
+        using (var process = CliProcess.Start(_folder, Train("stopped")))
+        {
+            Assert.True(process.WaitForOutput("epoch 1/2  3/16", Patience), process.Output + process.Errors);
+            process.Signal(signal);
+            var (code, output, errors) = process.WaitForExit(Patience);
+            Assert.True(code == 130, $"exit {code}\n{output}\n{errors}");
+            Assert.Matches($@"interrupted in epoch 1 after step \d+ of 16: checkpoint .*{RunFolder.LastFile} committed; continue with: train resnet -o .*stopped --resume", output);
+            Assert.Contains($"{name}: finishing this step and saving a checkpoint", errors);
+        }
+        var resumed = CliProcess.Run(_folder, Patience, Train("stopped", "--resume"));
+        Assert.True(resumed.ExitCode == 0, resumed.Errors);
+        Assert.Matches(@"resuming in epoch 1 after step \d+", resumed.Output);
+        RunFiles.AssertSameTensors(Path.Combine(_folder, "whole", RunFolder.LastFile), Path.Combine(_folder, "stopped", RunFolder.LastFile));
+        Assert.Equal(FinalLine(whole.Output, "whole"), FinalLine(resumed.Output, "stopped"));
+    }
+
+    [Fact]
+    public void KillsAtRandomInstantsNeverLeaveATornOrMixedCheckpoint()
+    {
+        const int RandomKills = 20, KillsInsideWrites = 5;
+        string[] Args(params string[] more) =>
+            ["train", "resnet", "--limit", "512", "--batch-size", "8", "--base-width", "4", "--epochs", "6", "--seed", "4", "--plain",
+             "--device", fixture.Spec.ToString(), "--save-every", "1", "-o", Path.Combine(_folder, "killed"), .. more];
+        string folder = Path.Combine(_folder, "killed");
+        var random = new PhiloxRandom(RandomStreams.Derive(2026, RandomStream.Shuffle));
+        int kills = 0, insideWrites = 0, commitsSeen = 0;
+        long lastStep = -1;
+        TimeSpan startup = TimeSpan.Zero;
+        var clock = Stopwatch.StartNew();
+        while (kills < RandomKills + KillsInsideWrites)
+        {
+            bool resume = File.Exists(Path.Combine(folder, RunFolder.LastFile));
+            using var process = CliProcess.Start(_folder, resume ? Args("--resume") : Args());
+            if (kills < RandomKills)
+            {
+                // A random instant: anywhere from start-up to well into the training steps and commits.
+                if (startup == TimeSpan.Zero)
+                {
+                    var started = Stopwatch.StartNew();
+                    Assert.True(process.WaitForOutput(" loss ", Patience), process.Output + process.Errors);
+                    startup = started.Elapsed;
+                }
+                Thread.Sleep(TimeSpan.FromSeconds(random.NextDouble() * (startup.TotalSeconds + 1.5)));
+            }
+            else
+            {
+                // Inside a checkpoint write: as soon as a temporary appears beside the checkpoints.
+                Assert.True(WaitFor(() => Directory.Exists(folder) && Directory.EnumerateFiles(folder).Any(AtomicFile.IsTemporary), Patience),
+                    "no checkpoint write was seen: " + process.Output + process.Errors);
+            }
+            Assert.False(process.HasExited, $"the run ended before it was killed (kill {kills + 1}): {process.Output}{process.Errors}");
+            process.Signal(CliProcess.SigKill);
+            process.WaitForExit(Patience);
+            kills++;
+
+            if (Directory.Exists(folder) && Directory.EnumerateFiles(folder).Any(AtomicFile.IsTemporary))
+                insideWrites++;
+            if (File.Exists(Path.Combine(folder, RunFolder.LastFile)))
+            {
+                long step = CheckCommitted(Path.Combine(folder, RunFolder.LastFile));
+                Assert.True(step >= lastStep, $"the committed checkpoint went back from step {lastStep} to {step}");
+                commitsSeen += step > lastStep ? 1 : 0;
+                lastStep = step;
+            }
+            if (File.Exists(Path.Combine(folder, RunFolder.BestFile)))
+                CheckCommitted(Path.Combine(folder, RunFolder.BestFile));
+        }
+
+        var finished = CliProcess.Run(_folder, Patience, Args("--resume"));
+        Assert.True(finished.ExitCode == 0, finished.Errors);
+        Assert.DoesNotContain(Directory.EnumerateFiles(folder), AtomicFile.IsTemporary); // stale temporaries were removed
+
+        var errors = new StringWriter();
+        var reference = new TrainSettings
+        {
+            Model = "resnet", Limit = 512, BatchSize = 8, Width = 4, Epochs = 6, Seed = 4, Plain = true,
+            Device = fixture.Spec.ToString(), Output = Path.Combine(_folder, "reference"),
+        };
+        Assert.True(TrainCommand.Run(reference, TextWriter.Null, errors) == 0, errors.ToString());
+        RunFiles.AssertSameTensors(Path.Combine(_folder, "reference", RunFolder.LastFile), Path.Combine(folder, RunFolder.LastFile));
+        RunFiles.AssertSameTensors(Path.Combine(_folder, "reference", RunFolder.BestFile), Path.Combine(folder, RunFolder.BestFile));
+        log.WriteLine($"{kills} SIGKILLs ({RandomKills} at random instants, {KillsInsideWrites} aimed at writes); {insideWrites} left a temporary (killed inside a write); " +
+            $"{commitsSeen} kills found a newer commit; torn or mixed checkpoints found: 0; start-up {startup.TotalSeconds:F1} s; {clock.Elapsed.TotalSeconds:F0} s in all.");
+        Assert.True(insideWrites >= KillsInsideWrites, $"only {insideWrites} kills landed inside a write");
+    }
+
+    /// <summary>
+    /// Loads a committed checkpoint completely into a fresh model and optimiser (a torn file fails
+    /// to parse; a mixed one has an optimiser whose step count differs from the run information).
+    /// </summary>
+    private long CheckCommitted(string checkpoint)
+    {
+        var info = RunFolder.ReadInfo(checkpoint);
+        var model = ModelFactory.Create(info.Model);
+        model.Initialize(fixture.Device);
+        try
+        {
+            using var optimizer = new AdamW(model.NamedParameters().Select(p => p.Parameter), 1e-3f);
+            TrainingCheckpoint.Load(checkpoint, model, optimizer);
+            Assert.Equal(info.GlobalStep, optimizer.StepCount);
+            return info.GlobalStep;
+        }
+        finally
+        {
+            model.Release();
+        }
+    }
+
+    private static bool WaitFor(Func<bool> condition, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < timeout)
+        {
+            try
+            {
+                if (condition())
+                    return true;
+            }
+            catch (IOException)
+            {
+                // a file vanished while the folder was listed
+            }
+            Thread.SpinWait(1000);
+        }
+        return false;
+    }
+
+    private string FinalLine(string output, string run) =>
+        RunFiles.WithoutTimings(output.Split('\n').Single(l => l.StartsWith("fashion-mnist-small test", StringComparison.Ordinal)), Path.Combine(_folder, run));
+}

@@ -1,0 +1,313 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Text;
+using Engine.Checkpoints;
+using Engine.Cli;
+using Engine.Cli.Commands;
+using Engine.Cli.Training;
+using Engine.Devices;
+using Engine.Models;
+using Engine.Tests.Infrastructure;
+using static Engine.Tests.Infrastructure.SampleFiles;
+
+namespace Engine.Tests.Cli;
+
+/// <summary>
+/// Every bad input the command line can meet gets one line on the error stream, naming the value
+/// at fault, and exit code 1 (2 for a command line that does not parse): never a stack trace, never
+/// a hang, never an unbounded allocation. One row per case; each builds its hostile files.
+/// </summary>
+[Collection(DeviceCollection.Name)]
+public sealed class HostileInputTests(DeviceFixture fixture, HostileInputTests.Workspace workspace, Xunit.Abstractions.ITestOutputHelper log) : IClassFixture<HostileInputTests.Workspace>
+{
+    /// <summary>A folder for the cases' files and one tiny trained ResNet run they can point at.</summary>
+    public sealed class Workspace : IDisposable
+    {
+        private readonly Lazy<string> _run;
+
+        public Workspace()
+        {
+            _run = new Lazy<string>(() =>
+            {
+                string run = Path.Combine(Folder, "trained");
+                var errors = new StringWriter();
+                int code = TrainCommand.Run(new TrainSettings
+                {
+                    Model = "resnet", Device = DeviceSpec.FromEnvironment().IsAuto ? "cpu" : DeviceSpec.FromEnvironment().ToString(),
+                    Output = run, Epochs = 1, Width = 4, Limit = 32, BatchSize = 16, Plain = true,
+                }, TextWriter.Null, errors);
+                Assert.True(code == 0, errors.ToString());
+                return run;
+            });
+        }
+
+        public string Folder { get; } = Directory.CreateTempSubdirectory("engine-hostile-").FullName;
+
+        /// <summary>A trained run folder (made on first use).</summary>
+        public string TrainedRun => _run.Value;
+
+        public void Dispose() => Directory.Delete(Folder, recursive: true);
+    }
+
+    private readonly Workspace _workspace = workspace;
+
+    private delegate string[] Setup(Context c);
+
+    /// <summary>What a case's setup can use: its own folder and the device.</summary>
+    private sealed class Context(string folder, string device, Workspace workspace)
+    {
+        public string Folder => folder;
+        public string Device => device;
+        public Workspace Workspace => workspace;
+
+        public string File(string name, byte[] bytes)
+        {
+            string path = System.IO.Path.Combine(folder, name);
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+            System.IO.File.WriteAllBytes(path, bytes);
+            return path;
+        }
+
+        public string Path(string name) => System.IO.Path.Combine(folder, name);
+
+        /// <summary>A valid small-stem ResNet-18 (10 classes, 1 channel, width 4) state dict.</summary>
+        public string Weights(Action<Dictionary<string, SafeTensor>>? change = null)
+        {
+            using var device = ComputeDevice.Open(Device);
+            var model = ModelFactory.Create(ResNetOptions);
+            model.Initialize(device, 3);
+            var tensors = StateDict.Collect(model).ToDictionary(t => t.Name);
+            model.Release();
+            change?.Invoke(tensors);
+            string path = Path("weights.safetensors");
+            SafeTensorsFile.Write(path, tensors.Values);
+            return path;
+        }
+
+        /// <summary>The predict command line for a model of <see cref="ResNetOptions"/>.</summary>
+        public string[] Predict(string weights, string input, string output) =>
+            ["predict", "--model", "resnet18", "--classes", "10", "--in-channels", "1", "--small-stem", "--base-width", "4",
+             "--weights", weights, "--input", input, "--output", output, "--device", device];
+
+        /// <summary>An MNIST-style IDX folder.</summary>
+        public string IdxFolder(byte[]? trainImages = null, byte[]? testImages = null, int count = 64)
+        {
+            File("mnist/train-images-idx3-ubyte", trainImages ?? IdxImages(count, 28));
+            File("mnist/train-labels-idx1-ubyte", IdxLabels(count));
+            File("mnist/t10k-images-idx3-ubyte", testImages ?? IdxImages(count, 28));
+            File("mnist/t10k-labels-idx1-ubyte", IdxLabels(count));
+            return Path("mnist");
+        }
+
+        public string[] Train(params string[] args) => ["train", .. args, "--device", device, "--plain"];
+    }
+
+    private static readonly ModelOptions ResNetOptions = new("resnet18", 10, 1, SmallStem: true, BaseWidth: 4);
+
+    private static readonly Dictionary<string, (Setup Setup, int Exit, string Message)> Cases = new()
+    {
+        // .npy inputs of predict
+        ["npy shape of Python 2 longs (3L,)"] = (c => c.Predict(c.Weights(), c.File("x.npy", Npy("{'descr': '<f4', 'fortran_order': False, 'shape': (3L,), }", new byte[12])), c.Path("y.npy")),
+            1, "--input must be [N, C, H, W], but"),
+        ["npy dimension of 10^12"] = (c => c.Predict(c.Weights(), c.File("x.npy", Npy("{'descr': '<f4', 'fortran_order': False, 'shape': (1000000000000, 1, 8, 8), }", [])), c.Path("y.npy")),
+            1, "dimension 1000000000000, larger than 2147483647"),
+        ["npy v2 header length 0xFFFFFFFF"] = (c => c.Predict(c.Weights(), c.File("x.npy", Npy("{}", [], version: 2, headerLength: 0xFFFFFFFF)), c.Path("y.npy")),
+            1, "declares a 4294967295-byte header"),
+        ["npy truncated data"] = (c => c.Predict(c.Weights(), c.File("x.npy", NpyFloats(2, 1, 8, 8)[..^100]), c.Path("y.npy")),
+            1, "should hold 512 data bytes for shape (2, 1, 8, 8)"),
+        ["npy in Fortran order"] = (c => c.Predict(c.Weights(), c.File("x.npy", Npy("{'descr': '<f4', 'fortran_order': True, 'shape': (1, 1, 8, 8), }", new byte[256])), c.Path("y.npy")),
+            1, "Fortran order"),
+        ["npy of int64"] = (c => c.Predict(c.Weights(), c.File("x.npy", Npy("{'descr': '<i8', 'fortran_order': False, 'shape': (1, 1, 8, 8), }", new byte[512])), c.Path("y.npy")),
+            1, "holds dtype <i8"),
+        ["npy empty file"] = (c => c.Predict(c.Weights(), c.File("x.npy", []), c.Path("y.npy")), 1, "is truncated"),
+        ["npy holding NaN"] = (c => c.Predict(c.Weights(), c.File("x.npy", WithNaN(NpyFloats(2, 1, 8, 8), 70)), c.Path("y.npy")),
+            1, "holds a non-finite value (NaN) in image 1"),
+        ["npy of no images"] = (c => c.Predict(c.Weights(), c.File("x.npy", Npy("{'descr': '<f4', 'fortran_order': False, 'shape': (0, 1, 8, 8), }", [])), c.Path("y.npy")),
+            1, "no images"),
+        ["input is a directory"] = (c => c.Predict(c.Weights(), Directory.CreateDirectory(c.Path("in.npy")).FullName, c.Path("y.npy")),
+            1, "is a directory, not a file to read"),
+        ["input is a named pipe"] = (c => c.Predict(c.Weights(), Fifo(c.Path("pipe.npy")), c.Path("y.npy")), 1, "is a named pipe, not a file to read"),
+        ["output is a directory"] = (c => c.Predict(c.Weights(), c.File("x.npy", NpyFloats(1, 1, 8, 8)), Directory.CreateDirectory(c.Path("out")).FullName),
+            1, "is a directory, not a regular file"),
+        ["output is /dev/null"] = (c => c.Predict(c.Weights(), c.File("x.npy", NpyFloats(1, 1, 8, 8)), "/dev/null"), 1, "'/dev/null' is a character device, not a regular file"),
+        ["output under a file"] = (c => c.Predict(c.Weights(), c.File("x.npy", NpyFloats(1, 1, 8, 8)), Path.Combine(c.File("notes.txt", [1]), "y.npy")),
+            1, "is a regular file, not a folder"),
+        ["predict batch size 0"] = (c => [.. c.Predict(c.Weights(), c.File("x.npy", NpyFloats(1, 1, 8, 8)), c.Path("y.npy")), "--batch-size", "0"], 1, "--batch-size must be positive, got 0."),
+
+        // safetensors weights
+        ["safetensors __metadata__ a string"] = (c => c.Predict(c.File("w.safetensors", SafeTensors("{\"__metadata__\":\"oops\"}", [])), c.File("x.npy", NpyFloats(1, 1, 8, 8)), c.Path("y.npy")),
+            1, "__metadata__ is a JSON string, not an object of strings"),
+        ["safetensors shape [2^62] without data"] = (c => c.Predict(c.File("w.safetensors", SafeTensors("{\"w\":{\"dtype\":\"F32\",\"shape\":[4611686018427387904],\"data_offsets\":[0,0]}}", [])), c.File("x.npy", NpyFloats(1, 1, 8, 8)), c.Path("y.npy")),
+            1, "needs more than the file's bytes but its range holds 0"),
+        ["safetensors header length 2^60"] = (c => c.Predict(c.File("w.safetensors", HeaderLength(1UL << 60)), c.File("x.npy", NpyFloats(1, 1, 8, 8)), c.Path("y.npy")),
+            1, "declares a 1152921504606846976-byte header"),
+        ["safetensors truncated"] = (c => c.Predict(c.File("w.safetensors", File.ReadAllBytes(c.Weights())[..^1000]), c.File("x.npy", NpyFloats(1, 1, 8, 8)), c.Path("y.npy")),
+            1, "truncated"),
+        ["safetensors entry that is not an object"] = (c => c.Predict(c.File("w.safetensors", SafeTensors("{\"w\":[1,2]}", [])), c.File("x.npy", NpyFloats(1, 1, 8, 8)), c.Path("y.npy")),
+            1, "the header entry of tensor 'w' is a JSON array, not an object"),
+        ["weights holding NaN"] = (c => c.Predict(c.Weights(t => t["conv1.weight"] = SafeTensor.FromFloats("conv1.weight", WithNaN(t["conv1.weight"].ToFloats(), 5), t["conv1.weight"].Shape)),
+            c.File("x.npy", NpyFloats(1, 1, 8, 8)), c.Path("y.npy")), 1, "conv1.weight holds 1 non-finite value(s), the first (NaN) at flat index 5"),
+        ["weights are a directory"] = (c => c.Predict(Directory.CreateDirectory(c.Path("w")).FullName, c.File("x.npy", NpyFloats(1, 1, 8, 8)), c.Path("y.npy")),
+            1, "is a directory, not a file to read"),
+        ["weights of another model"] = (c => [.. c.Predict(c.Weights(), c.File("x.npy", NpyFloats(1, 1, 8, 8)), c.Path("y.npy")).Select(a => a == "10" ? "5" : a)],
+            1, "fc.weight has shape [10, 32] in the file but [5, 32] in the model"),
+
+        // checkpoints given to eval, sample and segment
+        ["checkpoint metadata of the wrong type"] = (c => ["eval", "-c", c.File("ckpt.safetensors", SafeTensors("{\"__metadata__\":{\"engine.run\":\"{\\\"Format\\\":\\\"two\\\"}\"}}", [])), "--device", c.Device],
+            1, "damaged run information"),
+        ["checkpoint metadata with a bad position"] = (c => ["eval", "-c", c.File("ckpt.safetensors", RunInfo(c.Workspace.TrainedRun, info => info.Replace("\"Step\":0", "\"Step\":-3", StringComparison.Ordinal))), "--device", c.Device],
+            1, "the run information has position epoch 1, step -3 of 2"),
+        ["checkpoint missing"] = (c => ["eval", "-c", c.Path("none.safetensors"), "--device", c.Device], 1, "none.safetensors' does not exist"),
+        ["sample -o onto a file"] = (c => ["sample", "-c", c.Workspace.TrainedRun, "-o", c.File("taken.png", [1]), "--device", c.Device],
+            1, "is a regular file, not a folder for the PNGs"),
+        ["segment -o onto a directory"] = (c => ["segment", "-c", c.Workspace.TrainedRun, "-o", Directory.CreateDirectory(c.Path("pngs")).FullName, "--device", c.Device],
+            1, "is a directory, not a regular file"),
+        ["eval --limit 0"] = (c => ["eval", "-c", c.Workspace.TrainedRun, "--limit", "0", "--device", c.Device], 1, "--limit must be positive, got 0."),
+
+        // train's settings
+        ["weight decay NaN"] = (c => c.Train("resnet", "--weight-decay", "NaN", "-o", c.Path("run")), 1, "--weight-decay must be a finite number of at least 0, got NaN."),
+        ["learning rate infinite"] = (c => c.Train("resnet", "--lr", "1e39", "-o", c.Path("run")), 1, "--lr must be a positive finite number"),
+        ["epochs that wrap the schedule"] = (c => c.Train("resnet", "--epochs", "1073741825", "-o", c.Path("run")), 1, "--epochs 1073741825 of 93 steps make 99857989725 steps"),
+        ["a model far beyond memory"] = (c => c.Train("resnet", "--base-width", "4096", "-o", c.Path("run")),
+            1, "out of device memory on"),
+        ["a memory limit below the step"] = (c => c.Train("resnet", "--memory-limit", "1M", "-o", c.Path("run")),
+            1, "needs"),
+        ["memory limit that is not a size"] = (c => c.Train("resnet", "--memory-limit", "lots", "-o", c.Path("run")), 1, "--memory-limit must be a positive size such as 512M or 4G, got 'lots'."),
+        ["save-every 0"] = (c => c.Train("resnet", "--save-every", "0", "-o", c.Path("run")), 1, "--save-every must be positive, got 0."),
+        ["base width on the vae"] = (c => c.Train("vae", "--base-width", "8", "-o", c.Path("run")), 1, "--base-width does not apply to the vae."),
+        ["resume and overwrite together"] = (c => c.Train("resnet", "--resume", "--overwrite", "-o", c.Path("run")), 1, "give one"),
+        ["train into a folder holding a run"] = (c => c.Train("resnet", "-o", c.Workspace.TrainedRun), 1, "holds a run (resnet, epoch 1 of 1"),
+        ["resume with another seed"] = (c => c.Train("resnet", "--resume", "--seed", "2", "-o", c.Workspace.TrainedRun),
+            1, "--resume: this run was trained with --seed 1; --seed 2 would make it another run"),
+        ["resume without a checkpoint"] = (c => c.Train("resnet", "--resume", "-o", c.Path("empty")), 1, "there is no checkpoint"),
+        ["run folder is a file"] = (c => c.Train("resnet", "-o", c.File("run.txt", [1])), 1, "is a regular file, not a run folder"),
+        ["run folder cannot be made"] = (c => c.Train("resnet", "-o", "/proc/engine-cannot-write-here"), 1, "Cannot write checkpoints into '/proc/engine-cannot-write-here'"),
+        ["absent device"] = (c => ["train", "resnet", "--device", "cuda:7", "-o", c.Path("run")], 1, "Device 'cuda:7' is not available"),
+
+        // datasets
+        ["IDX gzip bomb behind a small header"] = (c => c.Train("resnet", "--dataset", "mnist", "--data", c.IdxFolder(trainImages: GzipBomb(IdxImages(64, 28), 200L << 20)), "-o", c.Path("run")),
+            1, "holds more than the 50176 data bytes its dimensions [64, 28, 28] declare"),
+        ["IDX header [16, 2^30, 2^30]"] = (c => c.Train("resnet", "--dataset", "mnist", "--data", c.IdxFolder(trainImages: Idx(0x0803, [16, 1 << 30, 1 << 30], [])), "-o", c.Path("run")),
+            1, "declares dimensions [16, 1073741824, 1073741824]"),
+        ["IDX truncated"] = (c => c.Train("resnet", "--dataset", "mnist", "--data", c.IdxFolder(trainImages: IdxImages(64, 28)[..^10]), "-o", c.Path("run")),
+            1, "should hold 50176 data bytes"),
+        ["splits of two image sizes"] = (c => c.Train("resnet", "--dataset", "mnist", "--data", c.IdxFolder(testImages: IdxImages(64, 32)), "-o", c.Path("run")),
+            1, "the training images are 1x28x28 but the test images 1x32x32"),
+        ["--data without --dataset"] = (c => c.Train("resnet", "--data", c.IdxFolder(), "-o", c.Path("run")), 1, "may be MNIST or Fashion-MNIST: say which with --dataset mnist"),
+        ["--data with the embedded dataset"] = (c => c.Train("resnet", "--dataset", "fashion-mnist-small", "--data", c.Folder, "-o", c.Path("run")),
+            1, "fashion-mnist-small is embedded in the tool, so --data does not apply"),
+        ["NIfTI with scl_slope infinite"] = (c => c.Train("unet", "--data", Mri(c, slope: float.PositiveInfinity), "-o", c.Path("run")),
+            1, "the scaling must be finite"),
+        ["NIfTI vox_offset inside the header"] = (c => c.Train("unet", "--data", Mri(c, voxOffset: 100), "-o", c.Path("run")),
+            1, "has vox_offset 100; a single-file NIfTI-1 needs a whole number of at least 352"),
+
+        // usage errors: exit 2
+        ["unknown option"] = (c => ["train", "resnet", "--bogus"], 2, "--bogus"),
+        ["epochs not a number"] = (c => ["train", "resnet", "--epochs", "abc"], 2, "abc"),
+        ["unknown command"] = (c => ["trian"], 2, "trian"),
+        ["predict without --weights"] = (c => ["predict", "--model", "resnet18", "--input", "x.npy", "--output", "y.npy"], 2, "--weights"),
+    };
+
+    public static TheoryData<string> CaseNames => new(Cases.Keys);
+
+    [Theory]
+    [MemberData(nameof(CaseNames))]
+    public void BadInputGetsOneClearLine(string name)
+    {
+        var (setup, exit, message) = Cases[name];
+        string folder = Directory.CreateDirectory(Path.Combine(_workspace.Folder, Guid.NewGuid().ToString("N"))).FullName;
+        string[] args = setup(new Context(folder, fixture.Spec.ToString(), _workspace));
+        var output = new StringWriter();
+        var errors = new StringWriter();
+        long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+        var clock = Stopwatch.StartNew();
+        int code = EngineCli.Run(args, output, errors);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
+
+        string[] lines = errors.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        log.WriteLine($"exit {code}: {errors.ToString().TrimEnd()}");
+        Assert.True(lines.Length == 1, $"{name}: expected one error line, got:\n{errors}");
+        Assert.StartsWith("error: ", lines[0]);
+        Assert.Contains(message, lines[0]);
+        Assert.DoesNotContain(" at Engine.", errors.ToString());
+        Assert.Equal(exit, code);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"{name} took {clock.Elapsed}");
+        Assert.True(allocated < 256L << 20, $"{name} allocated {allocated >> 20} MiB");
+        Assert.False(File.Exists("/dev/null") && PathKindOfDevNull() != Engine.IO.PathKind.CharacterDevice, "/dev/null was replaced");
+    }
+
+    /// <summary>The stack trace comes with --verbose, after the same line.</summary>
+    [Fact]
+    public void VerboseAddsTheStackTrace()
+    {
+        var errors = new StringWriter();
+        Assert.Equal(1, EngineCli.Run(["eval", "-c", Path.Combine(_workspace.Folder, "nothing.safetensors"), "--verbose"], TextWriter.Null, errors));
+        string[] lines = errors.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("error: ", lines[0]);
+        Assert.Contains(lines, l => l.TrimStart().StartsWith("at Engine.", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void TheTableCoversAtLeastThirtyCases() => Assert.True(Cases.Count >= 30, $"{Cases.Count} cases");
+
+    private static Engine.IO.PathKind PathKindOfDevNull() => Engine.IO.PathKinds.Of("/dev/null");
+
+    private static byte[] WithNaN(byte[] npy, int index)
+    {
+        var copy = (byte[])npy.Clone();
+        BinaryPrimitives.WriteSingleLittleEndian(copy.AsSpan(copy.Length - (npy.Length - HeaderEnd(npy)) + 4 * index), float.NaN);
+        return copy;
+    }
+
+    private static float[] WithNaN(float[] values, int index)
+    {
+        var copy = (float[])values.Clone();
+        copy[index] = float.NaN;
+        return copy;
+    }
+
+    private static int HeaderEnd(byte[] npy) => 10 + BinaryPrimitives.ReadUInt16LittleEndian(npy.AsSpan(8));
+
+    private static byte[] HeaderLength(ulong length)
+    {
+        var bytes = new byte[16];
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes, length);
+        return bytes;
+    }
+
+    private static string Fifo(string path)
+    {
+        using var mkfifo = Process.Start("mkfifo", [path])!;
+        mkfifo.WaitForExit();
+        Assert.Equal(0, mkfifo.ExitCode);
+        return path;
+    }
+
+    /// <summary>A checkpoint file whose run information JSON is changed by <paramref name="edit"/>.</summary>
+    private static byte[] RunInfo(string run, Func<string, string> edit)
+    {
+        using var reader = SafeTensorsReader.Open(Path.Combine(run, RunFolder.LastFile));
+        var metadata = reader.Metadata.ToDictionary();
+        metadata["engine.run"] = edit(metadata["engine.run"]);
+        var tensors = reader.Tensors.Select(t => reader.Read(t.Name)).ToList();
+        string file = Path.Combine(Path.GetTempPath(), $"engine-edit-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            SafeTensorsFile.Write(file, tensors, metadata);
+            return File.ReadAllBytes(file);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    /// <summary>A brain-MRI folder of 16x16x8 volumes with the image's header changed.</summary>
+    private static string Mri(Context c, float slope = 1, float voxOffset = 352)
+    {
+        var voxels = Enumerable.Range(0, 16 * 16 * 8).Select(i => (byte)(i % 200)).ToArray();
+        c.File("mri/KmeansTest_T1UCharRaw.nii", Nifti(16, 16, 8, voxels, slope: slope, voxOffset: voxOffset));
+        c.File("mri/KmeansTest_T1RawSkullStrip.nii.gz", Gzip(Nifti(16, 16, 8, voxels)));
+        return c.Path("mri");
+    }
+}

@@ -1,0 +1,44 @@
+using System.Text.RegularExpressions;
+using Engine.Checkpoints;
+
+namespace Engine.Tests.Infrastructure;
+
+/// <summary>What tests compare between runs: checkpoint tensors byte for byte, printed output without its timings.</summary>
+internal static partial class RunFiles
+{
+    /// <summary>Every tensor of a checkpoint (model and optimiser) as raw bytes.</summary>
+    public static Dictionary<string, byte[]> Tensors(string checkpoint)
+    {
+        using var reader = SafeTensorsReader.Open(checkpoint);
+        return reader.Tensors.ToDictionary(t => t.Name, t => reader.Read(t.Name).Data);
+    }
+
+    /// <summary>Fails unless two checkpoints hold the same tensors with the same bits.</summary>
+    public static void AssertSameTensors(string expected, string actual)
+    {
+        var a = Tensors(expected);
+        var b = Tensors(actual);
+        Assert.Equal(a.Keys.Order(), b.Keys.Order());
+        var differing = a.Keys.Where(k => !a[k].AsSpan().SequenceEqual(b[k])).ToList();
+        Assert.True(differing.Count == 0, $"{differing.Count} of {a.Count} tensors differ, e.g. {string.Join(", ", differing.Take(5))}");
+    }
+
+    /// <summary>Output with what varies from run to run removed: speeds, times, and the given folder names.</summary>
+    public static string WithoutTimings(string output, params string[] folders)
+    {
+        foreach (string folder in folders)
+            output = output.Replace(folder, "<run>", StringComparison.Ordinal);
+        output = Speed().Replace(output, "<n> img/s");
+        output = Clock().Replace(output, "<t>");
+        return Seconds().Replace(output, "; <s> s;");
+    }
+
+    [GeneratedRegex(@"\d+ img/s")]
+    private static partial Regex Speed();
+
+    [GeneratedRegex(@"\d+:\d\d")]
+    private static partial Regex Clock();
+
+    [GeneratedRegex(@"; \d+ s;")]
+    private static partial Regex Seconds();
+}
