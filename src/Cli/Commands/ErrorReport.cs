@@ -54,7 +54,7 @@ internal static class ErrorReport
             OutOfMemoryException or InsufficientMemoryException => $"out of host memory ({message}); lower --batch-size or use a smaller model.",
             UnauthorizedAccessException => $"permission denied: {message}",
             FileNotFoundException or DirectoryNotFoundException or PathTooLongException => message,
-            IOException io when IsDiskFull(io) => $"the disk is full: {message} (the last committed checkpoint is intact).",
+            IOException io when IsDiskFull(io) => $"the disk is full: {message} (what was committed before is intact).",
             IOException => message,
             InvalidDataException or ArgumentException or DeviceNotFoundException => message,
             OverflowException => $"a size is too large to compute: {message}",

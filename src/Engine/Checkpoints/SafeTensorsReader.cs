@@ -34,7 +34,15 @@ public sealed class SafeTensorsReader : IDisposable
         stream.ReadExactly(header);
         _dataStart = start + 8 + (long)headerLength;
         long dataLength = fileLength - 8 - (long)headerLength;
-        (Tensors, Metadata) = ParseHeader(source, header, dataLength);
+        try
+        {
+            (Tensors, Metadata) = ParseHeader(source, header, dataLength);
+        }
+        catch (InvalidOperationException e)
+        {
+            // System.Text.Json validates UTF-8 lazily, when a name or string is read.
+            throw new InvalidDataException($"{source} has a header that is not valid UTF-8 JSON: {e.Message}", e);
+        }
         _byName = Tensors.ToDictionary(t => t.Name);
     }
 

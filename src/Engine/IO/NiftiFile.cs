@@ -80,17 +80,13 @@ public static class NiftiFile
             throw new InvalidDataException($"{where} has scl_slope {slope} and scl_inter {intercept}; the scaling must be finite.");
 
         file.Skip(offset - HeaderSize, "the header extensions before vox_offset");
+        file.CheckArrayLength(bytes, 1, "voxel bytes");
+        // Read first (a compressed file grows the buffer as data arrives), convert after: a header
+        // that lies about the size fails at the end of the data, not by allocating what it claims.
+        byte[] raw = file.ReadBytes(bytes, "its voxels");
         var data = new float[count];
-        var buffer = new byte[(int)Math.Min(bytes, 1 << 20) / size * size];
-        long done = 0;
-        while (done < count)
-        {
-            int n = (int)Math.Min(count - done, buffer.Length / size);
-            file.ReadExactly(buffer.AsSpan(0, n * size), "its voxels");
-            for (int i = 0; i < n; i++)
-                data[done + i] = Voxel(buffer.AsSpan(i * size), datatype, little, slope, intercept);
-            done += n;
-        }
+        for (long i = 0; i < count; i++)
+            data[i] = Voxel(raw.AsSpan((int)(i * size)), datatype, little, slope, intercept);
         int bad = Array.FindIndex(data, v => !float.IsFinite(v));
         if (bad >= 0)
         {

@@ -36,9 +36,29 @@ public static class NpyFile
     {
         if (reader.Count > Array.MaxLength)
             throw new InvalidDataException($"{reader.Source} holds {reader.Count} values, more than one array can hold ({Array.MaxLength}); read it in parts with NpyReader.");
-        var data = new float[reader.Count];
-        reader.Read(data);
-        return new NpyArray(reader.Shape.ToArray(), data);
+        if (reader.LengthChecked)
+        {
+            var data = new float[reader.Count];
+            reader.Read(data);
+            return new NpyArray(reader.Shape.ToArray(), data);
+        }
+        // A compressed file's length is unknown until it is read: grow part by part, so a header
+        // that claims more than the file holds fails at the end of the data, not by allocating it.
+        var parts = new List<float[]>();
+        while (reader.Remaining > 0)
+        {
+            var part = new float[Math.Min(reader.Remaining, 1 << 18)];
+            reader.Read(part);
+            parts.Add(part);
+        }
+        var all = new float[reader.Count];
+        long at = 0;
+        foreach (var part in parts)
+        {
+            part.CopyTo(all, at);
+            at += part.Length;
+        }
+        return new NpyArray(reader.Shape.ToArray(), all);
     }
 
     /// <summary>Writes float32 values in C order (version 1.0), atomically: a temporary file renamed over the target.</summary>

@@ -106,6 +106,9 @@ public sealed partial class NpyReader : IDisposable
     /// <summary>Number of values.</summary>
     public long Count { get; }
 
+    /// <summary>Whether the file's length was checked against the header when it was opened (false for a compressed file).</summary>
+    public bool LengthChecked => _file.Length is not null;
+
     /// <summary>Values not yet read.</summary>
     public long Remaining => Count - _read;
 

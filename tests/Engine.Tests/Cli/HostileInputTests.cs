@@ -170,6 +170,8 @@ public sealed class HostileInputTests(DeviceFixture fixture, HostileInputTests.W
         ["epochs that wrap the schedule"] = (c => c.Train("resnet", "--epochs", "1073741825", "-o", c.Path("run")), 1, "--epochs 1073741825 of 93 steps make 99857989725 steps"),
         ["a model far beyond memory"] = (c => c.Train("resnet", "--base-width", "4096", "-o", c.Path("run")),
             1, "out of device memory on"),
+        ["--base-width 640 beyond the memory allowed"] = (c => c.Train("resnet", "--base-width", "640", "--memory-limit", "8G", "-o", c.Path("run")),
+            1, "of weights, gradients and optimiser state"),
         ["a memory limit below the step"] = (c => c.Train("resnet", "--memory-limit", "1M", "-o", c.Path("run")),
             1, "needs"),
         ["memory limit that is not a size"] = (c => c.Train("resnet", "--memory-limit", "lots", "-o", c.Path("run")), 1, "--memory-limit must be a positive size such as 512M or 4G, got 'lots'."),

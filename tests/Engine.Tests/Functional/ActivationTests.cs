@@ -51,6 +51,33 @@ public sealed class ActivationTests(DeviceFixture fixture)
     }
 
     [Theory]
+    [MemberData(nameof(Kinds))]
+    public void NaNPropagatesAsInPyTorch(ActivationKind kind)
+    {
+        // PyTorch: relu is clamp_min(x, 0) and keeps NaN (and -0); leaky_relu, sigmoid and tanh of NaN are NaN.
+        using var scope = DisposeScope.Enter();
+        var x = Tensor.FromArray(_device, [float.NaN, -1f, 2f, -0f], 4);
+        var y = kind switch
+        {
+            ActivationKind.Relu => Engine.Functional.Relu(x),
+            ActivationKind.LeakyRelu => Engine.Functional.LeakyRelu(x),
+            ActivationKind.Sigmoid => Engine.Functional.Sigmoid(x),
+            _ => Engine.Functional.Tanh(x),
+        };
+        float[] values = y.ToArray();
+        Assert.True(float.IsNaN(values[0]), $"{kind}(NaN) = {values[0]}");
+        Assert.All(values[1..], v => Assert.True(float.IsFinite(v)));
+        if (kind == ActivationKind.Relu)
+        {
+            Assert.Equal([0f, 2f], values[1..3]);
+            Assert.True(float.IsNegative(values[3]), "relu(-0) is -0, as clamp_min gives");
+            // threshold_backward: the gradient passes where the input is NaN (NaN <= 0 is false), so the NaN shows in the gradients too.
+            var dx = Engine.Functional.ActivationBackward(kind, x, Tensor.Full(_device, 1f, 4)).ToArray();
+            Assert.Equal([1f, 0f, 1f, 0f], dx);
+        }
+    }
+
+    [Theory]
     [InlineData(false)]
     [InlineData(true)]
     public void SoftmaxIsStableAndMatchesTheReference(bool logarithm)

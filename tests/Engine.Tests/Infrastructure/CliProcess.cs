@@ -28,7 +28,7 @@ internal sealed partial class CliProcess : IDisposable
     public static CliProcess Start(string workingDirectory, params string[] arguments) => StartWith(workingDirectory, Dotnet, [Tool, .. arguments]);
 
     /// <summary>Starts <paramref name="program"/> (e.g. a shell wrapping the tool).</summary>
-    public static CliProcess StartWith(string workingDirectory, string program, IEnumerable<string> arguments)
+    public static CliProcess StartWith(string workingDirectory, string program, IEnumerable<string> arguments, Dictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(program)
         {
@@ -41,6 +41,8 @@ internal sealed partial class CliProcess : IDisposable
             info.ArgumentList.Add(a);
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         info.Environment.Remove("ENGINE_VERBOSE");
+        foreach (var (name, value) in environment ?? [])
+            info.Environment[name] = value;
         return new CliProcess(Process.Start(info) ?? throw new InvalidOperationException($"Could not start {program}."));
     }
 
