@@ -37,7 +37,7 @@ public sealed class ConvolutionTests(DeviceFixture fixture)
     [MemberData(nameof(Conv2dCases))]
     public void Conv2dForwardMatchesDirectLoops(P p, bool bias)
     {
-        var (x, w, b) = Inputs(p, p.Cout, p.Cin / p.Groups, bias, seed: p.GetHashCode());
+        var (x, w, b) = Inputs(p, p.Cout, p.Cin / p.Groups, bias, seed: Reference.SeedOf(p));
         using var scope = DisposeScope.Enter();
         var y = Engine.Functional.Conv2d(Tensor.FromArray(_device, x, p.N, p.Cin, p.H, p.W), Tensor.FromArray(_device, w, p.Cout, p.Cin / p.Groups, p.KH, p.KW),
             b is null ? null : Tensor.FromArray(_device, b, p.Cout), (p.SH, p.SW), (p.PH, p.PW), (p.DH, p.DW), p.Groups);
@@ -52,8 +52,8 @@ public sealed class ConvolutionTests(DeviceFixture fixture)
     [MemberData(nameof(Conv2dCases))]
     public void Conv2dBackwardMatchesCentralDifferences(P p, bool bias)
     {
-        var (x, w, b) = Inputs(p, p.Cout, p.Cin / p.Groups, bias, seed: p.GetHashCode() + 1);
-        float[] dy = Reference.Random(p.N * p.Cout * p.OutH * p.OutW, p.GetHashCode() + 2);
+        var (x, w, b) = Inputs(p, p.Cout, p.Cin / p.Groups, bias, seed: Reference.SeedOf(p) + 1);
+        float[] dy = Reference.Random(p.N * p.Cout * p.OutH * p.OutW, Reference.SeedOf(p) + 2);
         using var scope = DisposeScope.Enter();
         var grads = Engine.Functional.Conv2dBackward(Tensor.FromArray(_device, dy, p.N, p.Cout, p.OutH, p.OutW),
             Tensor.FromArray(_device, x, p.N, p.Cin, p.H, p.W), Tensor.FromArray(_device, w, p.Cout, p.Cin / p.Groups, p.KH, p.KW),
@@ -66,7 +66,7 @@ public sealed class ConvolutionTests(DeviceFixture fixture)
     [MemberData(nameof(ConvTransposeCases))]
     public void ConvTranspose2dForwardMatchesTheScatterDefinition(P p, bool bias)
     {
-        var (x, w, b) = Inputs(p, p.Cin, p.Cout / p.Groups, bias, seed: p.GetHashCode() + 3);
+        var (x, w, b) = Inputs(p, p.Cin, p.Cout / p.Groups, bias, seed: Reference.SeedOf(p) + 3);
         using var scope = DisposeScope.Enter();
         var y = Engine.Functional.ConvTranspose2d(Tensor.FromArray(_device, x, p.N, p.Cin, p.H, p.W),
             Tensor.FromArray(_device, w, p.Cin, p.Cout / p.Groups, p.KH, p.KW), b is null ? null : Tensor.FromArray(_device, b, p.Cout),
@@ -82,8 +82,8 @@ public sealed class ConvolutionTests(DeviceFixture fixture)
     [MemberData(nameof(ConvTransposeCases))]
     public void ConvTranspose2dBackwardMatchesCentralDifferences(P p, bool bias)
     {
-        var (x, w, b) = Inputs(p, p.Cin, p.Cout / p.Groups, bias, seed: p.GetHashCode() + 4);
-        float[] dy = Reference.Random(p.N * p.Cout * p.TOutH * p.TOutW, p.GetHashCode() + 5);
+        var (x, w, b) = Inputs(p, p.Cin, p.Cout / p.Groups, bias, seed: Reference.SeedOf(p) + 4);
+        float[] dy = Reference.Random(p.N * p.Cout * p.TOutH * p.TOutW, Reference.SeedOf(p) + 5);
         using var scope = DisposeScope.Enter();
         var grads = Engine.Functional.ConvTranspose2dBackward(Tensor.FromArray(_device, dy, p.N, p.Cout, p.TOutH, p.TOutW),
             Tensor.FromArray(_device, x, p.N, p.Cin, p.H, p.W), Tensor.FromArray(_device, w, p.Cin, p.Cout / p.Groups, p.KH, p.KW),

@@ -34,7 +34,7 @@ public sealed class PoolingTests(DeviceFixture fixture)
     [MemberData(nameof(MaxCases))]
     public void MaxPoolMatchesTheReferenceExactly(Win p)
     {
-        float[] x = DistinctValues(p.Planes * p.H * p.W, p.GetHashCode());
+        float[] x = DistinctValues(p.Planes * p.H * p.W, Reference.SeedOf(p));
         using var scope = DisposeScope.Enter();
         var (y, indices) = Engine.Functional.MaxPool2d(Tensor.FromArray(_device, x, 1, p.Planes, p.H, p.W), (p.KH, p.KW), (p.SH, p.SW), (p.PH, p.PW), (p.DH, p.DW), p.Ceil);
         Assert.Equal(new Shape(1, p.Planes, p.OutH, p.OutW), y.Shape);
@@ -47,8 +47,8 @@ public sealed class PoolingTests(DeviceFixture fixture)
     [MemberData(nameof(MaxCases))]
     public void MaxPoolBackwardMatchesCentralDifferences(Win p)
     {
-        float[] x = DistinctValues(p.Planes * p.H * p.W, p.GetHashCode() + 1);
-        float[] dy = Reference.Random(p.Planes * p.OutH * p.OutW, p.GetHashCode() + 2);
+        float[] x = DistinctValues(p.Planes * p.H * p.W, Reference.SeedOf(p) + 1);
+        float[] dy = Reference.Random(p.Planes * p.OutH * p.OutW, Reference.SeedOf(p) + 2);
         using var scope = DisposeScope.Enter();
         var input = Tensor.FromArray(_device, x, 1, p.Planes, p.H, p.W);
         var (_, indices) = Engine.Functional.MaxPool2d(input, (p.KH, p.KW), (p.SH, p.SW), (p.PH, p.PW), (p.DH, p.DW), p.Ceil);
@@ -86,8 +86,8 @@ public sealed class PoolingTests(DeviceFixture fixture)
     [MemberData(nameof(AvgCases))]
     public void AvgPoolForwardAndBackwardMatchTheReference(Win p)
     {
-        float[] x = Reference.Random(p.Planes * p.H * p.W, p.GetHashCode() + 3);
-        float[] dy = Reference.Random(p.Planes * p.OutH * p.OutW, p.GetHashCode() + 4);
+        float[] x = Reference.Random(p.Planes * p.H * p.W, Reference.SeedOf(p) + 3);
+        float[] dy = Reference.Random(p.Planes * p.OutH * p.OutW, Reference.SeedOf(p) + 4);
         using var scope = DisposeScope.Enter();
         var y = Engine.Functional.AvgPool2d(Tensor.FromArray(_device, x, 1, p.Planes, p.H, p.W), (p.KH, p.KW), (p.SH, p.SW), (p.PH, p.PW), p.Ceil, p.IncludePad);
         Assert.Equal(new Shape(1, p.Planes, p.OutH, p.OutW), y.Shape);

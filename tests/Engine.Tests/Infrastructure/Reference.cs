@@ -3,6 +3,18 @@ namespace Engine.Tests.Infrastructure;
 /// <summary>Independent float64 host references and comparison helpers.</summary>
 public static class Reference
 {
+    /// <summary>
+    /// A seed for the test data of a case, the same in every process: FNV-1a of the case's text
+    /// (a record's <c>GetHashCode</c> mixes in a per-process type hash, so it must not be used).
+    /// </summary>
+    public static int SeedOf(object testCase)
+    {
+        uint hash = 2166136261;
+        foreach (char c in testCase.ToString() ?? "")
+            hash = (hash ^ c) * 16777619;
+        return (int)(hash & 0x7FFFFFFF);
+    }
+
     /// <summary>Uniform values in [-1, 1) from a seeded generator.</summary>
     public static float[] Random(int count, int seed, float low = -1f, float high = 1f)
     {

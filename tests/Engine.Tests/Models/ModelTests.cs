@@ -117,6 +117,34 @@ public sealed class ModelTests(DeviceFixture fixture)
     }
 
     [Fact]
+    public void ANaNPixelMakesItsImagesLogitsNaNAndNoOtherImages()
+    {
+        // As in PyTorch: NaN goes through convolution, BatchNorm (evaluation), ReLU, pooling and the
+        // linear layer; it is not turned into plausible logits. Other images of the batch are untouched.
+        var model = ModelFactory.Create(new ModelOptions("resnet18", 10, 1, SmallStem: true, BaseWidth: 4));
+        model.Initialize(_device, 5);
+        try
+        {
+            float[] images = Digits.First(3).Images;
+            images[64 + 20] = float.NaN; // a pixel of image 1
+            var g = new GraphBuilder(_device, training: false);
+            var x = g.Input("x", 3, 1, 8, 8);
+            var logits = model.Call(x);
+            using var plan = g.CompileInference(logits);
+            plan.Value(x).CopyFrom(images);
+            plan.Forward();
+            float[] values = plan.Value(logits).ToArray();
+            Assert.All(values[..10], v => Assert.True(float.IsFinite(v)));
+            Assert.All(values[10..20], v => Assert.True(float.IsNaN(v)));
+            Assert.All(values[20..], v => Assert.True(float.IsFinite(v)));
+        }
+        finally
+        {
+            model.Release();
+        }
+    }
+
+    [Fact]
     public void ResNetOverfitsATinyRealBatch()
     {
         var (images, labels) = Digits.First(8);
