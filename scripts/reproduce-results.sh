@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Re-runs the training runs reported in docs/RESULTS.md, on the full datasets fetched by
-# scripts/download-data.sh, and writes each run's checkpoint, log and PNGs under runs/.
+# scripts/download-data.sh, and writes each run's checkpoints, log and PNGs under runs/
+# (replacing the runs of an earlier call: that is what this script is for).
 # Usage: scripts/reproduce-results.sh [DATA_DIR]   (ENGINE_DEVICE picks the device; default auto)
 set -euo pipefail
 DATA=${1:-data}
@@ -10,7 +11,7 @@ mkdir -p runs
 run() {
   local name=$1 start=$SECONDS; shift
   echo "== $name: $*"
-  "${CLI[@]}" "$@" --plain 2>&1 | tee "runs/$name.log"
+  "${CLI[@]}" "$@" --overwrite --plain 2>&1 | tee "runs/$name.log"
   echo "$name wall $((SECONDS - start)) s" | tee -a "runs/$name.log"
 }
 
