@@ -132,6 +132,11 @@ public sealed class HostileInputTests(DeviceFixture fixture, HostileInputTests.W
         ["output is /dev/null"] = (c => c.Predict(c.Weights(), c.File("x.npy", NpyFloats(1, 1, 8, 8)), "/dev/null"), 1, "'/dev/null' is a character device, not a regular file"),
         ["output under a file"] = (c => c.Predict(c.Weights(), c.File("x.npy", NpyFloats(1, 1, 8, 8)), Path.Combine(c.File("notes.txt", [1]), "y.npy")),
             1, "is a regular file, not a folder"),
+        ["npy input over 2 GB of another channel count"] = (c => c.Predict(c.Weights(), Sparse(c.Path("big.npy"),
+                Npy("{'descr': '<f4', 'fortran_order': False, 'shape': (3200000, 3, 8, 8), }", []), 3_200_000L * 3 * 64 * 4), c.Path("y.npy")),
+            1, "--input has 3 channels but the model takes --in-channels 1"),
+        ["weights over 2 GB with an unexpected tensor"] = (c => c.Predict(WithLargeTensor(c, c.Weights()), c.File("x.npy", NpyFloats(1, 1, 8, 8)), c.Path("y.npy")),
+            1, "unexpected padding"),
         ["predict batch size 0"] = (c => [.. c.Predict(c.Weights(), c.File("x.npy", NpyFloats(1, 1, 8, 8)), c.Path("y.npy")), "--batch-size", "0"], 1, "--batch-size must be positive, got 0."),
 
         // safetensors weights
@@ -275,6 +280,34 @@ public sealed class HostileInputTests(DeviceFixture fixture, HostileInputTests.W
         var bytes = new byte[16];
         BinaryPrimitives.WriteUInt64LittleEndian(bytes, length);
         return bytes;
+    }
+
+    /// <summary>A file of <paramref name="head"/> followed by <paramref name="zeros"/> zero bytes that take no disk (sparse).</summary>
+    private static string Sparse(string path, byte[] head, long zeros)
+    {
+        using var file = new FileStream(path, FileMode.CreateNew);
+        file.Write(head);
+        file.SetLength(head.Length + zeros);
+        return path;
+    }
+
+    /// <summary>The state dict of <paramref name="weights"/> plus a 2.4 GB tensor "padding" (sparse zeros): a file over 2 GB.</summary>
+    private static string WithLargeTensor(Context c, string weights)
+    {
+        const long count = 600_000_000;
+        using var reader = SafeTensorsReader.Open(weights);
+        var tensors = reader.Tensors.Select(t => reader.Read(t.Name)).ToList();
+        long end = tensors.Sum(t => (long)t.Data.Length);
+        var header = new StringBuilder("{");
+        long offset = 0;
+        foreach (var t in tensors)
+        {
+            header.Append($"\"{t.Name}\":{{\"dtype\":\"{t.Type}\",\"shape\":[{string.Join(",", t.Shape)}],\"data_offsets\":[{offset},{offset + t.Data.Length}]}},");
+            offset += t.Data.Length;
+        }
+        header.Append($"\"padding\":{{\"dtype\":\"F32\",\"shape\":[{count}],\"data_offsets\":[{end},{end + count * 4}]}}}}");
+        byte[] head = SafeTensors(header.ToString(), tensors.SelectMany(t => t.Data).ToArray());
+        return Sparse(c.Path("large.safetensors"), head, count * 4);
     }
 
     private static string Fifo(string path)
