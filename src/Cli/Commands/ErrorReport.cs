@@ -56,19 +56,27 @@ internal static class ErrorReport
             FileNotFoundException or DirectoryNotFoundException or PathTooLongException => message,
             IOException io when IsDiskFull(io) => $"the disk is full: {message} (what was committed before is intact).",
             IOException => message,
+            // ArgumentOutOfRange and ArgumentNull come from code, never from a user's value (those are plain ArgumentExceptions): a bug.
+            ArgumentOutOfRangeException or ArgumentNullException => Internal(error, message),
             InvalidDataException or ArgumentException or DeviceNotFoundException => message,
             OverflowException => $"a size is too large to compute: {message}",
             JsonException => $"damaged JSON: {message}",
             ILGPU.Runtime.AcceleratorException => $"device error: {message}",
             OperationCanceledException => "cancelled.",
-            _ => $"internal error ({error.GetType().Name}): {message}{(Verbose ? "" : $" (run with --verbose or {VerboseVariable}=1 for the stack trace)")}",
+            _ => Internal(error, message),
         };
     }
 
-    private static bool IsDiskFull(IOException e) =>
-        (e.HResult & 0xFFFF) is 28 /* ENOSPC */ or 27 /* EFBIG */ or 0x70 /* ERROR_DISK_FULL */ or 0x27 /* ERROR_HANDLE_DISK_FULL */
-        || e.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase)
-        || e.Message.Contains("File too large", StringComparison.OrdinalIgnoreCase);
+    private static string Internal(Exception error, string message) =>
+        $"internal error ({error.GetType().Name}): {message}{(Verbose ? "" : $" (run with --verbose or {VerboseVariable}=1 for the stack trace)")}";
+
+    /// <summary>
+    /// A full disk, a quota or a file-size limit: on Unix .NET puts the errno in HResult (ENOSPC 28,
+    /// EFBIG 27, EDQUOT 122); on Windows the HRESULTs of ERROR_DISK_FULL and ERROR_HANDLE_DISK_FULL.
+    /// </summary>
+    private static bool IsDiskFull(IOException e) => OperatingSystem.IsWindows()
+        ? e.HResult is unchecked((int)0x80070070) or unchecked((int)0x80070027)
+        : e.HResult is 28 or 27 or 122;
 
     private static string OneLine(string text) => string.Join(" ", text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 }

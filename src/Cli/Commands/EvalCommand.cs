@@ -33,7 +33,7 @@ internal static class EvalCommand
                 throw new ArgumentException($"'{data.Name}' has {test.Channels}x{test.Height}x{test.Width} images but the checkpoint's model takes {info.Model.InChannels} channels of {info.Model.ImageSize}x{info.Model.ImageSize}.");
             if (info.Task != "vae" && test.Classes != info.Model.Classes)
                 throw new ArgumentException($"'{data.Name}' has {test.Classes} classes but the checkpoint's model {info.Model.Classes}.");
-            using var task = Trainer.CreateTask(info.Task, loaded.Model, loaded.Device);
+            using var task = Trainer.CreateTask(info.Task, loaded.Model, loaded.Device, info.Settings.Seed!.Value);
             var evaluation = task.Evaluate(test, info.Settings.BatchSize ?? 64);
             output.WriteLine($"{info.Task} ({info.Model.Name}, {(info.Step == 0 ? $"epoch {info.Epoch}" : $"epoch {info.Epoch + 1} step {info.Step}")}) on {data.Name}, {test.Count} test images, {loaded.Device.Info.Spec}: {evaluation.Text}");
             return 0;

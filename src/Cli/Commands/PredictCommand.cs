@@ -46,6 +46,9 @@ internal static class PredictCommand
             if (shape[1] != options.InChannels)
                 throw new ArgumentException($"--input has {shape[1]} channels but the model takes --in-channels {options.InChannels}.");
             int count = shape[0], batch = Math.Min(batchSize, count);
+            long perImage = (long)shape[1] * shape[2] * shape[3];
+            if (perImage * batch > Array.MaxLength)
+                throw new ArgumentException($"--input images of {shape[1]}x{shape[2]}x{shape[3]} in batches of {batch} are more values than one batch buffer holds; lower --batch-size.");
             var model = ModelFactory.Create(options with { ImageSize = shape[2] });
             using var device = CommonOptions.OpenDevice(deviceSpec);
             model.Initialize(device);
@@ -56,7 +59,7 @@ internal static class PredictCommand
                 var x = g.Input("x", batch, shape[1], shape[2], shape[3]);
                 var result = model is Vae vae ? vae.Decode(vae.Encode(x).Mu).Sigmoid() : model.Call(x);
                 using var plan = g.CompileInference(result);
-                int imageSize = shape[1] * shape[2] * shape[3], outputSize = (int)(result.Shape.Numel / batch);
+                int imageSize = (int)perImage, outputSize = checked((int)(result.Shape.Numel / batch));
                 int[] outputShape = [count, .. result.Shape.Dims[1..]];
                 var images = new float[batch * imageSize];
                 using var writer = NpyWriter.Create(outputPath, outputShape);

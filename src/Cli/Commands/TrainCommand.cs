@@ -77,11 +77,10 @@ internal static class TrainCommand
     {
         if (text is null)
             return null;
-        string t = text.Trim().ToUpperInvariant().TrimEnd('B').TrimEnd('I');
-        long unit = t.EndsWith('K') ? 1L << 10 : t.EndsWith('M') ? 1L << 20 : t.EndsWith('G') ? 1L << 30 : t.EndsWith('T') ? 1L << 40 : 1;
-        if (unit > 1)
-            t = t[..^1];
-        if (!double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !double.IsFinite(value) || value <= 0 || value * unit > long.MaxValue)
+        var match = System.Text.RegularExpressions.Regex.Match(text.Trim(), @"^([0-9]+(?:\.[0-9]+)?)\s*([KMGT]?)(?:i?B)?$", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
+        double value = match.Success ? double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
+        long unit = match.Groups[2].Value.ToUpperInvariant() switch { "K" => 1L << 10, "M" => 1L << 20, "G" => 1L << 30, "T" => 1L << 40, _ => 1 };
+        if (!match.Success || value * unit < 1 || value * unit >= long.MaxValue)
             throw new ArgumentException($"--memory-limit must be a positive size such as 512M or 4G, got '{text}'.");
         return (long)(value * unit);
     }

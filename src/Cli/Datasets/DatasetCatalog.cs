@@ -114,8 +114,12 @@ internal static class DatasetCatalog
         var brain = Read(mask);
         if (t1.X != brain.X || t1.Y != brain.Y || t1.Z != brain.Z)
             throw new InvalidDataException($"The MRI is {t1.X}x{t1.Y}x{t1.Z} but its mask {brain.X}x{brain.Y}x{brain.Z}.");
-        float max = t1.Data.Max();
         var (testStart, testEnd) = (BrainTestSlab.Start.Value, BrainTestSlab.End.Value);
+        if (t1.Z <= testEnd)
+            throw new InvalidDataException($"The MRI has {t1.Z} slices, but the held-out slab is z in [{testStart}, {testEnd}) and training needs slices outside it: more than {testEnd} are needed.");
+        float max = t1.Data.Max();
+        if (!(max > 0))
+            throw new InvalidDataException($"The MRI's largest intensity is {max}; images are scaled by it, so it must be positive.");
         ImageDataset Slices(IEnumerable<int> zs)
         {
             var list = zs.ToList();

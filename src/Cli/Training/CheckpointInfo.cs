@@ -53,6 +53,10 @@ internal sealed record CheckpointInfo
     [JsonIgnore]
     public long GlobalStep => (long)Epoch * StepsPerEpoch + Step;
 
+    /// <summary>Where the run stands, for messages: <c>after epoch 3</c> or <c>in epoch 4 after step 17</c>.</summary>
+    [JsonIgnore]
+    public string Position => Step == 0 ? $"after epoch {Epoch}" : $"in epoch {Epoch + 1} after step {Step}";
+
     /// <summary>A value of this run's metric as people read it: accuracy in percent, others to four places.</summary>
     public string Show(double value) => Metric == "accuracy"
         ? (value * 100).ToString("F2", System.Globalization.CultureInfo.InvariantCulture) + "%"
@@ -85,9 +89,21 @@ internal sealed record CheckpointInfo
             : info.Settings.Epochs is not > 0 || info.Settings.BatchSize is not > 0 || info.Settings.LearningRate is null || info.Settings.WeightDecay is null || info.Settings.Seed is null
                 ? "incomplete settings"
             : !double.IsFinite(info.EpochLossSum) ? $"a non-finite epoch loss {info.EpochLossSum}"
-            : null;
+            : info.Epoch > info.Settings.Epochs ? $"epoch {info.Epoch} of a run of {info.Settings.Epochs}"
+            : info.Value is double v && !double.IsFinite(v) || info.Best is double b && !double.IsFinite(b) ? "a non-finite metric"
+            : ModelProblem(info.Model);
         if (problem is not null)
             throw new InvalidDataException($"{source}: the run information has {problem}.");
-        return info;
+        return info.History is null ? info with { History = [] } : info;
     }
+
+    /// <summary>
+    /// Model options out of any reasonable range: commands build the model (and allocate its weights)
+    /// from them before a tensor of the file is checked, so a damaged header must not size that.
+    /// </summary>
+    private static string? ModelProblem(ModelOptions m) =>
+        m.Name is null || m.BaseWidth is < 1 or > 4096 || m.ImageSize is < 1 or > 16384 || m.Classes is < 0 or > 100_000
+            || m.InChannels is < 1 or > 4096 || m.Latent is < 1 or > 65536 || m.Depth is < 1 or > 12
+            ? $"model options out of range ({m})"
+            : null;
 }

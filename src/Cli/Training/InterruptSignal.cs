@@ -41,7 +41,14 @@ internal sealed class InterruptSignal : IDisposable
         if (Interlocked.Increment(ref _signals) > 1)
             return; // the second signal: let the runtime end the process
         context.Cancel = true;
-        _notice?.WriteLine($"{context.Signal}: finishing this step and saving a checkpoint (send it again to stop at once)");
+        try
+        {
+            _notice?.WriteLine($"{context.Signal}: finishing this step and saving a checkpoint (send it again to stop at once)");
+        }
+        catch (IOException)
+        {
+            // a closed error stream must not end the run before its checkpoint
+        }
     }
 
     /// <inheritdoc/>

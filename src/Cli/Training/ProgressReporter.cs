@@ -34,7 +34,6 @@ internal abstract class ProgressReporter
             .Start(context => body(new LiveProgress(context)));
     }
 
-    /// <summary>Running mean of the loss and images per second within an epoch.</summary>
     /// <summary>
     /// Running mean of the loss within an epoch (continued from a checkpoint's sum, so a resumed
     /// epoch reports the mean an uninterrupted one would) and images per second in this process.

@@ -12,7 +12,7 @@ internal static class ResumeSettings
 {
     /// <summary>Merges <paramref name="requested"/> into <paramref name="recorded"/>; returns the settings and the changes made.</summary>
     /// <exception cref="ArgumentException">A setting that defines the run differs; the message names it and both values.</exception>
-    public static (TrainSettings Settings, List<string> Changes) Merge(TrainSettings requested, TrainSettings recorded, int epoch)
+    public static (TrainSettings Settings, List<string> Changes) Merge(TrainSettings requested, TrainSettings recorded, string position)
     {
         void Fixed<T>(string option, T? asked, T? before)
         {
@@ -20,7 +20,7 @@ internal static class ResumeSettings
                 throw new ArgumentException($"--resume: this run was trained with {option} {Text(before)}; {option} {Text(asked)} would make it another run (start that one in another folder with -o).");
         }
 
-        Fixed("--dataset", requested.Dataset?.ToLowerInvariant(), recorded.Dataset);
+        Fixed("--dataset", requested.Dataset?.ToLowerInvariant(), recorded.Dataset?.ToLowerInvariant());
         Fixed("--seed", requested.Seed, recorded.Seed);
         Fixed("--batch-size", requested.BatchSize, recorded.BatchSize);
         Fixed("--base-width", requested.Width, recorded.Width);
@@ -32,7 +32,7 @@ internal static class ResumeSettings
         {
             if (asked is not T value || EqualityComparer<T>.Default.Equals(value, before))
                 return before;
-            changes.Add($"after epoch {epoch}: {option} {Text(before)} -> {Text(value)}");
+            changes.Add($"{position}: {option} {Text(before)} -> {Text(value)}");
             return value;
         }
 

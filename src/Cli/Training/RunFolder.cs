@@ -11,13 +11,20 @@ namespace Engine.Cli.Training;
 /// <c>best.safetensors</c>, the one with the best test metric so far. Each is one file holding the
 /// model, the optimiser, the random state and <see cref="CheckpointInfo"/> (see
 /// <see cref="TrainingCheckpoint"/>), written atomically: a crash at any instant leaves every
-/// committed checkpoint loadable. A folder that holds a run is never reused without being asked.
+/// committed checkpoint loadable. A folder that holds a run is never reused without being asked,
+/// and one training process at a time owns it (an exclusive lock on <c>.lock</c>, released by the
+/// system even when the process is killed).
 /// </summary>
-internal sealed class RunFolder
+internal sealed class RunFolder : IDisposable
 {
     internal const string LastFile = "last.safetensors";
     internal const string BestFile = "best.safetensors";
     private const string InfoKey = "engine.run";
+    private const string LockFile = ".lock";
+    private const string ProbeFile = ".write-probe";
+
+    private FileStream? _lock;
+    private bool _replacePending;
 
     public RunFolder(string path)
     {
@@ -39,38 +46,50 @@ internal sealed class RunFolder
     public bool HoldsRun => File.Exists(LastPath) || File.Exists(BestPath);
 
     /// <summary>
-    /// Checks the folder for a new run: it is a folder or can be made, holds no run unless
-    /// <paramref name="overwrite"/>, and can be written; removes temporaries a killed run left.
+    /// Takes the folder for a new run: it is a folder or can be made, no other process trains in it,
+    /// it holds no run unless <paramref name="overwrite"/>, and it can be written; removes the
+    /// temporaries a killed run left. An overwritten run stays until the new run's first commit.
     /// </summary>
     public void PrepareNew(bool overwrite)
     {
-        CheckIsFolder();
+        Take();
         if (HoldsRun && !overwrite)
             throw new IOException($"'{Path}' holds a run ({Describe()}): continue it with --resume, replace it with --overwrite, or choose another folder with -o.");
+        _replacePending = overwrite && HoldsRun;
         PrepareWritable();
     }
 
-    /// <summary>Checks the folder of a run to resume and removes the temporaries a killed run left; returns its last checkpoint.</summary>
+    /// <summary>
+    /// Takes the folder of a run to resume, removes the temporaries a killed run left and returns
+    /// the newest committed checkpoint. That is the last one, unless a crash came between the
+    /// commit of a new best checkpoint and of the last one: then the best is newer, and is first
+    /// copied over the last.
+    /// </summary>
     public CheckpointInfo PrepareResume()
     {
-        CheckIsFolder();
-        if (!File.Exists(LastPath))
+        Take();
+        bool hasLast = File.Exists(LastPath), hasBest = File.Exists(BestPath);
+        if (!hasLast && !hasBest)
             throw new FileNotFoundException($"--resume: there is no checkpoint '{LastPath}' to resume from.", LastPath);
         PrepareWritable();
-        return ReadInfo(LastPath);
+        var last = hasLast ? ReadInfo(LastPath) : null;
+        var best = hasBest ? ReadInfo(BestPath) : null;
+        if (best is not null && (last is null || best.GlobalStep > last.GlobalStep))
+        {
+            AtomicFile.Write(LastPath, target =>
+            {
+                using var source = RegularFile.OpenRead(BestPath);
+                source.CopyTo(target);
+            });
+            return best;
+        }
+        return last!;
     }
 
-    /// <summary>Deletes the checkpoints of the run being replaced (--overwrite, after every check passed).</summary>
-    public void Clear()
+    /// <summary>Refuses to start when the disk cannot take the checkpoints: <paramref name="copies"/> files of <paramref name="checkpointBytes"/>.</summary>
+    public void CheckSpace(long checkpointBytes, int copies)
     {
-        File.Delete(BestPath);
-        File.Delete(LastPath);
-    }
-
-    /// <summary>Refuses to start when the disk cannot take the checkpoints: two files and a temporary of <paramref name="checkpointBytes"/>.</summary>
-    public void CheckSpace(long checkpointBytes)
-    {
-        long needed = 3 * checkpointBytes;
+        long needed = copies * checkpointBytes;
         long free;
         try
         {
@@ -81,12 +100,21 @@ internal sealed class RunFolder
             return; // no figure to check against; a failed write still leaves the last commit intact
         }
         if (free < needed)
-            throw new IOException($"'{Path}' has {OutOfDeviceMemoryException.MiB(free)} free on its disk, but the run's checkpoints need {OutOfDeviceMemoryException.MiB(needed)} (last, best and a temporary of {OutOfDeviceMemoryException.MiB(checkpointBytes)}).");
+            throw new IOException($"'{Path}' has {ByteSize.MiB(free)} free on its disk, but the run's checkpoints need {ByteSize.MiB(needed)} ({copies} of {ByteSize.MiB(checkpointBytes)}).");
     }
 
-    /// <summary>Commits a checkpoint: the best one first when <paramref name="isBest"/>, then the last one.</summary>
+    /// <summary>
+    /// Commits a checkpoint: the best one first when <paramref name="isBest"/>, then the last one.
+    /// The first commit of a run that replaces another deletes the old best checkpoint before
+    /// anything else, so the folder never holds checkpoints of two runs at once.
+    /// </summary>
     public void Commit(Module model, Optimizer optimizer, CheckpointInfo info, bool isBest)
     {
+        if (_replacePending)
+        {
+            File.Delete(BestPath);
+            _replacePending = false;
+        }
         var metadata = new Dictionary<string, string> { [InfoKey] = info.ToJson() };
         if (isBest)
             TrainingCheckpoint.Save(BestPath, model, optimizer, metadata);
@@ -108,6 +136,13 @@ internal sealed class RunFolder
     /// <summary>The run folder of a checkpoint path that names the folder or one of its files.</summary>
     public static string FolderOf(string path) => Directory.Exists(path) ? path : System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
 
+    /// <summary>Releases the folder.</summary>
+    public void Dispose()
+    {
+        _lock?.Dispose();
+        _lock = null;
+    }
+
     private string Describe()
     {
         try
@@ -122,24 +157,38 @@ internal sealed class RunFolder
         }
     }
 
-    private void CheckIsFolder()
+    /// <summary>Checks the folder can hold checkpoints, makes it, and locks it against other training processes.</summary>
+    private void Take()
     {
         var kind = PathKinds.Of(Path);
         if (kind is not (PathKind.Missing or PathKind.Directory) && !(kind == PathKind.SymbolicLink && Directory.Exists(Path)))
             throw new IOException($"'{Path}' is {PathKinds.Describe(kind)}, not a run folder.");
         foreach (string file in new[] { LastPath, BestPath })
             AtomicFile.CheckTarget(file);
+        string lockPath = System.IO.Path.Combine(Path, LockFile);
+        try
+        {
+            Directory.CreateDirectory(Path);
+            _lock = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e) when (File.Exists(lockPath) && e is not PathTooLongException)
+        {
+            throw new IOException($"'{Path}' is in use by another training process (it holds '{lockPath}'): wait for it, or choose another folder with -o.", e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"Cannot write checkpoints into '{Path}': {e.Message}", e);
+        }
     }
 
-    /// <summary>Makes the folder, proves it writable with a probe file, and removes stale temporaries.</summary>
+    /// <summary>Removes the temporaries of checkpoint writes a killed run left and proves the folder writable with a probe file.</summary>
     private void PrepareWritable()
     {
         try
         {
-            Directory.CreateDirectory(Path);
-            AtomicFile.RemoveStaleTemporaries(Path);
-            AtomicFile.WriteAllBytes(System.IO.Path.Combine(Path, ".write-probe"), [1]);
-            File.Delete(System.IO.Path.Combine(Path, ".write-probe"));
+            AtomicFile.RemoveStaleTemporaries(Path, LastFile, BestFile, ProbeFile);
+            AtomicFile.WriteAllBytes(System.IO.Path.Combine(Path, ProbeFile), [1]);
+            File.Delete(System.IO.Path.Combine(Path, ProbeFile));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -49,7 +49,9 @@ internal sealed record TrainSettings
     }
 
     /// <summary>Fills every unset value with the model's default; unknown models are an error.</summary>
-    public TrainSettings Resolve() => Kind(Model) switch
+    public TrainSettings Resolve() => (this with { Dataset = Dataset?.ToLowerInvariant() }).Defaults();
+
+    private TrainSettings Defaults() => Kind(Model) switch
     {
         "resnet" => this with
         {

@@ -26,7 +26,7 @@ internal static class Trainer
     internal static TrainingResult Run(TrainSettings requested, TextWriter output, InterruptSignal? interrupt = null)
     {
         string kind = TrainSettings.Kind(requested.Model);
-        var folder = new RunFolder((requested with { Model = kind }).OutputDirectory);
+        using var folder = new RunFolder((requested with { Model = kind }).OutputDirectory);
         CheckpointInfo? resumed = null;
         TrainSettings settings;
         var history = new List<string>();
@@ -36,7 +36,10 @@ internal static class Trainer
             resumed = folder.PrepareResume();
             if (resumed.Task != kind)
                 throw new ArgumentException($"--resume: '{folder.LastPath}' is a {resumed.Task} run, not {kind}.");
-            (settings, var changes) = ResumeSettings.Merge(requested, resumed.Settings, resumed.Epoch);
+            (settings, var changes) = ResumeSettings.Merge(requested, resumed.Settings, resumed.Position);
+            int done = resumed.Epoch + (resumed.Step > 0 ? 1 : 0);
+            if (settings.Epochs < done)
+                throw new ArgumentException($"--resume: this run is {resumed.Position}; --epochs {settings.Epochs} is fewer than the epochs it has begun ({done}).");
             history.AddRange(resumed.History);
             history.AddRange(changes);
         }
@@ -72,11 +75,9 @@ internal static class Trainer
         using var device = settings.Device is null ? ComputeDevice.OpenDefault() : ComputeDevice.Open(settings.Device);
         if (settings.MemoryLimit is long memoryLimit)
             device.MemoryLimit = memoryLimit;
-        using var task = CreateTask(kind, model, device);
         ulong seed = settings.Seed.Value;
-        CheckFits(model, device, task.BuildTraining(train, batch, RandomStreams.Derive(seed, RandomStream.Noise)), folder);
-        if (settings.Overwrite)
-            folder.Clear();
+        using var task = CreateTask(kind, model, device, seed);
+        CheckFits(model, device, task.BuildTraining(train, batch, RandomStreams.Derive(seed, RandomStream.Noise)), folder, fresh: resumed is null);
 
         model.Initialize(device, RandomStreams.Derive(seed, RandomStream.Initialization));
         try
@@ -102,7 +103,7 @@ internal static class Trainer
             output.WriteLine($"train {kind}: {modelOptions.Name}, {model.ParameterCount:N0} parameters, on {device.Info.Spec} ({device.Info.Name})");
             output.WriteLine($"  data {data.Name}: {train.Count} training / {test.Count} test images of {train.Channels}x{train.Height}x{train.Width}; " +
                 $"batch {batch}, {epochs} epochs, AdamW lr {settings.LearningRate} (cosine), weight decay {settings.WeightDecay}, seed {seed}" +
-                (resumed is null ? "" : resumed.Step == 0 ? $"; resuming after epoch {resumed.Epoch}" : $"; resuming in epoch {resumed.Epoch + 1} after step {resumed.Step}"));
+                (resumed is null ? "" : $"; resuming {resumed.Position}"));
             foreach (string change in history.Skip(resumed?.History.Count ?? 0))
                 output.WriteLine($"  changed on resume, {change}");
 
@@ -113,8 +114,8 @@ internal static class Trainer
             ProgressReporter.Run(settings.Plain, output, progress => (state, evaluation, interrupted) = loop.Run(state, test, progress, evaluation));
             if (interrupted)
             {
-                output.WriteLine($"interrupted in epoch {state.Epoch + 1} after step {state.Step} of {steps}: checkpoint {folder.LastPath} committed; " +
-                    $"continue with: train {kind} -o {folder.Path} --resume");
+                output.WriteLine($"interrupted {(state.Step == 0 ? $"after epoch {state.Epoch}" : $"in epoch {state.Epoch + 1} after step {state.Step} of {steps}")}: " +
+                    $"checkpoint {folder.LastPath} committed; continue with: train {kind} -o {folder.Path} --resume");
                 return new TrainingResult(evaluation, true, state);
             }
             output.WriteLine($"{data.Name} test {evaluation!.Text}; {clock.Elapsed.TotalSeconds:F0} s; checkpoint {folder.LastPath}" +
@@ -127,12 +128,12 @@ internal static class Trainer
         }
     }
 
-    /// <summary>The task for a model kind, over a model.</summary>
-    internal static TrainingTask CreateTask(string kind, Module model, ComputeDevice device) => kind switch
+    /// <summary>The task for a model kind, over a model; a run's <paramref name="seed"/> keys the VAE's evaluation noise.</summary>
+    internal static TrainingTask CreateTask(string kind, Module model, ComputeDevice device, ulong seed) => kind switch
     {
         "resnet" => new ClassificationTask(model, device),
         "unet" => new SegmentationTask(model, device),
-        _ => new VaeTask((Vae)model, device),
+        _ => new VaeTask((Vae)model, device, RandomStreams.Derive(seed, RandomStream.Evaluation)),
     };
 
     /// <summary>
@@ -140,7 +141,7 @@ internal static class Trainer
     /// moments, the planned activations and gradients) against what the device has, and the
     /// checkpoints against the disk; each refusal gives both numbers.
     /// </summary>
-    private static void CheckFits(Module model, ComputeDevice device, long plannedBytes, RunFolder folder)
+    private static void CheckFits(Module model, ComputeDevice device, long plannedBytes, RunFolder folder, bool fresh)
     {
         long parameters = model.ParameterCount;
         long stateElements = model.NamedState().Sum(s => s.State.Shape.Numel);
@@ -150,9 +151,10 @@ internal static class Trainer
         if (needed > free)
         {
             throw new OutOfDeviceMemoryException(device.Info.Spec,
-                $"the training step ({OutOfDeviceMemoryException.MiB(weights)} of weights, gradients and optimiser state, {OutOfDeviceMemoryException.MiB(plannedBytes)} of activations)",
+                $"the training step ({ByteSize.MiB(weights)} of weights, gradients and optimiser state, {ByteSize.MiB(plannedBytes)} of activations)",
                 needed, free);
         }
-        folder.CheckSpace(4 * (stateElements + 2 * parameters) + (1 << 16));
+        // A new run needs room for last, best and a temporary; a resumed one has the two already.
+        folder.CheckSpace(4 * (stateElements + 2 * parameters) + (1 << 16), fresh ? 3 : 1);
     }
 }

@@ -14,6 +14,11 @@ internal sealed class TrainingLoop(TrainingTask task, Module model, Optimizer op
 {
     private float _previousLoss = float.NaN;
 
+    /// <summary>
+    /// Trains from <paramref name="state"/> to the last epoch (or a stop at a commit), evaluating on
+    /// <paramref name="test"/> after every epoch; returns the last committed state, the last
+    /// evaluation and whether a signal stopped it.
+    /// </summary>
     public (CheckpointInfo State, Evaluation? Evaluation, bool Interrupted) Run(CheckpointInfo state, ImageDataset test, ProgressReporter progress, Evaluation? evaluation)
     {
         int epochs = settings.Epochs!.Value, steps = loader.BatchesPerEpoch, batch = loader.BatchSize;

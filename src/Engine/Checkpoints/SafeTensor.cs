@@ -2,17 +2,6 @@ using System.Buffers.Binary;
 
 namespace Engine.Checkpoints;
 
-/// <summary>The element types a safetensors file may hold that the engine reads.</summary>
-public enum SafeTensorType
-{
-    /// <summary>float32 ("F32").</summary>
-    F32,
-    /// <summary>int32 ("I32").</summary>
-    I32,
-    /// <summary>int64 ("I64"), e.g. PyTorch's num_batches_tracked.</summary>
-    I64,
-}
-
 /// <summary>One named tensor of a safetensors file, on the host: little-endian bytes, row-major.</summary>
 /// <param name="Name">The state-dict key.</param>
 /// <param name="Type">Element type.</param>
@@ -62,21 +51,6 @@ public sealed record SafeTensor(string Name, SafeTensorType Type, long[] Shape, 
         SafeTensorType.I32 => Enumerable.Range(0, Data.Length / 4).Select(i => (long)BinaryPrimitives.ReadInt32LittleEndian(Data.AsSpan(i * 4))).ToArray(),
         _ => throw new InvalidDataException($"Tensor '{Name}' holds {Type}, not an integer type."),
     };
-
-    /// <summary><c>[2, 3]</c>.</summary>
-    public string ShapeText => "[" + string.Join(", ", Shape) + "]";
-}
-
-/// <summary>Where a tensor lies in a safetensors file, from its header (no data read).</summary>
-/// <param name="Name">The key.</param>
-/// <param name="Type">Element type.</param>
-/// <param name="Shape">Dimensions.</param>
-/// <param name="Begin">First byte within the data section.</param>
-/// <param name="End">One past the last byte.</param>
-public sealed record SafeTensorInfo(string Name, SafeTensorType Type, long[] Shape, long Begin, long End)
-{
-    /// <summary>Element count (checked against the byte range when the header was read).</summary>
-    public long Count => (End - Begin) / SafeTensor.SizeOf(Type);
 
     /// <summary><c>[2, 3]</c>.</summary>
     public string ShapeText => "[" + string.Join(", ", Shape) + "]";

@@ -97,7 +97,7 @@ public sealed class SafeTensorsReader : IDisposable
         if (bytes > Array.MaxLength)
             throw new InvalidDataException($"{Source}: tensor '{name}' has {bytes} bytes, more than one array holds; read it with ReadFloats.");
         var data = new byte[bytes];
-        ReadRange(info, data);
+        ReadRange(info, info.Begin, data);
         return new SafeTensor(info.Name, info.Type, info.Shape, data);
     }
 
@@ -110,11 +110,16 @@ public sealed class SafeTensorsReader : IDisposable
         if (info.Count > Array.MaxLength)
             throw new InvalidDataException($"{Source}: tensor '{name}' has {info.Count} values, more than one array holds.");
         var values = new float[info.Count];
-        ReadRange(info, MemoryMarshal.AsBytes(values.AsSpan()));
-        if (!BitConverter.IsLittleEndian)
+        // In parts of at most 2^28 values: a span of bytes cannot describe more than 2 GiB.
+        for (int done = 0; done < values.Length; done += 1 << 28)
         {
-            var words = MemoryMarshal.Cast<float, int>(values.AsSpan());
-            BinaryPrimitives.ReverseEndianness(words, words);
+            var part = values.AsSpan(done, Math.Min(1 << 28, values.Length - done));
+            ReadRange(info, info.Begin + 4L * done, MemoryMarshal.AsBytes(part));
+            if (!BitConverter.IsLittleEndian)
+            {
+                var words = MemoryMarshal.Cast<float, int>(part);
+                BinaryPrimitives.ReverseEndianness(words, words);
+            }
         }
         return values;
     }
@@ -125,9 +130,9 @@ public sealed class SafeTensorsReader : IDisposable
     /// <inheritdoc/>
     public void Dispose() => _stream.Dispose();
 
-    private void ReadRange(SafeTensorInfo info, Span<byte> into)
+    private void ReadRange(SafeTensorInfo info, long begin, Span<byte> into)
     {
-        _stream.Position = _dataStart + info.Begin;
+        _stream.Position = _dataStart + begin;
         try
         {
             _stream.ReadExactly(into);
@@ -166,6 +171,8 @@ public sealed class SafeTensorsReader : IDisposable
                         throw new InvalidDataException($"{where}: __metadata__ is a JSON {entry.Value.ValueKind.ToString().ToLowerInvariant()}, not an object of strings.");
                     foreach (var m in entry.Value.EnumerateObject())
                     {
+                        if (metadata.ContainsKey(m.Name))
+                            throw new InvalidDataException($"{where}: __metadata__ names '{m.Name}' twice.");
                         if (m.Value.ValueKind != JsonValueKind.String)
                             throw new InvalidDataException($"{where}: __metadata__ entry '{m.Name}' is a JSON {m.Value.ValueKind.ToString().ToLowerInvariant()}, not a string.");
                         metadata[m.Name] = m.Value.GetString()!;

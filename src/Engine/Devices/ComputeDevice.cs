@@ -17,15 +17,9 @@ public sealed class ComputeDevice : IDisposable
     private readonly Context _context;
     private readonly Accelerator _accelerator;
     private readonly Dictionary<object, Delegate> _kernels = new();
-    // Released buffers kept for reuse, by element type and length: like PyTorch's caching
-    // allocator, a repeated step with the same shapes allocates nothing after the first. The
-    // release order is kept too, so the oldest go first when the cache is over its limit.
-    private readonly Dictionary<(Type, long), Stack<MemoryBuffer>> _cache = new();
-    private readonly LinkedList<((Type, long) Key, MemoryBuffer Buffer)> _cacheOrder = new();
+    private readonly BufferCache _cache = new();
     private long _liveBuffers;
     private long _liveBytes;
-    private long _cachedBuffers;
-    private long _cachedBytes;
     private long _allocations;
     private bool _disposed;
 
@@ -100,10 +94,10 @@ public sealed class ComputeDevice : IDisposable
     public long LiveBytes => Interlocked.Read(ref _liveBytes);
 
     /// <summary>Released buffers held for reuse (see <see cref="ReleaseCachedMemory"/>).</summary>
-    public long CachedBufferCount => Interlocked.Read(ref _cachedBuffers);
+    public long CachedBufferCount => _cache.Count;
 
     /// <summary>Bytes in <see cref="CachedBufferCount"/> buffers.</summary>
-    public long CachedBytes => Interlocked.Read(ref _cachedBytes);
+    public long CachedBytes => _cache.Bytes;
 
     /// <summary>Buffers ever allocated from the accelerator (reuses from the cache are not counted).</summary>
     public long AllocationCount => Interlocked.Read(ref _allocations);
@@ -164,18 +158,7 @@ public sealed class ComputeDevice : IDisposable
     }
 
     /// <summary>Frees every cached buffer (buffers in use are untouched).</summary>
-    public void ReleaseCachedMemory()
-    {
-        lock (_cache)
-        {
-            foreach (var (_, buffer) in _cacheOrder)
-                buffer.Dispose();
-            _cacheOrder.Clear();
-            _cache.Clear();
-            Interlocked.Exchange(ref _cachedBuffers, 0);
-            Interlocked.Exchange(ref _cachedBytes, 0);
-        }
-    }
+    public void ReleaseCachedMemory() => _cache.Clear(free: true);
 
     /// <summary>Number of distinct kernels loaded on this device so far.</summary>
     public int LoadedKernelCount
@@ -222,17 +205,7 @@ public sealed class ComputeDevice : IDisposable
     internal MemoryBuffer1D<T, Stride1D.Dense> Allocate<T>(long length) where T : unmanaged
     {
         ThrowIfDisposed();
-        MemoryBuffer1D<T, Stride1D.Dense>? buffer = null;
-        lock (_cache)
-        {
-            if (_cache.TryGetValue((typeof(T), length), out var stack) && stack.Count > 0)
-            {
-                buffer = (MemoryBuffer1D<T, Stride1D.Dense>)stack.Pop();
-                _cacheOrder.Remove(_cacheOrder.FindLast(((typeof(T), length), buffer))!);
-                Interlocked.Decrement(ref _cachedBuffers);
-                Interlocked.Add(ref _cachedBytes, -buffer.LengthInBytes);
-            }
-        }
+        var buffer = (MemoryBuffer1D<T, Stride1D.Dense>?)_cache.Take(typeof(T), length);
         if (buffer is null)
         {
             long bytes = length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
@@ -291,34 +264,7 @@ public sealed class ComputeDevice : IDisposable
             buffer.Dispose();
             return;
         }
-        lock (_cache)
-        {
-            if (bytes > CacheLimit)
-            {
-                buffer.Dispose();
-                return;
-            }
-            while (CachedBytes + bytes > CacheLimit && _cacheOrder.First is { } oldest)
-            {
-                _cacheOrder.RemoveFirst();
-                var (oldKey, oldBuffer) = oldest.Value;
-                var oldStack = _cache[oldKey];
-                var kept = oldStack.Where(b => !ReferenceEquals(b, oldBuffer)).Reverse().ToList();
-                oldStack.Clear();
-                foreach (var b in kept)
-                    oldStack.Push(b);
-                Interlocked.Decrement(ref _cachedBuffers);
-                Interlocked.Add(ref _cachedBytes, -oldBuffer.LengthInBytes);
-                oldBuffer.Dispose();
-            }
-            var key = (typeof(T), buffer.Length);
-            if (!_cache.TryGetValue(key, out var stack))
-                _cache[key] = stack = new Stack<MemoryBuffer>();
-            stack.Push(buffer);
-            _cacheOrder.AddLast((key, buffer));
-            Interlocked.Increment(ref _cachedBuffers);
-            Interlocked.Add(ref _cachedBytes, bytes);
-        }
+        _cache.Put(typeof(T), buffer, CacheLimit);
     }
 
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
@@ -331,11 +277,7 @@ public sealed class ComputeDevice : IDisposable
         _disposed = true;
         lock (_kernels)
             _kernels.Clear();
-        lock (_cache)
-        {
-            _cache.Clear(); // the accelerator frees the cached buffers with everything else
-            _cacheOrder.Clear();
-        }
+        _cache.Clear(free: false); // the accelerator frees the cached buffers with everything else
         _accelerator.Dispose();
         _context.Dispose();
     }

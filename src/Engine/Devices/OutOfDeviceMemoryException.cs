@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Engine.Devices;
 
 /// <summary>
@@ -10,7 +8,7 @@ public sealed class OutOfDeviceMemoryException : InvalidOperationException
 {
     /// <summary>Creates the exception for <paramref name="what"/> on <paramref name="device"/>.</summary>
     public OutOfDeviceMemoryException(string device, string what, long neededBytes, long freeBytes, Exception? inner = null)
-        : base($"out of device memory on {device}: {what} needs {MiB(neededBytes)}, {MiB(freeBytes)} free", inner)
+        : base($"out of device memory on {device}: {what} needs {ByteSize.MiB(neededBytes)}, {ByteSize.MiB(freeBytes)} free", inner)
     {
         NeededBytes = neededBytes;
         FreeBytes = freeBytes;
@@ -21,7 +19,4 @@ public sealed class OutOfDeviceMemoryException : InvalidOperationException
 
     /// <summary>Bytes the device (or its limit) had free.</summary>
     public long FreeBytes { get; }
-
-    /// <summary><c>12.5 MiB</c>.</summary>
-    public static string MiB(long bytes) => (bytes / (1024.0 * 1024)).ToString("0.0", CultureInfo.InvariantCulture) + " MiB";
 }

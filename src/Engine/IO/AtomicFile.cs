@@ -45,8 +45,9 @@ public static partial class AtomicFile
     /// <summary>Writes all bytes atomically.</summary>
     public static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes)
     {
-        byte[] copy = bytes.ToArray();
-        Write(path, stream => stream.Write(copy));
+        using var writer = Begin(path);
+        writer.Stream.Write(bytes);
+        writer.Commit();
     }
 
     /// <summary>
@@ -76,15 +77,21 @@ public static partial class AtomicFile
     /// <summary>Whether a file name is one of this class's temporaries (<c>.name.&lt;32 hex&gt;.tmp</c>).</summary>
     public static bool IsTemporary(string fileName) => TemporaryName().IsMatch(Path.GetFileName(fileName));
 
-    /// <summary>Deletes the temporaries a killed writer left in <paramref name="folder"/>; returns how many.</summary>
-    public static int RemoveStaleTemporaries(string folder)
+    /// <summary>
+    /// Deletes the temporaries a killed writer of <paramref name="targets"/> (file names in
+    /// <paramref name="folder"/>) left there; returns how many. Only the caller knows no other
+    /// process writes those targets now, so it names them.
+    /// </summary>
+    public static int RemoveStaleTemporaries(string folder, params string[] targets)
     {
         if (!Directory.Exists(folder))
             return 0;
         int removed = 0;
         foreach (string file in Directory.EnumerateFiles(folder, ".*.tmp"))
         {
-            if (IsTemporary(file) && PathKinds.Of(file) == PathKind.RegularFile)
+            string name = Path.GetFileName(file);
+            bool ours = targets.Any(t => name.StartsWith($".{t}.", StringComparison.Ordinal));
+            if (ours && IsTemporary(file) && PathKinds.Of(file) == PathKind.RegularFile)
             {
                 File.Delete(file);
                 removed++;

@@ -12,7 +12,12 @@ namespace Engine.IO;
 internal sealed class InputFile : IDisposable
 {
     private const int Chunk = 1 << 20;
+
+    /// <summary>Most bytes deflate can produce from one compressed byte (its longest match, 258 bytes, costs about two bits).</summary>
+    private const long InflationLimit = 1032;
+
     private readonly Stream _stream;
+    private readonly long _inflatedLimit = long.MaxValue;
     private long _position;
 
     private InputFile(Stream stream, string source, long? length)
@@ -22,6 +27,8 @@ internal sealed class InputFile : IDisposable
         {
             _stream = new GZipStream(stream, CompressionMode.Decompress);
             Compressed = true;
+            if (length is long compressed)
+                _inflatedLimit = compressed * InflationLimit + 1024;
         }
         else
         {
@@ -36,7 +43,15 @@ internal sealed class InputFile : IDisposable
     public static InputFile Open(string path)
     {
         var stream = RegularFile.OpenRead(path);
-        return new InputFile(stream, $"'{path}'", stream.Length);
+        try
+        {
+            return new InputFile(stream, $"'{path}'", stream.Length);
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Wraps a seekable stream (an embedded resource); <paramref name="source"/> names it in errors.</summary>
@@ -60,6 +75,24 @@ internal sealed class InputFile : IDisposable
     /// <summary>Bytes read so far (of the uncompressed content).</summary>
     public long Position => _position;
 
+    /// <summary>
+    /// The most bytes that can still follow: exactly what is left of a plain file; for a compressed
+    /// one, what its compressed size can inflate to at most. A header that claims more is refused
+    /// before anything is allocated for it.
+    /// </summary>
+    public long MostRemaining => Length is long length ? length - _position : _inflatedLimit - _position;
+
+    /// <summary>Refuses a declared size that the file cannot hold (see <see cref="MostRemaining"/>).</summary>
+    public void CheckDeclared(long bytes, string what)
+    {
+        if (bytes > MostRemaining)
+        {
+            throw new InvalidDataException(Compressed
+                ? $"{Source} declares {bytes} bytes of {what}, more than its compressed size can inflate to (truncated?)."
+                : $"{Source} should hold {bytes} bytes of {what} from byte {_position} but holds {MostRemaining} (truncated?).");
+        }
+    }
+
     /// <summary>Fills <paramref name="buffer"/> or reports the file as truncated inside <paramref name="what"/>.</summary>
     public void ReadExactly(Span<byte> buffer, string what)
     {
@@ -80,8 +113,7 @@ internal sealed class InputFile : IDisposable
     public byte[] ReadBytes(long count, string what)
     {
         CheckArrayLength(count, 1, what);
-        if (Length is long length && _position + count > length)
-            throw new InvalidDataException($"{Source} should hold {count} bytes of {what} from byte {_position} but holds {length - _position} (truncated?).");
+        CheckDeclared(count, what);
         if (!Compressed)
         {
             var all = new byte[count];

@@ -79,6 +79,7 @@ public static class NiftiFile
         if (!float.IsFinite(slope) || !float.IsFinite(intercept))
             throw new InvalidDataException($"{where} has scl_slope {slope} and scl_inter {intercept}; the scaling must be finite.");
 
+        file.CheckDeclared(offset - HeaderSize + bytes, "header extensions and voxels");
         file.Skip(offset - HeaderSize, "the header extensions before vox_offset");
         file.CheckArrayLength(bytes, 1, "voxel bytes");
         // Read first (a compressed file grows the buffer as data arrives), convert after: a header

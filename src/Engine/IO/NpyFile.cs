@@ -40,6 +40,7 @@ public static class NpyFile
         {
             var data = new float[reader.Count];
             reader.Read(data);
+            reader.CheckEnd();
             return new NpyArray(reader.Shape.ToArray(), data);
         }
         // A compressed file's length is unknown until it is read: grow part by part, so a header
@@ -51,6 +52,7 @@ public static class NpyFile
             reader.Read(part);
             parts.Add(part);
         }
+        reader.CheckEnd();
         var all = new float[reader.Count];
         long at = 0;
         foreach (var part in parts)

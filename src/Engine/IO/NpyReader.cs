@@ -64,16 +64,18 @@ public sealed partial class NpyReader : IDisposable
             _ => throw new InvalidDataException($"{where} holds dtype {descr}; the engine reads little-endian float32 ('<f4') or float64 ('<f8')."),
         };
         Shape = ParseShape(where, shapeText);
-        long count = 1;
+        long count = Shape.Any(d => d == 0) ? 0 : 1;
         foreach (int d in Shape)
         {
-            count *= d; // each factor is below 2^31 and the product is kept below 2^62
-            if (count > 1L << 40)
+            // Checked before multiplying, so the product never wraps: it stays at most 2^40.
+            if (d != 0 && count > (1L << 40) / d)
                 throw new InvalidDataException($"{where} declares shape ({shapeText}): more than 2^40 values.");
+            count *= d;
         }
         Count = count;
         if (file.Length is long fileLength && fileLength - file.Position != count * _size)
             throw new InvalidDataException($"{where} should hold {count * _size} data bytes for shape ({shapeText}) and dtype {descr}, but holds {fileLength - file.Position} (truncated?).");
+        file.CheckDeclared(count * _size, $"values for shape ({shapeText})");
     }
 
     /// <summary>Opens a file and reads its header.</summary>
@@ -120,11 +122,16 @@ public sealed partial class NpyReader : IDisposable
             throw new ArgumentException($"{Source}: {values.Length} values asked for, {Remaining} left.", nameof(values));
         if (_size == 4)
         {
-            _file.ReadExactly(MemoryMarshal.AsBytes(values), "its values");
-            if (!BitConverter.IsLittleEndian)
+            // In parts of at most 2^28 values: a span of bytes cannot describe more than 2 GiB.
+            for (int done = 0; done < values.Length; done += 1 << 28)
             {
-                var words = MemoryMarshal.Cast<float, int>(values);
-                BinaryPrimitives.ReverseEndianness(words, words);
+                var part = values.Slice(done, Math.Min(1 << 28, values.Length - done));
+                _file.ReadExactly(MemoryMarshal.AsBytes(part), "its values");
+                if (!BitConverter.IsLittleEndian)
+                {
+                    var words = MemoryMarshal.Cast<float, int>(part);
+                    BinaryPrimitives.ReverseEndianness(words, words);
+                }
             }
         }
         else
@@ -140,6 +147,14 @@ public sealed partial class NpyReader : IDisposable
             }
         }
         _read += values.Length;
+    }
+
+    /// <summary>Checks, once every value was read, that the file ends there (a compressed file's length is not known before).</summary>
+    /// <exception cref="InvalidDataException">More bytes follow the values.</exception>
+    public void CheckEnd()
+    {
+        if (Remaining == 0 && !_file.AtEnd())
+            throw new InvalidDataException($"{Source} holds more than the {Count} values its shape ({string.Join(", ", Shape)}) declares.");
     }
 
     /// <inheritdoc/>

@@ -54,7 +54,8 @@ public sealed class NpyWriter : IDisposable
             throw new ArgumentException($"'{_path}': {_written + values.Length} values written, but the shape holds {Count}.", nameof(values));
         if (BitConverter.IsLittleEndian)
         {
-            _writer.Stream.Write(MemoryMarshal.AsBytes(values));
+            for (int done = 0; done < values.Length; done += 1 << 28) // a span of bytes holds at most 2 GiB
+                _writer.Stream.Write(MemoryMarshal.AsBytes(values.Slice(done, Math.Min(1 << 28, values.Length - done))));
         }
         else
         {

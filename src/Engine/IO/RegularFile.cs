@@ -22,6 +22,7 @@ public static class RegularFile
             throw new FileNotFoundException($"'{path}' does not exist.", path);
         if (kind != PathKind.RegularFile)
             throw new IOException($"'{path}' is {PathKinds.Describe(kind)}, not a file to read.");
-        return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        // FileShare.Delete: on Windows a reader must not stop a trainer renaming a new checkpoint over this one.
+        return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1 << 16);
     }
 }

@@ -63,6 +63,7 @@ public sealed class CrashTests(DeviceFixture fixture, ITestOutputHelper log) : I
         string folder = Path.Combine(_folder, "killed");
         var random = new PhiloxRandom(RandomStreams.Derive(2026, RandomStream.Shuffle));
         int kills = 0, insideWrites = 0, commitsSeen = 0;
+        var temporariesSeen = new HashSet<string>();
         long lastStep = -1;
         TimeSpan startup = TimeSpan.Zero;
         var clock = Stopwatch.StartNew();
@@ -84,7 +85,7 @@ public sealed class CrashTests(DeviceFixture fixture, ITestOutputHelper log) : I
             else
             {
                 // Inside a checkpoint write: as soon as a temporary appears beside the checkpoints.
-                Assert.True(WaitFor(() => Directory.Exists(folder) && Directory.EnumerateFiles(folder).Any(AtomicFile.IsTemporary), Patience),
+                Assert.True(WaitFor(() => Directory.Exists(folder) && Directory.EnumerateFiles(folder).Any(f => IsCheckpointTemporary(f) && !temporariesSeen.Contains(f)), Patience),
                     "no checkpoint write was seen: " + process.Output + process.Errors);
             }
             Assert.False(process.HasExited, $"the run ended before it was killed (kill {kills + 1}): {process.Output}{process.Errors}");
@@ -92,8 +93,11 @@ public sealed class CrashTests(DeviceFixture fixture, ITestOutputHelper log) : I
             process.WaitForExit(Patience);
             kills++;
 
-            if (Directory.Exists(folder) && Directory.EnumerateFiles(folder).Any(AtomicFile.IsTemporary))
+            // A checkpoint's temporary that was not there after the previous kill: this kill landed inside its write.
+            var temporaries = Directory.Exists(folder) ? Directory.EnumerateFiles(folder).Where(IsCheckpointTemporary).ToList() : [];
+            if (temporaries.Any(t => !temporariesSeen.Contains(t)))
                 insideWrites++;
+            temporariesSeen.UnionWith(temporaries);
             if (File.Exists(Path.Combine(folder, RunFolder.LastFile)))
             {
                 long step = CheckCommitted(Path.Combine(folder, RunFolder.LastFile));
@@ -144,6 +148,9 @@ public sealed class CrashTests(DeviceFixture fixture, ITestOutputHelper log) : I
             model.Release();
         }
     }
+
+    private static bool IsCheckpointTemporary(string file) =>
+        AtomicFile.IsTemporary(file) && Path.GetFileName(file) is var name && (name.StartsWith($".{RunFolder.LastFile}.", StringComparison.Ordinal) || name.StartsWith($".{RunFolder.BestFile}.", StringComparison.Ordinal));
 
     private static bool WaitFor(Func<bool> condition, TimeSpan timeout)
     {

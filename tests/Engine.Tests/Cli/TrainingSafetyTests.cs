@@ -40,7 +40,7 @@ public sealed class TrainingSafetyTests(DeviceFixture fixture) : IDisposable
         Assert.Matches("cannot write '.*(best|last).safetensors'", lines[0]);
         Assert.Contains("(what was committed before is intact)", lines[0]);
         Assert.Contains("epoch 1/1  loss", output); // it failed at the commit, after training
-        Assert.Empty(Directory.EnumerateFiles(run)); // no temporary, no half-written checkpoint
+        Assert.Equal([".lock"], Directory.EnumerateFiles(run).Select(Path.GetFileName)); // no temporary, no half-written checkpoint
     }
 
     [Fact]
@@ -74,6 +74,43 @@ public sealed class TrainingSafetyTests(DeviceFixture fixture) : IDisposable
         var info = RunFolder.ReadInfo(last);
         Assert.Equal((1, 9UL, 1), (info.Epoch, info.Settings.Seed!.Value, info.BestEpoch));
         Assert.Equal(1, RunFolder.ReadInfo(Path.Combine(settings.Output!, RunFolder.BestFile)).Epoch);
+    }
+
+    [Fact]
+    public void OneTrainingProcessAtATimeOwnsARunFolder()
+    {
+        var settings = Tiny("locked");
+        Directory.CreateDirectory(settings.Output!);
+        var errors = new StringWriter();
+        using (new FileStream(Path.Combine(settings.Output!, ".lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
+        {
+            Assert.Equal(1, TrainCommand.Run(settings, TextWriter.Null, errors));
+            Assert.Contains("is in use by another training process", errors.ToString());
+        }
+        Assert.Equal(0, TrainCommand.Run(settings, TextWriter.Null, new StringWriter())); // free once the other lets go
+    }
+
+    [Fact]
+    public void ACrashBetweenTheBestAndTheLastCommitResumesFromTheBest()
+    {
+        // The end of epoch 1 commits best.safetensors, then last.safetensors; a kill between the two
+        // leaves only best (on a first epoch) or a best newer than last. Resume takes the newer.
+        var whole = Tiny("whole") with { Epochs = 2 };
+        var errors = new StringWriter();
+        Assert.Equal(0, TrainCommand.Run(whole, TextWriter.Null, errors));
+        var split = Tiny("split") with { Epochs = 2 };
+        var stop = InterruptSignal.Manual();
+        Assert.Equal(InterruptSignal.ExitCode, TrainCommand.Run(split, new TriggerWriter("epoch 1/2  loss", stop.Request), errors, stop));
+        File.Delete(Path.Combine(split.Output!, RunFolder.LastFile));
+        var log = new StringWriter();
+        Assert.Equal(0, TrainCommand.Run(split with { Resume = true }, log, errors));
+        Assert.Contains("resuming after epoch 1", log.ToString());
+        Assert.Equal("", errors.ToString());
+        RunFiles.AssertSameTensors(Path.Combine(whole.Output!, RunFolder.LastFile), Path.Combine(split.Output!, RunFolder.LastFile));
+
+        // Resuming with fewer epochs than the run has begun is refused, in one line.
+        Assert.Equal(1, TrainCommand.Run(split with { Resume = true, Epochs = 1 }, TextWriter.Null, errors));
+        Assert.Contains("--resume: this run is after epoch 2; --epochs 1 is fewer than the epochs it has begun (2).", errors.ToString());
     }
 
     [Fact]

@@ -65,13 +65,15 @@ public sealed class AtomicFileTests : IDisposable
     public void StaleTemporariesAreRecognisedAndOnlyTheyAreRemoved()
     {
         string stale = PathOf($".last.safetensors.{Guid.NewGuid():N}.tmp");
+        string otherTarget = PathOf($".samples.png.{Guid.NewGuid():N}.tmp"); // another writer's, maybe still at work
         File.WriteAllBytes(stale, [1]);
+        File.WriteAllBytes(otherTarget, [1]);
         File.WriteAllBytes(PathOf(".hidden.tmp"), [1]);   // not one of ours: no 32-hex-digit tag
         File.WriteAllBytes(PathOf("notes.tmp"), [1]);
-        Assert.True(AtomicFile.IsTemporary(stale));
+        Assert.True(AtomicFile.IsTemporary(stale) && AtomicFile.IsTemporary(otherTarget));
         Assert.False(AtomicFile.IsTemporary(PathOf(".hidden.tmp")));
-        Assert.Equal(1, AtomicFile.RemoveStaleTemporaries(_folder));
+        Assert.Equal(1, AtomicFile.RemoveStaleTemporaries(_folder, "last.safetensors", "best.safetensors"));
         Assert.False(File.Exists(stale));
-        Assert.True(File.Exists(PathOf(".hidden.tmp")) && File.Exists(PathOf("notes.tmp")));
+        Assert.True(File.Exists(otherTarget) && File.Exists(PathOf(".hidden.tmp")) && File.Exists(PathOf("notes.tmp")));
     }
 }

@@ -77,6 +77,42 @@ public sealed class BoundedMemoryTests : IDisposable
     }
 
     [Fact]
+    public void OneArrayOfMoreThanTwoGibibytesLoadsWhole()
+    {
+        // 540 million floats (2.16 GB): more than one span of bytes can describe (2^31 - 1), so reads go in parts.
+        // (About 10 s each here: the time goes to first-touch page faults of the fresh array in this VM.)
+        const int count = 540_000_000;
+        string npy = Path.Combine(_folder, "whole.npy");
+        byte[] header = Npy($"{{'descr': '<f4', 'fortran_order': False, 'shape': ({count},), }}", []);
+        using (var file = new FileStream(npy, FileMode.CreateNew))
+        {
+            file.Write(header);
+            file.SetLength(header.Length + count * 4L);
+            file.Position = header.Length + count * 4L - 4;
+            file.Write(BitConverter.GetBytes(-3.5f));
+        }
+        var array = NpyFile.Read(npy);
+        Assert.Equal(count, array.Data.Length);
+        Assert.Equal(-3.5f, array.Data[^1]);
+        File.Delete(npy);
+        array = null;
+        GC.Collect();
+
+        string tensors = Path.Combine(_folder, "whole.safetensors");
+        byte[] start = SafeTensors($"{{\"w\":{{\"dtype\":\"F32\",\"shape\":[{count}],\"data_offsets\":[0,{count * 4L}]}}}}", []);
+        using (var file = new FileStream(tensors, FileMode.CreateNew))
+        {
+            file.Write(start);
+            file.SetLength(start.Length + count * 4L);
+            file.Position = start.Length + count * 4L - 4;
+            file.Write(BitConverter.GetBytes(2.25f));
+        }
+        using var reader = SafeTensorsReader.Open(tensors);
+        float[] values = reader.ReadFloats("w");
+        Assert.Equal(2.25f, values[^1]);
+    }
+
+    [Fact]
     public void NpyOverTwoGigabytesReadsInParts()
     {
         const int rows = 3, columns = 200_000_000; // 2.4 GB of float32
