@@ -1,3 +1,4 @@
+using Engine.Bench.Cases;
 using BenchmarkDotNet.Attributes;
 using Engine.Bench.Infrastructure;
 using Engine.Devices;

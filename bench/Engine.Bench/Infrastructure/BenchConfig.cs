@@ -21,5 +21,6 @@ internal static class BenchConfig
         .AddColumn(new ThroughputColumn())
         .AddColumn(new Training.MemoryColumn())
         .AddColumn(StatisticColumn.Min)
+        .AddExporter(BenchmarkDotNet.Exporters.Json.JsonExporter.Full)
         .WithOptions(ConfigOptions.JoinSummary);
 }

@@ -1,3 +1,4 @@
+using Engine.Bench.Cases;
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;

@@ -20,8 +20,8 @@ internal sealed class MemoryColumn : IColumn
 
     public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
     {
-        var training = benchmarkCase.Parameters.Items.Select(p => p.Value).OfType<TrainingCase>().FirstOrDefault();
-        if (training is null || !TrainingCase.Plans.TryGetValue(training.Name, out var plan))
+        var training = benchmarkCase.Parameters.Items.Select(p => p.Value).OfType<Engine.Bench.Cases.ModelCase>().FirstOrDefault();
+        if (training is null || benchmarkCase.Descriptor.Type != typeof(TrainingStepBenchmarks) || !TrainingStepBenchmarks.Plans.TryGetValue(training.Name, out var plan))
             return "-";
         return $"{plan.PlannedBytes / 1048576.0:0.0} / {plan.NaiveBytes / 1048576.0:0.0}";
     }

@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using BenchmarkDotNet.Attributes;
+using Engine.Bench.Cases;
 using Engine.Bench.Infrastructure;
 using Engine.Devices;
 using Engine.Graph;
@@ -10,6 +12,9 @@ namespace Engine.Bench.Training;
 /// <summary>One training step (zero grads, forward, backward, Adam) of a compiled graph, per device.</summary>
 public class TrainingStepBenchmarks
 {
+    /// <summary>Planned and naive bytes of each compiled case, filled at setup, read by <see cref="MemoryColumn"/>.</summary>
+    internal static readonly ConcurrentDictionary<string, MemoryPlan> Plans = new();
+
     private ComputeDevice _device = null!;
     private Module _model = null!;
     private CompiledGraph _step = null!;
@@ -21,35 +26,22 @@ public class TrainingStepBenchmarks
 
     /// <summary>Model and size.</summary>
     [ParamsSource(nameof(Cases))]
-    public TrainingCase Case { get; set; } = null!;
+    public ModelCase Case { get; set; } = null!;
 
     public static IEnumerable<string> Devices() => BenchDevices.Specs();
 
-    public static IEnumerable<TrainingCase> Cases() => TrainingCase.All();
+    public static IEnumerable<ModelCase> Cases() => ModelCase.Training();
 
     [GlobalSetup]
     public void Setup()
     {
         _device = ComputeDevice.Open(Device);
-        _model = Case.CreateModel();
+        _model = EngineModels.Create(Case);
         _model.Initialize(_device, seed: 1);
         var g = new GraphBuilder(_device);
-        var x = g.Input("x", Case.Batch, Case.Channels, Case.Size, Case.Size);
-        Node? y = null;
-        Node loss;
-        if (_model is Engine.Models.Vae vae)
-        {
-            loss = vae.Build(x).Loss;
-        }
-        else
-        {
-            var logits = _model.Call(x);
-            int[] targetShape = logits.Shape.Rank == 2 ? [Case.Batch] : [Case.Batch, logits.Shape[2], logits.Shape[3]];
-            y = g.IntInput("y", targetShape);
-            loss = logits.CrossEntropy(y);
-        }
+        var (loss, x, y) = EngineModels.TrainingGraph(g, _model, Case);
         _step = g.Compile(loss);
-        TrainingCase.Plans[Case.Name] = _step.Plan;
+        Plans[Case.Name] = _step.Plan;
         Engine.Ops.TensorOps.Fill(_step.Value(x), 0.5f);
         if (y is not null)
             _step.IntValue(y).CopyFrom(new int[_step.IntValue(y).Numel]);

@@ -1,6 +1,7 @@
 using Engine.Kernels;
 using ILGPU;
 using ILGPU.Runtime;
+using Engine.Ops;
 
 namespace Engine.Devices;
 
@@ -9,12 +10,33 @@ namespace Engine.Devices;
 /// elements) and returns a launcher that takes the element count, as a one-thread-per-element
 /// kernel would. The split is chosen per accelerator: one element per work-item on CUDA and OpenCL,
 /// at most <see cref="CpuWorkItems"/> work-items on ILGPU's CPU accelerator, whose runtime
-/// synchronises all of its OS threads after each group of work-items.
+/// synchronises all of its OS threads after each group of work-items. With the host path on (see
+/// <see cref="Ops.HostPath"/>), the CPU accelerator does not go through ILGPU's runtime at all: the
+/// kernel method, which is ordinary .NET code, runs directly on the buffers (host memory), one
+/// chunk per core: the same code, so the same numbers, at about half the cost per element and
+/// without ILGPU's per-launch thread hand-offs.
 /// </summary>
 public static class ChunkedKernel
 {
     /// <summary>Work-items per launch on the CPU accelerator: enough chunks to balance two to a few dozen threads.</summary>
     public const int CpuWorkItems = 256;
+
+    /// <summary>
+    /// Runs a chunked kernel as host code: queued ILGPU work first, then one chunk per core (one
+    /// chunk, inline, below as many elements as cores). Which elements a chunk covers never changes
+    /// a kernel's result: each element is computed by exactly one work-item.
+    /// </summary>
+    private static void RunOnHost(Accelerator accelerator, int count, Action<Index1D, WorkRange> body)
+    {
+        if (count == 0)
+            return;
+        accelerator.Synchronize();
+        var work = WorkRange.Split(count, Math.Min(count, Environment.ProcessorCount));
+        if (work.Threads == 1)
+            body(0, work);
+        else
+            HostPath.For(work.Threads, t => body(t, work));
+    }
 
     /// <summary>The most work-items a launch uses on <paramref name="accelerator"/>.</summary>
     public static int MaxWorkItems(Accelerator accelerator)
@@ -28,8 +50,14 @@ public static class ChunkedKernel
     {
         var launch = accelerator.LoadAutoGroupedStreamKernel<Index1D, WorkRange, T1>(kernel);
         int maxWorkItems = MaxWorkItems(accelerator);
+        bool cpu = accelerator.AcceleratorType == AcceleratorType.CPU;
         return (count, a1) =>
         {
+            if (cpu && HostPath.Enabled)
+            {
+                RunOnHost(accelerator, count.X, (t, work) => kernel(t, work, a1));
+                return;
+            }
             var work = WorkRange.Split(count.X, maxWorkItems);
             launch(work.Threads, work, a1);
         };
@@ -40,8 +68,14 @@ public static class ChunkedKernel
     {
         var launch = accelerator.LoadAutoGroupedStreamKernel<Index1D, WorkRange, T1, T2>(kernel);
         int maxWorkItems = MaxWorkItems(accelerator);
+        bool cpu = accelerator.AcceleratorType == AcceleratorType.CPU;
         return (count, a1, a2) =>
         {
+            if (cpu && HostPath.Enabled)
+            {
+                RunOnHost(accelerator, count.X, (t, work) => kernel(t, work, a1, a2));
+                return;
+            }
             var work = WorkRange.Split(count.X, maxWorkItems);
             launch(work.Threads, work, a1, a2);
         };
@@ -52,8 +86,14 @@ public static class ChunkedKernel
     {
         var launch = accelerator.LoadAutoGroupedStreamKernel<Index1D, WorkRange, T1, T2, T3>(kernel);
         int maxWorkItems = MaxWorkItems(accelerator);
+        bool cpu = accelerator.AcceleratorType == AcceleratorType.CPU;
         return (count, a1, a2, a3) =>
         {
+            if (cpu && HostPath.Enabled)
+            {
+                RunOnHost(accelerator, count.X, (t, work) => kernel(t, work, a1, a2, a3));
+                return;
+            }
             var work = WorkRange.Split(count.X, maxWorkItems);
             launch(work.Threads, work, a1, a2, a3);
         };
@@ -64,8 +104,14 @@ public static class ChunkedKernel
     {
         var launch = accelerator.LoadAutoGroupedStreamKernel<Index1D, WorkRange, T1, T2, T3, T4>(kernel);
         int maxWorkItems = MaxWorkItems(accelerator);
+        bool cpu = accelerator.AcceleratorType == AcceleratorType.CPU;
         return (count, a1, a2, a3, a4) =>
         {
+            if (cpu && HostPath.Enabled)
+            {
+                RunOnHost(accelerator, count.X, (t, work) => kernel(t, work, a1, a2, a3, a4));
+                return;
+            }
             var work = WorkRange.Split(count.X, maxWorkItems);
             launch(work.Threads, work, a1, a2, a3, a4);
         };
@@ -76,8 +122,14 @@ public static class ChunkedKernel
     {
         var launch = accelerator.LoadAutoGroupedStreamKernel<Index1D, WorkRange, T1, T2, T3, T4, T5>(kernel);
         int maxWorkItems = MaxWorkItems(accelerator);
+        bool cpu = accelerator.AcceleratorType == AcceleratorType.CPU;
         return (count, a1, a2, a3, a4, a5) =>
         {
+            if (cpu && HostPath.Enabled)
+            {
+                RunOnHost(accelerator, count.X, (t, work) => kernel(t, work, a1, a2, a3, a4, a5));
+                return;
+            }
             var work = WorkRange.Split(count.X, maxWorkItems);
             launch(work.Threads, work, a1, a2, a3, a4, a5);
         };
@@ -88,8 +140,14 @@ public static class ChunkedKernel
     {
         var launch = accelerator.LoadAutoGroupedStreamKernel<Index1D, WorkRange, T1, T2, T3, T4, T5, T6>(kernel);
         int maxWorkItems = MaxWorkItems(accelerator);
+        bool cpu = accelerator.AcceleratorType == AcceleratorType.CPU;
         return (count, a1, a2, a3, a4, a5, a6) =>
         {
+            if (cpu && HostPath.Enabled)
+            {
+                RunOnHost(accelerator, count.X, (t, work) => kernel(t, work, a1, a2, a3, a4, a5, a6));
+                return;
+            }
             var work = WorkRange.Split(count.X, maxWorkItems);
             launch(work.Threads, work, a1, a2, a3, a4, a5, a6);
         };
@@ -100,8 +158,14 @@ public static class ChunkedKernel
     {
         var launch = accelerator.LoadAutoGroupedStreamKernel<Index1D, WorkRange, T1, T2, T3, T4, T5, T6, T7>(kernel);
         int maxWorkItems = MaxWorkItems(accelerator);
+        bool cpu = accelerator.AcceleratorType == AcceleratorType.CPU;
         return (count, a1, a2, a3, a4, a5, a6, a7) =>
         {
+            if (cpu && HostPath.Enabled)
+            {
+                RunOnHost(accelerator, count.X, (t, work) => kernel(t, work, a1, a2, a3, a4, a5, a6, a7));
+                return;
+            }
             var work = WorkRange.Split(count.X, maxWorkItems);
             launch(work.Threads, work, a1, a2, a3, a4, a5, a6, a7);
         };
@@ -112,8 +176,14 @@ public static class ChunkedKernel
     {
         var launch = accelerator.LoadAutoGroupedStreamKernel<Index1D, WorkRange, T1, T2, T3, T4, T5, T6, T7, T8>(kernel);
         int maxWorkItems = MaxWorkItems(accelerator);
+        bool cpu = accelerator.AcceleratorType == AcceleratorType.CPU;
         return (count, a1, a2, a3, a4, a5, a6, a7, a8) =>
         {
+            if (cpu && HostPath.Enabled)
+            {
+                RunOnHost(accelerator, count.X, (t, work) => kernel(t, work, a1, a2, a3, a4, a5, a6, a7, a8));
+                return;
+            }
             var work = WorkRange.Split(count.X, maxWorkItems);
             launch(work.Threads, work, a1, a2, a3, a4, a5, a6, a7, a8);
         };
@@ -124,8 +194,14 @@ public static class ChunkedKernel
     {
         var launch = accelerator.LoadAutoGroupedStreamKernel<Index1D, WorkRange, T1, T2, T3, T4, T5, T6, T7, T8, T9>(kernel);
         int maxWorkItems = MaxWorkItems(accelerator);
+        bool cpu = accelerator.AcceleratorType == AcceleratorType.CPU;
         return (count, a1, a2, a3, a4, a5, a6, a7, a8, a9) =>
         {
+            if (cpu && HostPath.Enabled)
+            {
+                RunOnHost(accelerator, count.X, (t, work) => kernel(t, work, a1, a2, a3, a4, a5, a6, a7, a8, a9));
+                return;
+            }
             var work = WorkRange.Split(count.X, maxWorkItems);
             launch(work.Threads, work, a1, a2, a3, a4, a5, a6, a7, a8, a9);
         };
@@ -136,8 +212,14 @@ public static class ChunkedKernel
     {
         var launch = accelerator.LoadAutoGroupedStreamKernel<Index1D, WorkRange, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10>(kernel);
         int maxWorkItems = MaxWorkItems(accelerator);
+        bool cpu = accelerator.AcceleratorType == AcceleratorType.CPU;
         return (count, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10) =>
         {
+            if (cpu && HostPath.Enabled)
+            {
+                RunOnHost(accelerator, count.X, (t, work) => kernel(t, work, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10));
+                return;
+            }
             var work = WorkRange.Split(count.X, maxWorkItems);
             launch(work.Threads, work, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10);
         };
@@ -148,8 +230,14 @@ public static class ChunkedKernel
     {
         var launch = accelerator.LoadAutoGroupedStreamKernel<Index1D, WorkRange, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11>(kernel);
         int maxWorkItems = MaxWorkItems(accelerator);
+        bool cpu = accelerator.AcceleratorType == AcceleratorType.CPU;
         return (count, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11) =>
         {
+            if (cpu && HostPath.Enabled)
+            {
+                RunOnHost(accelerator, count.X, (t, work) => kernel(t, work, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11));
+                return;
+            }
             var work = WorkRange.Split(count.X, maxWorkItems);
             launch(work.Threads, work, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11);
         };
@@ -160,8 +248,14 @@ public static class ChunkedKernel
     {
         var launch = accelerator.LoadAutoGroupedStreamKernel<Index1D, WorkRange, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12>(kernel);
         int maxWorkItems = MaxWorkItems(accelerator);
+        bool cpu = accelerator.AcceleratorType == AcceleratorType.CPU;
         return (count, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12) =>
         {
+            if (cpu && HostPath.Enabled)
+            {
+                RunOnHost(accelerator, count.X, (t, work) => kernel(t, work, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12));
+                return;
+            }
             var work = WorkRange.Split(count.X, maxWorkItems);
             launch(work.Threads, work, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12);
         };
@@ -172,8 +266,14 @@ public static class ChunkedKernel
     {
         var launch = accelerator.LoadAutoGroupedStreamKernel<Index1D, WorkRange, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13>(kernel);
         int maxWorkItems = MaxWorkItems(accelerator);
+        bool cpu = accelerator.AcceleratorType == AcceleratorType.CPU;
         return (count, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13) =>
         {
+            if (cpu && HostPath.Enabled)
+            {
+                RunOnHost(accelerator, count.X, (t, work) => kernel(t, work, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13));
+                return;
+            }
             var work = WorkRange.Split(count.X, maxWorkItems);
             launch(work.Threads, work, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13);
         };

@@ -1,5 +1,6 @@
-using System.Buffers;
-using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using Engine.Kernels.Blas;
 using ILGPU;
 using ILGPU.Runtime;
@@ -7,226 +8,421 @@ using ILGPU.Runtime;
 namespace Engine.Ops;
 
 /// <summary>
-/// The GEMM for ILGPU's CPU accelerator (see <see cref="HostPath"/>), run by the host with SIMD vectors: that accelerator
-/// simulates work-items on OS threads (about 1-5 GFLOP/s for the register-tiled kernel), while its
-/// buffers are plain host memory that the host's vector units can read directly. Register tiles of
-/// 4 rows x 2 vectors of C accumulate over K with fused multiply-adds; op(B) is read in row panels
-/// of <see cref="PanelColumns"/> columns that stay in cache for all rows (a transposed B is packed
-/// into that layout first); panels of each batch entry run in parallel.
+/// The GEMM for ILGPU's CPU accelerator (see <see cref="HostPath"/>), run by the host's vector
+/// units on the accelerator's buffers (host memory), the way BLIS and oneDNN do it: op(A) and op(B)
+/// are packed into contiguous panels (transposes and strides vanish there), a register micro-kernel
+/// keeps an <see cref="MR"/> x <see cref="NR"/> tile of C in sixteen vector registers (512-bit where
+/// the machine has them, else 256-bit) and runs fused multiply-adds over a <see cref="KC"/>-long
+/// block of K whose panels stay in the L1 and L2 caches. Work items are (batch entry, row block,
+/// column block); each computes its tile of C alone and in a fixed order (K block by K block,
+/// k ascending within one), so results are the same bits on every run and for any number of threads.
 /// Same contract as the kernels: <c>C = alpha op(A) op(B) + beta C</c>, beta 0 means C is not read.
+/// A segmented K (<see cref="RunSegmented"/>) sums products over several images in one GEMM.
+/// The hot methods skip tiered compilation (AggressiveOptimization): a step's first calls would
+/// otherwise run unoptimised code, at a tenth of the speed.
 /// </summary>
 internal static unsafe class HostGemm
 {
-    private const int PanelColumns = 256;
-    private const int TileRows = 4;
+    /// <summary>Rows of the register tile.</summary>
+    private const int MR = 8;
 
-    internal static void Run(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, bool transposeA, bool transposeB, GemmParams p)
+    /// <summary>Depth of a K block: a packed B strip of KC x NR floats (32 KiB with 512-bit vectors) stays in L1.</summary>
+    private const int KC = 256;
+
+    /// <summary>Rows of a packed A block (128 KiB at KC = 256: L2).</summary>
+    private const int MC = 128;
+
+    /// <summary>Columns of a packed B block (256 KiB: L2).</summary>
+    private const int NC = 256;
+
+    /// <summary>Columns of the register tile: two vectors.</summary>
+    private static readonly int NR = Vector512.IsHardwareAccelerated ? 32 : 16;
+
+    /// <summary><c>C = alpha op(A) op(B) + beta C</c> for every batch entry.</summary>
+    internal static void Run(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, bool transposeA, bool transposeB, GemmParams p) =>
+        Execute(HostPath.Pointer(a), HostPath.Pointer(b), HostPath.Pointer(c), transposeA, transposeB, p, new Segments(p.K, 0, 0));
+
+    /// <summary>
+    /// One GEMM whose K runs through <paramref name="segments"/> pieces of <paramref name="segmentLength"/>:
+    /// k = s * length + t reads op(A) at <c>s * segmentStrideA</c> plus column t, op(B) at <c>s * segmentStrideB</c>
+    /// plus row t. A convolution's weight gradient over a batch, <c>dW = sum_n dY[n] cols[n]^T</c>, is one such GEMM.
+    /// </summary>
+    internal static void RunSegmented(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, bool transposeA, bool transposeB,
+        int m, int n, int segmentLength, int segments, int lda, int ldb, int ldc, long segmentStrideA, long segmentStrideB, float alpha, float beta)
     {
-        float* pa = HostPath.Pointer(a);
-        float* pb = HostPath.Pointer(b);
-        float* pc = HostPath.Pointer(c);
-        if (transposeB && !transposeA)
+        var p = new GemmParams(m, n, checked(segmentLength * segments), lda, ldb, ldc, 0, 0, 0, 1, alpha, beta);
+        Execute(HostPath.Pointer(a), HostPath.Pointer(b), HostPath.Pointer(c), transposeA, transposeB, p, new Segments(segmentLength, segmentStrideA, segmentStrideB));
+    }
+
+    /// <summary>How K is laid out: pieces of <see cref="Length"/>, the next piece <see cref="StrideA"/> / <see cref="StrideB"/> further on.</summary>
+    private readonly record struct Segments(int Length, long StrideA, long StrideB);
+
+    private static void Execute(float* pa, float* pb, float* pc, bool transposeA, bool transposeB, GemmParams p, Segments segments)
+    {
+        if (p.M == 0 || p.N == 0)
+            return;
+        int rowBlocks = (p.M + MC - 1) / MC, columnBlocks = (p.N + NC - 1) / NC;
+        int blocks = rowBlocks * columnBlocks, items = p.Batch * blocks;
+        int slices = KSlices(items, p.K);
+        if (slices > 1)
         {
-            Dots(pa, pb, pc, p);
+            SlicedK(pa, pb, pc, transposeA, transposeB, p, segments, rowBlocks, columnBlocks, slices);
             return;
         }
-        int panels = (p.N + PanelColumns - 1) / PanelColumns;
-        // One work item per (batch entry, column panel); each packs or points at its panel of op(B).
-        HostPath.For(p.Batch * panels, item =>
+        Action<int> item = index =>
         {
-            int batch = item / panels, j0 = item % panels * PanelColumns;
-            int width = Math.Min(PanelColumns, p.N - j0);
-            float* aMatrix = pa + batch * p.StrideA, bMatrix = pb + batch * p.StrideB, cMatrix = pc + batch * p.StrideC;
-            float[]? rented = null;
-            try
+            int batch = index / blocks, rest = index % blocks;
+            int i0 = rest / columnBlocks * MC, j0 = rest % columnBlocks * NC;
+            Block(pa + batch * p.StrideA, pb + batch * p.StrideB, pc + batch * p.StrideC, p.Ldc, i0, Math.Min(MC, p.M - i0), j0, Math.Min(NC, p.N - j0),
+                0, p.K, transposeA, transposeB, p, segments, p.Alpha, p.Beta);
+        };
+        if (items == 1 || (long)p.M * p.N * p.K * p.Batch < 1 << 15)
+        {
+            for (int i = 0; i < items; i++)
+                item(i);
+        }
+        else
+        {
+            HostPath.For(items, item);
+        }
+    }
+
+    /// <summary>
+    /// Into how many slices to split K: a GEMM with a small C and a long K (a weight gradient summed
+    /// over a batch) has too few tiles to keep the cores busy. Decided by the shape alone, never by
+    /// the machine's core count, so the summation order (and the bits) are the same everywhere.
+    /// </summary>
+    private static int KSlices(int items, int k) => items >= 8 || k < 8 * KC ? 1 : Math.Min(16, k / (4 * KC));
+
+    /// <summary>
+    /// K split into <paramref name="slices"/> ranges (whole KC blocks) computed in parallel into
+    /// partial products, then summed in slice order: <c>C = alpha (P_0 + P_1 + ...) + beta C</c>.
+    /// </summary>
+    private static void SlicedK(float* pa, float* pb, float* pc, bool transposeA, bool transposeB, GemmParams p, Segments segments,
+        int rowBlocks, int columnBlocks, int slices)
+    {
+        int blocks = rowBlocks * columnBlocks;
+        int kBlocks = (p.K + KC - 1) / KC;
+        long size = (long)p.M * p.N;
+        float[] partials = System.Buffers.ArrayPool<float>.Shared.Rent(checked((int)(size * slices)));
+        try
+        {
+            fixed (float* partial = partials)
             {
-                float* panel;
-                int panelPitch;
-                if (transposeB)
+                float* scratch = partial;
+                for (int batch = 0; batch < p.Batch; batch++)
                 {
-                    rented = ArrayPool<float>.Shared.Rent(p.K * width);
-                    for (int k = 0; k < p.K; k++)
-                        for (int j = 0; j < width; j++)
-                            rented[k * width + j] = bMatrix[(long)(j0 + j) * p.Ldb + k];
-                    fixed (float* packed = rented)
-                        Panel(aMatrix, packed, width, cMatrix + j0, width, transposeA, p);
-                    return;
+                    float* a = pa + batch * p.StrideA, b = pb + batch * p.StrideB, c = pc + batch * p.StrideC;
+                    HostPath.For(blocks * slices, index =>
+                    {
+                        int slice = index / blocks, rest = index % blocks;
+                        int i0 = rest / columnBlocks * MC, j0 = rest % columnBlocks * NC;
+                        int kBegin = (int)((long)kBlocks * slice / slices) * KC, kEnd = Math.Min(p.K, (int)((long)kBlocks * (slice + 1) / slices) * KC);
+                        Block(a, b, scratch + slice * size, p.N, i0, Math.Min(MC, p.M - i0), j0, Math.Min(NC, p.N - j0),
+                            kBegin, kEnd, transposeA, transposeB, p, segments, 1f, 0f);
+                    });
+                    HostPath.Chunks(size, 1 << 14, (start, count) =>
+                    {
+                        for (long e = start; e < start + count; e++)
+                        {
+                            long i = e / p.N, j = e % p.N;
+                            float sum = scratch[e];
+                            for (int slice = 1; slice < slices; slice++)
+                                sum += scratch[slice * size + e];
+                            float* at = c + i * p.Ldc + j;
+                            *at = p.Beta == 0f ? p.Alpha * sum : p.Alpha * sum + p.Beta * *at;
+                        }
+                    });
                 }
-                panel = bMatrix + j0;
-                panelPitch = p.Ldb;
-                Panel(aMatrix, panel, panelPitch, cMatrix + j0, width, transposeA, p);
             }
-            finally
-            {
-                if (rented is not null)
-                    ArrayPool<float>.Shared.Return(rented);
-            }
-        });
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<float>.Shared.Return(partials);
+        }
     }
 
-    // op(A) = A [M, K] and op(B) = B^T with B stored [N, K]: both read along K, so each C[i, j] is a
-    // dot product of two contiguous rows (the weight gradient dW = dY cols^T). Tiles of 2 rows of A
-    // by 4 rows of B keep 8 vector sums; work items are (batch entry, block of 4 rows of B).
-    private static void Dots(float* pa, float* pb, float* pc, GemmParams p)
+    // C[i0 .. i0+mc, j0 .. j0+nc] (rows ldc apart) of one matrix over k in [kBegin, kEnd), K block by K block:
+    // the first block scales by alpha and applies firstBeta, later ones add.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Block(float* a, float* b, float* c, int ldc, int i0, int mc, int j0, int nc, int kBegin, int kEnd,
+        bool transposeA, bool transposeB, in GemmParams p, Segments segments, float alpha, float firstBeta)
     {
-        int blocks = (p.N + 3) / 4;
-        HostPath.For(p.Batch * blocks, item =>
+        var buffers = PackBuffers.ForThisThread(NR);
+        int nr = NR;
+        for (int k0 = kBegin; k0 < kEnd; k0 += KC)
         {
-            int batch = item / blocks, j0 = item % blocks * 4;
-            float* a = pa + batch * p.StrideA, b = pb + batch * p.StrideB, c = pc + batch * p.StrideC;
-            int jn = Math.Min(4, p.N - j0);
-            int i = 0;
-            for (; i + 2 <= p.M && jn == 4; i += 2)
-                Dot2x4(a + (long)i * p.Lda, p.Lda, b + (long)j0 * p.Ldb, p.Ldb, c + (long)i * p.Ldc + j0, p.Ldc, p.K, p.Alpha, p.Beta);
-            for (; i < p.M; i++)
+            int kc = Math.Min(KC, kEnd - k0);
+            PackA(a, transposeA, p.Lda, segments.Length, segments.StrideA, i0, mc, k0, kc, buffers.A);
+            PackB(b, transposeB, p.Ldb, segments.Length, segments.StrideB, j0, nc, k0, kc, buffers.B, nr);
+            float beta = k0 == kBegin ? firstBeta : 1f;
+            for (int jr = 0; jr < nc; jr += nr)
             {
-                for (int j = j0; j < j0 + jn; j++)
+                float* bStrip = buffers.B + (long)jr * kc;
+                int nrValid = Math.Min(nr, nc - jr);
+                for (int ir = 0; ir < mc; ir += MR)
                 {
-                    float sum = Dot(a + (long)i * p.Lda, b + (long)j * p.Ldb, p.K);
-                    float* at = c + (long)i * p.Ldc + j;
-                    *at = p.Beta == 0f ? p.Alpha * sum : p.Alpha * sum + p.Beta * *at;
+                    float* aStrip = buffers.A + (long)ir * kc;
+                    int mrValid = Math.Min(MR, mc - ir);
+                    float* cTile = c + (long)(i0 + ir) * ldc + j0 + jr;
+                    if (mrValid == MR && nrValid == nr)
+                    {
+                        Kernel(aStrip, bStrip, kc, cTile, ldc, alpha, beta);
+                    }
+                    else
+                    {
+                        // An edge tile: computed whole into a scratch tile, only its valid part written.
+                        float* scratch = buffers.Tile;
+                        Kernel(aStrip, bStrip, kc, scratch, nr, 1f, 0f);
+                        for (int r = 0; r < mrValid; r++)
+                        {
+                            for (int j = 0; j < nrValid; j++)
+                            {
+                                float* at = cTile + (long)r * ldc + j;
+                                float product = alpha * scratch[r * nr + j];
+                                *at = beta == 0f ? product : product + beta * *at;
+                            }
+                        }
+                    }
                 }
             }
-        });
+        }
     }
 
-    private static void Dot2x4(float* a, int lda, float* b, int ldb, float* c, int ldc, int k, float alpha, float beta)
+    // op(A)[i0 .. i0+mc, k0 .. k0+kc] into strips of MR rows, k-major: strip s holds kc groups of MR values (rows past mc are 0).
+    // Reads run along memory: along k for a row-major A, along i for a transposed one.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackA(float* a, bool transpose, int lda, int segmentLength, long segmentStride, int i0, int mc, int k0, int kc, float* packed)
     {
-        int lanes = Vector<float>.Count;
-        Vector<float> s00 = default, s01 = default, s02 = default, s03 = default, s10 = default, s11 = default, s12 = default, s13 = default;
-        float* a1 = a + lda, b1 = b + ldb, b2 = b + 2L * ldb, b3 = b + 3L * ldb;
-        int t = 0;
-        for (; t + lanes <= k; t += lanes)
+        for (int s = 0; s < mc; s += MR)
         {
-            var x0 = Vector.Load(a + t);
-            var x1 = Vector.Load(a1 + t);
-            var y0 = Vector.Load(b + t);
-            var y1 = Vector.Load(b1 + t);
-            var y2 = Vector.Load(b2 + t);
-            var y3 = Vector.Load(b3 + t);
-            s00 = Vector.FusedMultiplyAdd(x0, y0, s00);
-            s01 = Vector.FusedMultiplyAdd(x0, y1, s01);
-            s02 = Vector.FusedMultiplyAdd(x0, y2, s02);
-            s03 = Vector.FusedMultiplyAdd(x0, y3, s03);
-            s10 = Vector.FusedMultiplyAdd(x1, y0, s10);
-            s11 = Vector.FusedMultiplyAdd(x1, y1, s11);
-            s12 = Vector.FusedMultiplyAdd(x1, y2, s12);
-            s13 = Vector.FusedMultiplyAdd(x1, y3, s13);
-        }
-        Span<float> sums = stackalloc float[8];
-        sums[0] = Vector.Sum(s00); sums[1] = Vector.Sum(s01); sums[2] = Vector.Sum(s02); sums[3] = Vector.Sum(s03);
-        sums[4] = Vector.Sum(s10); sums[5] = Vector.Sum(s11); sums[6] = Vector.Sum(s12); sums[7] = Vector.Sum(s13);
-        for (; t < k; t++)
-        {
-            for (int j = 0; j < 4; j++)
+            float* strip = packed + (long)s * kc;
+            int rows = Math.Min(MR, mc - s);
+            if (rows < MR)
+                new Span<float>(strip, kc * MR).Clear();
+            for (int k = 0; k < kc;)
             {
-                sums[j] = MathF.FusedMultiplyAdd(a[t], b[j * (long)ldb + t], sums[j]);
-                sums[4 + j] = MathF.FusedMultiplyAdd(a1[t], b[j * (long)ldb + t], sums[4 + j]);
+                // A run of k within one segment: contiguous in memory.
+                int kk = k0 + k;
+                int segment = kk / segmentLength, t = kk % segmentLength;
+                int run = Math.Min(kc - k, segmentLength - t);
+                float* source = a + segment * segmentStride;
+                if (transpose)
+                {
+                    for (int q = 0; q < run; q++)
+                    {
+                        float* column = source + (long)(t + q) * lda + i0 + s;
+                        float* target = strip + (k + q) * MR;
+                        for (int r = 0; r < rows; r++)
+                            target[r] = column[r];
+                    }
+                }
+                else
+                {
+                    for (int r = 0; r < rows; r++)
+                    {
+                        float* row = source + (long)(i0 + s + r) * lda + t;
+                        float* target = strip + k * MR + r;
+                        for (int q = 0; q < run; q++)
+                            target[q * MR] = row[q];
+                    }
+                }
+                k += run;
             }
         }
-        for (int r = 0; r < 2; r++)
+    }
+
+    // op(B)[k0 .. k0+kc, j0 .. j0+nc] into strips of nr columns, k-major: strip t holds kc rows of nr values (columns past nc are 0).
+    // Reads run along memory: along j for a row-major B, along k for a transposed one.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackB(float* b, bool transpose, int ldb, int segmentLength, long segmentStride, int j0, int nc, int k0, int kc, float* packed, int nr)
+    {
+        for (int s = 0; s < nc; s += nr)
         {
-            for (int j = 0; j < 4; j++)
+            float* strip = packed + (long)s * kc;
+            int columns = Math.Min(nr, nc - s);
+            if (columns < nr)
+                new Span<float>(strip, kc * nr).Clear();
+            for (int k = 0; k < kc;)
             {
-                float* at = c + (long)r * ldc + j;
-                *at = beta == 0f ? alpha * sums[r * 4 + j] : alpha * sums[r * 4 + j] + beta * *at;
+                int kk = k0 + k;
+                int segment = kk / segmentLength, t = kk % segmentLength;
+                int run = Math.Min(kc - k, segmentLength - t);
+                float* source = b + segment * segmentStride;
+                if (!transpose)
+                {
+                    for (int q = 0; q < run; q++)
+                        new Span<float>(source + (long)(t + q) * ldb + j0 + s, columns).CopyTo(new Span<float>(strip + (k + q) * nr, columns));
+                }
+                else
+                {
+                    for (int j = 0; j < columns; j++)
+                    {
+                        float* row = source + (long)(j0 + s + j) * ldb + t;
+                        float* target = strip + k * nr + j;
+                        for (int q = 0; q < run; q++)
+                            target[q * nr] = row[q];
+                    }
+                }
+                k += run;
             }
         }
     }
 
-    private static float Dot(float* a, float* b, int k)
+    private static void Kernel(float* a, float* b, int kc, float* c, int ldc, float alpha, float beta)
     {
-        int lanes = Vector<float>.Count;
-        Vector<float> sum = default;
-        int t = 0;
-        for (; t + lanes <= k; t += lanes)
-            sum = Vector.FusedMultiplyAdd(Vector.Load(a + t), Vector.Load(b + t), sum);
-        float total = Vector.Sum(sum);
-        for (; t < k; t++)
-            total = MathF.FusedMultiplyAdd(a[t], b[t], total);
-        return total;
+        if (Vector512.IsHardwareAccelerated)
+            Kernel512(a, b, kc, c, ldc, alpha, beta);
+        else
+            Kernel256(a, b, kc, c, ldc, alpha, beta);
     }
 
-    // C[:, 0..width) of one panel: B rows are `bPitch` apart, C rows Ldc apart.
-    private static void Panel(float* a, float* b, int bPitch, float* c, int width, bool transposeA, in GemmParams p)
+    // C[8 x 32] (=) alpha * sum_k a[k][0..8) outer b[k][0..32) (+ beta C): sixteen 512-bit accumulators.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel512(float* a, float* b, int kc, float* c, int ldc, float alpha, float beta)
     {
-        int lanes = Vector<float>.Count;
-        long rowStep = transposeA ? 1 : p.Lda, kStep = transposeA ? p.Lda : 1; // A[i, k] = a[i * rowStep + k * kStep]
-        int i = 0;
-        for (; i + TileRows <= p.M; i += TileRows)
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
+        Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
+        for (int k = 0; k < kc; k++)
         {
-            int j = 0;
-            for (; j + 2 * lanes <= width; j += 2 * lanes)
-                Tile4x2(a + i * rowStep, rowStep, kStep, b + j, bPitch, c + (long)i * p.Ldc + j, p.Ldc, p.K, p.Alpha, p.Beta);
-            for (; j < width; j++)
-                for (int r = 0; r < TileRows; r++)
-                    Scalar(a + (i + r) * rowStep, kStep, b + j, bPitch, c + (long)(i + r) * p.Ldc + j, p.K, p.Alpha, p.Beta);
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 16);
+            var x = Vector512.Create(a[0]);
+            c00 = Vector512.FusedMultiplyAdd(x, b0, c00);
+            c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
+            x = Vector512.Create(a[1]);
+            c10 = Vector512.FusedMultiplyAdd(x, b0, c10);
+            c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
+            x = Vector512.Create(a[2]);
+            c20 = Vector512.FusedMultiplyAdd(x, b0, c20);
+            c21 = Vector512.FusedMultiplyAdd(x, b1, c21);
+            x = Vector512.Create(a[3]);
+            c30 = Vector512.FusedMultiplyAdd(x, b0, c30);
+            c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
+            x = Vector512.Create(a[4]);
+            c40 = Vector512.FusedMultiplyAdd(x, b0, c40);
+            c41 = Vector512.FusedMultiplyAdd(x, b1, c41);
+            x = Vector512.Create(a[5]);
+            c50 = Vector512.FusedMultiplyAdd(x, b0, c50);
+            c51 = Vector512.FusedMultiplyAdd(x, b1, c51);
+            x = Vector512.Create(a[6]);
+            c60 = Vector512.FusedMultiplyAdd(x, b0, c60);
+            c61 = Vector512.FusedMultiplyAdd(x, b1, c61);
+            x = Vector512.Create(a[7]);
+            c70 = Vector512.FusedMultiplyAdd(x, b0, c70);
+            c71 = Vector512.FusedMultiplyAdd(x, b1, c71);
+            a += MR;
+            b += 32;
         }
-        for (; i < p.M; i++)
-        {
-            int j = 0;
-            for (; j + lanes <= width; j += lanes)
-                Row1(a + i * rowStep, kStep, b + j, bPitch, c + (long)i * p.Ldc + j, p.K, p.Alpha, p.Beta);
-            for (; j < width; j++)
-                Scalar(a + i * rowStep, kStep, b + j, bPitch, c + (long)i * p.Ldc + j, p.K, p.Alpha, p.Beta);
-        }
+        Store512(c, c00, c01, alpha, beta);
+        Store512(c + ldc, c10, c11, alpha, beta);
+        Store512(c + 2L * ldc, c20, c21, alpha, beta);
+        Store512(c + 3L * ldc, c30, c31, alpha, beta);
+        Store512(c + 4L * ldc, c40, c41, alpha, beta);
+        Store512(c + 5L * ldc, c50, c51, alpha, beta);
+        Store512(c + 6L * ldc, c60, c61, alpha, beta);
+        Store512(c + 7L * ldc, c70, c71, alpha, beta);
     }
 
-    private static void Tile4x2(float* a, long rowStep, long kStep, float* b, int bPitch, float* c, int ldc, int k, float alpha, float beta)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Store512(float* c, Vector512<float> s0, Vector512<float> s1, float alpha, float beta)
     {
-        int lanes = Vector<float>.Count;
-        Vector<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
-        float* a0 = a, a1 = a + rowStep, a2 = a + 2 * rowStep, a3 = a + 3 * rowStep;
-        for (int t = 0; t < k; t++)
-        {
-            float* bRow = b + (long)t * bPitch;
-            var b0 = Vector.Load(bRow);
-            var b1 = Vector.Load(bRow + lanes);
-            long at = t * kStep;
-            var x0 = new Vector<float>(a0[at]);
-            var x1 = new Vector<float>(a1[at]);
-            var x2 = new Vector<float>(a2[at]);
-            var x3 = new Vector<float>(a3[at]);
-            c00 = Vector.FusedMultiplyAdd(x0, b0, c00);
-            c01 = Vector.FusedMultiplyAdd(x0, b1, c01);
-            c10 = Vector.FusedMultiplyAdd(x1, b0, c10);
-            c11 = Vector.FusedMultiplyAdd(x1, b1, c11);
-            c20 = Vector.FusedMultiplyAdd(x2, b0, c20);
-            c21 = Vector.FusedMultiplyAdd(x2, b1, c21);
-            c30 = Vector.FusedMultiplyAdd(x3, b0, c30);
-            c31 = Vector.FusedMultiplyAdd(x3, b1, c31);
-        }
-        Store(c, c00, alpha, beta);
-        Store(c + lanes, c01, alpha, beta);
-        Store(c + ldc, c10, alpha, beta);
-        Store(c + ldc + lanes, c11, alpha, beta);
-        Store(c + 2 * ldc, c20, alpha, beta);
-        Store(c + 2 * ldc + lanes, c21, alpha, beta);
-        Store(c + 3 * ldc, c30, alpha, beta);
-        Store(c + 3 * ldc + lanes, c31, alpha, beta);
-    }
-
-    private static void Row1(float* a, long kStep, float* b, int bPitch, float* c, int k, float alpha, float beta)
-    {
-        Vector<float> sum = default;
-        for (int t = 0; t < k; t++)
-            sum = Vector.FusedMultiplyAdd(new Vector<float>(a[t * kStep]), Vector.Load(b + (long)t * bPitch), sum);
-        Store(c, sum, alpha, beta);
-    }
-
-    private static void Scalar(float* a, long kStep, float* b, int bPitch, float* c, int k, float alpha, float beta)
-    {
-        float sum = 0f;
-        for (int t = 0; t < k; t++)
-            sum = MathF.FusedMultiplyAdd(a[t * kStep], b[(long)t * bPitch], sum);
-        *c = beta == 0f ? alpha * sum : alpha * sum + beta * *c;
-    }
-
-    private static void Store(float* c, Vector<float> sum, float alpha, float beta)
-    {
-        var result = sum * alpha;
+        var r0 = s0 * alpha;
+        var r1 = s1 * alpha;
         if (beta != 0f)
-            result += Vector.Load(c) * beta;
-        result.Store(c);
+        {
+            r0 += Vector512.Load(c) * beta;
+            r1 += Vector512.Load(c + 16) * beta;
+        }
+        r0.Store(c);
+        r1.Store(c + 16);
+    }
+
+    // The same tile with 256-bit vectors: C[8 x 16].
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel256(float* a, float* b, int kc, float* c, int ldc, float alpha, float beta)
+    {
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
+        Vector256<float> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
+        for (int k = 0; k < kc; k++)
+        {
+            var b0 = Vector256.Load(b);
+            var b1 = Vector256.Load(b + 8);
+            var x = Vector256.Create(a[0]);
+            c00 = Vector256.FusedMultiplyAdd(x, b0, c00);
+            c01 = Vector256.FusedMultiplyAdd(x, b1, c01);
+            x = Vector256.Create(a[1]);
+            c10 = Vector256.FusedMultiplyAdd(x, b0, c10);
+            c11 = Vector256.FusedMultiplyAdd(x, b1, c11);
+            x = Vector256.Create(a[2]);
+            c20 = Vector256.FusedMultiplyAdd(x, b0, c20);
+            c21 = Vector256.FusedMultiplyAdd(x, b1, c21);
+            x = Vector256.Create(a[3]);
+            c30 = Vector256.FusedMultiplyAdd(x, b0, c30);
+            c31 = Vector256.FusedMultiplyAdd(x, b1, c31);
+            x = Vector256.Create(a[4]);
+            c40 = Vector256.FusedMultiplyAdd(x, b0, c40);
+            c41 = Vector256.FusedMultiplyAdd(x, b1, c41);
+            x = Vector256.Create(a[5]);
+            c50 = Vector256.FusedMultiplyAdd(x, b0, c50);
+            c51 = Vector256.FusedMultiplyAdd(x, b1, c51);
+            x = Vector256.Create(a[6]);
+            c60 = Vector256.FusedMultiplyAdd(x, b0, c60);
+            c61 = Vector256.FusedMultiplyAdd(x, b1, c61);
+            x = Vector256.Create(a[7]);
+            c70 = Vector256.FusedMultiplyAdd(x, b0, c70);
+            c71 = Vector256.FusedMultiplyAdd(x, b1, c71);
+            a += MR;
+            b += 16;
+        }
+        Store256(c, c00, c01, alpha, beta);
+        Store256(c + ldc, c10, c11, alpha, beta);
+        Store256(c + 2L * ldc, c20, c21, alpha, beta);
+        Store256(c + 3L * ldc, c30, c31, alpha, beta);
+        Store256(c + 4L * ldc, c40, c41, alpha, beta);
+        Store256(c + 5L * ldc, c50, c51, alpha, beta);
+        Store256(c + 6L * ldc, c60, c61, alpha, beta);
+        Store256(c + 7L * ldc, c70, c71, alpha, beta);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Store256(float* c, Vector256<float> s0, Vector256<float> s1, float alpha, float beta)
+    {
+        var r0 = s0 * alpha;
+        var r1 = s1 * alpha;
+        if (beta != 0f)
+        {
+            r0 += Vector256.Load(c) * beta;
+            r1 += Vector256.Load(c + 8) * beta;
+        }
+        r0.Store(c);
+        r1.Store(c + 8);
+    }
+
+    /// <summary>A thread's packing buffers, 64-byte aligned, kept for the thread's life (freed with it).</summary>
+    private sealed class PackBuffers
+    {
+        [ThreadStatic]
+        private static PackBuffers? t_buffers;
+
+        private PackBuffers(int nr)
+        {
+            A = (float*)NativeMemory.AlignedAlloc((nuint)(MC * KC * sizeof(float)), 64);
+            B = (float*)NativeMemory.AlignedAlloc((nuint)((NC + nr) * KC * sizeof(float)), 64);
+            Tile = (float*)NativeMemory.AlignedAlloc((nuint)(MR * nr * sizeof(float)), 64);
+        }
+
+        ~PackBuffers()
+        {
+            NativeMemory.AlignedFree(A);
+            NativeMemory.AlignedFree(B);
+            NativeMemory.AlignedFree(Tile);
+        }
+
+        public float* A { get; }
+        public float* B { get; }
+        public float* Tile { get; }
+
+        public static PackBuffers ForThisThread(int nr) => t_buffers ??= new PackBuffers(nr);
     }
 }

@@ -13,14 +13,19 @@ namespace Engine.Ops;
 /// </summary>
 internal static unsafe class HostPath
 {
-    [ThreadStatic]
-    private static bool t_kernelsOnly;
+    /// <summary>The environment variable that switches the host path off for a whole process (<c>0</c>): the CPU accelerator then runs every ILGPU kernel, as CI's kernel stage does.</summary>
+    internal const string EnvironmentVariable = "ENGINE_HOST_PATH";
 
-    /// <summary>Whether ops launched from this thread use the host path on the CPU accelerator (tests switch it off to run the kernels there).</summary>
+    private static readonly bool DefaultOn = Environment.GetEnvironmentVariable(EnvironmentVariable) is not ("0" or "off" or "false");
+
+    [ThreadStatic]
+    private static bool? t_enabled;
+
+    /// <summary>Whether ops launched from this thread use the host path on the CPU accelerator (tests switch it off to run the kernels there; ENGINE_HOST_PATH=0 switches it off everywhere).</summary>
     internal static bool Enabled
     {
-        get => !t_kernelsOnly;
-        set => t_kernelsOnly = !value;
+        get => t_enabled ?? DefaultOn;
+        set => t_enabled = value;
     }
 
     /// <summary>True when <paramref name="device"/> is the CPU accelerator and the host path is on.</summary>
@@ -28,6 +33,37 @@ internal static unsafe class HostPath
 
     /// <summary>The host address of a CPU-accelerator view (its buffers live in host memory).</summary>
     internal static float* Pointer(ArrayView<float> view) => (float*)view.LoadEffectiveAddressAsPtr();
+
+    /// <summary>A span over <paramref name="length"/> elements of a CPU-accelerator view from <paramref name="start"/>.</summary>
+    internal static Span<float> Span(ArrayView<float> view, long start, int length) => new(Pointer(view) + start, length);
+
+    /// <summary>
+    /// Runs <paramref name="body"/>(start, length) over <c>[0, count)</c> split into contiguous
+    /// chunks, one per core (inline when the work is too small to share). The split changes which
+    /// thread computes an element, never how: elementwise results do not depend on it.
+    /// </summary>
+    internal static void Chunks(long count, Action<long, int> body) => Chunks(count, 1 << 15, body);
+
+    /// <summary>As <see cref="Chunks(long, Action{long, int})"/>, with chunks of at least <paramref name="minChunk"/> items.</summary>
+    internal static void Chunks(long count, long minChunk, Action<long, int> body)
+    {
+        int chunks = (int)Math.Clamp(count / Math.Max(minChunk, 1), 1, Environment.ProcessorCount);
+        if (chunks == 1)
+        {
+            for (long start = 0; start < count; start += int.MaxValue)
+                body(start, (int)Math.Min(int.MaxValue, count - start));
+            return;
+        }
+        long size = (count + chunks - 1) / chunks;
+        if (minChunk >= 64)
+            size = (size + 63) / 64 * 64; // cache-line aligned boundaries for elementwise work
+        For(chunks, c =>
+        {
+            long start = c * size;
+            if (start < count)
+                body(start, (int)Math.Min(size, count - start));
+        });
+    }
 
     /// <summary>Runs <paramref name="body"/> for 0..count-1 on the host's cores.</summary>
     internal static void For(int count, Action<int> body) =>

@@ -50,6 +50,12 @@ public static class ActivationOp
         Check.SameShape(op, "output", y.Shape, "input", x.Shape);
         int n = Check.LaunchSize(op, x.Numel);
         var d = x.Device;
+        if (kind == ActivationKind.Relu && HostPath.Applies(d))
+        {
+            d.Synchronize();
+            ReluHost.Forward(x.View, y.View, n);
+            return;
+        }
         switch (kind)
         {
             case ActivationKind.Relu: d.Kernel(ReluLoader)(n, x.View, y.View); break;
@@ -73,6 +79,12 @@ public static class ActivationOp
         int n = Check.LaunchSize(op, dy.Numel);
         int a = Launch.Flag(accumulate);
         var d = dy.Device;
+        if (kind == ActivationKind.Relu && HostPath.Applies(d))
+        {
+            d.Synchronize();
+            ReluHost.Backward(saved.View, dy.View, dx.View, n, accumulate);
+            return;
+        }
         switch (kind)
         {
             case ActivationKind.Relu: d.Kernel(ReluBackwardLoader)(n, saved.View, dy.View, dx.View, a); break;

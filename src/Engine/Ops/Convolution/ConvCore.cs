@@ -12,7 +12,8 @@ namespace Engine.Ops.Convolution;
 /// Convolution by im2col + GEMM on a validated <see cref="ConvGeometry"/>: the forward pass, the
 /// input gradient (GEMM + col2im as a gather) and the weight gradient. Images are processed in
 /// chunks so the column buffer stays under <see cref="ColumnBudgetBytes"/>. A 1x1, stride-1,
-/// unpadded convolution multiplies the input directly, without columns.
+/// unpadded convolution multiplies the input directly, without columns. On the CPU accelerator
+/// with the host path on, <see cref="HostConvolution"/> does all three as large GEMMs instead.
 /// </summary>
 internal static class ConvCore
 {
@@ -36,6 +37,12 @@ internal static class ConvCore
     /// <summary><c>y = conv(x, w)</c> without bias. x <c>[N, Cin, H, W]</c>, w <c>[Cout, Cin/G, KH, KW]</c>, y <c>[N, Cout, OutH, OutW]</c>.</summary>
     internal static void Forward(ComputeDevice device, in ConvGeometry g, ArrayView<float> x, ArrayView<float> w, ArrayView<float> y)
     {
+        if (HostPath.Applies(device))
+        {
+            device.Synchronize();
+            HostConvolution.Forward(device, g, x, w, y);
+            return;
+        }
         int columns = g.ColumnCols;
         int rowsPerGroup = g.ColumnRows;
         int outPerGroup = g.OutChannelsPerGroup;
@@ -81,6 +88,12 @@ internal static class ConvCore
     /// </summary>
     internal static void InputGradient(ComputeDevice device, in ConvGeometry g, ArrayView<float> w, ArrayView<float> dy, ArrayView<float> dx, bool accumulate)
     {
+        if (HostPath.Applies(device))
+        {
+            device.Synchronize();
+            HostConvolution.InputGradient(device, g, w, dy, dx, accumulate);
+            return;
+        }
         int columns = g.ColumnCols;
         int rowsPerGroup = g.ColumnRows;
         int outPerGroup = g.OutChannelsPerGroup;
@@ -115,13 +128,7 @@ internal static class ConvCore
                     dcols.View.SubView((long)group * rowsPerGroup * columns), true, false, p);
             }
             long pixels = (long)images * g.InChannels * g.H * g.W;
-            if (HostPath.Applies(device))
-            {
-                device.Synchronize();
-                HostLowering.Col2Im(dcols.View, dx, g, first, images, accumulate);
-            }
-            else
-                device.Kernel(Col2ImLoader)(Check.LaunchSize("Conv2d backward", pixels), dcols.View, dx, g, first, Launch.Flag(accumulate));
+            device.Kernel(Col2ImLoader)(Check.LaunchSize("Conv2d backward", pixels), dcols.View, dx, g, first, Launch.Flag(accumulate));
         }
     }
 
@@ -130,6 +137,12 @@ internal static class ConvCore
     /// </summary>
     internal static void WeightGradient(ComputeDevice device, in ConvGeometry g, ArrayView<float> x, ArrayView<float> dy, ArrayView<float> dw, bool accumulate)
     {
+        if (HostPath.Applies(device))
+        {
+            device.Synchronize();
+            HostConvolution.WeightGradient(device, g, x, dy, dw, accumulate);
+            return;
+        }
         int columns = g.ColumnCols;
         int rowsPerGroup = g.ColumnRows;
         int outPerGroup = g.OutChannelsPerGroup;
@@ -178,13 +191,7 @@ internal static class ConvCore
     private static void Im2Col(ComputeDevice device, ArrayView<float> x, ArrayView<float> cols, in ConvGeometry g, int first, int images)
     {
         long count = (long)images * g.InChannels * g.KH * g.KW * g.ColumnCols;
-        if (HostPath.Applies(device))
-        {
-            device.Synchronize();
-            HostLowering.Im2Col(x, cols, g, first, images);
-        }
-        else
-            device.Kernel(Im2ColLoader)(Check.LaunchSize("Conv2d", count), x, cols, g, first);
+        device.Kernel(Im2ColLoader)(Check.LaunchSize("Conv2d", count), x, cols, g, first);
     }
 
     private static int ImagesPerChunk(in ConvGeometry g)

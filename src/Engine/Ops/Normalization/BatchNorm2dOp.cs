@@ -44,6 +44,16 @@ public static class BatchNorm2dOp
         if (training && (long)n * plane < 2)
             throw new ArgumentException($"{op}: training needs more than one value per channel, got input {x.Shape}.", nameof(x));
         var device = x.Device;
+        if (HostPath.Applies(device))
+        {
+            device.Synchronize();
+            if (training)
+                BatchNormHost.TrainingStats(x.View, savedMean.View, savedInvStd.View, runningMean.View, runningVar.View, n, channels, plane, eps, momentum, updateRunning: true);
+            else
+                device.Kernel(EvalStatsLoader)(channels, runningMean.View, runningVar.View, savedMean.View, savedInvStd.View, eps);
+            BatchNormHost.Normalize(x.View, y.View, savedMean.View, savedInvStd.View, weight.View, bias.View, n, channels, plane);
+            return;
+        }
         if (training)
         {
             device.Kernel(TrainingStatsLoader)(channels, x.View, savedMean.View, savedInvStd.View, runningMean.View, runningVar.View,
@@ -69,9 +79,25 @@ public static class BatchNorm2dOp
         var device = x.Device;
         using var sumDy = Tensor.Empty(device, channels);
         using var sumDyXhat = Tensor.Empty(device, channels);
-        device.Kernel(ParameterGradientsLoader)(channels, x.View, dy.View, savedMean.View, savedInvStd.View, sumDyXhat.View, sumDy.View,
-            n, channels, plane, 0);
-        if (dx is not null)
+        bool host = HostPath.Applies(device);
+        if (host)
+        {
+            device.Synchronize();
+            BatchNormHost.ParameterGradients(x.View, dy.View, savedMean.View, savedInvStd.View, sumDyXhat.View, sumDy.View, n, channels, plane);
+        }
+        else
+        {
+            device.Kernel(ParameterGradientsLoader)(channels, x.View, dy.View, savedMean.View, savedInvStd.View, sumDyXhat.View, sumDy.View,
+                n, channels, plane, 0);
+        }
+        if (dx is not null && host)
+        {
+            Check.SameDevice(op, device, dx);
+            Check.SameShape(op, "input gradient", dx.Shape, "input", x.Shape);
+            BatchNormHost.InputGradient(x.View, dy.View, savedMean.View, savedInvStd.View, weight.View, sumDy.View, sumDyXhat.View, dx.View,
+                n, channels, plane, (float)n * plane, training, accumulate);
+        }
+        else if (dx is not null)
         {
             Check.SameDevice(op, device, dx);
             Check.SameShape(op, "input gradient", dx.Shape, "input", x.Shape);

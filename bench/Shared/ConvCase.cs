@@ -1,6 +1,4 @@
-using Engine.Bench.Infrastructure;
-
-namespace Engine.Bench.Convolution;
+namespace Engine.Bench.Cases;
 
 /// <summary>One convolution layer at batch 8; <see cref="Flops"/> counts the forward pass (the backward pass costs twice that).</summary>
 public sealed record ConvCase(string Name, int N, int Cin, int H, int W, int Cout, int K, int Stride, int Padding, int Dilation, bool Transposed) : IFlopCounted

@@ -1,6 +1,4 @@
-using Engine.Bench.Infrastructure;
-
-namespace Engine.Bench.Blas;
+namespace Engine.Bench.Cases;
 
 /// <summary>One GEMM problem: <c>batch x ([M, K] x [K, N])</c> with the operands' transposes.</summary>
 public sealed record GemmShape(string Name, int M, int N, int K, int Batch, bool TransposeA, bool TransposeB, bool BroadcastA) : IFlopCounted

@@ -1,4 +1,4 @@
-namespace Engine.Bench.Infrastructure;
+namespace Engine.Bench.Cases;
 
 /// <summary>A benchmark parameter that knows how many floating-point operations one run does.</summary>
 public interface IFlopCounted

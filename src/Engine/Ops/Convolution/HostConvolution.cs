@@ -1,0 +1,230 @@
+using Engine.Devices;
+using Engine.Kernels.Convolution;
+using Engine.Tensors;
+using ILGPU;
+
+namespace Engine.Ops.Convolution;
+
+/// <summary>
+/// Convolution on the CPU accelerator (see <see cref="HostPath"/>) as three large GEMMs instead of
+/// one small GEMM per image: im2col lays a chunk of images side by side, columns <c>[Cin*KH*KW,
+/// images * OutH*OutW]</c>, so the forward pass is <c>W [Cout, K] x cols</c>, the input gradient
+/// <c>W^T x dY</c> and the weight gradient <c>dY x cols^T</c> summed over the whole chunk in one GEMM
+/// (K = images * OutH*OutW). The output and its gradient move between <c>[N, Cout, OutH*OutW]</c> and
+/// that <c>[Cout, images * OutH*OutW]</c> layout by plane copies. Per group where there are groups.
+/// Every sum runs in a fixed order (see <see cref="HostGemm"/>): the same bits on every run.
+/// </summary>
+internal static unsafe class HostConvolution
+{
+    /// <summary><c>y = conv(x, w)</c>: x <c>[N, Cin, H, W]</c>, w <c>[Cout, Cin/G, KH, KW]</c>, y <c>[N, Cout, OutH, OutW]</c>.</summary>
+    internal static void Forward(ComputeDevice device, in ConvGeometry g, ArrayView<float> x, ArrayView<float> w, ArrayView<float> y)
+    {
+        var geometry = g;
+        int plane = g.ColumnCols, rows = g.ColumnRows;
+        foreach (var (first, images) in Chunks(g))
+        {
+            int columns = images * plane;
+            using var cols = Tensor.Empty(device, rows * g.Groups, columns);
+            using var product = Tensor.Empty(device, g.OutChannels, columns);
+            Im2Col(x, cols.View, geometry, first, images);
+            for (int group = 0; group < g.Groups; group++)
+            {
+                // product_g [CoutG, columns] = w_g [CoutG, K] x cols_g [K, columns]
+                HostGemm.RunSegmented(w.SubView((long)group * g.OutChannelsPerGroup * rows), cols.View.SubView((long)group * rows * columns),
+                    product.View.SubView((long)group * g.OutChannelsPerGroup * columns), false, false,
+                    g.OutChannelsPerGroup, columns, rows, 1, rows, columns, columns, 0, 0, 1f, 0f);
+            }
+            Planes(product.View, y, g.OutChannels, plane, first, images, toImages: true);
+        }
+    }
+
+    /// <summary><c>dx (+)= conv_input_grad(w, dy)</c>: per group <c>dcols = w_g^T dY_g</c>, then col2im.</summary>
+    internal static void InputGradient(ComputeDevice device, in ConvGeometry g, ArrayView<float> w, ArrayView<float> dy, ArrayView<float> dx, bool accumulate)
+    {
+        var geometry = g;
+        int plane = g.ColumnCols, rows = g.ColumnRows;
+        foreach (var (first, images) in Chunks(g))
+        {
+            int columns = images * plane;
+            using var gradient = Tensor.Empty(device, g.OutChannels, columns);
+            using var dcols = Tensor.Empty(device, rows * g.Groups, columns);
+            Planes(gradient.View, dy, g.OutChannels, plane, first, images, toImages: false);
+            for (int group = 0; group < g.Groups; group++)
+            {
+                // dcols_g [K, columns] = w_g^T [K, CoutG] x dY_g [CoutG, columns]
+                HostGemm.RunSegmented(w.SubView((long)group * g.OutChannelsPerGroup * rows), gradient.View.SubView((long)group * g.OutChannelsPerGroup * columns),
+                    dcols.View.SubView((long)group * rows * columns), true, false,
+                    rows, columns, g.OutChannelsPerGroup, 1, rows, columns, columns, 0, 0, 1f, 0f);
+            }
+            Col2Im(dcols.View, dx, geometry, first, images, accumulate);
+        }
+    }
+
+    /// <summary><c>dw (+)= sum over images of dY cols^T</c>, per group, as one GEMM per chunk of images.</summary>
+    internal static void WeightGradient(ComputeDevice device, in ConvGeometry g, ArrayView<float> x, ArrayView<float> dy, ArrayView<float> dw, bool accumulate)
+    {
+        var geometry = g;
+        int plane = g.ColumnCols, rows = g.ColumnRows;
+        foreach (var (first, images) in Chunks(g))
+        {
+            int columns = images * plane;
+            using var cols = Tensor.Empty(device, rows * g.Groups, columns);
+            using var gradient = Tensor.Empty(device, g.OutChannels, columns);
+            Im2Col(x, cols.View, geometry, first, images);
+            Planes(gradient.View, dy, g.OutChannels, plane, first, images, toImages: false);
+            float beta = accumulate || first > 0 ? 1f : 0f;
+            for (int group = 0; group < g.Groups; group++)
+            {
+                // dw_g [CoutG, K] (+)= dY_g [CoutG, columns] x cols_g^T [columns, K]
+                HostGemm.RunSegmented(gradient.View.SubView((long)group * g.OutChannelsPerGroup * columns), cols.View.SubView((long)group * rows * columns),
+                    dw.SubView((long)group * g.OutChannelsPerGroup * rows), false, true,
+                    g.OutChannelsPerGroup, rows, columns, 1, columns, columns, rows, 0, 0, 1f, beta);
+            }
+        }
+    }
+
+    /// <summary>Chunks of images whose columns fit <see cref="ConvCore.ColumnBudgetBytes"/>.</summary>
+    private static IEnumerable<(int First, int Images)> Chunks(ConvGeometry g)
+    {
+        long bytesPerImage = 4L * g.InChannels * g.KH * g.KW * g.ColumnCols;
+        int chunk = (int)Math.Clamp(ConvCore.ColumnBudgetBytes / Math.Max(bytesPerImage, 1), 1, g.N);
+        for (int first = 0; first < g.N; first += chunk)
+            yield return (first, Math.Min(chunk, g.N - first));
+    }
+
+    /// <summary>
+    /// Moves planes between <c>[N, channels, plane]</c> (images <c>[first, first + images)</c>) and
+    /// <c>[channels, images * plane]</c>: to the images when <paramref name="toImages"/>, else from them.
+    /// </summary>
+    private static void Planes(ArrayView<float> wide, ArrayView<float> batched, int channels, int plane, int first, int images, bool toImages)
+    {
+        float* pw = HostPath.Pointer(wide), pb = HostPath.Pointer(batched);
+        long columns = (long)images * plane;
+        HostPath.Chunks((long)channels * images, Math.Max(1, (1 << 14) / plane), (start, count) =>
+        {
+            for (long item = start; item < start + count; item++)
+            {
+                long c = item / images, image = item % images;
+                var w = new Span<float>(pw + c * columns + image * plane, plane);
+                var b = new Span<float>(pb + ((first + image) * channels + c) * plane, plane);
+                if (toImages)
+                    w.CopyTo(b);
+                else
+                    b.CopyTo(w);
+            }
+        });
+    }
+
+    /// <summary>cols <c>[Cin*KH*KW, images * OutH*OutW]</c>: row (c, kh, kw), column (image, oh, ow); zeros outside the image.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static void Im2Col(ArrayView<float> x, ArrayView<float> cols, ConvGeometry g, int first, int images)
+    {
+        float* source = HostPath.Pointer(x), target = HostPath.Pointer(cols);
+        int plane = g.OutH * g.OutW;
+        long columns = (long)images * plane;
+        HostPath.For(images * g.InChannels, item =>
+        {
+            int image = item / g.InChannels, c = item % g.InChannels;
+            float* input = source + ((long)(first + image) * g.InChannels + c) * g.H * g.W;
+            for (int kh = 0; kh < g.KH; kh++)
+            {
+                for (int kw = 0; kw < g.KW; kw++)
+                {
+                    float* row = target + ((c * g.KH + kh) * g.KW + kw) * columns + (long)image * plane;
+                    for (int oh = 0; oh < g.OutH; oh++)
+                    {
+                        int h = oh * g.StrideH - g.PadH + kh * g.DilationH;
+                        float* output = row + oh * g.OutW;
+                        if (h < 0 || h >= g.H)
+                        {
+                            HostRows.Clear(output, g.OutW);
+                            continue;
+                        }
+                        float* line = input + (long)h * g.W;
+                        int offset = kw * g.DilationW - g.PadW;
+                        if (g.StrideW == 1)
+                        {
+                            // Columns ow in [lo, hi) read inside the row; the padding either side is zero.
+                            int lo = Math.Clamp(-offset, 0, g.OutW), hi = Math.Clamp(g.W - offset, lo, g.OutW);
+                            for (int ow = 0; ow < lo; ow++)
+                                output[ow] = 0f;
+                            HostRows.Copy(output + lo, line + offset + lo, hi - lo);
+                            for (int ow = hi; ow < g.OutW; ow++)
+                                output[ow] = 0f;
+                            continue;
+                        }
+                        for (int ow = 0; ow < g.OutW; ow++)
+                        {
+                            int wi = ow * g.StrideW + offset;
+                            output[ow] = wi >= 0 && wi < g.W ? line[wi] : 0f;
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /// <summary>
+    /// dx images <c>[first, first + images)</c> (+)= col2im(dcols) from the side-by-side layout: each
+    /// (image, channel) plane summed by one thread, taps in (kh, kw) order as the kernel's gather adds them.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static void Col2Im(ArrayView<float> dcols, ArrayView<float> dx, ConvGeometry g, int first, int images, bool accumulate)
+    {
+        float* source = HostPath.Pointer(dcols), target = HostPath.Pointer(dx);
+        int plane = g.OutH * g.OutW, planeSize = g.H * g.W;
+        long columns = (long)images * plane;
+        HostPath.For(images * g.InChannels, item =>
+        {
+            int image = item / g.InChannels, c = item % g.InChannels;
+            float* output = target + ((long)(first + image) * g.InChannels + c) * planeSize;
+            float[] buffer = System.Buffers.ArrayPool<float>.Shared.Rent(planeSize);
+            try
+            {
+                fixed (float* sum = buffer)
+                {
+                    new Span<float>(sum, planeSize).Clear();
+                    for (int kh = 0; kh < g.KH; kh++)
+                    {
+                        for (int kw = 0; kw < g.KW; kw++)
+                        {
+                            float* row = source + ((c * g.KH + kh) * g.KW + kw) * columns + (long)image * plane;
+                            for (int oh = 0; oh < g.OutH; oh++)
+                            {
+                                int h = oh * g.StrideH - g.PadH + kh * g.DilationH;
+                                if (h < 0 || h >= g.H)
+                                    continue;
+                                float* input = row + oh * g.OutW;
+                                float* line = sum + (long)h * g.W;
+                                int offset = kw * g.DilationW - g.PadW;
+                                if (g.StrideW == 1)
+                                {
+                                    // Each pixel still gains its taps in (kh, kw) order: one add per pixel per tap, vectorised along the row.
+                                    int lo = Math.Clamp(-offset, 0, g.OutW), hi = Math.Clamp(g.W - offset, lo, g.OutW);
+                                    HostRows.Add(line + offset + lo, input + lo, hi - lo);
+                                    continue;
+                                }
+                                for (int ow = 0; ow < g.OutW; ow++)
+                                {
+                                    int wi = ow * g.StrideW + offset;
+                                    if (wi >= 0 && wi < g.W)
+                                        line[wi] += input[ow];
+                                }
+                            }
+                        }
+                    }
+                    var result = new Span<float>(output, planeSize);
+                    var sums = new Span<float>(sum, planeSize);
+                    if (accumulate)
+                        System.Numerics.Tensors.TensorPrimitives.Add(result, sums, result);
+                    else
+                        sums.CopyTo(result);
+                }
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<float>.Shared.Return(buffer);
+            }
+        });
+    }
+}
