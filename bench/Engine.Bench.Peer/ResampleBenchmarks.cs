@@ -43,7 +43,7 @@ public class ResampleBenchmarks
     public void MaxUnpool()
     {
         using var scope = NewDisposeScope();
-        var y = nn.functional.max_unpool2d(_pooled, _indices, [8, 64, 56, 56]); // TorchSharp wants all four sizes
+        var y = nn.functional.max_unpool2d(_pooled, _indices, [56, 56]);
         y.backward([y.detach()]);
         _pooled.grad?.zero_();
     }

@@ -34,6 +34,9 @@ internal static unsafe class HostPath
     /// <summary>The host address of a CPU-accelerator view (its buffers live in host memory).</summary>
     internal static float* Pointer(ArrayView<float> view) => (float*)view.LoadEffectiveAddressAsPtr();
 
+    /// <summary>The host address of a CPU-accelerator view of ints.</summary>
+    internal static int* Pointer(ArrayView<int> view) => (int*)view.LoadEffectiveAddressAsPtr();
+
     /// <summary>A span over <paramref name="length"/> elements of a CPU-accelerator view from <paramref name="start"/>.</summary>
     internal static Span<float> Span(ArrayView<float> view, long start, int length) => new(Pointer(view) + start, length);
 

@@ -38,6 +38,12 @@ public static class TensorOps
     public static void Fill(Tensor x, float value)
     {
         Check.SameDevice(nameof(Fill), x.Device, x);
+        if (HostPath.Applies(x.Device))
+        {
+            x.Device.Synchronize();
+            ElementwiseHost.Fill(x.View, x.Numel, value);
+            return;
+        }
         x.Device.Kernel(FillLoader)(Check.LaunchSize(nameof(Fill), x.Numel), x.View, value);
     }
 
@@ -55,6 +61,12 @@ public static class TensorOps
         Check.SameShape(nameof(Copy), "source", source.Shape, "destination", destination.Shape);
         if (source.SharesStorageWith(destination))
             return;
+        if (HostPath.Applies(source.Device))
+        {
+            source.Device.Synchronize();
+            ElementwiseHost.Copy(source.View, destination.View, source.Numel);
+            return;
+        }
         source.Device.Kernel(CopyLoader)(Check.LaunchSize(nameof(Copy), source.Numel), source.View, destination.View);
     }
 
@@ -72,6 +84,12 @@ public static class TensorOps
     {
         Check.SameDevice(nameof(Axpy), x.Device, x, y);
         Check.SameShape(nameof(Axpy), "x", x.Shape, "y", y.Shape);
+        if (HostPath.Applies(x.Device))
+        {
+            x.Device.Synchronize();
+            ElementwiseHost.Axpy(alpha, x.View, y.View, x.Numel);
+            return;
+        }
         x.Device.Kernel(AxpyLoader)(Check.LaunchSize(nameof(Axpy), x.Numel), alpha, x.View, y.View);
     }
 
@@ -79,6 +97,12 @@ public static class TensorOps
     public static void Scale(Tensor x, float alpha)
     {
         Check.SameDevice(nameof(Scale), x.Device, x);
+        if (HostPath.Applies(x.Device))
+        {
+            x.Device.Synchronize();
+            ElementwiseHost.Scale(x.View, x.Numel, alpha);
+            return;
+        }
         x.Device.Kernel(ScaleLoader)(Check.LaunchSize(nameof(Scale), x.Numel), x.View, alpha);
     }
 
@@ -95,6 +119,12 @@ public static class TensorOps
         if (bias.Shape.Rank != 1 || bias.Shape[0] != channels)
             throw new ArgumentException($"{nameof(AddChannelBias)}: bias must be [{channels}] for x of shape {x.Shape}, got {bias.Shape}.", nameof(bias));
         int plane = (int)x.Shape.Product(2, x.Shape.Rank);
+        if (HostPath.Applies(x.Device))
+        {
+            x.Device.Synchronize();
+            ElementwiseHost.AddChannelBias(x.View, bias.View, x.Numel, channels, plane);
+            return;
+        }
         x.Device.Kernel(BiasLoader)(Check.LaunchSize(nameof(AddChannelBias), x.Numel), x.View, bias.View, channels, plane);
     }
 

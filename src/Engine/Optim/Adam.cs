@@ -1,3 +1,4 @@
+using Engine.Ops;
 using Engine.Devices;
 using Engine.Graph;
 using Engine.Kernels.Optim;
@@ -53,6 +54,13 @@ public class Adam : Optimizer
         var (m, v) = _moments[parameter];
         float c1 = 1f - MathF.Pow(Beta1, StepCount);
         float c2 = 1f - MathF.Pow(Beta2, StepCount);
+        if (HostPath.Applies(Device))
+        {
+            Device.Synchronize();
+            AdamHost.Update(parameter.Value.View, parameter.Grad.View, m.View, v.View, GradScale.View, parameter.Shape.Numel,
+                LearningRate, Beta1, Beta2, Eps, WeightDecay, c1, c2, _decoupled);
+            return;
+        }
         Device.Kernel(Loader)(Ops.Check.LaunchSize("Adam", parameter.Shape.Numel), parameter.Value.View, parameter.Grad.View, m.View, v.View, GradScale.View,
             LearningRate, Beta1, Beta2, Eps, WeightDecay, c1, c2, _decoupled ? 1 : 0);
     }

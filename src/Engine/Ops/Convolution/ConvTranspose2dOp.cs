@@ -12,6 +12,8 @@ namespace Engine.Ops.Convolution;
 /// convolve with stride 1 and the kernel flipped in both spatial axes with its channel axes
 /// swapped. Backward uses the identities: the input gradient is a conv2d of dy with the same
 /// weight, and the weight gradient is that conv2d's weight gradient with x as its output gradient.
+/// The CPU accelerator's host path computes the forward pass as the third identity, the input
+/// gradient of that conv2d, which skips the inserted zeros (tests hold it to the zero-dilation form).
 /// </summary>
 public static class ConvTranspose2dOp
 {
@@ -26,6 +28,15 @@ public static class ConvTranspose2dOp
     {
         CheckTensors(spec, x, w, b, y, "output", nameof(Forward));
         var device = x.Device;
+        if (HostPath.Applies(device))
+        {
+            // On the host: the same values without the inserted zeros, as the adjoint convolution's
+            // input gradient (W^T x, then col2im): a quarter of the products at stride 2.
+            ConvCore.InputGradient(device, spec.AdjointGeometry, w.View, x.View, y.View, accumulate: false);
+            if (b is not null)
+                TensorOps.AddChannelBias(y, b);
+            return;
+        }
         var g = spec.ForwardGeometry;
         var dilatedSize = spec.DilatedSize;
         var pad = spec.PadBefore;

@@ -23,6 +23,12 @@ public static class AddOp
         Check.SameDevice("Add", a.Device, a, b, y);
         Check.SameShape("Add", "a", a.Shape, "b", b.Shape);
         Check.SameShape("Add", "output", y.Shape, "a", a.Shape);
+        if (HostPath.Applies(a.Device))
+        {
+            a.Device.Synchronize();
+            ElementwiseHost.Add(a.View, b.View, y.View, a.Numel);
+            return;
+        }
         a.Device.Kernel(AddLoader)(Check.LaunchSize("Add", a.Numel), a.View, b.View, y.View);
     }
 
@@ -32,6 +38,12 @@ public static class AddOp
         Check.SameDevice("Gradient", dy.Device, dy, dx);
         if (dy.Numel != dx.Numel)
             throw new ArgumentException($"Gradient: {dy.Shape} and {dx.Shape} hold different element counts.");
+        if (HostPath.Applies(dy.Device))
+        {
+            dy.Device.Synchronize();
+            ElementwiseHost.ScaledAccumulate(dy.View, dx.View, dy.Numel, scale, accumulate);
+            return;
+        }
         dy.Device.Kernel(RouteLoader)(Check.LaunchSize("Gradient", dy.Numel), dy.View, dx.View, scale, Launch.Flag(accumulate));
     }
 }

@@ -23,6 +23,12 @@ public static class MaxPool2dOp
         Check.SameShape(op, "input", x.Shape, "the spec's input", spec.InputShape);
         Check.SameShape(op, "output", y.Shape, "the spec's output", spec.OutputShape);
         Check.SameShape(op, "indices", indices.Shape, "the spec's output", spec.OutputShape);
+        if (HostPath.Applies(x.Device))
+        {
+            x.Device.Synchronize();
+            MaxPoolHost.Forward(x.View, y.View, indices.View, spec.Geometry);
+            return;
+        }
         x.Device.Kernel(ForwardLoader)(Check.LaunchSize(op, y.Numel), x.View, y.View, indices.View, spec.Geometry);
     }
 
@@ -34,6 +40,12 @@ public static class MaxPool2dOp
         Check.SameShape(op, "output gradient", dy.Shape, "the spec's output", spec.OutputShape);
         Check.SameShape(op, "indices", indices.Shape, "the spec's output", spec.OutputShape);
         Check.SameShape(op, "input gradient", dx.Shape, "the spec's input", spec.InputShape);
+        if (HostPath.Applies(dy.Device))
+        {
+            dy.Device.Synchronize();
+            MaxPoolHost.Backward(dy.View, indices.View, dx.View, spec.Geometry, accumulate);
+            return;
+        }
         dy.Device.Kernel(BackwardLoader)(Check.LaunchSize(op, dx.Numel), dy.View, indices.View, dx.View, spec.Geometry, Launch.Flag(accumulate));
     }
 }

@@ -1,0 +1,97 @@
+using Engine.Kernels.Pooling;
+using ILGPU;
+
+namespace Engine.Ops.Pooling;
+
+/// <summary>
+/// Max pooling with indices on the CPU accelerator's buffers (see <see cref="HostPath"/>), plane by
+/// plane with pointers instead of per-element index arithmetic. The forward pass is the kernel's
+/// window scan (first maximum, NaN wins, padding never); the backward pass adds each output
+/// gradient to its argmax in the windows' row-major order, which is the order in which the
+/// kernel's gather sums them, into a zeroed plane: the same sums, the same bits.
+/// </summary>
+internal static unsafe class MaxPoolHost
+{
+    internal static void Forward(ArrayView<float> x, ArrayView<float> y, ArrayView<int> indices, PoolGeometry g)
+    {
+        float* px = HostPath.Pointer(x), py = HostPath.Pointer(y);
+        int* pi = HostPath.Pointer(indices);
+        HostPath.Chunks(g.Planes, Math.Max(1, (1 << 14) / (g.OutH * g.OutW)), (first, count) =>
+        {
+            for (long plane = first; plane < first + count; plane++)
+            {
+                float* input = px + plane * g.H * g.W;
+                long outBase = plane * g.OutH * g.OutW;
+                for (int oh = 0; oh < g.OutH; oh++)
+                {
+                    int h0 = oh * g.StrideH - g.PadH;
+                    for (int ow = 0; ow < g.OutW; ow++)
+                    {
+                        int w0 = ow * g.StrideW - g.PadW;
+                        float best = float.NegativeInfinity;
+                        int bestIndex = -1;
+                        for (int kh = 0; kh < g.KH; kh++)
+                        {
+                            int h = h0 + kh * g.DilationH;
+                            if (h < 0 || h >= g.H)
+                                continue;
+                            for (int kw = 0; kw < g.KW; kw++)
+                            {
+                                int w = w0 + kw * g.DilationW;
+                                if (w < 0 || w >= g.W)
+                                    continue;
+                                int flat = h * g.W + w;
+                                float v = input[flat];
+                                if (bestIndex < 0 || v > best || float.IsNaN(v))
+                                {
+                                    best = v;
+                                    bestIndex = flat;
+                                }
+                            }
+                        }
+                        py[outBase + oh * g.OutW + ow] = best;
+                        pi[outBase + oh * g.OutW + ow] = bestIndex;
+                    }
+                }
+            }
+        });
+    }
+
+    internal static void Backward(ArrayView<float> dy, ArrayView<int> indices, ArrayView<float> dx, PoolGeometry g, bool accumulate)
+    {
+        float* pdy = HostPath.Pointer(dy), pdx = HostPath.Pointer(dx);
+        int* pi = HostPath.Pointer(indices);
+        int planeSize = g.H * g.W, outputs = g.OutH * g.OutW;
+        HostPath.Chunks(g.Planes, Math.Max(1, (1 << 14) / planeSize), (first, count) =>
+        {
+            float[] buffer = System.Buffers.ArrayPool<float>.Shared.Rent(planeSize);
+            try
+            {
+                fixed (float* sum = buffer)
+                {
+                    for (long plane = first; plane < first + count; plane++)
+                    {
+                        new Span<float>(sum, planeSize).Clear();
+                        float* gradient = pdy + plane * outputs;
+                        int* argmax = pi + plane * outputs;
+                        for (int o = 0; o < outputs; o++)
+                        {
+                            int at = argmax[o];
+                            if (at >= 0 && at < planeSize)
+                                sum[at] += gradient[o];
+                        }
+                        var target = new Span<float>(pdx + plane * planeSize, planeSize);
+                        if (accumulate)
+                            System.Numerics.Tensors.TensorPrimitives.Add(target, new ReadOnlySpan<float>(sum, planeSize), target);
+                        else
+                            new Span<float>(sum, planeSize).CopyTo(target);
+                    }
+                }
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<float>.Shared.Return(buffer);
+            }
+        });
+    }
+}
