@@ -61,38 +61,210 @@ internal static unsafe class HostGemm
     {
         if (p.M == 0 || p.N == 0)
             return;
+        if (!transposeA && transposeB && segments.Length == p.K && p.K >= DotMinK)
+        {
+            for (int batch = 0; batch < p.Batch; batch++)
+                Dots(pa + batch * p.StrideA, pb + batch * p.StrideB, pc + batch * p.StrideC, p);
+            return;
+        }
         int rowBlocks = (p.M + MC - 1) / MC, columnBlocks = (p.N + NC - 1) / NC;
         int blocks = rowBlocks * columnBlocks, items = p.Batch * blocks;
-        int slices = KSlices(items, p.K);
+        int slices = KSlices(p.M, p.K);
         if (slices > 1)
         {
             SlicedK(pa, pb, pc, transposeA, transposeB, p, segments, rowBlocks, columnBlocks, slices);
             return;
         }
-        Action<int> item = index =>
+        // One op(A) for every column block (and every batch entry when it is shared): pack it once, in
+        // parallel, instead of once per column block.
+        bool sharedA = columnBlocks > 1 && (p.Batch == 1 || p.StrideA == 0);
+        int kBlocks = (p.K + KC - 1) / KC;
+        long packedSize = sharedA ? (long)kBlocks * rowBlocks * MC * KC : 0;
+        float* packedA = sharedA ? SharedPanel.Take(packedSize) : null;
+        try
         {
-            int batch = index / blocks, rest = index % blocks;
-            int i0 = rest / columnBlocks * MC, j0 = rest % columnBlocks * NC;
-            Block(pa + batch * p.StrideA, pb + batch * p.StrideB, pc + batch * p.StrideC, p.Ldc, i0, Math.Min(MC, p.M - i0), j0, Math.Min(NC, p.N - j0),
-                0, p.K, transposeA, transposeB, p, segments, p.Alpha, p.Beta);
-        };
-        if (items == 1 || (long)p.M * p.N * p.K * p.Batch < 1 << 15)
-        {
-            for (int i = 0; i < items; i++)
-                item(i);
+            if (sharedA)
+            {
+                HostPath.For(kBlocks * rowBlocks, index =>
+                {
+                    int kb = index / rowBlocks, rb = index % rowBlocks;
+                    int i0 = rb * MC, k0 = kb * KC;
+                    PackA(pa, transposeA, p.Lda, segments.Length, segments.StrideA, i0, Math.Min(MC, p.M - i0), k0, Math.Min(KC, p.K - k0),
+                        packedA + (long)index * MC * KC);
+                });
+            }
+            // With enough column blocks to share out, an item takes a column block whole, so its packed
+            // B serves every row block; otherwise items are (row block, column block) pairs.
+            bool wholeColumns = (long)p.Batch * columnBlocks >= 2 * Environment.ProcessorCount;
+            int rowsPerItem = wholeColumns ? rowBlocks : 1;
+            items = p.Batch * columnBlocks * (rowBlocks / rowsPerItem);
+            Action<int> item = index =>
+            {
+                int perBatch = columnBlocks * (rowBlocks / rowsPerItem);
+                int batch = index / perBatch, rest = index % perBatch;
+                int i0 = rest / columnBlocks * MC * rowsPerItem, j0 = rest % columnBlocks * NC;
+                Block(pa + batch * p.StrideA, pb + batch * p.StrideB, pc + batch * p.StrideC, p.Ldc, i0, Math.Min(MC * rowsPerItem, p.M - i0), j0, Math.Min(NC, p.N - j0),
+                    0, p.K, transposeA, transposeB, p, segments, p.Alpha, p.Beta, packedA, rowBlocks);
+            };
+            if (items == 1 || (long)p.M * p.N * p.K * p.Batch < 1 << 15)
+            {
+                for (int i = 0; i < items; i++)
+                    item(i);
+            }
+            else
+            {
+                HostPath.For(items, item);
+            }
         }
-        else
+        finally
         {
-            HostPath.For(items, item);
+            if (packedA is not null)
+                SharedPanel.Return(packedA);
         }
     }
 
     /// <summary>
-    /// Into how many slices to split K: a GEMM with a small C and a long K (a weight gradient summed
-    /// over a batch) has too few tiles to keep the cores busy. Decided by the shape alone, never by
-    /// the machine's core count, so the summation order (and the bits) are the same everywhere.
+    /// Shortest K for which <c>A B^T</c> runs as dot products (<see cref="Dots"/>) rather than packed:
+    /// a weight gradient sums over every pixel of a batch, and its long-K operand would not pay back
+    /// packing. Chosen by K alone, as <see cref="KSlices"/> is by M and K alone: how an element of C is
+    /// summed never depends on N, so an image's outputs do not depend on how many share its batch.
     /// </summary>
-    private static int KSlices(int items, int k) => items >= 8 || k < 8 * KC ? 1 : Math.Min(16, k / (4 * KC));
+    private const int DotMinK = 4096;
+
+    /// <summary>Depth of one pass of <see cref="Dots"/>: A's rows and 16 of B's of this many floats stay in L2.</summary>
+    private const int DotChunk = 1024;
+
+    /// <summary>
+    /// <c>C = alpha A B^T + beta C</c> with A <c>[M, K]</c> and B <c>[N, K]</c> both read along K (no
+    /// packing): tiles of 4 rows of A by 4 rows of B keep sixteen vector sums, in passes of
+    /// <see cref="DotChunk"/> along K whose sums add to the tile's, pass by pass, in order. Each C
+    /// element is summed the same way whatever the thread count.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Dots(float* a, float* b, float* c, GemmParams p)
+    {
+        // Items are groups of 16 columns of C (16 rows of B), each for every row of A: per pass along
+        // K, the item's rows of B and all of A's stay in L2 while every tile pairing reads them.
+        const int GroupColumns = 16;
+        int rowTiles = (p.M + 3) / 4, groups = (p.N + GroupColumns - 1) / GroupColumns;
+        HostPath.For(groups, group =>
+        {
+            int j0 = group * GroupColumns, width = Math.Min(GroupColumns, p.N - j0);
+            int columnTiles = (width + 3) / 4;
+            float[] sums = new float[rowTiles * columnTiles * 16];
+            for (int k0 = 0; k0 < p.K; k0 += DotChunk)
+            {
+                int kc = Math.Min(DotChunk, p.K - k0);
+                for (int rt = 0; rt < rowTiles; rt++)
+                {
+                    int i0 = rt * 4, rows = Math.Min(4, p.M - i0);
+                    for (int ct = 0; ct < columnTiles; ct++)
+                    {
+                        int jt = j0 + ct * 4, columns = Math.Min(4, p.N - jt);
+                        DotTile(a + (long)i0 * p.Lda + k0, p.Lda, rows, b + (long)jt * p.Ldb + k0, p.Ldb, columns, kc,
+                            sums.AsSpan((rt * columnTiles + ct) * 16, 16));
+                    }
+                }
+            }
+            for (int rt = 0; rt < rowTiles; rt++)
+            {
+                for (int ct = 0; ct < columnTiles; ct++)
+                {
+                    int i0 = rt * 4, jt = j0 + ct * 4;
+                    for (int r = 0; r < Math.Min(4, p.M - i0); r++)
+                    {
+                        for (int j = 0; j < Math.Min(4, p.N - jt); j++)
+                        {
+                            float* at = c + (long)(i0 + r) * p.Ldc + jt + j;
+                            float product = p.Alpha * sums[(rt * columnTiles + ct) * 16 + r * 4 + j];
+                            *at = p.Beta == 0f ? product : product + p.Beta * *at;
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    // sums[r * 4 + j] += a[r] . b[j] over kc for up to 4 x 4 rows (missing rows read row 0 and are dropped).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void DotTile(float* a, int lda, int rows, float* b, int ldb, int columns, int kc, Span<float> sums)
+    {
+        float* a0 = a, a1 = a + (rows > 1 ? lda : 0), a2 = a + (rows > 2 ? 2L * lda : 0), a3 = a + (rows > 3 ? 3L * lda : 0);
+        float* b0 = b, b1 = b + (columns > 1 ? ldb : 0), b2 = b + (columns > 2 ? 2L * ldb : 0), b3 = b + (columns > 3 ? 3L * ldb : 0);
+        int k = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            Vector512<float> s00 = default, s01 = default, s02 = default, s03 = default, s10 = default, s11 = default, s12 = default, s13 = default;
+            Vector512<float> s20 = default, s21 = default, s22 = default, s23 = default, s30 = default, s31 = default, s32 = default, s33 = default;
+            for (; k + 16 <= kc; k += 16)
+            {
+                var x0 = Vector512.Load(a0 + k);
+                var x1 = Vector512.Load(a1 + k);
+                var x2 = Vector512.Load(a2 + k);
+                var x3 = Vector512.Load(a3 + k);
+                var y = Vector512.Load(b0 + k);
+                s00 = Vector512.FusedMultiplyAdd(x0, y, s00); s10 = Vector512.FusedMultiplyAdd(x1, y, s10);
+                s20 = Vector512.FusedMultiplyAdd(x2, y, s20); s30 = Vector512.FusedMultiplyAdd(x3, y, s30);
+                y = Vector512.Load(b1 + k);
+                s01 = Vector512.FusedMultiplyAdd(x0, y, s01); s11 = Vector512.FusedMultiplyAdd(x1, y, s11);
+                s21 = Vector512.FusedMultiplyAdd(x2, y, s21); s31 = Vector512.FusedMultiplyAdd(x3, y, s31);
+                y = Vector512.Load(b2 + k);
+                s02 = Vector512.FusedMultiplyAdd(x0, y, s02); s12 = Vector512.FusedMultiplyAdd(x1, y, s12);
+                s22 = Vector512.FusedMultiplyAdd(x2, y, s22); s32 = Vector512.FusedMultiplyAdd(x3, y, s32);
+                y = Vector512.Load(b3 + k);
+                s03 = Vector512.FusedMultiplyAdd(x0, y, s03); s13 = Vector512.FusedMultiplyAdd(x1, y, s13);
+                s23 = Vector512.FusedMultiplyAdd(x2, y, s23); s33 = Vector512.FusedMultiplyAdd(x3, y, s33);
+            }
+            sums[0] += Vector512.Sum(s00); sums[1] += Vector512.Sum(s01); sums[2] += Vector512.Sum(s02); sums[3] += Vector512.Sum(s03);
+            sums[4] += Vector512.Sum(s10); sums[5] += Vector512.Sum(s11); sums[6] += Vector512.Sum(s12); sums[7] += Vector512.Sum(s13);
+            sums[8] += Vector512.Sum(s20); sums[9] += Vector512.Sum(s21); sums[10] += Vector512.Sum(s22); sums[11] += Vector512.Sum(s23);
+            sums[12] += Vector512.Sum(s30); sums[13] += Vector512.Sum(s31); sums[14] += Vector512.Sum(s32); sums[15] += Vector512.Sum(s33);
+        }
+        else
+        {
+            Vector256<float> s00 = default, s01 = default, s02 = default, s03 = default, s10 = default, s11 = default, s12 = default, s13 = default;
+            Vector256<float> s20 = default, s21 = default, s22 = default, s23 = default, s30 = default, s31 = default, s32 = default, s33 = default;
+            for (; k + 8 <= kc; k += 8)
+            {
+                var x0 = Vector256.Load(a0 + k);
+                var x1 = Vector256.Load(a1 + k);
+                var x2 = Vector256.Load(a2 + k);
+                var x3 = Vector256.Load(a3 + k);
+                var y = Vector256.Load(b0 + k);
+                s00 = Vector256.FusedMultiplyAdd(x0, y, s00); s10 = Vector256.FusedMultiplyAdd(x1, y, s10);
+                s20 = Vector256.FusedMultiplyAdd(x2, y, s20); s30 = Vector256.FusedMultiplyAdd(x3, y, s30);
+                y = Vector256.Load(b1 + k);
+                s01 = Vector256.FusedMultiplyAdd(x0, y, s01); s11 = Vector256.FusedMultiplyAdd(x1, y, s11);
+                s21 = Vector256.FusedMultiplyAdd(x2, y, s21); s31 = Vector256.FusedMultiplyAdd(x3, y, s31);
+                y = Vector256.Load(b2 + k);
+                s02 = Vector256.FusedMultiplyAdd(x0, y, s02); s12 = Vector256.FusedMultiplyAdd(x1, y, s12);
+                s22 = Vector256.FusedMultiplyAdd(x2, y, s22); s32 = Vector256.FusedMultiplyAdd(x3, y, s32);
+                y = Vector256.Load(b3 + k);
+                s03 = Vector256.FusedMultiplyAdd(x0, y, s03); s13 = Vector256.FusedMultiplyAdd(x1, y, s13);
+                s23 = Vector256.FusedMultiplyAdd(x2, y, s23); s33 = Vector256.FusedMultiplyAdd(x3, y, s33);
+            }
+            sums[0] += Vector256.Sum(s00); sums[1] += Vector256.Sum(s01); sums[2] += Vector256.Sum(s02); sums[3] += Vector256.Sum(s03);
+            sums[4] += Vector256.Sum(s10); sums[5] += Vector256.Sum(s11); sums[6] += Vector256.Sum(s12); sums[7] += Vector256.Sum(s13);
+            sums[8] += Vector256.Sum(s20); sums[9] += Vector256.Sum(s21); sums[10] += Vector256.Sum(s22); sums[11] += Vector256.Sum(s23);
+            sums[12] += Vector256.Sum(s30); sums[13] += Vector256.Sum(s31); sums[14] += Vector256.Sum(s32); sums[15] += Vector256.Sum(s33);
+        }
+        for (; k < kc; k++)
+        {
+            float x0 = a0[k], x1 = a1[k], x2 = a2[k], x3 = a3[k];
+            float y0 = b0[k], y1 = b1[k], y2 = b2[k], y3 = b3[k];
+            sums[0] += x0 * y0; sums[1] += x0 * y1; sums[2] += x0 * y2; sums[3] += x0 * y3;
+            sums[4] += x1 * y0; sums[5] += x1 * y1; sums[6] += x1 * y2; sums[7] += x1 * y3;
+            sums[8] += x2 * y0; sums[9] += x2 * y1; sums[10] += x2 * y2; sums[11] += x2 * y3;
+            sums[12] += x3 * y0; sums[13] += x3 * y1; sums[14] += x3 * y2; sums[15] += x3 * y3;
+        }
+    }
+
+    /// <summary>
+    /// Into how many slices to split K: a GEMM with few rows and a long K has too few tiles to keep
+    /// the cores busy. Decided by M and K alone, never by N (see <see cref="DotMinK"/>) nor by the
+    /// machine's core count, so the summation order (and the bits) are the same everywhere.
+    /// </summary>
+    private static int KSlices(int m, int k) => m > MC || k < 8 * KC ? 1 : Math.Min(16, k / (4 * KC));
 
     /// <summary>
     /// K split into <paramref name="slices"/> ranges (whole KC blocks) computed in parallel into
@@ -143,45 +315,62 @@ internal static unsafe class HostGemm
     }
 
     // C[i0 .. i0+mc, j0 .. j0+nc] (rows ldc apart) of one matrix over k in [kBegin, kEnd), K block by K block:
-    // the first block scales by alpha and applies firstBeta, later ones add.
+    // the first block scales by alpha and applies firstBeta, later ones add. mc may span several row
+    // blocks of MC (i0 a multiple of MC): each K block's packed B then serves all of them.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Block(float* a, float* b, float* c, int ldc, int i0, int mc, int j0, int nc, int kBegin, int kEnd,
-        bool transposeA, bool transposeB, in GemmParams p, Segments segments, float alpha, float firstBeta)
+        bool transposeA, bool transposeB, in GemmParams p, Segments segments, float alpha, float firstBeta, float* packedA = null, int rowBlocks = 0)
     {
         var buffers = PackBuffers.ForThisThread(NR);
         int nr = NR;
         for (int k0 = kBegin; k0 < kEnd; k0 += KC)
         {
             int kc = Math.Min(KC, kEnd - k0);
-            PackA(a, transposeA, p.Lda, segments.Length, segments.StrideA, i0, mc, k0, kc, buffers.A);
             PackB(b, transposeB, p.Ldb, segments.Length, segments.StrideB, j0, nc, k0, kc, buffers.B, nr);
             float beta = k0 == kBegin ? firstBeta : 1f;
-            for (int jr = 0; jr < nc; jr += nr)
+            for (int r0 = i0; r0 < i0 + mc; r0 += MC)
             {
-                float* bStrip = buffers.B + (long)jr * kc;
-                int nrValid = Math.Min(nr, nc - jr);
-                for (int ir = 0; ir < mc; ir += MR)
+                int rows = Math.Min(MC, i0 + mc - r0);
+                float* aBlock = buffers.A;
+                if (packedA is not null)
+                    aBlock = packedA + ((long)(k0 / KC) * rowBlocks + r0 / MC) * MC * KC;
+                else
+                    PackA(a, transposeA, p.Lda, segments.Length, segments.StrideA, r0, rows, k0, kc, aBlock);
+                Tiles(aBlock, buffers, rows, kc, c + (long)r0 * ldc + j0, ldc, nc, alpha, beta);
+            }
+        }
+    }
+
+    // The micro-kernels of one packed A block (rows x kc) against the packed B block (kc x nc): C tile by tile.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tiles(float* aBlock, PackBuffers buffers, int rows, int kc, float* c, int ldc, int nc, float alpha, float beta)
+    {
+        int nr = NR;
+        for (int jr = 0; jr < nc; jr += nr)
+        {
+            float* bStrip = buffers.B + (long)jr * kc;
+            int nrValid = Math.Min(nr, nc - jr);
+            for (int ir = 0; ir < rows; ir += MR)
+            {
+                float* aStrip = aBlock + (long)ir * kc;
+                int mrValid = Math.Min(MR, rows - ir);
+                float* cTile = c + (long)ir * ldc + jr;
+                if (mrValid == MR && nrValid == nr)
                 {
-                    float* aStrip = buffers.A + (long)ir * kc;
-                    int mrValid = Math.Min(MR, mc - ir);
-                    float* cTile = c + (long)(i0 + ir) * ldc + j0 + jr;
-                    if (mrValid == MR && nrValid == nr)
+                    Kernel(aStrip, bStrip, kc, cTile, ldc, alpha, beta);
+                }
+                else
+                {
+                    // An edge tile: computed whole into a scratch tile, only its valid part written.
+                    float* scratch = buffers.Tile;
+                    Kernel(aStrip, bStrip, kc, scratch, nr, 1f, 0f);
+                    for (int r = 0; r < mrValid; r++)
                     {
-                        Kernel(aStrip, bStrip, kc, cTile, ldc, alpha, beta);
-                    }
-                    else
-                    {
-                        // An edge tile: computed whole into a scratch tile, only its valid part written.
-                        float* scratch = buffers.Tile;
-                        Kernel(aStrip, bStrip, kc, scratch, nr, 1f, 0f);
-                        for (int r = 0; r < mrValid; r++)
+                        for (int j = 0; j < nrValid; j++)
                         {
-                            for (int j = 0; j < nrValid; j++)
-                            {
-                                float* at = cTile + (long)r * ldc + j;
-                                float product = alpha * scratch[r * nr + j];
-                                *at = beta == 0f ? product : product + beta * *at;
-                            }
+                            float* at = cTile + (long)r * ldc + j;
+                            float product = alpha * scratch[r * nr + j];
+                            *at = beta == 0f ? product : product + beta * *at;
                         }
                     }
                 }
@@ -397,6 +586,50 @@ internal static unsafe class HostGemm
         }
         r0.Store(c);
         r1.Store(c + 8);
+    }
+
+    /// <summary>
+    /// The buffer of a pre-packed op(A), kept between calls and grown as needed (a fresh allocation
+    /// per call costs its page faults every time); a second caller at the same moment gets its own.
+    /// </summary>
+    private static class SharedPanel
+    {
+        private static readonly object Gate = new();
+        private static float* s_buffer;
+        private static long s_capacity;
+        private static bool s_taken;
+
+        public static float* Take(long floats)
+        {
+            lock (Gate)
+            {
+                if (!s_taken)
+                {
+                    if (s_capacity < floats)
+                    {
+                        NativeMemory.AlignedFree(s_buffer);
+                        s_buffer = (float*)NativeMemory.AlignedAlloc((nuint)(floats * sizeof(float)), 64);
+                        s_capacity = floats;
+                    }
+                    s_taken = true;
+                    return s_buffer;
+                }
+            }
+            return (float*)NativeMemory.AlignedAlloc((nuint)(floats * sizeof(float)), 64);
+        }
+
+        public static void Return(float* buffer)
+        {
+            lock (Gate)
+            {
+                if (buffer == s_buffer)
+                {
+                    s_taken = false;
+                    return;
+                }
+            }
+            NativeMemory.AlignedFree(buffer);
+        }
     }
 
     /// <summary>A thread's packing buffers, 64-byte aligned, kept for the thread's life (freed with it).</summary>

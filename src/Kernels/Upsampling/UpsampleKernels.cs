@@ -128,7 +128,7 @@ public static class UpsampleKernels
     }
 
     /// <summary>PyTorch's source index and weight for destination <paramref name="d"/> along one axis.</summary>
-    private static void Source(int d, float scale, int size, int alignCorners, out int i0, out int i1, out float lambda)
+    public static void Source(int d, float scale, int size, int alignCorners, out int i0, out int i1, out float lambda)
     {
         float src = alignCorners != 0 ? scale * d : IntrinsicMath.Max(scale * (d + 0.5f) - 0.5f, 0f);
         i0 = (int)src; // src >= 0, so truncation is floor

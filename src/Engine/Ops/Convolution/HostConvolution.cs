@@ -24,8 +24,8 @@ internal static unsafe class HostConvolution
         foreach (var (first, images) in Chunks(g))
         {
             int columns = images * plane;
-            using var cols = Tensor.Empty(device, rows * g.Groups, columns);
-            using var product = Tensor.Empty(device, g.OutChannels, columns);
+            using var cols = Workspace(device, (long)rows * g.Groups * columns);
+            using var product = Workspace(device, (long)g.OutChannels * columns);
             Im2Col(x, cols.View, geometry, first, images);
             for (int group = 0; group < g.Groups; group++)
             {
@@ -46,8 +46,8 @@ internal static unsafe class HostConvolution
         foreach (var (first, images) in Chunks(g))
         {
             int columns = images * plane;
-            using var gradient = Tensor.Empty(device, g.OutChannels, columns);
-            using var dcols = Tensor.Empty(device, rows * g.Groups, columns);
+            using var gradient = Workspace(device, (long)g.OutChannels * columns);
+            using var dcols = Workspace(device, (long)rows * g.Groups * columns);
             Planes(gradient.View, dy, g.OutChannels, plane, first, images, toImages: false);
             for (int group = 0; group < g.Groups; group++)
             {
@@ -68,8 +68,8 @@ internal static unsafe class HostConvolution
         foreach (var (first, images) in Chunks(g))
         {
             int columns = images * plane;
-            using var cols = Tensor.Empty(device, rows * g.Groups, columns);
-            using var gradient = Tensor.Empty(device, g.OutChannels, columns);
+            using var cols = Workspace(device, (long)rows * g.Groups * columns);
+            using var gradient = Workspace(device, (long)g.OutChannels * columns);
             Im2Col(x, cols.View, geometry, first, images);
             Planes(gradient.View, dy, g.OutChannels, plane, first, images, toImages: false);
             float beta = accumulate || first > 0 ? 1f : 0f;
@@ -83,11 +83,28 @@ internal static unsafe class HostConvolution
         }
     }
 
-    /// <summary>Chunks of images whose columns fit <see cref="ConvCore.ColumnBudgetBytes"/>.</summary>
+    /// <summary>
+    /// Largest column buffer one call allocates: 32 MiB already makes GEMMs large enough to run at
+    /// full speed, and keeps the workspace (which the caching allocator holds on to) small.
+    /// </summary>
+    internal const long ColumnBudgetBytes = 32L << 20;
+
+    /// <summary>
+    /// A workspace of at least <paramref name="count"/> floats, from the caching allocator in
+    /// power-of-two sizes (from 1 Mi floats): every convolution of a network draws on the same few
+    /// cached buffers instead of one per layer shape.
+    /// </summary>
+    private static Tensor Workspace(ComputeDevice device, long count)
+    {
+        long size = Math.Max(1L << 20, (long)System.Numerics.BitOperations.RoundUpToPowerOf2((ulong)count));
+        return Tensor.Empty(device, new Shape(checked((int)size)));
+    }
+
+    /// <summary>Chunks of images whose columns fit <see cref="ColumnBudgetBytes"/>.</summary>
     private static IEnumerable<(int First, int Images)> Chunks(ConvGeometry g)
     {
         long bytesPerImage = 4L * g.InChannels * g.KH * g.KW * g.ColumnCols;
-        int chunk = (int)Math.Clamp(ConvCore.ColumnBudgetBytes / Math.Max(bytesPerImage, 1), 1, g.N);
+        int chunk = (int)Math.Clamp(ColumnBudgetBytes / Math.Max(bytesPerImage, 1), 1, g.N);
         for (int first = 0; first < g.N; first += chunk)
             yield return (first, Math.Min(chunk, g.N - first));
     }

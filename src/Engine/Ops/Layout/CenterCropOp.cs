@@ -39,6 +39,12 @@ public static class CenterCropOp
         var (shape, top, left) = Plan(x.Shape, y.Shape[-2], y.Shape[-1]);
         Check.SameDevice("CenterCrop", x.Device, x, y);
         Check.SameShape("CenterCrop", "output", y.Shape, "the crop", shape);
+        if (HostPath.Applies(x.Device))
+        {
+            x.Device.Synchronize();
+            LayoutHost.Crop(x.View, y.View, x.Numel / ((long)x.Shape[-2] * x.Shape[-1]), x.Shape[-2], x.Shape[-1], shape[-2], shape[-1], top, left);
+            return;
+        }
         x.Device.Kernel(CropLoader)(Check.LaunchSize("CenterCrop", y.Numel), x.View, y.View, x.Shape[-2], x.Shape[-1], shape[-2], shape[-1], top, left);
     }
 
@@ -48,6 +54,12 @@ public static class CenterCropOp
         var (shape, top, left) = Plan(dx.Shape, dy.Shape[-2], dy.Shape[-1]);
         Check.SameDevice("CenterCrop backward", dy.Device, dy, dx);
         Check.SameShape("CenterCrop backward", "output gradient", dy.Shape, "the crop", shape);
+        if (HostPath.Applies(dy.Device))
+        {
+            dy.Device.Synchronize();
+            LayoutHost.CropBackward(dy.View, dx.View, dx.Numel / ((long)dx.Shape[-2] * dx.Shape[-1]), dx.Shape[-2], dx.Shape[-1], shape[-2], shape[-1], top, left, accumulate);
+            return;
+        }
         dy.Device.Kernel(CropBackwardLoader)(Check.LaunchSize("CenterCrop", dx.Numel), dy.View, dx.View, dx.Shape[-2], dx.Shape[-1],
             shape[-2], shape[-1], top, left, Launch.Flag(accumulate));
     }

@@ -47,7 +47,13 @@ public static class ConcatOp
         int offset = 0;
         foreach (var part in parts)
         {
-            y.Device.Kernel(SliceLoader)(Check.LaunchSize(op, part.Numel), part.View, y.View, part.Shape[1], shape[1], offset, plane, 0, 0);
+            if (HostPath.Applies(y.Device))
+            {
+                y.Device.Synchronize();
+                LayoutHost.ChannelSlice(part.View, y.View, shape[0], part.Shape[1], shape[1], offset, plane, toSmall: false, accumulate: false);
+            }
+            else
+                y.Device.Kernel(SliceLoader)(Check.LaunchSize(op, part.Numel), part.View, y.View, part.Shape[1], shape[1], offset, plane, 0, 0);
             offset += part.Shape[1];
         }
     }
@@ -70,7 +76,13 @@ public static class ConcatOp
                 var expected = dy.Shape.ToArray();
                 expected[1] = channels[i];
                 Check.SameShape(op, $"gradient {i}", g.Shape, "its slice", new Shape(expected));
-                dy.Device.Kernel(SliceLoader)(Check.LaunchSize(op, g.Numel), g.View, dy.View, channels[i], dy.Shape[1], offset, plane, 1, Launch.Flag(accumulate));
+                if (HostPath.Applies(dy.Device))
+                {
+                    dy.Device.Synchronize();
+                    LayoutHost.ChannelSlice(g.View, dy.View, dy.Shape[0], channels[i], dy.Shape[1], offset, plane, toSmall: true, accumulate);
+                }
+                else
+                    dy.Device.Kernel(SliceLoader)(Check.LaunchSize(op, g.Numel), g.View, dy.View, channels[i], dy.Shape[1], offset, plane, 1, Launch.Flag(accumulate));
             }
             offset += channels[i];
         }

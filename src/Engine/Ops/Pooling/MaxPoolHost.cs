@@ -14,6 +14,12 @@ internal static unsafe class MaxPoolHost
 {
     internal static void Forward(ArrayView<float> x, ArrayView<float> y, ArrayView<int> indices, PoolGeometry g)
     {
+        if (g.KH == 2 && g.KW == 2 && g.StrideH == 2 && g.StrideW == 2 && g.PadH == 0 && g.PadW == 0 && g.DilationH == 1 && g.DilationW == 1
+            && 2 * g.OutH <= g.H && 2 * g.OutW <= g.W)
+        {
+            TwoByTwo(x, y, indices, g);
+            return;
+        }
         float* px = HostPath.Pointer(x), py = HostPath.Pointer(y);
         int* pi = HostPath.Pointer(indices);
         HostPath.Chunks(g.Planes, Math.Max(1, (1 << 14) / (g.OutH * g.OutW)), (first, count) =>
@@ -55,6 +61,49 @@ internal static unsafe class MaxPoolHost
                 }
             }
         });
+    }
+
+    // U-Net's and most encoders' pooling: 2x2 windows, stride 2, no padding, every window inside the
+    // plane. The same comparisons as the general scan, in the same order, without its bounds checks.
+    private static void TwoByTwo(ArrayView<float> x, ArrayView<float> y, ArrayView<int> indices, PoolGeometry g)
+    {
+        float* px = HostPath.Pointer(x), py = HostPath.Pointer(y);
+        int* pi = HostPath.Pointer(indices);
+        HostPath.Chunks(g.Planes, Math.Max(1, (1 << 14) / (g.OutH * g.OutW)), (first, count) =>
+        {
+            for (long plane = first; plane < first + count; plane++)
+            {
+                float* input = px + plane * g.H * g.W;
+                long outBase = plane * g.OutH * g.OutW;
+                for (int oh = 0; oh < g.OutH; oh++)
+                {
+                    int top = 2 * oh * g.W, bottom = top + g.W;
+                    float* output = py + outBase + oh * g.OutW;
+                    int* index = pi + outBase + oh * g.OutW;
+                    for (int ow = 0; ow < g.OutW; ow++)
+                    {
+                        int at = top + 2 * ow;
+                        float best = input[at];
+                        int bestIndex = at;
+                        Consider(input[at + 1], at + 1, ref best, ref bestIndex);
+                        Consider(input[bottom + 2 * ow], bottom + 2 * ow, ref best, ref bestIndex);
+                        Consider(input[bottom + 2 * ow + 1], bottom + 2 * ow + 1, ref best, ref bestIndex);
+                        output[ow] = best;
+                        index[ow] = bestIndex;
+                    }
+                }
+            }
+        });
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static void Consider(float v, int flat, ref float best, ref int bestIndex)
+    {
+        if (v > best || float.IsNaN(v))
+        {
+            best = v;
+            bestIndex = flat;
+        }
     }
 
     internal static void Backward(ArrayView<float> dy, ArrayView<int> indices, ArrayView<float> dx, PoolGeometry g, bool accumulate)

@@ -6,7 +6,7 @@ using ILGPU.Runtime;
 
 namespace Engine.Ops.Upsampling;
 
-/// <summary>Bilinear and nearest resampling, forward and gather backward.</summary>
+/// <summary>Bilinear and nearest resampling, forward and gather backward (on the CPU accelerator's host path, bilinear by <see cref="BilinearHost"/>).</summary>
 public static class InterpolateOp
 {
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, UpsampleGeometry>> BilinearLoader =
@@ -28,6 +28,12 @@ public static class InterpolateOp
         Check.SameDevice(op, x.Device, x, y);
         Check.SameShape(op, "input", x.Shape, "the spec's input", spec.InputShape);
         Check.SameShape(op, "output", y.Shape, "the spec's output", spec.OutputShape);
+        if (spec.Mode == InterpolationMode.Bilinear && HostPath.Applies(x.Device))
+        {
+            x.Device.Synchronize();
+            BilinearHost.Forward(x.View, y.View, spec.Geometry);
+            return;
+        }
         var loader = spec.Mode == InterpolationMode.Bilinear ? BilinearLoader : NearestLoader;
         x.Device.Kernel(loader)(Check.LaunchSize(op, y.Numel), x.View, y.View, spec.Geometry);
     }
@@ -39,6 +45,12 @@ public static class InterpolateOp
         Check.SameDevice(op, dy.Device, dy, dx);
         Check.SameShape(op, "output gradient", dy.Shape, "the spec's output", spec.OutputShape);
         Check.SameShape(op, "input gradient", dx.Shape, "the spec's input", spec.InputShape);
+        if (spec.Mode == InterpolationMode.Bilinear && HostPath.Applies(dy.Device))
+        {
+            dy.Device.Synchronize();
+            BilinearHost.Backward(dy.View, dx.View, spec.Geometry, accumulate);
+            return;
+        }
         var loader = spec.Mode == InterpolationMode.Bilinear ? BilinearBackwardLoader : NearestBackwardLoader;
         dy.Device.Kernel(loader)(Check.LaunchSize(op, dx.Numel), dy.View, dx.View, spec.Geometry, Launch.Flag(accumulate));
     }
