@@ -8,8 +8,12 @@ namespace Engine.Ops;
 /// ILGPU's CPU accelerator runs kernels by simulating work-items on OS threads, 10-100 times slower
 /// than plain code (measured: im2col at about 9 ns per element, the register-tiled GEMM at 1-5
 /// GFLOP/s). Its buffers are host memory, so on that accelerator the ops that dominate training
-/// (GEMM, im2col, col2im) run as host code on the same buffers instead. Every other accelerator,
-/// and the CPU accelerator when <see cref="Enabled"/> is off, runs the ILGPU kernels.
+/// run as host code on the same buffers instead: GEMM and the convolutions (<c>HostGemm</c>,
+/// <c>HostConvolution</c>), batch norm, ReLU, max pooling, bilinear resampling, crop, concatenation,
+/// the elementwise ops and Adam as vector loops (the <c>*Host</c> classes), and every other chunked
+/// kernel as plain .NET code (<see cref="ChunkedKernel"/>). Every other accelerator, and the CPU
+/// accelerator when <see cref="Enabled"/> is off, runs the ILGPU kernels; <c>HostPathTests</c>
+/// holds the two to the same results.
 /// </summary>
 internal static unsafe class HostPath
 {
@@ -22,10 +26,24 @@ internal static unsafe class HostPath
     private static bool? t_enabled;
 
     /// <summary>Whether ops launched from this thread use the host path on the CPU accelerator (tests switch it off to run the kernels there; ENGINE_HOST_PATH=0 switches it off everywhere).</summary>
-    internal static bool Enabled
+    internal static bool Enabled => t_enabled ?? DefaultOn;
+
+    /// <summary>
+    /// Sets <see cref="Enabled"/> for this thread until the returned scope is disposed, which puts
+    /// back what was there before (so a test that runs the kernels leaves a process-wide
+    /// <c>ENGINE_HOST_PATH=0</c> in force afterwards).
+    /// </summary>
+    internal static Override Use(bool enabled)
     {
-        get => t_enabled ?? DefaultOn;
-        set => t_enabled = value;
+        var previous = t_enabled;
+        t_enabled = enabled;
+        return new Override(previous);
+    }
+
+    /// <summary>The scope returned by <see cref="Use"/>.</summary>
+    internal readonly struct Override(bool? previous) : IDisposable
+    {
+        public void Dispose() => t_enabled = previous;
     }
 
     /// <summary>True when <paramref name="device"/> is the CPU accelerator and the host path is on.</summary>
