@@ -57,11 +57,31 @@ internal static unsafe class HostGemm
     /// <summary>How K is laid out: pieces of <see cref="Length"/>, the next piece <see cref="StrideA"/> / <see cref="StrideB"/> further on.</summary>
     private readonly record struct Segments(int Length, long StrideA, long StrideB);
 
-    private static void Execute(float* pa, float* pb, float* pc, bool transposeA, bool transposeB, GemmParams p, Segments segments)
+    /// <summary>
+    /// Fills <paramref name="packed"/> with op(B)[k0 .. k0+kc, j0 .. j0+nc] in <see cref="PackB"/>'s layout
+    /// (strips of <paramref name="nr"/> columns, k-major, columns past nc zero) from a B that is never
+    /// stored: a convolution's column matrix read straight from its input (<c>HostConvolution</c>).
+    /// Called from several threads at once, each with its own <paramref name="packed"/>.
+    /// </summary>
+    internal delegate void BPacker(int j0, int nc, int k0, int kc, float* packed, int nr);
+
+    /// <summary>
+    /// <c>C = alpha A B + beta C</c>, A <c>[M, K]</c> row-major (rows <paramref name="lda"/> apart), B
+    /// <c>[K, N]</c> produced panel by panel by <paramref name="packB"/>: the packed GEMM without B in
+    /// memory. The same blocks, tiles and summation order as <see cref="Run"/> on a stored B, so the
+    /// results are the same bits.
+    /// </summary>
+    internal static void RunPacked(ArrayView<float> a, BPacker packB, ArrayView<float> c, int m, int n, int k, int lda, int ldc, float alpha, float beta)
+    {
+        var p = new GemmParams(m, n, k, lda, n, ldc, 0, 0, 0, 1, alpha, beta);
+        Execute(HostPath.Pointer(a), null, HostPath.Pointer(c), false, false, p, new Segments(k, 0, 0), packB);
+    }
+
+    private static void Execute(float* pa, float* pb, float* pc, bool transposeA, bool transposeB, GemmParams p, Segments segments, BPacker? packB = null)
     {
         if (p.M == 0 || p.N == 0)
             return;
-        if (!transposeA && transposeB && segments.Length == p.K && p.K >= DotMinK)
+        if (packB is null && !transposeA && transposeB && segments.Length == p.K && p.K >= DotMinK)
         {
             for (int batch = 0; batch < p.Batch; batch++)
                 Dots(pa + batch * p.StrideA, pb + batch * p.StrideB, pc + batch * p.StrideC, p);
@@ -72,7 +92,7 @@ internal static unsafe class HostGemm
         int slices = KSlices(p.M, p.K);
         if (slices > 1)
         {
-            SlicedK(pa, pb, pc, transposeA, transposeB, p, segments, rowBlocks, columnBlocks, slices);
+            SlicedK(pa, pb, pc, transposeA, transposeB, p, segments, rowBlocks, columnBlocks, slices, packB);
             return;
         }
         // One op(A) for every column block (and every batch entry when it is shared): pack it once, in
@@ -104,7 +124,7 @@ internal static unsafe class HostGemm
                 int batch = index / perBatch, rest = index % perBatch;
                 int i0 = rest / columnBlocks * MC * rowsPerItem, j0 = rest % columnBlocks * NC;
                 Block(pa + batch * p.StrideA, pb + batch * p.StrideB, pc + batch * p.StrideC, p.Ldc, i0, Math.Min(MC * rowsPerItem, p.M - i0), j0, Math.Min(NC, p.N - j0),
-                    0, p.K, transposeA, transposeB, p, segments, p.Alpha, p.Beta, packedA, rowBlocks);
+                    0, p.K, transposeA, transposeB, p, segments, p.Alpha, p.Beta, packedA, rowBlocks, packB);
             };
             if (items == 1 || (long)p.M * p.N * p.K * p.Batch < 1 << 15)
             {
@@ -271,7 +291,7 @@ internal static unsafe class HostGemm
     /// partial products, then summed in slice order: <c>C = alpha (P_0 + P_1 + ...) + beta C</c>.
     /// </summary>
     private static void SlicedK(float* pa, float* pb, float* pc, bool transposeA, bool transposeB, GemmParams p, Segments segments,
-        int rowBlocks, int columnBlocks, int slices)
+        int rowBlocks, int columnBlocks, int slices, BPacker? packB)
     {
         int blocks = rowBlocks * columnBlocks;
         int kBlocks = (p.K + KC - 1) / KC;
@@ -291,7 +311,7 @@ internal static unsafe class HostGemm
                         int i0 = rest / columnBlocks * MC, j0 = rest % columnBlocks * NC;
                         int kBegin = (int)((long)kBlocks * slice / slices) * KC, kEnd = Math.Min(p.K, (int)((long)kBlocks * (slice + 1) / slices) * KC);
                         Block(a, b, scratch + slice * size, p.N, i0, Math.Min(MC, p.M - i0), j0, Math.Min(NC, p.N - j0),
-                            kBegin, kEnd, transposeA, transposeB, p, segments, 1f, 0f);
+                            kBegin, kEnd, transposeA, transposeB, p, segments, 1f, 0f, packB: packB);
                     });
                     HostPath.Chunks(size, 1 << 14, (start, count) =>
                     {
@@ -319,14 +339,18 @@ internal static unsafe class HostGemm
     // blocks of MC (i0 a multiple of MC): each K block's packed B then serves all of them.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Block(float* a, float* b, float* c, int ldc, int i0, int mc, int j0, int nc, int kBegin, int kEnd,
-        bool transposeA, bool transposeB, in GemmParams p, Segments segments, float alpha, float firstBeta, float* packedA = null, int rowBlocks = 0)
+        bool transposeA, bool transposeB, in GemmParams p, Segments segments, float alpha, float firstBeta, float* packedA = null, int rowBlocks = 0,
+        BPacker? packB = null)
     {
         var buffers = PackBuffers.ForThisThread(NR);
         int nr = NR;
         for (int k0 = kBegin; k0 < kEnd; k0 += KC)
         {
             int kc = Math.Min(KC, kEnd - k0);
-            PackB(b, transposeB, p.Ldb, segments.Length, segments.StrideB, j0, nc, k0, kc, buffers.B, nr);
+            if (packB is null)
+                PackB(b, transposeB, p.Ldb, segments.Length, segments.StrideB, j0, nc, k0, kc, buffers.B, nr);
+            else
+                packB(j0, nc, k0, kc, buffers.B, nr);
             float beta = k0 == kBegin ? firstBeta : 1f;
             for (int r0 = i0; r0 < i0 + mc; r0 += MC)
             {

@@ -16,25 +16,32 @@ namespace Engine.Ops.Convolution;
 /// </summary>
 internal static unsafe class HostConvolution
 {
-    /// <summary><c>y = conv(x, w)</c>: x <c>[N, Cin, H, W]</c>, w <c>[Cout, Cin/G, KH, KW]</c>, y <c>[N, Cout, OutH, OutW]</c>.</summary>
+    /// <summary>
+    /// <c>y = conv(x, w)</c>: x <c>[N, Cin, H, W]</c>, w <c>[Cout, Cin/G, KH, KW]</c>, y <c>[N, Cout, OutH, OutW]</c>.
+    /// The column matrix is never stored: the GEMM packs its panels straight from x
+    /// (<see cref="PackColumns"/>), so no im2col buffer is written and read back.
+    /// </summary>
     internal static void Forward(ComputeDevice device, in ConvGeometry g, ArrayView<float> x, ArrayView<float> w, ArrayView<float> y)
     {
         var geometry = g;
         int plane = g.ColumnCols, rows = g.ColumnRows;
-        foreach (var (first, images) in Chunks(g))
+        float* input = HostPath.Pointer(x);
+        foreach (var (first, images) in OutputChunks(g))
         {
             int columns = images * plane;
-            using var cols = Workspace(device, (long)rows * g.Groups * columns);
-            using var product = Workspace(device, (long)g.OutChannels * columns);
-            Im2Col(x, cols.View, geometry, first, images);
+            // One image's output is already [Cout, plane]: the GEMM writes it in place.
+            using var product = images == 1 ? null : Workspace(device, (long)g.OutChannels * columns);
+            var target = product?.View ?? y.SubView((long)first * g.OutChannels * plane);
             for (int group = 0; group < g.Groups; group++)
             {
                 // product_g [CoutG, columns] = w_g [CoutG, K] x cols_g [K, columns]
-                HostGemm.RunSegmented(w.SubView((long)group * g.OutChannelsPerGroup * rows), cols.View.SubView((long)group * rows * columns),
-                    product.View.SubView((long)group * g.OutChannelsPerGroup * columns), false, false,
-                    g.OutChannelsPerGroup, columns, rows, 1, rows, columns, columns, 0, 0, 1f, 0f);
+                int chunkFirst = first, chunkGroup = group;
+                HostGemm.RunPacked(w.SubView((long)group * g.OutChannelsPerGroup * rows),
+                    (j0, nc, k0, kc, packed, nr) => PackColumns(input, geometry, chunkFirst, chunkGroup, j0, nc, k0, kc, packed, nr),
+                    target.SubView((long)group * g.OutChannelsPerGroup * columns), g.OutChannelsPerGroup, columns, rows, rows, columns, 1f, 0f);
             }
-            Planes(product.View, y, g.OutChannels, plane, first, images, toImages: true);
+            if (product is not null)
+                Planes(product.View, y, g.OutChannels, plane, first, images, toImages: true);
         }
     }
 
@@ -107,6 +114,73 @@ internal static unsafe class HostConvolution
         int chunk = (int)Math.Clamp(ColumnBudgetBytes / Math.Max(bytesPerImage, 1), 1, g.N);
         for (int first = 0; first < g.N; first += chunk)
             yield return (first, Math.Min(chunk, g.N - first));
+    }
+
+    /// <summary>Chunks of images whose outputs, side by side, fit <see cref="ColumnBudgetBytes"/>.</summary>
+    private static IEnumerable<(int First, int Images)> OutputChunks(ConvGeometry g)
+    {
+        long bytesPerImage = 4L * g.OutChannels * g.ColumnCols;
+        int chunk = (int)Math.Clamp(ColumnBudgetBytes / Math.Max(bytesPerImage, 1), 1, g.N);
+        for (int first = 0; first < g.N; first += chunk)
+            yield return (first, Math.Min(chunk, g.N - first));
+    }
+
+    /// <summary>
+    /// The panel <c>cols_g[k0 .. k0+kc, j0 .. j0+nc]</c> of group <paramref name="group"/>'s column matrix
+    /// for images from <paramref name="first"/>, in the GEMM's packed layout (strips of nr columns,
+    /// k-major): what <see cref="Im2Col"/> would have stored there, read from x. Column j is (image,
+    /// oh, ow); a strip's columns split into runs within one output row, which read one input row
+    /// (contiguously when the stride is 1) per (c, kh, kw).
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static void PackColumns(float* x, in ConvGeometry g, int first, int group, int j0, int nc, int k0, int kc, float* packed, int nr)
+    {
+        int plane = g.OutH * g.OutW, taps = g.KH * g.KW, planeSize = g.H * g.W;
+        for (int s = 0; s < nc; s += nr)
+        {
+            float* strip = packed + (long)s * kc;
+            int stripColumns = Math.Min(nr, nc - s);
+            if (stripColumns < nr)
+                new Span<float>(strip, kc * nr).Clear();
+            for (int j = j0 + s, end = j0 + s + stripColumns; j < end;)
+            {
+                int image = j / plane, pixel = j % plane, oh = pixel / g.OutW, ow = pixel % g.OutW;
+                int run = Math.Min(end - j, g.OutW - ow);
+                float* source = x + ((long)(first + image) * g.InChannels + (long)group * g.InChannelsPerGroup) * planeSize;
+                float* column = strip + (j - j0 - s);
+                int h0 = oh * g.StrideH - g.PadH, w0 = ow * g.StrideW - g.PadW;
+                for (int k = 0; k < kc; k++)
+                {
+                    int kk = k0 + k, c = kk / taps, tap = kk % taps, kh = tap / g.KW, kw = tap % g.KW;
+                    float* target = column + (long)k * nr;
+                    int h = h0 + kh * g.DilationH;
+                    if (h < 0 || h >= g.H)
+                    {
+                        HostRows.Clear(target, run);
+                        continue;
+                    }
+                    float* line = source + (long)c * planeSize + (long)h * g.W;
+                    int offset = w0 + kw * g.DilationW;
+                    if (g.StrideW == 1)
+                    {
+                        // Columns q in [lo, hi) read inside the row; the padding either side is zero.
+                        int lo = Math.Clamp(-offset, 0, run), hi = Math.Clamp(g.W - offset, lo, run);
+                        for (int q = 0; q < lo; q++)
+                            target[q] = 0f;
+                        HostRows.Copy(target + lo, line + offset + lo, hi - lo);
+                        for (int q = hi; q < run; q++)
+                            target[q] = 0f;
+                        continue;
+                    }
+                    for (int q = 0; q < run; q++)
+                    {
+                        int wi = offset + q * g.StrideW;
+                        target[q] = wi >= 0 && wi < g.W ? line[wi] : 0f;
+                    }
+                }
+                j += run;
+            }
+        }
     }
 
     /// <summary>
