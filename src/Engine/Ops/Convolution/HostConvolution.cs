@@ -7,12 +7,15 @@ namespace Engine.Ops.Convolution;
 
 /// <summary>
 /// Convolution on the CPU accelerator (see <see cref="HostPath"/>) as three large GEMMs instead of
-/// one small GEMM per image: im2col lays a chunk of images side by side, columns <c>[Cin*KH*KW,
-/// images * OutH*OutW]</c>, so the forward pass is <c>W [Cout, K] x cols</c>, the input gradient
-/// <c>W^T x dY</c> and the weight gradient <c>dY x cols^T</c> summed over the whole chunk in one GEMM
-/// (K = images * OutH*OutW). The output and its gradient move between <c>[N, Cout, OutH*OutW]</c> and
-/// that <c>[Cout, images * OutH*OutW]</c> layout by plane copies. Per group where there are groups.
-/// Every sum runs in a fixed order (see <see cref="HostGemm"/>): the same bits on every run.
+/// one small GEMM per image, over the column matrix of a chunk of images side by side, <c>cols
+/// [Cin*KH*KW, images * OutH*OutW]</c>: the forward pass is <c>W [Cout, K] x cols</c>, the input
+/// gradient <c>W^T x dY</c> (then col2im) and the weight gradient <c>dY x cols^T</c> summed over the
+/// whole chunk in one GEMM (K = images * OutH*OutW). The forward pass and the weight gradient never
+/// store cols: the GEMM packs its panels straight from x (<see cref="PackColumns"/>,
+/// <see cref="PackColumnsTransposed"/>). The output and its gradient move between <c>[N, Cout,
+/// OutH*OutW]</c> and <c>[Cout, images * OutH*OutW]</c> by plane copies (none for one image). Per
+/// group where there are groups. Every sum runs in a fixed order (see <see cref="HostGemm"/>): the
+/// same bits on every run.
 /// </summary>
 internal static unsafe class HostConvolution
 {
@@ -67,32 +70,40 @@ internal static unsafe class HostConvolution
         }
     }
 
-    /// <summary><c>dw (+)= sum over images of dY cols^T</c>, per group, as one GEMM per chunk of images.</summary>
+    /// <summary>
+    /// <c>dw (+)= sum over images of dY cols^T</c>, per group, as one GEMM per chunk of images whose
+    /// K runs over every output pixel of the chunk. cols^T is never stored: the GEMM packs its panels
+    /// from x (<see cref="PackColumnsTransposed"/>).
+    /// </summary>
     internal static void WeightGradient(ComputeDevice device, in ConvGeometry g, ArrayView<float> x, ArrayView<float> dy, ArrayView<float> dw, bool accumulate)
     {
         var geometry = g;
         int plane = g.ColumnCols, rows = g.ColumnRows;
-        foreach (var (first, images) in Chunks(g))
+        float* input = HostPath.Pointer(x);
+        foreach (var (first, images) in OutputChunks(g))
         {
             int columns = images * plane;
-            using var cols = Workspace(device, (long)rows * g.Groups * columns);
-            using var gradient = Workspace(device, (long)g.OutChannels * columns);
-            Im2Col(x, cols.View, geometry, first, images);
-            Planes(gradient.View, dy, g.OutChannels, plane, first, images, toImages: false);
+            // One image's output gradient is already [Cout, plane].
+            using var gradient = images == 1 ? null : Workspace(device, (long)g.OutChannels * columns);
+            if (gradient is not null)
+                Planes(gradient.View, dy, g.OutChannels, plane, first, images, toImages: false);
+            var source = gradient?.View ?? dy.SubView((long)first * g.OutChannels * plane);
             float beta = accumulate || first > 0 ? 1f : 0f;
             for (int group = 0; group < g.Groups; group++)
             {
                 // dw_g [CoutG, K] (+)= dY_g [CoutG, columns] x cols_g^T [columns, K]
-                HostGemm.RunSegmented(gradient.View.SubView((long)group * g.OutChannelsPerGroup * columns), cols.View.SubView((long)group * rows * columns),
-                    dw.SubView((long)group * g.OutChannelsPerGroup * rows), false, true,
-                    g.OutChannelsPerGroup, rows, columns, 1, columns, columns, rows, 0, 0, 1f, beta);
+                int chunkFirst = first, chunkGroup = group;
+                HostGemm.RunPacked(source.SubView((long)group * g.OutChannelsPerGroup * columns),
+                    (j0, nc, k0, kc, packed, nr) => PackColumnsTransposed(input, geometry, chunkFirst, chunkGroup, j0, nc, k0, kc, packed, nr),
+                    dw.SubView((long)group * g.OutChannelsPerGroup * rows), g.OutChannelsPerGroup, rows, columns, columns, rows, 1f, beta);
             }
         }
     }
 
     /// <summary>
-    /// Largest column buffer one call allocates: 32 MiB already makes GEMMs large enough to run at
-    /// full speed, and keeps the workspace (which the caching allocator holds on to) small.
+    /// Largest workspace one call allocates (the input gradient's columns, or outputs side by side):
+    /// 32 MiB already makes GEMMs large enough to run at full speed, and keeps the workspace (which
+    /// the caching allocator holds on to) small.
     /// </summary>
     internal const long ColumnBudgetBytes = 32L << 20;
 
@@ -128,7 +139,7 @@ internal static unsafe class HostConvolution
     /// <summary>
     /// The panel <c>cols_g[k0 .. k0+kc, j0 .. j0+nc]</c> of group <paramref name="group"/>'s column matrix
     /// for images from <paramref name="first"/>, in the GEMM's packed layout (strips of nr columns,
-    /// k-major): what <see cref="Im2Col"/> would have stored there, read from x. Column j is (image,
+    /// k-major), read from x (zero outside the image). Column j is (image,
     /// oh, ow); a strip's columns split into runs within one output row, which read one input row
     /// (contiguously when the stride is 1) per (c, kh, kw).
     /// </summary>
@@ -184,6 +195,63 @@ internal static unsafe class HostConvolution
     }
 
     /// <summary>
+    /// The panel <c>cols_g^T[k0 .. k0+kc, j0 .. j0+nc]</c> in the GEMM's packed layout: GEMM rows are
+    /// output pixels (image, oh, ow) of the chunk, GEMM columns the taps (c, kh, kw). Per tap, a run
+    /// of pixels within one output row reads one input row (contiguously when the stride is 1) and
+    /// writes down the strip, nr floats apart.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static void PackColumnsTransposed(float* x, in ConvGeometry g, int first, int group, int j0, int nc, int k0, int kc, float* packed, int nr)
+    {
+        int plane = g.OutH * g.OutW, taps = g.KH * g.KW, planeSize = g.H * g.W;
+        for (int s = 0; s < nc; s += nr)
+        {
+            float* strip = packed + (long)s * kc;
+            int stripColumns = Math.Min(nr, nc - s);
+            if (stripColumns < nr)
+                new Span<float>(strip, kc * nr).Clear();
+            for (int p = k0, end = k0 + kc; p < end;)
+            {
+                int image = p / plane, pixel = p % plane, oh = pixel / g.OutW, ow = pixel % g.OutW;
+                int run = Math.Min(end - p, g.OutW - ow);
+                float* source = x + ((long)(first + image) * g.InChannels + (long)group * g.InChannelsPerGroup) * planeSize;
+                int h0 = oh * g.StrideH - g.PadH, w0 = ow * g.StrideW - g.PadW;
+                for (int t = 0; t < stripColumns; t++)
+                {
+                    int tap = j0 + s + t, c = tap / taps, kh = tap % taps / g.KW, kw = tap % g.KW;
+                    float* target = strip + (long)(p - k0) * nr + t;
+                    int h = h0 + kh * g.DilationH;
+                    if (h < 0 || h >= g.H)
+                    {
+                        for (int q = 0; q < run; q++)
+                            target[q * nr] = 0f;
+                        continue;
+                    }
+                    float* line = source + (long)c * planeSize + (long)h * g.W;
+                    int offset = w0 + kw * g.DilationW;
+                    if (g.StrideW == 1)
+                    {
+                        int lo = Math.Clamp(-offset, 0, run), hi = Math.Clamp(g.W - offset, lo, run);
+                        for (int q = 0; q < lo; q++)
+                            target[q * nr] = 0f;
+                        for (int q = lo; q < hi; q++)
+                            target[q * nr] = line[offset + q];
+                        for (int q = hi; q < run; q++)
+                            target[q * nr] = 0f;
+                        continue;
+                    }
+                    for (int q = 0; q < run; q++)
+                    {
+                        int wi = offset + q * g.StrideW;
+                        target[q * nr] = wi >= 0 && wi < g.W ? line[wi] : 0f;
+                    }
+                }
+                p += run;
+            }
+        }
+    }
+
+    /// <summary>
     /// Moves planes between <c>[N, channels, plane]</c> (images <c>[first, first + images)</c>) and
     /// <c>[channels, images * plane]</c>: to the images when <paramref name="toImages"/>, else from them.
     /// </summary>
@@ -202,55 +270,6 @@ internal static unsafe class HostConvolution
                     w.CopyTo(b);
                 else
                     b.CopyTo(w);
-            }
-        });
-    }
-
-    /// <summary>cols <c>[Cin*KH*KW, images * OutH*OutW]</c>: row (c, kh, kw), column (image, oh, ow); zeros outside the image.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static void Im2Col(ArrayView<float> x, ArrayView<float> cols, ConvGeometry g, int first, int images)
-    {
-        float* source = HostPath.Pointer(x), target = HostPath.Pointer(cols);
-        int plane = g.OutH * g.OutW;
-        long columns = (long)images * plane;
-        HostPath.For(images * g.InChannels, item =>
-        {
-            int image = item / g.InChannels, c = item % g.InChannels;
-            float* input = source + ((long)(first + image) * g.InChannels + c) * g.H * g.W;
-            for (int kh = 0; kh < g.KH; kh++)
-            {
-                for (int kw = 0; kw < g.KW; kw++)
-                {
-                    float* row = target + ((c * g.KH + kh) * g.KW + kw) * columns + (long)image * plane;
-                    for (int oh = 0; oh < g.OutH; oh++)
-                    {
-                        int h = oh * g.StrideH - g.PadH + kh * g.DilationH;
-                        float* output = row + oh * g.OutW;
-                        if (h < 0 || h >= g.H)
-                        {
-                            HostRows.Clear(output, g.OutW);
-                            continue;
-                        }
-                        float* line = input + (long)h * g.W;
-                        int offset = kw * g.DilationW - g.PadW;
-                        if (g.StrideW == 1)
-                        {
-                            // Columns ow in [lo, hi) read inside the row; the padding either side is zero.
-                            int lo = Math.Clamp(-offset, 0, g.OutW), hi = Math.Clamp(g.W - offset, lo, g.OutW);
-                            for (int ow = 0; ow < lo; ow++)
-                                output[ow] = 0f;
-                            HostRows.Copy(output + lo, line + offset + lo, hi - lo);
-                            for (int ow = hi; ow < g.OutW; ow++)
-                                output[ow] = 0f;
-                            continue;
-                        }
-                        for (int ow = 0; ow < g.OutW; ow++)
-                        {
-                            int wi = ow * g.StrideW + offset;
-                            output[ow] = wi >= 0 && wi < g.W ? line[wi] : 0f;
-                        }
-                    }
-                }
             }
         });
     }
