@@ -61,7 +61,7 @@ internal static class DeviceCatalog
         foreach (var device in context.GetCPUDevices())
         {
             entries.Add(new Entry(Describe(device, DeviceKind.Cpu, 0, isGpu: false, usable: true,
-                note: "ILGPU CPU accelerator (kernels run as .NET code; for correctness, not speed)"), device));
+                note: "ILGPU CPU accelerator (ops run as host SIMD code on its buffers; ENGINE_HOST_PATH=0 runs the kernels)"), device));
             break; // one CPU accelerator is registered; the spec 'cpu' names it.
         }
         return entries;
