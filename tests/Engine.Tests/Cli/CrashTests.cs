@@ -26,7 +26,7 @@ public sealed class CrashTests(DeviceFixture fixture, ITestOutputHelper log) : I
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     private string[] Train(string run, params string[] more) =>
-        ["train", "resnet", "--limit", "256", "--batch-size", "16", "--base-width", "4", "--epochs", "2", "--seed", "3", "--plain",
+        ["train", "resnet", "--limit", "256", "--batch-size", "16", "--base-width", "4", "--epochs", "4", "--seed", "3", "--plain",
          "--device", fixture.Spec.ToString(), "-o", Path.Combine(_folder, run), .. more];
 
     [Theory]
@@ -39,16 +39,17 @@ public sealed class CrashTests(DeviceFixture fixture, ITestOutputHelper log) : I
 
         using (var process = CliProcess.Start(_folder, Train("stopped")))
         {
-            Assert.True(process.WaitForOutput("epoch 1/2  3/16", Patience), process.Output + process.Errors);
+            Assert.True(process.WaitForOutput("epoch 1/4  3/16", Patience), process.Output + process.Errors);
             process.Signal(signal);
             var (code, output, errors) = process.WaitForExit(Patience);
             Assert.True(code == 130, $"exit {code}\n{output}\n{errors}");
-            Assert.Matches($@"interrupted in epoch 1 after step \d+ of 16: checkpoint .*{RunFolder.LastFile} committed; continue with: train resnet -o .*stopped --resume", output);
+            // Steps take milliseconds, so the signal may land later in the run than the line it followed.
+            Assert.Matches($@"interrupted (in epoch \d after step \d+ of 16|after epoch \d): checkpoint .*{RunFolder.LastFile} committed; continue with: train resnet -o .*stopped --resume", output);
             Assert.Contains($"{name}: finishing this step and saving a checkpoint", errors);
         }
         var resumed = CliProcess.Run(_folder, Patience, Train("stopped", "--resume"));
         Assert.True(resumed.ExitCode == 0, resumed.Errors);
-        Assert.Matches(@"resuming in epoch 1 after step \d+", resumed.Output);
+        Assert.Matches(@"resuming (in epoch \d after step \d+|after epoch \d)", resumed.Output);
         RunFiles.AssertSameTensors(Path.Combine(_folder, "whole", RunFolder.LastFile), Path.Combine(_folder, "stopped", RunFolder.LastFile));
         Assert.Equal(FinalLine(whole.Output, "whole"), FinalLine(resumed.Output, "stopped"));
     }
