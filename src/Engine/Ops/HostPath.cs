@@ -86,6 +86,44 @@ internal static unsafe class HostPath
         });
     }
 
+    /// <summary>Sums one plane's gradient into <paramref name="sum"/> (cleared, planeSize floats).</summary>
+    internal delegate void PlaneSum(long plane, float* sum);
+
+    /// <summary>
+    /// For each of <paramref name="planes"/> planes of <paramref name="planeSize"/> floats: clears a
+    /// scratch plane, lets <paramref name="sumPlane"/> add the plane's gradient into it (a scatter, in
+    /// the order the kernel's gather adds), then stores it into plane p of <paramref name="dx"/>, or
+    /// adds it there with <paramref name="accumulate"/>. One scratch plane per chunk of at least
+    /// <paramref name="minPlanes"/> planes. The backward passes that scatter (col2im, max pooling,
+    /// bilinear resampling) share it.
+    /// </summary>
+    internal static void PlaneSums(long planes, int planeSize, long minPlanes, float* dx, bool accumulate, PlaneSum sumPlane) =>
+        Chunks(planes, minPlanes, (first, count) =>
+        {
+            float[] buffer = System.Buffers.ArrayPool<float>.Shared.Rent(planeSize);
+            try
+            {
+                fixed (float* sum = buffer)
+                {
+                    var sums = new Span<float>(sum, planeSize);
+                    for (long plane = first; plane < first + count; plane++)
+                    {
+                        sums.Clear();
+                        sumPlane(plane, sum);
+                        var target = new Span<float>(dx + plane * planeSize, planeSize);
+                        if (accumulate)
+                            System.Numerics.Tensors.TensorPrimitives.Add(target, sums, target);
+                        else
+                            sums.CopyTo(target);
+                    }
+                }
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<float>.Shared.Return(buffer);
+            }
+        });
+
     /// <summary>Runs <paramref name="body"/> for 0..count-1 on the host's cores.</summary>
     internal static void For(int count, Action<int> body) =>
         Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, body);

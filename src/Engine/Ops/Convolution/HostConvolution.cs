@@ -146,7 +146,7 @@ internal static unsafe class HostConvolution
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void PackColumns(float* x, in ConvGeometry g, int first, int group, int j0, int nc, int k0, int kc, float* packed, int nr)
     {
-        int plane = g.OutH * g.OutW, taps = g.KH * g.KW, planeSize = g.H * g.W;
+        int plane = g.OutH * g.OutW, planeSize = g.H * g.W;
         for (int s = 0; s < nc; s += nr)
         {
             float* strip = packed + (long)s * kc;
@@ -161,34 +161,7 @@ internal static unsafe class HostConvolution
                 float* column = strip + (j - j0 - s);
                 int h0 = oh * g.StrideH - g.PadH, w0 = ow * g.StrideW - g.PadW;
                 for (int k = 0; k < kc; k++)
-                {
-                    int kk = k0 + k, c = kk / taps, tap = kk % taps, kh = tap / g.KW, kw = tap % g.KW;
-                    float* target = column + (long)k * nr;
-                    int h = h0 + kh * g.DilationH;
-                    if (h < 0 || h >= g.H)
-                    {
-                        HostRows.Clear(target, run);
-                        continue;
-                    }
-                    float* line = source + (long)c * planeSize + (long)h * g.W;
-                    int offset = w0 + kw * g.DilationW;
-                    if (g.StrideW == 1)
-                    {
-                        // Columns q in [lo, hi) read inside the row; the padding either side is zero.
-                        int lo = Math.Clamp(-offset, 0, run), hi = Math.Clamp(g.W - offset, lo, run);
-                        for (int q = 0; q < lo; q++)
-                            target[q] = 0f;
-                        HostRows.Copy(target + lo, line + offset + lo, hi - lo);
-                        for (int q = hi; q < run; q++)
-                            target[q] = 0f;
-                        continue;
-                    }
-                    for (int q = 0; q < run; q++)
-                    {
-                        int wi = offset + q * g.StrideW;
-                        target[q] = wi >= 0 && wi < g.W ? line[wi] : 0f;
-                    }
-                }
+                    GatherTap(source, g, k0 + k, h0, w0, run, column + (long)k * nr, 1);
                 j += run;
             }
         }
@@ -203,7 +176,7 @@ internal static unsafe class HostConvolution
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void PackColumnsTransposed(float* x, in ConvGeometry g, int first, int group, int j0, int nc, int k0, int kc, float* packed, int nr)
     {
-        int plane = g.OutH * g.OutW, taps = g.KH * g.KW, planeSize = g.H * g.W;
+        int plane = g.OutH * g.OutW, planeSize = g.H * g.W;
         for (int s = 0; s < nc; s += nr)
         {
             float* strip = packed + (long)s * kc;
@@ -217,37 +190,53 @@ internal static unsafe class HostConvolution
                 float* source = x + ((long)(first + image) * g.InChannels + (long)group * g.InChannelsPerGroup) * planeSize;
                 int h0 = oh * g.StrideH - g.PadH, w0 = ow * g.StrideW - g.PadW;
                 for (int t = 0; t < stripColumns; t++)
-                {
-                    int tap = j0 + s + t, c = tap / taps, kh = tap % taps / g.KW, kw = tap % g.KW;
-                    float* target = strip + (long)(p - k0) * nr + t;
-                    int h = h0 + kh * g.DilationH;
-                    if (h < 0 || h >= g.H)
-                    {
-                        for (int q = 0; q < run; q++)
-                            target[q * nr] = 0f;
-                        continue;
-                    }
-                    float* line = source + (long)c * planeSize + (long)h * g.W;
-                    int offset = w0 + kw * g.DilationW;
-                    if (g.StrideW == 1)
-                    {
-                        int lo = Math.Clamp(-offset, 0, run), hi = Math.Clamp(g.W - offset, lo, run);
-                        for (int q = 0; q < lo; q++)
-                            target[q * nr] = 0f;
-                        for (int q = lo; q < hi; q++)
-                            target[q * nr] = line[offset + q];
-                        for (int q = hi; q < run; q++)
-                            target[q * nr] = 0f;
-                        continue;
-                    }
-                    for (int q = 0; q < run; q++)
-                    {
-                        int wi = offset + q * g.StrideW;
-                        target[q * nr] = wi >= 0 && wi < g.W ? line[wi] : 0f;
-                    }
-                }
+                    GatherTap(source, g, j0 + s + t, h0, w0, run, strip + (long)(p - k0) * nr + t, nr);
                 p += run;
             }
+        }
+    }
+
+    /// <summary>
+    /// One tap (c, kh, kw) of the column matrix over a run of output pixels within one output row
+    /// whose first window starts at input (h0, w0): <c>target[q * step] = x_c[h0 + kh dh, w0 + kw dw +
+    /// q sw]</c> for q in [0, run), zero outside the image. The forward pass writes it along a strip
+    /// (step 1), the weight gradient down one (step nr).
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static void GatherTap(float* source, in ConvGeometry g, int tap, int h0, int w0, int run, float* target, int step)
+    {
+        int taps = g.KH * g.KW, c = tap / taps, kh = tap % taps / g.KW, kw = tap % g.KW;
+        int h = h0 + kh * g.DilationH;
+        if (h < 0 || h >= g.H)
+        {
+            if (step == 1)
+                HostRows.Clear(target, run);
+            else
+                for (int q = 0; q < run; q++)
+                    target[q * step] = 0f;
+            return;
+        }
+        float* line = source + (long)c * g.H * g.W + (long)h * g.W;
+        int offset = w0 + kw * g.DilationW;
+        if (g.StrideW == 1)
+        {
+            // Pixels q in [lo, hi) read inside the row; the padding either side is zero.
+            int lo = Math.Clamp(-offset, 0, run), hi = Math.Clamp(g.W - offset, lo, run);
+            for (int q = 0; q < lo; q++)
+                target[q * step] = 0f;
+            if (step == 1)
+                HostRows.Copy(target + lo, line + offset + lo, hi - lo);
+            else
+                for (int q = lo; q < hi; q++)
+                    target[q * step] = line[offset + q];
+            for (int q = hi; q < run; q++)
+                target[q * step] = 0f;
+            return;
+        }
+        for (int q = 0; q < run; q++)
+        {
+            int wi = offset + q * g.StrideW;
+            target[q * step] = wi >= 0 && wi < g.W ? line[wi] : 0f;
         }
     }
 
@@ -276,7 +265,8 @@ internal static unsafe class HostConvolution
 
     /// <summary>
     /// dx images <c>[first, first + images)</c> (+)= col2im(dcols) from the side-by-side layout: each
-    /// (image, channel) plane summed by one thread, taps in (kh, kw) order as the kernel's gather adds them.
+    /// (image, channel) plane summed by one thread (<see cref="HostPath.PlaneSums"/>), taps in (kh, kw)
+    /// order as the kernel's gather adds them.
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void Col2Im(ArrayView<float> dcols, ArrayView<float> dx, ConvGeometry g, int first, int images, bool accumulate)
@@ -284,56 +274,38 @@ internal static unsafe class HostConvolution
         float* source = HostPath.Pointer(dcols), target = HostPath.Pointer(dx);
         int plane = g.OutH * g.OutW, planeSize = g.H * g.W;
         long columns = (long)images * plane;
-        HostPath.For(images * g.InChannels, item =>
+        // Planes (image, c) of the chunk are contiguous in dx from image `first` on.
+        HostPath.PlaneSums((long)images * g.InChannels, planeSize, 1, target + (long)first * g.InChannels * planeSize, accumulate, (item, sum) =>
         {
-            int image = item / g.InChannels, c = item % g.InChannels;
-            float* output = target + ((long)(first + image) * g.InChannels + c) * planeSize;
-            float[] buffer = System.Buffers.ArrayPool<float>.Shared.Rent(planeSize);
-            try
+            int image = (int)(item / g.InChannels), c = (int)(item % g.InChannels);
+            for (int kh = 0; kh < g.KH; kh++)
             {
-                fixed (float* sum = buffer)
+                for (int kw = 0; kw < g.KW; kw++)
                 {
-                    new Span<float>(sum, planeSize).Clear();
-                    for (int kh = 0; kh < g.KH; kh++)
+                    float* row = source + ((c * g.KH + kh) * g.KW + kw) * columns + (long)image * plane;
+                    for (int oh = 0; oh < g.OutH; oh++)
                     {
-                        for (int kw = 0; kw < g.KW; kw++)
+                        int h = oh * g.StrideH - g.PadH + kh * g.DilationH;
+                        if (h < 0 || h >= g.H)
+                            continue;
+                        float* input = row + oh * g.OutW;
+                        float* line = sum + (long)h * g.W;
+                        int offset = kw * g.DilationW - g.PadW;
+                        if (g.StrideW == 1)
                         {
-                            float* row = source + ((c * g.KH + kh) * g.KW + kw) * columns + (long)image * plane;
-                            for (int oh = 0; oh < g.OutH; oh++)
-                            {
-                                int h = oh * g.StrideH - g.PadH + kh * g.DilationH;
-                                if (h < 0 || h >= g.H)
-                                    continue;
-                                float* input = row + oh * g.OutW;
-                                float* line = sum + (long)h * g.W;
-                                int offset = kw * g.DilationW - g.PadW;
-                                if (g.StrideW == 1)
-                                {
-                                    // Each pixel still gains its taps in (kh, kw) order: one add per pixel per tap, vectorised along the row.
-                                    int lo = Math.Clamp(-offset, 0, g.OutW), hi = Math.Clamp(g.W - offset, lo, g.OutW);
-                                    HostRows.Add(line + offset + lo, input + lo, hi - lo);
-                                    continue;
-                                }
-                                for (int ow = 0; ow < g.OutW; ow++)
-                                {
-                                    int wi = ow * g.StrideW + offset;
-                                    if (wi >= 0 && wi < g.W)
-                                        line[wi] += input[ow];
-                                }
-                            }
+                            // Each pixel still gains its taps in (kh, kw) order: one add per pixel per tap, vectorised along the row.
+                            int lo = Math.Clamp(-offset, 0, g.OutW), hi = Math.Clamp(g.W - offset, lo, g.OutW);
+                            HostRows.Add(line + offset + lo, input + lo, hi - lo);
+                            continue;
+                        }
+                        for (int ow = 0; ow < g.OutW; ow++)
+                        {
+                            int wi = ow * g.StrideW + offset;
+                            if (wi >= 0 && wi < g.W)
+                                line[wi] += input[ow];
                         }
                     }
-                    var result = new Span<float>(output, planeSize);
-                    var sums = new Span<float>(sum, planeSize);
-                    if (accumulate)
-                        System.Numerics.Tensors.TensorPrimitives.Add(result, sums, result);
-                    else
-                        sums.CopyTo(result);
                 }
-            }
-            finally
-            {
-                System.Buffers.ArrayPool<float>.Shared.Return(buffer);
             }
         });
     }

@@ -111,35 +111,15 @@ internal static unsafe class MaxPoolHost
         float* pdy = HostPath.Pointer(dy), pdx = HostPath.Pointer(dx);
         int* pi = HostPath.Pointer(indices);
         int planeSize = g.H * g.W, outputs = g.OutH * g.OutW;
-        HostPath.Chunks(g.Planes, Math.Max(1, (1 << 14) / planeSize), (first, count) =>
+        HostPath.PlaneSums(g.Planes, planeSize, Math.Max(1, (1 << 14) / planeSize), pdx, accumulate, (plane, sum) =>
         {
-            float[] buffer = System.Buffers.ArrayPool<float>.Shared.Rent(planeSize);
-            try
+            float* gradient = pdy + plane * outputs;
+            int* argmax = pi + plane * outputs;
+            for (int o = 0; o < outputs; o++)
             {
-                fixed (float* sum = buffer)
-                {
-                    for (long plane = first; plane < first + count; plane++)
-                    {
-                        new Span<float>(sum, planeSize).Clear();
-                        float* gradient = pdy + plane * outputs;
-                        int* argmax = pi + plane * outputs;
-                        for (int o = 0; o < outputs; o++)
-                        {
-                            int at = argmax[o];
-                            if (at >= 0 && at < planeSize)
-                                sum[at] += gradient[o];
-                        }
-                        var target = new Span<float>(pdx + plane * planeSize, planeSize);
-                        if (accumulate)
-                            System.Numerics.Tensors.TensorPrimitives.Add(target, new ReadOnlySpan<float>(sum, planeSize), target);
-                        else
-                            new Span<float>(sum, planeSize).CopyTo(target);
-                    }
-                }
-            }
-            finally
-            {
-                System.Buffers.ArrayPool<float>.Shared.Return(buffer);
+                int at = argmax[o];
+                if (at >= 0 && at < planeSize)
+                    sum[at] += gradient[o];
             }
         });
     }

@@ -43,43 +43,23 @@ internal static unsafe class BilinearHost
         var (rows, columns) = Tables(g);
         float* pdy = HostPath.Pointer(dy), pdx = HostPath.Pointer(dx);
         int planeSize = g.H * g.W;
-        HostPath.Chunks(g.Planes, Math.Max(1, (1 << 14) / (g.OutH * g.OutW)), (first, count) =>
+        HostPath.PlaneSums(g.Planes, planeSize, Math.Max(1, (1 << 14) / (g.OutH * g.OutW)), pdx, accumulate, (plane, sum) =>
         {
-            float[] buffer = System.Buffers.ArrayPool<float>.Shared.Rent(planeSize);
-            try
+            float* gradient = pdy + plane * g.OutH * g.OutW;
+            for (int oh = 0; oh < g.OutH; oh++)
             {
-                fixed (float* sum = buffer)
+                var (h0, h1, lh) = rows[oh];
+                float* top = sum + h0 * g.W, bottom = sum + h1 * g.W, line = gradient + oh * g.OutW;
+                for (int ow = 0; ow < g.OutW; ow++)
                 {
-                    for (long plane = first; plane < first + count; plane++)
-                    {
-                        new Span<float>(sum, planeSize).Clear();
-                        float* gradient = pdy + plane * g.OutH * g.OutW;
-                        for (int oh = 0; oh < g.OutH; oh++)
-                        {
-                            var (h0, h1, lh) = rows[oh];
-                            float* top = sum + h0 * g.W, bottom = sum + h1 * g.W, line = gradient + oh * g.OutW;
-                            for (int ow = 0; ow < g.OutW; ow++)
-                            {
-                                var (w0, w1, lw) = columns[ow];
-                                float d = line[ow];
-                                float upper = (1f - lh) * d, lower = lh * d;
-                                top[w0] += (1f - lw) * upper;
-                                top[w1] += lw * upper;
-                                bottom[w0] += (1f - lw) * lower;
-                                bottom[w1] += lw * lower;
-                            }
-                        }
-                        var target = new Span<float>(pdx + plane * planeSize, planeSize);
-                        if (accumulate)
-                            System.Numerics.Tensors.TensorPrimitives.Add(target, new ReadOnlySpan<float>(sum, planeSize), target);
-                        else
-                            new Span<float>(sum, planeSize).CopyTo(target);
-                    }
+                    var (w0, w1, lw) = columns[ow];
+                    float d = line[ow];
+                    float upper = (1f - lh) * d, lower = lh * d;
+                    top[w0] += (1f - lw) * upper;
+                    top[w1] += lw * upper;
+                    bottom[w0] += (1f - lw) * lower;
+                    bottom[w1] += lw * lower;
                 }
-            }
-            finally
-            {
-                System.Buffers.ArrayPool<float>.Shared.Return(buffer);
             }
         });
     }
