@@ -2,8 +2,6 @@ using System.Globalization;
 using Engine.Bench.Cases;
 using Engine.Bench.Infrastructure;
 using Engine.Devices;
-using Engine.Graph;
-using Engine.Optim;
 
 namespace Engine.Bench.Training;
 
@@ -29,23 +27,8 @@ internal static class PeakMemoryReport
 
     private static void Run(ComputeDevice device, ModelCase c, int steps)
     {
-        var model = EngineModels.Create(c);
-        model.Initialize(device, seed: 1);
-        var g = new GraphBuilder(device);
-        var (loss, x, _) = EngineModels.TrainingGraph(g, model, c);
-        using (var step = g.Compile(loss))
-        {
-            Engine.Ops.TensorOps.Fill(step.Value(x), 0.5f);
-            using var optimizer = new Adam(model.NamedParameters().Select(p => p.Parameter));
-            for (int i = 0; i < steps; i++)
-            {
-                optimizer.ZeroGrad();
-                step.Forward();
-                step.Backward();
-                optimizer.Step();
-            }
-            device.Synchronize();
-        }
-        model.Release();
+        using var step = new TrainingStep(device, c);
+        for (int i = 0; i < steps; i++)
+            step.Run();
     }
 }

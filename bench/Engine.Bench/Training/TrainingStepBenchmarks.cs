@@ -4,8 +4,6 @@ using Engine.Bench.Cases;
 using Engine.Bench.Infrastructure;
 using Engine.Devices;
 using Engine.Graph;
-using Engine.Modules;
-using Engine.Optim;
 
 namespace Engine.Bench.Training;
 
@@ -16,9 +14,7 @@ public class TrainingStepBenchmarks
     internal static readonly ConcurrentDictionary<string, MemoryPlan> Plans = new();
 
     private ComputeDevice _device = null!;
-    private Module _model = null!;
-    private CompiledGraph _step = null!;
-    private Adam _optimizer = null!;
+    private TrainingStep _step = null!;
 
     /// <summary>Device spec.</summary>
     [ParamsSource(nameof(Devices))]
@@ -36,35 +32,18 @@ public class TrainingStepBenchmarks
     public void Setup()
     {
         _device = ComputeDevice.Open(Device);
-        _model = EngineModels.Create(Case);
-        _model.Initialize(_device, seed: 1);
-        var g = new GraphBuilder(_device);
-        var (loss, x, y) = EngineModels.TrainingGraph(g, _model, Case);
-        _step = g.Compile(loss);
+        _step = new TrainingStep(_device, Case);
         Plans[Case.Name] = _step.Plan;
-        Engine.Ops.TensorOps.Fill(_step.Value(x), 0.5f);
-        if (y is not null)
-            _step.IntValue(y).CopyFrom(new int[_step.IntValue(y).Numel]);
-        _optimizer = new Adam(_model.NamedParameters().Select(p => p.Parameter));
         Step();
     }
 
     [Benchmark]
-    public void Step()
-    {
-        _optimizer.ZeroGrad();
-        _step.Forward();
-        _step.Backward();
-        _optimizer.Step();
-        _device.Synchronize();
-    }
+    public void Step() => _step.Run();
 
     [GlobalCleanup]
     public void Cleanup()
     {
-        _optimizer.Dispose();
         _step.Dispose();
-        _model.Release();
         _device.Dispose();
     }
 }

@@ -1,0 +1,54 @@
+using Engine.Bench.Cases;
+using Engine.Devices;
+using Engine.Graph;
+using Engine.Modules;
+using Engine.Optim;
+
+namespace Engine.Bench.Training;
+
+/// <summary>
+/// One case's training step, as both the step benchmark and the peak-memory report run it: the
+/// model initialised with seed 1, its training graph compiled, inputs 0.5 and targets 0, Adam;
+/// <see cref="Run"/> zeroes the gradients, runs forward and backward and steps the optimiser.
+/// </summary>
+internal sealed class TrainingStep : IDisposable
+{
+    private readonly ComputeDevice _device;
+    private readonly Module _model;
+    private readonly CompiledGraph _graph;
+    private readonly Adam _optimizer;
+
+    public TrainingStep(ComputeDevice device, ModelCase c)
+    {
+        _device = device;
+        _model = EngineModels.Create(c);
+        _model.Initialize(device, seed: 1);
+        var g = new GraphBuilder(device);
+        var (loss, x, y) = EngineModels.TrainingGraph(g, _model, c);
+        _graph = g.Compile(loss);
+        Engine.Ops.TensorOps.Fill(_graph.Value(x), 0.5f);
+        if (y is not null)
+            _graph.IntValue(y).CopyFrom(new int[_graph.IntValue(y).Numel]);
+        _optimizer = new Adam(_model.NamedParameters().Select(p => p.Parameter));
+    }
+
+    /// <summary>The compiled graph's memory plan.</summary>
+    public MemoryPlan Plan => _graph.Plan;
+
+    /// <summary>One step, waited for.</summary>
+    public void Run()
+    {
+        _optimizer.ZeroGrad();
+        _graph.Forward();
+        _graph.Backward();
+        _optimizer.Step();
+        _device.Synchronize();
+    }
+
+    public void Dispose()
+    {
+        _optimizer.Dispose();
+        _graph.Dispose();
+        _model.Release();
+    }
+}
