@@ -8,8 +8,9 @@ namespace Engine.Bench.Training;
 
 /// <summary>
 /// One case's training step, as both the step benchmark and the peak-memory report run it: the
-/// model initialised with seed 1, its training graph compiled, inputs 0.5 and targets 0, Adam;
-/// <see cref="Run"/> zeroes the gradients, runs forward and backward and steps the optimiser.
+/// model initialised with seed 1, its training graph compiled, inputs 0.5 and targets 0 (uploaded
+/// once; <see cref="Upload"/> again for a step as training runs it), Adam; <see cref="Run"/> zeroes
+/// the gradients, runs forward and backward and steps the optimiser.
 /// </summary>
 internal sealed class TrainingStep : IDisposable
 {
@@ -17,6 +18,10 @@ internal sealed class TrainingStep : IDisposable
     private readonly Module _model;
     private readonly CompiledGraph _graph;
     private readonly Adam _optimizer;
+    private readonly Node _x;
+    private readonly Node? _y;
+    private readonly float[] _images;
+    private readonly int[] _targets;
 
     public TrainingStep(ComputeDevice device, ModelCase c)
     {
@@ -26,10 +31,20 @@ internal sealed class TrainingStep : IDisposable
         var g = new GraphBuilder(device);
         var (loss, x, y) = EngineModels.TrainingGraph(g, _model, c);
         _graph = g.Compile(loss);
-        Engine.Ops.TensorOps.Fill(_graph.Value(x), 0.5f);
-        if (y is not null)
-            _graph.IntValue(y).CopyFrom(new int[_graph.IntValue(y).Numel]);
+        (_x, _y) = (x, y);
+        _images = new float[_graph.Value(x).Numel];
+        Array.Fill(_images, 0.5f);
+        _targets = y is null ? [] : new int[_graph.IntValue(y).Numel];
+        Upload();
         _optimizer = new Adam(_model.NamedParameters().Select(p => p.Parameter));
+    }
+
+    /// <summary>Copies the batch (inputs 0.5, targets 0) from host arrays, as a training loop does every step.</summary>
+    public void Upload()
+    {
+        _graph.Value(_x).CopyFrom(_images);
+        if (_y is not null)
+            _graph.IntValue(_y).CopyFrom(_targets);
     }
 
     /// <summary>The compiled graph's memory plan.</summary>

@@ -129,13 +129,28 @@ public static class Blas
                 * Ceil(p.N, GemmRegisterTiledKernels.TileCols);
             device.Kernel(RegisterTiled[variant])(Check.LaunchSize(nameof(Gemm), tiles), a, b, c, p);
         }
+        device.Profile?.AddFlops(2.0 * p.M * p.N * p.K * p.Batch);
     }
+
+    /// <summary>The environment variable that replaces the <see cref="GemmAlgorithm.Auto"/> choice for a process: <c>register</c>, <c>shared</c> or <c>host</c> (to profile or test the GPU's kernel on another device).</summary>
+    public const string AlgorithmVariable = "ENGINE_GEMM";
+
+    private static readonly Lazy<GemmAlgorithm> AutoOverride = new(() => Environment.GetEnvironmentVariable(AlgorithmVariable) switch
+    {
+        null or "" or "auto" => GemmAlgorithm.Auto,
+        "register" => GemmAlgorithm.RegisterTiled,
+        "shared" => GemmAlgorithm.SharedMemoryTiled,
+        "host" => GemmAlgorithm.Host,
+        var other => throw new ArgumentException($"{AlgorithmVariable}={other} is not a GEMM algorithm: use auto, register, shared or host."),
+    });
 
     /// <summary>The algorithm <see cref="GemmAlgorithm.Auto"/> means on a device, or the checked explicit choice.</summary>
     public static GemmAlgorithm Resolve(ComputeDevice device, GemmAlgorithm algorithm)
     {
         ArgumentNullException.ThrowIfNull(device);
         bool groupsFit = device.Info.MaxGroupSize >= SharedGroupThreads;
+        if (algorithm == GemmAlgorithm.Auto && AutoOverride.Value != GemmAlgorithm.Auto)
+            return Resolve(device, AutoOverride.Value);
         return algorithm switch
         {
             GemmAlgorithm.Auto => HostPath.Applies(device) ? GemmAlgorithm.Host

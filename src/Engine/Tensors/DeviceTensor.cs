@@ -104,6 +104,7 @@ public abstract class DeviceTensor<T> : DeviceTensor where T : unmanaged
         ThrowIfDisposed();
         if (source.Length != Numel)
             throw new ArgumentException($"Cannot copy {source.Length} values into a tensor of shape {Shape} ({Numel} elements).", nameof(source));
+        Device.Profile?.RecordToDevice(Numel * System.Runtime.CompilerServices.Unsafe.SizeOf<T>());
         View.CopyFromCPU(source);
     }
 
@@ -115,6 +116,7 @@ public abstract class DeviceTensor<T> : DeviceTensor where T : unmanaged
         if (destination.Length != Numel)
             throw new ArgumentException($"Cannot copy a tensor of shape {Shape} ({Numel} elements) into {destination.Length} values.", nameof(destination));
         Device.Synchronize();
+        Device.Profile?.RecordToHost(Numel * System.Runtime.CompilerServices.Unsafe.SizeOf<T>());
         View.CopyToCPU(destination);
     }
 
