@@ -7,9 +7,9 @@ using P = Engine.Tests.Infrastructure.RefConv.Params;
 namespace Engine.Tests.Functional;
 
 /// <summary>
-/// The kernel path's weight gradient: one GEMM over every image's columns, split at image
-/// boundaries into slices whose partial results are summed in order when the weights alone are
-/// too few to fill a GPU. These cases make several slices, a shorter last one, and groups, and are
+/// The kernel path's weight gradient: one GEMM over every image's columns, split along K into
+/// slices whose partial results are summed in order when the weights alone are too few to fill a
+/// GPU. These cases make several slices, a shorter last one, and groups, and are
 /// checked against the float64 sum over images and positions; the bias gradient (a two-stage
 /// per-channel reduction) alongside. The host path is off, so the ILGPU kernels run on every device.
 /// </summary>
@@ -20,10 +20,11 @@ public sealed class WeightGradientTests(DeviceFixture fixture)
 
     public static TheoryData<P> Cases() => new()
     {
-        new P(5, 3, 16, 16, 4, 3, 3, PH: 1, PW: 1),                 // 2 slices: 4 images, then 1
-        new P(5, 4, 16, 16, 6, 3, 3, PH: 1, PW: 1, Groups: 2),      // the same, per group
-        new P(9, 4, 16, 16, 3, 1, 1),                               // pointwise: 3 slices (4, 4, 1)
-        new P(6, 2, 33, 33, 2, 3, 3, SH: 2, SW: 2, DH: 2, DW: 2),   // strided, dilated: 15x15 outputs
+        new P(5, 3, 25, 25, 4, 3, 3, PH: 1, PW: 1),                 // K 3125: slices of 1042, 1042, 1041
+        new P(5, 4, 25, 25, 6, 3, 3, PH: 1, PW: 1, Groups: 2),      // the same, per group
+        new P(7, 4, 22, 22, 3, 1, 1),                               // pointwise, K 3388
+        new P(13, 2, 33, 33, 2, 3, 3, SH: 2, SW: 2, DH: 2, DW: 2),  // strided, dilated: 15x15 outputs, K 2925
+        new P(1, 3, 70, 51, 4, 3, 3),                               // one image split within itself, K 3332
     };
 
     [Theory]
@@ -31,8 +32,9 @@ public sealed class WeightGradientTests(DeviceFixture fixture)
     public void SlicedWeightGradientMatchesTheSumOverImages(P p)
     {
         var g = Spec(p).Geometry;
-        var slicing = WeightGradientSlicing.For((long)g.OutChannels * g.ColumnRows, g.N, g.ColumnCols);
-        Assert.True(slicing.Slices(g.N) > 1, $"{p} makes one slice: the case does not test the split");
+        long k = (long)g.N * g.ColumnCols;
+        var slicing = WeightGradientSlicing.For((long)g.OutChannels * g.ColumnRows, k);
+        Assert.True(slicing.Slices(k) > 1 && k % slicing.Depth != 0, $"{p} makes {slicing.Slices(k)} slices of {slicing.Depth} over {k}: the case does not test the split");
 
         float[] x = Reference.Random(p.N * p.Cin * p.H * p.W, Reference.SeedOf(p));
         float[] dy = Reference.Random(p.N * p.Cout * p.OutH * p.OutW, Reference.SeedOf(p) + 1);
@@ -62,11 +64,11 @@ public sealed class WeightGradientTests(DeviceFixture fixture)
     public void SlicingDependsOnTheShapeAlone()
     {
         // A layer too small to fill a GPU is split; one large enough is one GEMM; K per slice stays deep.
-        var small = WeightGradientSlicing.For(64 * 576, 128, 1024);
-        Assert.True(small.Slices(128) > 8);
-        Assert.True((long)small.ImagesPerSlice * 1024 >= WeightGradientSlicing.MinSliceDepth);
-        Assert.Equal(1, WeightGradientSlicing.For(512 * 4608, 128, 16).Slices(128));
-        Assert.Equal(small, WeightGradientSlicing.For(64 * 576, 128, 1024));
+        var small = WeightGradientSlicing.For(64 * 576, 128 * 1024);
+        Assert.True(small.Slices(128 * 1024) >= 16);
+        Assert.True(small.Depth >= WeightGradientSlicing.MinSliceDepth);
+        Assert.Equal(1, WeightGradientSlicing.For(512 * 4608, 128 * 16).Slices(128 * 16));
+        Assert.Equal(small, WeightGradientSlicing.For(64 * 576, 128 * 1024));
     }
 
     private static Conv2dSpec Spec(P p) =>

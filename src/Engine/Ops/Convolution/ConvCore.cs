@@ -143,7 +143,7 @@ internal static class ConvCore
     /// <c>dw (+)= sum_n dy[n, g] cols[n, g]^T</c> per group as one GEMM over <c>K = images * OutH * OutW</c>:
     /// the columns of a chunk of images side by side (<c>[Cin*KH*KW, images*OHW]</c>) and the output
     /// gradient channel-major (<c>[Cout, images*OHW]</c>). When dw alone is too small to fill a GPU,
-    /// K is split at image boundaries into slices computed as one batched GEMM into partial results,
+    /// K is split into slices computed as one batched GEMM into partial results,
     /// then summed slice by slice in order (<see cref="WeightGradientSlicing"/>); the split depends on
     /// the shape only, so every device adds in the same order.
     /// </summary>
@@ -161,10 +161,11 @@ internal static class ConvCore
         int rows = g.InChannels * g.KH * g.KW;
         long weights = (long)g.OutChannels * rowsPerGroup;
         int chunk = ImagesPerChunk(g);
-        var slicing = WeightGradientSlicing.For(weights, Math.Min(chunk, g.N), columns);
+        var slicing = WeightGradientSlicing.For(weights, (long)chunk * columns);
+        int maxSlices = slicing.Slices((long)chunk * columns);
         using var cols = Tensor.Empty(device, Check.LaunchSize("Conv2d backward", (long)rows * chunk * columns));
         using var dyT = Tensor.Empty(device, Check.LaunchSize("Conv2d backward", (long)g.OutChannels * chunk * columns));
-        using var partial = slicing.Slices(Math.Min(chunk, g.N)) > 1 ? Tensor.Empty(device, Check.LaunchSize("Conv2d backward", slicing.Slices(chunk) * weights)) : null;
+        using var partial = maxSlices > 1 ? Tensor.Empty(device, Check.LaunchSize("Conv2d backward", maxSlices * weights)) : null;
         for (int first = 0; first < g.N; first += chunk)
         {
             int images = Math.Min(chunk, g.N - first);
@@ -172,9 +173,8 @@ internal static class ConvCore
             int k = images * columns;
             device.Kernel(Im2ColImageMajorLoader)(Check.LaunchSize("Conv2d backward", (long)rows * k), x, cols.View, g, first, images);
             device.Kernel(ChannelMajorLoader)(Check.LaunchSize("Conv2d backward", (long)g.OutChannels * k), dy, dyT.View, g.OutChannels, columns, first, images);
-            int slices = slicing.Slices(images);
-            int perSlice = slicing.ImagesPerSlice;
-            int full = images / perSlice, rest = images - full * perSlice;
+            int depth = Math.Min(slicing.Depth, k);
+            int slices = slicing.Slices(k) , full = k / depth, rest = k - full * depth;
             var target = slices == 1 ? dw : partial!.View;
             float beta = slices == 1 && add ? 1f : 0f;
             for (int group = 0; group < g.Groups; group++)
@@ -182,18 +182,14 @@ internal static class ConvCore
                 var a = dyT.View.SubView((long)group * outPerGroup * k);
                 var b = cols.View.SubView((long)group * rowsPerGroup * k);
                 var c = target.SubView((long)group * outPerGroup * rowsPerGroup);
-                // slice s: dw_g [CoutG, CinG*K*K] = dyT_g [CoutG, Ks] * cols_g^T [Ks, CinG*K*K] over its images' columns.
-                if (full > 0)
-                {
-                    var p = new GemmParams(outPerGroup, rowsPerGroup, perSlice * columns, k, k, rowsPerGroup,
-                        (long)perSlice * columns, (long)perSlice * columns, weights, full, 1f, beta);
-                    Blas.Launch(device, a, b, c, false, true, p);
-                }
+                // slice s: dw_g [CoutG, CinG*K*K] = dyT_g [CoutG, depth] * cols_g^T [depth, CinG*K*K] over its columns.
+                var p = new GemmParams(outPerGroup, rowsPerGroup, depth, k, k, rowsPerGroup, depth, depth, weights, full, 1f, beta);
+                Blas.Launch(device, a, b, c, false, true, p);
                 if (rest > 0)
                 {
-                    long offset = (long)full * perSlice * columns;
-                    var p = new GemmParams(outPerGroup, rowsPerGroup, rest * columns, k, k, rowsPerGroup, 0, 0, weights, 1, 1f, beta);
-                    Blas.Launch(device, a.SubView(offset), b.SubView(offset), c.SubView(full * weights), false, true, p);
+                    long offset = (long)full * depth;
+                    var q = new GemmParams(outPerGroup, rowsPerGroup, rest, k, k, rowsPerGroup, 0, 0, weights, 1, 1f, beta);
+                    Blas.Launch(device, a.SubView(offset), b.SubView(offset), c.SubView(full * weights), false, true, q);
                 }
             }
             if (slices > 1)
