@@ -82,6 +82,19 @@ public abstract class DeviceTensor<T> : DeviceTensor where T : unmanaged
         }
     }
 
+    /// <summary>True when this tensor's elements start right after <paramref name="previous"/>'s in the same memory.</summary>
+    internal bool Follows(DeviceTensor<T> previous) =>
+        ReferenceEquals(_storage, previous._storage) && _offset == previous._offset + previous.Numel;
+
+    /// <summary><paramref name="count"/> elements of this tensor's memory from its first (beyond its own end when tensors lie side by side; see <see cref="Follows"/>).</summary>
+    internal ILGPU.ArrayView<T> ViewSpanning(long count)
+    {
+        ThrowIfDisposed();
+        if (_offset + count > _storage.Length)
+            throw new ArgumentOutOfRangeException(nameof(count), count, $"{count} elements from offset {_offset} pass the end of a buffer of {_storage.Length}.");
+        return _storage.View.AsContiguous().SubView(_offset, count);
+    }
+
     /// <summary>Element offset of this view in its storage.</summary>
     private protected long Offset => _offset;
 
