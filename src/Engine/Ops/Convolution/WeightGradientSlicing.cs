@@ -11,8 +11,8 @@ namespace Engine.Ops.Convolution;
 /// <param name="Depth">Columns (K) one slice multiplies; the last slice may have fewer.</param>
 internal readonly record struct WeightGradientSlicing(int Depth)
 {
-    /// <summary>Values the slices' partial results should hold together: a million keeps 64k work-items busy at 16 results each.</summary>
-    internal const long TargetPartialValues = 1L << 20;
+    /// <summary>Values the slices' partial results should hold together: two million give the GPU GEMM's 64x64 tiles (16 results per work-item) 128k work-items, two groups for each of 132 multiprocessors and more.</summary>
+    internal const long TargetPartialValues = 1L << 21;
 
     /// <summary>Fewest columns (K) a slice multiplies, so writing its partial result stays small beside its arithmetic.</summary>
     internal const int MinSliceDepth = 1024;
