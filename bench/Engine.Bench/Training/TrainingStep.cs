@@ -3,6 +3,7 @@ using Engine.Devices;
 using Engine.Graph;
 using Engine.Modules;
 using Engine.Optim;
+using Engine.Tensors;
 
 namespace Engine.Bench.Training;
 
@@ -20,8 +21,8 @@ internal sealed class TrainingStep : IDisposable
     private readonly Adam _optimizer;
     private readonly Node _x;
     private readonly Node? _y;
-    private readonly float[] _images;
-    private readonly int[] _targets;
+    private readonly PinnedBuffer<float> _images;
+    private readonly PinnedBuffer<int>? _targets;
 
     public TrainingStep(ComputeDevice device, ModelCase c)
     {
@@ -32,19 +33,20 @@ internal sealed class TrainingStep : IDisposable
         var (loss, x, y) = EngineModels.TrainingGraph(g, _model, c);
         _graph = g.Compile(loss);
         (_x, _y) = (x, y);
-        _images = new float[_graph.Value(x).Numel];
-        Array.Fill(_images, 0.5f);
-        _targets = y is null ? [] : new int[_graph.IntValue(y).Numel];
+        _images = device.AllocatePinned<float>(_graph.Value(x).Numel);
+        _images.Span.Fill(0.5f);
+        _targets = y is null ? null : device.AllocatePinned<int>(_graph.IntValue(y).Numel);
+        _targets?.Span.Clear();
         Upload();
         _optimizer = new Adam(_model.NamedParameters().Select(p => p.Parameter));
     }
 
-    /// <summary>Copies the batch (inputs 0.5, targets 0) from host arrays, as a training loop does every step.</summary>
+    /// <summary>Queues the batch's upload (inputs 0.5, targets 0) from page-locked host memory, as a training loop does every step.</summary>
     public void Upload()
     {
-        _graph.Value(_x).CopyFrom(_images);
+        _graph.Value(_x).UploadAsync(_images);
         if (_y is not null)
-            _graph.IntValue(_y).CopyFrom(_targets);
+            _graph.IntValue(_y).UploadAsync(_targets!);
     }
 
     /// <summary>The compiled graph's memory plan.</summary>
@@ -64,6 +66,8 @@ internal sealed class TrainingStep : IDisposable
     {
         _optimizer.Dispose();
         _graph.Dispose();
+        _images.Dispose();
+        _targets?.Dispose();
         _model.Release();
     }
 }

@@ -182,6 +182,13 @@ public sealed class ComputeDevice : IDisposable
         }
     }
 
+    /// <summary>Page-locked host memory of <paramref name="length"/> elements for uploads that do not wait (see <see cref="Tensors.PinnedBuffer{T}"/>).</summary>
+    public Tensors.PinnedBuffer<T> AllocatePinned<T>(long length) where T : unmanaged
+    {
+        ThrowIfDisposed();
+        return new Tensors.PinnedBuffer<T>(this, length);
+    }
+
     /// <summary>Waits for every queued launch and copy to finish.</summary>
     public void Synchronize()
     {

@@ -56,6 +56,9 @@ public sealed class LaunchProfile
         Synchronizations++;
     }
 
+    // A queued upload from page-locked memory: no wait.
+    internal void RecordUpload(long bytes) => BytesToDevice += bytes;
+
     // Copies to the host synchronise first (counted there).
     internal void RecordToHost(long bytes) => BytesToHost += bytes;
 

@@ -121,6 +121,24 @@ public abstract class DeviceTensor<T> : DeviceTensor where T : unmanaged
         View.CopyFromCPU(source);
     }
 
+    /// <summary>
+    /// Queues a copy of <see cref="DeviceTensor.Numel"/> values from page-locked host memory into
+    /// the tensor, behind the launches already queued, and returns without waiting (see
+    /// <see cref="PinnedBuffer{T}"/> for when the buffer may be written again).
+    /// </summary>
+    /// <exception cref="ArgumentException">The buffer's length differs from the element count, or it belongs to another device.</exception>
+    public void UploadAsync(PinnedBuffer<T> source)
+    {
+        ThrowIfDisposed();
+        ArgumentNullException.ThrowIfNull(source);
+        if (source.Length != Numel)
+            throw new ArgumentException($"Cannot upload {source.Length} values into a tensor of shape {Shape} ({Numel} elements).", nameof(source));
+        if (!ReferenceEquals(source.Device, Device))
+            throw new ArgumentException($"The pinned buffer belongs to {source.Device.Info.Spec}, the tensor to {Device.Info.Spec}.", nameof(source));
+        Device.Profile?.RecordUpload(Numel * System.Runtime.CompilerServices.Unsafe.SizeOf<T>());
+        View.CopyFromPageLockedAsync(Device.Accelerator.DefaultStream, source.Array);
+    }
+
     /// <summary>Copies the tensor into a host span of exactly <see cref="DeviceTensor.Numel"/> values (waits for queued work).</summary>
     /// <exception cref="ArgumentException">The span's length differs from the element count.</exception>
     public void CopyTo(Span<T> destination)
