@@ -26,6 +26,6 @@ internal static class LaunchProfileReport
         step.Upload();
         step.Run();
         Console.WriteLine($"{c.Name} on {device.Info.Spec}{(dry ? " (dry run)" : "")}, GEMM {Engine.Ops.Blas.Resolve(device, Engine.Ops.GemmAlgorithm.Auto)}, one training step:");
-        Console.Write(profile.Report().Format());
+        Console.Write(profile.Report().Format(topKernels: 40));
     }
 }

@@ -1,18 +1,30 @@
 using Engine.Data;
 using Engine.Modules;
+using Engine.Ops;
 using Engine.Optim;
+using Engine.Tensors;
 
 namespace Engine.Cli.Training;
 
 /// <summary>
-/// The epochs and steps of one run: each step checked for a non-finite loss or gradient, a commit
-/// after every epoch (the best one too when the metric improved) and every <c>--save-every</c>
-/// steps, and a stop at a committed checkpoint when the interrupt signal was raised.
+/// The epochs and steps of one run: a commit after every epoch (the best one too when the metric
+/// improved) and every <c>--save-every</c> steps, and a stop at a committed checkpoint when the
+/// interrupt signal was raised. A step queues its work and does not wait for it: the loss stays on
+/// the device (copied into a ring of <see cref="ReadEvery"/> slots) and the optimiser's step guard
+/// halts every update from the first non-finite loss or gradient on, so the host reads the device
+/// once every <see cref="ReadEvery"/> steps (and before any commit or evaluation), reports those
+/// steps' losses, and on a halt replays the bad step to say what went wrong, its weights untouched.
 /// </summary>
 internal sealed class TrainingLoop(TrainingTask task, Module model, Optimizer optimizer, LearningRateSchedule schedule, DataLoader loader,
     RunFolder folder, InterruptSignal? interrupt, TrainSettings settings)
 {
+    /// <summary>Most steps between reads of the losses from the device (fewer when an epoch has under 160 steps, so the progress lines, ten an epoch, come on time).</summary>
+    internal const int ReadEvery = 16;
+
     private float _previousLoss = float.NaN;
+
+    // A queued step: its batch, its position, and the noise counter it started from (to replay it).
+    private readonly record struct QueuedStep(Batch Batch, int Step, long GlobalStep, ulong NoiseOffset);
 
     /// <summary>
     /// Trains from <paramref name="state"/> to the last epoch (or a stop at a commit), evaluating on
@@ -22,6 +34,10 @@ internal sealed class TrainingLoop(TrainingTask task, Module model, Optimizer op
     public (CheckpointInfo State, Evaluation? Evaluation, bool Interrupted) Run(CheckpointInfo state, ImageDataset test, ProgressReporter progress, Evaluation? evaluation)
     {
         int epochs = settings.Epochs!.Value, steps = loader.BatchesPerEpoch, batch = loader.BatchSize;
+        // Slots 0 .. ReadEvery - 1: the queued steps' losses; the last: the step guard's halt flag.
+        using var losses = Tensor.Zeros(task.Device, ReadEvery + 1);
+        var queued = new List<QueuedStep>(ReadEvery);
+        int readEvery = Math.Clamp(steps / 10, 1, ReadEvery); // at least as often as the progress lines
         for (int epoch = state.Epoch; epoch < epochs; epoch++)
         {
             string label = $"epoch {epoch + 1}/{epochs}";
@@ -30,20 +46,28 @@ internal sealed class TrainingLoop(TrainingTask task, Module model, Optimizer op
             progress.BeginEpoch(label, steps, step, lossSum);
             foreach (var b in loader.Epoch(epoch, step))
             {
+                var entry = new QueuedStep(b, step, state.GlobalStep, task.NoiseOffset);
                 optimizer.ZeroGrad();
-                float loss = task.Step(b);
-                CheckFinite(loss, b, epoch, step, state.GlobalStep);
+                var loss = task.Step(b);
+                using (var slot = losses.Slice(loss.Shape, queued.Count))
+                    TensorOps.Copy(loss, slot);
+                optimizer.GuardFinite(loss, checked((int)entry.GlobalStep));
                 optimizer.Step();
                 schedule.Step();
-                _previousLoss = loss;
-                lossSum += loss;
+                queued.Add(entry);
                 step++;
-                progress.Step(loss, batch);
-                state = state with { Epoch = epoch, Step = step, EpochLossSum = lossSum, NoiseOffset = task.NoiseOffset };
-                if (step == steps)
+                state = state with { Epoch = epoch, Step = step, NoiseOffset = task.NoiseOffset };
+                bool last = step == steps;
+                bool save = !last && settings.SaveEvery is int every && state.GlobalStep % every == 0;
+                if (last || save || queued.Count == readEvery || interrupt?.Requested == true)
+                    lossSum = Read(queued, losses, lossSum, epoch, progress, batch);
+                bool stop = !last && interrupt?.Requested == true; // raised while reporting, too
+                if (stop && queued.Count > 0)
+                    lossSum = Read(queued, losses, lossSum, epoch, progress, batch);
+                state = state with { EpochLossSum = lossSum };
+                if (last)
                     break; // the epoch's end commits with its evaluation
-                bool stop = interrupt?.Requested == true;
-                if (stop || settings.SaveEvery is int every && state.GlobalStep % every == 0)
+                if (stop || save)
                     folder.Commit(model, optimizer, state, isBest: false);
                 if (stop)
                     return (state, evaluation, true);
@@ -61,6 +85,42 @@ internal sealed class TrainingLoop(TrainingTask task, Module model, Optimizer op
                 return (state, evaluation, true);
         }
         return (state, evaluation, false);
+    }
+
+    /// <summary>
+    /// Reads the queued steps' losses and the halt flag in one copy; reports each loss in order and
+    /// returns the epoch's loss sum; on a halt, replays the first bad step and throws what went wrong.
+    /// </summary>
+    private double Read(List<QueuedStep> queued, Tensor losses, double lossSum, int epoch, ProgressReporter progress, int batch)
+    {
+        using (var flag = losses.Slice(new Shape(), ReadEvery))
+            TensorOps.Copy(optimizer.HaltFlag, flag);
+        float[] values = losses.ToArray();
+        int? halted = values[ReadEvery] != 0f ? optimizer.HaltedStep() : null;
+        for (int i = 0; i < queued.Count; i++)
+        {
+            if (queued[i].GlobalStep == halted)
+                Replay(queued[i], epoch);
+            float loss = values[i];
+            lossSum += loss;
+            _previousLoss = loss;
+            progress.Step(loss, batch);
+        }
+        queued.Clear();
+        return lossSum;
+    }
+
+    /// <summary>
+    /// Runs a step the guard halted at again, from the weights it started from (no update has
+    /// happened since) and its noise counter, to name what was not finite; always throws.
+    /// </summary>
+    private void Replay(QueuedStep bad, int epoch)
+    {
+        task.NoiseOffset = bad.NoiseOffset;
+        optimizer.ZeroGrad();
+        float loss = task.Step(bad.Batch).ToArray()[0];
+        CheckFinite(loss, bad.Batch, epoch, bad.Step, bad.GlobalStep);
+        throw new InvalidDataException($"epoch {epoch + 1} step {bad.Step + 1}: a loss or gradient was not finite (loss {loss}); lower --lr (now {settings.LearningRate}).");
     }
 
     /// <summary>

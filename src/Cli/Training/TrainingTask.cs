@@ -2,6 +2,7 @@ using Engine.Data;
 using Engine.Devices;
 using Engine.Graph;
 using Engine.Modules;
+using Engine.Tensors;
 
 namespace Engine.Cli.Training;
 
@@ -66,18 +67,56 @@ internal abstract class TrainingTask : IDisposable
         set => (_graph ?? throw new InvalidOperationException("BuildTraining first.")).Generator.Offset = value;
     }
 
-    /// <summary>Forward and backward on one batch (gradients accumulate); returns the loss.</summary>
-    public float Step(Batch batch)
+    /// <summary>
+    /// Forward and backward on one batch (gradients accumulate), queued without a wait: the batch
+    /// is copied into one of two page-locked staging buffers (the other may still feed the device)
+    /// and uploaded from it; returns the loss as a device scalar (valid until the next step).
+    /// </summary>
+    public Tensor Step(Batch batch)
     {
         var train = _train ?? throw new InvalidOperationException("CompileTraining first.");
         if (batch.Images.Length != _x!.Shape.Numel)
             throw new ArgumentException($"A batch of {batch.Images.Length} values for a graph that takes {_x.Shape}.");
-        train.Value(_x!).CopyFrom(batch.Images);
+        _staging ??= [new Staging(Device, _x.Shape.Numel, _targets?.Shape.Numel ?? 0), new Staging(Device, _x.Shape.Numel, _targets?.Shape.Numel ?? 0)];
+        var staging = _staging[_nextStaging];
+        _nextStaging = 1 - _nextStaging;
+        staging.WaitUntilFree(); // its upload two steps ago is done (the step's one wait)
+        batch.Images.CopyTo(staging.Images.Span);
+        train.Value(_x!).UploadAsync(staging.Images);
         if (_targets is not null)
-            train.IntValue(_targets).CopyFrom(batch.Targets);
+        {
+            batch.Targets.CopyTo(staging.Targets!.Span);
+            train.IntValue(_targets).UploadAsync(staging.Targets);
+        }
+        staging.Uploaded = Device.Fence();
         train.Forward();
         train.Backward();
-        return train.Value(_loss!).ToArray()[0];
+        return train.Value(_loss!);
+    }
+
+    private Staging[]? _staging;
+    private int _nextStaging;
+
+    // Page-locked host memory for one batch's upload, and the fence behind its last upload.
+    private sealed class Staging(ComputeDevice device, long images, long targets) : IDisposable
+    {
+        public PinnedBuffer<float> Images { get; } = device.AllocatePinned<float>(images);
+        public PinnedBuffer<int>? Targets { get; } = targets > 0 ? device.AllocatePinned<int>(targets) : null;
+        public DeviceFence? Uploaded { get; set; }
+
+        public void WaitUntilFree()
+        {
+            Uploaded?.Wait();
+            Uploaded?.Dispose();
+            Uploaded = null;
+        }
+
+        public void Dispose()
+        {
+            Uploaded?.Dispose();
+            Images.Dispose();
+            Targets?.Dispose();
+        }
     }
 
     /// <summary>The scalar training loss of the model on <paramref name="x"/> (and targets, if any).</summary>
@@ -122,5 +161,10 @@ internal abstract class TrainingTask : IDisposable
     }
 
     /// <inheritdoc/>
-    public virtual void Dispose() => _train?.Dispose();
+    public virtual void Dispose()
+    {
+        _train?.Dispose();
+        foreach (var staging in _staging ?? [])
+            staging.Dispose();
+    }
 }

@@ -182,6 +182,13 @@ public sealed class ComputeDevice : IDisposable
         }
     }
 
+    /// <summary>A fence behind everything queued so far: <see cref="DeviceFence.Wait"/> returns once it is done, without waiting for what is queued after it.</summary>
+    public DeviceFence Fence()
+    {
+        ThrowIfDisposed();
+        return new DeviceFence(this, _accelerator.DefaultStream.AddProfilingMarker());
+    }
+
     /// <summary>Page-locked host memory of <paramref name="length"/> elements for uploads that do not wait (see <see cref="Tensors.PinnedBuffer{T}"/>).</summary>
     public Tensors.PinnedBuffer<T> AllocatePinned<T>(long length) where T : unmanaged
     {

@@ -36,6 +36,7 @@ internal static class DeviceCatalog
             .Cuda()
             .OpenCL(_ => true)
             .Optimize(OptimizationLevel.O2)
+            .Profiling() // markers in the stream: the fences (DeviceFence) a pipelined training step waits on
             .EnableAlgorithms());
 
     /// <summary>Lists every device of the context: CUDA first, then OpenCL, then the CPU accelerator.</summary>

@@ -15,6 +15,8 @@ internal static unsafe class AdamHost
         float lr, float beta1, float beta2, float eps, float weightDecay, float correction1, float correction2, bool decoupled)
     {
         float scale = HostPath.Pointer(gradScale)[0];
+        if (HostPath.Pointer(gradScale)[1] != 0f)
+            return; // halted by the step guard, as OptimizerKernels.Adam
         HostPath.Chunks(n, (start, length) =>
         {
             float* pp = HostPath.Pointer(p) + start, pg = HostPath.Pointer(grad) + start, pm = HostPath.Pointer(m) + start, pv = HostPath.Pointer(v) + start;

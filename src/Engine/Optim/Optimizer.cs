@@ -24,7 +24,15 @@ public abstract class Optimizer : IDisposable
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float>> ClipLoader =
         new("Optim.ClipScale", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, float>(acc, OptimizerKernels.ClipScale));
 
+    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>>> TimesZeroLoader =
+        new("Optim.TimesZero", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>>(acc, OptimizerKernels.TimesZero));
+    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, int>> GuardLoader =
+        new("Optim.GuardFinite", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, int>(acc, OptimizerKernels.GuardFinite));
+
+    // [scale, halted]: the gradient scale every update multiplies by, and the step guard's halt.
     private readonly Tensor _gradScale;
+    private readonly IntTensor _haltedAt;
+    private readonly Tensor _haltFlag;
     private readonly Tensor _norm;
     private bool _clipping;
 
@@ -51,8 +59,12 @@ public abstract class Optimizer : IDisposable
             }
         }
         StateLength = Runs.Sum(r => (long)r.Length);
-        _gradScale = Tensor.Full(Device, 1f, new Shape());
+        _gradScale = Tensor.FromArray(Device, [1f, 0f], 2);
         _gradScale.DetachFromScope();
+        _haltedAt = IntTensor.FromArray(Device, [-1], 1);
+        _haltedAt.DetachFromScope();
+        _haltFlag = _gradScale.Slice(new Shape(), 1);
+        _haltFlag.DetachFromScope();
         _norm = Tensor.Zeros(Device, new Shape());
         _norm.DetachFromScope();
     }
@@ -86,8 +98,36 @@ public abstract class Optimizer : IDisposable
     /// <summary>The global gradient norm measured by the last clipped step (a device scalar; read it to see it).</summary>
     public Tensor LastGradNorm => _norm;
 
-    /// <summary>The device scalar each update multiplies gradients by (1, or the clipping factor).</summary>
+    /// <summary>The device pair every update reads: the scale it multiplies gradients by (1, or the clipping factor) and the step guard's halt (updates do nothing while it is not 0).</summary>
     protected Tensor GradScale => _gradScale;
+
+    /// <summary>
+    /// The step guard, on the device: when <paramref name="loss"/> (a device scalar) or any gradient
+    /// is not finite, raises a halt that makes this and every later <see cref="Step"/> leave the
+    /// weights and the optimiser's state alone, and records <paramref name="step"/>; nothing is read
+    /// back, so a training loop can check <see cref="HaltedStep"/> only when it next synchronises
+    /// (every few steps) and still stop before a bad update spreads. Call it after the backward pass
+    /// and before <see cref="Step"/>.
+    /// </summary>
+    public void GuardFinite(Tensor loss, int step)
+    {
+        ArgumentNullException.ThrowIfNull(loss);
+        using var zeros = Tensor.Empty(Device, Check.LaunchSize("GuardFinite", StateLength));
+        foreach (var run in Runs)
+            Device.Kernel(TimesZeroLoader)(run.Length, run.Grads, zeros.View.SubView(run.Offset, run.Length));
+        using var finiteness = FullSum.Of(zeros);
+        Device.Kernel(GuardLoader)(1, loss.View, finiteness.View, _gradScale.View, _haltedAt.View, step);
+    }
+
+    /// <summary>The step guard's halt flag as a device scalar (0 while updates run), to read back with other values in one copy.</summary>
+    public Tensor HaltFlag => _haltFlag;
+
+    /// <summary>The step at which <see cref="GuardFinite"/> halted the updates, or null (reads the device).</summary>
+    public int? HaltedStep()
+    {
+        int step = _haltedAt.ToArray()[0];
+        return step < 0 ? null : step;
+    }
 
     /// <summary>Applies one update to every parameter from its accumulated gradient.</summary>
     public void Step()
@@ -99,7 +139,7 @@ public abstract class Optimizer : IDisposable
         }
         else if (_clipping)
         {
-            TensorOps.Fill(_gradScale, 1f); // clipping was switched off: back to unscaled gradients
+            TensorOps.Fill(Device, _gradScale.View, 1, 1f); // clipping was switched off: back to unscaled gradients
             _clipping = false;
         }
         StepCount++;
@@ -197,6 +237,8 @@ public abstract class Optimizer : IDisposable
     public virtual void Dispose()
     {
         _gradScale.Dispose();
+        _haltedAt.Dispose();
+        _haltFlag.Dispose();
         _norm.Dispose();
         GC.SuppressFinalize(this);
     }

@@ -6,7 +6,10 @@ namespace Engine.Kernels.Optim;
 /// <summary>
 /// Parameter updates, one work-item per element, following PyTorch's <c>torch.optim</c> formulas.
 /// Every kernel reads the gradient through a device scalar <c>gradScale[0]</c> (1, or the global-norm
-/// clipping factor), so clipping needs no trip to the host.
+/// clipping factor), so clipping needs no trip to the host, and does nothing while
+/// <c>gradScale[1]</c> is not zero: the halt that <see cref="GuardFinite"/> raises on a non-finite
+/// loss or gradient, so a bad step's update never reaches the weights although the host learns of
+/// it only when it next reads back.
 /// </summary>
 public static class OptimizerKernels
 {
@@ -17,6 +20,8 @@ public static class OptimizerKernels
     public static void Sgd(Index1D thread, WorkRange work, ArrayView<float> p, ArrayView<float> grad, ArrayView<float> buffer, ArrayView<float> gradScale,
         float lr, float momentum, float dampening, float weightDecay, int nesterov, int firstStep)
     {
+        if (gradScale[1] != 0f)
+            return;
         for (int element = work.Begin(thread); element < work.End(thread); element++)
         {
             Index1D i = element;
@@ -40,6 +45,8 @@ public static class OptimizerKernels
     public static void Adam(Index1D thread, WorkRange work, ArrayView<float> p, ArrayView<float> grad, ArrayView<float> m, ArrayView<float> v, ArrayView<float> gradScale,
         float lr, float beta1, float beta2, float eps, float weightDecay, float correction1, float correction2, int decoupled)
     {
+        if (gradScale[1] != 0f)
+            return;
         for (int element = work.Begin(thread); element < work.End(thread); element++)
         {
             Index1D i = element;
@@ -81,6 +88,37 @@ public static class OptimizerKernels
             norm[0] = n;
             float factor = maxNorm / (n + 1e-6f);
             scale[0] = factor < 1f ? factor : 1f;
+        }
+    }
+
+    /// <summary><c>zeros[i] = x[i] * 0</c>: 0 for a finite value, NaN for NaN or an infinity, so their sum is finite exactly when every x is (it cannot overflow, as a sum of squares can).</summary>
+    public static void TimesZero(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> zeros)
+    {
+        for (int element = work.Begin(thread); element < work.End(thread); element++)
+        {
+            Index1D i = element;
+            zeros[i] = x[i] * 0f;
+        }
+    }
+
+    /// <summary>
+    /// The step guard: when no halt is raised yet and the loss or <c>finiteness[0]</c> (the sum of
+    /// <see cref="TimesZero"/> over every gradient) is not finite, raises the halt
+    /// (<c>gradScale[1] = 1</c>) and records the step in <c>haltedAt[0]</c>. One work-item.
+    /// </summary>
+    public static void GuardFinite(Index1D thread, WorkRange work, ArrayView<float> loss, ArrayView<float> finiteness, ArrayView<float> gradScale,
+        ArrayView<int> haltedAt, int step)
+    {
+        for (int element = work.Begin(thread); element < work.End(thread); element++)
+        {
+            float l = loss[0], f = finiteness[0];
+            // Explicit tests, not !(|x| <= max): a backend may rewrite a negated comparison into an ordered one, which NaN passes.
+            bool bad = XMath.IsNaN(l) || XMath.IsInfinity(l) || XMath.IsNaN(f) || XMath.IsInfinity(f);
+            if (gradScale[1] == 0f && bad)
+            {
+                gradScale[1] = 1f;
+                haltedAt[0] = step;
+            }
         }
     }
 }

@@ -164,7 +164,7 @@ internal static class ConvCore
         var slicing = WeightGradientSlicing.For(weights, (long)chunk * columns);
         int maxSlices = slicing.Slices((long)chunk * columns);
         using var cols = Tensor.Empty(device, Check.LaunchSize("Conv2d backward", (long)rows * chunk * columns));
-        using var dyT = Tensor.Empty(device, Check.LaunchSize("Conv2d backward", (long)g.OutChannels * chunk * columns));
+        using var dyT = chunk > 1 ? Tensor.Empty(device, Check.LaunchSize("Conv2d backward", (long)g.OutChannels * chunk * columns)) : null;
         using var partial = maxSlices > 1 ? Tensor.Empty(device, Check.LaunchSize("Conv2d backward", maxSlices * weights)) : null;
         for (int first = 0; first < g.N; first += chunk)
         {
@@ -172,14 +172,17 @@ internal static class ConvCore
             bool add = accumulate || first > 0;
             int k = images * columns;
             device.Kernel(Im2ColImageMajorLoader)(Check.LaunchSize("Conv2d backward", (long)rows * k), x, cols.View, g, first, images);
-            device.Kernel(ChannelMajorLoader)(Check.LaunchSize("Conv2d backward", (long)g.OutChannels * k), dy, dyT.View, g.OutChannels, columns, first, images);
+            // One image's output gradient is channel-major already.
+            var dyRows = images == 1 ? dy.SubView((long)first * g.OutChannels * columns) : dyT!.View;
+            if (images > 1)
+                device.Kernel(ChannelMajorLoader)(Check.LaunchSize("Conv2d backward", (long)g.OutChannels * k), dy, dyT!.View, g.OutChannels, columns, first, images);
             int depth = Math.Min(slicing.Depth, k);
             int slices = slicing.Slices(k) , full = k / depth, rest = k - full * depth;
             var target = slices == 1 ? dw : partial!.View;
             float beta = slices == 1 && add ? 1f : 0f;
             for (int group = 0; group < g.Groups; group++)
             {
-                var a = dyT.View.SubView((long)group * outPerGroup * k);
+                var a = dyRows.SubView((long)group * outPerGroup * k);
                 var b = cols.View.SubView((long)group * rowsPerGroup * k);
                 var c = target.SubView((long)group * outPerGroup * rowsPerGroup);
                 // slice s: dw_g [CoutG, CinG*K*K] = dyT_g [CoutG, depth] * cols_g^T [depth, CinG*K*K] over its columns.
