@@ -20,8 +20,8 @@ internal sealed class ClassificationTask(Module model, ComputeDevice device) : T
     /// <inheritdoc/>
     public override Evaluation Evaluate(ImageDataset data, int batchSize)
     {
-        int[] predicted = Predict(data, batchSize);
-        int correct = predicted.Where((p, i) => p == data.Labels![i]).Count();
+        var confusion = Confusion(data, batchSize); // counted on the device
+        long correct = confusion.Correct;
         double accuracy = correct / (double)data.Count;
         return new Evaluation(accuracy, $"accuracy {accuracy * 100:F2}% ({correct}/{data.Count})", $"accuracy {accuracy * 100:F2}%");
     }

@@ -24,9 +24,9 @@ internal sealed class SegmentationTask(Module model, ComputeDevice device) : Tra
     /// <inheritdoc/>
     public override Evaluation Evaluate(ImageDataset data, int batchSize)
     {
-        int[] predicted = Predict(data, batchSize);
-        double dice = Dice(predicted, data.Masks!);
-        double accuracy = predicted.Where((p, i) => p == data.Masks![i]).Count() / (double)predicted.Length;
+        var confusion = Confusion(data, batchSize, CheckSize(data)); // counted on the device
+        double dice = confusion.Classes > 1 ? confusion.Dice(1) : 1;
+        double accuracy = confusion.Accuracy;
         return new Evaluation(dice, $"dice {dice:F4} (pixel accuracy {accuracy * 100:F2}%, {data.Count} slices)", $"dice {dice:F4}");
     }
 
@@ -45,9 +45,11 @@ internal sealed class SegmentationTask(Module model, ComputeDevice device) : Tra
     }
 
     /// <summary>The arg-max class of every pixel, <c>[N, H, W]</c>.</summary>
-    public int[] Predict(ImageDataset data, int batchSize) => PredictClasses(data, batchSize, logits =>
+    public int[] Predict(ImageDataset data, int batchSize) => PredictClasses(data, batchSize, CheckSize(data));
+
+    private static Action<Node> CheckSize(ImageDataset data) => logits =>
     {
         if (logits.Shape[2] != data.Height || logits.Shape[3] != data.Width)
             throw new ArgumentException($"The model maps {data.Height}x{data.Width} images to {logits.Shape[2]}x{logits.Shape[3]} masks; segmentation needs padded convolutions.");
-    });
+    };
 }

@@ -46,7 +46,7 @@ internal sealed class TrainingLoop(TrainingTask task, Module model, Optimizer op
             progress.BeginEpoch(label, steps, step, lossSum);
             foreach (var b in loader.Epoch(epoch, step))
             {
-                var entry = new QueuedStep(b, step, state.GlobalStep, task.NoiseOffset);
+                var entry = new QueuedStep(b.Copy(), step, state.GlobalStep, task.NoiseOffset); // the loader reuses b
                 optimizer.ZeroGrad();
                 var loss = task.Step(b);
                 using (var slot = losses.Slice(loss.Shape, queued.Count))

@@ -77,47 +77,14 @@ internal abstract class TrainingTask : IDisposable
         var train = _train ?? throw new InvalidOperationException("CompileTraining first.");
         if (batch.Images.Length != _x!.Shape.Numel)
             throw new ArgumentException($"A batch of {batch.Images.Length} values for a graph that takes {_x.Shape}.");
-        _staging ??= [new Staging(Device, _x.Shape.Numel, _targets?.Shape.Numel ?? 0), new Staging(Device, _x.Shape.Numel, _targets?.Shape.Numel ?? 0)];
-        var staging = _staging[_nextStaging];
-        _nextStaging = 1 - _nextStaging;
-        staging.WaitUntilFree(); // its upload two steps ago is done (the step's one wait)
-        batch.Images.CopyTo(staging.Images.Span);
-        train.Value(_x!).UploadAsync(staging.Images);
-        if (_targets is not null)
-        {
-            batch.Targets.CopyTo(staging.Targets!.Span);
-            train.IntValue(_targets).UploadAsync(staging.Targets);
-        }
-        staging.Uploaded = Device.Fence();
+        _staging ??= new BatchStaging(Device, _x.Shape.Numel, _targets?.Shape.Numel ?? 0);
+        _staging.Upload(batch, train.Value(_x!), _targets is null ? null : train.IntValue(_targets));
         train.Forward();
         train.Backward();
         return train.Value(_loss!);
     }
 
-    private Staging[]? _staging;
-    private int _nextStaging;
-
-    // Page-locked host memory for one batch's upload, and the fence behind its last upload.
-    private sealed class Staging(ComputeDevice device, long images, long targets) : IDisposable
-    {
-        public PinnedBuffer<float> Images { get; } = device.AllocatePinned<float>(images);
-        public PinnedBuffer<int>? Targets { get; } = targets > 0 ? device.AllocatePinned<int>(targets) : null;
-        public DeviceFence? Uploaded { get; set; }
-
-        public void WaitUntilFree()
-        {
-            Uploaded?.Wait();
-            Uploaded?.Dispose();
-            Uploaded = null;
-        }
-
-        public void Dispose()
-        {
-            Uploaded?.Dispose();
-            Images.Dispose();
-            Targets?.Dispose();
-        }
-    }
+    private BatchStaging? _staging;
 
     /// <summary>The scalar training loss of the model on <paramref name="x"/> (and targets, if any).</summary>
     protected abstract Node TrainingLoss(Node x, Node? targets);
@@ -128,43 +95,111 @@ internal abstract class TrainingTask : IDisposable
     /// <summary>
     /// Runs the model in evaluation mode over <paramref name="data"/> and returns the arg-max
     /// class of every output position: one per image for logits <c>[N, classes]</c>, one per pixel
-    /// (<c>[N, H, W]</c>) for logits <c>[N, classes, H, W]</c>. <paramref name="check"/> may refuse
-    /// the traced logits node before anything is compiled.
+    /// (<c>[N, H, W]</c>) for logits <c>[N, classes, H, W]</c>. The arg-max runs on the device; each
+    /// batch reads back its classes only. <paramref name="check"/> may refuse the traced logits node
+    /// before anything is compiled.
     /// </summary>
     protected int[] PredictClasses(ImageDataset data, int batchSize, Action<Node>? check = null)
     {
-        batchSize = Math.Min(batchSize, data.Count);
-        var g = new GraphBuilder(Device, training: false);
-        var x = g.Input("x", batchSize, data.Channels, data.Height, data.Width);
-        var logits = Model.Call(x);
-        check?.Invoke(logits);
-        using var plan = g.CompileInference(logits);
-        int classes = logits.Shape[1], positions = logits.Shape.Rank == 4 ? logits.Shape[2] * logits.Shape[3] : 1;
-        var predicted = new int[data.Count * positions];
-        foreach (var batch in new DataLoader(data, batchSize).Epoch(0))
+        using var run = new EvaluationRun(this, data, batchSize, check, targets: false);
+        var predicted = new int[data.Count * run.Positions];
+        using var classes = IntTensor.Empty(Device, run.PerPosition);
+        var host = new int[classes.Numel];
+        foreach (var batch in run.Batches())
         {
-            plan.Value(x).CopyFrom(batch.Images);
-            plan.Forward();
-            float[] scores = plan.Value(logits).ToArray();
+            Ops.Metrics.Predictions.ArgMax(run.Logits, classes);
+            classes.CopyTo(host);
             for (int i = 0; i < batch.Count; i++)
-            {
-                for (int p = 0; p < positions; p++)
-                {
-                    int best = 0;
-                    for (int c = 1; c < classes; c++)
-                        best = scores[(i * classes + c) * positions + p] > scores[(i * classes + best) * positions + p] ? c : best;
-                    predicted[batch.Indices[i] * positions + p] = best;
-                }
-            }
+                Array.Copy(host, i * run.Positions, predicted, (long)batch.Indices[i] * run.Positions, run.Positions);
         }
         return predicted;
+    }
+
+    /// <summary>
+    /// The confusion matrix of the model's arg-max predictions against the dataset's labels or
+    /// masks, counted on the device over every batch and read back once (or whenever the counts
+    /// could pass 2^31).
+    /// </summary>
+    protected Ops.Metrics.ConfusionMatrix Confusion(ImageDataset data, int batchSize, Action<Node>? check = null)
+    {
+        using var run = new EvaluationRun(this, data, batchSize, check, targets: true);
+        var matrix = new Ops.Metrics.ConfusionMatrix(run.Classes);
+        using var counts = IntTensor.Zeros(Device, run.Classes, run.Classes);
+        long pending = 0, perBatch = (long)run.PerPosition.Numel;
+        foreach (var _ in run.Batches())
+        {
+            if (pending + perBatch > int.MaxValue)
+            {
+                matrix.Add(counts.ToArray());
+                Ops.TensorOps.Fill(counts, 0);
+                pending = 0;
+            }
+            Ops.Metrics.Predictions.AccumulateConfusion(run.Logits, run.Targets!, counts);
+            pending += perBatch;
+        }
+        matrix.Add(counts.ToArray());
+        return matrix;
+    }
+
+    /// <summary>The model's inference graph over batches of a dataset, uploaded through page-locked staging; padded positions get target -1 (not counted).</summary>
+    private sealed class EvaluationRun : IDisposable
+    {
+        private readonly TrainingTask _task;
+        private readonly ImageDataset _data;
+        private readonly CompiledGraph _plan;
+        private readonly Node _x;
+        private readonly BatchStaging _staging;
+        private readonly int _batchSize;
+
+        public EvaluationRun(TrainingTask task, ImageDataset data, int batchSize, Action<Node>? check, bool targets)
+        {
+            _task = task;
+            _data = data;
+            _batchSize = Math.Min(batchSize, data.Count);
+            var g = new GraphBuilder(task.Device, training: false);
+            _x = g.Input("x", _batchSize, data.Channels, data.Height, data.Width);
+            var logits = task.Model.Call(_x);
+            check?.Invoke(logits);
+            _plan = g.CompileInference(logits);
+            Logits = _plan.Value(logits);
+            Classes = logits.Shape[1];
+            Positions = logits.Shape.Rank == 4 ? logits.Shape[2] * logits.Shape[3] : 1;
+            PerPosition = logits.Shape.Rank == 4 ? new Shape(_batchSize, logits.Shape[2], logits.Shape[3]) : new Shape(_batchSize);
+            Targets = targets ? IntTensor.Empty(task.Device, PerPosition) : null;
+            _staging = new BatchStaging(task.Device, _x.Shape.Numel, targets ? PerPosition.Numel : 0);
+        }
+
+        public Tensor Logits { get; }
+        public IntTensor? Targets { get; }
+        public int Classes { get; }
+        public int Positions { get; }
+        public Shape PerPosition { get; }
+
+        /// <summary>Uploads each batch (and its targets, padding marked -1) and runs the forward pass; yields the host batch.</summary>
+        public IEnumerable<Batch> Batches()
+        {
+            foreach (var batch in new DataLoader(_data, _batchSize).Epoch(0))
+            {
+                if (Targets is not null)
+                    batch.Targets.AsSpan(batch.Count * Positions).Fill(-1); // padding rows repeat real images: do not count them
+                _staging.Upload(batch, _plan.Value(_x), Targets);
+                _plan.Forward();
+                yield return batch;
+            }
+        }
+
+        public void Dispose()
+        {
+            _staging.Dispose();
+            Targets?.Dispose();
+            _plan.Dispose();
+        }
     }
 
     /// <inheritdoc/>
     public virtual void Dispose()
     {
         _train?.Dispose();
-        foreach (var staging in _staging ?? [])
-            staging.Dispose();
+        _staging?.Dispose();
     }
 }

@@ -2,6 +2,7 @@ using Engine.Data;
 using Engine.Devices;
 using Engine.Graph;
 using Engine.Models;
+using Engine.Tensors;
 
 namespace Engine.Cli.Training;
 
@@ -31,14 +32,29 @@ internal sealed class VaeTask(Vae model, ComputeDevice device, ulong evaluationK
         var x = g.Input("x", size, data.Channels, data.Height, data.Width);
         var vae = ((Vae)Model).Build(x);
         using var plan = g.CompileInference(vae.Loss, vae.Reconstruction, vae.Kl);
-        double loss = 0, recon = 0, kl = 0;
+        // Each batch's three values stay on the device until the end: one read for the whole pass.
+        int batches = data.Count / size;
+        using var values = Tensor.Empty(Device, batches, 3);
+        using var staging = new BatchStaging(Device, x.Shape.Numel, 0);
+        int index = 0;
         foreach (var batch in new DataLoader(data, size).Epoch(0))
         {
-            plan.Value(x).CopyFrom(batch.Images);
+            staging.Upload(batch, plan.Value(x), null);
             plan.Forward();
-            loss += plan.Value(vae.Loss).ToArray()[0] * batch.Count;
-            recon += plan.Value(vae.Reconstruction).ToArray()[0] * batch.Count;
-            kl += plan.Value(vae.Kl).ToArray()[0] * batch.Count;
+            foreach (var (node, column) in new[] { (vae.Loss, 0), (vae.Reconstruction, 1), (vae.Kl, 2) })
+            {
+                using var slot = values.Slice(new Shape(), index * 3 + column);
+                Ops.TensorOps.Copy(plan.Value(node), slot);
+            }
+            index++;
+        }
+        float[] host = values.ToArray();
+        double loss = 0, recon = 0, kl = 0;
+        for (int b = 0; b < batches; b++)
+        {
+            loss += host[b * 3] * size;
+            recon += host[b * 3 + 1] * size;
+            kl += host[b * 3 + 2] * size;
         }
         loss /= data.Count;
         return new Evaluation(loss, $"negative ELBO {loss:F2} nats/image (reconstruction {recon / data.Count:F2} + KL {kl / data.Count:F2})", $"-ELBO {loss:F2}");

@@ -26,4 +26,14 @@ public sealed class Batch
 
     /// <summary>Real images in this batch (the rest are padding).</summary>
     public int Count { get; internal set; }
+
+    /// <summary>A copy that the loader's next batch does not overwrite (to keep a batch beyond its step).</summary>
+    public Batch Copy()
+    {
+        var copy = new Batch(Indices.Length, Images.Length / Math.Max(Indices.Length, 1), Targets.Length / Math.Max(Indices.Length, 1)) { Count = Count };
+        Images.CopyTo(copy.Images, 0);
+        Targets.CopyTo(copy.Targets, 0);
+        Indices.CopyTo(copy.Indices, 0);
+        return copy;
+    }
 }

@@ -1,0 +1,65 @@
+namespace Engine.Ops.Metrics;
+
+/// <summary>
+/// Counts of (true class, predicted class) pairs over a test set, and the metrics they give:
+/// accuracy (pixel accuracy for a segmenter), per-class IoU and its mean over the classes that
+/// occur, and per-class Dice.
+/// </summary>
+public sealed class ConfusionMatrix
+{
+    private readonly long[] _counts;
+
+    /// <summary>An empty matrix for <paramref name="classes"/> classes.</summary>
+    public ConfusionMatrix(int classes)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(classes, 1);
+        Classes = classes;
+        _counts = new long[classes * classes];
+    }
+
+    /// <summary>Number of classes.</summary>
+    public int Classes { get; }
+
+    /// <summary>Positions whose true class is <paramref name="truth"/> and predicted class <paramref name="predicted"/>.</summary>
+    public long this[int truth, int predicted] => _counts[truth * Classes + predicted];
+
+    /// <summary>Every counted position.</summary>
+    public long Total => _counts.Sum();
+
+    /// <summary>Adds counts laid out as <c>[truth * C + predicted]</c> (as the device accumulates them).</summary>
+    public void Add(ReadOnlySpan<int> counts)
+    {
+        if (counts.Length != _counts.Length)
+            throw new ArgumentException($"{counts.Length} counts for a {Classes}x{Classes} matrix.", nameof(counts));
+        for (int i = 0; i < counts.Length; i++)
+            _counts[i] += counts[i];
+    }
+
+    /// <summary>Correct positions.</summary>
+    public long Correct => Enumerable.Range(0, Classes).Sum(c => this[c, c]);
+
+    /// <summary>Correct positions over all positions (NaN when none were counted).</summary>
+    public double Accuracy => Total == 0 ? double.NaN : Correct / (double)Total;
+
+    /// <summary>Intersection over union of class <paramref name="c"/>: <c>TP / (TP + FP + FN)</c>; NaN when the class is neither true nor predicted anywhere.</summary>
+    public double IoU(int c)
+    {
+        long tp = this[c, c], predicted = Column(c), truth = Row(c);
+        long union = predicted + truth - tp;
+        return union == 0 ? double.NaN : tp / (double)union;
+    }
+
+    /// <summary>Mean IoU over the classes that are true or predicted somewhere.</summary>
+    public double MeanIoU => Enumerable.Range(0, Classes).Select(IoU).Where(v => !double.IsNaN(v)).DefaultIfEmpty(double.NaN).Average();
+
+    /// <summary>Dice of class <paramref name="c"/>: <c>2 TP / (|predicted| + |true|)</c>; 1 when the class is neither true nor predicted anywhere.</summary>
+    public double Dice(int c)
+    {
+        long sizes = Column(c) + Row(c);
+        return sizes == 0 ? 1 : 2.0 * this[c, c] / sizes;
+    }
+
+    private long Row(int truth) => Enumerable.Range(0, Classes).Sum(p => this[truth, p]);
+
+    private long Column(int predicted) => Enumerable.Range(0, Classes).Sum(t => this[t, predicted]);
+}
