@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Running;
+using Engine.Bench.GpuCheck;
 using Engine.Bench.Infrastructure;
 using Engine.Bench.Training;
 
@@ -6,15 +7,21 @@ using Engine.Bench.Training;
 // on every usable device, or on the devices named in ENGINE_BENCH_DEVICES (comma-separated specs).
 // `--cases` lists the training cases; `--peak-memory CASE` prints the peak memory a step of that
 // case adds to a fresh process, as `name<TAB>bytes` (bench/compare.sh runs one process per case).
+// `gpu-report [--device cuda] [--quick] [--report FILE]` runs the GEMM, convolution and
+// training-step benchmarks on one device with short jobs and prints one report
+// (scripts/gpu-check.sh; see GpuCheck/GpuReport.cs).
 if (args.Length == 1 && args[0] == "--cases")
 {
     foreach (var c in Engine.Bench.Cases.ModelCase.Training())
         Console.WriteLine(c.Name);
-    return;
+    return 0;
 }
 if (args.Length == 2 && args[0] == "--peak-memory")
 {
     PeakMemoryReport.Print(args[1]);
-    return;
+    return 0;
 }
+if (args.Length >= 1 && args[0] == "gpu-report")
+    return GpuReport.Run(args[1..]);
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, BenchConfig.Create());
+return 0;
