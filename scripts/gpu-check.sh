@@ -106,7 +106,7 @@ find_cublas() {
 # (containers often are) has only libcuda.so.1: then link it as libcuda.so in a folder on the
 # loader path. Says what it found in LIBCUDA_NOTE.
 ensure_libcuda() {
-  local listing so1="" d
+  local listing so1="" d loader_path=${LD_LIBRARY_PATH:-}
   listing=$(ldconfig -p 2>/dev/null || true)
   if grep -qE '^[[:space:]]+libcuda\.so ' <<<"$listing"; then
     LIBCUDA_NOTE="libcuda: libcuda.so on the loader path"
@@ -114,7 +114,7 @@ ensure_libcuda() {
   fi
   so1=$(grep -E '^[[:space:]]+libcuda\.so\.1 .*x86-64' <<<"$listing" | sed 's/.*=> //' | head -1 || true)
   if [ -z "$so1" ]; then
-    for d in ${LD_LIBRARY_PATH//:/ } /usr/lib/x86_64-linux-gnu /usr/lib64 /usr/local/nvidia/lib64 /usr/lib/wsl/lib; do
+    for d in ${loader_path//:/ } /usr/lib/x86_64-linux-gnu /usr/lib64 /usr/local/nvidia/lib64 /usr/lib/wsl/lib; do
       if [ -e "$d/libcuda.so" ]; then LIBCUDA_NOTE="libcuda: $d/libcuda.so"; return; fi
       if [ -e "$d/libcuda.so.1" ]; then so1=$d/libcuda.so.1; break; fi
     done
@@ -188,6 +188,7 @@ run() {
     machine+=("nvidia-smi: not found")
   fi
   case "$device" in cuda*) ensure_libcuda; find_cublas; machine+=("$LIBCUDA_NOTE" "$CUBLAS_NOTE") ;; esac
+  printf '%s\n' "${machine[@]}"
 
   # The device gate: devices lists what ILGPU sees; selfcheck fails with one line when the device is absent.
   "$app/Engine.Cli" devices > "$LOGS/devices.log" 2>&1 || true
