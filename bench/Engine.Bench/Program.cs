@@ -6,7 +6,9 @@ using Engine.Bench.Training;
 // Runs the benchmarks chosen by BenchmarkDotNet's usual arguments (--filter '*Gemm*', --list flat)
 // on every usable device, or on the devices named in ENGINE_BENCH_DEVICES (comma-separated specs).
 // `--cases` lists the training cases; `--peak-memory CASE` prints the peak memory a step of that
-// case adds to a fresh process, as `name<TAB>bytes` (bench/compare.sh runs one process per case).
+// case adds to a fresh process, as `name<TAB>bytes` (bench/compare.sh runs one process per case);
+// `--launch-profile CASE [--dry]` prints the launch profile of one training step of a case (run it
+// as a GPU would with ENGINE_HOST_PATH=0 ENGINE_GEMM=shared; see docs/PERFORMANCE.md).
 // `gpu-report [--device cuda] [--quick] [--report FILE]` runs the GEMM, convolution and
 // training-step benchmarks on one device with short jobs and prints one report
 // (scripts/gpu-check.sh; see GpuCheck/GpuReport.cs).
@@ -19,6 +21,11 @@ if (args.Length == 1 && args[0] == "--cases")
 if (args.Length == 2 && args[0] == "--peak-memory")
 {
     PeakMemoryReport.Print(args[1]);
+    return 0;
+}
+if (args.Length is 2 or 3 && args[0] == "--launch-profile")
+{
+    LaunchProfileReport.Print(args[1], dry: args.Length == 3 && args[2] == "--dry");
     return 0;
 }
 if (args.Length >= 1 && args[0] == "gpu-report")

@@ -32,6 +32,16 @@ public sealed record ModelCase(string Name, string Model, int Width, int Batch, 
         yield return new("vae20-28-b128", "vae", 0, 128, 1, 28, 0);
     }
 
+    /// <summary>
+    /// The training steps whose launch profile issue 12 reports: ResNet-18 (small stem, width 64)
+    /// at batch 128 on 3x32x32 and the paper's U-Net (width 64) at batch 1 on 572x572.
+    /// </summary>
+    public static IEnumerable<ModelCase> Profiled()
+    {
+        yield return new("resnet18s64-32-b128", "resnet18-small", 64, 128, 3, 32, 10);
+        yield return new("unet64-572-b1", "unet", 64, 1, 1, 572, 2);
+    }
+
     /// <summary>The short name (BenchmarkDotNet shows parameters by their text).</summary>
     public override string ToString() => Name;
 }

@@ -17,6 +17,7 @@ public sealed class ComputeDevice : IDisposable
     private readonly Context _context;
     private readonly Accelerator _accelerator;
     private readonly Dictionary<object, Delegate> _kernels = new();
+    private readonly Dictionary<object, Delegate> _profiledKernels = new();
     private readonly BufferCache _cache = new();
     private long _liveBuffers;
     private long _liveBytes;
@@ -29,7 +30,12 @@ public sealed class ComputeDevice : IDisposable
         _accelerator = accelerator;
         Info = info;
         CacheLimit = Math.Max(info.MemoryBytes / 4, 64L << 20);
+        if (Environment.GetEnvironmentVariable(ProfileVariable) is "1" or "on" or "true")
+            Profile = new LaunchProfile(executeLaunches: true);
     }
+
+    /// <summary>The environment variable that starts a <see cref="LaunchProfile"/> on every device a process opens (<c>1</c>).</summary>
+    public const string ProfileVariable = "ENGINE_PROFILE";
 
     /// <summary>Opens the device named by <c>ENGINE_DEVICE</c>, or the automatic choice when it is unset.</summary>
     public static ComputeDevice OpenDefault() => Open(DeviceSpec.FromEnvironment());
@@ -176,8 +182,52 @@ public sealed class ComputeDevice : IDisposable
         }
     }
 
+    /// <summary>Page-locked host memory of <paramref name="length"/> elements for uploads that do not wait (see <see cref="Tensors.PinnedBuffer{T}"/>).</summary>
+    public Tensors.PinnedBuffer<T> AllocatePinned<T>(long length) where T : unmanaged
+    {
+        ThrowIfDisposed();
+        return new Tensors.PinnedBuffer<T>(this, length);
+    }
+
     /// <summary>Waits for every queued launch and copy to finish.</summary>
-    public void Synchronize() => Accelerator.Synchronize();
+    public void Synchronize()
+    {
+        Profile?.RecordSynchronize();
+        Accelerator.Synchronize();
+    }
+
+    /// <summary>The launch profile counting this device's work, when one is running.</summary>
+    public LaunchProfile? Profile { get; private set; }
+
+    /// <summary>
+    /// Starts counting launches, copies and synchronisations (see <see cref="LaunchProfile"/>),
+    /// replacing any profile running. With <paramref name="executeLaunches"/> false, a dry run:
+    /// launches are counted and not run.
+    /// </summary>
+    public LaunchProfile StartProfile(bool executeLaunches = true)
+    {
+        ThrowIfDisposed();
+        Profile = new LaunchProfile(executeLaunches);
+        return Profile;
+    }
+
+    /// <summary>Stops the running profile and returns it (null when none ran).</summary>
+    public LaunchProfile? StopProfile()
+    {
+        var profile = Profile;
+        Profile = null;
+        return profile;
+    }
+
+    /// <summary>Counts a launch in the running profile; false when it must not run (a dry run).</summary>
+    internal bool RecordLaunch(string kernel, long workItems)
+    {
+        var profile = Profile;
+        if (profile is null)
+            return true;
+        profile.RecordLaunch(kernel, workItems);
+        return profile.ExecuteLaunches;
+    }
 
     /// <summary>The launcher of a kernel on this device, loading (compiling) it on first use only.</summary>
     public TDelegate Kernel<TDelegate>(KernelLoader<TDelegate> loader) where TDelegate : Delegate
@@ -191,7 +241,14 @@ public sealed class ComputeDevice : IDisposable
                 kernel = loader.Load(_accelerator);
                 _kernels.Add(loader, kernel);
             }
-            return (TDelegate)kernel;
+            if (Profile is null)
+                return (TDelegate)kernel;
+            if (!_profiledKernels.TryGetValue(loader, out var profiled))
+            {
+                profiled = ProfiledLauncher.Wrap((TDelegate)kernel, loader.Name, this);
+                _profiledKernels.Add(loader, profiled);
+            }
+            return (TDelegate)profiled;
         }
     }
 
@@ -276,7 +333,10 @@ public sealed class ComputeDevice : IDisposable
             return;
         _disposed = true;
         lock (_kernels)
+        {
             _kernels.Clear();
+            _profiledKernels.Clear();
+        }
         _cache.Clear(free: false); // the accelerator frees the cached buffers with everything else
         _accelerator.Dispose();
         _context.Dispose();

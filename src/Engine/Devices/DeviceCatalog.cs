@@ -71,7 +71,7 @@ internal static class DeviceCatalog
     {
         string name = kind == DeviceKind.Cpu ? $"CPU accelerator, {Environment.ProcessorCount} cores" : device.Name.Trim();
         long memory = kind == DeviceKind.Cpu ? GC.GetGCMemoryInfo().TotalAvailableMemoryBytes : device.MemorySize;
-        return new DeviceInfo(kind, index, name, memory, device.MaxNumThreadsPerGroup, device.WarpSize, isGpu, usable, note);
+        return new DeviceInfo(kind, index, name, memory, device.MaxNumThreadsPerGroup, device.WarpSize, isGpu, usable, note, Math.Max(1, device.NumMultiprocessors));
     }
 
     /// <summary>

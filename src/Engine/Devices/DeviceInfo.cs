@@ -14,6 +14,7 @@ namespace Engine.Devices;
 /// <param name="IsGpu">True for CUDA devices and OpenCL GPUs.</param>
 /// <param name="IsUsable">False when ILGPU cannot compile for it (for example an OpenCL 1.2 runtime).</param>
 /// <param name="Note">Why it is unusable, or extra detail such as the OpenCL platform.</param>
+/// <param name="Multiprocessors">Streaming multiprocessors (CUDA) or compute units (OpenCL); for the CPU accelerator its simulated multiprocessors.</param>
 public sealed record DeviceInfo(
     DeviceKind Kind,
     int Index,
@@ -23,7 +24,8 @@ public sealed record DeviceInfo(
     int WarpSize,
     bool IsGpu,
     bool IsUsable,
-    string Note)
+    string Note,
+    int Multiprocessors = 1)
 {
     /// <summary>The spec that selects this device, as accepted by <see cref="DeviceSpec.Parse"/>: <c>cpu</c>, <c>opencl:1</c>, <c>cuda:0</c>.</summary>
     public string Spec => Kind == DeviceKind.Cpu ? "cpu" : $"{DeviceSpec.KindName(Kind)}:{Index}";

@@ -58,10 +58,14 @@ public class StateTensor
 
     private Tensor? _value;
 
-    internal virtual void Allocate(ComputeDevice device, RandomGenerator generator)
+    internal virtual void Allocate(ComputeDevice device, RandomGenerator generator) =>
+        Place(Tensor.Empty(device, Shape), generator);
+
+    /// <summary>Takes <paramref name="value"/> (a new tensor or a slice of a module's flat buffer) as the data and initialises it.</summary>
+    private protected void Place(Tensor value, RandomGenerator generator)
     {
         _value?.Dispose();
-        _value = Tensor.Empty(device, Shape);
+        _value = value;
         _value.DetachFromScope();
         Init.Apply(_value, generator);
     }
@@ -91,6 +95,19 @@ public sealed class Parameter : StateTensor
         base.Allocate(device, generator);
         _grad?.Dispose();
         _grad = Tensor.Zeros(device, Shape);
+        _grad.DetachFromScope();
+    }
+
+    /// <summary>
+    /// Places the value and gradient at <paramref name="offset"/> in a module's flat parameter and
+    /// gradient buffers (the gradient buffer zeroed already), so an optimiser updates every
+    /// parameter in one launch.
+    /// </summary>
+    internal void AllocateIn(Tensor values, Tensor grads, long offset, RandomGenerator generator)
+    {
+        Place(values.Slice(Shape, offset), generator);
+        _grad?.Dispose();
+        _grad = grads.Slice(Shape, offset);
         _grad.DetachFromScope();
     }
 

@@ -116,14 +116,32 @@ public abstract class Module
     /// <summary>
     /// Allocates every parameter and buffer on <paramref name="device"/> and initialises them as
     /// PyTorch does, drawing from a counter-based generator in registration order: the same seed
-    /// gives the same weights on every backend.
+    /// gives the same weights on every backend. The parameters lie side by side in one flat buffer
+    /// and their gradients in another (registration order), so an optimiser updates them all, and
+    /// zeroes every gradient, in one launch each.
     /// </summary>
     public void Initialize(ComputeDevice device, ulong seed = 0)
     {
         ArgumentNullException.ThrowIfNull(device);
         var generator = new RandomGenerator(seed);
+        var parameters = NamedState().Select(s => s.State).OfType<Parameter>().Distinct().ToList();
+        long total = parameters.Sum(p => p.Shape.Numel);
+        using var values = total > 0 ? Tensor.Empty(device, new Shape(Ops.Check.LaunchSize("parameters", total))) : null;
+        using var grads = total > 0 ? Tensor.Zeros(device, new Shape((int)total)) : null;
+        var offsets = new Dictionary<Parameter, long>();
+        long offset = 0;
+        foreach (var p in parameters)
+        {
+            offsets[p] = offset;
+            offset += p.Shape.Numel;
+        }
         foreach (var (_, state) in NamedState())
-            state.Allocate(device, generator);
+        {
+            if (state is Parameter parameter)
+                parameter.AllocateIn(values!, grads!, offsets[parameter], generator);
+            else
+                state.Allocate(device, generator);
+        }
         foreach (var (_, _, set) in NamedCounters())
             set(0);
     }

@@ -31,12 +31,33 @@ public static class Blas
         Shared<Transposed, Transposed>("GemmSharedTiled.TT"),
     ];
 
+    private static readonly KernelLoader<SharedLauncher>[] LargeTiled =
+    [
+        Large<AsStored, AsStored>("GemmLargeTile.NN"),
+        Large<AsStored, Transposed>("GemmLargeTile.NT"),
+        Large<Transposed, AsStored>("GemmLargeTile.TN"),
+        Large<Transposed, Transposed>("GemmLargeTile.TT"),
+    ];
+
     private const int SharedGroupThreads = GemmSharedTiledKernels.GroupSide * GemmSharedTiledKernels.GroupSide;
+
+    /// <summary>
+    /// Multiprocessors the tile choice plans for, at least: a data-centre GPU's 132. A product takes
+    /// 128x128 tiles when they give every multiprocessor two groups, else 64x64 tiles (four times
+    /// the groups). Both sum each output's products in the same order, so the choice never changes
+    /// a result.
+    /// </summary>
+    internal const int PlannedMultiprocessors = 132;
 
     private static KernelLoader<RegisterLauncher> Register<TA, TB>(string name)
         where TA : struct, IMatrixLayout where TB : struct, IMatrixLayout =>
         new(name, acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmParams>(
             GemmRegisterTiledKernels.Gemm<TA, TB>));
+
+    private static KernelLoader<SharedLauncher> Large<TA, TB>(string name)
+        where TA : struct, IMatrixLayout where TB : struct, IMatrixLayout =>
+        new(name, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmParams>(
+            GemmLargeTileKernels.Gemm128x128<TA, TB>));
 
     private static KernelLoader<SharedLauncher> Shared<TA, TB>(string name)
         where TA : struct, IMatrixLayout where TB : struct, IMatrixLayout =>
@@ -113,6 +134,15 @@ public static class Blas
             device.Synchronize(); // kernels queued before must have written A, B and C
             HostGemm.Run(a, b, c, transposeA, transposeB, p);
         }
+        else if (resolved == GemmAlgorithm.SharedMemoryTiled && UsesLargeTiles(device, p))
+        {
+            var grid = new Index3D(
+                Ceil(p.N, GemmLargeTileKernels.BlockCols),
+                Ceil(p.M, GemmLargeTileKernels.BlockRows),
+                p.Batch);
+            var group = new Index3D(GemmLargeTileKernels.GroupSide, GemmLargeTileKernels.GroupSide, 1);
+            device.Kernel(LargeTiled[variant])(new KernelConfig(grid, group), a, b, c, p);
+        }
         else if (resolved == GemmAlgorithm.SharedMemoryTiled)
         {
             var grid = new Index3D(
@@ -129,13 +159,54 @@ public static class Blas
                 * Ceil(p.N, GemmRegisterTiledKernels.TileCols);
             device.Kernel(RegisterTiled[variant])(Check.LaunchSize(nameof(Gemm), tiles), a, b, c, p);
         }
+        device.Profile?.AddFlops(2.0 * p.M * p.N * p.K * p.Batch);
     }
+
+    [ThreadStatic]
+    private static bool? t_largeTiles;
+
+    /// <summary>Makes every shared-memory product on this thread take 128x128 tiles (true) or 64x64 (false) until disposed (tests prove both tilings on small shapes).</summary>
+    internal static TileOverride UseLargeTiles(bool large)
+    {
+        var previous = t_largeTiles;
+        t_largeTiles = large;
+        return new TileOverride(previous);
+    }
+
+    /// <summary>The scope returned by <see cref="UseLargeTiles"/>.</summary>
+    internal readonly struct TileOverride(bool? previous) : IDisposable
+    {
+        public void Dispose() => t_largeTiles = previous;
+    }
+
+    /// <summary>Whether a shared-memory product takes 128x128 tiles on <paramref name="device"/> (see <see cref="PlannedMultiprocessors"/>).</summary>
+    internal static bool UsesLargeTiles(ComputeDevice device, in GemmParams p)
+    {
+        if (t_largeTiles is bool forced)
+            return forced;
+        long groups = (long)Ceil(p.M, GemmLargeTileKernels.BlockRows) * Ceil(p.N, GemmLargeTileKernels.BlockCols) * p.Batch;
+        return groups >= 2L * Math.Max(device.Info.Multiprocessors, PlannedMultiprocessors);
+    }
+
+    /// <summary>The environment variable that replaces the <see cref="GemmAlgorithm.Auto"/> choice for a process: <c>register</c>, <c>shared</c> or <c>host</c> (to profile or test the GPU's kernel on another device).</summary>
+    public const string AlgorithmVariable = "ENGINE_GEMM";
+
+    private static readonly Lazy<GemmAlgorithm> AutoOverride = new(() => Environment.GetEnvironmentVariable(AlgorithmVariable) switch
+    {
+        null or "" or "auto" => GemmAlgorithm.Auto,
+        "register" => GemmAlgorithm.RegisterTiled,
+        "shared" => GemmAlgorithm.SharedMemoryTiled,
+        "host" => GemmAlgorithm.Host,
+        var other => throw new ArgumentException($"{AlgorithmVariable}={other} is not a GEMM algorithm: use auto, register, shared or host."),
+    });
 
     /// <summary>The algorithm <see cref="GemmAlgorithm.Auto"/> means on a device, or the checked explicit choice.</summary>
     public static GemmAlgorithm Resolve(ComputeDevice device, GemmAlgorithm algorithm)
     {
         ArgumentNullException.ThrowIfNull(device);
         bool groupsFit = device.Info.MaxGroupSize >= SharedGroupThreads;
+        if (algorithm == GemmAlgorithm.Auto && AutoOverride.Value != GemmAlgorithm.Auto)
+            return Resolve(device, AutoOverride.Value);
         return algorithm switch
         {
             GemmAlgorithm.Auto => HostPath.Applies(device) ? GemmAlgorithm.Host

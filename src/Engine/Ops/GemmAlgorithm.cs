@@ -10,7 +10,11 @@ public enum GemmAlgorithm
     Auto,
     /// <summary>An 8x4 register tile per work-item, no shared memory (the fastest shape measured on PoCL; see bench/).</summary>
     RegisterTiled,
-    /// <summary>64x64 blocks staged in shared memory by 16x16 groups (the GPU shape). Needs groups of 256 threads.</summary>
+    /// <summary>
+    /// Blocks staged in shared memory by 16x16 groups (the GPU shape): 128x128 blocks with 8x8
+    /// results per work-item for large products, 64x64 with 4x4 where those would leave
+    /// multiprocessors idle; double-buffered, coalesced for every transpose. Needs groups of 256 threads.
+    /// </summary>
     SharedMemoryTiled,
     /// <summary>
     /// The host's SIMD units on the CPU accelerator's buffers (which are host memory). Only for the

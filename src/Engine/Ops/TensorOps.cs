@@ -38,13 +38,19 @@ public static class TensorOps
     public static void Fill(Tensor x, float value)
     {
         Check.SameDevice(nameof(Fill), x.Device, x);
-        if (HostPath.Applies(x.Device))
+        Fill(x.Device, x.View, Check.LaunchSize(nameof(Fill), x.Numel), value);
+    }
+
+    /// <summary>Sets the first <paramref name="count"/> elements of a view to <paramref name="value"/>.</summary>
+    internal static void Fill(ComputeDevice device, ArrayView<float> x, int count, float value)
+    {
+        if (HostPath.Applies(device))
         {
-            x.Device.Synchronize();
-            ElementwiseHost.Fill(x.View, x.Numel, value);
+            device.Synchronize();
+            ElementwiseHost.Fill(x, count, value);
             return;
         }
-        x.Device.Kernel(FillLoader)(Check.LaunchSize(nameof(Fill), x.Numel), x.View, value);
+        device.Kernel(FillLoader)(count, x, value);
     }
 
     /// <summary>Sets every element of <paramref name="x"/> to <paramref name="value"/>.</summary>

@@ -17,7 +17,8 @@ public class Adam : Optimizer
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float, float, float, float, float, int>> Loader =
         new("Optim.Adam", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float, float, float, float, float, int>(acc, OptimizerKernels.Adam));
 
-    private readonly Dictionary<Parameter, (Tensor M, Tensor V)> _moments = new();
+    private readonly Tensor _m, _v;
+    private readonly List<(Tensor M, Tensor V)> _moments = new();
     private readonly bool _decoupled;
 
     /// <summary>Creates Adam with PyTorch's defaults (betas 0.9, 0.999; eps 1e-8; no weight decay).</summary>
@@ -35,8 +36,10 @@ public class Adam : Optimizer
         Eps = eps;
         WeightDecay = weightDecay;
         _decoupled = decoupled;
-        foreach (var p in Parameters)
-            _moments[p] = (StateLike(p), StateLike(p));
+        _m = FlatState();
+        _v = FlatState();
+        for (int i = 0; i < Parameters.Count; i++)
+            _moments.Add((StateSlice(_m, i), StateSlice(_v, i)));
     }
 
     /// <summary>First-moment decay.</summary>
@@ -48,35 +51,37 @@ public class Adam : Optimizer
     /// <summary>Weight decay (L2 for Adam, decoupled for AdamW).</summary>
     public float WeightDecay { get; }
 
-    /// <inheritdoc/>
-    protected override void Update(Parameter parameter)
+    private protected override void Update(ParameterRun run)
     {
-        var (m, v) = _moments[parameter];
+        var m = _m.View.SubView(run.Offset, run.Length);
+        var v = _v.View.SubView(run.Offset, run.Length);
         float c1 = 1f - MathF.Pow(Beta1, StepCount);
         float c2 = 1f - MathF.Pow(Beta2, StepCount);
         if (HostPath.Applies(Device))
         {
             Device.Synchronize();
-            AdamHost.Update(parameter.Value.View, parameter.Grad.View, m.View, v.View, GradScale.View, parameter.Shape.Numel,
+            AdamHost.Update(run.Values, run.Grads, m, v, GradScale.View, run.Length,
                 LearningRate, Beta1, Beta2, Eps, WeightDecay, c1, c2, _decoupled);
             return;
         }
-        Device.Kernel(Loader)(Ops.Check.LaunchSize("Adam", parameter.Shape.Numel), parameter.Value.View, parameter.Grad.View, m.View, v.View, GradScale.View,
+        Device.Kernel(Loader)(run.Length, run.Values, run.Grads, m, v, GradScale.View,
             LearningRate, Beta1, Beta2, Eps, WeightDecay, c1, c2, _decoupled ? 1 : 0);
     }
 
     /// <inheritdoc/>
     public override IEnumerable<(int Parameter, string Name, Tensor State)> State() =>
-        Parameters.SelectMany((p, i) => new[] { (i, "exp_avg", _moments[p].M), (i, "exp_avg_sq", _moments[p].V) });
+        _moments.SelectMany((s, i) => new[] { (i, "exp_avg", s.M), (i, "exp_avg_sq", s.V) });
 
     /// <inheritdoc/>
     public override void Dispose()
     {
-        foreach (var (m, v) in _moments.Values)
+        foreach (var (m, v) in _moments)
         {
             m.Dispose();
             v.Dispose();
         }
+        _m.Dispose();
+        _v.Dispose();
         base.Dispose();
     }
 }

@@ -12,7 +12,10 @@ namespace Engine.Optim;
 /// <summary>
 /// Base of the optimisers: a list of parameters, a learning rate (which schedules change), the
 /// step count, and optional global-norm gradient clipping done on the device. Updates are device
-/// kernels; a step copies nothing to or from the host.
+/// kernels; a step copies nothing to or from the host. Parameters lying side by side in memory (a
+/// module's flat buffers, see <c>Module.Initialize</c>) form runs that one launch updates (and one
+/// fill zeroes), so a whole model takes one launch per step rather than one per tensor; the
+/// optimiser's own state is flat in the same order.
 /// </summary>
 public abstract class Optimizer : IDisposable
 {
@@ -36,11 +39,31 @@ public abstract class Optimizer : IDisposable
         LearningRate = learningRate;
         BaseLearningRate = learningRate;
         Device = Parameters[0].Value.Device;
+        Runs = FindRuns(Parameters);
+        _stateOffsets = new long[Parameters.Count];
+        foreach (var run in Runs)
+        {
+            long offset = run.Offset;
+            for (int i = run.First; i < run.First + run.Count; i++)
+            {
+                _stateOffsets[i] = offset;
+                offset += Parameters[i].Shape.Numel;
+            }
+        }
+        StateLength = Runs.Sum(r => (long)r.Length);
         _gradScale = Tensor.Full(Device, 1f, new Shape());
         _gradScale.DetachFromScope();
         _norm = Tensor.Zeros(Device, new Shape());
         _norm.DetachFromScope();
     }
+
+    private readonly long[] _stateOffsets;
+
+    /// <summary>The runs of side-by-side parameters, in order; each is updated by one launch.</summary>
+    internal IReadOnlyList<ParameterRun> Runs { get; }
+
+    /// <summary>Elements of one flat state tensor (every parameter's elements).</summary>
+    private protected long StateLength { get; }
 
     /// <summary>The parameters updated.</summary>
     public IReadOnlyList<Parameter> Parameters { get; }
@@ -80,8 +103,8 @@ public abstract class Optimizer : IDisposable
             _clipping = false;
         }
         StepCount++;
-        foreach (var p in Parameters)
-            Update(p);
+        foreach (var run in Runs)
+            Update(run);
     }
 
     /// <summary>Restores the step count and learning rate of a saved run (with its state tensors already loaded).</summary>
@@ -92,25 +115,57 @@ public abstract class Optimizer : IDisposable
         LearningRate = learningRate;
     }
 
-    /// <summary>Sets every parameter gradient to zero.</summary>
+    /// <summary>Sets every parameter gradient to zero (one fill per run).</summary>
     public void ZeroGrad()
     {
-        foreach (var p in Parameters)
-            TensorOps.Fill(p.Grad, 0f);
+        foreach (var run in Runs)
+            TensorOps.Fill(Device, run.Grads, run.Length, 0f);
     }
 
-    /// <summary>Updates one parameter; <see cref="StepCount"/> already counts this step.</summary>
-    protected abstract void Update(Parameter parameter);
+    /// <summary>Updates a run of parameters; <see cref="StepCount"/> already counts this step.</summary>
+    private protected abstract void Update(ParameterRun run);
 
     /// <summary>Per-parameter state tensors by name (for checkpoints): <c>(parameter index, name, tensor)</c>.</summary>
     public abstract IEnumerable<(int Parameter, string Name, Tensor State)> State();
 
-    /// <summary>A zero tensor shaped like a parameter, owned by the optimiser.</summary>
-    protected static Tensor StateLike(Parameter p)
+    /// <summary>A zero state tensor for every parameter, flat in the optimiser's order (<see cref="StateSlice"/> gives one parameter's part).</summary>
+    private protected Tensor FlatState()
     {
-        var t = Tensor.Zeros(p.Value.Device, p.Shape);
+        var t = Tensor.Zeros(Device, new Shape(Check.LaunchSize("optimizer state", StateLength)));
         t.DetachFromScope();
         return t;
+    }
+
+    /// <summary>Parameter <paramref name="index"/>'s part of a <see cref="FlatState"/> tensor, shaped like it (a view the caller disposes).</summary>
+    private protected Tensor StateSlice(Tensor flat, int index)
+    {
+        var t = flat.Slice(Parameters[index].Shape, _stateOffsets[index]);
+        t.DetachFromScope();
+        return t;
+    }
+
+    // Consecutive parameters whose values and gradients each follow the previous one's in memory.
+    private static List<ParameterRun> FindRuns(IReadOnlyList<Parameter> parameters)
+    {
+        var runs = new List<ParameterRun>();
+        int first = 0;
+        long offset = 0;
+        for (int i = 1; i <= parameters.Count; i++)
+        {
+            long length = 0;
+            for (int j = first; j < i; j++)
+                length += parameters[j].Shape.Numel;
+            bool extends = i < parameters.Count
+                && parameters[i].Value.Follows(parameters[i - 1].Value) && parameters[i].Grad.Follows(parameters[i - 1].Grad)
+                && length + parameters[i].Shape.Numel <= int.MaxValue;
+            if (extends)
+                continue;
+            var head = parameters[first];
+            runs.Add(new ParameterRun(first, i - first, offset, (int)length, head.Value.ViewSpanning(length), head.Grad.ViewSpanning(length)));
+            offset += length;
+            first = i;
+        }
+        return runs;
     }
 
     private void ComputeClipScale(float maxNorm)
@@ -132,15 +187,9 @@ public abstract class Optimizer : IDisposable
 
     private Tensor SquaredGradientSum()
     {
-        long total = Parameters.Sum(p => p.Shape.Numel);
-        using var squares = Tensor.Empty(Device, Check.LaunchSize("clip_grad_norm", total));
-        long offset = 0;
-        foreach (var p in Parameters)
-        {
-            int n = (int)p.Shape.Numel;
-            Device.Kernel(SquareLoader)(n, p.Grad.View, squares.View.SubView(offset, n));
-            offset += n;
-        }
+        using var squares = Tensor.Empty(Device, Check.LaunchSize("clip_grad_norm", StateLength));
+        foreach (var run in Runs)
+            Device.Kernel(SquareLoader)(run.Length, run.Grads, squares.View.SubView(run.Offset, run.Length));
         return FullSum.Of(squares);
     }
 

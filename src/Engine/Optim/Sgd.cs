@@ -13,7 +13,8 @@ public sealed class Sgd : Optimizer
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float, float, int, int>> Loader =
         new("Optim.Sgd", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float, float, int, int>(acc, OptimizerKernels.Sgd));
 
-    private readonly Dictionary<Parameter, Tensor> _momentum = new();
+    private readonly Tensor? _buffer;
+    private readonly List<Tensor> _momentum = new();
 
     /// <summary>Creates the optimiser with PyTorch's defaults.</summary>
     public Sgd(IEnumerable<Parameter> parameters, float learningRate, float momentum = 0f, float dampening = 0f, float weightDecay = 0f, bool nesterov = false)
@@ -29,8 +30,9 @@ public sealed class Sgd : Optimizer
         Nesterov = nesterov;
         if (momentum != 0)
         {
-            foreach (var p in Parameters)
-                _momentum[p] = StateLike(p);
+            _buffer = FlatState();
+            for (int i = 0; i < Parameters.Count; i++)
+                _momentum.Add(StateSlice(_buffer, i));
         }
     }
 
@@ -43,23 +45,23 @@ public sealed class Sgd : Optimizer
     /// <summary>Nesterov momentum.</summary>
     public bool Nesterov { get; }
 
-    /// <inheritdoc/>
-    protected override void Update(Parameter parameter)
+    private protected override void Update(ParameterRun run)
     {
-        var buffer = _momentum.TryGetValue(parameter, out var b) ? b : parameter.Grad; // unused without momentum
-        Device.Kernel(Loader)(Ops.Check.LaunchSize("SGD", parameter.Shape.Numel), parameter.Value.View, parameter.Grad.View, buffer.View, GradScale.View,
+        var buffer = _buffer is null ? run.Grads : _buffer.View.SubView(run.Offset, run.Length); // unused without momentum
+        Device.Kernel(Loader)(run.Length, run.Values, run.Grads, buffer, GradScale.View,
             LearningRate, Momentum, Dampening, WeightDecay, Nesterov ? 1 : 0, StepCount == 1 ? 1 : 0);
     }
 
     /// <inheritdoc/>
     public override IEnumerable<(int Parameter, string Name, Tensor State)> State() =>
-        Parameters.Select((p, i) => (i, p)).Where(x => _momentum.ContainsKey(x.p)).Select(x => (x.i, "momentum_buffer", _momentum[x.p]));
+        _momentum.Select((t, i) => (i, "momentum_buffer", t));
 
     /// <inheritdoc/>
     public override void Dispose()
     {
-        foreach (var t in _momentum.Values)
+        foreach (var t in _momentum)
             t.Dispose();
+        _buffer?.Dispose();
         base.Dispose();
     }
 }

@@ -82,6 +82,19 @@ public abstract class DeviceTensor<T> : DeviceTensor where T : unmanaged
         }
     }
 
+    /// <summary>True when this tensor's elements start right after <paramref name="previous"/>'s in the same memory.</summary>
+    internal bool Follows(DeviceTensor<T> previous) =>
+        ReferenceEquals(_storage, previous._storage) && _offset == previous._offset + previous.Numel;
+
+    /// <summary><paramref name="count"/> elements of this tensor's memory from its first (beyond its own end when tensors lie side by side; see <see cref="Follows"/>).</summary>
+    internal ILGPU.ArrayView<T> ViewSpanning(long count)
+    {
+        ThrowIfDisposed();
+        if (_offset + count > _storage.Length)
+            throw new ArgumentOutOfRangeException(nameof(count), count, $"{count} elements from offset {_offset} pass the end of a buffer of {_storage.Length}.");
+        return _storage.View.AsContiguous().SubView(_offset, count);
+    }
+
     /// <summary>Element offset of this view in its storage.</summary>
     private protected long Offset => _offset;
 
@@ -104,7 +117,26 @@ public abstract class DeviceTensor<T> : DeviceTensor where T : unmanaged
         ThrowIfDisposed();
         if (source.Length != Numel)
             throw new ArgumentException($"Cannot copy {source.Length} values into a tensor of shape {Shape} ({Numel} elements).", nameof(source));
+        Device.Profile?.RecordToDevice(Numel * System.Runtime.CompilerServices.Unsafe.SizeOf<T>());
         View.CopyFromCPU(source);
+    }
+
+    /// <summary>
+    /// Queues a copy of <see cref="DeviceTensor.Numel"/> values from page-locked host memory into
+    /// the tensor, behind the launches already queued, and returns without waiting (see
+    /// <see cref="PinnedBuffer{T}"/> for when the buffer may be written again).
+    /// </summary>
+    /// <exception cref="ArgumentException">The buffer's length differs from the element count, or it belongs to another device.</exception>
+    public void UploadAsync(PinnedBuffer<T> source)
+    {
+        ThrowIfDisposed();
+        ArgumentNullException.ThrowIfNull(source);
+        if (source.Length != Numel)
+            throw new ArgumentException($"Cannot upload {source.Length} values into a tensor of shape {Shape} ({Numel} elements).", nameof(source));
+        if (!ReferenceEquals(source.Device, Device))
+            throw new ArgumentException($"The pinned buffer belongs to {source.Device.Info.Spec}, the tensor to {Device.Info.Spec}.", nameof(source));
+        Device.Profile?.RecordUpload(Numel * System.Runtime.CompilerServices.Unsafe.SizeOf<T>());
+        View.CopyFromPageLockedAsync(Device.Accelerator.DefaultStream, source.Array);
     }
 
     /// <summary>Copies the tensor into a host span of exactly <see cref="DeviceTensor.Numel"/> values (waits for queued work).</summary>
@@ -115,6 +147,7 @@ public abstract class DeviceTensor<T> : DeviceTensor where T : unmanaged
         if (destination.Length != Numel)
             throw new ArgumentException($"Cannot copy a tensor of shape {Shape} ({Numel} elements) into {destination.Length} values.", nameof(destination));
         Device.Synchronize();
+        Device.Profile?.RecordToHost(Numel * System.Runtime.CompilerServices.Unsafe.SizeOf<T>());
         View.CopyToCPU(destination);
     }
 

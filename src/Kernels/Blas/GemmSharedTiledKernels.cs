@@ -3,11 +3,13 @@ using ILGPU;
 namespace Engine.Kernels.Blas;
 
 /// <summary>
-/// GEMM for GPUs: each group of 16x16 threads computes a 64x64 block of C, staging 64x16 of A
-/// and 16x64 of B in shared memory per step; each thread keeps a 4x4 register tile at rows
-/// <c>ty + 16i</c> and columns <c>tx + 16j</c>, so neighbouring threads store neighbouring
-/// columns. Uses only group barriers and shared memory (no warp shuffles), so it compiles for
-/// PTX and OpenCL alike.
+/// GEMM for GPUs, for outputs too small for <see cref="GemmLargeTileKernels"/> to give every
+/// multiprocessor work: each group of 16x16 work-items computes a 64x64 block of C, each work-item
+/// a 4x4 register tile at rows <c>ty + 16i</c> and columns <c>tx + 16j</c> (neighbouring work-items
+/// store neighbouring columns). Per step it stages 64x16 of A and 16x64 of B in shared memory,
+/// coalesced whichever way each operand is stored (<see cref="GemmTiles"/>), with padded pitches,
+/// double-buffered (one barrier per step). Every output sums its K products in order. Uses only
+/// group barriers and shared memory (no warp shuffles), so it compiles for PTX and OpenCL alike.
 /// </summary>
 /// <remarks>
 /// Launch with grid <c>(ceil(N/64), ceil(M/64), Batch)</c> and group <c>(16, 16)</c>.
@@ -24,7 +26,11 @@ public static class GemmSharedTiledKernels
     /// <summary>Threads per group along each axis.</summary>
     public const int GroupSide = 16;
 
-    private const int ThreadsPerGroup = GroupSide * GroupSide;
+    private const int Threads = GroupSide * GroupSide;
+    private const int PitchA = BlockRows + 1;
+    private const int PitchB = BlockCols + 1;
+    private const int TileA = BlockDepth * PitchA;
+    private const int TileB = BlockDepth * PitchB;
 
     /// <summary>Computes one 64x64 block of one batch entry of C.</summary>
     /// <param name="a">A matrices, op(A) is [M, K] per batch entry.</param>
@@ -35,99 +41,86 @@ public static class GemmSharedTiledKernels
         where TA : struct, IMatrixLayout
         where TB : struct, IMatrixLayout
     {
-        // tileA is [BlockDepth, BlockRows], tileB is [BlockDepth, BlockCols].
-        var tileA = SharedMemory.Allocate<float>(BlockDepth * BlockRows);
-        var tileB = SharedMemory.Allocate<float>(BlockDepth * BlockCols);
+        // Two buffers each: tileA [2][BlockDepth][PitchA], tileB [2][BlockDepth][PitchB].
+        var tileA = SharedMemory.Allocate<float>(2 * TileA);
+        var tileB = SharedMemory.Allocate<float>(2 * TileB);
         int tx = Group.IdxX;
         int ty = Group.IdxY;
         int thread = ty * GroupSide + tx;
         int blockRow0 = Grid.IdxY * BlockRows;
         int blockCol0 = Grid.IdxX * BlockCols;
-        int batch = Grid.IdxZ;
-        long aBase = batch * p.StrideA;
-        long bBase = batch * p.StrideB;
+        long aBase = Grid.IdxZ * p.StrideA;
+        long bBase = Grid.IdxZ * p.StrideB;
 
-        float s00 = 0f; float s01 = 0f; float s02 = 0f; float s03 = 0f;
-        float s10 = 0f; float s11 = 0f; float s12 = 0f; float s13 = 0f;
-        float s20 = 0f; float s21 = 0f; float s22 = 0f; float s23 = 0f;
-        float s30 = 0f; float s31 = 0f; float s32 = 0f; float s33 = 0f;
+        // Each work-item stages 4 elements of each tile per step (1024 / 256).
+        var staged = Stage<TA, TB>(a, b, aBase, bBase, p, blockRow0, blockCol0, 0, thread);
+        staged.Put(tileA, tileB, 0, 0);
+        Group.Barrier();
 
-        for (int k0 = 0; k0 < p.K; k0 += BlockDepth)
+        var acc0 = default(Row4);
+        var acc1 = default(Row4);
+        var acc2 = default(Row4);
+        var acc3 = default(Row4);
+        int steps = (p.K + BlockDepth - 1) / BlockDepth;
+        for (int step = 0; step < steps; step++)
         {
-            LoadTiles<TA, TB>(a, b, tileA, tileB, p, aBase, bBase, blockRow0, blockCol0, k0, thread + 0 * ThreadsPerGroup);
-            LoadTiles<TA, TB>(a, b, tileA, tileB, p, aBase, bBase, blockRow0, blockCol0, k0, thread + 1 * ThreadsPerGroup);
-            LoadTiles<TA, TB>(a, b, tileA, tileB, p, aBase, bBase, blockRow0, blockCol0, k0, thread + 2 * ThreadsPerGroup);
-            LoadTiles<TA, TB>(a, b, tileA, tileB, p, aBase, bBase, blockRow0, blockCol0, k0, thread + 3 * ThreadsPerGroup);
-            Group.Barrier();
-
+            int current = step & 1;
+            bool more = step + 1 < steps;
+            if (more)
+                staged = Stage<TA, TB>(a, b, aBase, bBase, p, blockRow0, blockCol0, (step + 1) * BlockDepth, thread);
             for (int kk = 0; kk < BlockDepth; kk++)
             {
-                int rowA = kk * BlockRows + ty;
-                int rowB = kk * BlockCols + tx;
+                int rowA = current * TileA + kk * PitchA + ty;
+                int rowB = current * TileB + kk * PitchB + tx;
                 float a0 = tileA[rowA + 0];
                 float a1 = tileA[rowA + 16];
                 float a2 = tileA[rowA + 32];
                 float a3 = tileA[rowA + 48];
-                float b0 = tileB[rowB + 0];
-                float b1 = tileB[rowB + 16];
-                float b2 = tileB[rowB + 32];
-                float b3 = tileB[rowB + 48];
-                s00 += a0 * b0; s01 += a0 * b1; s02 += a0 * b2; s03 += a0 * b3;
-                s10 += a1 * b0; s11 += a1 * b1; s12 += a1 * b2; s13 += a1 * b3;
-                s20 += a2 * b0; s21 += a2 * b1; s22 += a2 * b2; s23 += a2 * b3;
-                s30 += a3 * b0; s31 += a3 * b1; s32 += a3 * b2; s33 += a3 * b3;
+                var bs = Row4.Load(tileB, rowB);
+                acc0 = Row4.MultiplyAdd(acc0, a0, bs);
+                acc1 = Row4.MultiplyAdd(acc1, a1, bs);
+                acc2 = Row4.MultiplyAdd(acc2, a2, bs);
+                acc3 = Row4.MultiplyAdd(acc3, a3, bs);
             }
+            if (more)
+                staged.Put(tileA, tileB, (1 - current) * TileA, (1 - current) * TileB);
             Group.Barrier();
         }
 
-        long cBase = batch * p.StrideC;
-        Store(c, cBase, blockRow0 + ty + 0, blockCol0 + tx + 0, s00, p);
-        Store(c, cBase, blockRow0 + ty + 0, blockCol0 + tx + 16, s01, p);
-        Store(c, cBase, blockRow0 + ty + 0, blockCol0 + tx + 32, s02, p);
-        Store(c, cBase, blockRow0 + ty + 0, blockCol0 + tx + 48, s03, p);
-        Store(c, cBase, blockRow0 + ty + 16, blockCol0 + tx + 0, s10, p);
-        Store(c, cBase, blockRow0 + ty + 16, blockCol0 + tx + 16, s11, p);
-        Store(c, cBase, blockRow0 + ty + 16, blockCol0 + tx + 32, s12, p);
-        Store(c, cBase, blockRow0 + ty + 16, blockCol0 + tx + 48, s13, p);
-        Store(c, cBase, blockRow0 + ty + 32, blockCol0 + tx + 0, s20, p);
-        Store(c, cBase, blockRow0 + ty + 32, blockCol0 + tx + 16, s21, p);
-        Store(c, cBase, blockRow0 + ty + 32, blockCol0 + tx + 32, s22, p);
-        Store(c, cBase, blockRow0 + ty + 32, blockCol0 + tx + 48, s23, p);
-        Store(c, cBase, blockRow0 + ty + 48, blockCol0 + tx + 0, s30, p);
-        Store(c, cBase, blockRow0 + ty + 48, blockCol0 + tx + 16, s31, p);
-        Store(c, cBase, blockRow0 + ty + 48, blockCol0 + tx + 32, s32, p);
-        Store(c, cBase, blockRow0 + ty + 48, blockCol0 + tx + 48, s33, p);
+        long cBase = Grid.IdxZ * p.StrideC;
+        acc0.Store(c, cBase, blockRow0 + ty + 0, blockCol0 + tx, p);
+        acc1.Store(c, cBase, blockRow0 + ty + 16, blockCol0 + tx, p);
+        acc2.Store(c, cBase, blockRow0 + ty + 32, blockCol0 + tx, p);
+        acc3.Store(c, cBase, blockRow0 + ty + 48, blockCol0 + tx, p);
     }
 
-    /// <summary>Stages element <paramref name="e"/> of the A tile and of the B tile (zero past the edges).</summary>
-    private static void LoadTiles<TA, TB>(ArrayView<float> a, ArrayView<float> b,
-        ArrayView<float> tileA, ArrayView<float> tileB, GemmParams p,
-        long aBase, long bBase, int blockRow0, int blockCol0, int k0, int e)
+    private static StagedTiles Stage<TA, TB>(ArrayView<float> a, ArrayView<float> b, long aBase, long bBase, GemmParams p,
+        int blockRow0, int blockCol0, int k0, int thread)
         where TA : struct, IMatrixLayout
-        where TB : struct, IMatrixLayout
-    {
-        // A tile: consecutive threads walk K, the contiguous axis of an untransposed A.
-        int aRow = blockRow0 + e / BlockDepth;
-        int aK = k0 + e % BlockDepth;
-        // Indices are clamped so every load is in bounds even if the choice becomes a select.
-        bool aInside = aRow < p.M && aK < p.K;
-        float aValue = a[aBase + default(TA).Offset(aInside ? aRow : 0, aInside ? aK : 0, p.Lda)];
-        tileA[(e % BlockDepth) * BlockRows + e / BlockDepth] = aInside ? aValue : 0f;
+        where TB : struct, IMatrixLayout =>
+        GemmTiles.Stage<TA, TB>(a, b, aBase, bBase, p, blockRow0, blockCol0, k0, BlockRows, BlockCols, BlockDepth, PitchA, PitchB, thread, Threads);
 
-        // B tile: consecutive threads walk N, the contiguous axis of an untransposed B.
-        int bK = k0 + e / BlockCols;
-        int bCol = blockCol0 + e % BlockCols;
-        bool bInside = bK < p.K && bCol < p.N;
-        float bValue = b[bBase + default(TB).Offset(bInside ? bK : 0, bInside ? bCol : 0, p.Ldb)];
-        tileB[e] = bInside ? bValue : 0f;
-    }
-
-    private static void Store(ArrayView<float> c, long cBase, int row, int col, float value, GemmParams p)
+    /// <summary>Four values of a row of the register tile (columns <c>tx + 16j</c>), kept in registers.</summary>
+    private struct Row4
     {
-        if (row >= p.M || col >= p.N)
-            return;
-        long at = cBase + (long)row * p.Ldc + col;
-        // Beta == 0 must not read C: it may hold uninitialised memory (NaN * 0 is NaN).
-        c[at] = p.Beta == 0f ? p.Alpha * value : p.Alpha * value + p.Beta * c[at];
+        public float C0, C1, C2, C3;
+
+        public static Row4 Load(ArrayView<float> tile, int at) => new()
+        {
+            C0 = tile[at], C1 = tile[at + 16], C2 = tile[at + 32], C3 = tile[at + 48],
+        };
+
+        public static Row4 MultiplyAdd(Row4 acc, float a, Row4 b) => new()
+        {
+            C0 = acc.C0 + a * b.C0, C1 = acc.C1 + a * b.C1, C2 = acc.C2 + a * b.C2, C3 = acc.C3 + a * b.C3,
+        };
+
+        public readonly void Store(ArrayView<float> c, long cBase, int row, int col0, GemmParams p)
+        {
+            GemmTiles.Store(c, cBase, row, col0, C0, p);
+            GemmTiles.Store(c, cBase, row, col0 + 16, C1, p);
+            GemmTiles.Store(c, cBase, row, col0 + 32, C2, p);
+            GemmTiles.Store(c, cBase, row, col0 + 48, C3, p);
+        }
     }
 }

@@ -47,6 +47,70 @@ public static class Im2ColKernels
     }
 
     /// <summary>
+    /// The column matrix of a run of images side by side, for the weight gradient as one GEMM over
+    /// all of them: <c>cols[row, image * OutH * OutW + col]</c> (<c>[Cin * KH * KW, images * OutH * OutW]</c>)
+    /// holds what <see cref="Im2Col"/> puts at <c>[image, row, col]</c>. One work-item per entry;
+    /// neighbouring work-items write neighbouring entries.
+    /// </summary>
+    /// <param name="thread">The work-item; it handles the elements of <paramref name="work"/>, each as index i: Flat index over <c>Cin * KH * KW * images * OutH * OutW</c>.</param>
+    /// <param name="work">The split of the elements over work-items.</param>
+    /// <param name="x">Input <c>[N, Cin, H, W]</c>.</param>
+    /// <param name="cols">Columns <c>[Cin * KH * KW, images * OutH * OutW]</c>.</param>
+    /// <param name="g">Geometry.</param>
+    /// <param name="firstImage">Index of the first image of this launch in x.</param>
+    /// <param name="images">Images side by side.</param>
+    public static void Im2ColImageMajor(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> cols, ConvGeometry g, int firstImage, int images)
+    {
+        for (int element = work.Begin(thread); element < work.End(thread); element++)
+        {
+            Index1D i = element;
+            int columns = g.OutH * g.OutW;
+            int wide = images * columns;
+            int row = i / wide;
+            int rest = i - row * wide;
+            int image = firstImage + rest / columns;
+            int col = rest % columns;
+            int ow = col % g.OutW;
+            int oh = col / g.OutW;
+            int kw = row % g.KW;
+            int kh = (row / g.KW) % g.KH;
+            int c = row / (g.KW * g.KH);
+            int h = oh * g.StrideH - g.PadH + kh * g.DilationH;
+            int w = ow * g.StrideW - g.PadW + kw * g.DilationW;
+            bool inside = h >= 0 && h < g.H && w >= 0 && w < g.W;
+            long at = inside ? (((long)image * g.InChannels + c) * g.H + h) * g.W + w : 0;
+            float v = x[at];
+            cols[i] = inside ? v : 0f;
+        }
+    }
+
+    /// <summary>
+    /// The planes of a run of images, channel-major: <c>y[c, image * plane + p] = x[firstImage + image, c, p]</c>
+    /// (<c>[C, images * plane]</c>), so the output gradient of a convolution is one matrix over
+    /// the images for the weight gradient's GEMM. One work-item per value.
+    /// </summary>
+    /// <param name="thread">The work-item; it handles the elements of <paramref name="work"/>, each as index i: Flat index over <c>C * images * plane</c>.</param>
+    /// <param name="work">The split of the elements over work-items.</param>
+    /// <param name="x">Input <c>[N, C, plane]</c>.</param>
+    /// <param name="y">Output <c>[C, images * plane]</c>.</param>
+    /// <param name="channels">C.</param>
+    /// <param name="plane">Values per channel per image.</param>
+    /// <param name="firstImage">Index of the first image of this launch in x.</param>
+    /// <param name="images">Images side by side.</param>
+    public static void ChannelMajor(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> y, int channels, int plane, int firstImage, int images)
+    {
+        for (int element = work.Begin(thread); element < work.End(thread); element++)
+        {
+            int wide = images * plane;
+            int c = element / wide;
+            int rest = element - c * wide;
+            int image = firstImage + rest / plane;
+            int p = rest % plane;
+            y[element] = x[((long)image * channels + c) * plane + p];
+        }
+    }
+
+    /// <summary>
     /// col2im as a gather: one work-item per input pixel sums every column entry that read it,
     /// in a fixed order, so the result is deterministic without atomics.
     /// <c>dx = (accumulate ? dx : 0) + sum over (kh, kw) of dcols[row(c, kh, kw), col(oh, ow)]</c>

@@ -37,56 +37,50 @@ public static class ReductionKernels
     }
 
     /// <summary>
-    /// Per-channel sum of an NCHW tensor seen as <c>[N, C, plane]</c>:
-    /// <c>y[c] = (accumulate ? y[c] : 0) + sum_n sum_s x[n, c, s]</c> (a bias gradient).
-    /// One work-item per channel, images then pixels in order.
+    /// One stage of a deterministic full sum over <paramref name="lanes"/> work-items:
+    /// <c>partial[b] = x[b] + x[b + lanes] + x[b + 2 lanes] + ...</c> below <paramref name="length"/>,
+    /// in that order, so neighbouring work-items read neighbouring values (coalesced on a GPU).
     /// </summary>
-    /// <param name="thread">The work-item; it handles the elements of <paramref name="work"/>, each as index c: Channel.</param>
-    /// <param name="work">The split of the elements over work-items.</param>
-    /// <param name="x">Input <c>[N, C, plane]</c>.</param>
-    /// <param name="y">Output <c>[C]</c>.</param>
-    /// <param name="n">N.</param>
-    /// <param name="channels">C.</param>
-    /// <param name="plane">Elements per channel per image.</param>
-    /// <param name="accumulate">1 to add to y, 0 to overwrite it.</param>
-    public static void ChannelSum(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> y, int n, int channels, int plane, int accumulate)
-    {
-        for (int element = work.Begin(thread); element < work.End(thread); element++)
-        {
-            Index1D c = element;
-            float sum = 0f;
-            for (int image = 0; image < n; image++)
-            {
-                long at = ((long)image * channels + c) * plane;
-                for (int s = 0; s < plane; s++)
-                    sum += x[at + s];
-            }
-            y[c] = accumulate != 0 ? y[c] + sum : sum;
-        }
-    }
-
-    /// <summary>
-    /// First stage of a deterministic full sum: <c>partial[b] = sum of x[b * chunk .. (b + 1) * chunk)</c>
-    /// (clipped at <paramref name="length"/>), each chunk by one work-item in order.
-    /// </summary>
-    /// <param name="thread">The work-item; it handles the elements of <paramref name="work"/>, each as index b: Chunk index.</param>
+    /// <param name="thread">The work-item; it handles the elements of <paramref name="work"/>, each as index b: Lane.</param>
     /// <param name="work">The split of the elements over work-items.</param>
     /// <param name="x">Input values.</param>
-    /// <param name="partial">One sum per chunk.</param>
+    /// <param name="partial">One sum per lane.</param>
     /// <param name="length">Number of values in x.</param>
-    /// <param name="chunk">Values per chunk.</param>
-    public static void SumChunks(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> partial, long length, int chunk)
+    /// <param name="lanes">Number of lanes (partial sums).</param>
+    public static void SumLanes(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> partial, long length, int lanes)
     {
-        for (int element = work.Begin(thread); element < work.End(thread); element++)
+        for (int b = work.Begin(thread); b < work.End(thread); b++)
         {
-            Index1D b = element;
-            long start = (long)(int)b * chunk;
-            long end = start + chunk < length ? start + chunk : length;
             float sum = 0f;
-            for (long j = start; j < end; j++)
+            for (long j = b; j < length; j += lanes)
                 sum += x[j];
             partial[b] = sum;
         }
     }
-}
 
+    /// <summary>
+    /// <c>y[j] = (accumulate ? y[j] : 0) + x[0, j] + x[1, j] + ... + x[slices - 1, j]</c>, slices in
+    /// order: the fixed-order reduction of a split-K product's partial results.
+    /// </summary>
+    /// <param name="thread">The work-item; it handles the elements of <paramref name="work"/>, each as index j.</param>
+    /// <param name="work">The split of the elements over work-items.</param>
+    /// <param name="x">Partial results <c>[slices, length]</c>.</param>
+    /// <param name="y">Output <c>[length]</c>.</param>
+    /// <param name="length">Values per slice.</param>
+    /// <param name="slices">Number of slices.</param>
+    /// <param name="accumulate">1 to add to y, 0 to overwrite it.</param>
+    public static void SumSlices(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> y, int length, int slices, int accumulate)
+    {
+        for (int j = work.Begin(thread); j < work.End(thread); j++)
+        {
+            float sum = accumulate != 0 ? y[j] : 0f;
+            long at = j;
+            for (int s = 0; s < slices; s++)
+            {
+                sum += x[at];
+                at += length;
+            }
+            y[j] = sum;
+        }
+    }
+}

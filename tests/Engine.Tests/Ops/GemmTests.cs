@@ -105,6 +105,53 @@ public sealed class GemmTests(DeviceFixture fixture)
         }
     }
 
+    public static TheoryData<int, int, int, bool, bool> TileCases()
+    {
+        var data = new TheoryData<int, int, int, bool, bool>();
+        foreach (var (m, n, k) in new[] { (129, 257, 33), (300, 130, 70), (5, 140, 9) })
+            foreach (bool ta in new[] { false, true })
+                foreach (bool tb in new[] { false, true })
+                    data.Add(m, n, k, ta, tb);
+        return data;
+    }
+
+    /// <summary>
+    /// The GPU GEMM's two tilings (128x128 blocks of 8x8 per work-item, 64x64 of 4x4), batched, in
+    /// every transpose, against float64, and against each other: both sum each output's products in
+    /// order, so they agree bit for bit and the tile choice never changes a result.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(TileCases))]
+    public void BothTilingsMatchTheReferenceAndEachOther(int m, int n, int k, bool transposeA, bool transposeB)
+    {
+        if (!Supports(GemmAlgorithm.SharedMemoryTiled))
+        {
+            AssertRefused(GemmAlgorithm.SharedMemoryTiled);
+            return;
+        }
+        const int batch = 2;
+        float[] a = Reference.Random(batch * m * k, m + k);
+        float[] b = Reference.Random(batch * k * n, n + k);
+        float[] c0 = Reference.Random(batch * m * n, m + n);
+        using var ta = Tensor.FromArray(_device, a, transposeA ? [batch, k, m] : [batch, m, k]);
+        using var tb = Tensor.FromArray(_device, b, transposeB ? [batch, n, k] : [batch, k, n]);
+        var results = new List<float[]>();
+        foreach (bool large in new[] { true, false })
+        {
+            using var tc = Tensor.FromArray(_device, c0, batch, m, n);
+            using (Blas.UseLargeTiles(large))
+                Blas.Gemm(ta, tb, tc, transposeA, transposeB, alpha: 0.5f, beta: 2f, algorithm: GemmAlgorithm.SharedMemoryTiled);
+            results.Add(tc.ToArray());
+        }
+        for (int i = 0; i < batch; i++)
+        {
+            var (expected, scale) = Reference.Gemm(a, b, c0, m, n, k, transposeA, transposeB, 0.5, 2,
+                offsetA: i * m * k, offsetB: i * k * n, offsetC: i * m * n);
+            Reference.AssertWithinDotBound(results[0].AsSpan(i * m * n, m * n), expected, scale, k + 1, $"128x128 tiles {m}x{n}x{k} batch entry {i}");
+        }
+        Reference.AssertExactly(results[1], results[0], $"128x128 against 64x64 tiles {m}x{n}x{k} tA={transposeA} tB={transposeB}");
+    }
+
     [Fact]
     public void BetaZeroDoesNotReadC()
     {

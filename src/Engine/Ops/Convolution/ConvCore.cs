@@ -2,6 +2,7 @@ using Engine.Devices;
 using Engine.Kernels.Blas;
 using Engine.Kernels.Convolution;
 using Engine.Kernels.Reduction;
+using Engine.Ops.Reduction;
 using Engine.Tensors;
 using ILGPU;
 using ILGPU.Runtime;
@@ -23,11 +24,17 @@ internal static class ConvCore
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ConvGeometry, int>> Im2ColLoader =
         new("Im2Col", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ConvGeometry, int>(acc, Im2ColKernels.Im2Col));
 
+    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ConvGeometry, int, int>> Im2ColImageMajorLoader =
+        new("Im2ColImageMajor", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ConvGeometry, int, int>(acc, Im2ColKernels.Im2ColImageMajor));
+
+    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int>> ChannelMajorLoader =
+        new("ChannelMajor", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, int, int, int, int>(acc, Im2ColKernels.ChannelMajor));
+
+    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int>> SumSlicesLoader =
+        new("SumSlices", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, int, int, int>(acc, ReductionKernels.SumSlices));
+
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ConvGeometry, int, int>> Col2ImLoader =
         new("Col2Im", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ConvGeometry, int, int>(acc, Im2ColKernels.Col2Im));
-
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int>> ChannelSumLoader =
-        new("ChannelSum", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, int, int, int, int>(acc, ReductionKernels.ChannelSum));
 
     /// <summary>True when the column matrix would equal the input itself.</summary>
     internal static bool IsPointwise(in ConvGeometry g) =>
@@ -133,7 +140,12 @@ internal static class ConvCore
     }
 
     /// <summary>
-    /// <c>dw (+)= sum_n dy[n, g] cols[n, g]^T</c> per group, images accumulated in order (deterministic).
+    /// <c>dw (+)= sum_n dy[n, g] cols[n, g]^T</c> per group as one GEMM over <c>K = images * OutH * OutW</c>:
+    /// the columns of a chunk of images side by side (<c>[Cin*KH*KW, images*OHW]</c>) and the output
+    /// gradient channel-major (<c>[Cout, images*OHW]</c>). When dw alone is too small to fill a GPU,
+    /// K is split into slices computed as one batched GEMM into partial results,
+    /// then summed slice by slice in order (<see cref="WeightGradientSlicing"/>); the split depends on
+    /// the shape only, so every device adds in the same order.
     /// </summary>
     internal static void WeightGradient(ComputeDevice device, in ConvGeometry g, ArrayView<float> x, ArrayView<float> dy, ArrayView<float> dw, bool accumulate)
     {
@@ -146,46 +158,48 @@ internal static class ConvCore
         int columns = g.ColumnCols;
         int rowsPerGroup = g.ColumnRows;
         int outPerGroup = g.OutChannelsPerGroup;
-        bool pointwise = IsPointwise(g);
-        int chunk = pointwise ? g.N : ImagesPerChunk(g);
-        long colsPerImage = (long)g.InChannels * g.KH * g.KW * columns;
-        using var cols = pointwise ? null : Tensor.Empty(device, chunk, (int)colsPerImage);
+        int rows = g.InChannels * g.KH * g.KW;
+        long weights = (long)g.OutChannels * rowsPerGroup;
+        int chunk = ImagesPerChunk(g);
+        var slicing = WeightGradientSlicing.For(weights, (long)chunk * columns);
+        int maxSlices = slicing.Slices((long)chunk * columns);
+        using var cols = Tensor.Empty(device, Check.LaunchSize("Conv2d backward", (long)rows * chunk * columns));
+        using var dyT = Tensor.Empty(device, Check.LaunchSize("Conv2d backward", (long)g.OutChannels * chunk * columns));
+        using var partial = maxSlices > 1 ? Tensor.Empty(device, Check.LaunchSize("Conv2d backward", maxSlices * weights)) : null;
         for (int first = 0; first < g.N; first += chunk)
         {
             int images = Math.Min(chunk, g.N - first);
-            ArrayView<float> source;
-            long sourceOffset;
-            if (pointwise)
+            bool add = accumulate || first > 0;
+            int k = images * columns;
+            device.Kernel(Im2ColImageMajorLoader)(Check.LaunchSize("Conv2d backward", (long)rows * k), x, cols.View, g, first, images);
+            device.Kernel(ChannelMajorLoader)(Check.LaunchSize("Conv2d backward", (long)g.OutChannels * k), dy, dyT.View, g.OutChannels, columns, first, images);
+            int depth = Math.Min(slicing.Depth, k);
+            int slices = slicing.Slices(k) , full = k / depth, rest = k - full * depth;
+            var target = slices == 1 ? dw : partial!.View;
+            float beta = slices == 1 && add ? 1f : 0f;
+            for (int group = 0; group < g.Groups; group++)
             {
-                source = x;
-                sourceOffset = (long)first * colsPerImage;
-            }
-            else
-            {
-                Im2Col(device, x, cols!.View, g, first, images);
-                source = cols.View;
-                sourceOffset = 0;
-            }
-            for (int image = 0; image < images; image++)
-            {
-                bool add = accumulate || first + image > 0;
-                for (int group = 0; group < g.Groups; group++)
+                var a = dyT.View.SubView((long)group * outPerGroup * k);
+                var b = cols.View.SubView((long)group * rowsPerGroup * k);
+                var c = target.SubView((long)group * outPerGroup * rowsPerGroup);
+                // slice s: dw_g [CoutG, CinG*K*K] = dyT_g [CoutG, depth] * cols_g^T [depth, CinG*K*K] over its columns.
+                var p = new GemmParams(outPerGroup, rowsPerGroup, depth, k, k, rowsPerGroup, depth, depth, weights, full, 1f, beta);
+                Blas.Launch(device, a, b, c, false, true, p);
+                if (rest > 0)
                 {
-                    // dw_g [CoutG, CinG*K*K] (+)= dy[n, g] [CoutG, OHW] * cols[n, g]^T [OHW, CinG*K*K]
-                    var p = new GemmParams(outPerGroup, rowsPerGroup, columns, columns, columns, rowsPerGroup,
-                        0, 0, 0, 1, 1f, add ? 1f : 0f);
-                    Blas.Launch(device,
-                        dy.SubView(((long)(first + image) * g.OutChannels + group * outPerGroup) * columns),
-                        source.SubView(sourceOffset + image * colsPerImage + (long)group * rowsPerGroup * columns),
-                        dw.SubView((long)group * outPerGroup * rowsPerGroup), false, true, p);
+                    long offset = (long)full * depth;
+                    var q = new GemmParams(outPerGroup, rowsPerGroup, rest, k, k, rowsPerGroup, 0, 0, weights, 1, 1f, beta);
+                    Blas.Launch(device, a.SubView(offset), b.SubView(offset), c.SubView(full * weights), false, true, q);
                 }
             }
+            if (slices > 1)
+                device.Kernel(SumSlicesLoader)(Check.LaunchSize("Conv2d backward", weights), partial!.View, dw, (int)weights, slices, Launch.Flag(add));
         }
     }
 
     /// <summary><c>db[c] (+)= sum over n, oh, ow of dy[n, c, oh, ow]</c>.</summary>
     internal static void BiasGradient(ComputeDevice device, ArrayView<float> dy, ArrayView<float> db, int n, int channels, int plane, bool accumulate) =>
-        device.Kernel(ChannelSumLoader)(channels, dy, db, n, channels, plane, Launch.Flag(accumulate));
+        ChannelReduction.Sum(device, dy, db, n, channels, plane, accumulate);
 
     // cols [images, Cin*KH*KW, OutH*OutW] from images [first, first + images) of x.
     private static void Im2Col(ComputeDevice device, ArrayView<float> x, ArrayView<float> cols, in ConvGeometry g, int first, int images)

@@ -1,5 +1,6 @@
 using Engine.Devices;
 using Engine.Kernels.Normalization;
+using Engine.Ops.Reduction;
 using Engine.Tensors;
 using ILGPU;
 using ILGPU.Runtime;
@@ -14,17 +15,11 @@ namespace Engine.Ops.Normalization;
 /// </summary>
 public static class BatchNorm2dOp
 {
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float, float, int>> TrainingStatsLoader =
-        new("BatchNorm.TrainingStats", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float, float, int>(acc, BatchNormKernels.TrainingStats));
-
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float>> EvalStatsLoader =
         new("BatchNorm.EvalStats", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float>(acc, BatchNormKernels.EvalStats));
 
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>> NormalizeLoader =
         new("BatchNorm.Normalize", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(acc, BatchNormKernels.Normalize));
-
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>> ParameterGradientsLoader =
-        new("BatchNorm.ParameterGradients", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>(acc, BatchNormKernels.ParameterGradients));
 
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float, int, int>> InputGradientLoader =
         new("BatchNorm.InputGradient", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float, int, int>(acc, BatchNormKernels.InputGradient));
@@ -56,8 +51,8 @@ public static class BatchNorm2dOp
         }
         if (training)
         {
-            device.Kernel(TrainingStatsLoader)(channels, x.View, savedMean.View, savedInvStd.View, runningMean.View, runningVar.View,
-                n, channels, plane, eps, momentum, 1);
+            ChannelReduction.Moments(device, x.View, savedMean.View, savedInvStd.View, runningMean.View, runningVar.View,
+                n, channels, plane, eps, momentum);
         }
         else
         {
@@ -87,8 +82,7 @@ public static class BatchNorm2dOp
         }
         else
         {
-            device.Kernel(ParameterGradientsLoader)(channels, x.View, dy.View, savedMean.View, savedInvStd.View, sumDyXhat.View, sumDy.View,
-                n, channels, plane, 0);
+            ChannelReduction.GradientSums(device, x.View, dy.View, savedMean.View, savedInvStd.View, sumDyXhat.View, sumDy.View, n, channels, plane);
         }
         if (dx is not null && host)
         {

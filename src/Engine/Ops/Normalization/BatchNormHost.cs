@@ -12,7 +12,7 @@ namespace Engine.Ops.Normalization;
 /// </summary>
 internal static unsafe class BatchNormHost
 {
-    /// <summary>Batch mean and 1/std per channel (and the running statistics, when asked), as <c>BatchNormKernels.TrainingStats</c>.</summary>
+    /// <summary>Batch mean and 1/std per channel (and the running statistics, when asked), the host's counterpart of <c>ChannelReduction.Moments</c>.</summary>
     internal static void TrainingStats(ArrayView<float> x, ArrayView<float> mean, ArrayView<float> invStd, ArrayView<float> runningMean, ArrayView<float> runningVar,
         int n, int channels, int plane, float eps, float momentum, bool updateRunning)
     {
@@ -65,7 +65,7 @@ internal static unsafe class BatchNormHost
         });
     }
 
-    /// <summary>Per channel <c>sum dy</c> and <c>sum dy * xhat</c>, as <c>BatchNormKernels.ParameterGradients</c> (overwriting).</summary>
+    /// <summary>Per channel <c>sum dy</c> and <c>sum dy * xhat</c>, the host's counterpart of <c>ChannelReduction.GradientSums</c> (overwriting).</summary>
     internal static void ParameterGradients(ArrayView<float> x, ArrayView<float> dy, ArrayView<float> mean, ArrayView<float> invStd,
         ArrayView<float> sumDyXhat, ArrayView<float> sumDy, int n, int channels, int plane)
     {

@@ -7,16 +7,17 @@ using ILGPU.Runtime;
 namespace Engine.Ops.Reduction;
 
 /// <summary>
-/// A deterministic sum of a whole buffer: chunks of <see cref="Chunk"/> values are summed in
-/// order by one work-item each, then the partial sums likewise, until one value remains. The
-/// order of additions depends only on the length, never on the backend or thread timing.
+/// A deterministic sum of a whole buffer: <c>ceil(length / Chunk)</c> work-items each sum every
+/// lanes-th value from their own (neighbouring work-items read neighbouring values), then the
+/// partial sums likewise, until one value remains. The order of additions depends only on the
+/// length, never on the backend or thread timing.
 /// </summary>
 internal static class FullSum
 {
     internal const int Chunk = 1024;
 
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, long, int>> SumChunksLoader =
-        new("SumChunks", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, long, int>(acc, ReductionKernels.SumChunks));
+    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, long, int>> SumLanesLoader =
+        new("SumLanes", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, long, int>(acc, ReductionKernels.SumLanes));
 
     /// <summary><c>result[0] = sum of values[0 .. length)</c>.</summary>
     internal static void Run(ComputeDevice device, ArrayView<float> values, long length, ArrayView<float> result)
@@ -24,11 +25,11 @@ internal static class FullSum
         long count = (length + Chunk - 1) / Chunk;
         if (count == 1)
         {
-            device.Kernel(SumChunksLoader)(1, values, result, length, Chunk);
+            device.Kernel(SumLanesLoader)(1, values, result, length, 1);
             return;
         }
         using var partial = Tensor.Empty(device, (int)count);
-        device.Kernel(SumChunksLoader)(Check.LaunchSize("Sum", count), values, partial.View, length, Chunk);
+        device.Kernel(SumLanesLoader)(Check.LaunchSize("Sum", count), values, partial.View, length, (int)count);
         Run(device, partial.View, count, result);
     }
 

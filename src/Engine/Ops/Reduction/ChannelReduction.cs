@@ -1,0 +1,81 @@
+using Engine.Devices;
+using Engine.Kernels.Reduction;
+using Engine.Tensors;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace Engine.Ops.Reduction;
+
+/// <summary>
+/// Per-channel reductions of <c>[N, C, plane]</c> tensors in two launches (see
+/// <see cref="ChannelReductionKernels"/>): enough work-items to fill a GPU in the first, reading
+/// coalesced, and a fixed order of additions that depends on the shape only, so every device
+/// computes the same sums in the same order. Bias gradients and batch norm use them.
+/// </summary>
+internal static class ChannelReduction
+{
+    /// <summary>Most work-items per channel in stage one.</summary>
+    internal const int MaxLanes = 1024;
+
+    /// <summary>Fewest values a lane sums (below it, fewer lanes).</summary>
+    internal const int MinValuesPerLane = 32;
+
+    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, long, int>> PartialSumsLoader =
+        new("ChannelReduction.PartialSums", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, int, int, long, int>(acc, ChannelReductionKernels.PartialSums));
+
+    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, long, int>> PartialMomentsLoader =
+        new("ChannelReduction.PartialMoments", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, long, int>(acc, ChannelReductionKernels.PartialMoments));
+
+    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, long, int>> PartialGradientSumsLoader =
+        new("ChannelReduction.PartialGradientSums", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, long, int>(acc, ChannelReductionKernels.PartialGradientSums));
+
+    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int>> SumLanesLoader =
+        new("ChannelReduction.SumLanes", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, int, int>(acc, ChannelReductionKernels.SumLanes));
+
+    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, long, int, float, float, int>> MergeMomentsLoader =
+        new("ChannelReduction.MergeMoments", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, long, int, float, float, int>(acc, ChannelReductionKernels.MergeMoments));
+
+    /// <summary>Stage-one work-items per channel for <paramref name="count"/> values per channel: up to <see cref="MaxLanes"/>, each summing at least <see cref="MinValuesPerLane"/>.</summary>
+    internal static int Lanes(long count) => (int)Math.Clamp(count / MinValuesPerLane, 1, MaxLanes);
+
+    /// <summary><c>y[c] (+)= sum over n and the plane of x[n, c, :]</c> (a bias gradient).</summary>
+    internal static void Sum(ComputeDevice device, ArrayView<float> x, ArrayView<float> y, int n, int channels, int plane, bool accumulate)
+    {
+        long count = (long)n * plane;
+        int lanes = Lanes(count);
+        int size = Check.LaunchSize("channel sum", (long)channels * lanes);
+        using var partial = Tensor.Empty(device, size);
+        device.Kernel(PartialSumsLoader)(size, x, partial.View, channels, plane, count, lanes);
+        device.Kernel(SumLanesLoader)(channels, partial.View, y, lanes, Launch.Flag(accumulate));
+    }
+
+    /// <summary>
+    /// Batch-norm training statistics: per channel the mean and <c>1 / sqrt(biased variance + eps)</c>,
+    /// and the running statistics moved by <paramref name="momentum"/> (unbiased variance).
+    /// </summary>
+    internal static void Moments(ComputeDevice device, ArrayView<float> x, ArrayView<float> mean, ArrayView<float> invStd,
+        ArrayView<float> runningMean, ArrayView<float> runningVar, int n, int channels, int plane, float eps, float momentum)
+    {
+        long count = (long)n * plane;
+        int lanes = Lanes(count);
+        int size = Check.LaunchSize("batch norm statistics", (long)channels * lanes);
+        using var partialMean = Tensor.Empty(device, size);
+        using var partialM2 = Tensor.Empty(device, size);
+        device.Kernel(PartialMomentsLoader)(size, x, partialMean.View, partialM2.View, channels, plane, count, lanes);
+        device.Kernel(MergeMomentsLoader)(channels, partialMean.View, partialM2.View, mean, invStd, runningMean, runningVar, count, lanes, eps, momentum, 1);
+    }
+
+    /// <summary>Per channel <c>sum dy</c> and <c>sum dy * (x - mean) * invStd</c> (batch norm's parameter gradients), overwriting.</summary>
+    internal static void GradientSums(ComputeDevice device, ArrayView<float> x, ArrayView<float> dy, ArrayView<float> mean, ArrayView<float> invStd,
+        ArrayView<float> sumDyXhat, ArrayView<float> sumDy, int n, int channels, int plane)
+    {
+        long count = (long)n * plane;
+        int lanes = Lanes(count);
+        int size = Check.LaunchSize("batch norm backward", (long)channels * lanes);
+        using var partialDy = Tensor.Empty(device, size);
+        using var partialDyXhat = Tensor.Empty(device, size);
+        device.Kernel(PartialGradientSumsLoader)(size, x, dy, mean, invStd, partialDy.View, partialDyXhat.View, channels, plane, count, lanes);
+        device.Kernel(SumLanesLoader)(channels, partialDy.View, sumDy, lanes, 0);
+        device.Kernel(SumLanesLoader)(channels, partialDyXhat.View, sumDyXhat, lanes, 0);
+    }
+}

@@ -1,0 +1,10 @@
+using ILGPU;
+
+namespace Engine.Optim;
+
+/// <summary>
+/// Parameters <c>[First, First + Count)</c> of an optimiser whose values, and whose gradients, lie
+/// side by side in memory (a module's flat buffers): one launch updates them all. <c>Offset</c> is
+/// where the run starts in the optimiser's own flat state (moments, momentum buffers).
+/// </summary>
+internal readonly record struct ParameterRun(int First, int Count, long Offset, int Length, ArrayView<float> Values, ArrayView<float> Grads);
