@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Running;
+using Engine.Bench.GpuCheck;
 using Engine.Bench.Infrastructure;
 using Engine.Bench.Training;
 
@@ -8,20 +9,26 @@ using Engine.Bench.Training;
 // case adds to a fresh process, as `name<TAB>bytes` (bench/compare.sh runs one process per case);
 // `--launch-profile CASE [--dry]` prints the launch profile of one training step of a case (run it
 // as a GPU would with ENGINE_HOST_PATH=0 ENGINE_GEMM=shared; see docs/PERFORMANCE.md).
+// `gpu-report [--device cuda] [--quick] [--report FILE]` runs the GEMM, convolution and
+// training-step benchmarks on one device with short jobs and prints one report
+// (scripts/gpu-check.sh; see GpuCheck/GpuReport.cs).
 if (args.Length == 1 && args[0] == "--cases")
 {
     foreach (var c in Engine.Bench.Cases.ModelCase.Training())
         Console.WriteLine(c.Name);
-    return;
+    return 0;
 }
 if (args.Length == 2 && args[0] == "--peak-memory")
 {
     PeakMemoryReport.Print(args[1]);
-    return;
+    return 0;
 }
 if (args.Length is 2 or 3 && args[0] == "--launch-profile")
 {
     LaunchProfileReport.Print(args[1], dry: args.Length == 3 && args[2] == "--dry");
-    return;
+    return 0;
 }
+if (args.Length >= 1 && args[0] == "gpu-report")
+    return GpuReport.Run(args[1..]);
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, BenchConfig.Create());
+return 0;

@@ -13,6 +13,7 @@ internal static class EngineModels
     {
         "resnet18-small" => Engine.Models.ResNet.ResNet18(c.Classes, c.Channels, smallStem: true, width: c.Width),
         "resnet18" => Engine.Models.ResNet.ResNet18(c.Classes, c.Channels, smallStem: false, width: c.Width),
+        "resnet50" => Engine.Models.ResNet.ResNet50(c.Classes, c.Channels, smallStem: false, width: c.Width),
         "unet" => new Engine.Models.UNet(c.Channels, c.Classes, baseWidth: c.Width),
         "vae" => new Engine.Models.Vae(latent: 20, channels: c.Channels, size: c.Size),
         _ => new Sequential(

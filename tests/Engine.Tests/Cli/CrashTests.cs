@@ -7,7 +7,6 @@ using Engine.Models;
 using Engine.Ops.Random;
 using Engine.Optim;
 using Engine.Tests.Infrastructure;
-using Xunit.Abstractions;
 
 namespace Engine.Tests.Cli;
 

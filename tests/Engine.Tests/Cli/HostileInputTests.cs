@@ -18,7 +18,7 @@ namespace Engine.Tests.Cli;
 /// a hang, never an unbounded allocation. One row per case; each builds its hostile files.
 /// </summary>
 [Collection(DeviceCollection.Name)]
-public sealed class HostileInputTests(DeviceFixture fixture, HostileInputTests.Workspace workspace, Xunit.Abstractions.ITestOutputHelper log) : IClassFixture<HostileInputTests.Workspace>
+public sealed class HostileInputTests(DeviceFixture fixture, HostileInputTests.Workspace workspace, ITestOutputHelper log) : IClassFixture<HostileInputTests.Workspace>
 {
     /// <summary>A folder for the cases' files and one tiny trained ResNet run they can point at.</summary>
     public sealed class Workspace : IDisposable
@@ -248,7 +248,15 @@ public sealed class HostileInputTests(DeviceFixture fixture, HostileInputTests.W
     public void VerboseAddsTheStackTrace()
     {
         var errors = new StringWriter();
-        Assert.Equal(1, EngineCli.Run(["eval", "-c", Path.Combine(_workspace.Folder, "nothing.safetensors"), "--verbose"], TextWriter.Null, errors));
+        bool verbose = ErrorReport.Verbose;
+        try
+        {
+            Assert.Equal(1, EngineCli.Run(["eval", "-c", Path.Combine(_workspace.Folder, "nothing.safetensors"), "--verbose"], TextWriter.Null, errors));
+        }
+        finally
+        {
+            ErrorReport.Verbose = verbose; // a static: left on, it would add stack traces to the next test's errors
+        }
         string[] lines = errors.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.StartsWith("error: ", lines[0]);
         Assert.Contains(lines, l => l.TrimStart().StartsWith("at Engine.", StringComparison.Ordinal));

@@ -28,7 +28,7 @@ public sealed class TrainingSafetyTests(DeviceFixture fixture) : IDisposable
         // (ENOSPC): the checkpoint of this model (8.4 MB) is larger, what else the process writes
         // (PoCL's kernel cache, about 1 MB a file) is not. SIGXFSZ is ignored, so write returns the error.
         string run = Path.Combine(_folder, "full");
-        string command = $"trap '' XFSZ; ulimit -f 4096; exec \"{CliProcess.Dotnet}\" \"{CliProcess.Tool}\" train resnet --limit 64 --batch-size 16 --base-width 16 " +
+        string command = $"trap '' XFSZ; ulimit -f 4096; exec {CliProcess.ShellCommand} train resnet --limit 64 --batch-size 16 --base-width 16 " +
             $"--epochs 1 --plain --device {fixture.Spec} -o \"{run}\"";
         // The runtime's write-xor-execute mapping needs a file larger than the limit: off for this process.
         using var process = CliProcess.StartWith(_folder, "bash", ["-c", command], new() { ["DOTNET_EnableWriteXorExecute"] = "0" });

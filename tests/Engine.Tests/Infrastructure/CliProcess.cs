@@ -6,7 +6,8 @@ namespace Engine.Tests.Infrastructure;
 
 /// <summary>
 /// The command-line tool run as a separate process (<c>dotnet Engine.Cli.dll ...</c>, built beside
-/// the tests), for what only a process shows: output of two independent runs, signals, kills.
+/// the tests, or <c>Engine.Cli ...</c> in a self-contained publish), for what only a process
+/// shows: output of two independent runs, signals, kills.
 /// </summary>
 internal sealed partial class CliProcess : IDisposable
 {
@@ -25,7 +26,8 @@ internal sealed partial class CliProcess : IDisposable
     }
 
     /// <summary>Starts the tool with <paramref name="arguments"/> in <paramref name="workingDirectory"/>.</summary>
-    public static CliProcess Start(string workingDirectory, params string[] arguments) => StartWith(workingDirectory, Dotnet, [Tool, .. arguments]);
+    public static CliProcess Start(string workingDirectory, params string[] arguments) =>
+        SelfContained ? StartWith(workingDirectory, Tool, arguments) : StartWith(workingDirectory, Dotnet, [Tool, .. arguments]);
 
     /// <summary>Starts <paramref name="program"/> (e.g. a shell wrapping the tool).</summary>
     public static CliProcess StartWith(string workingDirectory, string program, IEnumerable<string> arguments, Dictionary<string, string>? environment = null)
@@ -66,8 +68,20 @@ internal sealed partial class CliProcess : IDisposable
         }
     }
 
-    /// <summary>The tool's assembly, copied beside the tests by the project reference.</summary>
-    public static string Tool => Path.Combine(AppContext.BaseDirectory, "Engine.Cli.dll");
+    /// <summary>
+    /// The tool: its assembly, copied beside the tests by the project reference, run by <see cref="Dotnet"/>;
+    /// or, where the tests run as a self-contained publish with the tool published beside them
+    /// (scripts/gpu-check.sh: no .NET SDK there), the tool's own executable, which needs no host.
+    /// </summary>
+    public static string Tool => Path.Combine(AppContext.BaseDirectory, SelfContained ? "Engine.Cli" : "Engine.Cli.dll");
+
+    /// <summary>The command line that starts the tool in a shell, quoted.</summary>
+    public static string ShellCommand => SelfContained ? $"\"{Tool}\"" : $"\"{Dotnet}\" \"{Tool}\"";
+
+    /// <summary>Whether the runtime itself lies beside the tests (a self-contained publish).</summary>
+    private static bool SelfContained =>
+        Path.GetDirectoryName(typeof(object).Assembly.Location) is string runtime &&
+        Path.GetFullPath(runtime).TrimEnd('/') == Path.GetFullPath(AppContext.BaseDirectory).TrimEnd('/');
 
     /// <summary>The process id.</summary>
     public int Id => _process.Id;
