@@ -112,6 +112,11 @@ internal static class Trainer
             var clock = Stopwatch.StartNew();
             bool interrupted = false;
             ProgressReporter.Run(settings.Plain, output, progress => (state, evaluation, interrupted) = loop.Run(state, test, progress, evaluation));
+            if (loop.StepProfile is { } stepProfile)
+            {
+                output.WriteLine($"launch profile ({ComputeDevice.ProfileVariable}=1) of one training step (the run's second):");
+                output.Write(stepProfile.Format());
+            }
             if (interrupted)
             {
                 output.WriteLine($"interrupted {(state.Step == 0 ? $"after epoch {state.Epoch}" : $"in epoch {state.Epoch + 1} after step {state.Step} of {steps}")}: " +

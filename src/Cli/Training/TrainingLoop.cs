@@ -1,4 +1,5 @@
 using Engine.Data;
+using Engine.Devices;
 using Engine.Modules;
 using Engine.Ops;
 using Engine.Optim;
@@ -22,6 +23,10 @@ internal sealed class TrainingLoop(TrainingTask task, Module model, Optimizer op
     internal const int ReadEvery = 16;
 
     private float _previousLoss = float.NaN;
+    private int _stepsRun;
+
+    /// <summary>With a launch profile running (<c>ENGINE_PROFILE=1</c>): the profile of this run's second step, the first after the kernels are loaded.</summary>
+    public LaunchSummary? StepProfile { get; private set; }
 
     // A queued step: its batch, its position, and the noise counter it started from (to replay it).
     private readonly record struct QueuedStep(Batch Batch, int Step, long GlobalStep, ulong NoiseOffset);
@@ -47,6 +52,8 @@ internal sealed class TrainingLoop(TrainingTask task, Module model, Optimizer op
             foreach (var b in loader.Epoch(epoch, step))
             {
                 var entry = new QueuedStep(b.Copy(), step, state.GlobalStep, task.NoiseOffset); // the loader reuses b
+                var profile = ++_stepsRun == 2 ? task.Device.Profile : null;
+                profile?.Clear();
                 optimizer.ZeroGrad();
                 var loss = task.Step(b);
                 using (var slot = losses.Slice(loss.Shape, queued.Count))
@@ -65,6 +72,8 @@ internal sealed class TrainingLoop(TrainingTask task, Module model, Optimizer op
                 if (stop && queued.Count > 0)
                     lossSum = Read(queued, losses, lossSum, epoch, progress, batch);
                 state = state with { EpochLossSum = lossSum };
+                if (profile is not null)
+                    StepProfile = profile.Report();
                 if (last)
                     break; // the epoch's end commits with its evaluation
                 if (stop || save)
