@@ -100,6 +100,26 @@ public static class ChannelReductionKernels
     }
 
     /// <summary>
+    /// Stage two of a sum that is also a parameter gradient: <c>y[c] = sum_l partial[c, l]</c> (this
+    /// pass's sum, which the input gradient needs) and, when <paramref name="deliver"/> is 1,
+    /// <c>target[c] = (accumulate ? target[c] : 0) + y[c]</c> in the same launch.
+    /// </summary>
+    public static void SumLanesAndDeliver(Index1D thread, WorkRange work, ArrayView<float> partial, ArrayView<float> y, ArrayView<float> target,
+        int lanes, int deliver, int accumulate)
+    {
+        for (int element = work.Begin(thread); element < work.End(thread); element++)
+        {
+            long at = (long)element * lanes;
+            float sum = 0f;
+            for (int l = 0; l < lanes; l++)
+                sum += partial[at + l];
+            y[element] = sum;
+            if (deliver != 0)
+                target[element] = accumulate != 0 ? target[element] + sum : sum;
+        }
+    }
+
+    /// <summary>
     /// Stage two of the batch-norm statistics: the lanes' (count, mean, M2) merged in order by Chan's
     /// formula into the channel's mean and biased variance; <c>invStd = 1 / sqrt(var + eps)</c>;
     /// with <paramref name="updateRunning"/> the running statistics move by <paramref name="momentum"/>

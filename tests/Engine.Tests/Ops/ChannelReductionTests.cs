@@ -63,6 +63,14 @@ public sealed class ChannelReductionTests(DeviceFixture fixture)
         var grads = Engine.Functional.BatchNorm2dBackward(Tensor.FromArray(_device, dy, N, C, H, W), Tensor.FromArray(_device, x, N, C, H, W),
             Tensor.Full(_device, 1f, C), saved, training: true);
         float[] dGamma = grads.Weight.ToArray(), dBeta = grads.Bias.ToArray();
+
+        // Accumulating into the parameter gradients (as a training graph does) adds the same sums.
+        var dWeight = Tensor.Full(_device, 1f, C);
+        var dBias = Tensor.Full(_device, 1f, C);
+        Engine.Ops.Normalization.BatchNorm2dOp.Backward(Tensor.FromArray(_device, x, N, C, H, W), Tensor.FromArray(_device, dy, N, C, H, W),
+            Tensor.Full(_device, 1f, C), saved.Mean, saved.InvStd, training: true, dx: null, dWeight, dBias, accumulate: true);
+        Assert.Equal(dGamma.Select(v => v + 1f), dWeight.ToArray());
+        Assert.Equal(dBeta.Select(v => v + 1f), dBias.ToArray());
         for (int c = 0; c < C; c++)
         {
             double[] xs = Values(x, c), gs = Values(dy, c);

@@ -82,7 +82,10 @@ public static class BatchNorm2dOp
         }
         else
         {
-            ChannelReduction.GradientSums(device, x.View, dy.View, savedMean.View, savedInvStd.View, sumDyXhat.View, sumDy.View, n, channels, plane);
+            CheckParameterGradient(op, device, dWeight, channels);
+            CheckParameterGradient(op, device, dBias, channels);
+            ChannelReduction.GradientSums(device, x.View, dy.View, savedMean.View, savedInvStd.View, sumDyXhat.View, sumDy.View, n, channels, plane,
+                dWeight?.View, dBias?.View, accumulateParameters ?? accumulate);
         }
         if (dx is not null && host)
         {
@@ -98,8 +101,19 @@ public static class BatchNorm2dOp
             device.Kernel(InputGradientLoader)(Check.LaunchSize(op, x.Numel), x.View, dy.View, savedMean.View, savedInvStd.View, weight.View,
                 sumDy.View, sumDyXhat.View, dx.View, channels, plane, (float)n * plane, Launch.Flag(training), Launch.Flag(accumulate));
         }
-        Deliver(op, sumDyXhat, dWeight, accumulateParameters ?? accumulate);
-        Deliver(op, sumDy, dBias, accumulateParameters ?? accumulate);
+        if (host)
+        {
+            Deliver(op, sumDyXhat, dWeight, accumulateParameters ?? accumulate);
+            Deliver(op, sumDy, dBias, accumulateParameters ?? accumulate);
+        }
+    }
+
+    private static void CheckParameterGradient(string op, ComputeDevice device, Tensor? target, int channels)
+    {
+        if (target is null)
+            return;
+        Check.SameDevice(op, device, target);
+        Check.SameShape(op, "parameter gradient", target.Shape, "channels", new Shape(channels));
     }
 
     private static void Deliver(string op, Tensor computed, Tensor? target, bool accumulate)

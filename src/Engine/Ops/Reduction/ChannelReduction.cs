@@ -32,6 +32,9 @@ internal static class ChannelReduction
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int>> SumLanesLoader =
         new("ChannelReduction.SumLanes", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, int, int>(acc, ChannelReductionKernels.SumLanes));
 
+    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>> SumLanesAndDeliverLoader =
+        new("ChannelReduction.SumLanesAndDeliver", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(acc, ChannelReductionKernels.SumLanesAndDeliver));
+
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, long, int, float, float, int>> MergeMomentsLoader =
         new("ChannelReduction.MergeMoments", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, long, int, float, float, int>(acc, ChannelReductionKernels.MergeMoments));
 
@@ -65,9 +68,15 @@ internal static class ChannelReduction
         device.Kernel(MergeMomentsLoader)(channels, partialMean.View, partialM2.View, mean, invStd, runningMean, runningVar, count, lanes, eps, momentum, 1);
     }
 
-    /// <summary>Per channel <c>sum dy</c> and <c>sum dy * (x - mean) * invStd</c> (batch norm's parameter gradients), overwriting.</summary>
+    /// <summary>
+    /// Per channel <c>sum dy</c> and <c>sum dy * (x - mean) * invStd</c> (batch norm's parameter
+    /// gradients), overwriting <paramref name="sumDy"/> and <paramref name="sumDyXhat"/>, and
+    /// delivered in the same launches to <paramref name="dBias"/> and <paramref name="dWeight"/>
+    /// when given (added with <paramref name="accumulate"/>).
+    /// </summary>
     internal static void GradientSums(ComputeDevice device, ArrayView<float> x, ArrayView<float> dy, ArrayView<float> mean, ArrayView<float> invStd,
-        ArrayView<float> sumDyXhat, ArrayView<float> sumDy, int n, int channels, int plane)
+        ArrayView<float> sumDyXhat, ArrayView<float> sumDy, int n, int channels, int plane,
+        ArrayView<float>? dWeight, ArrayView<float>? dBias, bool accumulate)
     {
         long count = (long)n * plane;
         int lanes = Lanes(count);
@@ -75,7 +84,7 @@ internal static class ChannelReduction
         using var partialDy = Tensor.Empty(device, size);
         using var partialDyXhat = Tensor.Empty(device, size);
         device.Kernel(PartialGradientSumsLoader)(size, x, dy, mean, invStd, partialDy.View, partialDyXhat.View, channels, plane, count, lanes);
-        device.Kernel(SumLanesLoader)(channels, partialDy.View, sumDy, lanes, 0);
-        device.Kernel(SumLanesLoader)(channels, partialDyXhat.View, sumDyXhat, lanes, 0);
+        device.Kernel(SumLanesAndDeliverLoader)(channels, partialDy.View, sumDy, dBias ?? sumDy, lanes, Launch.Flag(dBias is not null), Launch.Flag(accumulate));
+        device.Kernel(SumLanesAndDeliverLoader)(channels, partialDyXhat.View, sumDyXhat, dWeight ?? sumDyXhat, lanes, Launch.Flag(dWeight is not null), Launch.Flag(accumulate));
     }
 }
