@@ -28,6 +28,9 @@ public static class TensorOps
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, float>> ScaleLoader =
         new("Scale", acc => ChunkedKernel.Load<ArrayView<float>, float>(acc, ElementwiseKernels.Scale));
 
+    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>> BiasReluLoader =
+        new("AddChannelBiasRelu", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(acc, ElementwiseKernels.AddChannelBiasRelu));
+
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int>> BiasLoader =
         new("AddChannelBias", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, int, int>(acc, ElementwiseKernels.AddChannelBias));
 
@@ -132,6 +135,27 @@ public static class TensorOps
             return;
         }
         x.Device.Kernel(BiasLoader)(Check.LaunchSize(nameof(AddChannelBias), x.Numel), x.View, bias.View, channels, plane);
+    }
+
+    /// <summary>
+    /// <see cref="AddChannelBias"/> and a ReLU in one pass: <c>x += bias</c> (kept: ReLU's backward
+    /// reads it) and <c>activated = relu(x)</c>; the same bits as the two ops, one launch.
+    /// <paramref name="activated"/> may be x.
+    /// </summary>
+    public static void AddChannelBiasRelu(Tensor x, Tensor bias, Tensor activated)
+    {
+        Check.SameDevice(nameof(AddChannelBiasRelu), x.Device, x, bias, activated);
+        Check.SameShape(nameof(AddChannelBiasRelu), "activated", activated.Shape, "x", x.Shape);
+        if (HostPath.Applies(x.Device))
+        {
+            AddChannelBias(x, bias);
+            Activation.ActivationOp.Forward(Activation.ActivationKind.Relu, x, activated);
+            return;
+        }
+        if (x.Shape.Rank < 2 || bias.Shape.Rank != 1 || bias.Shape[0] != x.Shape[1])
+            throw new ArgumentException($"{nameof(AddChannelBiasRelu)}: bias must be [C] for x [N, C, ...]; got x {x.Shape}, bias {bias.Shape}.", nameof(bias));
+        int plane = (int)x.Shape.Product(2, x.Shape.Rank);
+        x.Device.Kernel(BiasReluLoader)(Check.LaunchSize(nameof(AddChannelBiasRelu), x.Numel), x.View, bias.View, activated.View, x.Shape[1], plane);
     }
 
     /// <summary>

@@ -75,4 +75,20 @@ public static class ElementwiseKernels
             x[i] += bias[(i / plane) % channels];
         }
     }
+
+    /// <summary>
+    /// A convolution's bias and the ReLU after it, fused: <c>v = x + bias[c]</c>; <c>x = v</c> (the
+    /// pre-activation, which ReLU's backward reads) and <c>y = v &lt; 0 ? 0 : v</c> (NaN propagates,
+    /// as <see cref="Activation.ActivationKernels.ReluForward"/>): the bits of the two kernels, one launch.
+    /// </summary>
+    public static void AddChannelBiasRelu(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> bias, ArrayView<float> y, int channels, int plane)
+    {
+        for (int element = work.Begin(thread); element < work.End(thread); element++)
+        {
+            Index1D i = element;
+            float v = x[i] + bias[(i / plane) % channels];
+            x[i] = v;
+            y[i] = v < 0f ? 0f : v;
+        }
+    }
 }

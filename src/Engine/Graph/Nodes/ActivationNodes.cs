@@ -5,6 +5,9 @@ namespace Engine.Graph.Nodes;
 /// <summary>Activation node; saves its input (ReLU, LeakyReLU) or its output (Sigmoid, Tanh).</summary>
 public sealed class ActivationNode(string name, ActivationKind kind, Node x, float slope = 0.01f) : GraphOp(name, x)
 {
+    /// <summary>Which activation.</summary>
+    public ActivationKind Kind => kind;
+
     /// <inheritdoc/>
     public override IEnumerable<Node> SavedForBackward => [ActivationOp.SavesOutput(kind) ? Outputs[0] : Inputs[0]];
 

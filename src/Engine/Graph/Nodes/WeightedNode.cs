@@ -37,6 +37,13 @@ public abstract class WeightedNode : GraphOp
         Gradients(dy, x, null, Weight.RequiresGrad ? Weight.Grad : null, Bias is { RequiresGrad: true } ? Bias.Grad : null, accumulate: true);
     }
 
+    /// <summary>True when <see cref="ForwardRelu"/> can run this op and the ReLU after it as one (a convolution with a bias).</summary>
+    internal virtual bool FusesRelu => false;
+
+    /// <summary>Forward, then the ReLU that consumes the output, into <paramref name="activated"/> (the ReLU's output); the output keeps the pre-activation.</summary>
+    internal virtual void ForwardRelu(ExecutionContext c, Tensors.Tensor activated) =>
+        throw new InvalidOperationException($"{Name} does not fuse a ReLU.");
+
     /// <summary>The op's backward for the requested gradients (null ones are skipped).</summary>
     protected abstract void Gradients(Tensors.Tensor dy, Tensors.Tensor x, Tensors.Tensor? dx, Tensors.Tensor? dWeight, Tensors.Tensor? dBias, bool accumulate);
 }

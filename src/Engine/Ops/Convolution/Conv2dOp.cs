@@ -19,6 +19,17 @@ public static class Conv2dOp
     }
 
     /// <summary>
+    /// <see cref="Forward"/> followed by a ReLU, with the bias and the ReLU in one pass: y receives
+    /// <c>conv2d(x, w) + b</c> (what ReLU's backward reads) and <paramref name="activated"/> its ReLU.
+    /// </summary>
+    public static void ForwardRelu(Conv2dSpec spec, Tensor x, Tensor w, Tensor b, Tensor y, Tensor activated)
+    {
+        CheckTensors(spec, x, w, b, y, "output", nameof(ForwardRelu));
+        ConvCore.Forward(x.Device, spec.Geometry, x.View, w.View, y.View);
+        TensorOps.AddChannelBiasRelu(y, b, activated);
+    }
+
+    /// <summary>
     /// Gradients of <see cref="Forward"/> given <c>dy = dL/dy</c>: any of dx, dw, db may be null
     /// (not needed). With <paramref name="accumulate"/> they are added to, as PyTorch accumulates
     /// into <c>.grad</c>; otherwise overwritten.

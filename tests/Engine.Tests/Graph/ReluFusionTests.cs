@@ -1,0 +1,71 @@
+using Engine.Graph;
+using Engine.Modules;
+using Engine.Modules.Layers;
+using Engine.Ops;
+using Engine.Optim;
+using Engine.Tensors;
+using Engine.Tests.Infrastructure;
+
+namespace Engine.Tests.Graph;
+
+/// <summary>
+/// A convolution with a bias and the ReLU right after it run as the convolution and one
+/// bias + ReLU pass when nothing else reads the convolution's output: the same loss and gradients
+/// bit for bit as the unfused pair (kept apart here by asking for the convolution's output), one
+/// launch fewer per pair, on the host path and on the kernels.
+/// </summary>
+[Collection(DeviceCollection.Name)]
+public sealed class ReluFusionTests(DeviceFixture fixture)
+{
+    private readonly Engine.Devices.ComputeDevice _device = fixture.Device;
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void FusedPairsGiveTheUnfusedBits(bool hostPath)
+    {
+        using var path = HostPath.Use(hostPath);
+        var (fusedLoss, fusedGrads, fusedCount, fusedLaunches) = Run(keepConvOutput: false);
+        var (plainLoss, plainGrads, plainCount, plainLaunches) = Run(keepConvOutput: true);
+        Assert.Equal(2, fusedCount);
+        Assert.Equal(1, plainCount); // the first pair is kept apart by reading its convolution's output
+        Reference.AssertExactly(plainLoss, fusedLoss, "loss");
+        for (int i = 0; i < plainGrads.Count; i++)
+            Reference.AssertExactly(plainGrads[i], fusedGrads[i], $"gradient {i}");
+        if (!hostPath)
+            Assert.Equal(plainLaunches - 1, fusedLaunches);
+    }
+
+    private (float[] Loss, List<float[]> Grads, int Fused, int Launches) Run(bool keepConvOutput)
+    {
+        var conv1 = new Conv2d(3, 6, 3, padding: 1);
+        var model = new Sequential(ReLU.Create(), new Conv2d(6, 4, 3, padding: 1), ReLU.Create(), new Flatten(), new Linear(4 * 7 * 7, 5));
+        var all = new Sequential(conv1, model);
+        all.Initialize(_device, seed: 9);
+        var g = new GraphBuilder(_device);
+        var x = g.Input("x", 2, 3, 7, 7);
+        var y = g.IntInput("y", 2);
+        var hidden = conv1.Call(x);
+        var loss = model.Call(hidden).CrossEntropy(y);
+        using var graph = keepConvOutput ? g.Compile(loss, hidden) : g.Compile(loss);
+        using var scope = DisposeScope.Enter();
+        graph.Value(x).CopyFrom(Reference.Random(2 * 3 * 7 * 7, 4, -2f, 2f));
+        graph.IntValue(y).CopyFrom([1, 3]);
+        var parameters = all.NamedParameters().Select(p => p.Parameter).ToList();
+        using var sgd = new Sgd(parameters, 0.1f);
+        sgd.ZeroGrad();
+        var profile = _device.StartProfile();
+        try
+        {
+            graph.Forward();
+        }
+        finally
+        {
+            _device.StopProfile();
+        }
+        graph.Backward();
+        var result = (graph.Value(loss).ToArray(), parameters.Select(p => p.Grad.ToArray()).ToList(), graph.FusedRelu.Count, profile.Launches.Count);
+        all.Release();
+        return result;
+    }
+}
