@@ -68,8 +68,11 @@ public static class TensorOps
     {
         Check.SameDevice(nameof(Copy), source.Device, source, destination);
         Check.SameShape(nameof(Copy), "source", source.Shape, "destination", destination.Shape);
-        if (source.SharesStorageWith(destination))
+        if (source.IsSameView(destination))
             return;
+        // Views of one buffer (a module's flat parameters, say) are copied unless they overlap.
+        if (source.Overlaps(destination))
+            throw new ArgumentException($"{nameof(Copy)}: source and destination overlap in one buffer.");
         if (HostPath.Applies(source.Device))
         {
             source.Device.Synchronize();

@@ -98,6 +98,13 @@ public abstract class DeviceTensor<T> : DeviceTensor where T : unmanaged
     /// <summary>Element offset of this view in its storage.</summary>
     private protected long Offset => _offset;
 
+    /// <summary>True when both tensors are the same elements of the same memory (the same view).</summary>
+    internal bool IsSameView(DeviceTensor<T> other) => ReferenceEquals(_storage, other._storage) && _offset == other._offset && Numel == other.Numel;
+
+    /// <summary>True when some element lies in both tensors (views of one buffer may or may not overlap).</summary>
+    internal bool Overlaps(DeviceTensor<T> other) =>
+        ReferenceEquals(_storage, other._storage) && _offset < other._offset + other.Numel && other._offset < _offset + Numel;
+
     /// <summary>True when both tensors read or write the same device memory.</summary>
     public bool SharesStorageWith(DeviceTensor<T> other) => ReferenceEquals(_storage, other._storage);
 

@@ -81,4 +81,21 @@ public sealed class FlatParameterTests(DeviceFixture fixture)
         flat.Release();
         alone.Release();
     }
+
+    [Fact]
+    public void ParametersOfOneBufferCopyIntoEachOther()
+    {
+        var model = new Sequential(new Linear(3, 4), new Linear(3, 4));
+        model.Initialize(_device, seed: 8);
+        var weights = model.NamedParameters().Where(p => p.Name.EndsWith("weight", StringComparison.Ordinal)).Select(p => p.Parameter).ToList();
+        Assert.True(weights[1].Value.SharesStorageWith(weights[0].Value)); // one flat buffer
+        Assert.NotEqual(weights[0].Value.ToArray(), weights[1].Value.ToArray());
+        TensorOps.Copy(weights[0].Value, weights[1].Value);
+        Assert.Equal(weights[0].Value.ToArray(), weights[1].Value.ToArray());
+        using var first = weights[0].Value.Slice(new Engine.Tensors.Shape(2, 3));
+        using var overlapping = weights[0].Value.Slice(new Engine.Tensors.Shape(2, 3), 3);
+        var error = Assert.Throws<ArgumentException>(() => TensorOps.Copy(first, overlapping));
+        Assert.Contains("overlap", error.Message);
+        model.Release();
+    }
 }
