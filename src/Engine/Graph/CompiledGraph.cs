@@ -15,7 +15,7 @@ public sealed class CompiledGraph : IDisposable
 {
     private readonly List<GraphOp> _forward;
     private readonly List<GraphOp> _backward;
-    private readonly Dictionary<GraphOp, GraphOp> _fusedRelu; // convolution -> the ReLU it runs with
+    private readonly Dictionary<GraphOp, GraphOp> _fusedRelu; // convolution or batch norm -> the ReLU it runs with
     private readonly List<DeviceTensor> _owned = new();
     private readonly ExecutionContext _context;
     private readonly Node? _loss;
@@ -96,20 +96,21 @@ public sealed class CompiledGraph : IDisposable
         foreach (var op in _forward)
         {
             if (_fusedRelu.TryGetValue(op, out var relu))
-                ((Nodes.WeightedNode)op).ForwardRelu(_context, _context.Value(relu.Outputs[0]));
+                ((IReluFusable)op).ForwardRelu(_context, _context.Value(relu.Outputs[0]));
             else if (!_fusedRelu.ContainsValue(op))
                 op.Forward(_context); // a fused ReLU has run with its convolution
         }
     }
 
-    /// <summary>Each convolution that runs its ReLU with it, mapped to that ReLU.</summary>
+    /// <summary>Each op (convolution, batch norm) that runs its ReLU with it, mapped to that ReLU.</summary>
     internal IReadOnlyDictionary<GraphOp, GraphOp> FusedRelu => _fusedRelu;
 
     /// <summary>
-    /// Pairs a convolution with a bias and the ReLU right after it in the schedule, when the ReLU is
-    /// the convolution output's only reader and the caller does not read that output: the pair then
-    /// runs as the convolution and one bias + ReLU pass (<see cref="Ops.TensorOps.AddChannelBiasRelu"/>),
-    /// the same bits in one launch fewer. Backward is unchanged.
+    /// Pairs a convolution with a bias, or a batch norm, and the ReLU right after it in the schedule,
+    /// when the ReLU is the first output's only reader and the caller does not read that output: the
+    /// pair then runs with the bias (or the normalisation) and the ReLU in one pass
+    /// (<see cref="Ops.TensorOps.AddChannelBiasRelu"/>, <c>BatchNormKernels.NormalizeRelu</c>), the
+    /// same bits in one launch fewer. Backward is unchanged.
     /// </summary>
     private static Dictionary<GraphOp, GraphOp> FuseRelus(List<GraphOp> forward, Node? loss, IReadOnlyList<Node> outputs)
     {
@@ -120,7 +121,7 @@ public sealed class CompiledGraph : IDisposable
         var fused = new Dictionary<GraphOp, GraphOp>();
         for (int i = 0; i + 1 < forward.Count; i++)
         {
-            if (forward[i] is Nodes.WeightedNode { FusesRelu: true } producer
+            if (forward[i] is IReluFusable { FusesRelu: true } and GraphOp producer
                 && forward[i + 1] is Nodes.ActivationNode { Kind: Ops.Activation.ActivationKind.Relu } relu
                 && relu.Inputs[0] == producer.Outputs[0]
                 && readers.GetValueOrDefault(producer.Outputs[0]) == 1

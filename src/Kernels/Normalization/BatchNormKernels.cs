@@ -35,6 +35,24 @@ public static class BatchNormKernels
     }
 
     /// <summary>
+    /// <see cref="Normalize"/> and the ReLU after it, fused: <c>y = v</c> (the pre-activation, which
+    /// ReLU's backward reads) and <c>activated = v &lt; 0 ? 0 : v</c>, with v computed as Normalize does:
+    /// the bits of the two kernels in one launch.
+    /// </summary>
+    public static void NormalizeRelu(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> y, ArrayView<float> activated,
+        ArrayView<float> mean, ArrayView<float> invStd, ArrayView<float> gamma, ArrayView<float> beta, int channels, int plane)
+    {
+        for (int element = work.Begin(thread); element < work.End(thread); element++)
+        {
+            Index1D i = element;
+            int c = (i / plane) % channels;
+            float v = (x[i] - mean[c]) * invStd[c] * gamma[c] + beta[c];
+            y[i] = v;
+            activated[i] = v < 0f ? 0f : v;
+        }
+    }
+
+    /// <summary>
     /// Input gradient. Training (batch statistics):
     /// <c>dx = gamma * invStd / M * (M dy - sum dy - xhat * sum(dy xhat))</c> with M = N * plane;
     /// evaluation (fixed statistics): <c>dx = gamma * invStd * dy</c>. The two sums are the

@@ -36,6 +36,61 @@ public sealed class ReluFusionTests(DeviceFixture fixture)
             Assert.Equal(plainLaunches - 1, fusedLaunches);
     }
 
+    [Theory]
+    [InlineData(true, true)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    [InlineData(false, false)]
+    public void BatchNormAndReluFuseTooInTrainingAndEvaluation(bool hostPath, bool training)
+    {
+        using var path = HostPath.Use(hostPath);
+        var fused = RunBatchNorm(keepNormalized: false, training);
+        var plain = RunBatchNorm(keepNormalized: true, training);
+        Assert.Equal(1, fused.Fused);
+        Assert.Equal(0, plain.Fused);
+        Reference.AssertExactly(plain.Loss, fused.Loss, "loss");
+        for (int i = 0; i < plain.Grads.Count; i++)
+            Reference.AssertExactly(plain.Grads[i], fused.Grads[i], $"gradient {i}");
+        Reference.AssertExactly(plain.RunningMean, fused.RunningMean, "running mean");
+        if (!hostPath)
+            Assert.Equal(plain.Launches - 1, fused.Launches);
+    }
+
+    private (float[] Loss, List<float[]> Grads, int Fused, int Launches, float[] RunningMean) RunBatchNorm(bool keepNormalized, bool training)
+    {
+        var conv = new Conv2d(3, 6, 3, padding: 1, bias: false);
+        var norm = new BatchNorm2d(6);
+        var head = new Sequential(ReLU.Create(), new Flatten(), new Linear(6 * 7 * 7, 5));
+        var all = new Sequential(conv, norm, head);
+        all.Initialize(_device, seed: 11);
+        var g = new GraphBuilder(_device);
+        var x = g.Input("x", 2, 3, 7, 7);
+        var y = g.IntInput("y", 2);
+        var normalized = norm.Call(conv.Call(x));
+        var loss = head.Call(normalized).CrossEntropy(y);
+        using var graph = keepNormalized ? g.Compile(loss, normalized) : g.Compile(loss);
+        graph.Training = training;
+        graph.Value(x).CopyFrom(Reference.Random(2 * 3 * 7 * 7, 5, -2f, 2f));
+        graph.IntValue(y).CopyFrom([0, 4]);
+        var parameters = all.NamedParameters().Select(p => p.Parameter).ToList();
+        using var sgd = new Sgd(parameters, 0.1f);
+        sgd.ZeroGrad();
+        var profile = _device.StartProfile();
+        try
+        {
+            graph.Forward();
+        }
+        finally
+        {
+            _device.StopProfile();
+        }
+        graph.Backward();
+        var runningMean = all.NamedState().First(s => s.Name.EndsWith("running_mean", StringComparison.Ordinal)).State.Value.ToArray();
+        var result = (graph.Value(loss).ToArray(), parameters.Select(p => p.Grad.ToArray()).ToList(), graph.FusedRelu.Count, profile.Launches.Count, runningMean);
+        all.Release();
+        return result;
+    }
+
     private (float[] Loss, List<float[]> Grads, int Fused, int Launches) Run(bool keepConvOutput)
     {
         var conv1 = new Conv2d(3, 6, 3, padding: 1);

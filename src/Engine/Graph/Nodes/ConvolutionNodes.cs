@@ -11,10 +11,10 @@ public sealed class Conv2dNode(string name, Conv2dSpec spec, Node x, Parameter w
         Conv2dOp.Forward(spec, c.Value(Inputs[0]), Weight.Value, Bias?.Value, c.Value(Outputs[0]));
 
     /// <inheritdoc/>
-    internal override bool FusesRelu => Bias is not null;
+    public override bool FusesRelu => Bias is not null;
 
     /// <inheritdoc/>
-    internal override void ForwardRelu(ExecutionContext c, Tensor activated) =>
+    public override void ForwardRelu(ExecutionContext c, Tensor activated) =>
         Conv2dOp.ForwardRelu(spec, c.Value(Inputs[0]), Weight.Value, Bias!.Value, c.Value(Outputs[0]), activated);
 
     /// <inheritdoc/>

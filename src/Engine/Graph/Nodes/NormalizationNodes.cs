@@ -6,7 +6,7 @@ namespace Engine.Graph.Nodes;
 /// batch_norm node with three outputs: y, and the mean and 1/std it used (saved for backward).
 /// In training it updates the running statistics and counts the batch.
 /// </summary>
-public sealed class BatchNorm2dNode : GraphOp
+public sealed class BatchNorm2dNode : GraphOp, IReluFusable
 {
     private readonly Parameter _weight, _bias;
     private readonly StateTensor _runningMean, _runningVar;
@@ -36,6 +36,18 @@ public sealed class BatchNorm2dNode : GraphOp
     public override void Forward(ExecutionContext c)
     {
         BatchNorm2dOp.Forward(c.Value(Inputs[0]), c.Value(Outputs[0]), _weight.Value, _bias.Value, _runningMean.Value, _runningVar.Value,
+            c.Value(Outputs[1]), c.Value(Outputs[2]), c.Training, _momentum, _eps);
+        if (c.Training)
+            _countBatch();
+    }
+
+    /// <inheritdoc/>
+    public bool FusesRelu => true;
+
+    /// <inheritdoc/>
+    public void ForwardRelu(ExecutionContext c, Tensors.Tensor activated)
+    {
+        BatchNorm2dOp.ForwardRelu(c.Value(Inputs[0]), c.Value(Outputs[0]), activated, _weight.Value, _bias.Value, _runningMean.Value, _runningVar.Value,
             c.Value(Outputs[1]), c.Value(Outputs[2]), c.Training, _momentum, _eps);
         if (c.Training)
             _countBatch();

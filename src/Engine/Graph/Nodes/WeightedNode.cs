@@ -5,7 +5,7 @@ namespace Engine.Graph.Nodes;
 /// its backward computes dx (overwritten or added, as the plan says) and then adds the parameter
 /// gradients, which accumulate until zeroed.
 /// </summary>
-public abstract class WeightedNode : GraphOp
+public abstract class WeightedNode : GraphOp, IReluFusable
 {
     /// <summary>Creates the node.</summary>
     protected WeightedNode(string name, Node x, Parameter weight, Parameter? bias) : base(name, x)
@@ -38,10 +38,10 @@ public abstract class WeightedNode : GraphOp
     }
 
     /// <summary>True when <see cref="ForwardRelu"/> can run this op and the ReLU after it as one (a convolution with a bias).</summary>
-    internal virtual bool FusesRelu => false;
+    public virtual bool FusesRelu => false;
 
     /// <summary>Forward, then the ReLU that consumes the output, into <paramref name="activated"/> (the ReLU's output); the output keeps the pre-activation.</summary>
-    internal virtual void ForwardRelu(ExecutionContext c, Tensors.Tensor activated) =>
+    public virtual void ForwardRelu(ExecutionContext c, Tensors.Tensor activated) =>
         throw new InvalidOperationException($"{Name} does not fuse a ReLU.");
 
     /// <summary>The op's backward for the requested gradients (null ones are skipped).</summary>

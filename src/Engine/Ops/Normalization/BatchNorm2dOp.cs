@@ -24,13 +24,42 @@ public static class BatchNorm2dOp
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float, int, int>> InputGradientLoader =
         new("BatchNorm.InputGradient", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float, int, int>(acc, BatchNormKernels.InputGradient));
 
+    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>> NormalizeReluLoader =
+        new("BatchNorm.NormalizeRelu", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(acc, BatchNormKernels.NormalizeRelu));
+
+    /// <summary>
+    /// <see cref="Forward"/> followed by a ReLU, normalisation and ReLU in one pass: y receives the
+    /// normalised values (what ReLU's backward reads) and <paramref name="activated"/> their ReLU.
+    /// </summary>
+    public static void ForwardRelu(Tensor x, Tensor y, Tensor activated, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar,
+        Tensor savedMean, Tensor savedInvStd, bool training, float momentum = 0.1f, float eps = 1e-5f)
+    {
+        Check.SameDevice("BatchNorm2d", x.Device, x, activated);
+        Check.SameShape("BatchNorm2d", "activated", activated.Shape, "input", x.Shape);
+        if (HostPath.Applies(x.Device))
+        {
+            Forward(x, y, weight, bias, runningMean, runningVar, savedMean, savedInvStd, training, momentum, eps);
+            Activation.ActivationOp.Forward(Activation.ActivationKind.Relu, y, activated);
+            return;
+        }
+        ForwardStatistics(x, y, weight, bias, runningMean, runningVar, savedMean, savedInvStd, training, momentum, eps, normalize: false);
+        var (_, channels, plane) = (x.Shape[0], x.Shape[1], x.Shape[2] * x.Shape[3]);
+        x.Device.Kernel(NormalizeReluLoader)(Check.LaunchSize("BatchNorm2d", x.Numel), x.View, y.View, activated.View,
+            savedMean.View, savedInvStd.View, weight.View, bias.View, channels, plane);
+    }
+
     /// <summary>
     /// Normalises x <c>[N, C, H, W]</c> into y. weight (gamma) and bias (beta) are <c>[C]</c>;
     /// runningMean/runningVar <c>[C]</c> are read in evaluation and updated in training;
     /// savedMean/savedInvStd <c>[C]</c> receive the statistics used.
     /// </summary>
     public static void Forward(Tensor x, Tensor y, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar,
-        Tensor savedMean, Tensor savedInvStd, bool training, float momentum = 0.1f, float eps = 1e-5f)
+        Tensor savedMean, Tensor savedInvStd, bool training, float momentum = 0.1f, float eps = 1e-5f) =>
+        ForwardStatistics(x, y, weight, bias, runningMean, runningVar, savedMean, savedInvStd, training, momentum, eps, normalize: true);
+
+    // The statistics, then (unless the caller fuses it with what follows) the normalisation.
+    private static void ForwardStatistics(Tensor x, Tensor y, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar,
+        Tensor savedMean, Tensor savedInvStd, bool training, float momentum, float eps, bool normalize)
     {
         const string op = "BatchNorm2d";
         var (n, channels, plane) = CheckShapes(op, x, y, weight, bias, runningMean, runningVar, savedMean, savedInvStd);
@@ -58,7 +87,8 @@ public static class BatchNorm2dOp
         {
             device.Kernel(EvalStatsLoader)(channels, runningMean.View, runningVar.View, savedMean.View, savedInvStd.View, eps);
         }
-        device.Kernel(NormalizeLoader)(Check.LaunchSize(op, x.Numel), x.View, y.View, savedMean.View, savedInvStd.View, weight.View, bias.View, channels, plane);
+        if (normalize)
+            device.Kernel(NormalizeLoader)(Check.LaunchSize(op, x.Numel), x.View, y.View, savedMean.View, savedInvStd.View, weight.View, bias.View, channels, plane);
     }
 
     /// <summary>
