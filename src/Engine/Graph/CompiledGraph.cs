@@ -16,6 +16,7 @@ public sealed class CompiledGraph : IDisposable
     private readonly List<GraphOp> _forward;
     private readonly List<GraphOp> _backward;
     private readonly Dictionary<GraphOp, GraphOp> _fusedRelu; // convolution or batch norm -> the ReLU it runs with
+    private readonly HashSet<GraphOp> _reluRunWithProducer;   // those ReLUs, skipped in their own turn
     private readonly List<DeviceTensor> _owned = new();
     private readonly ExecutionContext _context;
     private readonly Node? _loss;
@@ -29,6 +30,7 @@ public sealed class CompiledGraph : IDisposable
         (_forward, _backward, var needsGrad) = Schedule(graph, loss);
         Parameters = _forward.SelectMany(op => op.Parameters).Distinct().ToList();
         _fusedRelu = FuseRelus(_forward, loss, outputs);
+        _reluRunWithProducer = _fusedRelu.Values.ToHashSet();
         _context = new ExecutionContext(graph.Device, graph.Training, graph.Generator);
 
         Plan = BuildPlan(graph, loss, outputs, _forward, _backward, needsGrad, options.ReuseMemory, out var valueOf, out var gradOf);
@@ -97,7 +99,7 @@ public sealed class CompiledGraph : IDisposable
         {
             if (_fusedRelu.TryGetValue(op, out var relu))
                 ((IReluFusable)op).ForwardRelu(_context, _context.Value(relu.Outputs[0]));
-            else if (!_fusedRelu.ContainsValue(op))
+            else if (!_reluRunWithProducer.Contains(op))
                 op.Forward(_context); // a fused ReLU has run with its convolution
         }
     }

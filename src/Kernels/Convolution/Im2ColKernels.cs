@@ -29,20 +29,7 @@ public static class Im2ColKernels
             int col = i % columns;
             int rest = i / columns;
             int row = rest % rows;
-            int image = firstImage + rest / rows;
-            int ow = col % g.OutW;
-            int oh = col / g.OutW;
-            int kw = row % g.KW;
-            int kh = (row / g.KW) % g.KH;
-            int c = row / (g.KW * g.KH);
-            int h = oh * g.StrideH - g.PadH + kh * g.DilationH;
-            int w = ow * g.StrideW - g.PadW + kw * g.DilationW;
-            bool inside = h >= 0 && h < g.H && w >= 0 && w < g.W;
-            // Loads happen even where the value is discarded (backends may turn the choice into a
-            // select), so the index must always be valid.
-            long at = inside ? (((long)image * g.InChannels + c) * g.H + h) * g.W + w : 0;
-            float v = x[at];
-            cols[i] = inside ? v : 0f;
+            cols[i] = Gather(x, g, firstImage + rest / rows, row, col);
         }
     }
 
@@ -68,19 +55,7 @@ public static class Im2ColKernels
             int wide = images * columns;
             int row = i / wide;
             int rest = i - row * wide;
-            int image = firstImage + rest / columns;
-            int col = rest % columns;
-            int ow = col % g.OutW;
-            int oh = col / g.OutW;
-            int kw = row % g.KW;
-            int kh = (row / g.KW) % g.KH;
-            int c = row / (g.KW * g.KH);
-            int h = oh * g.StrideH - g.PadH + kh * g.DilationH;
-            int w = ow * g.StrideW - g.PadW + kw * g.DilationW;
-            bool inside = h >= 0 && h < g.H && w >= 0 && w < g.W;
-            long at = inside ? (((long)image * g.InChannels + c) * g.H + h) * g.W + w : 0;
-            float v = x[at];
-            cols[i] = inside ? v : 0f;
+            cols[i] = Gather(x, g, firstImage + rest / columns, row, rest % columns);
         }
     }
 
@@ -161,5 +136,26 @@ public static class Im2ColKernels
             long at = (((long)(firstImage + image) * g.InChannels + c) * g.H + h) * g.W + w;
             dx[at] = accumulate != 0 ? dx[at] + sum : sum;
         }
+    }
+
+    /// <summary>
+    /// Column entry <c>(row, col)</c> of <paramref name="image"/>: <c>x[image, c, oh * s - p + kh * d, ow * s - p + kw * d]</c>,
+    /// zero outside the input.
+    /// </summary>
+    private static float Gather(ArrayView<float> x, ConvGeometry g, int image, int row, int col)
+    {
+        int ow = col % g.OutW;
+        int oh = col / g.OutW;
+        int kw = row % g.KW;
+        int kh = (row / g.KW) % g.KH;
+        int c = row / (g.KW * g.KH);
+        int h = oh * g.StrideH - g.PadH + kh * g.DilationH;
+        int w = ow * g.StrideW - g.PadW + kw * g.DilationW;
+        bool inside = h >= 0 && h < g.H && w >= 0 && w < g.W;
+        // Loads happen even where the value is discarded (backends may turn the choice into a
+        // select), so the index must always be valid.
+        long at = inside ? (((long)image * g.InChannels + c) * g.H + h) * g.W + w : 0;
+        float v = x[at];
+        return inside ? v : 0f;
     }
 }
