@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Engine.Cli.Datasets;
 using Engine.Cli.Training;
+using Engine.Distributed;
 
 namespace Engine.Cli.Commands;
 
@@ -18,8 +19,8 @@ internal static class TrainCommand
         var data = new Option<string?>("--data") { Description = "Folder with the dataset's files (default: data/<dataset>)." };
         var epochs = new Option<int?>("--epochs") { Description = "Epochs (default: resnet 3, unet 30, vae 10)." };
         var batch = new Option<int?>("--batch-size", "-b") { Description = "Images per step (default: resnet 64, unet 4, vae 64)." };
-        var lr = new Option<float?>("--lr") { Description = "Peak learning rate of AdamW, annealed by a cosine (default: resnet 2e-3, unet 2e-3, vae 1e-3)." };
-        var decay = new Option<float?>("--weight-decay") { Description = "AdamW weight decay (default: resnet 5e-4, unet 1e-4, vae 0)." };
+        var lr = new Option<float?>("--lr") { Description = "Peak learning rate, annealed by a cosine (default: resnet 2e-3, unet 2e-3, vae 1e-3)." };
+        var decay = new Option<float?>("--weight-decay") { Description = "Weight decay (default: resnet 5e-4, unet 1e-4, vae 0)." };
         var seed = new Option<ulong?>("--seed") { Description = "The seed of initialisation, shuffling, augmentation and dropout or VAE noise (default 1): the same seed gives the same run." };
         var outputFolder = new Option<string?>("--output", "-o") { Description = "Run folder for checkpoints (default: runs/<model>)." };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in the folder from its last checkpoint." };
@@ -30,10 +31,13 @@ internal static class TrainCommand
         var saveEvery = new Option<int?>("--save-every") { Description = "Also commit a checkpoint every N steps (default: after every epoch only)." };
         var memoryLimit = new Option<string?>("--memory-limit") { Description = "Most device memory the run may hold, e.g. 512M or 4G (default: the device's)." };
         var plain = new Option<bool>("--plain") { Description = "Plain progress lines instead of a live bar." };
+        var optimizer = new Option<string?>("--optimizer") { Description = "adamw (default) or sgd (momentum 0.9)." };
+        var distributed = new Option<bool>("--distributed") { Description = "Data-parallel over the ranks mpiexec started (implied when there are several); --batch-size is per rank." };
+        var syncBatchNorm = new Option<bool?>("--sync-batchnorm") { Description = "Data-parallel runs: batch-norm statistics over every rank's batch (default: each rank's own)." };
         var device = CommonOptions.Device();
         var command = new Command("train", "Train a model and evaluate it after every epoch; Ctrl-C saves a checkpoint and stops.")
         {
-            model, dataset, data, device, epochs, batch, lr, decay, seed, outputFolder, resume, overwrite, width, limit, augment, saveEvery, memoryLimit, plain,
+            model, dataset, data, device, epochs, batch, lr, decay, seed, outputFolder, resume, overwrite, width, limit, augment, saveEvery, memoryLimit, plain, optimizer, distributed, syncBatchNorm,
         };
         command.SetAction(result => ErrorReport.Guard(errors, () => Run(new TrainSettings
         {
@@ -55,6 +59,9 @@ internal static class TrainCommand
             SaveEvery = result.GetValue(saveEvery),
             MemoryLimit = ParseBytes(result.GetValue(memoryLimit)),
             Plain = result.GetValue(plain),
+            Optimizer = result.GetValue(optimizer),
+            Distributed = result.GetValue(distributed),
+            SyncBatchNorm = result.GetValue(syncBatchNorm),
         }, output, errors, InterruptSignal.Listen(errors))));
         return command;
     }
@@ -63,14 +70,75 @@ internal static class TrainCommand
     /// Trains; returns 0, or <see cref="InterruptSignal.ExitCode"/> after <paramref name="interrupt"/>
     /// stopped the run at a committed checkpoint, or 1 on an error. The signal is disposed at the end.
     /// </summary>
-    internal static int Run(TrainSettings settings, TextWriter output, TextWriter errors, InterruptSignal? interrupt = null) => ErrorReport.Guard(errors, () =>
+    internal static int Run(TrainSettings settings, TextWriter output, TextWriter errors, InterruptSignal? interrupt = null)
     {
-        using (interrupt)
+        if (settings.Distributed || MpiCommunicator.Launched)
+            return RunDistributed(settings, output, errors, interrupt);
+        return ErrorReport.Guard(errors, () =>
         {
-            var result = Trainer.Run(settings, output, interrupt);
-            return result.Interrupted ? InterruptSignal.ExitCode : 0;
+            using (interrupt)
+            {
+                var result = Trainer.Run(settings, output, interrupt);
+                return result.Interrupted ? InterruptSignal.ExitCode : 0;
+            }
+        });
+    }
+
+    /// <summary>The environment variable with the longest wait, in seconds, for the other ranks in one exchange (default 300).</summary>
+    internal const string PeerTimeoutVariable = "ENGINE_PEER_TIMEOUT";
+
+    /// <summary>
+    /// One rank of a data-parallel run started by mpiexec. A rank that fails reports it (rank 0
+    /// plainly, the others naming their rank; settings errors, which every rank finds alike, only
+    /// by rank 0) and ends every rank at once through MPI_Abort, so none waits on it.
+    /// </summary>
+    private static int RunDistributed(TrainSettings settings, TextWriter output, TextWriter errors, InterruptSignal? interrupt)
+    {
+        MpiCommunicator communicator;
+        try
+        {
+            communicator = MpiCommunicator.Start(PeerTimeout());
         }
-    });
+        catch (Exception e)
+        {
+            interrupt?.Dispose();
+            return ErrorReport.Report(errors, e);
+        }
+        int code;
+        try
+        {
+            using (interrupt)
+            {
+                var result = Trainer.Run(settings, output, interrupt, communicator);
+                code = result.Interrupted ? InterruptSignal.ExitCode : 0;
+            }
+        }
+        catch (Exception e)
+        {
+            if (communicator.Rank == 0)
+                ErrorReport.Report(errors, e);
+            else if (e is not ArgumentException)
+                errors.WriteLine($"error: rank {communicator.Rank} of {communicator.Size}: {ErrorReport.Describe(e)}");
+            else
+                Thread.Sleep(TimeSpan.FromSeconds(5)); // rank 0 found the same, and reports it before its abort ends this process
+            output.Flush();
+            errors.Flush();
+            communicator.Abort(ErrorReport.Failure);
+            return ErrorReport.Failure;
+        }
+        communicator.Dispose();
+        return code;
+    }
+
+    private static TimeSpan PeerTimeout()
+    {
+        string? text = Environment.GetEnvironmentVariable(PeerTimeoutVariable);
+        if (string.IsNullOrEmpty(text))
+            return TimeSpan.FromSeconds(300);
+        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds) && seconds > 0 && seconds <= 86_400
+            ? TimeSpan.FromSeconds(seconds)
+            : throw new ArgumentException($"{PeerTimeoutVariable} must be a number of seconds in (0, 86400], got '{text}'.");
+    }
 
     /// <summary><c>512M</c>, <c>4G</c>, <c>1.5G</c>, <c>100000</c> (bytes); null stays null.</summary>
     internal static long? ParseBytes(string? text)

@@ -48,6 +48,8 @@ internal sealed record CheckpointInfo
     public int BestEpoch { get; init; }
     /// <summary>Settings changed on resume, in order (<c>after epoch 3: --lr 0.002 -> 0.001</c>).</summary>
     public IReadOnlyList<string> History { get; init; } = [];
+    /// <summary>Ranks the run was trained on (data-parallel; 1 for one process): a resumed run needs as many, since they shard the data.</summary>
+    public int Ranks { get; init; } = 1;
 
     /// <summary>Optimiser steps taken.</summary>
     [JsonIgnore]
@@ -85,6 +87,7 @@ internal sealed record CheckpointInfo
             : info.Model is null || info.Settings is null || info.Metric is null || info.Dataset is null ? "a missing model, dataset, metric or settings entry"
             : info.Settings.Model != info.Task ? $"settings for '{info.Settings.Model}' in a {info.Task} run"
             : info.StepsPerEpoch <= 0 ? $"{info.StepsPerEpoch} steps per epoch"
+            : info.Ranks < 1 ? $"{info.Ranks} ranks"
             : info.Epoch < 0 || info.Step < 0 || info.Step >= info.StepsPerEpoch ? $"position epoch {info.Epoch}, step {info.Step} of {info.StepsPerEpoch}"
             : info.Settings.Epochs is not > 0 || info.Settings.BatchSize is not > 0 || info.Settings.LearningRate is null || info.Settings.WeightDecay is null || info.Settings.Seed is null
                 ? "incomplete settings"

@@ -22,8 +22,8 @@ internal sealed class ClassificationTask(Module model, ComputeDevice device) : T
     {
         var confusion = Confusion(data, batchSize); // counted on the device
         long correct = confusion.Correct;
-        double accuracy = correct / (double)data.Count;
-        return new Evaluation(accuracy, $"accuracy {accuracy * 100:F2}% ({correct}/{data.Count})", $"accuracy {accuracy * 100:F2}%");
+        double accuracy = correct / (double)confusion.Total;
+        return new Evaluation(accuracy, $"accuracy {accuracy * 100:F2}% ({correct}/{confusion.Total})", $"accuracy {accuracy * 100:F2}%");
     }
 
     /// <summary>The arg-max class of every image.</summary>

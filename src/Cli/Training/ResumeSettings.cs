@@ -26,6 +26,8 @@ internal static class ResumeSettings
         Fixed("--base-width", requested.Width, recorded.Width);
         Fixed("--limit", requested.Limit, recorded.Limit);
         Fixed("--augment", requested.Augment, recorded.Augment);
+        Fixed("--optimizer", requested.Optimizer?.ToLowerInvariant(), recorded.Optimizer ?? "adamw");
+        Fixed("--sync-batchnorm", requested.SyncBatchNorm, recorded.SyncBatchNorm);
 
         var changes = new List<string>();
         T Changeable<T>(string option, T? asked, T before) where T : struct
@@ -38,6 +40,7 @@ internal static class ResumeSettings
 
         var settings = recorded with
         {
+            Optimizer = recorded.Optimizer ?? "adamw",
             Epochs = Changeable("--epochs", requested.Epochs, recorded.Epochs!.Value),
             LearningRate = Changeable("--lr", requested.LearningRate, recorded.LearningRate!.Value),
             WeightDecay = Changeable("--weight-decay", requested.WeightDecay, recorded.WeightDecay!.Value),
@@ -47,6 +50,7 @@ internal static class ResumeSettings
             Device = requested.Device ?? recorded.Device,
             Output = requested.Output ?? recorded.Output,
             Plain = requested.Plain,
+            Distributed = requested.Distributed,
             Resume = true,
             Overwrite = false,
         };

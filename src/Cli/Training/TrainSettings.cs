@@ -37,6 +37,14 @@ internal sealed record TrainSettings
     public long? MemoryLimit { get; init; }
     /// <summary>Plain progress lines instead of a live bar.</summary>
     public bool Plain { get; init; }
+    /// <summary>adamw (default) or sgd (momentum 0.9, PyTorch's coupled weight decay).</summary>
+    public string? Optimizer { get; init; }
+    /// <summary>The optimisers <c>--optimizer</c> takes.</summary>
+    public static IReadOnlyList<string> Optimizers { get; } = ["adamw", "sgd"];
+    /// <summary>Data-parallel runs: batch-norm statistics over every rank's batch (default off: each rank's own).</summary>
+    public bool? SyncBatchNorm { get; init; }
+    /// <summary>Join the ranks started by mpiexec even when there is only one (several ranks join without being asked).</summary>
+    public bool Distributed { get; init; }
 
     /// <summary>The models <c>train</c> knows.</summary>
     public static IReadOnlyList<string> Models { get; } = ["resnet", "unet", "vae"];
@@ -49,7 +57,7 @@ internal sealed record TrainSettings
     }
 
     /// <summary>Fills every unset value with the model's default; unknown models are an error.</summary>
-    public TrainSettings Resolve() => (this with { Dataset = Dataset?.ToLowerInvariant() }).Defaults();
+    public TrainSettings Resolve() => (this with { Dataset = Dataset?.ToLowerInvariant(), Optimizer = Optimizer?.ToLowerInvariant() ?? "adamw" }).Defaults();
 
     private TrainSettings Defaults() => Kind(Model) switch
     {
@@ -64,6 +72,7 @@ internal sealed record TrainSettings
             Seed = Seed ?? 1,
             Width = Width ?? 8,
             Augment = Augment ?? false,
+            SyncBatchNorm = SyncBatchNorm ?? false,
         },
         "unet" => this with
         {
@@ -76,6 +85,7 @@ internal sealed record TrainSettings
             Seed = Seed ?? 1,
             Width = Width ?? 8,
             Augment = Augment ?? true,
+            SyncBatchNorm = SyncBatchNorm ?? false,
         },
         _ => this with
         {
@@ -88,6 +98,7 @@ internal sealed record TrainSettings
             Seed = Seed ?? 1,
             Width = Width,
             Augment = Augment ?? false,
+            SyncBatchNorm = SyncBatchNorm ?? false,
         },
     };
 
@@ -126,6 +137,8 @@ internal sealed record TrainSettings
             throw new ArgumentException($"--save-every must be positive, got {SaveEvery}.");
         if (MemoryLimit <= 0)
             throw new ArgumentException($"--memory-limit must be positive, got {MemoryLimit}.");
+        if (Optimizer is string optimizer && !Optimizers.Contains(optimizer.ToLowerInvariant()))
+            throw new ArgumentException($"--optimizer must be one of {string.Join(", ", Optimizers)}, got '{optimizer}'.");
         if (Resume && Overwrite)
             throw new ArgumentException("--resume continues the run in the folder and --overwrite replaces it: give one.");
         if (Model == "vae" && Width is not null)

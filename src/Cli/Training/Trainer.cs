@@ -3,6 +3,7 @@ using Engine.Checkpoints;
 using Engine.Cli.Datasets;
 using Engine.Data;
 using Engine.Devices;
+using Engine.Distributed;
 using Engine.Models;
 using Engine.Modules;
 using Engine.Ops.Random;
@@ -15,7 +16,10 @@ namespace Engine.Cli.Training;
 /// and a checkpoint after every epoch (and every <c>--save-every</c> steps), <c>--resume</c> from the
 /// last checkpoint to the step, and a clean stop on SIGINT or SIGTERM. Every random stream is keyed
 /// from <c>--seed</c> (<see cref="RandomStreams"/>), and every piece of state is in the checkpoint,
-/// so a resumed run computes the same bits as an uninterrupted one.
+/// so a resumed run computes the same bits as an uninterrupted one. Given a communicator, the run is
+/// data-parallel (<see cref="DataParallel"/>): every rank trains on its shard of each global batch,
+/// rank 0 alone owns the run folder and writes progress, and the ranks first check that they were
+/// started alike (<see cref="RankAgreement"/>).
 /// </summary>
 internal static class Trainer
 {
@@ -23,8 +27,12 @@ internal static class Trainer
     /// <exception cref="ArgumentException">Bad settings, named.</exception>
     /// <exception cref="InvalidDataException">A checkpoint that does not fit, damaged data, or a loss or gradient that went non-finite.</exception>
     /// <exception cref="IOException">An output folder that holds a run, cannot be written or lacks space.</exception>
-    internal static TrainingResult Run(TrainSettings requested, TextWriter output, InterruptSignal? interrupt = null)
+    internal static TrainingResult Run(TrainSettings requested, TextWriter output, InterruptSignal? interrupt = null, ICommunicator? communicator = null)
     {
+        int rank = communicator?.Rank ?? 0, ranks = communicator?.Size ?? 1;
+        bool root = rank == 0;
+        if (!root)
+            output = TextWriter.Null;
         string kind = TrainSettings.Kind(requested.Model);
         using var folder = new RunFolder((requested with { Model = kind }).OutputDirectory);
         CheckpointInfo? resumed = null;
@@ -33,9 +41,13 @@ internal static class Trainer
         if (requested.Resume)
         {
             requested.Validate();
-            resumed = folder.PrepareResume();
+            resumed = root ? folder.PrepareResume() : null;
+            communicator?.Barrier(); // rank 0 has settled the folder (a newer best copied over the last)
+            resumed ??= RunFolder.ReadInfo(folder.LastPath); // the run folder lies on a file system every rank sees
             if (resumed.Task != kind)
                 throw new ArgumentException($"--resume: '{folder.LastPath}' is a {resumed.Task} run, not {kind}.");
+            if (resumed.Ranks != ranks)
+                throw new ArgumentException($"--resume: '{folder.LastPath}' was trained on {resumed.Ranks} rank{(resumed.Ranks == 1 ? "" : "s")}, each with its shard of the data; resume it on as many ({(resumed.Ranks == 1 ? "without mpiexec" : $"mpiexec -n {resumed.Ranks}")}), not {ranks}.");
             (settings, var changes) = ResumeSettings.Merge(requested, resumed.Settings, resumed.Position);
             int done = resumed.Epoch + (resumed.Step > 0 ? 1 : 0);
             if (settings.Epochs < done)
@@ -49,7 +61,8 @@ internal static class Trainer
                 requested = requested with { Dataset = DatasetCatalog.Infer(dataDirectory) };
             settings = requested.Resolve();
             settings.Validate();
-            folder.PrepareNew(settings.Overwrite);
+            if (root)
+                folder.PrepareNew(settings.Overwrite);
         }
         settings.Validate();
 
@@ -58,10 +71,13 @@ internal static class Trainer
         if (kind == "unet" && train.Masks is null || kind == "resnet" && train.Labels is null)
             throw new ArgumentException($"train {kind} needs a dataset with {(kind == "unet" ? "masks" : "labels")}; '{data.Name}' has none.");
         int batch = settings.BatchSize!.Value;
-        if (batch > train.Count)
-            throw new ArgumentException($"--batch-size {batch} is larger than the {train.Count} training images.");
+        if ((long)batch * ranks > train.Count)
+            throw new ArgumentException(ranks == 1 ? $"--batch-size {batch} is larger than the {train.Count} training images."
+                : $"--batch-size {batch} on each of {ranks} ranks ({(long)batch * ranks} images a step) is more than the {train.Count} training images.");
+        if (test.Count < ranks)
+            throw new ArgumentException($"{test.Count} test images cannot give each of {ranks} ranks one to evaluate.");
         var loader = new DataLoader(train, batch, shuffle: true, seed: settings.Seed!.Value, dropLast: true,
-            augmentation: settings.Augment == true ? new Augmentation(HorizontalFlip: true, Padding: train.Height / 16) : null);
+            augmentation: settings.Augment == true ? new Augmentation(HorizontalFlip: true, Padding: train.Height / 16) : null, rank: rank, ranks: ranks);
         int epochs = settings.Epochs!.Value, steps = loader.BatchesPerEpoch;
         if ((long)epochs * steps > int.MaxValue)
             throw new ArgumentException($"--epochs {epochs} of {steps} steps make {(long)epochs * steps} steps, more than the schedule counts ({int.MaxValue}).");
@@ -72,23 +88,29 @@ internal static class Trainer
         if (resumed is not null && resumed.Model != modelOptions)
             throw new InvalidDataException($"--resume: '{folder.LastPath}' holds {resumed.Model} but these settings build {modelOptions}.");
         var model = ModelFactory.Create(modelOptions);
+        if (communicator is not null && settings.SyncBatchNorm == true)
+            DataParallel.SynchronizeBatchNorm(model, communicator);
         using var device = settings.Device is null ? ComputeDevice.OpenDefault() : ComputeDevice.Open(settings.Device);
         if (settings.MemoryLimit is long memoryLimit)
             device.MemoryLimit = memoryLimit;
         ulong seed = settings.Seed.Value;
         using var task = CreateTask(kind, model, device, seed);
+        task.Communicator = communicator;
         CheckFits(model, device, task.BuildTraining(train, batch, RandomStreams.Derive(seed, RandomStream.Noise)), folder, fresh: resumed is null);
 
         model.Initialize(device, RandomStreams.Derive(seed, RandomStream.Initialization));
         try
         {
             task.CompileTraining();
-            using var optimizer = new AdamW(model.NamedParameters().Select(p => p.Parameter), settings.LearningRate!.Value, weightDecay: settings.WeightDecay!.Value);
+            var parameters = model.NamedParameters().Select(p => p.Parameter);
+            using Optimizer optimizer = settings.Optimizer == "sgd"
+                ? new Sgd(parameters, settings.LearningRate!.Value, momentum: 0.9f, weightDecay: settings.WeightDecay!.Value)
+                : new AdamW(parameters, settings.LearningRate!.Value, weightDecay: settings.WeightDecay!.Value);
             var schedule = new CosineAnnealingLR(optimizer, epochs * steps, settings.LearningRate.Value / 100);
             var state = resumed ?? new CheckpointInfo
             {
                 Task = kind, Model = modelOptions, Dataset = data.Name, Settings = settings, StepsPerEpoch = steps,
-                Metric = task.MetricName, HigherIsBetter = task.HigherIsBetter,
+                Metric = task.MetricName, HigherIsBetter = task.HigherIsBetter, Ranks = ranks,
             };
             if (resumed is not null)
             {
@@ -99,19 +121,26 @@ internal static class Trainer
                 state = resumed with { Settings = settings, History = history };
             }
             schedule.Resume(checked((int)state.GlobalStep));
+            DataParallel? parallel = null;
+            if (communicator is not null)
+            {
+                RankAgreement.Check(communicator, settings, modelOptions, train, test, state.GlobalStep);
+                parallel = new DataParallel(communicator, model, optimizer);
+                parallel.BroadcastState();
+            }
 
             output.WriteLine($"train {kind}: {modelOptions.Name}, {model.ParameterCount:N0} parameters, on {device.Info.Spec} ({device.Info.Name})");
             output.WriteLine($"  data {data.Name}: {train.Count} training / {test.Count} test images of {train.Channels}x{train.Height}x{train.Width}; " +
-                $"batch {batch}, {epochs} epochs, AdamW lr {settings.LearningRate} (cosine), weight decay {settings.WeightDecay}, seed {seed}" +
+                (ranks == 1 ? $"batch {batch}" : $"batch {batch} on each of {ranks} ranks ({batch * ranks} a step{(settings.SyncBatchNorm == true ? ", synchronised batch norm" : "")}) over {communicator!.Description}") + $", {epochs} epochs, {(settings.Optimizer == "sgd" ? "SGD (momentum 0.9)" : "AdamW")} lr {settings.LearningRate} (cosine), weight decay {settings.WeightDecay}, seed {seed}" +
                 (resumed is null ? "" : $"; resuming {resumed.Position}"));
             foreach (string change in history.Skip(resumed?.History.Count ?? 0))
                 output.WriteLine($"  changed on resume, {change}");
 
-            var loop = new TrainingLoop(task, model, optimizer, schedule, loader, folder, interrupt, settings);
+            var loop = new TrainingLoop(task, model, optimizer, schedule, loader, folder, interrupt, root ? settings : settings with { Plain = true }, parallel);
             var evaluation = state.Epoch >= epochs && state.Step == 0 ? task.Evaluate(test, batch) : null;
             var clock = Stopwatch.StartNew();
             bool interrupted = false;
-            ProgressReporter.Run(settings.Plain, output, progress => (state, evaluation, interrupted) = loop.Run(state, test, progress, evaluation));
+            ProgressReporter.Run(settings.Plain || !root, output, progress => (state, evaluation, interrupted) = loop.Run(state, test, progress, evaluation));
             if (loop.StepProfile is { } stepProfile)
             {
                 output.WriteLine($"launch profile ({ComputeDevice.ProfileVariable}=1) of one training step (the run's second):");

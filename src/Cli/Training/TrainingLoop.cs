@@ -1,5 +1,6 @@
 using Engine.Data;
 using Engine.Devices;
+using Engine.Distributed;
 using Engine.Modules;
 using Engine.Ops;
 using Engine.Optim;
@@ -15,10 +16,20 @@ namespace Engine.Cli.Training;
 /// halts every update from the first non-finite loss or gradient on, so the host reads the device
 /// once every <see cref="ReadEvery"/> steps (and before any commit or evaluation), reports those
 /// steps' losses, and on a halt replays the bad step to say what went wrong, its weights untouched.
+/// In a data-parallel run (<paramref name="parallel"/>) each step averages the gradients and the
+/// loss over the ranks before the update, the ranks agree at that exchange on whether to stop,
+/// check after every epoch that their replicas are still identical, and only rank 0 commits.
 /// </summary>
 internal sealed class TrainingLoop(TrainingTask task, Module model, Optimizer optimizer, LearningRateSchedule schedule, DataLoader loader,
-    RunFolder folder, InterruptSignal? interrupt, TrainSettings settings)
+    RunFolder folder, InterruptSignal? interrupt, TrainSettings settings, DataParallel? parallel = null)
 {
+    private bool _stopAgreed;
+
+    // Whether to stop at the next commit: the signal itself, or what the ranks agreed at the last exchange.
+    private bool StopRequested => parallel is null ? interrupt?.Requested == true : _stopAgreed;
+
+    private bool Commits => parallel is null || parallel.Communicator.Rank == 0;
+
     /// <summary>Most steps between reads of the losses from the device (fewer when an epoch has under 160 steps, so the progress lines, ten an epoch, come on time).</summary>
     internal const int ReadEvery = 16;
 
@@ -56,6 +67,8 @@ internal sealed class TrainingLoop(TrainingTask task, Module model, Optimizer op
                 profile?.Clear();
                 optimizer.ZeroGrad();
                 var loss = task.Step(b);
+                if (parallel is not null)
+                    _stopAgreed = parallel.AverageGradients(loss, interrupt?.Requested == true);
                 using (var slot = losses.Slice(loss.Shape, queued.Count))
                     TensorOps.Copy(loss, slot);
                 optimizer.GuardFinite(loss, checked((int)entry.GlobalStep));
@@ -66,9 +79,9 @@ internal sealed class TrainingLoop(TrainingTask task, Module model, Optimizer op
                 state = state with { Epoch = epoch, Step = step, NoiseOffset = task.NoiseOffset };
                 bool last = step == steps;
                 bool save = !last && settings.SaveEvery is int every && state.GlobalStep % every == 0;
-                if (last || save || queued.Count == readEvery || interrupt?.Requested == true)
+                if (last || save || queued.Count == readEvery || StopRequested)
                     lossSum = Read(queued, losses, lossSum, epoch, progress, batch);
-                bool stop = !last && interrupt?.Requested == true; // raised while reporting, too
+                bool stop = !last && StopRequested; // raised while reporting, too
                 if (stop && queued.Count > 0)
                     lossSum = Read(queued, losses, lossSum, epoch, progress, batch);
                 state = state with { EpochLossSum = lossSum };
@@ -77,10 +90,13 @@ internal sealed class TrainingLoop(TrainingTask task, Module model, Optimizer op
                 if (last)
                     break; // the epoch's end commits with its evaluation
                 if (stop || save)
+                    parallel?.BroadcastBuffers();
+                if ((stop || save) && Commits)
                     folder.Commit(model, optimizer, state, isBest: false);
                 if (stop)
                     return (state, evaluation, true);
             }
+            parallel?.BroadcastBuffers(); // every rank evaluates (and rank 0 saves) rank 0's replica
             evaluation = task.Evaluate(test, batch);
             progress.EndEpoch(evaluation);
             bool isBest = state.Best is not double best || (state.HigherIsBetter ? evaluation.Value > best : evaluation.Value < best);
@@ -89,8 +105,10 @@ internal sealed class TrainingLoop(TrainingTask task, Module model, Optimizer op
                 Epoch = epoch + 1, Step = 0, EpochLossSum = 0, NoiseOffset = task.NoiseOffset, Value = evaluation.Value,
                 Best = isBest ? evaluation.Value : state.Best, BestEpoch = isBest ? epoch + 1 : state.BestEpoch,
             };
-            folder.Commit(model, optimizer, state, isBest);
-            if (interrupt?.Requested == true && epoch + 1 < epochs)
+            parallel?.CheckReplicasAgree($"after epoch {epoch + 1}");
+            if (Commits)
+                folder.Commit(model, optimizer, state, isBest);
+            if (StopRequested && epoch + 1 < epochs)
                 return (state, evaluation, true);
         }
         return (state, evaluation, false);

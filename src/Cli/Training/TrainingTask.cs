@@ -1,5 +1,6 @@
 using Engine.Data;
 using Engine.Devices;
+using Engine.Distributed;
 using Engine.Graph;
 using Engine.Modules;
 using Engine.Tensors;
@@ -34,6 +35,23 @@ internal abstract class TrainingTask : IDisposable
 
     /// <summary>The device everything runs on.</summary>
     public ComputeDevice Device { get; }
+
+    /// <summary>
+    /// The ranks of a data-parallel run (null: one process). Evaluations then run on this rank's
+    /// share of the data (<see cref="ImageDataset.Shard"/>) and sum their counts over the ranks, so
+    /// every rank reports the metric of the whole dataset.
+    /// </summary>
+    public ICommunicator? Communicator { get; set; }
+
+    /// <summary>This rank's share of <paramref name="data"/> (all of it for one process).</summary>
+    protected ImageDataset Share(ImageDataset data) => Communicator is { Size: > 1 } c ? data.Shard(c.Rank, c.Size) : data;
+
+    /// <summary>Sums <paramref name="values"/> over the ranks (nothing for one process).</summary>
+    protected void SumOverRanks(Span<double> values)
+    {
+        if (Communicator is { Size: > 1 } c)
+            c.AllReduceSum(values);
+    }
 
     /// <summary>Name of the headline metric, as in the checkpoint's metadata.</summary>
     public abstract string MetricName { get; }
@@ -118,9 +136,21 @@ internal abstract class TrainingTask : IDisposable
     /// <summary>
     /// The confusion matrix of the model's arg-max predictions against the dataset's labels or
     /// masks, counted on the device over every batch and read back once (or whenever the counts
-    /// could pass 2^31).
+    /// could pass 2^31); in a data-parallel run each rank counts its share and the counts are summed.
     /// </summary>
     protected Ops.Metrics.ConfusionMatrix Confusion(ImageDataset data, int batchSize, Action<Node>? check = null)
+    {
+        var local = LocalConfusion(Share(data), batchSize, check);
+        if (Communicator is not { Size: > 1 })
+            return local;
+        var sums = Array.ConvertAll(local.Counts(), v => (double)v); // exact below 2^53
+        SumOverRanks(sums);
+        var total = new Ops.Metrics.ConfusionMatrix(local.Classes);
+        total.Add(Array.ConvertAll(sums, v => (long)v));
+        return total;
+    }
+
+    private Ops.Metrics.ConfusionMatrix LocalConfusion(ImageDataset data, int batchSize, Action<Node>? check)
     {
         using var run = new EvaluationRun(this, data, batchSize, check, targets: true);
         var matrix = new Ops.Metrics.ConfusionMatrix(run.Classes);

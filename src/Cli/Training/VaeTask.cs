@@ -24,8 +24,9 @@ internal sealed class VaeTask(Vae model, ComputeDevice device, ulong evaluationK
     protected override Node TrainingLoss(Node x, Node? targets) => ((Vae)Model).Build(x).Loss;
 
     /// <inheritdoc/>
-    public override Evaluation Evaluate(ImageDataset data, int batchSize)
+    public override Evaluation Evaluate(ImageDataset all, int batchSize)
     {
+        var data = Share(all); // this rank's share; the sums are added over the ranks below
         // The loss is a batch mean, so every batch must be full: use the largest batch that divides N.
         int size = Enumerable.Range(1, Math.Min(Math.Max(batchSize, 100), data.Count)).Last(b => data.Count % b == 0);
         var g = new GraphBuilder(Device, training: true, seed: evaluationKey); // training mode: z is sampled, as the ELBO's expectation asks
@@ -49,14 +50,14 @@ internal sealed class VaeTask(Vae model, ComputeDevice device, ulong evaluationK
             index++;
         }
         float[] host = values.ToArray();
-        double loss = 0, recon = 0, kl = 0;
+        var sums = new double[3]; // loss, reconstruction, KL summed over images
         for (int b = 0; b < batches; b++)
         {
-            loss += host[b * 3] * size;
-            recon += host[b * 3 + 1] * size;
-            kl += host[b * 3 + 2] * size;
+            for (int k = 0; k < 3; k++)
+                sums[k] += host[b * 3 + k] * size;
         }
-        loss /= data.Count;
-        return new Evaluation(loss, $"negative ELBO {loss:F2} nats/image (reconstruction {recon / data.Count:F2} + KL {kl / data.Count:F2})", $"-ELBO {loss:F2}");
+        SumOverRanks(sums);
+        double loss = sums[0] / all.Count;
+        return new Evaluation(loss, $"negative ELBO {loss:F2} nats/image (reconstruction {sums[1] / all.Count:F2} + KL {sums[2] / all.Count:F2})", $"-ELBO {loss:F2}");
     }
 }

@@ -9,6 +9,13 @@ namespace Engine.Data;
 /// (so an epoch resumed at any batch augments its images as an uninterrupted one would), and
 /// either dropping the last partial batch (training: every batch has the compiled graph's size) or
 /// padding it (evaluation: <see cref="Batch.Count"/> tells the real rows).
+/// <para>
+/// Sharded for data-parallel training (<c>rank</c> of <c>ranks</c>, as PyTorch's
+/// DistributedSampler): every rank draws the same permutation and takes positions
+/// <c>rank, rank + ranks, ...</c> of it, so batch b of the ranks together holds exactly the
+/// images of batch b of one unsharded loader with batch <c>ranks * BatchSize</c>, augmented
+/// identically (augmentation is keyed by the position in the permutation).
+/// </para>
 /// </summary>
 public sealed class DataLoader
 {
@@ -17,28 +24,46 @@ public sealed class DataLoader
     private readonly bool _dropLast;
     private readonly ulong _seed;
     private readonly Augmentation? _augmentation;
+    private readonly int _rank, _ranks;
 
     /// <summary>Creates the loader.</summary>
-    public DataLoader(ImageDataset data, int batchSize, bool shuffle = false, ulong seed = 0, bool dropLast = false, Augmentation? augmentation = null)
+    /// <param name="data">The dataset.</param>
+    /// <param name="batchSize">Images per batch (per rank when sharded).</param>
+    /// <param name="shuffle">A fresh permutation per epoch.</param>
+    /// <param name="seed">The run's seed (permutations and augmentation).</param>
+    /// <param name="dropLast">Drop the last partial batch instead of padding it.</param>
+    /// <param name="augmentation">Random flips and shifts, or null.</param>
+    /// <param name="rank">This rank's shard (data-parallel training), 0 .. <paramref name="ranks"/> - 1.</param>
+    /// <param name="ranks">Number of shards; above 1 needs <paramref name="dropLast"/>, so that every rank takes the same steps.</param>
+    public DataLoader(ImageDataset data, int batchSize, bool shuffle = false, ulong seed = 0, bool dropLast = false, Augmentation? augmentation = null,
+        int rank = 0, int ranks = 1)
     {
         ArgumentNullException.ThrowIfNull(data);
         if (batchSize <= 0)
             throw new ArgumentOutOfRangeException(nameof(batchSize), $"batch size must be positive, got {batchSize}.");
-        if (dropLast && batchSize > data.Count)
-            throw new ArgumentException($"Batch size {batchSize} is larger than the {data.Count} images, so dropping the partial batch leaves none.");
+        if (ranks <= 0 || rank < 0 || rank >= ranks)
+            throw new ArgumentOutOfRangeException(nameof(rank), $"rank {rank} of {ranks}: the rank must lie in [0, ranks).");
+        if (ranks > 1 && !dropLast)
+            throw new ArgumentException("A sharded loader drops the last partial global batch, so that every rank takes the same steps: pass dropLast.");
+        if (dropLast && (long)batchSize * ranks > data.Count)
+            throw new ArgumentException(ranks == 1
+                ? $"Batch size {batchSize} is larger than the {data.Count} images, so dropping the partial batch leaves none."
+                : $"Batch size {batchSize} on each of {ranks} ranks ({(long)batchSize * ranks} images a step) is larger than the {data.Count} images.");
         _data = data;
         BatchSize = batchSize;
         _shuffle = shuffle;
         _seed = seed;
         _dropLast = dropLast;
         _augmentation = augmentation;
+        _rank = rank;
+        _ranks = ranks;
     }
 
     /// <summary>Images per batch.</summary>
     public int BatchSize { get; }
 
     /// <summary>Batches per epoch.</summary>
-    public int BatchesPerEpoch => _dropLast ? _data.Count / BatchSize : (_data.Count + BatchSize - 1) / BatchSize;
+    public int BatchesPerEpoch => _dropLast ? (int)(_data.Count / ((long)BatchSize * _ranks)) : (_data.Count + BatchSize - 1) / BatchSize;
 
     /// <summary>The order of the dataset in an epoch.</summary>
     public int[] Order(int epoch)
@@ -71,10 +96,12 @@ public sealed class DataLoader
         for (int b = firstBatch; b < BatchesPerEpoch; b++)
         {
             int start = b * BatchSize;
-            batch.Count = Math.Min(BatchSize, _data.Count - start);
+            batch.Count = _ranks > 1 ? BatchSize : Math.Min(BatchSize, _data.Count - start);
             for (int i = 0; i < BatchSize; i++)
             {
-                int s = order[start + (i < batch.Count ? i : i % batch.Count)];
+                // Position in the epoch's permutation: this rank's every ranks-th (one rank: start + i, padding repeats).
+                int position = _ranks > 1 ? _rank + _ranks * (start + i) : start + (i < batch.Count ? i : i % batch.Count);
+                int s = order[position];
                 batch.Indices[i] = s;
                 var image = batch.Images.AsSpan(i * imageSize, imageSize);
                 _data.Images.AsSpan(s * imageSize, imageSize).CopyTo(image);
@@ -86,7 +113,7 @@ public sealed class DataLoader
                 if (_augmentation is not null)
                 {
                     // Each position of the epoch has its own counters: 2^16 blocks of four words, far more than a draw takes.
-                    var random = new PhiloxRandom(augmentationKey, (ulong)(start + i) << 16);
+                    var random = new PhiloxRandom(augmentationKey, (ulong)(_ranks > 1 ? position : start + i) << 16);
                     _augmentation.Apply(image, _data.Masks is null ? Span<int>.Empty : target, _data.Channels, _data.Height, _data.Width, random);
                 }
             }

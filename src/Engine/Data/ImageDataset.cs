@@ -93,6 +93,16 @@ public sealed class ImageDataset
         return new ImageDataset(images, indices.Count, Channels, Height, Width, Classes, labels, masks);
     }
 
+    /// <summary>Images <c>rank, rank + ranks, ...</c>: one rank's share of a sharded evaluation (the shares are disjoint and cover the dataset).</summary>
+    public ImageDataset Shard(int rank, int ranks)
+    {
+        if (ranks <= 0 || rank < 0 || rank >= ranks)
+            throw new ArgumentOutOfRangeException(nameof(rank), $"rank {rank} of {ranks}: the rank must lie in [0, ranks).");
+        if (ranks > Count)
+            throw new ArgumentException($"ImageDataset.Shard: {Count} images cannot give each of {ranks} ranks one.");
+        return ranks == 1 ? this : Select(Enumerable.Range(0, (Count - rank + ranks - 1) / ranks).Select(i => rank + i * ranks).ToArray());
+    }
+
     /// <summary>The first <paramref name="count"/> images (all when there are fewer).</summary>
     public ImageDataset Take(int count) => count >= Count ? this : Select(Enumerable.Range(0, count).ToArray());
 }

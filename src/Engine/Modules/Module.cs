@@ -110,6 +110,17 @@ public abstract class Module
         }
     }
 
+    /// <summary>This module's children, their children and so on, depth first in registration order (PyTorch's <c>modules()</c> without itself).</summary>
+    public IEnumerable<Module> Descendants()
+    {
+        foreach (var (_, child) in _children)
+        {
+            yield return child;
+            foreach (var grandchild in child.Descendants())
+                yield return grandchild;
+        }
+    }
+
     /// <summary>Number of trainable parameter elements.</summary>
     public long ParameterCount => NamedParameters().Sum(p => p.Parameter.Shape.Numel);
 

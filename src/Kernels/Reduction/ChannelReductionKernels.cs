@@ -122,12 +122,14 @@ public static class ChannelReductionKernels
     /// <summary>
     /// Stage two of the batch-norm statistics: the lanes' (count, mean, M2) merged in order by Chan's
     /// formula into the channel's mean and biased variance; <c>invStd = 1 / sqrt(var + eps)</c>;
-    /// with <paramref name="updateRunning"/> the running statistics move by <paramref name="momentum"/>
-    /// toward the mean and the unbiased variance (PyTorch's BatchNorm2d).
+    /// with <paramref name="mode"/> 1 the running statistics move by <paramref name="momentum"/>
+    /// toward the mean and the unbiased variance (PyTorch's BatchNorm2d); with <paramref name="mode"/>
+    /// 2 <paramref name="invStd"/> receives the biased variance itself and nothing else is written
+    /// (a synchronised batch norm merges the ranks' statistics from it).
     /// </summary>
     public static void MergeMoments(Index1D thread, WorkRange work, ArrayView<float> partialMean, ArrayView<float> partialM2,
         ArrayView<float> mean, ArrayView<float> invStd, ArrayView<float> runningMean, ArrayView<float> runningVar,
-        long count, int lanes, float eps, float momentum, int updateRunning)
+        long count, int lanes, float eps, float momentum, int mode)
     {
         for (int c = work.Begin(thread); c < work.End(thread); c++)
         {
@@ -147,8 +149,8 @@ public static class ChannelReductionKernels
             }
             float variance = m2 / seen;
             mean[c] = m;
-            invStd[c] = ILGPU.Algorithms.XMath.Rsqrt(variance + eps);
-            if (updateRunning != 0)
+            invStd[c] = mode == 2 ? variance : ILGPU.Algorithms.XMath.Rsqrt(variance + eps);
+            if (mode == 1)
             {
                 float unbiased = seen > 1f ? m2 / (seen - 1f) : variance;
                 runningMean[c] = (1f - momentum) * runningMean[c] + momentum * m;

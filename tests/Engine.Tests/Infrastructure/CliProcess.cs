@@ -108,6 +108,9 @@ internal sealed partial class CliProcess : IDisposable
             throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}.");
     }
 
+    /// <summary>Sends a POSIX signal to any process; returns kill's result (0: sent).</summary>
+    public static int KillProcess(int pid, int signal) => Kill(pid, signal);
+
     /// <summary>Waits until it has printed <paramref name="text"/> (true) or ended or timed out (false).</summary>
     public bool WaitForOutput(string text, TimeSpan timeout)
     {

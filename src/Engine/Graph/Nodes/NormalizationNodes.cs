@@ -1,10 +1,13 @@
+using Engine.Distributed;
 using Engine.Ops.Normalization;
 
 namespace Engine.Graph.Nodes;
 
 /// <summary>
 /// batch_norm node with three outputs: y, and the mean and 1/std it used (saved for backward).
-/// In training it updates the running statistics and counts the batch.
+/// In training it updates the running statistics and counts the batch; with a communicator
+/// (<see cref="Modules.Layers.BatchNorm2d.Synchronization"/>) its training statistics span every
+/// rank's batch (<see cref="SyncBatchNormOp"/>).
 /// </summary>
 public sealed class BatchNorm2dNode : GraphOp, IReluFusable
 {
@@ -12,11 +15,13 @@ public sealed class BatchNorm2dNode : GraphOp, IReluFusable
     private readonly StateTensor _runningMean, _runningVar;
     private readonly Action _countBatch;
     private readonly float _momentum, _eps;
+    private readonly ICommunicator? _synchronization;
 
     /// <summary>Creates the node over the module's state; <paramref name="countBatch"/> increments num_batches_tracked.</summary>
     public BatchNorm2dNode(string name, Node x, Parameter weight, Parameter bias, StateTensor runningMean, StateTensor runningVar,
-        float momentum, float eps, Action countBatch) : base(name, x)
+        float momentum, float eps, Action countBatch, ICommunicator? synchronization = null) : base(name, x)
     {
+        _synchronization = synchronization;
         _weight = weight;
         _bias = bias;
         _runningMean = runningMean;
@@ -35,6 +40,13 @@ public sealed class BatchNorm2dNode : GraphOp, IReluFusable
     /// <inheritdoc/>
     public override void Forward(ExecutionContext c)
     {
+        if (c.Training && _synchronization is not null)
+        {
+            SyncBatchNormOp.Forward(_synchronization, c.Value(Inputs[0]), c.Value(Outputs[0]), null, _weight.Value, _bias.Value,
+                _runningMean.Value, _runningVar.Value, c.Value(Outputs[1]), c.Value(Outputs[2]), _momentum, _eps);
+            _countBatch();
+            return;
+        }
         BatchNorm2dOp.Forward(c.Value(Inputs[0]), c.Value(Outputs[0]), _weight.Value, _bias.Value, _runningMean.Value, _runningVar.Value,
             c.Value(Outputs[1]), c.Value(Outputs[2]), c.Training, _momentum, _eps);
         if (c.Training)
@@ -47,6 +59,13 @@ public sealed class BatchNorm2dNode : GraphOp, IReluFusable
     /// <inheritdoc/>
     public void ForwardRelu(ExecutionContext c, Tensors.Tensor activated)
     {
+        if (c.Training && _synchronization is not null)
+        {
+            SyncBatchNormOp.Forward(_synchronization, c.Value(Inputs[0]), c.Value(Outputs[0]), activated, _weight.Value, _bias.Value,
+                _runningMean.Value, _runningVar.Value, c.Value(Outputs[1]), c.Value(Outputs[2]), _momentum, _eps);
+            _countBatch();
+            return;
+        }
         BatchNorm2dOp.ForwardRelu(c.Value(Inputs[0]), c.Value(Outputs[0]), activated, _weight.Value, _bias.Value, _runningMean.Value, _runningVar.Value,
             c.Value(Outputs[1]), c.Value(Outputs[2]), c.Training, _momentum, _eps);
         if (c.Training)
@@ -58,6 +77,12 @@ public sealed class BatchNorm2dNode : GraphOp, IReluFusable
     {
         var (dx, accumulate) = c.InputGrad(this, 0);
         var dy = c.Grad(Outputs[0])!;
+        if (c.Training && _synchronization is not null)
+        {
+            SyncBatchNormOp.Backward(_synchronization, c.Value(Inputs[0]), dy, _weight.Value, c.Value(Outputs[1]), c.Value(Outputs[2]), dx,
+                _weight.RequiresGrad ? _weight.Grad : null, _bias.RequiresGrad ? _bias.Grad : null, accumulate, accumulateParameters: true);
+            return;
+        }
         BatchNorm2dOp.Backward(c.Value(Inputs[0]), dy, _weight.Value, c.Value(Outputs[1]), c.Value(Outputs[2]), c.Training, dx,
             _weight.RequiresGrad ? _weight.Grad : null, _bias.RequiresGrad ? _bias.Grad : null, accumulate, accumulateParameters: true);
     }

@@ -1,3 +1,4 @@
+using Engine.Distributed;
 using Engine.Graph;
 using Engine.Graph.Nodes;
 using Engine.Tensors;
@@ -42,6 +43,13 @@ public sealed class BatchNorm2d : Module
     public StateTensor RunningMean { get; }
     /// <summary>Running variance.</summary>
     public StateTensor RunningVar { get; }
+    /// <summary>
+    /// When set, training statistics span the batches of every rank of this communicator
+    /// (PyTorch's <c>SyncBatchNorm</c>); null (the default): each rank's own batch. Set it before
+    /// the training graph is built.
+    /// </summary>
+    public ICommunicator? Synchronization { get; set; }
+
     /// <summary>Training batches seen (PyTorch's num_batches_tracked).</summary>
     public long BatchesTracked => _batchesTracked;
 
@@ -52,7 +60,7 @@ public sealed class BatchNorm2d : Module
             throw new ArgumentException($"BatchNorm2d: input must be [N, {Channels}, H, W], got {input.Shape}.");
         var g = input.Graph;
         var perChannel = new Shape(Channels);
-        var op = new BatchNorm2dNode(g.OpName("batch_norm"), input, Weight, Bias, RunningMean, RunningVar, Momentum, Eps, () => _batchesTracked++);
+        var op = new BatchNorm2dNode(g.OpName("batch_norm"), input, Weight, Bias, RunningMean, RunningVar, Momentum, Eps, () => _batchesTracked++, Synchronization);
         return g.Add(op, (input.Shape, ValueKind.Float), (perChannel, ValueKind.Float), (perChannel, ValueKind.Float))[0];
     }
 }

@@ -35,6 +35,18 @@ public sealed class ConfusionMatrix
             _counts[i] += counts[i];
     }
 
+    /// <summary>Adds counts laid out as <c>[truth * C + predicted]</c> (another matrix's, e.g. another rank's).</summary>
+    public void Add(ReadOnlySpan<long> counts)
+    {
+        if (counts.Length != _counts.Length)
+            throw new ArgumentException($"{counts.Length} counts for a {Classes}x{Classes} matrix.", nameof(counts));
+        for (int i = 0; i < counts.Length; i++)
+            _counts[i] += counts[i];
+    }
+
+    /// <summary>The counts laid out as <c>[truth * C + predicted]</c>.</summary>
+    public long[] Counts() => (long[])_counts.Clone();
+
     /// <summary>Correct positions.</summary>
     public long Correct => Enumerable.Range(0, Classes).Sum(c => this[c, c]);
 

@@ -18,13 +18,13 @@ public static class BatchNorm2dOp
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float>> EvalStatsLoader =
         new("BatchNorm.EvalStats", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float>(acc, BatchNormKernels.EvalStats));
 
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>> NormalizeLoader =
+    internal static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>> NormalizeLoader =
         new("BatchNorm.Normalize", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(acc, BatchNormKernels.Normalize));
 
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float, int, int>> InputGradientLoader =
+    internal static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float, int, int>> InputGradientLoader =
         new("BatchNorm.InputGradient", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float, int, int>(acc, BatchNormKernels.InputGradient));
 
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>> NormalizeReluLoader =
+    internal static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>> NormalizeReluLoader =
         new("BatchNorm.NormalizeRelu", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(acc, BatchNormKernels.NormalizeRelu));
 
     /// <summary>
@@ -157,7 +157,7 @@ public static class BatchNorm2dOp
             TensorOps.Copy(computed, target);
     }
 
-    private static (int N, int C, int Plane) CheckShapes(string op, Tensor x, Tensor y, params Tensor[] perChannel)
+    internal static (int N, int C, int Plane) CheckShapes(string op, Tensor x, Tensor y, params Tensor[] perChannel)
     {
         Check.SameDevice(op, x.Device, [x, y, .. perChannel]);
         if (x.Shape.Rank != 4)

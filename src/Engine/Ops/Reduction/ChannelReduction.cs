@@ -69,6 +69,21 @@ internal static class ChannelReduction
     }
 
     /// <summary>
+    /// Per channel the mean and the biased variance of <paramref name="x"/> <c>[N, C, plane]</c>
+    /// (what a synchronised batch norm merges across ranks); nothing else is written.
+    /// </summary>
+    internal static void MeanAndVariance(ComputeDevice device, ArrayView<float> x, ArrayView<float> mean, ArrayView<float> variance, int n, int channels, int plane)
+    {
+        long count = (long)n * plane;
+        int lanes = Lanes(count);
+        int size = Check.LaunchSize("batch norm statistics", (long)channels * lanes);
+        using var partialMean = Tensor.Empty(device, size);
+        using var partialM2 = Tensor.Empty(device, size);
+        device.Kernel(PartialMomentsLoader)(size, x, partialMean.View, partialM2.View, channels, plane, count, lanes);
+        device.Kernel(MergeMomentsLoader)(channels, partialMean.View, partialM2.View, mean, variance, mean, variance, count, lanes, 0f, 0f, 2);
+    }
+
+    /// <summary>
     /// Per channel <c>sum dy</c> and <c>sum dy * (x - mean) * invStd</c> (batch norm's parameter
     /// gradients), overwriting <paramref name="sumDy"/> and <paramref name="sumDyXhat"/>, and
     /// delivered in the same launches to <paramref name="dBias"/> and <paramref name="dWeight"/>

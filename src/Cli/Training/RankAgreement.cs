@@ -1,0 +1,57 @@
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Engine.Data;
+using Engine.Distributed;
+using Engine.Models;
+
+namespace Engine.Cli.Training;
+
+/// <summary>
+/// Refuses a data-parallel run whose ranks were started differently: each rank hashes (SHA-256)
+/// the settings that define the run, the model it builds, its training and test data, and the
+/// step it starts from; the hashes are gathered and every rank compares them with rank 0's, so
+/// all ranks stop at once with the same message naming the first rank and what differs. Where a
+/// rank's files live, which device it uses and how it reports are its own.
+/// </summary>
+internal static class RankAgreement
+{
+    private const int HashBytes = 32;
+
+    public static void Check(ICommunicator communicator, TrainSettings settings, ModelOptions model, ImageDataset train, ImageDataset test, long startStep)
+    {
+        var parts = new (string What, byte[] Hash)[]
+        {
+            ("settings (every rank needs the same command line)", Hash(JsonSerializer.Serialize(settings with
+                { DataDirectory = null, Device = null, Output = null, MemoryLimit = null, Plain = false, Distributed = false, Resume = false, Overwrite = false }))),
+            ("model", Hash(model.ToString())),
+            ("training data", Hash(train)),
+            ("test data", Hash(test)),
+            ("starting step (a resumed checkpoint)", Hash(startStep.ToString(System.Globalization.CultureInfo.InvariantCulture))),
+        };
+        byte[] mine = parts.SelectMany(p => p.Hash).ToArray();
+        byte[] all = communicator.AllGather(mine);
+        for (int rank = 1; rank < communicator.Size; rank++)
+        {
+            for (int part = 0; part < parts.Length; part++)
+            {
+                var theirs = all.AsSpan(rank * mine.Length + part * HashBytes, HashBytes);
+                if (!theirs.SequenceEqual(all.AsSpan(part * HashBytes, HashBytes)))
+                    throw new ArgumentException($"rank {rank} was started with other {parts[part].What} than rank 0; refusing to train.");
+            }
+        }
+    }
+
+    private static byte[] Hash(string text) => SHA256.HashData(Encoding.UTF8.GetBytes(text));
+
+    private static byte[] Hash(ImageDataset data)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(MemoryMarshal.AsBytes<int>([data.Count, data.Channels, data.Height, data.Width, data.Classes]));
+        hash.AppendData(MemoryMarshal.AsBytes(data.Images.AsSpan()));
+        if ((data.Labels ?? data.Masks) is int[] targets)
+            hash.AppendData(MemoryMarshal.AsBytes(targets.AsSpan()));
+        return hash.GetHashAndReset();
+    }
+}

@@ -1,0 +1,208 @@
+using System.Diagnostics;
+using Engine.Tensors;
+
+namespace Engine.Distributed;
+
+/// <summary>
+/// <see cref="ICommunicator"/> over MPI's <c>MPI_COMM_WORLD</c> (a library of the MPICH ABI, see
+/// <see cref="MpiLibrary"/>), for processes started by <c>mpiexec</c>. Each collective is started
+/// non-blocking and polled against a deadline (<see cref="Timeout"/>), so a rank that died or hangs
+/// turns into a <see cref="CommunicatorException"/> on the others instead of a hang; MPI's errors
+/// return as codes rather than aborting. Device tensors are staged through host memory.
+/// </summary>
+public sealed unsafe class MpiCommunicator : ICommunicator
+{
+    /// <summary>Longest message one MPI call carries (elements); longer buffers go in pieces, in order.</summary>
+    private const int MaxCount = 1 << 28;
+
+    private readonly MpiLibrary _mpi;
+    private float[] _staging = [];
+    private bool _disposed;
+
+    private MpiCommunicator(MpiLibrary mpi, TimeSpan timeout)
+    {
+        _mpi = mpi;
+        Timeout = timeout;
+        Rank = mpi.Rank();
+        Size = mpi.Size();
+        Description = $"MPI ({mpi.Version()})";
+    }
+
+    /// <summary>
+    /// Whether this process was started by an MPI launcher of the MPICH family (Hydra's
+    /// <c>mpiexec</c>, Slurm's PMI) as one of several ranks: <c>PMI_SIZE</c> above 1.
+    /// </summary>
+    public static bool Launched => int.TryParse(Environment.GetEnvironmentVariable("PMI_SIZE"), out int size) && size > 1;
+
+    /// <summary>
+    /// Loads MPI, initialises it (once per process) and joins <c>MPI_COMM_WORLD</c>; a collective
+    /// that has not completed after <paramref name="timeout"/> throws.
+    /// </summary>
+    public static MpiCommunicator Start(TimeSpan timeout)
+    {
+        if (timeout <= TimeSpan.Zero)
+            throw new ArgumentException($"The collectives' timeout must be positive, got {timeout}.");
+        var mpi = MpiLibrary.Load();
+        if (mpi.Initialized())
+            throw new InvalidOperationException("MPI is already initialised in this process: start one communicator per process.");
+        mpi.InitThread();
+        return new MpiCommunicator(mpi, timeout);
+    }
+
+    /// <inheritdoc/>
+    public int Rank { get; }
+
+    /// <inheritdoc/>
+    public int Size { get; }
+
+    /// <inheritdoc/>
+    public string Description { get; }
+
+    /// <summary>Longest wait for one collective before it counts as failed.</summary>
+    public TimeSpan Timeout { get; }
+
+    /// <inheritdoc/>
+    public void AllReduceSum(Span<float> values)
+    {
+        for (int start = 0; start < values.Length; start += MaxCount)
+        {
+            var piece = values.Slice(start, Math.Min(MaxCount, values.Length - start));
+            fixed (float* p = piece)
+            {
+                int code = _mpi.StartAllReduceSum(p, piece.Length, MpiLibrary.Float, out int request);
+                Wait(code, ref request, "all-reduce");
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public void AllReduceSum(Span<double> values)
+    {
+        for (int start = 0; start < values.Length; start += MaxCount)
+        {
+            var piece = values.Slice(start, Math.Min(MaxCount, values.Length - start));
+            fixed (double* p = piece)
+            {
+                int code = _mpi.StartAllReduceSum(p, piece.Length, MpiLibrary.Double, out int request);
+                Wait(code, ref request, "all-reduce");
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public void AllReduceSum(Tensor tensor)
+    {
+        var host = Stage(tensor);
+        AllReduceSum(host);
+        tensor.CopyFrom(host);
+    }
+
+    /// <inheritdoc/>
+    public void Broadcast(Span<float> values, int root)
+    {
+        CheckRoot(root);
+        for (int start = 0; start < values.Length; start += MaxCount)
+        {
+            var piece = values.Slice(start, Math.Min(MaxCount, values.Length - start));
+            fixed (float* p = piece)
+            {
+                int code = _mpi.StartBroadcast(p, piece.Length, MpiLibrary.Float, root, out int request);
+                Wait(code, ref request, "broadcast");
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Broadcast(Tensor tensor, int root)
+    {
+        var host = Stage(tensor);
+        Broadcast(host, root);
+        if (Rank != root)
+            tensor.CopyFrom(host);
+    }
+
+    /// <inheritdoc/>
+    public byte[] AllGather(ReadOnlySpan<byte> local)
+    {
+        var all = new byte[checked(local.Length * Size)];
+        fixed (byte* send = local)
+        fixed (byte* receive = all)
+        {
+            int code = _mpi.StartAllGather(send, receive, local.Length, out int request);
+            Wait(code, ref request, "all-gather");
+        }
+        return all;
+    }
+
+    /// <inheritdoc/>
+    public void Barrier()
+    {
+        int code = _mpi.StartBarrier(out int request);
+        Wait(code, ref request, "barrier");
+    }
+
+    /// <inheritdoc/>
+    public void Abort(int exitCode)
+    {
+        _disposed = true;
+        _mpi.Abort(exitCode);
+        Environment.Exit(exitCode); // MPI_Abort does not return; this is for a library that does
+    }
+
+    /// <summary>MPI_Finalize (every rank calls it at the end).</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+            return;
+        _disposed = true;
+        _mpi.FinalizeMpi();
+    }
+
+    // The tensor's values in a reused host buffer of exactly its length.
+    private Span<float> Stage(Tensor tensor)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        int length = checked((int)tensor.Numel);
+        if (_staging.Length < length)
+            _staging = new float[length];
+        var host = _staging.AsSpan(0, length);
+        tensor.CopyTo(host);
+        return host;
+    }
+
+    private void CheckRoot(int root)
+    {
+        if (root < 0 || root >= Size)
+            throw new ArgumentOutOfRangeException(nameof(root), root, $"The root must be a rank in [0, {Size}).");
+    }
+
+    // Polls a started collective until it completes, fails, or outlives the timeout: spinning for
+    // the first milliseconds (a step's all-reduce is short), then sleeping 1 ms between tests.
+    private void Wait(int startCode, ref int request, string what)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (startCode != MpiLibrary.Success)
+            throw Failed(what, startCode);
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            if (_mpi.Test(ref request, out int code))
+            {
+                if (code != MpiLibrary.Success)
+                    throw Failed(what, code);
+                return;
+            }
+            if (code != MpiLibrary.Success)
+                throw Failed(what, code);
+            if (clock.Elapsed > Timeout)
+                throw new CommunicatorException($"rank {Rank} of {Size}: the {what} got no answer from every rank within {Timeout.TotalSeconds:0} s: a rank has stopped or hangs.");
+            if (clock.ElapsedMilliseconds < 20)
+                Thread.SpinWait(64);
+            else
+                Thread.Sleep(1);
+        }
+    }
+
+    private CommunicatorException Failed(string what, int code) =>
+        new($"rank {Rank} of {Size}: the {what} failed ({_mpi.ErrorText(code)}): a rank has probably stopped.");
+}

@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using Engine.Checkpoints;
+using Engine.Cli.Training;
+using Engine.Tests.Infrastructure;
+
+namespace Engine.Tests.Distributed;
+
+/// <summary>
+/// <c>train</c> under <c>mpiexec -n 2</c> (MPICH), on the device under test: two ranks at batch B
+/// step as one process at batch 2B; a distributed run resumes to the bits of one that ran through;
+/// ranks started differently are refused at the start, and a rank killed mid-run ends the others
+/// within a bounded time with a message, never a hang.
+/// </summary>
+[Collection(DeviceCollection.Name)]
+public sealed partial class DataParallelTrainingTests(DeviceFixture fixture) : IDisposable
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromMinutes(5);
+    private readonly string _folder = Directory.CreateTempSubdirectory("engine-ddp-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    // ResNet-18 (width 4) on 64 images: 2 steps of 32, as 2 ranks x 16 or 1 process x 32; SGD so
+    // that an update is proportional to its gradient (Adam's first step is sign(g) * lr, which turns
+    // a rounding-sized difference in a near-zero gradient into a whole step).
+    private string[] Args(string run, int batch, params string[] extra) => Args(run, batch, 1, 64, extra);
+
+    private string[] Args(string run, int batch, int epochs, int limit, params string[] extra) =>
+        ["train", "resnet", "--epochs", epochs.ToString(), "--limit", limit.ToString(), "--batch-size", batch.ToString(), "--base-width", "4", "--optimizer", "sgd",
+         "--lr", "0.01", "--seed", "3", "--plain", "--device", fixture.Spec.ToString(), "-o", Path.Combine(_folder, run), .. extra];
+
+    [Fact]
+    public void TwoRanksAtBatchBStepAsOneProcessAtBatch2B()
+    {
+        using var ranks = MpiLaunch.Start(_folder, 2, Args("two", 16, "--sync-batchnorm"));
+        var (code, output, errors) = ranks.WaitForExit(Patience);
+        Assert.True(code == 0, output + errors);
+        var single = CliProcess.Run(_folder, Patience, Args("one", 32));
+        Assert.True(single.ExitCode == 0, single.Output + single.Errors);
+
+        // Rank 0 alone reports: one header, one result line, naming the ranks and the global batch.
+        Assert.Single(Regex.Matches(output, "^train resnet:", RegexOptions.Multiline));
+        Assert.Contains("batch 16 on each of 2 ranks (32 a step, synchronised batch norm) over MPI", output);
+        Assert.Single(Regex.Matches(output, @"^fashion-mnist-small test accuracy \d+\.\d\d% \(\d+/64\)", RegexOptions.Multiline));
+        Assert.Equal(2, RunFolder.ReadInfo(Path.Combine(_folder, "two", RunFolder.LastFile)).Ranks);
+
+        // The same weights and running statistics, within float32 rounding.
+        var two = Floats(Path.Combine(_folder, "two", RunFolder.LastFile));
+        var one = Floats(Path.Combine(_folder, "one", RunFolder.LastFile));
+        Assert.Equal(one.Keys.Order(), two.Keys.Order());
+        double difference = 0, norm = 0, moved = 0;
+        foreach (var (name, expected) in one)
+        {
+            for (int i = 0; i < expected.Length; i++)
+            {
+                difference += Math.Pow(expected[i] - two[name][i], 2);
+                norm += Math.Pow(expected[i], 2);
+            }
+        }
+        double relative = Math.Sqrt(difference / norm);
+        Assert.True(relative < 1e-5, $"2 ranks x 16 and 1 x 32 differ by {relative:E2} (relative L2 over every tensor)");
+
+        // Per-rank batch norm (the default) is another computation: its statistics come from 16 images.
+        using var perRank = MpiLaunch.Start(_folder, 2, Args("per-rank", 16));
+        Assert.Equal(0, perRank.WaitForExit(Patience).ExitCode);
+        var local = Floats(Path.Combine(_folder, "per-rank", RunFolder.LastFile));
+        foreach (var (name, expected) in one)
+        {
+            for (int i = 0; i < expected.Length; i++)
+                moved += Math.Pow(expected[i] - local[name][i], 2);
+        }
+        Assert.True(Math.Sqrt(moved / norm) > 100 * relative, $"per-rank statistics moved the weights by only {Math.Sqrt(moved / norm):E2}");
+    }
+
+    [Fact]
+    public void ADistributedRunResumesToTheBitsOfOneThatRanThrough()
+    {
+        string[] Run(string run, int epochs, params string[] extra) =>
+            Args(run, 16, epochs, 128, ["--sync-batchnorm", .. extra]);
+        using (var whole = MpiLaunch.Start(_folder, 2, Run("whole", 2)))
+            Assert.Equal(0, whole.WaitForExit(Patience).ExitCode);
+        // A signal that reaches rank 1 alone stops both ranks at one step: they agree at the next exchange.
+        string token = Guid.NewGuid().ToString("N");
+        using (var first = MpiLaunch.Start(_folder, token, null, Run("split", 2), Run("split", 2)))
+        {
+            Assert.True(first.WaitForOutput("epoch 1/2  1/4", Patience), first.Output + first.Errors);
+            Assert.Equal(0, CliProcess.KillProcess(MpiLaunch.FindRank(token, 1) ?? throw new InvalidOperationException("rank 1 was not found."), CliProcess.SigInt));
+            var (stopped, log, _) = first.WaitForExit(Patience);
+            Assert.Equal(InterruptSignal.ExitCode, stopped);
+            Assert.Contains("interrupted ", log);
+        }
+
+        // Resuming on another number of ranks would reshard the data: refused, naming both.
+        var alone = CliProcess.Run(_folder, Patience, Run("split", 2, "--resume"));
+        Assert.Equal(1, alone.ExitCode);
+        Assert.Contains("was trained on 2 ranks", alone.Errors);
+
+        using var second = MpiLaunch.Start(_folder, 2, Run("split", 2, "--resume"));
+        var (code, output, errors) = second.WaitForExit(Patience);
+        Assert.True(code == 0, output + errors);
+        Assert.Contains("; resuming ", output);
+        RunFiles.AssertSameTensors(Path.Combine(_folder, "whole", RunFolder.LastFile), Path.Combine(_folder, "split", RunFolder.LastFile));
+    }
+
+    [Fact]
+    public void RanksStartedWithOtherSettingsAreRefusedAtTheStart()
+    {
+        using var ranks = MpiLaunch.Start(_folder, Guid.NewGuid().ToString("N"), null, Args("mixed", 16), Args("mixed", 16, "--weight-decay", "0.001"));
+        var (code, output, errors) = ranks.WaitForExit(Patience);
+        Assert.NotEqual(0, code);
+        Assert.Contains("error: rank 1 was started with other settings (every rank needs the same command line) than rank 0; refusing to train.", errors);
+        Assert.DoesNotContain("epoch 1/1", output);
+        Assert.False(File.Exists(Path.Combine(_folder, "mixed", RunFolder.LastFile)));
+    }
+
+    [Fact]
+    public void ARankKilledMidRunEndsTheOthersWithAMessage()
+    {
+        string token = Guid.NewGuid().ToString("N");
+        string[] args = Args("killed", 16, 50, 512);
+        using var ranks = MpiLaunch.Start(_folder, token, new() { ["ENGINE_PEER_TIMEOUT"] = "20" }, args, args);
+        Assert.True(ranks.WaitForOutput("epoch 1/50  ", Patience), ranks.Output + ranks.Errors);
+        int rank1 = MpiLaunch.FindRank(token, 1) ?? throw new InvalidOperationException("rank 1's process was not found.");
+        Assert.Equal(0, CliProcess.KillProcess(rank1, CliProcess.SigKill));
+        var clock = Stopwatch.StartNew();
+        var (code, output, errors) = ranks.WaitForExit(TimeSpan.FromSeconds(60)); // the peer timeout is 20 s
+        Assert.NotEqual(0, code);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60));
+        // Either rank 0 names the failed exchange, or the launcher (Hydra) reports the killed rank and ends the rest.
+        string all = output + errors;
+        Assert.True(all.Contains("rank 0 of 2: the all-reduce", StringComparison.Ordinal) || all.Contains("Killed (signal 9)", StringComparison.Ordinal), all);
+        Assert.DoesNotContain("epoch 50/50", output);
+    }
+
+    private static Dictionary<string, float[]> Floats(string checkpoint)
+    {
+        var file = SafeTensorsFile.Read(checkpoint);
+        return file.Tensors.Where(t => !t.Key.StartsWith(TrainingCheckpoint.OptimizerPrefix, StringComparison.Ordinal) && t.Value.Type == SafeTensorType.F32)
+            .ToDictionary(t => t.Key, t => t.Value.ToFloats());
+    }
+}

@@ -1,0 +1,62 @@
+namespace Engine.Tests.Infrastructure;
+
+/// <summary>
+/// The command-line tool started as ranks by MPICH's <c>mpiexec</c> (which the distributed tests
+/// need: they fail, never skip, without it). Each rank runs on one core's worth of threads
+/// (<c>DOTNET_PROCESSOR_COUNT=1</c>), and carries a token in its environment by which a test
+/// finds its rank processes.
+/// </summary>
+internal static class MpiLaunch
+{
+    /// <summary>The environment variable holding a launch's token.</summary>
+    public const string TokenVariable = "ENGINE_TEST_TOKEN";
+
+    /// <summary>mpiexec on PATH, or a failed test naming what to install.</summary>
+    public static string Mpiexec =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, "mpiexec")).FirstOrDefault(File.Exists)
+        ?? throw new InvalidOperationException("mpiexec is not on PATH: the distributed tests need MPICH (Debian: apt-get install mpich; .ci/run installs it).");
+
+    /// <summary>Starts one rank per argument list (MPMD, so ranks may be given different settings), with <paramref name="token"/> in their environment.</summary>
+    public static CliProcess Start(string folder, string token, Dictionary<string, string>? environment, params string[][] ranks)
+    {
+        var arguments = new List<string>();
+        foreach (var args in ranks)
+        {
+            if (arguments.Count > 0)
+                arguments.Add(":");
+            arguments.AddRange(["-n", "1"]);
+            if (CliProcess.Tool.EndsWith(".dll", StringComparison.Ordinal))
+                arguments.AddRange([CliProcess.Dotnet, CliProcess.Tool]);
+            else
+                arguments.Add(CliProcess.Tool); // a self-contained publish
+            arguments.AddRange(args);
+        }
+        var env = new Dictionary<string, string>(environment ?? []) { ["DOTNET_PROCESSOR_COUNT"] = "1", [TokenVariable] = token };
+        return CliProcess.StartWith(folder, Mpiexec, arguments, env);
+    }
+
+    /// <summary>The same arguments on <paramref name="count"/> ranks.</summary>
+    public static CliProcess Start(string folder, int count, params string[] args) =>
+        Start(folder, Guid.NewGuid().ToString("N"), null, Enumerable.Repeat(args, count).ToArray());
+
+    /// <summary>The process id of rank <paramref name="rank"/> of the launch with <paramref name="token"/>, or null while it has not started.</summary>
+    public static int? FindRank(string token, int rank)
+    {
+        foreach (string dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out int pid))
+                continue;
+            try
+            {
+                var variables = File.ReadAllText(Path.Combine(dir, "environ")).Split('\0');
+                if (variables.Contains($"{TokenVariable}={token}") && variables.Contains($"PMI_RANK={rank}"))
+                    return pid;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // a process that ended meanwhile, or another user's
+            }
+        }
+        return null;
+    }
+}
