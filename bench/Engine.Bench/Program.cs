@@ -11,7 +11,8 @@ using Engine.Bench.Training;
 // as a GPU would with ENGINE_HOST_PATH=0 ENGINE_GEMM=shared; see docs/PERFORMANCE.md).
 // `gpu-report [--device cuda] [--quick] [--report FILE]` runs the GEMM, convolution and
 // training-step benchmarks on one device with short jobs and prints one report
-// (scripts/gpu-check.sh; see GpuCheck/GpuReport.cs).
+// (scripts/gpu-check.sh; see GpuCheck/GpuReport.cs). `--allreduce`, under mpiexec -n N, times the
+// all-reduce of 4 KiB to 64 MiB through the MPI communicator (see Distributed/AllReduceReport.cs).
 if (args.Length == 1 && args[0] == "--cases")
 {
     foreach (var c in Engine.Bench.Cases.ModelCase.Training())
@@ -28,6 +29,8 @@ if (args.Length is 2 or 3 && args[0] == "--launch-profile")
     LaunchProfileReport.Print(args[1], dry: args.Length == 3 && args[2] == "--dry");
     return 0;
 }
+if (args.Length == 1 && args[0] == "--allreduce")
+    return Engine.Bench.Distributed.AllReduceReport.Run(); // under mpiexec -n N
 if (args.Length >= 1 && args[0] == "gpu-report")
     return GpuReport.Run(args[1..]);
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, BenchConfig.Create());

@@ -35,6 +35,8 @@ internal static class EngineCli
                 string command = string.Join(" ", parsed.CommandResult.Command.Name == root.Name ? [] : new[] { parsed.CommandResult.Command.Name });
                 string problems = string.Join("; ", parsed.Errors.Select(e => FriendlyTypes(e.Message).TrimEnd('.')).Distinct());
                 errors.WriteLine($"error: {problems} (see '{(command.Length == 0 ? "" : command + " ")}--help')");
+                if (Distributed.MpiCommunicator.Launched)
+                    Distributed.MpiCommunicator.AbortLaunch(ErrorReport.Usage); // the other ranks wait in MPI_Init for this one
                 return ErrorReport.Usage;
             }
             // No default exception handler (ErrorReport is the handler) and no termination timeout

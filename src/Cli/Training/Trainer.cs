@@ -141,6 +141,12 @@ internal static class Trainer
             var clock = Stopwatch.StartNew();
             bool interrupted = false;
             ProgressReporter.Run(settings.Plain || !root, output, progress => (state, evaluation, interrupted) = loop.Run(state, test, progress, evaluation));
+            if (parallel is { Exchanges: > 0 })
+            {
+                double ms = parallel.ExchangeTime.TotalMilliseconds / parallel.Exchanges;
+                output.WriteLine($"data-parallel: {parallel.Exchanges} steps on {ranks} ranks; gradient exchange {ms:F2} ms a step " +
+                    $"({ByteSize.MiB(parallel.ValuesPerStep * 4)} in {parallel.BucketCount} bucket{(parallel.BucketCount == 1 ? "" : "s")}, rank 0's view: includes waiting for the slowest rank)");
+            }
             if (loop.StepProfile is { } stepProfile)
             {
                 output.WriteLine($"launch profile ({ComputeDevice.ProfileVariable}=1) of one training step (the run's second):");

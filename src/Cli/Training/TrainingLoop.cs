@@ -50,6 +50,7 @@ internal sealed class TrainingLoop(TrainingTask task, Module model, Optimizer op
     public (CheckpointInfo State, Evaluation? Evaluation, bool Interrupted) Run(CheckpointInfo state, ImageDataset test, ProgressReporter progress, Evaluation? evaluation)
     {
         int epochs = settings.Epochs!.Value, steps = loader.BatchesPerEpoch, batch = loader.BatchSize;
+        int imagesPerStep = batch * (parallel?.Communicator.Size ?? 1); // the progress counts every rank's images
         // Slots 0 .. ReadEvery - 1: the queued steps' losses; the last: the step guard's halt flag.
         using var losses = Tensor.Zeros(task.Device, ReadEvery + 1);
         var queued = new List<QueuedStep>(ReadEvery);
@@ -80,10 +81,10 @@ internal sealed class TrainingLoop(TrainingTask task, Module model, Optimizer op
                 bool last = step == steps;
                 bool save = !last && settings.SaveEvery is int every && state.GlobalStep % every == 0;
                 if (last || save || queued.Count == readEvery || StopRequested)
-                    lossSum = Read(queued, losses, lossSum, epoch, progress, batch);
+                    lossSum = Read(queued, losses, lossSum, epoch, progress, imagesPerStep);
                 bool stop = !last && StopRequested; // raised while reporting, too
                 if (stop && queued.Count > 0)
-                    lossSum = Read(queued, losses, lossSum, epoch, progress, batch);
+                    lossSum = Read(queued, losses, lossSum, epoch, progress, imagesPerStep);
                 state = state with { EpochLossSum = lossSum };
                 if (profile is not null)
                     StepProfile = profile.Report();

@@ -67,6 +67,12 @@ public sealed class DataParallel
     /// <summary>Values one step all-reduces (every gradient element, the loss and the stop flag).</summary>
     public long ValuesPerStep => _host.Length;
 
+    /// <summary>Steps whose gradients were averaged so far.</summary>
+    public long Exchanges { get; private set; }
+
+    /// <summary>Time spent in <see cref="AverageGradients"/> so far (device reads and writes, the all-reduces, waiting for the slowest rank).</summary>
+    public TimeSpan ExchangeTime { get; private set; }
+
     /// <summary>Gives every <see cref="BatchNorm2d"/> of <paramref name="model"/> statistics over all ranks (before its training graph is built).</summary>
     public static int SynchronizeBatchNorm(Module model, ICommunicator communicator)
     {
@@ -116,6 +122,7 @@ public sealed class DataParallel
             throw new ArgumentException($"DataParallel: the loss must be a scalar, got {loss.Shape}.", nameof(loss));
         var device = _optimizer.Device;
         device.Synchronize();
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         int at = 0;
         foreach (var run in _optimizer.Runs)
         {
@@ -139,6 +146,8 @@ public sealed class DataParallel
             at += run.Length;
         }
         loss.CopyFrom(_host.AsSpan(at, 1));
+        ExchangeTime += System.Diagnostics.Stopwatch.GetElapsedTime(started);
+        Exchanges++;
         return _host[at + 1] > 0f;
     }
 

@@ -12,8 +12,12 @@ namespace Engine.Distributed;
 /// </summary>
 public sealed unsafe class MpiCommunicator : ICommunicator
 {
-    /// <summary>Longest message one MPI call carries (elements); longer buffers go in pieces, in order.</summary>
-    private const int MaxCount = 1 << 28;
+    /// <summary>
+    /// Most bytes one MPI call carries; longer buffers go in pieces, in order. Measured here
+    /// (bench --allreduce, MPICH 4.0.2 over UCX, 2 ranks on one machine): 3.2 GB/s at 16 MiB, then
+    /// 0.19 GB/s from 32 MiB on, so pieces of 16 MiB keep every size on the fast path.
+    /// </summary>
+    private const int MaxBytes = 16 << 20;
 
     private readonly MpiLibrary _mpi;
     private float[] _staging = [];
@@ -25,7 +29,7 @@ public sealed unsafe class MpiCommunicator : ICommunicator
         Timeout = timeout;
         Rank = mpi.Rank();
         Size = mpi.Size();
-        Description = $"MPI ({mpi.Version()})";
+        Description = $"MPI ({System.Text.RegularExpressions.Regex.Replace(mpi.Version(), @"\s*Version:\s*", " ")})";
     }
 
     /// <summary>
@@ -49,6 +53,28 @@ public sealed unsafe class MpiCommunicator : ICommunicator
         return new MpiCommunicator(mpi, timeout);
     }
 
+    /// <summary>
+    /// Ends every rank of this launch from a process that cannot take part (a rank whose command
+    /// line was refused): it joins MPI, which the other ranks are waiting in, and aborts. Without
+    /// an MPI library it returns, and the launcher's own clean-up is all there is.
+    /// </summary>
+    public static void AbortLaunch(int exitCode)
+    {
+        MpiLibrary mpi;
+        try
+        {
+            mpi = MpiLibrary.Load();
+            if (!mpi.Initialized())
+                mpi.InitThread();
+        }
+        catch (CommunicatorException)
+        {
+            return;
+        }
+        Console.Error.Flush();
+        mpi.Abort(exitCode);
+    }
+
     /// <inheritdoc/>
     public int Rank { get; }
 
@@ -64,9 +90,10 @@ public sealed unsafe class MpiCommunicator : ICommunicator
     /// <inheritdoc/>
     public void AllReduceSum(Span<float> values)
     {
-        for (int start = 0; start < values.Length; start += MaxCount)
+        const int maxCount = MaxBytes / sizeof(float);
+        for (int start = 0; start < values.Length; start += maxCount)
         {
-            var piece = values.Slice(start, Math.Min(MaxCount, values.Length - start));
+            var piece = values.Slice(start, Math.Min(maxCount, values.Length - start));
             fixed (float* p = piece)
             {
                 int code = _mpi.StartAllReduceSum(p, piece.Length, MpiLibrary.Float, out int request);
@@ -78,9 +105,10 @@ public sealed unsafe class MpiCommunicator : ICommunicator
     /// <inheritdoc/>
     public void AllReduceSum(Span<double> values)
     {
-        for (int start = 0; start < values.Length; start += MaxCount)
+        const int maxCount = MaxBytes / sizeof(double);
+        for (int start = 0; start < values.Length; start += maxCount)
         {
-            var piece = values.Slice(start, Math.Min(MaxCount, values.Length - start));
+            var piece = values.Slice(start, Math.Min(maxCount, values.Length - start));
             fixed (double* p = piece)
             {
                 int code = _mpi.StartAllReduceSum(p, piece.Length, MpiLibrary.Double, out int request);
@@ -101,9 +129,10 @@ public sealed unsafe class MpiCommunicator : ICommunicator
     public void Broadcast(Span<float> values, int root)
     {
         CheckRoot(root);
-        for (int start = 0; start < values.Length; start += MaxCount)
+        const int maxCount = MaxBytes / sizeof(float);
+        for (int start = 0; start < values.Length; start += maxCount)
         {
-            var piece = values.Slice(start, Math.Min(MaxCount, values.Length - start));
+            var piece = values.Slice(start, Math.Min(maxCount, values.Length - start));
             fixed (float* p = piece)
             {
                 int code = _mpi.StartBroadcast(p, piece.Length, MpiLibrary.Float, root, out int request);

@@ -111,6 +111,14 @@ public sealed partial class DataParallelTrainingTests(DeviceFixture fixture) : I
         Assert.Contains("error: rank 1 was started with other settings (every rank needs the same command line) than rank 0; refusing to train.", errors);
         Assert.DoesNotContain("epoch 1/1", output);
         Assert.False(File.Exists(Path.Combine(_folder, "mixed", RunFolder.LastFile)));
+
+        // A rank whose command line is refused ends the others too, though they wait for it inside MPI_Init.
+        using var refused = MpiLaunch.Start(_folder, Guid.NewGuid().ToString("N"), null, Args("refused", 16), Args("refused", 16, "--epochs", "x"));
+        var clock = Stopwatch.StartNew();
+        var (refusedCode, _, refusedErrors) = refused.WaitForExit(TimeSpan.FromSeconds(60));
+        Assert.NotEqual(0, refusedCode);
+        Assert.Contains("error: ", refusedErrors);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60));
     }
 
     [Fact]
