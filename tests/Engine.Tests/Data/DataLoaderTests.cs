@@ -81,4 +81,51 @@ public sealed class DataLoaderTests
         Assert.Contains("target 3 at 0 is outside [0, 3)", Assert.Throws<ArgumentException>(() => new ImageDataset(new float[4], 1, 1, 2, 2, 3, labels: [3])).Message);
         Assert.Contains("2 labels for 1 images", Assert.Throws<ArgumentException>(() => new ImageDataset(new float[4], 1, 1, 2, 2, 3, labels: [0, 1])).Message);
     }
+
+    [Fact]
+    public void ShardsOfAGlobalBatchHoldItsImagesAugmentedAlike()
+    {
+        // 3 ranks at batch 4 against one loader at batch 12, 50 images (4 full steps; 2 dropped).
+        var data = Numbered(50, side: 4, masks: true);
+        var augmentation = new Augmentation(HorizontalFlip: true, Padding: 1);
+        var whole = new DataLoader(data, 12, shuffle: true, seed: 9, dropLast: true, augmentation: augmentation);
+        var shards = Enumerable.Range(0, 3).Select(r => new DataLoader(data, 4, shuffle: true, seed: 9, dropLast: true, augmentation: augmentation, rank: r, ranks: 3)).ToArray();
+        Assert.All(shards, s => Assert.Equal(whole.BatchesPerEpoch, s.BatchesPerEpoch));
+        Assert.Equal(4, whole.BatchesPerEpoch);
+
+        static List<(int Index, float[] Image, int[] Target)> Items(Batch b, int size, int targetSize) =>
+            Enumerable.Range(0, b.Count).Select(i => (b.Indices[i], b.Images.AsSpan(i * size, size).ToArray(), b.Targets.AsSpan(i * targetSize, targetSize).ToArray())).ToList();
+
+        var expected = whole.Epoch(1).Select(b => Items(b, data.ImageSize, data.TargetSize)).ToList();
+        var perRank = shards.Select(s => s.Epoch(1).Select(b => Items(b, data.ImageSize, data.TargetSize)).ToList()).ToArray();
+        for (int step = 0; step < expected.Count; step++)
+        {
+            var union = perRank.SelectMany(r => r[step]).OrderBy(x => x.Index).ToList();
+            var reference = expected[step].OrderBy(x => x.Index).ToList();
+            Assert.Equal(reference.Select(x => x.Index), union.Select(x => x.Index));              // the same images, none twice
+            for (int i = 0; i < reference.Count; i++)
+            {
+                Assert.Equal(reference[i].Image, union[i].Image);                                 // augmented identically
+                Assert.Equal(reference[i].Target, union[i].Target);
+            }
+        }
+        // Resuming a sharded epoch at a batch gives that batch.
+        Assert.Equal(perRank[1][2].Select(x => x.Index), Items(shards[1].Epoch(1, 2).First(), data.ImageSize, data.TargetSize).Select(x => x.Index));
+    }
+
+    [Fact]
+    public void ShardingIsCheckedAndEvaluationSharesCoverTheData()
+    {
+        var data = Numbered(10);
+        Assert.Throws<ArgumentException>(() => new DataLoader(data, 2, ranks: 2));                    // a sharded loader drops the last batch
+        Assert.Throws<ArgumentOutOfRangeException>(() => new DataLoader(data, 2, dropLast: true, rank: 2, ranks: 2));
+        var tooLarge = Assert.Throws<ArgumentException>(() => new DataLoader(data, 4, dropLast: true, rank: 0, ranks: 3));
+        Assert.Contains("Batch size 4 on each of 3 ranks (12 images a step) is larger than the 10 images", tooLarge.Message);
+
+        var shares = Enumerable.Range(0, 3).Select(r => data.Shard(r, 3)).ToArray();
+        Assert.Equal([4, 3, 3], shares.Select(s => s.Count));
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => (float)i), shares.SelectMany(s => Enumerable.Range(0, s.Count).Select(i => s.Images[i * 4])).Order());
+        Assert.Same(data, data.Shard(0, 1));
+        Assert.Throws<ArgumentException>(() => data.Shard(0, 11));
+    }
 }
