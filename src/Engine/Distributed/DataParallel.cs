@@ -4,8 +4,6 @@ using Engine.Modules;
 using Engine.Modules.Layers;
 using Engine.Optim;
 using Engine.Tensors;
-using ILGPU;
-using ILGPU.Runtime;
 
 namespace Engine.Distributed;
 
@@ -19,11 +17,12 @@ namespace Engine.Distributed;
 /// N ranks at batch B step as one process at batch N·B (up to float rounding), exactly so with
 /// synchronised batch norm (<see cref="SynchronizeBatchNorm"/>) or without batch norm.
 /// <para>
-/// The gradients (the optimiser's flat runs, in order) and the step's loss travel in buckets of
-/// at most <see cref="BucketBytes"/>, all-reduced one after the other in a fixed order. The MPI
-/// backend stages them through host memory after the backward pass, one device read and one write
-/// per step; a device-side backend (NCCL) would all-reduce each bucket in place as soon as the
-/// backward pass has produced it.
+/// The gradients (the model's flat gradient buffer, see <c>Module.Initialize</c>) are all-reduced
+/// through the communicator's device-tensor call in buckets of at most <see cref="BucketBytes"/>,
+/// one after the other in a fixed order, and scaled by 1/N on the device; the step's loss and a
+/// stop flag travel in one more exchange of two values. The MPI backend stages each bucket through
+/// host memory; a device backend (NCCL) reduces it in place. Buckets start after the backward
+/// pass: the MPI backend has no progress thread here to overlap them with it.
 /// </para>
 /// </summary>
 public sealed class DataParallel
@@ -31,10 +30,10 @@ public sealed class DataParallel
     /// <summary>PyTorch's default bucket size (25 MiB).</summary>
     public const long DefaultBucketBytes = 25L << 20;
 
-    private readonly Optimizer _optimizer;
     private readonly Module _model;
-    private readonly float[] _host;
-    private readonly List<(int Start, int Length)> _buckets = [];
+    private readonly Tensor _gradients;
+    private readonly float[] _scalars = new float[2]; // the loss and the stop flag
+    private readonly List<(long Start, int Length)> _buckets = [];
 
     /// <summary>Wraps a model and its optimiser; the model must be initialised and the optimiser built over it.</summary>
     public DataParallel(ICommunicator communicator, Module model, Optimizer optimizer, long bucketBytes = DefaultBucketBytes)
@@ -44,15 +43,15 @@ public sealed class DataParallel
         ArgumentNullException.ThrowIfNull(optimizer);
         if (bucketBytes < sizeof(float))
             throw new ArgumentException($"DataParallel: the bucket size must be at least {sizeof(float)} bytes, got {bucketBytes}.", nameof(bucketBytes));
+        _gradients = model.FlatGradients ?? throw new ArgumentException("DataParallel: initialise the model (Module.Initialize) first: its gradients must lie in one flat buffer.", nameof(model));
+        if (optimizer.Parameters.Any(p => !p.Grad.SharesStorageWith(_gradients)))
+            throw new ArgumentException("DataParallel: the optimiser updates parameters of another model.", nameof(optimizer));
         Communicator = communicator;
         _model = model;
-        _optimizer = optimizer;
         BucketBytes = bucketBytes;
-        long gradients = optimizer.Runs.Sum(r => (long)r.Length);
-        _host = new float[checked((int)(gradients + 2))]; // every gradient, the loss, and the stop flag
-        int perBucket = (int)Math.Min(bucketBytes / sizeof(float), int.MaxValue);
-        for (int start = 0; start < _host.Length; start += perBucket)
-            _buckets.Add((start, Math.Min(perBucket, _host.Length - start)));
+        long perBucket = Math.Min(bucketBytes / sizeof(float), int.MaxValue);
+        for (long start = 0; start < _gradients.Numel; start += perBucket)
+            _buckets.Add((start, (int)Math.Min(perBucket, _gradients.Numel - start)));
     }
 
     /// <summary>The ranks.</summary>
@@ -61,11 +60,11 @@ public sealed class DataParallel
     /// <summary>Most bytes one all-reduce carries.</summary>
     public long BucketBytes { get; }
 
-    /// <summary>Number of all-reduces a step makes.</summary>
+    /// <summary>Number of gradient buckets a step all-reduces.</summary>
     public int BucketCount => _buckets.Count;
 
     /// <summary>Values one step all-reduces (every gradient element, the loss and the stop flag).</summary>
-    public long ValuesPerStep => _host.Length;
+    public long ValuesPerStep => _gradients.Numel + _scalars.Length;
 
     /// <summary>Steps whose gradients were averaged so far.</summary>
     public long Exchanges { get; private set; }
@@ -120,35 +119,23 @@ public sealed class DataParallel
         ArgumentNullException.ThrowIfNull(loss);
         if (loss.Numel != 1)
             throw new ArgumentException($"DataParallel: the loss must be a scalar, got {loss.Shape}.", nameof(loss));
-        var device = _optimizer.Device;
-        device.Synchronize();
+        _gradients.Device.Synchronize(); // the backward pass's end; the clock measures the exchange alone
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
-        int at = 0;
-        foreach (var run in _optimizer.Runs)
-        {
-            run.Grads.CopyToCPU(_host.AsSpan(at, run.Length));
-            at += run.Length;
-        }
-        loss.CopyTo(_host.AsSpan(at, 1));
-        _host[at + 1] = stopRequested ? 1f : 0f;
         float scale = 1f / Communicator.Size;
         foreach (var (start, length) in _buckets)
         {
-            var bucket = _host.AsSpan(start, length);
+            using var bucket = _gradients.Slice(new Shape(length), start);
             Communicator.AllReduceSum(bucket);
-            foreach (ref float v in bucket)
-                v *= scale;
+            Ops.TensorOps.Scale(bucket, scale);
         }
-        at = 0;
-        foreach (var run in _optimizer.Runs)
-        {
-            run.Grads.CopyFromCPU(_host.AsSpan(at, run.Length));
-            at += run.Length;
-        }
-        loss.CopyFrom(_host.AsSpan(at, 1));
+        loss.CopyTo(_scalars.AsSpan(0, 1));
+        _scalars[1] = stopRequested ? 1f : 0f;
+        Communicator.AllReduceSum(_scalars);
+        _scalars[0] *= scale;
+        loss.CopyFrom(_scalars.AsSpan(0, 1));
         ExchangeTime += System.Diagnostics.Stopwatch.GetElapsedTime(started);
         Exchanges++;
-        return _host[at + 1] > 0f;
+        return _scalars[1] > 0f;
     }
 
     /// <summary>

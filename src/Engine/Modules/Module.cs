@@ -155,11 +155,22 @@ public abstract class Module
         }
         foreach (var (_, _, set) in NamedCounters())
             set(0);
+        FlatGradients?.Dispose();
+        FlatGradients = grads?.Slice(grads.Shape, 0);
+        FlatGradients?.DetachFromScope();
     }
+
+    /// <summary>
+    /// After <see cref="Initialize"/>: every parameter's gradient as one flat tensor (registration
+    /// order), the memory the gradients are views of; what data-parallel training all-reduces.
+    /// </summary>
+    internal Tensor? FlatGradients { get; private set; }
 
     /// <summary>Frees every parameter, gradient and buffer.</summary>
     public void Release()
     {
+        FlatGradients?.Dispose();
+        FlatGradients = null;
         foreach (var (_, state) in NamedState())
             state.Release();
     }
