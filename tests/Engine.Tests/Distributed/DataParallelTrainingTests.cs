@@ -112,6 +112,25 @@ public sealed partial class DataParallelTrainingTests(DeviceFixture fixture) : I
         Assert.DoesNotContain("epoch 1/1", output);
         Assert.False(File.Exists(Path.Combine(_folder, "mixed", RunFolder.LastFile)));
 
+        // The same settings over other data (one training pixel differs): refused as well.
+        string DataFolder(string name, byte change)
+        {
+            string folder = Path.Combine(_folder, name);
+            Directory.CreateDirectory(folder);
+            var images = SampleFiles.IdxImages(64, 28);
+            images[^1] ^= change;
+            File.WriteAllBytes(Path.Combine(folder, "train-images-idx3-ubyte"), images);
+            File.WriteAllBytes(Path.Combine(folder, "train-labels-idx1-ubyte"), SampleFiles.IdxLabels(64));
+            File.WriteAllBytes(Path.Combine(folder, "t10k-images-idx3-ubyte"), SampleFiles.IdxImages(64, 28));
+            File.WriteAllBytes(Path.Combine(folder, "t10k-labels-idx1-ubyte"), SampleFiles.IdxLabels(64));
+            return folder;
+        }
+        using var otherData = MpiLaunch.Start(_folder, Guid.NewGuid().ToString("N"), null,
+            Args("data", 16, "--dataset", "mnist", "--data", DataFolder("a", 0)), Args("data", 16, "--dataset", "mnist", "--data", DataFolder("b", 1)));
+        var (dataCode, _, dataErrors) = otherData.WaitForExit(Patience);
+        Assert.NotEqual(0, dataCode);
+        Assert.Contains("error: rank 1 was started with other training data than rank 0; refusing to train.", dataErrors);
+
         // A rank whose command line is refused ends the others too, though they wait for it inside MPI_Init.
         using var refused = MpiLaunch.Start(_folder, Guid.NewGuid().ToString("N"), null, Args("refused", 16), Args("refused", 16, "--epochs", "x"));
         var clock = Stopwatch.StartNew();
