@@ -136,7 +136,7 @@ internal static class Trainer
             foreach (string change in history.Skip(resumed?.History.Count ?? 0))
                 output.WriteLine($"  changed on resume, {change}");
 
-            var loop = new TrainingLoop(task, model, optimizer, schedule, loader, folder, interrupt, root ? settings : settings with { Plain = true }, parallel);
+            var loop = new TrainingLoop(task, model, optimizer, schedule, loader, folder, interrupt, settings, parallel);
             var evaluation = state.Epoch >= epochs && state.Step == 0 ? task.Evaluate(test, batch) : null;
             var clock = Stopwatch.StartNew();
             bool interrupted = false;

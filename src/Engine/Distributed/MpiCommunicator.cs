@@ -88,34 +88,12 @@ public sealed unsafe class MpiCommunicator : ICommunicator
     public TimeSpan Timeout { get; }
 
     /// <inheritdoc/>
-    public void AllReduceSum(Span<float> values)
-    {
-        const int maxCount = MaxBytes / sizeof(float);
-        for (int start = 0; start < values.Length; start += maxCount)
-        {
-            var piece = values.Slice(start, Math.Min(maxCount, values.Length - start));
-            fixed (float* p = piece)
-            {
-                int code = _mpi.StartAllReduceSum(p, piece.Length, MpiLibrary.Float, out int request);
-                Wait(code, ref request, "all-reduce");
-            }
-        }
-    }
+    public void AllReduceSum(Span<float> values) =>
+        InPieces(values, MpiLibrary.Float, "all-reduce", (void* p, int count, int type, out int request) => _mpi.StartAllReduceSum(p, count, type, out request));
 
     /// <inheritdoc/>
-    public void AllReduceSum(Span<double> values)
-    {
-        const int maxCount = MaxBytes / sizeof(double);
-        for (int start = 0; start < values.Length; start += maxCount)
-        {
-            var piece = values.Slice(start, Math.Min(maxCount, values.Length - start));
-            fixed (double* p = piece)
-            {
-                int code = _mpi.StartAllReduceSum(p, piece.Length, MpiLibrary.Double, out int request);
-                Wait(code, ref request, "all-reduce");
-            }
-        }
-    }
+    public void AllReduceSum(Span<double> values) =>
+        InPieces(values, MpiLibrary.Double, "all-reduce", (void* p, int count, int type, out int request) => _mpi.StartAllReduceSum(p, count, type, out request));
 
     /// <inheritdoc/>
     public void AllReduceSum(Tensor tensor)
@@ -129,16 +107,7 @@ public sealed unsafe class MpiCommunicator : ICommunicator
     public void Broadcast(Span<float> values, int root)
     {
         CheckRoot(root);
-        const int maxCount = MaxBytes / sizeof(float);
-        for (int start = 0; start < values.Length; start += maxCount)
-        {
-            var piece = values.Slice(start, Math.Min(maxCount, values.Length - start));
-            fixed (float* p = piece)
-            {
-                int code = _mpi.StartBroadcast(p, piece.Length, MpiLibrary.Float, root, out int request);
-                Wait(code, ref request, "broadcast");
-            }
-        }
+        InPieces(values, MpiLibrary.Float, "broadcast", (void* p, int count, int type, out int request) => _mpi.StartBroadcast(p, count, type, root, out request));
     }
 
     /// <inheritdoc/>
@@ -203,6 +172,24 @@ public sealed unsafe class MpiCommunicator : ICommunicator
     {
         if (root < 0 || root >= Size)
             throw new ArgumentOutOfRangeException(nameof(root), root, $"The root must be a rank in [0, {Size}).");
+    }
+
+    // Starts a collective on one piece of a buffer: its code, and the request to poll.
+    private delegate int StartPiece(void* values, int count, int type, out int request);
+
+    // The collective over values in pieces of at most MaxBytes, one after the other, each waited for.
+    private void InPieces<T>(Span<T> values, int type, string what, StartPiece start) where T : unmanaged
+    {
+        int maxCount = MaxBytes / sizeof(T);
+        for (int at = 0; at < values.Length; at += maxCount)
+        {
+            var piece = values.Slice(at, Math.Min(maxCount, values.Length - at));
+            fixed (T* p = piece)
+            {
+                int code = start(p, piece.Length, type, out int request);
+                Wait(code, ref request, what);
+            }
+        }
     }
 
     // Polls a started collective until it completes, fails, or outlives the timeout: spinning for

@@ -70,25 +70,10 @@ public sealed class ReluFusionTests(DeviceFixture fixture)
         var loss = head.Call(normalized).CrossEntropy(y);
         using var graph = keepNormalized ? g.Compile(loss, normalized) : g.Compile(loss);
         graph.Training = training;
-        graph.Value(x).CopyFrom(Reference.Random(2 * 3 * 7 * 7, 5, -2f, 2f));
-        graph.IntValue(y).CopyFrom([0, 4]);
-        var parameters = all.NamedParameters().Select(p => p.Parameter).ToList();
-        using var sgd = new Sgd(parameters, 0.1f);
-        sgd.ZeroGrad();
-        var profile = _device.StartProfile();
-        try
-        {
-            graph.Forward();
-        }
-        finally
-        {
-            _device.StopProfile();
-        }
-        graph.Backward();
+        var (lossValue, grads, fused, launches) = Step(graph, all, x, y, loss, Reference.Random(2 * 3 * 7 * 7, 5, -2f, 2f), [0, 4]);
         var runningMean = all.NamedState().First(s => s.Name.EndsWith("running_mean", StringComparison.Ordinal)).State.Value.ToArray();
-        var result = (graph.Value(loss).ToArray(), parameters.Select(p => p.Grad.ToArray()).ToList(), graph.FusedRelu.Count, profile.Launches.Count, runningMean);
         all.Release();
-        return result;
+        return (lossValue, grads, fused, launches, runningMean);
     }
 
     private (float[] Loss, List<float[]> Grads, int Fused, int Launches) Run(bool keepConvOutput)
@@ -104,9 +89,18 @@ public sealed class ReluFusionTests(DeviceFixture fixture)
         var loss = model.Call(hidden).CrossEntropy(y);
         using var graph = keepConvOutput ? g.Compile(loss, hidden) : g.Compile(loss);
         using var scope = DisposeScope.Enter();
-        graph.Value(x).CopyFrom(Reference.Random(2 * 3 * 7 * 7, 4, -2f, 2f));
-        graph.IntValue(y).CopyFrom([1, 3]);
-        var parameters = all.NamedParameters().Select(p => p.Parameter).ToList();
+        var result = Step(graph, all, x, y, loss, Reference.Random(2 * 3 * 7 * 7, 4, -2f, 2f), [1, 3]);
+        all.Release();
+        return result;
+    }
+
+    // One step of a compiled graph from zeroed gradients: the loss, every parameter's gradient, the
+    // ReLUs fused and the launches of the forward pass.
+    private (float[] Loss, List<float[]> Grads, int Fused, int Launches) Step(CompiledGraph graph, Module model, Node x, Node y, Node loss, float[] input, int[] labels)
+    {
+        graph.Value(x).CopyFrom(input);
+        graph.IntValue(y).CopyFrom(labels);
+        var parameters = model.NamedParameters().Select(p => p.Parameter).ToList();
         using var sgd = new Sgd(parameters, 0.1f);
         sgd.ZeroGrad();
         var profile = _device.StartProfile();
@@ -119,8 +113,6 @@ public sealed class ReluFusionTests(DeviceFixture fixture)
             _device.StopProfile();
         }
         graph.Backward();
-        var result = (graph.Value(loss).ToArray(), parameters.Select(p => p.Grad.ToArray()).ToList(), graph.FusedRelu.Count, profile.Launches.Count);
-        all.Release();
-        return result;
+        return (graph.Value(loss).ToArray(), parameters.Select(p => p.Grad.ToArray()).ToList(), graph.FusedRelu.Count, profile.Launches.Count);
     }
 }

@@ -57,22 +57,20 @@ internal static class ChannelReduction
     /// and the running statistics moved by <paramref name="momentum"/> (unbiased variance).
     /// </summary>
     internal static void Moments(ComputeDevice device, ArrayView<float> x, ArrayView<float> mean, ArrayView<float> invStd,
-        ArrayView<float> runningMean, ArrayView<float> runningVar, int n, int channels, int plane, float eps, float momentum)
-    {
-        long count = (long)n * plane;
-        int lanes = Lanes(count);
-        int size = Check.LaunchSize("batch norm statistics", (long)channels * lanes);
-        using var partialMean = Tensor.Empty(device, size);
-        using var partialM2 = Tensor.Empty(device, size);
-        device.Kernel(PartialMomentsLoader)(size, x, partialMean.View, partialM2.View, channels, plane, count, lanes);
-        device.Kernel(MergeMomentsLoader)(channels, partialMean.View, partialM2.View, mean, invStd, runningMean, runningVar, count, lanes, eps, momentum, 1);
-    }
+        ArrayView<float> runningMean, ArrayView<float> runningVar, int n, int channels, int plane, float eps, float momentum) =>
+        MergedMoments(device, x, mean, invStd, runningMean, runningVar, n, channels, plane, eps, momentum, mode: 1);
 
     /// <summary>
     /// Per channel the mean and the biased variance of <paramref name="x"/> <c>[N, C, plane]</c>
     /// (what a synchronised batch norm merges across ranks); nothing else is written.
     /// </summary>
-    internal static void MeanAndVariance(ComputeDevice device, ArrayView<float> x, ArrayView<float> mean, ArrayView<float> variance, int n, int channels, int plane)
+    internal static void MeanAndVariance(ComputeDevice device, ArrayView<float> x, ArrayView<float> mean, ArrayView<float> variance, int n, int channels, int plane) =>
+        MergedMoments(device, x, mean, variance, mean, variance, n, channels, plane, 0f, 0f, mode: 2);
+
+    // Stage one (Welford per lane), then stage two (Chan's merge) in MergeMoments' mode: 1 writes
+    // 1/std and moves the running statistics, 2 writes the variance and nothing else.
+    private static void MergedMoments(ComputeDevice device, ArrayView<float> x, ArrayView<float> mean, ArrayView<float> second,
+        ArrayView<float> runningMean, ArrayView<float> runningVar, int n, int channels, int plane, float eps, float momentum, int mode)
     {
         long count = (long)n * plane;
         int lanes = Lanes(count);
@@ -80,7 +78,7 @@ internal static class ChannelReduction
         using var partialMean = Tensor.Empty(device, size);
         using var partialM2 = Tensor.Empty(device, size);
         device.Kernel(PartialMomentsLoader)(size, x, partialMean.View, partialM2.View, channels, plane, count, lanes);
-        device.Kernel(MergeMomentsLoader)(channels, partialMean.View, partialM2.View, mean, variance, mean, variance, count, lanes, 0f, 0f, 2);
+        device.Kernel(MergeMomentsLoader)(channels, partialMean.View, partialM2.View, mean, second, runningMean, runningVar, count, lanes, eps, momentum, mode);
     }
 
     /// <summary>
