@@ -159,6 +159,16 @@ public sealed partial class DataParallelTrainingTests(DeviceFixture fixture) : I
         Assert.DoesNotContain("epoch 50/50", output);
     }
 
+    [Fact]
+    public void APeerTimeoutThatIsNotANumberOfSecondsIsRefused()
+    {
+        using var process = CliProcess.Start(_folder, new() { ["ENGINE_PEER_TIMEOUT"] = "soon" }, Args("timeout", 16, "--distributed"));
+        var (code, output, errors) = process.WaitForExit(Patience);
+        Assert.Equal(1, code);
+        Assert.Equal("error: ENGINE_PEER_TIMEOUT must be a number of seconds in (0, 86400], got 'soon'.", errors.Trim());
+        Assert.Equal("", output);
+    }
+
     private static Dictionary<string, float[]> Floats(string checkpoint)
     {
         var file = SafeTensorsFile.Read(checkpoint);

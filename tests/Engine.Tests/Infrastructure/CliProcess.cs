@@ -29,6 +29,10 @@ internal sealed partial class CliProcess : IDisposable
     public static CliProcess Start(string workingDirectory, params string[] arguments) =>
         SelfContained ? StartWith(workingDirectory, Tool, arguments) : StartWith(workingDirectory, Dotnet, [Tool, .. arguments]);
 
+    /// <summary>Starts the tool with <paramref name="environment"/> added to this process's.</summary>
+    public static CliProcess Start(string workingDirectory, Dictionary<string, string> environment, params string[] arguments) =>
+        SelfContained ? StartWith(workingDirectory, Tool, arguments, environment) : StartWith(workingDirectory, Dotnet, [Tool, .. arguments], environment);
+
     /// <summary>Starts <paramref name="program"/> (e.g. a shell wrapping the tool).</summary>
     public static CliProcess StartWith(string workingDirectory, string program, IEnumerable<string> arguments, Dictionary<string, string>? environment = null)
     {
