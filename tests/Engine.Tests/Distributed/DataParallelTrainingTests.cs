@@ -151,12 +151,17 @@ public sealed partial class DataParallelTrainingTests(DeviceFixture fixture) : I
         Assert.Equal(0, CliProcess.KillProcess(rank1, CliProcess.SigKill));
         var clock = Stopwatch.StartNew();
         var (code, output, errors) = ranks.WaitForExit(TimeSpan.FromSeconds(60)); // the peer timeout is 20 s
-        Assert.NotEqual(0, code);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60));
-        // Either rank 0 names the failed exchange, or the launcher (Hydra) reports the killed rank and ends the rest.
-        string all = output + errors;
-        Assert.True(all.Contains("rank 0 of 2: the all-reduce", StringComparison.Ordinal) || all.Contains("Killed (signal 9)", StringComparison.Ordinal), all);
+        Assert.Null(MpiLaunch.FindRank(token, 0)); // rank 0 has ended too, not only the launcher
         Assert.DoesNotContain("epoch 50/50", output);
+        // Either rank 0 names the failed exchange and exits with 1, or the launcher (Hydra) reports the
+        // killed rank and ends the rest. In the second case mpiexec's own status is not to be relied on:
+        // when every rank ended by a signal it can report 0 (MPICH issue 7057), as seen once in CI on PoCL.
+        string all = output + errors;
+        bool engineMessage = all.Contains("rank 0 of 2: the all-reduce", StringComparison.Ordinal);
+        Assert.True(engineMessage || all.Contains("Killed (signal 9)", StringComparison.Ordinal), all);
+        if (engineMessage && !all.Contains("BAD TERMINATION", StringComparison.Ordinal))
+            Assert.NotEqual(0, code);
     }
 
     [Fact]
