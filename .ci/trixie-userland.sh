@@ -30,7 +30,7 @@ bootstrap() {
     mount -t proc proc "$1/proc"
     chroot "$1" sh -euc "apt-get update -q
       apt-get install -y -q --no-install-recommends pocl-opencl-icd ocl-icd-libopencl1 \
-        ocl-icd-opencl-dev clinfo libicu76 libssl3t64 ca-certificates mpich
+        ocl-icd-opencl-dev clinfo libicu76 libssl3t64 ca-certificates mpich fonts-dejavu-core
       update-ca-certificates
       apt-get clean"' _ "$ROOT"
   ln -sfn /usr/share/dotnet/dotnet "$ROOT/usr/bin/dotnet"
@@ -45,6 +45,14 @@ if [ ! -e "$ROOT/usr/bin/mpiexec" ] && [ ! -L "$ROOT/usr/bin/mpiexec" ]; then
   unshare --mount --fork bash -euc '
     mount -t proc proc "$1/proc"
     chroot "$1" sh -euc "apt-get update -q && apt-get install -y -q --no-install-recommends mpich && apt-get clean"' _ "$ROOT"
+fi
+
+# A font for the run logs' plots, added to a root file system made before it was listed.
+if [ ! -e "$ROOT/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf" ]; then
+  cp -L /etc/resolv.conf "$ROOT/etc/resolv.conf"
+  unshare --mount --fork bash -euc '
+    mount -t proc proc "$1/proc"
+    chroot "$1" sh -euc "apt-get update -q && apt-get install -y -q --no-install-recommends fonts-dejavu-core && apt-get clean"' _ "$ROOT"
 fi
 
 # A private mount and pid namespace: the mounts vanish and stray build servers die with the command.

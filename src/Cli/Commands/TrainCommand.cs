@@ -29,6 +29,7 @@ internal static class TrainCommand
         var limit = new Option<int?>("--limit") { Description = "Use only the first N training and N test images." };
         var augment = new Option<bool?>("--augment") { Description = "Random flips and shifts (default: on for unet)." };
         var saveEvery = new Option<int?>("--save-every") { Description = "Also commit a checkpoint every N steps (default: after every epoch only)." };
+        var logEvery = new Option<int?>("--log-every") { Description = $"Log every Nth step's loss to steps.csv in the run folder (default {TrainSettings.DefaultLogEvery}); epochs.csv and curves.png follow every commit." };
         var memoryLimit = new Option<string?>("--memory-limit") { Description = "Most device memory the run may hold, e.g. 512M or 4G (default: the device's)." };
         var plain = new Option<bool>("--plain") { Description = "Plain progress lines instead of a live bar." };
         var optimizer = new Option<string?>("--optimizer") { Description = "adamw (default) or sgd (momentum 0.9)." };
@@ -37,7 +38,7 @@ internal static class TrainCommand
         var device = CommonOptions.Device();
         var command = new Command("train", "Train a model and evaluate it after every epoch; Ctrl-C saves a checkpoint and stops.")
         {
-            model, dataset, data, device, epochs, batch, lr, decay, seed, outputFolder, resume, overwrite, width, limit, augment, saveEvery, memoryLimit, plain, optimizer, distributed, syncBatchNorm,
+            model, dataset, data, device, epochs, batch, lr, decay, seed, outputFolder, resume, overwrite, width, limit, augment, saveEvery, logEvery, memoryLimit, plain, optimizer, distributed, syncBatchNorm,
         };
         command.SetAction(result => ErrorReport.Guard(errors, () => Run(new TrainSettings
         {
@@ -57,6 +58,7 @@ internal static class TrainCommand
             Limit = result.GetValue(limit),
             Augment = result.GetValue(augment),
             SaveEvery = result.GetValue(saveEvery),
+            LogEvery = result.GetValue(logEvery),
             MemoryLimit = ParseBytes(result.GetValue(memoryLimit)),
             Plain = result.GetValue(plain),
             Optimizer = result.GetValue(optimizer),

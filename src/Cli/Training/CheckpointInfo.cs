@@ -48,6 +48,10 @@ internal sealed record CheckpointInfo
     public int BestEpoch { get; init; }
     /// <summary>Settings changed on resume, in order (<c>after epoch 3: --lr 0.002 -> 0.001</c>).</summary>
     public IReadOnlyList<string> History { get; init; } = [];
+    /// <summary>The epoch log so far (<see cref="RunLog"/>), one record per completed epoch.</summary>
+    public IReadOnlyList<EpochRecord> EpochLog { get; init; } = [];
+    /// <summary>The step log so far: every <c>--log-every</c>-th step's loss.</summary>
+    public IReadOnlyList<StepRecord> StepLog { get; init; } = [];
     /// <summary>Ranks the run was trained on (data-parallel; 1 for one process): a resumed run needs as many, since they shard the data.</summary>
     public int Ranks { get; init; } = 1;
 
@@ -94,10 +98,12 @@ internal sealed record CheckpointInfo
             : !double.IsFinite(info.EpochLossSum) ? $"a non-finite epoch loss {info.EpochLossSum}"
             : info.Epoch > info.Settings.Epochs ? $"epoch {info.Epoch} of a run of {info.Settings.Epochs}"
             : info.Value is double v && !double.IsFinite(v) || info.Best is double b && !double.IsFinite(b) ? "a non-finite metric"
+            : info.EpochLog?.Any(e => e is null) == true || info.StepLog?.Any(e => e is null) == true ? "an empty log record"
             : ModelProblem(info.Model);
         if (problem is not null)
             throw new InvalidDataException($"{source}: the run information has {problem}.");
-        return info.History is null ? info with { History = [] } : info;
+        // Checkpoints written before the logs existed have none: they start empty.
+        return info with { History = info.History ?? [], EpochLog = info.EpochLog ?? [], StepLog = info.StepLog ?? [] };
     }
 
     /// <summary>

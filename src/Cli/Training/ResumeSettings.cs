@@ -45,6 +45,7 @@ internal static class ResumeSettings
             LearningRate = Changeable("--lr", requested.LearningRate, recorded.LearningRate!.Value),
             WeightDecay = Changeable("--weight-decay", requested.WeightDecay, recorded.WeightDecay!.Value),
             SaveEvery = requested.SaveEvery ?? recorded.SaveEvery,
+            LogEvery = requested.LogEvery ?? recorded.LogEvery,
             MemoryLimit = requested.MemoryLimit ?? recorded.MemoryLimit,
             DataDirectory = requested.DataDirectory ?? recorded.DataDirectory,
             Device = requested.Device ?? recorded.Device,

@@ -119,6 +119,7 @@ internal sealed class RunFolder : IDisposable
         if (isBest)
             TrainingCheckpoint.Save(BestPath, model, optimizer, metadata);
         TrainingCheckpoint.Save(LastPath, model, optimizer, metadata);
+        RunLog.Write(Path, info); // after the commit: the log never runs ahead of the checkpoint
     }
 
     /// <summary>The run information of a checkpoint file; a file without it is reported, not guessed at.</summary>
@@ -163,7 +164,7 @@ internal sealed class RunFolder : IDisposable
         var kind = PathKinds.Of(Path);
         if (kind is not (PathKind.Missing or PathKind.Directory) && !(kind == PathKind.SymbolicLink && Directory.Exists(Path)))
             throw new IOException($"'{Path}' is {PathKinds.Describe(kind)}, not a run folder.");
-        foreach (string file in new[] { LastPath, BestPath })
+        foreach (string file in new[] { LastPath, BestPath }.Concat(RunLog.Files.Select(f => System.IO.Path.Combine(Path, f))))
             AtomicFile.CheckTarget(file);
         string lockPath = System.IO.Path.Combine(Path, LockFile);
         try
@@ -186,7 +187,7 @@ internal sealed class RunFolder : IDisposable
     {
         try
         {
-            AtomicFile.RemoveStaleTemporaries(Path, LastFile, BestFile, ProbeFile);
+            AtomicFile.RemoveStaleTemporaries(Path, [LastFile, BestFile, ProbeFile, .. RunLog.Files]);
             AtomicFile.WriteAllBytes(System.IO.Path.Combine(Path, ProbeFile), [1]);
             File.Delete(System.IO.Path.Combine(Path, ProbeFile));
         }

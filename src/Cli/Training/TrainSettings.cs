@@ -33,6 +33,10 @@ internal sealed record TrainSettings
     public bool? Augment { get; init; }
     /// <summary>Commit a checkpoint every N steps as well as after every epoch.</summary>
     public int? SaveEvery { get; init; }
+    /// <summary>Log every Nth step's loss (null: <see cref="DefaultLogEvery"/>).</summary>
+    public int? LogEvery { get; init; }
+    /// <summary>Steps between logged losses when <c>--log-every</c> is not given.</summary>
+    public const int DefaultLogEvery = 10;
     /// <summary>Most device memory the run may hold, in bytes (null: the device's).</summary>
     public long? MemoryLimit { get; init; }
     /// <summary>Plain progress lines instead of a live bar.</summary>
@@ -135,6 +139,8 @@ internal sealed record TrainSettings
             throw new ArgumentException($"--limit must be positive, got {Limit}.");
         if (SaveEvery <= 0)
             throw new ArgumentException($"--save-every must be positive, got {SaveEvery}.");
+        if (LogEvery <= 0)
+            throw new ArgumentException($"--log-every must be positive, got {LogEvery}.");
         if (MemoryLimit <= 0)
             throw new ArgumentException($"--memory-limit must be positive, got {MemoryLimit}.");
         if (Optimizer is string optimizer && !Optimizers.Contains(optimizer.ToLowerInvariant()))

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Engine.Checkpoints;
 using Engine.Cli.Datasets;
+using Engine.Cli.Imaging;
 using Engine.Data;
 using Engine.Devices;
 using Engine.Distributed;
@@ -133,6 +134,8 @@ internal static class Trainer
             output.WriteLine($"  data {data.Name}: {train.Count} training / {test.Count} test images of {train.Channels}x{train.Height}x{train.Width}; " +
                 (ranks == 1 ? $"batch {batch}" : $"batch {batch} on each of {ranks} ranks ({batch * ranks} a step{(settings.SyncBatchNorm == true ? ", synchronised batch norm" : "")}) over {communicator!.Description}") + $", {epochs} epochs, {(settings.Optimizer == "sgd" ? "SGD (momentum 0.9)" : "AdamW")} lr {settings.LearningRate} (cosine), weight decay {settings.WeightDecay}, seed {seed}" +
                 (resumed is null ? "" : $"; resuming {resumed.Position}"));
+            if (root && !CurvePlot.CanDrawText)
+                output.WriteLine($"  note: this system has no fonts, so {RunLog.CurvesFile} will have lines but no text (Debian: apt-get install fonts-dejavu-core)");
             foreach (string change in history.Skip(resumed?.History.Count ?? 0))
                 output.WriteLine($"  changed on resume, {change}");
 
@@ -160,6 +163,8 @@ internal static class Trainer
             }
             output.WriteLine($"{data.Name} test {evaluation!.Text}; {clock.Elapsed.TotalSeconds:F0} s; checkpoint {folder.LastPath}" +
                 (state.Best is double best && state.BestEpoch != state.Epoch ? $"; best {state.Metric} {state.Show(best)} after epoch {state.BestEpoch}: {folder.BestPath}" : ""));
+            if (root)
+                output.WriteLine($"log {System.IO.Path.Combine(folder.Path, RunLog.EpochsFile)} and {RunLog.StepsFile} ({(settings.LogEvery ?? TrainSettings.DefaultLogEvery) switch { 1 => "every step", int n => $"every {n} steps" }}); curves {System.IO.Path.Combine(folder.Path, RunLog.CurvesFile)}");
             return new TrainingResult(evaluation, false, state);
         }
         finally

@@ -35,12 +35,18 @@ internal sealed class TrainingLoop(TrainingTask task, Module model, Optimizer op
 
     private float _previousLoss = float.NaN;
     private int _stepsRun;
+    private float _lastRate;
+
+    // The run's log (RunLog), carried into every committed state.
+    private readonly List<EpochRecord> _epochLog = [];
+    private readonly List<StepRecord> _stepLog = [];
+    private int LogEvery => settings.LogEvery ?? TrainSettings.DefaultLogEvery;
 
     /// <summary>With a launch profile running (<c>ENGINE_PROFILE=1</c>): the profile of this run's second step, the first after the kernels are loaded.</summary>
     public LaunchSummary? StepProfile { get; private set; }
 
     // A queued step: its batch, its position, and the noise counter it started from (to replay it).
-    private readonly record struct QueuedStep(Batch Batch, int Step, long GlobalStep, ulong NoiseOffset);
+    private readonly record struct QueuedStep(Batch Batch, int Step, long GlobalStep, ulong NoiseOffset, float Rate);
 
     /// <summary>
     /// Trains from <paramref name="state"/> to the last epoch (or a stop at a commit), evaluating on
@@ -55,15 +61,18 @@ internal sealed class TrainingLoop(TrainingTask task, Module model, Optimizer op
         using var losses = Tensor.Zeros(task.Device, ReadEvery + 1);
         var queued = new List<QueuedStep>(ReadEvery);
         int readEvery = Math.Clamp(steps / 10, 1, ReadEvery); // at least as often as the progress lines
+        _epochLog.AddRange(state.EpochLog);
+        _stepLog.AddRange(state.StepLog);
         for (int epoch = state.Epoch; epoch < epochs; epoch++)
         {
+            var epochClock = System.Diagnostics.Stopwatch.StartNew();
             string label = $"epoch {epoch + 1}/{epochs}";
             int step = epoch == state.Epoch ? state.Step : 0;
             double lossSum = epoch == state.Epoch ? state.EpochLossSum : 0;
             progress.BeginEpoch(label, steps, step, lossSum);
             foreach (var b in loader.Epoch(epoch, step))
             {
-                var entry = new QueuedStep(b.Copy(), step, state.GlobalStep, task.NoiseOffset); // the loader reuses b
+                var entry = new QueuedStep(b.Copy(), step, state.GlobalStep, task.NoiseOffset, optimizer.LearningRate); // the loader reuses b
                 var profile = ++_stepsRun == 2 ? task.Device.Profile : null;
                 profile?.Clear();
                 optimizer.ZeroGrad();
@@ -92,6 +101,8 @@ internal sealed class TrainingLoop(TrainingTask task, Module model, Optimizer op
                     break; // the epoch's end commits with its evaluation
                 if (stop || save)
                     parallel?.BroadcastBuffers();
+                if (stop || save)
+                    state = WithLog(state);
                 if ((stop || save) && Commits)
                     folder.Commit(model, optimizer, state, isBest: false);
                 if (stop)
@@ -101,7 +112,8 @@ internal sealed class TrainingLoop(TrainingTask task, Module model, Optimizer op
             evaluation = task.Evaluate(test, batch);
             progress.EndEpoch(evaluation);
             bool isBest = state.Best is not double best || (state.HigherIsBetter ? evaluation.Value > best : evaluation.Value < best);
-            state = state with
+            _epochLog.Add(new EpochRecord(epoch + 1, state.GlobalStep, lossSum / steps, evaluation.Value, _lastRate, epochClock.Elapsed.TotalSeconds));
+            state = WithLog(state) with
             {
                 Epoch = epoch + 1, Step = 0, EpochLossSum = 0, NoiseOffset = task.NoiseOffset, Value = evaluation.Value,
                 Best = isBest ? evaluation.Value : state.Best, BestEpoch = isBest ? epoch + 1 : state.BestEpoch,
@@ -114,6 +126,8 @@ internal sealed class TrainingLoop(TrainingTask task, Module model, Optimizer op
         }
         return (state, evaluation, false);
     }
+
+    private CheckpointInfo WithLog(CheckpointInfo state) => state with { EpochLog = _epochLog.ToArray(), StepLog = _stepLog.ToArray() };
 
     /// <summary>
     /// Reads the queued steps' losses and the halt flag in one copy; reports each loss in order and
@@ -131,6 +145,9 @@ internal sealed class TrainingLoop(TrainingTask task, Module model, Optimizer op
                 Replay(queued[i], epoch);
             float loss = values[i];
             lossSum += loss;
+            _lastRate = queued[i].Rate;
+            if ((queued[i].GlobalStep + 1) % LogEvery == 0)
+                _stepLog.Add(new StepRecord(queued[i].GlobalStep + 1, epoch + 1, loss, queued[i].Rate));
             _previousLoss = loss;
             progress.Step(loss, batch);
         }

@@ -138,6 +138,7 @@ public sealed class CrashTests(DeviceFixture fixture, ITestOutputHelper log) : I
         Assert.True(TrainCommand.Run(reference, TextWriter.Null, errors) == 0, errors.ToString());
         RunFiles.AssertSameTensors(Path.Combine(_folder, "reference", RunFolder.LastFile), Path.Combine(folder, RunFolder.LastFile));
         RunFiles.AssertSameTensors(Path.Combine(_folder, "reference", RunFolder.BestFile), Path.Combine(folder, RunFolder.BestFile));
+        RunFiles.AssertSameLogs(Path.Combine(_folder, "reference"), folder); // the log never ran ahead of a checkpoint, nor lost a line
         log.WriteLine($"{kills} SIGKILLs ({RandomKills} at random instants, {kills - RandomKills} aimed at writes, {aimedInside} of them inside one); {insideWrites} left a temporary (killed inside a write); " +
             $"{commitsSeen} kills found a newer commit; {finishedBeforeKill} runs finished before their kill and were started afresh; torn or mixed checkpoints found: 0; start-up {startup.TotalSeconds:F1} s; {clock.Elapsed.TotalSeconds:F0} s in all.");
         Assert.True(aimedInside >= KillsInsideWrites, $"only {aimedInside} of {kills - RandomKills} aimed kills landed inside a write");

@@ -43,14 +43,14 @@ public sealed class ReproducibilityTests(DeviceFixture fixture) : IDisposable
     [InlineData("vae")]
     public void AResumedRunEndsWithTheBitsOfAnUninterruptedOne(string model)
     {
-        var whole = Settings(model, "whole");
+        var whole = Settings(model, "whole") with { LogEvery = 1 };
         var wholeLog = new StringWriter();
         var errors = new StringWriter();
         Assert.True(TrainCommand.Run(whole, wholeLog, errors) == 0, errors.ToString());
         int steps = RunFolder.ReadInfo(Path.Combine(whole.Output!, RunFolder.LastFile)).StepsPerEpoch;
 
         // Stopped after step 2 of epoch 1, then at the end of epoch 1, then resumed to the end.
-        var split = Settings(model, "split");
+        var split = Settings(model, "split") with { LogEvery = 1 };
         var stop = InterruptSignal.Manual();
         Assert.Equal(InterruptSignal.ExitCode, TrainCommand.Run(split, new TriggerWriter($"epoch 1/2  2/{steps}", stop.Request), errors, stop));
         var info = RunFolder.ReadInfo(Path.Combine(split.Output!, RunFolder.LastFile));
@@ -71,6 +71,8 @@ public sealed class ReproducibilityTests(DeviceFixture fixture) : IDisposable
 
         RunFiles.AssertSameTensors(Path.Combine(whole.Output!, RunFolder.LastFile), Path.Combine(split.Output!, RunFolder.LastFile));
         RunFiles.AssertSameTensors(Path.Combine(whole.Output!, RunFolder.BestFile), Path.Combine(split.Output!, RunFolder.BestFile));
+        RunFiles.AssertSameLogs(whole.Output!, split.Output!); // every step's loss, logged across two stops
+        Assert.Equal(2 * steps + 1, File.ReadAllLines(Path.Combine(split.Output!, RunLog.StepsFile)).Length);
         var a = RunFolder.ReadInfo(Path.Combine(whole.Output!, RunFolder.LastFile));
         var b = RunFolder.ReadInfo(Path.Combine(split.Output!, RunFolder.LastFile));
         Assert.Equal((a.Epoch, a.Step, a.NoiseOffset, a.Value, a.Best, a.BestEpoch), (b.Epoch, b.Step, b.NoiseOffset, b.Value, b.Best, b.BestEpoch));

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Engine.Checkpoints;
 using Engine.Cli.Commands;
 using Engine.Cli.Training;
@@ -24,7 +25,7 @@ public sealed class TrainingCommandTests(DeviceFixture fixture) : IDisposable
     [Fact]
     public void TrainResNetWritesACheckpointThatEvalAndResumeRead()
     {
-        var settings = Tiny("resnet", "resnet");
+        var settings = Tiny("resnet", "resnet") with { LogEvery = 1 };
         Assert.Equal(0, TrainCommand.Run(settings, _log, _errors));
         string text = _log.ToString();
         Assert.Contains("epoch 1/1", text);
@@ -36,6 +37,19 @@ public sealed class TrainingCommandTests(DeviceFixture fixture) : IDisposable
         var keys = SafeTensorsFile.Read(checkpoint).Tensors.Keys;
         Assert.Contains("layer4.1.bn2.num_batches_tracked", keys);
         Assert.Contains(keys, k => k.StartsWith(TrainingCheckpoint.OptimizerPrefix, StringComparison.Ordinal));
+
+        // The run's log: each step's loss and rate, the epoch's printed mean loss and stored accuracy, and the curves.
+        var steps = Csv(Path.Combine(settings.Output!, RunLog.StepsFile), "step,epoch,loss,lr");
+        Assert.Equal(["1", "2", "3", "4"], steps.Select(r => r[0]));
+        Assert.Equal(2e-3f, float.Parse(steps[0][3], CultureInfo.InvariantCulture)); // the cosine starts at --lr
+        var epochs = Csv(Path.Combine(settings.Output!, RunLog.EpochsFile), "epoch,step,train_loss,test_accuracy,lr,seconds");
+        Assert.Equal(("1", "4", steps[3][3]), (epochs[0][0], epochs[0][1], epochs[0][4]));
+        double meanLoss = double.Parse(epochs[0][2], CultureInfo.InvariantCulture);
+        Assert.Equal(steps.Average(r => (double)float.Parse(r[2], CultureInfo.InvariantCulture)), meanLoss, 12);
+        Assert.Contains($"epoch 1/1  loss {meanLoss:F4}", text);
+        Assert.Equal(info.Value, double.Parse(epochs[0][3], CultureInfo.InvariantCulture));
+        Assert.Equal((800, 450), PngSize(Path.Combine(settings.Output!, RunLog.CurvesFile)));
+        Assert.Contains($"log {Path.Combine(settings.Output!, RunLog.EpochsFile)} and steps.csv (every step); curves {Path.Combine(settings.Output!, RunLog.CurvesFile)}", text);
 
         // eval recomputes the accuracy stored at the end of training.
         var evalLog = new StringWriter();
@@ -49,6 +63,9 @@ public sealed class TrainingCommandTests(DeviceFixture fixture) : IDisposable
         Assert.DoesNotContain("epoch 1/2", resumeLog.ToString());
         Assert.Equal(2, RunFolder.ReadInfo(checkpoint).Epoch);
         Assert.Equal("", _errors.ToString());
+        // The resumed run continued the log.
+        Assert.Equal(8, Csv(Path.Combine(settings.Output!, RunLog.StepsFile), "step,epoch,loss,lr").Count);
+        Assert.Equal(["1", "2"], Csv(Path.Combine(settings.Output!, RunLog.EpochsFile), "epoch,step,train_loss,test_accuracy,lr,seconds").Select(r => r[0]));
 
         // A resume with another model shape is refused, and nothing is overwritten.
         Assert.Equal(1, TrainCommand.Run(settings with { Epochs = 3, Resume = true, Width = 8 }, resumeLog, _errors));
@@ -119,6 +136,14 @@ public sealed class TrainingCommandTests(DeviceFixture fixture) : IDisposable
         Assert.Contains("--limit must be positive, got 0.", _errors.ToString());
         Assert.Equal(1, SampleCommand.Run(plain, null, 1, 1, null, device, _log, _errors));
         Assert.Contains("--count must be between 2 and 1024, got 1.", _errors.ToString());
+    }
+
+    /// <summary>The rows of a CSV file after its header, which must be <paramref name="header"/>.</summary>
+    private static List<string[]> Csv(string path, string header)
+    {
+        var lines = File.ReadAllLines(path);
+        Assert.Equal(header, lines[0]);
+        return lines.Skip(1).Select(l => l.Split(',')).ToList();
     }
 
     private static (int Width, int Height) PngSize(string path)

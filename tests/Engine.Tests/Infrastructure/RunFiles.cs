@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Engine.Checkpoints;
+using Engine.Cli.Training;
 
 namespace Engine.Tests.Infrastructure;
 
@@ -21,6 +22,18 @@ internal static partial class RunFiles
         Assert.Equal(a.Keys.Order(), b.Keys.Order());
         var differing = a.Keys.Where(k => !a[k].AsSpan().SequenceEqual(b[k])).ToList();
         Assert.True(differing.Count == 0, $"{differing.Count} of {a.Count} tensors differ, e.g. {string.Join(", ", differing.Take(5))}");
+    }
+
+    /// <summary>
+    /// Fails unless two run folders hold the same logs: <c>steps.csv</c> byte for byte, and
+    /// <c>epochs.csv</c> but for its last column (seconds of wall time).
+    /// </summary>
+    public static void AssertSameLogs(string expectedFolder, string actualFolder)
+    {
+        Assert.Equal(File.ReadAllText(Path.Combine(expectedFolder, RunLog.StepsFile)), File.ReadAllText(Path.Combine(actualFolder, RunLog.StepsFile)));
+        static string[] WithoutSeconds(string folder) =>
+            File.ReadAllLines(Path.Combine(folder, RunLog.EpochsFile)).Select(line => line[..line.LastIndexOf(',')]).ToArray();
+        Assert.Equal(WithoutSeconds(expectedFolder), WithoutSeconds(actualFolder));
     }
 
     /// <summary>Output with what varies from run to run removed: speeds, times, and the given folder names.</summary>
