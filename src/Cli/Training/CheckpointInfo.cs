@@ -52,6 +52,8 @@ internal sealed record CheckpointInfo
     public IReadOnlyList<EpochRecord> EpochLog { get; init; } = [];
     /// <summary>The step log so far: every <c>--log-every</c>-th step's loss.</summary>
     public IReadOnlyList<StepRecord> StepLog { get; init; } = [];
+    /// <summary>Where <c>--schedule plateau</c> stands (null for the other schedules).</summary>
+    public Engine.Optim.PlateauState? Plateau { get; init; }
     /// <summary>Ranks the run was trained on (data-parallel; 1 for one process): a resumed run needs as many, since they shard the data.</summary>
     public int Ranks { get; init; } = 1;
 
@@ -98,6 +100,8 @@ internal sealed record CheckpointInfo
             : !double.IsFinite(info.EpochLossSum) ? $"a non-finite epoch loss {info.EpochLossSum}"
             : info.Epoch > info.Settings.Epochs ? $"epoch {info.Epoch} of a run of {info.Settings.Epochs}"
             : info.Value is double v && !double.IsFinite(v) || info.Best is double b && !double.IsFinite(b) ? "a non-finite metric"
+            : info.Plateau is { } plateau && (!(plateau.LearningRate >= 0 && float.IsFinite(plateau.LearningRate)) || plateau.BadEpochs < 0 || plateau.CooldownCounter < 0 || plateau.Epochs < 0)
+                ? $"a damaged plateau state ({plateau})"
             : info.EpochLog?.Any(e => e is null) == true || info.StepLog?.Any(e => e is null) == true ? "an empty log record"
             : ModelProblem(info.Model);
         if (problem is not null)

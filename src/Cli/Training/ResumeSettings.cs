@@ -27,6 +27,7 @@ internal static class ResumeSettings
         Fixed("--limit", requested.Limit, recorded.Limit);
         Fixed("--augment", requested.Augment, recorded.Augment);
         Fixed("--optimizer", requested.Optimizer?.ToLowerInvariant(), recorded.Optimizer ?? "adamw");
+        Fixed("--schedule", requested.Schedule?.ToLowerInvariant(), recorded.Schedule ?? "cosine");
         Fixed("--sync-batchnorm", requested.SyncBatchNorm, recorded.SyncBatchNorm);
 
         var changes = new List<string>();
@@ -41,6 +42,7 @@ internal static class ResumeSettings
         var settings = recorded with
         {
             Optimizer = recorded.Optimizer ?? "adamw",
+            Schedule = recorded.Schedule ?? "cosine",
             Epochs = Changeable("--epochs", requested.Epochs, recorded.Epochs!.Value),
             LearningRate = Changeable("--lr", requested.LearningRate, recorded.LearningRate!.Value),
             WeightDecay = Changeable("--weight-decay", requested.WeightDecay, recorded.WeightDecay!.Value),

@@ -45,6 +45,10 @@ internal sealed record TrainSettings
     public string? Optimizer { get; init; }
     /// <summary>The optimisers <c>--optimizer</c> takes.</summary>
     public static IReadOnlyList<string> Optimizers { get; } = ["adamw", "sgd"];
+    /// <summary>cosine (default), onecycle, plateau or constant: how the rate moves from <c>--lr</c>.</summary>
+    public string? Schedule { get; init; }
+    /// <summary>The schedules <c>--schedule</c> takes.</summary>
+    public static IReadOnlyList<string> Schedules { get; } = ["cosine", "onecycle", "plateau", "constant"];
     /// <summary>Data-parallel runs: batch-norm statistics over every rank's batch (default off: each rank's own).</summary>
     public bool? SyncBatchNorm { get; init; }
     /// <summary>Join the ranks started by mpiexec even when there is only one (several ranks join without being asked).</summary>
@@ -61,7 +65,8 @@ internal sealed record TrainSettings
     }
 
     /// <summary>Fills every unset value with the model's default; unknown models are an error.</summary>
-    public TrainSettings Resolve() => (this with { Dataset = Dataset?.ToLowerInvariant(), Optimizer = Optimizer?.ToLowerInvariant() ?? "adamw" }).Defaults();
+    public TrainSettings Resolve() =>
+        (this with { Dataset = Dataset?.ToLowerInvariant(), Optimizer = Optimizer?.ToLowerInvariant() ?? "adamw", Schedule = Schedule?.ToLowerInvariant() ?? "cosine" }).Defaults();
 
     private TrainSettings Defaults() => Kind(Model) switch
     {
@@ -145,6 +150,8 @@ internal sealed record TrainSettings
             throw new ArgumentException($"--memory-limit must be positive, got {MemoryLimit}.");
         if (Optimizer is string optimizer && !Optimizers.Contains(optimizer.ToLowerInvariant()))
             throw new ArgumentException($"--optimizer must be one of {string.Join(", ", Optimizers)}, got '{optimizer}'.");
+        if (Schedule is string schedule && !Schedules.Contains(schedule.ToLowerInvariant()))
+            throw new ArgumentException($"--schedule must be one of {string.Join(", ", Schedules)}, got '{schedule}'.");
         if (Resume && Overwrite)
             throw new ArgumentException("--resume continues the run in the folder and --overwrite replaces it: give one.");
         if (Model == "vae" && Width is not null)

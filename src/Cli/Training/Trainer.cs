@@ -107,7 +107,16 @@ internal static class Trainer
             using Optimizer optimizer = settings.Optimizer == "sgd"
                 ? new Sgd(parameters, settings.LearningRate!.Value, momentum: 0.9f, weightDecay: settings.WeightDecay!.Value)
                 : new AdamW(parameters, settings.LearningRate!.Value, weightDecay: settings.WeightDecay!.Value);
-            var schedule = new CosineAnnealingLR(optimizer, epochs * steps, settings.LearningRate.Value / 100);
+            float lr = settings.LearningRate.Value;
+            LearningRateSchedule? schedule = settings.Schedule switch
+            {
+                "onecycle" => new OneCycleLR(optimizer, lr, epochs * steps),
+                "plateau" or "constant" => null,
+                _ => new CosineAnnealingLR(optimizer, epochs * steps, lr / 100),
+            };
+            var plateau = settings.Schedule == "plateau"
+                ? new ReduceLROnPlateau(optimizer, task.HigherIsBetter ? PlateauMode.Max : PlateauMode.Min)
+                : null;
             var state = resumed ?? new CheckpointInfo
             {
                 Task = kind, Model = modelOptions, Dataset = data.Name, Settings = settings, StepsPerEpoch = steps,
@@ -121,7 +130,9 @@ internal static class Trainer
                 task.NoiseOffset = resumed.NoiseOffset;
                 state = resumed with { Settings = settings, History = history };
             }
-            schedule.Resume(checked((int)state.GlobalStep));
+            schedule?.Resume(checked((int)state.GlobalStep));
+            if (plateau is not null && state.Plateau is { } plateauState)
+                plateau.Resume(resumed!.Settings.LearningRate == lr ? plateauState : plateauState with { LearningRate = lr }); // a new --lr restarts from it
             DataParallel? parallel = null;
             if (communicator is not null)
             {
@@ -132,14 +143,14 @@ internal static class Trainer
 
             output.WriteLine($"train {kind}: {modelOptions.Name}, {model.ParameterCount:N0} parameters, on {device.Info.Spec} ({device.Info.Name})");
             output.WriteLine($"  data {data.Name}: {train.Count} training / {test.Count} test images of {train.Channels}x{train.Height}x{train.Width}; " +
-                (ranks == 1 ? $"batch {batch}" : $"batch {batch} on each of {ranks} ranks ({batch * ranks} a step{(settings.SyncBatchNorm == true ? ", synchronised batch norm" : "")}) over {communicator!.Description}") + $", {epochs} epochs, {(settings.Optimizer == "sgd" ? "SGD (momentum 0.9)" : "AdamW")} lr {settings.LearningRate} (cosine), weight decay {settings.WeightDecay}, seed {seed}" +
+                (ranks == 1 ? $"batch {batch}" : $"batch {batch} on each of {ranks} ranks ({batch * ranks} a step{(settings.SyncBatchNorm == true ? ", synchronised batch norm" : "")}) over {communicator!.Description}") + $", {epochs} epochs, {(settings.Optimizer == "sgd" ? "SGD (momentum 0.9)" : "AdamW")} lr {settings.LearningRate} ({ScheduleName(settings.Schedule)}), weight decay {settings.WeightDecay}, seed {seed}" +
                 (resumed is null ? "" : $"; resuming {resumed.Position}"));
             if (root && !CurvePlot.CanDrawText)
                 output.WriteLine($"  note: this system has no fonts, so {RunLog.CurvesFile} will have lines but no text (Debian: apt-get install fonts-dejavu-core)");
             foreach (string change in history.Skip(resumed?.History.Count ?? 0))
                 output.WriteLine($"  changed on resume, {change}");
 
-            var loop = new TrainingLoop(task, model, optimizer, schedule, loader, folder, interrupt, settings, parallel);
+            var loop = new TrainingLoop(task, model, optimizer, schedule, plateau, loader, folder, interrupt, settings, parallel);
             var evaluation = state.Epoch >= epochs && state.Step == 0 ? task.Evaluate(test, batch) : null;
             var clock = Stopwatch.StartNew();
             bool interrupted = false;
@@ -172,6 +183,14 @@ internal static class Trainer
             model.Release();
         }
     }
+
+    private static string ScheduleName(string? schedule) => schedule switch
+    {
+        "onecycle" => "one-cycle",
+        "plateau" => "reduced on plateau",
+        "constant" => "constant",
+        _ => "cosine",
+    };
 
     /// <summary>The task for a model kind, over a model; a run's <paramref name="seed"/> keys the VAE's evaluation noise.</summary>
     internal static TrainingTask CreateTask(string kind, Module model, ComputeDevice device, ulong seed) => kind switch

@@ -19,8 +19,11 @@ namespace Engine.Cli.Training;
 /// In a data-parallel run (<paramref name="parallel"/>) each step averages the gradients and the
 /// loss over the ranks before the update, the ranks agree at that exchange on whether to stop,
 /// check after every epoch that their replicas are still identical, and only rank 0 commits.
+/// The rate follows <paramref name="schedule"/> after every step (none: constant), or
+/// <paramref name="plateau"/> after every epoch's evaluation; every <c>--log-every</c>-th step's
+/// loss and every epoch's summary go into the committed state (<see cref="RunLog"/>).
 /// </summary>
-internal sealed class TrainingLoop(TrainingTask task, Module model, Optimizer optimizer, LearningRateSchedule schedule, DataLoader loader,
+internal sealed class TrainingLoop(TrainingTask task, Module model, Optimizer optimizer, LearningRateSchedule? schedule, ReduceLROnPlateau? plateau, DataLoader loader,
     RunFolder folder, InterruptSignal? interrupt, TrainSettings settings, DataParallel? parallel = null)
 {
     private bool _stopAgreed;
@@ -83,7 +86,7 @@ internal sealed class TrainingLoop(TrainingTask task, Module model, Optimizer op
                     TensorOps.Copy(loss, slot);
                 optimizer.GuardFinite(loss, checked((int)entry.GlobalStep));
                 optimizer.Step();
-                schedule.Step();
+                schedule?.Step();
                 queued.Add(entry);
                 step++;
                 state = state with { Epoch = epoch, Step = step, NoiseOffset = task.NoiseOffset };
@@ -113,8 +116,10 @@ internal sealed class TrainingLoop(TrainingTask task, Module model, Optimizer op
             progress.EndEpoch(evaluation);
             bool isBest = state.Best is not double best || (state.HigherIsBetter ? evaluation.Value > best : evaluation.Value < best);
             _epochLog.Add(new EpochRecord(epoch + 1, state.GlobalStep, lossSum / steps, evaluation.Value, _lastRate, epochClock.Elapsed.TotalSeconds));
+            plateau?.Step(evaluation.Value); // after the epoch's rate was logged: it sets the next epoch's
             state = WithLog(state) with
             {
+                Plateau = plateau?.State,
                 Epoch = epoch + 1, Step = 0, EpochLossSum = 0, NoiseOffset = task.NoiseOffset, Value = evaluation.Value,
                 Best = isBest ? evaluation.Value : state.Best, BestEpoch = isBest ? epoch + 1 : state.BestEpoch,
             };

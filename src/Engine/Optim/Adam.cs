@@ -42,8 +42,12 @@ public class Adam : Optimizer
             _moments.Add((StateSlice(_m, i), StateSlice(_v, i)));
     }
 
-    /// <summary>First-moment decay.</summary>
-    public float Beta1 { get; }
+    /// <summary>First-moment decay; schedules that cycle momentum (<see cref="OneCycleLR"/>) set it between steps, as PyTorch's do with <c>betas[0]</c>.</summary>
+    public float Beta1
+    {
+        get;
+        set => field = value >= 0 && value < 1 ? value : throw new ArgumentException($"Adam: beta1 must be in [0, 1), got {value}.");
+    }
     /// <summary>Second-moment decay.</summary>
     public float Beta2 { get; }
     /// <summary>Denominator epsilon.</summary>

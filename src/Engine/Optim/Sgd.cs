@@ -24,7 +24,6 @@ public sealed class Sgd : Optimizer
             throw new ArgumentException($"SGD: momentum {momentum} and weight decay {weightDecay} must be non-negative.");
         if (nesterov && (momentum <= 0 || dampening != 0))
             throw new ArgumentException($"SGD: Nesterov momentum needs momentum > 0 and zero dampening (momentum {momentum}, dampening {dampening}).");
-        Momentum = momentum;
         Dampening = dampening;
         WeightDecay = weightDecay;
         Nesterov = nesterov;
@@ -34,10 +33,18 @@ public sealed class Sgd : Optimizer
             for (int i = 0; i < Parameters.Count; i++)
                 _momentum.Add(StateSlice(_buffer, i));
         }
+        Momentum = momentum; // after the buffers, which a non-zero momentum needs
     }
 
-    /// <summary>Momentum factor.</summary>
-    public float Momentum { get; }
+    /// <summary>Momentum factor; schedules that cycle it (<see cref="OneCycleLR"/>) set it between steps, as PyTorch's do.</summary>
+    /// <exception cref="ArgumentException">Negative, not finite, or non-zero on an optimiser made without momentum (it has no buffers).</exception>
+    public float Momentum
+    {
+        get;
+        set => field = !(value >= 0 && float.IsFinite(value)) ? throw new ArgumentException($"SGD: momentum must be a finite number of at least 0, got {value}.")
+            : _buffer is null && value != 0 ? throw new ArgumentException($"SGD: momentum {value} on an optimiser made without momentum (it keeps no momentum buffers).")
+            : value;
+    }
     /// <summary>Dampening.</summary>
     public float Dampening { get; }
     /// <summary>L2 weight decay.</summary>

@@ -74,6 +74,39 @@ public sealed class TrainingCommandTests(DeviceFixture fixture) : IDisposable
     }
 
     [Fact]
+    public void SchedulesSetTheRatesTheLogShows()
+    {
+        float[] Rates(string schedule, int epochs)
+        {
+            var settings = Tiny("resnet", schedule) with { Schedule = schedule, LogEvery = 1, Epochs = epochs };
+            var log = new StringWriter();
+            Assert.True(TrainCommand.Run(settings, log, _errors) == 0, _errors.ToString());
+            Assert.Contains($"lr 0.002 ({schedule switch { "onecycle" => "one-cycle", "plateau" => "reduced on plateau", _ => schedule }})", log.ToString());
+            return Csv(Path.Combine(settings.Output!, RunLog.StepsFile), "step,epoch,loss,lr").Select(r => float.Parse(r[3], CultureInfo.InvariantCulture)).ToArray();
+        }
+        Assert.All(Rates("constant", 1), r => Assert.Equal(2e-3f, r));
+
+        // One cycle over 8 steps, peak 2e-3: from 2e-3 / 25 up to the peak by step 0.3 * 8 - 1 = 1.4, then down by cosine.
+        float[] cycle = Rates("onecycle", 2);
+        Assert.Equal(8, cycle.Length);
+        Assert.Equal(2e-3f / 25, cycle[0], 1e-9f);
+        double Cos(double start, double end, double t) => end + (start - end) / 2 * (Math.Cos(Math.PI * t) + 1);
+        Assert.Equal(Cos(8e-5, 2e-3, 1 / 1.4), cycle[1], 1e-8);
+        Assert.Equal(Cos(2e-3, 8e-9, (2 - 1.4) / (7 - 1.4)), cycle[2], 1e-8);
+        Assert.Equal(8e-9, cycle[7], 1e-12);
+
+        // On a plateau (PyTorch's patience of 10 epochs: no cut in 2), with its state in the checkpoint for a resume.
+        Assert.All(Rates("plateau", 2), r => Assert.Equal(2e-3f, r));
+        var info = RunFolder.ReadInfo(Path.Combine(_folder, "plateau", RunFolder.LastFile));
+        double[] accuracies = Csv(Path.Combine(_folder, "plateau", RunLog.EpochsFile), "epoch,step,train_loss,test_accuracy,lr,seconds")
+            .Select(r => double.Parse(r[3], CultureInfo.InvariantCulture)).ToArray();
+        Assert.Equal(2, info.Plateau!.Epochs);
+        Assert.Equal(accuracies.Max(), info.Plateau.Best); // max mode: accuracy
+        Assert.Equal(accuracies[1] > accuracies[0] ? 0 : 1, info.Plateau.BadEpochs);
+        Assert.Null(RunFolder.ReadInfo(Path.Combine(_folder, "constant", RunFolder.LastFile)).Plateau);
+    }
+
+    [Fact]
     public void TrainUNetThenSegmentWritesAnOverlayAndTheDice()
     {
         var settings = Tiny("unet", "unet");

@@ -119,6 +119,85 @@ public sealed class OptimizerTests(DeviceFixture fixture)
     }
 
     [Fact]
+    public void OneCycleFollowsPyTorchsTwoPhaseCosineInRateAndMomentum()
+    {
+        var (layer, p) = Layer([0f, 0f, 0f], [0f, 0f, 0f]);
+        using var sgd = new Sgd([p], learningRate: 0.01f, momentum: 0.9f);
+        // max_lr 0.1 over 10 steps, PyTorch's defaults: start 0.1 / 25, end 0.004 / 1e4; phase one ends at step 0.3 * 10 - 1 = 2.
+        var cycle = new OneCycleLR(sgd, maxRate: 0.1f, totalSteps: 10);
+        double Cos(double start, double end, double t) => end + (start - end) / 2 * (Math.Cos(Math.PI * t) + 1);
+        double[] rates = [0.004, 0.052, 0.1, Cos(0.1, 4e-7, 1 / 7.0), Cos(0.1, 4e-7, 2 / 7.0), Cos(0.1, 4e-7, 3 / 7.0), Cos(0.1, 4e-7, 4 / 7.0),
+            Cos(0.1, 4e-7, 5 / 7.0), Cos(0.1, 4e-7, 6 / 7.0), 4e-7, Cos(0.1, 4e-7, 8 / 7.0)];
+        double[] momenta = [0.95, 0.90, 0.85, .. Enumerable.Range(1, 8).Select(k => Cos(0.85, 0.95, k / 7.0))];
+        Assert.Equal(0.004f, sgd.LearningRate, 1e-9f); // step 0 is set at construction
+        Assert.Equal(0.95f, sgd.Momentum);
+        for (int step = 0; step <= 10; step++)
+        {
+            Assert.Equal(rates[step], cycle.RateAt(step), 1e-7 * Math.Max(1, rates[step] / 1e-3));
+            Assert.Equal(momenta[step], cycle.MomentumAt(step), 1e-6);
+            if (step > 0)
+            {
+                cycle.Step();
+                Assert.Equal((cycle.RateAt(step), cycle.MomentumAt(step)), (sgd.LearningRate, sgd.Momentum));
+            }
+        }
+        Assert.Throws<ArgumentOutOfRangeException>(cycle.Step); // an eleventh step is past the cycle, as in PyTorch
+        cycle.Resume(2);
+        Assert.Equal(0.1f, sgd.LearningRate, 1e-8f);
+        Assert.Equal(0.85f, sgd.Momentum, 1e-7f);
+
+        // Adam's beta1 is the momentum cycled; SGD without momentum cannot cycle it.
+        using var adam = new AdamW([p], 1e-3f);
+        new OneCycleLR(adam, 0.1f, 10).Resume(2);
+        Assert.Equal(0.85f, adam.Beta1, 1e-7f);
+        using var plain = new Sgd([p], 0.1f);
+        Assert.Contains("cycling momentum needs SGD made with momentum", Assert.Throws<ArgumentException>(() => new OneCycleLR(plain, 0.1f, 10)).Message);
+        Assert.Equal(0.004f, new OneCycleLR(plain, 0.1f, 10, cycleMomentum: false).RateAt(0), 7);
+        Assert.Contains("made without momentum", Assert.Throws<ArgumentException>(() => plain.Momentum = 0.9f).Message);
+        layer.Release();
+    }
+
+    [Fact]
+    public void ReduceLROnPlateauFollowsPyTorchsRules()
+    {
+        var (layer, p) = Layer([0f, 0f, 0f], [0f, 0f, 0f]);
+        using var sgd = new Sgd([p], learningRate: 1f);
+        // Relative threshold 0.1: better means below 0.9 x best. Patience 1, cooldown 1, halving.
+        var plateau = new ReduceLROnPlateau(sgd, PlateauMode.Min, factor: 0.5f, patience: 1, threshold: 0.1, cooldown: 1);
+        double[] metrics = [10, 9.5, 9.2, 8, 8.5, 8.6, 8.7, 5, double.NaN, double.NaN];
+        var rates = new List<float>();
+        foreach (double metric in metrics)
+        {
+            plateau.Step(metric);
+            rates.Add(sgd.LearningRate);
+        }
+        // 9.5 and 9.2 miss 9 (two bad epochs > patience 1: halve); 8 is better; cooldown; 8.5, 8.6 miss 7.2 (halve);
+        // 8.7's bad epoch falls in the cooldown; 5 is better; NaN is never better (two: halve).
+        Assert.Equal([1f, 1f, 0.5f, 0.5f, 0.5f, 0.25f, 0.25f, 0.25f, 0.25f, 0.125f], rates);
+        Assert.Equal(new PlateauState(5, 0, 1, 10, 0.125f), plateau.State);
+
+        // Max mode, absolute threshold 0.01, no patience, a floor of 0.05: a reduction that would not move the rate by eps is none.
+        using var other = new Sgd([p], learningRate: 1f);
+        var max = new ReduceLROnPlateau(other, PlateauMode.Max, factor: 0.1f, patience: 0, threshold: 0.01, relativeThreshold: false, minimumRate: 0.05f);
+        Assert.Equal([false, true, false, true, false], new[] { 0.5, 0.505, 0.52, 0.52, 0.52 }.Select(m => max.Step(m)).ToArray());
+        Assert.Equal(0.05f, other.LearningRate);
+
+        // A resumed scheduler carries on as the first would have.
+        using var resumed = new Sgd([p], learningRate: 1f);
+        var again = new ReduceLROnPlateau(resumed, PlateauMode.Min, factor: 0.5f, patience: 1, threshold: 0.1, cooldown: 1);
+        again.Resume(plateau.State);
+        Assert.Equal(0.125f, resumed.LearningRate);
+        foreach (double metric in new[] { 6.0, 6.0, 6.0 })
+        {
+            plateau.Step(metric);
+            again.Step(metric);
+        }
+        Assert.Equal(plateau.State, again.State);
+        Assert.Throws<ArgumentException>(() => new ReduceLROnPlateau(sgd, factor: 1f));
+        layer.Release();
+    }
+
+    [Fact]
     public void InvalidOptimiserSettingsAreRejected()
     {
         var (layer, p) = Layer([0f, 0f, 0f], [0f, 0f, 0f]);
