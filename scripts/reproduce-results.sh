@@ -21,6 +21,6 @@ run unet-brain train unet --dataset brain-mri --data "$DATA/brain-mri" --base-wi
 run vae-mnist train vae --dataset mnist --data "$DATA/mnist" --epochs 12 --batch-size 128 --lr 2e-3 -o runs/vae-mnist
 "${CLI[@]}" sample --checkpoint runs/vae-mnist --data "$DATA/mnist" | tee -a runs/vae-mnist.log
 
-run resnet-fashion train resnet --dataset fashion-mnist --data "$DATA/fashion-mnist" --base-width 16 --epochs 4 --batch-size 128 --lr 3e-3 -o runs/resnet-fashion
+run resnet-fashion train resnet --dataset fashion-mnist --data "$DATA/fashion-mnist" --base-width 16 --epochs 4 --batch-size 128 --lr 3e-3 --init pytorch -o runs/resnet-fashion
 
-run resnet-mnist train resnet --dataset mnist --data "$DATA/mnist" --base-width 16 --epochs 2 --batch-size 128 --lr 3e-3 -o runs/resnet-mnist
+run resnet-mnist train resnet --dataset mnist --data "$DATA/mnist" --base-width 16 --epochs 2 --batch-size 128 --lr 3e-3 --init pytorch -o runs/resnet-mnist

@@ -9,13 +9,16 @@ namespace Engine.Models;
 /// Bottlenecks (50, stride on the 3x3), global average pooling and a linear head, with
 /// torchvision's parameter names (<c>conv1.weight</c>, <c>layer2.0.downsample.0.weight</c>, <c>fc.bias</c>),
 /// so a torchvision state dict saved as safetensors loads unchanged. <c>width</c> is the stem's
-/// channels (64 in torchvision); the stages have 1, 2, 4 and 8 times as many.
+/// channels (64 in torchvision); the stages have 1, 2, 4 and 8 times as many. Initialised as
+/// torchvision does: every convolution Kaiming-normal with fan-out and ReLU's gain, batch norm
+/// weight 1 and bias 0, the linear head PyTorch's default; with <c>zeroInitResidual</c> the last
+/// batch norm of each block starts at 0, so each residual branch starts as the identity (Goyal et al. 2017).
 /// </summary>
 public sealed class ResNet : Module
 {
     private readonly bool _smallStem;
 
-    private ResNet(bool bottleneck, int[] blocks, int classes, int inChannels, bool smallStem, int width)
+    private ResNet(bool bottleneck, int[] blocks, int classes, int inChannels, bool smallStem, int width, bool zeroInitResidual)
     {
         if (classes <= 0 || inChannels <= 0 || width <= 0)
             throw new ArgumentException($"ResNet: classes ({classes}), input channels ({inChannels}) and width ({width}) must be positive.");
@@ -37,23 +40,56 @@ public sealed class ResNet : Module
             Register($"layer{stage + 1}", new Sequential([.. layer]));
         }
         Register("fc", new Linear(8 * width * expansion, classes));
+
+        // torchvision's ResNet.__init__: kaiming_normal_(mode="fan_out", nonlinearity="relu") for every conv.
+        foreach (var conv in Descendants().OfType<Conv2d>())
+            conv.Weight.Init = new Initializer.KaimingNormal(conv.Weight.Shape[0] * conv.Weight.Shape[2] * conv.Weight.Shape[3]);
+        if (zeroInitResidual)
+            WithZeroInitResidual();
+    }
+
+    /// <summary>
+    /// torchvision's <c>zero_init_residual</c>: the last batch norm of every block (<c>bn2</c>, or
+    /// <c>bn3</c> in a bottleneck) starts with weight 0, so each block starts as its shortcut.
+    /// Call before <c>Initialize</c>.
+    /// </summary>
+    public ResNet WithZeroInitResidual()
+    {
+        foreach (var block in Descendants().Where(m => m is BasicBlock or Bottleneck))
+            ((BatchNorm2d)block.Child(block is Bottleneck ? "bn3" : "bn2")).Weight.Init = new Initializer.Constant(0f);
+        return this;
+    }
+
+    /// <summary>
+    /// Returns every convolution to PyTorch's layer default (uniform in <c>±1/sqrt(fan_in)</c>) in
+    /// place of torchvision's initialisation: how this engine initialised ResNets before it followed
+    /// torchvision, kept so those runs can be reproduced. Call before <c>Initialize</c>.
+    /// </summary>
+    public ResNet WithLayerDefaultInit()
+    {
+        foreach (var conv in Descendants().OfType<Conv2d>())
+            conv.Weight.Init = new Initializer.FanInUniform(conv.Weight.Shape[1] * conv.Weight.Shape[2] * conv.Weight.Shape[3]);
+        return this;
     }
 
     /// <summary>ResNet-18 (11,689,512 parameters with 1000 classes).</summary>
-    public static ResNet ResNet18(int classes = 1000, int inChannels = 3, bool smallStem = false, int width = 64) => new(false, [2, 2, 2, 2], classes, inChannels, smallStem, width);
+    public static ResNet ResNet18(int classes = 1000, int inChannels = 3, bool smallStem = false, int width = 64, bool zeroInitResidual = false) =>
+        new(false, [2, 2, 2, 2], classes, inChannels, smallStem, width, zeroInitResidual);
 
     /// <summary>ResNet-34 (21,797,672 parameters with 1000 classes).</summary>
-    public static ResNet ResNet34(int classes = 1000, int inChannels = 3, bool smallStem = false, int width = 64) => new(false, [3, 4, 6, 3], classes, inChannels, smallStem, width);
+    public static ResNet ResNet34(int classes = 1000, int inChannels = 3, bool smallStem = false, int width = 64, bool zeroInitResidual = false) =>
+        new(false, [3, 4, 6, 3], classes, inChannels, smallStem, width, zeroInitResidual);
 
     /// <summary>ResNet-50 (25,557,032 parameters with 1000 classes).</summary>
-    public static ResNet ResNet50(int classes = 1000, int inChannels = 3, bool smallStem = false, int width = 64) => new(true, [3, 4, 6, 3], classes, inChannels, smallStem, width);
+    public static ResNet ResNet50(int classes = 1000, int inChannels = 3, bool smallStem = false, int width = 64, bool zeroInitResidual = false) =>
+        new(true, [3, 4, 6, 3], classes, inChannels, smallStem, width, zeroInitResidual);
 
     /// <summary>By name: resnet18, resnet34 or resnet50; <paramref name="width"/> is the stem's channels.</summary>
-    public static ResNet Create(string name, int classes = 1000, int inChannels = 3, bool smallStem = false, int width = 64) => name.ToLowerInvariant() switch
+    public static ResNet Create(string name, int classes = 1000, int inChannels = 3, bool smallStem = false, int width = 64, bool zeroInitResidual = false) => name.ToLowerInvariant() switch
     {
-        "resnet18" => ResNet18(classes, inChannels, smallStem, width),
-        "resnet34" => ResNet34(classes, inChannels, smallStem, width),
-        "resnet50" => ResNet50(classes, inChannels, smallStem, width),
+        "resnet18" => ResNet18(classes, inChannels, smallStem, width, zeroInitResidual),
+        "resnet34" => ResNet34(classes, inChannels, smallStem, width, zeroInitResidual),
+        "resnet50" => ResNet50(classes, inChannels, smallStem, width, zeroInitResidual),
         _ => throw new ArgumentException($"Unknown ResNet '{name}'; expected resnet18, resnet34 or resnet50.", nameof(name)),
     };
 

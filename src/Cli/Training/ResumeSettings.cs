@@ -28,6 +28,10 @@ internal static class ResumeSettings
         Fixed("--augment", requested.Augment, recorded.Augment);
         Fixed("--optimizer", requested.Optimizer?.ToLowerInvariant(), recorded.Optimizer ?? "adamw");
         Fixed("--schedule", requested.Schedule?.ToLowerInvariant(), recorded.Schedule ?? "cosine");
+        // ResNet runs from before --init were initialised with the layers' defaults.
+        string? recordedInit = recorded.Init ?? (recorded.Model == "resnet" ? "pytorch" : null);
+        Fixed("--init", requested.Init?.ToLowerInvariant(), recordedInit);
+        Fixed("--zero-init-residual", requested.ZeroInitResidual, recorded.ZeroInitResidual ?? (recorded.Model == "resnet" ? false : null));
         Fixed("--sync-batchnorm", requested.SyncBatchNorm, recorded.SyncBatchNorm);
 
         var changes = new List<string>();
@@ -43,6 +47,8 @@ internal static class ResumeSettings
         {
             Optimizer = recorded.Optimizer ?? "adamw",
             Schedule = recorded.Schedule ?? "cosine",
+            Init = recordedInit,
+            ZeroInitResidual = recorded.ZeroInitResidual ?? (recorded.Model == "resnet" ? false : null),
             Epochs = Changeable("--epochs", requested.Epochs, recorded.Epochs!.Value),
             LearningRate = Changeable("--lr", requested.LearningRate, recorded.LearningRate!.Value),
             WeightDecay = Changeable("--weight-decay", requested.WeightDecay, recorded.WeightDecay!.Value),

@@ -47,6 +47,12 @@ internal sealed record TrainSettings
     public static IReadOnlyList<string> Optimizers { get; } = ["adamw", "sgd"];
     /// <summary>cosine (default), onecycle, plateau or constant: how the rate moves from <c>--lr</c>.</summary>
     public string? Schedule { get; init; }
+    /// <summary>ResNet: torchvision (Kaiming normal, fan-out) or pytorch (the layers' own default, as runs before torchvision's was adopted); null in such older runs.</summary>
+    public string? Init { get; init; }
+    /// <summary>The initialisations <c>--init</c> takes.</summary>
+    public static IReadOnlyList<string> Inits { get; } = ["torchvision", "pytorch"];
+    /// <summary>ResNet: torchvision's <c>zero_init_residual</c>.</summary>
+    public bool? ZeroInitResidual { get; init; }
     /// <summary>The schedules <c>--schedule</c> takes.</summary>
     public static IReadOnlyList<string> Schedules { get; } = ["cosine", "onecycle", "plateau", "constant"];
     /// <summary>Data-parallel runs: batch-norm statistics over every rank's batch (default off: each rank's own).</summary>
@@ -82,6 +88,8 @@ internal sealed record TrainSettings
             Width = Width ?? 8,
             Augment = Augment ?? false,
             SyncBatchNorm = SyncBatchNorm ?? false,
+            Init = Init?.ToLowerInvariant() ?? "torchvision",
+            ZeroInitResidual = ZeroInitResidual ?? false,
         },
         "unet" => this with
         {
@@ -150,6 +158,10 @@ internal sealed record TrainSettings
             throw new ArgumentException($"--memory-limit must be positive, got {MemoryLimit}.");
         if (Optimizer is string optimizer && !Optimizers.Contains(optimizer.ToLowerInvariant()))
             throw new ArgumentException($"--optimizer must be one of {string.Join(", ", Optimizers)}, got '{optimizer}'.");
+        if (Init is string init && !Inits.Contains(init.ToLowerInvariant()))
+            throw new ArgumentException($"--init must be one of {string.Join(", ", Inits)}, got '{init}'.");
+        if (Model != "resnet" && (Init is not null || ZeroInitResidual is not null))
+            throw new ArgumentException($"--init and --zero-init-residual apply to resnet only, not the {Model}.");
         if (Schedule is string schedule && !Schedules.Contains(schedule.ToLowerInvariant()))
             throw new ArgumentException($"--schedule must be one of {string.Join(", ", Schedules)}, got '{schedule}'.");
         if (Resume && Overwrite)

@@ -89,6 +89,13 @@ internal static class Trainer
         if (resumed is not null && resumed.Model != modelOptions)
             throw new InvalidDataException($"--resume: '{folder.LastPath}' holds {resumed.Model} but these settings build {modelOptions}.");
         var model = ModelFactory.Create(modelOptions);
+        if (model is ResNet resnet)
+        {
+            if (settings.Init == "pytorch")
+                resnet.WithLayerDefaultInit();
+            if (settings.ZeroInitResidual == true)
+                resnet.WithZeroInitResidual();
+        }
         if (communicator is not null && settings.SyncBatchNorm == true)
             DataParallel.SynchronizeBatchNorm(model, communicator);
         using var device = settings.Device is null ? ComputeDevice.OpenDefault() : ComputeDevice.Open(settings.Device);

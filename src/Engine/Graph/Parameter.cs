@@ -30,6 +30,21 @@ public abstract record Initializer
             generator.Uniform(tensor, -bound, bound);
         }
     }
+
+    /// <summary>
+    /// Normal with mean 0 and standard deviation <c>gain / sqrt(fan)</c>: PyTorch's
+    /// <c>kaiming_normal_</c>, where <paramref name="Fan"/> is the fan-in or, with
+    /// <c>mode="fan_out"</c> as torchvision's ResNet uses, the fan-out (<c>out_channels * kH * kW</c>),
+    /// and the gain is <c>sqrt(2)</c> for ReLU.
+    /// </summary>
+    public sealed record KaimingNormal(int Fan, float Gain = 1.41421356f) : Initializer
+    {
+        /// <summary>The standard deviation drawn with.</summary>
+        public float Std => Gain / MathF.Sqrt(Fan);
+
+        /// <inheritdoc/>
+        public override void Apply(Tensor tensor, RandomGenerator generator) => generator.Normal(tensor, 0f, Std);
+    }
 }
 
 /// <summary>
@@ -47,8 +62,15 @@ public class StateTensor
     /// <summary>The shape.</summary>
     public Shape Shape { get; }
 
-    /// <summary>How it is initialised.</summary>
-    public Initializer Init { get; }
+    /// <summary>
+    /// How it is initialised by the next <c>Module.Initialize</c>: a model may replace its layers'
+    /// defaults after building them, as PyTorch models do with <c>nn.init</c> over <c>modules()</c>.
+    /// </summary>
+    public Initializer Init
+    {
+        get;
+        set => field = value ?? throw new ArgumentNullException(nameof(value));
+    }
 
     /// <summary>The data; throws until the module is initialised.</summary>
     public Tensor Value => _value ?? throw new InvalidOperationException("The module is not initialised: call Initialize(device, seed) first.");

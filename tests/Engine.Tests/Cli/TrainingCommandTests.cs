@@ -107,6 +107,31 @@ public sealed class TrainingCommandTests(DeviceFixture fixture) : IDisposable
     }
 
     [Fact]
+    public void InitOptionsReachTheModel()
+    {
+        // A rate of 1e-30 leaves every weight as initialised (AdamW's steps of about one rate are
+        // below float32's resolution of any weight but 0), so the checkpoint shows how each run started.
+        Dictionary<string, float[]> Start(string run, string? init, bool? zeroInitResidual)
+        {
+            var settings = Tiny("resnet", run) with { LearningRate = 1e-30f, Init = init, ZeroInitResidual = zeroInitResidual };
+            Assert.True(TrainCommand.Run(settings, TextWriter.Null, _errors) == 0, _errors.ToString());
+            return SafeTensorsFile.Read(Path.Combine(settings.Output!, RunFolder.LastFile)).Tensors
+                .Where(t => t.Value.Type == SafeTensorType.F32 && !t.Key.StartsWith(TrainingCheckpoint.OptimizerPrefix, StringComparison.Ordinal))
+                .ToDictionary(t => t.Key, t => t.Value.ToFloats());
+        }
+        var torchvision = Start("torchvision", null, null);
+        var pytorch = Start("pytorch", "pytorch", null);
+        var zero = Start("zero", null, true);
+        // layer4.1.conv2 of width 4: 32 x 32 x 3 x 3. Fan-out Kaiming: std sqrt(2 / 288) = 0.083; the layer default: within 1 / sqrt(288) = 0.059.
+        float[] Weights(Dictionary<string, float[]> run) => run["layer4.1.conv2.weight"];
+        Assert.True(Weights(torchvision).Max(Math.Abs) > 1 / MathF.Sqrt(288));
+        Assert.All(Weights(pytorch), w => Assert.InRange(Math.Abs(w), 0, 1 / MathF.Sqrt(288)));
+        Assert.Equal(Weights(torchvision), Weights(zero)); // the same seed draws the same convolutions
+        Assert.All(zero["layer2.1.bn2.weight"], w => Assert.InRange(Math.Abs(w), 0, 1e-28f)); // 0, moved by about one rate
+        Assert.All(torchvision["layer2.1.bn2.weight"], w => Assert.Equal(1f, w));
+    }
+
+    [Fact]
     public void TrainUNetThenSegmentWritesAnOverlayAndTheDice()
     {
         var settings = Tiny("unet", "unet");

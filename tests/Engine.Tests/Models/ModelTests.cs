@@ -240,7 +240,11 @@ public sealed class ModelTests(DeviceFixture fixture)
         int[] labels = [1, 7, 3, 0];
         Module model = which switch
         {
-            "resnet" => ResNet.ResNet18(classes: 10, inChannels: 1, smallStem: true),
+            // The layers' default init: torchvision's fan-out Kaiming stem is three times smaller, and
+            // the batch norm after it divides by that, so a step of 1e-3 moves many of the stem's
+            // ReLUs across their kinks and the differences of a few weights stray by 5-10% (measured;
+            // they agree again at 2.5e-4 for most weights). What is checked is the backward pass.
+            "resnet" => ResNet.ResNet18(classes: 10, inChannels: 1, smallStem: true).WithLayerDefaultInit(),
             "unet" => new UNet(1, 2, baseWidth: 4, depth: 1, padded: true),
             _ => new Vae(latent: 2, size: 16),
         };
