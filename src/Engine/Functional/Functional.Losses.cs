@@ -8,19 +8,23 @@ namespace Engine;
 public static partial class Functional
 {
     /// <summary>
-    /// <c>cross_entropy(logits, targets, ignore_index)</c>: mean over the counted targets of
-    /// <c>logsumexp(logits) - logits[target]</c>. Logits <c>[N, C]</c> or <c>[N, C, H, W]</c>, int32
-    /// targets <c>[N]</c> or <c>[N, H, W]</c>. Returns a scalar tensor.
+    /// <c>cross_entropy(logits, targets, weight, ignore_index, label_smoothing)</c> with mean
+    /// reduction: over the targets that are not <paramref name="ignoreIndex"/>, the mean of
+    /// <c>w[t] (1 - e)(logsumexp(logits) - logits[t]) + e / C sum_c w[c] (logsumexp(logits) - logits[c])</c>,
+    /// divided by the sum of <c>w[t]</c> (the count without <paramref name="weight"/>). Logits
+    /// <c>[N, C]</c> or <c>[N, C, H, W]</c>, int32 targets <c>[N]</c> or <c>[N, H, W]</c>, weight
+    /// <c>[C]</c>. Returns a scalar tensor.
     /// </summary>
-    public static Tensor CrossEntropy(Tensor logits, IntTensor targets, int ignoreIndex = CrossEntropyOp.DefaultIgnoreIndex)
+    public static Tensor CrossEntropy(Tensor logits, IntTensor targets, int ignoreIndex = CrossEntropyOp.DefaultIgnoreIndex, Tensor? weight = null, float labelSmoothing = 0f)
     {
         var loss = Tensor.Empty(logits.Device, new Shape());
         using var count = Tensor.Empty(logits.Device, new Shape());
-        return Guard(loss, () => CrossEntropyOp.Forward(logits, targets, loss, count, ignoreIndex));
+        return Guard(loss, () => CrossEntropyOp.Forward(logits, targets, loss, count, ignoreIndex, weight, labelSmoothing));
     }
 
     /// <summary>Gradient of <see cref="CrossEntropy"/> with respect to the logits, for upstream gradient <paramref name="gradLoss"/> (default 1).</summary>
-    public static Tensor CrossEntropyBackward(Tensor logits, IntTensor targets, float gradLoss = 1f, int ignoreIndex = CrossEntropyOp.DefaultIgnoreIndex)
+    public static Tensor CrossEntropyBackward(Tensor logits, IntTensor targets, float gradLoss = 1f, int ignoreIndex = CrossEntropyOp.DefaultIgnoreIndex,
+        Tensor? weight = null, float labelSmoothing = 0f)
     {
         var device = logits.Device;
         var dLogits = Tensor.Empty(device, logits.Shape);
@@ -29,8 +33,8 @@ public static partial class Functional
             using var loss = Tensor.Empty(device, new Shape());
             using var count = Tensor.Empty(device, new Shape());
             using var dLoss = Tensor.Full(device, gradLoss, new Shape());
-            CrossEntropyOp.Forward(logits, targets, loss, count, ignoreIndex);
-            CrossEntropyOp.Backward(logits, targets, count, dLoss, dLogits, ignoreIndex);
+            CrossEntropyOp.Forward(logits, targets, loss, count, ignoreIndex, weight, labelSmoothing);
+            CrossEntropyOp.Backward(logits, targets, count, dLoss, dLogits, ignoreIndex, accumulate: false, weight, labelSmoothing);
         });
     }
 

@@ -189,6 +189,7 @@ public sealed class CompiledGraph : IDisposable
         _disposed = true;
         foreach (var t in _owned)
             t.Dispose();
+        _context.DisposeConstants();
     }
 
     /// <summary>Nodes that receive a gradient: those that require one and lead to the loss.</summary>

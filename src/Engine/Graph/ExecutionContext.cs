@@ -15,6 +15,7 @@ public sealed class ExecutionContext
     private readonly Dictionary<Node, IntTensor> _intValues = new();
     private readonly Dictionary<Node, Tensor> _grads = new();
     private readonly HashSet<(GraphOp, int)> _accumulating = new();
+    private readonly Dictionary<(GraphOp, string), Tensor> _constants = new();
 
     internal ExecutionContext(ComputeDevice device, bool training, RandomGenerator generator)
     {
@@ -49,6 +50,28 @@ public sealed class ExecutionContext
     /// </summary>
     public (Tensor? Grad, bool Accumulate) InputGrad(GraphOp op, int index) =>
         (Grad(op.Inputs[index]), _accumulating.Contains((op, index)));
+
+    /// <summary>
+    /// A device copy of host data an op was built with (cross-entropy's class weights), uploaded
+    /// on first use and kept until the compiled graph is disposed, so steps upload nothing.
+    /// </summary>
+    public Tensor Constant(GraphOp op, string name, float[] data)
+    {
+        if (!_constants.TryGetValue((op, name), out var tensor))
+        {
+            tensor = Tensor.FromArray(Device, data, data.Length);
+            tensor.DetachFromScope();
+            _constants[(op, name)] = tensor;
+        }
+        return tensor;
+    }
+
+    internal void DisposeConstants()
+    {
+        foreach (var tensor in _constants.Values)
+            tensor.Dispose();
+        _constants.Clear();
+    }
 
     internal void SetValue(Node node, Tensor value) => _values[node] = value;
     internal void SetIntValue(Node node, IntTensor value) => _intValues[node] = value;

@@ -74,8 +74,13 @@ public static class NodeFunctions
         return Single(x.Graph, new ReshapeNode(x.Graph.OpName("reshape"), x), target);
     }
 
-    /// <summary>Cross-entropy of logits against int32 targets (mean over counted targets); a scalar.</summary>
-    public static Node CrossEntropy(this Node logits, Node targets, int ignoreIndex = CrossEntropyOp.DefaultIgnoreIndex)
+    /// <summary>
+    /// Cross-entropy of logits against int32 targets, as PyTorch's <c>cross_entropy</c> (mean
+    /// reduction): targets equal to <paramref name="ignoreIndex"/> left out, optional class
+    /// <paramref name="weight"/> (<c>[C]</c>, the mean divides by the counted targets' weights) and
+    /// <paramref name="labelSmoothing"/> in [0, 1]; a scalar.
+    /// </summary>
+    public static Node CrossEntropy(this Node logits, Node targets, int ignoreIndex = CrossEntropyOp.DefaultIgnoreIndex, float[]? weight = null, float labelSmoothing = 0f)
     {
         string op = logits.Graph.OpName("cross_entropy");
         if (targets.Kind != ValueKind.Int)
@@ -83,8 +88,10 @@ public static class NodeFunctions
         var expected = CrossEntropyOp.TargetShape(op, logits.Shape);
         if (targets.Shape != expected)
             throw new ArgumentException($"{op}: targets must be {expected} for logits {logits.Shape}, got {targets.Shape}.");
+        CrossEntropyOp.CheckOptions(op, logits.Shape[1], weight is null ? null : new Shape(weight.Length), labelSmoothing);
         var g = logits.Graph;
-        return g.Add(new CrossEntropyNode(g.OpName("cross_entropy"), logits, targets, ignoreIndex), (new Shape(), ValueKind.Float), (new Shape(), ValueKind.Float))[0];
+        return g.Add(new CrossEntropyNode(g.OpName("cross_entropy"), logits, targets, ignoreIndex, weight?.ToArray(), labelSmoothing),
+            (new Shape(), ValueKind.Float), (new Shape(), ValueKind.Float))[0];
     }
 
     /// <summary><c>binary_cross_entropy_with_logits(x, target, reduction)</c>; a scalar.</summary>

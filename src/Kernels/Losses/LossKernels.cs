@@ -13,12 +13,14 @@ namespace Engine.Kernels.Losses;
 public static class LossKernels
 {
     /// <summary>
-    /// Cross-entropy per position of logits <c>[N, C, plane]</c> with class targets <c>[N, plane]</c>:
-    /// <c>loss = logsumexp(x) - x[target]</c>, and weight 1, or 0 and 0 where the target equals
-    /// <paramref name="ignoreIndex"/>; NaN for a target outside <c>[0, C)</c>.
+    /// Per position: PyTorch's cross-entropy with class weights <c>w</c> (ones unless
+    /// <paramref name="weighted"/>) and label smoothing <c>e</c>,
+    /// <c>w[t] (1 - e)(lse - x[t]) + e / C sum_c w[c] (lse - x[c])</c> with <c>lse</c> the
+    /// log-sum-exp of the position's logits, and its weight <c>w[t]</c> for the mean's divisor;
+    /// both 0 where the target is <paramref name="ignoreIndex"/>. Channel stride is <c>plane</c>.
     /// </summary>
-    public static void CrossEntropyForward(Index1D thread, WorkRange work, ArrayView<float> logits, ArrayView<int> targets,
-        ArrayView<float> losses, ArrayView<float> weights, int channels, int plane, int ignoreIndex)
+    public static void CrossEntropyForward(Index1D thread, WorkRange work, ArrayView<float> logits, ArrayView<int> targets, ArrayView<float> classWeights,
+        ArrayView<float> losses, ArrayView<float> weights, int channels, int plane, int ignoreIndex, int weighted, float smoothing)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)
         {
@@ -32,19 +34,30 @@ public static class LossKernels
             }
             long b = (long)((int)i / plane) * channels * plane + (int)i % plane;
             SoftmaxKernels.MaxAndSumExp(logits, b, channels, plane, out float max, out float sum);
+            float lse = max + XMath.Log(sum);
             // A target outside [0, C) cannot be reported by a kernel: its loss is NaN, which shows.
             bool valid = t >= 0 && t < channels;
-            float picked = logits[b + (long)(valid ? t : 0) * plane];
-            losses[i] = valid ? max + XMath.Log(sum) - picked : float.NaN;
-            weights[i] = 1f;
+            int picked = valid ? t : 0;
+            float w = weighted != 0 ? classWeights[picked] : 1f;
+            float term = w * (1f - smoothing) * (lse - logits[b + (long)picked * plane]);
+            if (smoothing != 0f)
+            {
+                float spread = 0f;
+                for (int c = 0; c < channels; c++)
+                    spread += (weighted != 0 ? classWeights[c] : 1f) * (lse - logits[b + (long)c * plane]);
+                term += smoothing / channels * spread;
+            }
+            losses[i] = valid ? term : float.NaN;
+            weights[i] = w;
         }
     }
 
     /// <summary>
-    /// <c>dlogits = scale[0] * (softmax(x) - onehot(target))</c> per position (zero where ignored).
+    /// <c>dlogits = scale[0] (w[t] (1 - e)(p - onehot(t)) + e / C (W p - w))</c> per position, with
+    /// <c>p</c> the softmax and <c>W = sum_c w[c]</c> (zero where ignored).
     /// </summary>
-    public static void CrossEntropyBackward(Index1D thread, WorkRange work, ArrayView<float> logits, ArrayView<int> targets, ArrayView<float> scale,
-        ArrayView<float> dLogits, int channels, int plane, int ignoreIndex, int accumulate)
+    public static void CrossEntropyBackward(Index1D thread, WorkRange work, ArrayView<float> logits, ArrayView<int> targets, ArrayView<float> classWeights,
+        ArrayView<float> scale, ArrayView<float> dLogits, int channels, int plane, int ignoreIndex, int weighted, float smoothing, int accumulate)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)
         {
@@ -52,11 +65,23 @@ public static class LossKernels
             int t = targets[i];
             long b = (long)((int)i / plane) * channels * plane + (int)i % plane;
             SoftmaxKernels.MaxAndSumExp(logits, b, channels, plane, out float max, out float sum);
-            float s = t == ignoreIndex ? 0f : t >= 0 && t < channels ? scale[0] : float.NaN;
+            bool valid = t >= 0 && t < channels;
+            float s = t == ignoreIndex ? 0f : valid ? scale[0] : float.NaN;
+            float w = weighted != 0 ? classWeights[valid ? t : 0] : 1f;
+            float total = 0f; // W, needed only with smoothing
+            if (smoothing != 0f)
+            {
+                for (int c = 0; c < channels; c++)
+                    total += weighted != 0 ? classWeights[c] : 1f;
+            }
             for (int c = 0; c < channels; c++)
             {
                 long at = b + (long)c * plane;
-                float g = s * (XMath.Exp(logits[at] - max) / sum - (c == t ? 1f : 0f));
+                float p = XMath.Exp(logits[at] - max) / sum;
+                float g = w * (1f - smoothing) * (p - (c == t ? 1f : 0f));
+                if (smoothing != 0f)
+                    g += smoothing / channels * (total * p - (weighted != 0 ? classWeights[c] : 1f));
+                g *= s;
                 dLogits[at] = accumulate != 0 ? dLogits[at] + g : g;
             }
         }
@@ -178,8 +203,7 @@ public static class LossKernels
         for (int element = work.Begin(thread); element < work.End(thread); element++)
         {
             Index1D i = element;
-            float d = divisor[0];
-            result[0] = d > 0f ? sum[0] / d : 0f;
+            result[0] = sum[0] / divisor[0]; // 0 / 0 is NaN: a cross-entropy whose every target is ignored, as in PyTorch
         }
     }
 
@@ -190,7 +214,7 @@ public static class LossKernels
         {
             Index1D i = element;
             float d = divisor[0];
-            scale[0] = d > 0f ? factor * dLoss[0] / d : 0f;
+            scale[0] = d != 0f ? factor * dLoss[0] / d : 0f; // with no counted term, nothing reads it
         }
     }
 }

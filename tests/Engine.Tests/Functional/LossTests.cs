@@ -49,6 +49,81 @@ public sealed class LossTests(DeviceFixture fixture)
         GradCheck.AssertClose(dx.ToArray(), GradCheck.Numeric(f, GradCheck.Widen(logits), [2.0], 0, 1e-5), 1e-4, 1e-3, "CrossEntropy backward");
     }
 
+    // PyTorch's cross_entropy(weight=w, ignore_index, label_smoothing=e, reduction="mean") in float64:
+    // sum over counted positions of w[t] (1 - e) nll + e / C sum_c w[c] (-log p_c), over sum of w[t].
+    private static double WeightedCrossEntropyReference(double[] logits, int[] targets, double[] w, double e, int n, int c, int plane, int ignore)
+    {
+        double sum = 0, divisor = 0;
+        for (int i = 0; i < n; i++)
+            for (int s = 0; s < plane; s++)
+            {
+                int t = targets[i * plane + s];
+                if (t == ignore)
+                    continue;
+                var x = Enumerable.Range(0, c).Select(k => logits[(i * c + k) * plane + s]).ToArray();
+                double max = x.Max();
+                double lse = max + Math.Log(x.Sum(v => Math.Exp(v - max)));
+                sum += w[t] * (1 - e) * (lse - x[t]) + e / c * Enumerable.Range(0, c).Sum(k => w[k] * (lse - x[k]));
+                divisor += w[t];
+            }
+        return sum / divisor;
+    }
+
+    [Theory]
+    [InlineData(4, 3, 1, true, 0f)]      // class weights alone
+    [InlineData(4, 3, 1, false, 0.1f)]   // label smoothing alone
+    [InlineData(2, 4, 6, true, 0.2f)]    // both, per pixel
+    [InlineData(2, 4, 6, true, 1f)]      // all smoothing: the target only picks the weight
+    public void CrossEntropyWithClassWeightsAndLabelSmoothingMatchesPyTorchsDefinition(int n, int c, int plane, bool weighted, float smoothing)
+    {
+        float[] logits = Reference.Random(n * c * plane, 4, -3f, 3f);
+        var random = new Random(5);
+        int[] targets = Enumerable.Range(0, n * plane).Select(_ => random.Next(c)).ToArray();
+        targets[2] = 7; // a custom ignore_index
+        float[] weights = weighted ? Enumerable.Range(0, c).Select(k => 0.5f + 0.75f * k).ToArray() : Enumerable.Repeat(1f, c).ToArray();
+        using var scope = DisposeScope.Enter();
+        var x = Tensor.FromArray(_device, logits, plane == 1 ? [n, c] : [n, c, 2, plane / 2]);
+        var t = IntTensor.FromArray(_device, targets, plane == 1 ? [n] : [n, 2, plane / 2]);
+        var w = weighted ? Tensor.FromArray(_device, weights, c) : null;
+        Func<double[][], double[]> f = a => [WeightedCrossEntropyReference(a[0], targets, GradCheck.Widen(weights)[0], smoothing, n, c, plane, 7)];
+        var loss = Engine.Functional.CrossEntropy(x, t, ignoreIndex: 7, weight: w, labelSmoothing: smoothing);
+        GradCheck.AssertClose(loss.ToArray(), f(GradCheck.Widen(logits)), 1e-5, 1, "weighted, smoothed CrossEntropy");
+        var dx = Engine.Functional.CrossEntropyBackward(x, t, gradLoss: 2f, ignoreIndex: 7, weight: w, labelSmoothing: smoothing);
+        GradCheck.AssertClose(dx.ToArray(), GradCheck.Numeric(f, GradCheck.Widen(logits), [2.0], 0, 1e-5), 1e-4, 1e-3, "weighted, smoothed CrossEntropy backward");
+        Assert.All(Enumerable.Range(0, c), k => Assert.Equal(0f, dx.ToArray()[(2 / plane * c + k) * plane + 2 % plane])); // the ignored position
+
+        // The same through a graph, which uploads the weights once.
+        var g = new Engine.Graph.GraphBuilder(_device, training: true);
+        var xn = g.Input("x", x.Shape, requiresGrad: true);
+        var tn = g.IntInput("t", t.Shape.ToArray());
+        var ln = Engine.Graph.NodeFunctions.CrossEntropy(xn, tn, ignoreIndex: 7, weight: weighted ? weights : null, labelSmoothing: smoothing);
+        using var plan = g.Compile(ln);
+        plan.Value(xn).CopyFrom(logits);
+        plan.IntValue(tn).CopyFrom(targets);
+        plan.Forward();
+        plan.Backward();
+        Assert.Equal(loss.ToArray()[0], plan.Value(ln).ToArray()[0]);
+        Assert.Equal(dx.ToArray().Select(v => v / 2), plan.Grad(xn)!.ToArray());
+    }
+
+    [Fact]
+    public void CrossEntropyRefusesBadWeightsAndSmoothingWhenBuilt()
+    {
+        var g = new Engine.Graph.GraphBuilder(_device, training: true);
+        var x = g.Input("x", 2, 3);
+        var t = g.IntInput("t", 2);
+        Assert.Contains("class weights must be [3] for 3 classes, got [2]",
+            Assert.Throws<ArgumentException>(() => Engine.Graph.NodeFunctions.CrossEntropy(x, t, weight: [1f, 2f])).Message);
+        Assert.Contains("label smoothing must be in [0, 1], got 1.5",
+            Assert.Throws<ArgumentException>(() => Engine.Graph.NodeFunctions.CrossEntropy(x, t, labelSmoothing: 1.5f)).Message);
+        Assert.Contains("label smoothing must be in [0, 1], got NaN",
+            Assert.Throws<ArgumentException>(() => Engine.Graph.NodeFunctions.CrossEntropy(x, t, labelSmoothing: float.NaN)).Message);
+        // Every target ignored: 0 / 0, NaN, as PyTorch's mean gives.
+        using var scope = DisposeScope.Enter();
+        var logits = Tensor.FromArray(_device, [1f, 2f, 3f, 4f, 5f, 6f], 2, 3);
+        Assert.True(float.IsNaN(Engine.Functional.CrossEntropy(logits, IntTensor.FromArray(_device, [-100, -100], 2)).ToArray()[0]));
+    }
+
     [Fact]
     public void CrossEntropyIsStableForHugeLogitsAndFlagsBadTargets()
     {
