@@ -35,13 +35,14 @@ internal static class TrainCommand
         var optimizer = new Option<string?>("--optimizer") { Description = "adamw (default) or sgd (momentum 0.9)." };
         var init = new Option<string?>("--init") { Description = "ResNet: torchvision (default: Kaiming normal with fan-out for convolutions, as torchvision) or pytorch (each layer's own default)." };
         var zeroInitResidual = new Option<bool?>("--zero-init-residual") { Description = "ResNet: start each block's last batch norm at 0 (torchvision's zero_init_residual)." };
+        var noNormBiasDecay = new Option<bool?>("--no-norm-bias-decay") { Description = "No weight decay on biases and batch-norm parameters (a second parameter group, as the usual PyTorch recipe)." };
         var schedule = new Option<string?>("--schedule") { Description = "How the rate moves: cosine (default: annealed from --lr to --lr/100 over the run), onecycle (PyTorch's OneCycleLR, peak --lr, momentum cycled), plateau (ReduceLROnPlateau on the test metric, PyTorch's defaults) or constant." };
         var distributed = new Option<bool>("--distributed") { Description = "Data-parallel over the ranks mpiexec started (implied when there are several); --batch-size is per rank." };
         var syncBatchNorm = new Option<bool?>("--sync-batchnorm") { Description = "Data-parallel runs: batch-norm statistics over every rank's batch (default: each rank's own)." };
         var device = CommonOptions.Device();
         var command = new Command("train", "Train a model and evaluate it after every epoch; Ctrl-C saves a checkpoint and stops.")
         {
-            model, dataset, data, device, epochs, batch, lr, decay, seed, outputFolder, resume, overwrite, width, limit, augment, saveEvery, logEvery, memoryLimit, plain, optimizer, schedule, init, zeroInitResidual, distributed, syncBatchNorm,
+            model, dataset, data, device, epochs, batch, lr, decay, seed, outputFolder, resume, overwrite, width, limit, augment, saveEvery, logEvery, memoryLimit, plain, optimizer, schedule, noNormBiasDecay, init, zeroInitResidual, distributed, syncBatchNorm,
         };
         command.SetAction(result => ErrorReport.Guard(errors, () => Run(new TrainSettings
         {
@@ -66,6 +67,7 @@ internal static class TrainCommand
             Plain = result.GetValue(plain),
             Optimizer = result.GetValue(optimizer),
             Schedule = result.GetValue(schedule),
+            NoNormBiasDecay = result.GetValue(noNormBiasDecay),
             Init = result.GetValue(init),
             ZeroInitResidual = result.GetValue(zeroInitResidual),
             Distributed = result.GetValue(distributed),

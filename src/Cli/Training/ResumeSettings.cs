@@ -28,6 +28,7 @@ internal static class ResumeSettings
         Fixed("--augment", requested.Augment, recorded.Augment);
         Fixed("--optimizer", requested.Optimizer?.ToLowerInvariant(), recorded.Optimizer ?? "adamw");
         Fixed("--schedule", requested.Schedule?.ToLowerInvariant(), recorded.Schedule ?? "cosine");
+        Fixed("--no-norm-bias-decay", requested.NoNormBiasDecay, recorded.NoNormBiasDecay ?? false); // it orders the optimiser's saved state
         // ResNet runs from before --init were initialised with the layers' defaults.
         string? recordedInit = recorded.Init ?? (recorded.Model == "resnet" ? "pytorch" : null);
         Fixed("--init", requested.Init?.ToLowerInvariant(), recordedInit);
@@ -47,6 +48,7 @@ internal static class ResumeSettings
         {
             Optimizer = recorded.Optimizer ?? "adamw",
             Schedule = recorded.Schedule ?? "cosine",
+            NoNormBiasDecay = recorded.NoNormBiasDecay ?? false,
             Init = recordedInit,
             ZeroInitResidual = recorded.ZeroInitResidual ?? (recorded.Model == "resnet" ? false : null),
             Epochs = Changeable("--epochs", requested.Epochs, recorded.Epochs!.Value),

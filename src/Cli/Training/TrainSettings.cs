@@ -53,6 +53,8 @@ internal sealed record TrainSettings
     public static IReadOnlyList<string> Inits { get; } = ["torchvision", "pytorch"];
     /// <summary>ResNet: torchvision's <c>zero_init_residual</c>.</summary>
     public bool? ZeroInitResidual { get; init; }
+    /// <summary>No weight decay on biases and batch-norm parameters (rank-1 parameters): the optimiser's second parameter group.</summary>
+    public bool? NoNormBiasDecay { get; init; }
     /// <summary>The schedules <c>--schedule</c> takes.</summary>
     public static IReadOnlyList<string> Schedules { get; } = ["cosine", "onecycle", "plateau", "constant"];
     /// <summary>Data-parallel runs: batch-norm statistics over every rank's batch (default off: each rank's own).</summary>
@@ -72,7 +74,7 @@ internal sealed record TrainSettings
 
     /// <summary>Fills every unset value with the model's default; unknown models are an error.</summary>
     public TrainSettings Resolve() =>
-        (this with { Dataset = Dataset?.ToLowerInvariant(), Optimizer = Optimizer?.ToLowerInvariant() ?? "adamw", Schedule = Schedule?.ToLowerInvariant() ?? "cosine" }).Defaults();
+        (this with { Dataset = Dataset?.ToLowerInvariant(), Optimizer = Optimizer?.ToLowerInvariant() ?? "adamw", Schedule = Schedule?.ToLowerInvariant() ?? "cosine", NoNormBiasDecay = NoNormBiasDecay ?? false }).Defaults();
 
     private TrainSettings Defaults() => Kind(Model) switch
     {

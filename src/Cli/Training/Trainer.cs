@@ -110,10 +110,11 @@ internal static class Trainer
         try
         {
             task.CompileTraining();
-            var parameters = model.NamedParameters().Select(p => p.Parameter);
+            var parameters = model.NamedParameters().Select(p => p.Parameter).ToList();
+            IReadOnlyList<ParameterGroup> groups = settings.NoNormBiasDecay == true ? ParameterGroup.NoDecayOnBiasesAndNorms(parameters) : [new ParameterGroup(parameters)];
             using Optimizer optimizer = settings.Optimizer == "sgd"
-                ? new Sgd(parameters, settings.LearningRate!.Value, momentum: 0.9f, weightDecay: settings.WeightDecay!.Value)
-                : new AdamW(parameters, settings.LearningRate!.Value, weightDecay: settings.WeightDecay!.Value);
+                ? new Sgd(groups, settings.LearningRate!.Value, momentum: 0.9f, weightDecay: settings.WeightDecay!.Value)
+                : new AdamW(groups, settings.LearningRate!.Value, weightDecay: settings.WeightDecay!.Value);
             float lr = settings.LearningRate.Value;
             LearningRateSchedule? schedule = settings.Schedule switch
             {
@@ -150,7 +151,7 @@ internal static class Trainer
 
             output.WriteLine($"train {kind}: {modelOptions.Name}, {model.ParameterCount:N0} parameters, on {device.Info.Spec} ({device.Info.Name})");
             output.WriteLine($"  data {data.Name}: {train.Count} training / {test.Count} test images of {train.Channels}x{train.Height}x{train.Width}; " +
-                (ranks == 1 ? $"batch {batch}" : $"batch {batch} on each of {ranks} ranks ({batch * ranks} a step{(settings.SyncBatchNorm == true ? ", synchronised batch norm" : "")}) over {communicator!.Description}") + $", {epochs} epochs, {(settings.Optimizer == "sgd" ? "SGD (momentum 0.9)" : "AdamW")} lr {settings.LearningRate} ({ScheduleName(settings.Schedule)}), weight decay {settings.WeightDecay}, seed {seed}" +
+                (ranks == 1 ? $"batch {batch}" : $"batch {batch} on each of {ranks} ranks ({batch * ranks} a step{(settings.SyncBatchNorm == true ? ", synchronised batch norm" : "")}) over {communicator!.Description}") + $", {epochs} epochs, {(settings.Optimizer == "sgd" ? "SGD (momentum 0.9)" : "AdamW")} lr {settings.LearningRate} ({ScheduleName(settings.Schedule)}), weight decay {settings.WeightDecay}{(settings.NoNormBiasDecay == true ? " (none on biases and norms)" : "")}, seed {seed}" +
                 (resumed is null ? "" : $"; resuming {resumed.Position}"));
             if (root && !CurvePlot.CanDrawText)
                 output.WriteLine($"  note: this system has no fonts, so {RunLog.CurvesFile} will have lines but no text (Debian: apt-get install fonts-dejavu-core)");

@@ -23,11 +23,15 @@ public class Adam : Optimizer
 
     /// <summary>Creates Adam with PyTorch's defaults (betas 0.9, 0.999; eps 1e-8; no weight decay).</summary>
     public Adam(IEnumerable<Parameter> parameters, float learningRate = 1e-3f, float beta1 = 0.9f, float beta2 = 0.999f, float eps = 1e-8f, float weightDecay = 0f)
-        : this(parameters, learningRate, beta1, beta2, eps, weightDecay, decoupled: false) { }
+        : this([new ParameterGroup(parameters.ToList())], learningRate, beta1, beta2, eps, weightDecay, decoupled: false) { }
+
+    /// <summary>Creates the optimiser over parameter groups, each of which may set its own rate and weight decay.</summary>
+    public Adam(IEnumerable<ParameterGroup> groups, float learningRate = 1e-3f, float beta1 = 0.9f, float beta2 = 0.999f, float eps = 1e-8f, float weightDecay = 0f)
+        : this(groups, learningRate, beta1, beta2, eps, weightDecay, decoupled: false) { }
 
     /// <summary>Creates Adam or AdamW.</summary>
-    protected Adam(IEnumerable<Parameter> parameters, float learningRate, float beta1, float beta2, float eps, float weightDecay, bool decoupled)
-        : base(parameters, learningRate)
+    protected Adam(IEnumerable<ParameterGroup> groups, float learningRate, float beta1, float beta2, float eps, float weightDecay, bool decoupled)
+        : base(groups, learningRate)
     {
         if (!(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1) || !(eps > 0) || weightDecay < 0)
             throw new ArgumentException($"Adam: betas ({beta1}, {beta2}) must be in [0, 1), eps {eps} positive, weight decay {weightDecay} non-negative.");
@@ -65,11 +69,11 @@ public class Adam : Optimizer
         {
             Device.Synchronize();
             AdamHost.Update(run.Values, run.Grads, m, v, GradScale.View, run.Length,
-                LearningRate, Beta1, Beta2, Eps, WeightDecay, c1, c2, _decoupled);
+                RateOf(run), Beta1, Beta2, Eps, DecayOf(run, WeightDecay), c1, c2, _decoupled);
             return;
         }
         Device.Kernel(Loader)(run.Length, run.Values, run.Grads, m, v, GradScale.View,
-            LearningRate, Beta1, Beta2, Eps, WeightDecay, c1, c2, _decoupled ? 1 : 0);
+            RateOf(run), Beta1, Beta2, Eps, DecayOf(run, WeightDecay), c1, c2, _decoupled ? 1 : 0);
     }
 
     /// <inheritdoc/>
@@ -89,7 +93,3 @@ public class Adam : Optimizer
         base.Dispose();
     }
 }
-
-/// <summary><c>torch.optim.AdamW</c>: Adam with decoupled weight decay (default 0.01).</summary>
-public sealed class AdamW(IEnumerable<Parameter> parameters, float learningRate = 1e-3f, float beta1 = 0.9f, float beta2 = 0.999f, float eps = 1e-8f, float weightDecay = 0.01f)
-    : Adam(parameters, learningRate, beta1, beta2, eps, weightDecay, decoupled: true);

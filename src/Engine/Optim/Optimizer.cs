@@ -38,16 +38,35 @@ public abstract class Optimizer : IDisposable
 
     /// <summary>Creates the optimiser over trainable parameters (frozen ones are skipped).</summary>
     protected Optimizer(IEnumerable<Parameter> parameters, float learningRate)
+        : this([new ParameterGroup(parameters.ToList())], learningRate) { }
+
+    /// <summary>
+    /// Creates the optimiser over parameter groups, in order (a parameter's index in the saved state
+    /// counts through the groups, as in PyTorch); frozen parameters are skipped.
+    /// </summary>
+    /// <exception cref="ArgumentException">No trainable parameter, a parameter in two groups, or a group's rate or decay negative or not finite.</exception>
+    protected Optimizer(IEnumerable<ParameterGroup> groups, float learningRate)
     {
-        Parameters = parameters.Where(p => p.RequiresGrad).Distinct().ToList();
+        ArgumentNullException.ThrowIfNull(groups);
+        Groups = groups.Select(g => g with { Parameters = g.Parameters.Where(p => p.RequiresGrad).Distinct().ToList() }).ToList();
+        for (int i = 0; i < Groups.Count; i++)
+        {
+            if (Groups[i] is { LearningRate: float r } && !(r >= 0 && float.IsFinite(r)) || Groups[i] is { WeightDecay: float d } && !(d >= 0 && float.IsFinite(d)))
+                throw new ArgumentException($"Parameter group {i}: its learning rate ({Groups[i].LearningRate}) and weight decay ({Groups[i].WeightDecay}) must be finite and at least 0.", nameof(groups));
+        }
+        Parameters = Groups.SelectMany(g => g.Parameters).ToList();
+        if (Parameters.Distinct().Count() != Parameters.Count)
+            throw new ArgumentException("Some parameters appear in more than one parameter group.", nameof(groups));
         if (Parameters.Count == 0)
-            throw new ArgumentException("The optimiser has no trainable parameters.", nameof(parameters));
+            throw new ArgumentException("The optimiser has no trainable parameters.", nameof(groups));
         if (!(learningRate >= 0))
             throw new ArgumentException($"Learning rate must be non-negative, got {learningRate}.", nameof(learningRate));
         LearningRate = learningRate;
         BaseLearningRate = learningRate;
         Device = Parameters[0].Value.Device;
-        Runs = FindRuns(Parameters);
+        var groupOf = Groups.SelectMany((g, i) => g.Parameters.Select(_ => i)).ToArray();
+        Runs = FindRuns(Parameters, groupOf);
+        MemoryRuns = Groups.Count == 1 ? Runs : FindRuns(InMemoryOrder(Parameters), new int[Parameters.Count]);
         _stateOffsets = new long[Parameters.Count];
         foreach (var run in Runs)
         {
@@ -71,8 +90,25 @@ public abstract class Optimizer : IDisposable
 
     private readonly long[] _stateOffsets;
 
-    /// <summary>The runs of side-by-side parameters, in order; each is updated by one launch.</summary>
+    /// <summary>The parameter groups (one holding every parameter unless groups were given).</summary>
+    public IReadOnlyList<ParameterGroup> Groups { get; }
+
+    /// <summary>The learning rate a run's group takes this step: the optimiser's, scaled by the group's own rate over the base rate.</summary>
+    private protected float RateOf(ParameterRun run) => Groups[run.Group].LearningRate is float own
+        ? (BaseLearningRate > 0 ? LearningRate * (own / BaseLearningRate) : own)
+        : LearningRate;
+
+    /// <summary>The weight decay of a run's group: its own, or the optimiser's <paramref name="optimizerDecay"/>.</summary>
+    private protected float DecayOf(ParameterRun run, float optimizerDecay) => Groups[run.Group].WeightDecay ?? optimizerDecay;
+
+    /// <summary>The runs of side-by-side parameters of one group, in order; each is updated by one launch (with its group's rate and decay).</summary>
     internal IReadOnlyList<ParameterRun> Runs { get; }
+
+    /// <summary>
+    /// The runs of side-by-side parameters whatever their groups, in memory order: what zeroing, the
+    /// step guard and clipping go over, one launch each (their offsets index scratch buffers only).
+    /// </summary>
+    internal IReadOnlyList<ParameterRun> MemoryRuns { get; }
 
     /// <summary>Elements of one flat state tensor (every parameter's elements).</summary>
     private protected long StateLength { get; }
@@ -113,7 +149,7 @@ public abstract class Optimizer : IDisposable
     {
         ArgumentNullException.ThrowIfNull(loss);
         using var zeros = Tensor.Empty(Device, Check.LaunchSize("GuardFinite", StateLength));
-        foreach (var run in Runs)
+        foreach (var run in MemoryRuns)
             Device.Kernel(TimesZeroLoader)(run.Length, run.Grads, zeros.View.SubView(run.Offset, run.Length));
         using var finiteness = FullSum.Of(zeros);
         Device.Kernel(GuardLoader)(1, loss.View, finiteness.View, _gradScale.View, _haltedAt.View, step);
@@ -158,7 +194,7 @@ public abstract class Optimizer : IDisposable
     /// <summary>Sets every parameter gradient to zero (one fill per run).</summary>
     public void ZeroGrad()
     {
-        foreach (var run in Runs)
+        foreach (var run in MemoryRuns)
             TensorOps.Fill(Device, run.Grads, run.Length, 0f);
     }
 
@@ -184,8 +220,39 @@ public abstract class Optimizer : IDisposable
         return t;
     }
 
-    // Consecutive parameters whose values and gradients each follow the previous one's in memory.
-    private static List<ParameterRun> FindRuns(IReadOnlyList<Parameter> parameters)
+    // The parameters reordered so that each one's successor in memory (values and gradients) comes next.
+    private static List<Parameter> InMemoryOrder(IReadOnlyList<Parameter> parameters)
+    {
+        int n = parameters.Count;
+        var next = new int[n];
+        Array.Fill(next, -1);
+        var follows = new bool[n];
+        for (int i = 0; i < n; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                if (i != j && !follows[j] && parameters[j].Value.Follows(parameters[i].Value) && parameters[j].Grad.Follows(parameters[i].Grad))
+                {
+                    next[i] = j;
+                    follows[j] = true;
+                    break;
+                }
+            }
+        }
+        var ordered = new List<Parameter>(n);
+        for (int i = 0; i < n; i++)
+        {
+            if (!follows[i])
+            {
+                for (int k = i; k >= 0; k = next[k])
+                    ordered.Add(parameters[k]);
+            }
+        }
+        return ordered;
+    }
+
+    // Consecutive parameters of one group whose values and gradients each follow the previous one's in memory.
+    private static List<ParameterRun> FindRuns(IReadOnlyList<Parameter> parameters, int[] groupOf)
     {
         var runs = new List<ParameterRun>();
         int first = 0;
@@ -195,13 +262,13 @@ public abstract class Optimizer : IDisposable
             long length = 0;
             for (int j = first; j < i; j++)
                 length += parameters[j].Shape.Numel;
-            bool extends = i < parameters.Count
+            bool extends = i < parameters.Count && groupOf[i] == groupOf[i - 1]
                 && parameters[i].Value.Follows(parameters[i - 1].Value) && parameters[i].Grad.Follows(parameters[i - 1].Grad)
                 && length + parameters[i].Shape.Numel <= int.MaxValue;
             if (extends)
                 continue;
             var head = parameters[first];
-            runs.Add(new ParameterRun(first, i - first, offset, (int)length, head.Value.ViewSpanning(length), head.Grad.ViewSpanning(length)));
+            runs.Add(new ParameterRun(first, i - first, offset, (int)length, head.Value.ViewSpanning(length), head.Grad.ViewSpanning(length), groupOf[first]));
             offset += length;
             first = i;
         }
@@ -228,7 +295,7 @@ public abstract class Optimizer : IDisposable
     private Tensor SquaredGradientSum()
     {
         using var squares = Tensor.Empty(Device, Check.LaunchSize("clip_grad_norm", StateLength));
-        foreach (var run in Runs)
+        foreach (var run in MemoryRuns)
             Device.Kernel(SquareLoader)(run.Length, run.Grads, squares.View.SubView(run.Offset, run.Length));
         return FullSum.Of(squares);
     }

@@ -18,7 +18,11 @@ public sealed class Sgd : Optimizer
 
     /// <summary>Creates the optimiser with PyTorch's defaults.</summary>
     public Sgd(IEnumerable<Parameter> parameters, float learningRate, float momentum = 0f, float dampening = 0f, float weightDecay = 0f, bool nesterov = false)
-        : base(parameters, learningRate)
+        : this([new ParameterGroup(parameters.ToList())], learningRate, momentum, dampening, weightDecay, nesterov) { }
+
+    /// <summary>Creates the optimiser over parameter groups, each of which may set its own rate and weight decay.</summary>
+    public Sgd(IEnumerable<ParameterGroup> groups, float learningRate, float momentum = 0f, float dampening = 0f, float weightDecay = 0f, bool nesterov = false)
+        : base(groups, learningRate)
     {
         if (momentum < 0 || weightDecay < 0)
             throw new ArgumentException($"SGD: momentum {momentum} and weight decay {weightDecay} must be non-negative.");
@@ -56,7 +60,7 @@ public sealed class Sgd : Optimizer
     {
         var buffer = _buffer is null ? run.Grads : _buffer.View.SubView(run.Offset, run.Length); // unused without momentum
         Device.Kernel(Loader)(run.Length, run.Values, run.Grads, buffer, GradScale.View,
-            LearningRate, Momentum, Dampening, WeightDecay, Nesterov ? 1 : 0, StepCount == 1 ? 1 : 0);
+            RateOf(run), Momentum, Dampening, DecayOf(run, WeightDecay), Nesterov ? 1 : 0, StepCount == 1 ? 1 : 0);
     }
 
     /// <inheritdoc/>

@@ -195,6 +195,8 @@ public sealed class HostileInputTests(DeviceFixture fixture, HostileInputTests.W
         ["init on the vae"] = (c => c.Train("vae", "--init", "pytorch", "-o", c.Path("run")), 1, "--init and --zero-init-residual apply to resnet only, not the vae."),
         ["resume with another init"] = (c => c.Train("resnet", "--resume", "--init", "pytorch", "-o", c.Workspace.TrainedRun),
             1, "--resume: this run was trained with --init torchvision; --init pytorch would make it another run"),
+        ["resume with the decay split otherwise"] = (c => c.Train("resnet", "--resume", "--no-norm-bias-decay", "-o", c.Workspace.TrainedRun),
+            1, "--resume: this run was trained with --no-norm-bias-decay off; --no-norm-bias-decay on would make it another run"),
         ["unknown schedule"] = (c => c.Train("resnet", "--schedule", "cyclic", "-o", c.Path("run")), 1, "--schedule must be one of cosine, onecycle, plateau, constant, got 'cyclic'."),
         ["resume with another schedule"] = (c => c.Train("resnet", "--resume", "--schedule", "onecycle", "-o", c.Workspace.TrainedRun),
             1, "--resume: this run was trained with --schedule cosine; --schedule onecycle would make it another run"),

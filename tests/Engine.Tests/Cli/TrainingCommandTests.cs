@@ -132,6 +132,28 @@ public sealed class TrainingCommandTests(DeviceFixture fixture) : IDisposable
     }
 
     [Fact]
+    public void NoNormBiasDecaySparesBiasesAndNormsFromTheDecay()
+    {
+        // AdamW's decoupled decay at lr 1e-3 x decay 1000 multiplies a decayed weight by 0 each step.
+        Dictionary<string, float[]> Trained(string run, bool spared)
+        {
+            var settings = Tiny("resnet", run) with { LearningRate = 1e-3f, WeightDecay = 1000f, NoNormBiasDecay = spared };
+            var log = new StringWriter();
+            Assert.True(TrainCommand.Run(settings, log, _errors) == 0, _errors.ToString());
+            Assert.Equal(spared, log.ToString().Contains("weight decay 1000 (none on biases and norms)", StringComparison.Ordinal));
+            return SafeTensorsFile.Read(Path.Combine(settings.Output!, RunFolder.LastFile)).Tensors
+                .Where(t => t.Value.Type == SafeTensorType.F32 && !t.Key.StartsWith(TrainingCheckpoint.OptimizerPrefix, StringComparison.Ordinal))
+                .ToDictionary(t => t.Key, t => t.Value.ToFloats());
+        }
+        var spared = Trained("spared", true);
+        var decayed = Trained("decayed", false);
+        foreach (var run in new[] { spared, decayed })
+            Assert.All(run["layer1.0.conv1.weight"], w => Assert.InRange(Math.Abs(w), 0, 4e-3f)); // zeroed, then at most one Adam step
+        Assert.All(spared["layer1.0.bn1.weight"], w => Assert.InRange(w, 0.99f, 1.01f)); // 1, moved by at most 4 steps of 1e-3
+        Assert.All(decayed["layer1.0.bn1.weight"], w => Assert.InRange(Math.Abs(w), 0, 4e-3f));
+    }
+
+    [Fact]
     public void TrainUNetThenSegmentWritesAnOverlayAndTheDice()
     {
         var settings = Tiny("unet", "unet");

@@ -198,6 +198,60 @@ public sealed class OptimizerTests(DeviceFixture fixture)
     }
 
     [Fact]
+    public void ParameterGroupsSetTheirOwnDecayAndRateAsPyTorchsParamGroups()
+    {
+        var layer = new Linear(3, 2); // weight [2, 3] (decayed), bias [2] (not)
+        layer.Initialize(_device, seed: 4);
+        float[] w = layer.Weight.Value.ToArray(), b = layer.Bias!.Value.ToArray();
+        float[] gw = [0.1f, -0.2f, 0.3f, 0.4f, -0.5f, 0.6f], gb = [0.7f, -0.8f];
+        void Gradients()
+        {
+            layer.Weight.Grad.CopyFrom(gw);
+            layer.Bias.Grad.CopyFrom(gb);
+        }
+
+        // [{"params": weights}, {"params": biases and norms, "weight_decay": 0}], SGD lr 0.1, weight decay 0.5.
+        var groups = ParameterGroup.NoDecayOnBiasesAndNorms(layer.NamedParameters().Select(p => p.Parameter));
+        Assert.Equal([[layer.Weight], [layer.Bias]], groups.Select(g => g.Parameters.ToArray()).ToArray());
+        using (var sgd = new Sgd(groups, learningRate: 0.1f, weightDecay: 0.5f))
+        {
+            Assert.Equal(2, sgd.Runs.Count); // weight and bias lie side by side, but an update keeps to one group
+            Assert.Single(sgd.MemoryRuns); // zeroing, the step guard and clipping still take one launch
+            Gradients();
+            sgd.Step();
+            GradCheck.AssertClose(layer.Weight.Value.ToArray(), w.Select((v, i) => v - 0.1 * (gw[i] + 0.5 * v)).ToArray(), 1e-6, 1, "decayed group");
+            GradCheck.AssertClose(layer.Bias.Value.ToArray(), b.Select((v, i) => v - 0.1 * gb[i]).ToArray(), 1e-6, 1, "undecayed group");
+        }
+
+        // A group's own rate, scaled with the schedule: 0.01 at the base rate 0.1, so 0.005 when the rate is 0.05.
+        w = layer.Weight.Value.ToArray();
+        b = layer.Bias.Value.ToArray();
+        using (var sgd = new Sgd([new ParameterGroup([layer.Weight]), new ParameterGroup([layer.Bias], LearningRate: 0.01f)], learningRate: 0.1f))
+        {
+            sgd.LearningRate = 0.05f;
+            Gradients();
+            sgd.Step();
+            GradCheck.AssertClose(layer.Weight.Value.ToArray(), w.Select((v, i) => v - 0.05 * gw[i]).ToArray(), 1e-6, 1, "default group at the scheduled rate");
+            GradCheck.AssertClose(layer.Bias.Value.ToArray(), b.Select((v, i) => v - 0.005 * gb[i]).ToArray(), 1e-6, 1, "own rate, scaled");
+        }
+
+        // AdamW's decoupled decay, only where the group keeps it: w (1 - lr wd) first, then the Adam step (lr sign(g) on step 1).
+        w = layer.Weight.Value.ToArray();
+        b = layer.Bias.Value.ToArray();
+        using (var adamw = new AdamW(ParameterGroup.NoDecayOnBiasesAndNorms([layer.Weight, layer.Bias]), learningRate: 0.01f, weightDecay: 0.1f))
+        {
+            Gradients();
+            adamw.Step();
+            GradCheck.AssertClose(layer.Weight.Value.ToArray(), w.Select((v, i) => v * (1 - 0.01 * 0.1) - 0.01 * Math.Sign(gw[i])).ToArray(), 1e-5, 1, "AdamW decayed group");
+            GradCheck.AssertClose(layer.Bias.Value.ToArray(), b.Select((v, i) => v - 0.01 * Math.Sign(gb[i])).ToArray(), 1e-5, 1, "AdamW undecayed group");
+        }
+
+        Assert.Contains("more than one parameter group", Assert.Throws<ArgumentException>(() => new Sgd([new ParameterGroup([layer.Weight]), new ParameterGroup([layer.Weight, layer.Bias])], 0.1f)).Message);
+        Assert.Contains("Parameter group 1", Assert.Throws<ArgumentException>(() => new Sgd([new ParameterGroup([layer.Weight]), new ParameterGroup([layer.Bias], WeightDecay: -1f)], 0.1f)).Message);
+        layer.Release();
+    }
+
+    [Fact]
     public void InvalidOptimiserSettingsAreRejected()
     {
         var (layer, p) = Layer([0f, 0f, 0f], [0f, 0f, 0f]);
