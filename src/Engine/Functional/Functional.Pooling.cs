@@ -94,21 +94,22 @@ public static partial class Functional
 
     /// <summary>
     /// <c>interpolate(input, size, scale_factor, mode, align_corners)</c> on <c>[N, C, H, W]</c>:
-    /// give exactly one of <paramref name="size"/> and <paramref name="scaleFactor"/>.
+    /// give exactly one of <paramref name="size"/> and <paramref name="scaleFactor"/>, each one value
+    /// for both axes or one per axis (<c>size: (4, 6)</c>, <c>scaleFactor: (2, 1.5)</c>), as PyTorch.
     /// </summary>
-    public static Tensor Interpolate(Tensor input, Pair? size = null, double? scaleFactor = null, InterpolationMode mode = InterpolationMode.Nearest,
+    public static Tensor Interpolate(Tensor input, Pair? size = null, ScaleFactor? scaleFactor = null, InterpolationMode mode = InterpolationMode.Nearest,
         bool alignCorners = false)
     {
-        var spec = InterpolateSpec.Create(input.Shape, size, scaleFactor is double f ? (f, f) : null, mode, alignCorners);
+        var spec = InterpolateSpec.Create(input.Shape, size, scaleFactor is { } f ? (f.H, f.W) : null, mode, alignCorners);
         var y = Tensor.Empty(input.Device, spec.OutputShape);
         return Guard(y, () => InterpolateOp.Forward(spec, input, y));
     }
 
     /// <summary>Input gradient of <see cref="Interpolate"/>.</summary>
-    public static Tensor InterpolateBackward(Tensor gradOutput, Shape inputShape, Pair? size = null, double? scaleFactor = null,
+    public static Tensor InterpolateBackward(Tensor gradOutput, Shape inputShape, Pair? size = null, ScaleFactor? scaleFactor = null,
         InterpolationMode mode = InterpolationMode.Nearest, bool alignCorners = false)
     {
-        var spec = InterpolateSpec.Create(inputShape, size, scaleFactor is double f ? (f, f) : null, mode, alignCorners);
+        var spec = InterpolateSpec.Create(inputShape, size, scaleFactor is { } f ? (f.H, f.W) : null, mode, alignCorners);
         var dx = Tensor.Empty(gradOutput.Device, inputShape);
         return Guard(dx, () => InterpolateOp.Backward(spec, gradOutput, dx));
     }

@@ -202,6 +202,50 @@ public sealed class PoolingTests(DeviceFixture fixture)
         GradCheck.AssertClose(dx.ToArray(), numeric, 1e-5, 1, what + " backward");
     }
 
+    public static TheoryData<int, int, int?, double, double, InterpolationMode, bool> PerAxisCases() => new()
+    {
+        { 4, 5, null, 2.0, 1.5, InterpolationMode.Bilinear, false },  // scale_factor=(2, 1.5)
+        { 4, 5, null, 0.5, 3.0, InterpolationMode.Bilinear, true },   // down on one axis, up on the other
+        { 5, 4, null, 1.7, 0.75, InterpolationMode.Nearest, false },
+        { 4, 5, 7, 0, 0, InterpolationMode.Bilinear, false },         // size=(7, 3)
+        { 4, 5, 7, 0, 0, InterpolationMode.Bilinear, true },
+        { 6, 5, 7, 0, 0, InterpolationMode.Nearest, false },
+    };
+
+    [Theory]
+    [MemberData(nameof(PerAxisCases))]
+    public void InterpolateTakesASizeOrScaleFactorPerAxis(int h, int w, int? sizeH, double scaleH, double scaleW, InterpolationMode mode, bool alignCorners)
+    {
+        float[] x = Reference.Random(2 * h * w, h * 7 + w);
+        using var scope = DisposeScope.Enter();
+        Engine.Ops.Convolution.Pair? size = sizeH is int s ? (s, 3) : null;
+        ScaleFactor? scale = sizeH is null ? (scaleH, scaleW) : null;
+        var y = Engine.Functional.Interpolate(Tensor.FromArray(_device, x, 1, 2, h, w), size, scale, mode, alignCorners);
+        // PyTorch: out = floor(in * scale) per axis, sampled at 1 / scale (or in / out for a size; (in - 1) / (out - 1) aligned).
+        int outH = sizeH ?? (int)Math.Floor(h * scaleH), outW = sizeH is null ? (int)Math.Floor(w * scaleW) : 3;
+        Assert.Equal(new Shape(1, 2, outH, outW), y.Shape);
+        double Step(int input, int output, double factor) => alignCorners ? (output > 1 ? (input - 1) / (double)(output - 1) : 0)
+            : sizeH is null ? (float)(1 / factor) : (float)input / output;
+        double stepH = Step(h, outH, scaleH), stepW = Step(w, outW, scaleW);
+        Func<double[][], double[]> reference = mode == InterpolationMode.Bilinear
+            ? a => RefPool.Bilinear(2, h, w, outH, outW, (float)stepH, (float)stepW, alignCorners, a[0])
+            : a => RefPool.Nearest(2, h, w, outH, outW, (float)stepH, (float)stepW, a[0]);
+        string what = $"Interpolate {mode} {h}x{w} -> {outH}x{outW} align={alignCorners}";
+        GradCheck.AssertClose(y.ToArray(), reference(GradCheck.Widen(x)), 1e-5, 1, what);
+        float[] dy = Reference.Random(2 * outH * outW, 5);
+        var dx = Engine.Functional.InterpolateBackward(Tensor.FromArray(_device, dy, 1, 2, outH, outW), new Shape(1, 2, h, w), size, scale, mode, alignCorners);
+        GradCheck.AssertClose(dx.ToArray(), GradCheck.Numeric(reference, GradCheck.Widen(x), GradCheck.Widen(dy)[0], 0), 1e-5, 1, what + " backward");
+
+        // nn.Upsample in a graph gives the same.
+        var g = new Engine.Graph.GraphBuilder(_device, training: false);
+        var input = g.Input("x", 1, 2, h, w);
+        var output = new Engine.Modules.Layers.Upsample(size, scale, mode, alignCorners).Call(input);
+        using var plan = g.CompileInference(output);
+        plan.Value(input).CopyFrom(x);
+        plan.Forward();
+        Assert.Equal(y.ToArray(), plan.Value(output).ToArray());
+    }
+
     [Fact]
     public void ScaleFactorFollowsPyTorchsSizeRule()
     {

@@ -66,13 +66,13 @@ public sealed class GlobalAvgPool2d : Module
     }
 }
 
-/// <summary><c>nn.Upsample(size | scale_factor, mode, align_corners)</c>.</summary>
-public sealed class Upsample(Pair? size = null, double? scaleFactor = null, InterpolationMode mode = InterpolationMode.Nearest, bool alignCorners = false) : Module
+/// <summary><c>nn.Upsample(size | scale_factor, mode, align_corners)</c>; size and scale factor one value or one per axis.</summary>
+public sealed class Upsample(Pair? size = null, ScaleFactor? scaleFactor = null, InterpolationMode mode = InterpolationMode.Nearest, bool alignCorners = false) : Module
 {
     /// <inheritdoc/>
     protected override Node Forward(Node input)
     {
-        var spec = InterpolateSpec.Create(input.Shape, size, scaleFactor is double f ? (f, f) : null, mode, alignCorners);
+        var spec = InterpolateSpec.Create(input.Shape, size, scaleFactor is { } f ? (f.H, f.W) : null, mode, alignCorners);
         var g = input.Graph;
         return g.Add(new InterpolateNode(g.OpName("upsample"), spec, input), (spec.OutputShape, ValueKind.Float))[0];
     }
