@@ -33,7 +33,7 @@ public sealed class CompiledGraph : IDisposable
         _reluRunWithProducer = _fusedRelu.Values.ToHashSet();
         _context = new ExecutionContext(graph.Device, graph.Training, graph.Generator);
 
-        Plan = BuildPlan(graph, loss, outputs, _forward, _backward, needsGrad, options.ReuseMemory, out var valueOf, out var gradOf);
+        Plan = BuildPlan(graph, loss, outputs, _forward, _backward, needsGrad, _fusedRelu, options.ReuseMemory, out var valueOf, out var gradOf);
         graph.Device.EnsureFits(Plan.PlannedBytes, $"the compiled graph's {Plan.Values.Count} activations and gradients");
         Materialize(valueOf, gradOf);
         MarkAccumulation(needsGrad);
@@ -54,7 +54,7 @@ public sealed class CompiledGraph : IDisposable
     {
         ArgumentNullException.ThrowIfNull(graph);
         var (forward, backward, needsGrad) = Schedule(graph, loss);
-        return BuildPlan(graph, loss, outputs, forward, backward, needsGrad, (options ?? new CompileOptions()).ReuseMemory, out _, out _);
+        return BuildPlan(graph, loss, outputs, forward, backward, needsGrad, FuseRelus(forward, loss, outputs), (options ?? new CompileOptions()).ReuseMemory, out _, out _);
     }
 
     /// <summary>The ops in forward order, those that run backward (in reverse) and the nodes that receive a gradient.</summary>
@@ -208,11 +208,17 @@ public sealed class CompiledGraph : IDisposable
     }
 
     private static MemoryPlan BuildPlan(GraphBuilder graph, Node? loss, IReadOnlyList<Node> outputs, List<GraphOp> forward, List<GraphOp> backward,
-        HashSet<Node> needsGrad, bool reuse, out Dictionary<Node, MemoryPlan.Value> valueOf, out Dictionary<Node, MemoryPlan.Value> gradOf)
+        HashSet<Node> needsGrad, IReadOnlyDictionary<GraphOp, GraphOp> fusedRelu, bool reuse,
+        out Dictionary<Node, MemoryPlan.Value> valueOf, out Dictionary<Node, MemoryPlan.Value> gradOf)
     {
         int f = forward.Count;
         int end = 2 * f + 1;
         var forwardTime = forward.Select((op, i) => (op, i)).ToDictionary(p => p.op, p => p.i);
+        // A fused ReLU's output is written by its producer, one step early, while the producer still
+        // reads its inputs and its statistics: it is born then, so it never shares their buffers.
+        var writtenAt = forward.ToDictionary(op => op, op => forwardTime[op]);
+        foreach (var (producer, relu) in fusedRelu)
+            writtenAt[relu] = forwardTime[producer];
         var backwardTime = backward.ToDictionary(op => op, op => 2 * f - forwardTime[op]);
         var death = graph.Nodes.ToDictionary(n => n, n => n.Producer is null ? 0 : forwardTime[n.Producer]);
         foreach (var op in forward)
@@ -233,7 +239,7 @@ public sealed class CompiledGraph : IDisposable
         var values = new List<MemoryPlan.Value>();
         foreach (var node in graph.Nodes)
         {
-            int birth = node.Producer is null ? -1 : forwardTime[node.Producer];
+            int birth = node.Producer is null ? -1 : writtenAt[node.Producer];
             var value = new MemoryPlan.Value(node.Name, node.Shape.Numel, node.Kind, birth, death[node]);
             valueOf[node] = value;
             values.Add(value);
