@@ -24,6 +24,7 @@ internal static class EngineCli
             EvalCommand.Create(output, errors),
             SampleCommand.Create(output, errors),
             SegmentCommand.Create(output, errors),
+            ExportCommand.Create(output, errors),
         };
         root.Options.Add(verbose);
         try

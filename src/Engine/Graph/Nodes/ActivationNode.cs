@@ -8,6 +8,9 @@ public sealed class ActivationNode(string name, ActivationKind kind, Node x, flo
     /// <summary>Which activation.</summary>
     public ActivationKind Kind => kind;
 
+    /// <summary>LeakyReLU's negative slope.</summary>
+    public float Slope => slope;
+
     /// <inheritdoc/>
     public override IEnumerable<Node> SavedForBackward => [ActivationOp.SavesOutput(kind) ? Outputs[0] : Inputs[0]];
 

@@ -5,6 +5,9 @@ namespace Engine.Graph.Nodes;
 /// <summary><c>y = a + b</c>, or a weighted sum <c>wa a + wb b</c> (the VAE's reconstruction + beta KL).</summary>
 public sealed class AddNode(string name, Node a, Node b, float weightA = 1f, float weightB = 1f) : GraphOp(name, a, b)
 {
+    /// <summary>The factors of the two inputs: <c>weightA a + weightB b</c>.</summary>
+    public (float A, float B) Weights => (weightA, weightB);
+
     /// <inheritdoc/>
     public override IEnumerable<Node> SavedForBackward => [];
 

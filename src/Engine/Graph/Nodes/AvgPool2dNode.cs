@@ -6,6 +6,9 @@ namespace Engine.Graph.Nodes;
 /// <summary>avg_pool2d node.</summary>
 public sealed class AvgPool2dNode(string name, Pool2dSpec spec, Node x) : GraphOp(name, x)
 {
+    /// <summary>The pooling's geometry.</summary>
+    public Pool2dSpec Spec => spec;
+
     /// <inheritdoc/>
     public override IEnumerable<Node> SavedForBackward => [];
 

@@ -6,6 +6,9 @@ namespace Engine.Graph.Nodes;
 /// <summary>conv2d node: y = conv2d(x, w) + b. Saves x for the weight gradient.</summary>
 public sealed class Conv2dNode(string name, Conv2dSpec spec, Node x, Parameter weight, Parameter? bias) : WeightedNode(name, x, weight, bias)
 {
+    /// <summary>The convolution's geometry.</summary>
+    public Conv2dSpec Spec => spec;
+
     /// <inheritdoc/>
     public override void Forward(ExecutionContext c) =>
         Conv2dOp.Forward(spec, c.Value(Inputs[0]), Weight.Value, Bias?.Value, c.Value(Outputs[0]));

@@ -6,6 +6,9 @@ namespace Engine.Graph.Nodes;
 /// <summary>conv_transpose2d node (zero-dilation forward). Saves x for the weight gradient.</summary>
 public sealed class ConvTranspose2dNode(string name, ConvTranspose2dSpec spec, Node x, Parameter weight, Parameter? bias) : WeightedNode(name, x, weight, bias)
 {
+    /// <summary>The transposed convolution's geometry.</summary>
+    public ConvTranspose2dSpec Spec => spec;
+
     /// <inheritdoc/>
     public override void Forward(ExecutionContext c) =>
         ConvTranspose2dOp.Forward(spec, c.Value(Inputs[0]), Weight.Value, Bias?.Value, c.Value(Outputs[0]));

@@ -6,6 +6,9 @@ namespace Engine.Graph.Nodes;
 /// <summary>interpolate node (bilinear or nearest).</summary>
 public sealed class InterpolateNode(string name, InterpolateSpec spec, Node x) : GraphOp(name, x)
 {
+    /// <summary>The resampling's request and geometry.</summary>
+    public InterpolateSpec Spec => spec;
+
     /// <inheritdoc/>
     public override IEnumerable<Node> SavedForBackward => [];
 

@@ -6,6 +6,9 @@ namespace Engine.Graph.Nodes;
 /// <summary>max_pool2d node with two outputs: the values and the int32 argmax indices (saved for backward).</summary>
 public sealed class MaxPool2dNode(string name, Pool2dSpec spec, Node x) : GraphOp(name, x)
 {
+    /// <summary>The pooling's geometry.</summary>
+    public Pool2dSpec Spec => spec;
+
     /// <inheritdoc/>
     public override IEnumerable<Node> SavedForBackward => [Outputs[1]];
 

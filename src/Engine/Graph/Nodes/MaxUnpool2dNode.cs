@@ -6,6 +6,9 @@ namespace Engine.Graph.Nodes;
 /// <summary>max_unpool2d node: values and the indices of an earlier max pooling.</summary>
 public sealed class MaxUnpool2dNode(string name, MaxUnpool2dSpec spec, Node x, Node indices) : GraphOp(name, x, indices)
 {
+    /// <summary>The unpooling's sizes.</summary>
+    public MaxUnpool2dSpec Spec => spec;
+
     /// <inheritdoc/>
     public override IEnumerable<Node> SavedForBackward => [Inputs[1]];
 

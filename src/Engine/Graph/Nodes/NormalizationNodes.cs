@@ -34,6 +34,12 @@ public sealed class BatchNorm2dNode : GraphOp, IReluFusable
     /// <inheritdoc/>
     public override IEnumerable<Parameter> Parameters => [_weight, _bias];
 
+    /// <summary>The affine weight (gamma) and bias (beta), and the running mean and variance evaluation uses.</summary>
+    public (Parameter Weight, Parameter Bias, StateTensor RunningMean, StateTensor RunningVar) State => (_weight, _bias, _runningMean, _runningVar);
+
+    /// <summary>The epsilon added to the variance.</summary>
+    public float Eps => _eps;
+
     /// <inheritdoc/>
     public override IEnumerable<Node> SavedForBackward => [Inputs[0], Outputs[1], Outputs[2]];
 

@@ -5,6 +5,9 @@ namespace Engine.Graph.Nodes;
 /// <summary>softmax / log_softmax over dim 1; saves its output.</summary>
 public sealed class SoftmaxNode(string name, Node x, bool logarithm) : GraphOp(name, x)
 {
+    /// <summary>log_softmax rather than softmax.</summary>
+    public bool Logarithm => logarithm;
+
     /// <inheritdoc/>
     public override IEnumerable<Node> SavedForBackward => [Outputs[0]];
 

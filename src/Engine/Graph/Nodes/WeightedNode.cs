@@ -15,10 +15,10 @@ public abstract class WeightedNode : GraphOp, IReluFusable
     }
 
     /// <summary>The weight.</summary>
-    protected Parameter Weight { get; }
+    public Parameter Weight { get; }
 
     /// <summary>The bias, if any.</summary>
-    protected Parameter? Bias { get; }
+    public Parameter? Bias { get; }
 
     /// <inheritdoc/>
     public sealed override IEnumerable<Parameter> Parameters => Bias is null ? [Weight] : [Weight, Bias];

@@ -21,13 +21,20 @@ public enum InterpolationMode
 /// </summary>
 public sealed record InterpolateSpec
 {
-    private InterpolateSpec(UpsampleGeometry geometry, int n, int channels, InterpolationMode mode)
+    private InterpolateSpec(UpsampleGeometry geometry, int n, int channels, InterpolationMode mode, (double H, double W)? scaleFactor, bool alignCorners)
     {
         Geometry = geometry;
         N = n;
         Channels = channels;
         Mode = mode;
+        ScaleFactor = scaleFactor;
+        AlignCorners = alignCorners;
     }
+
+    /// <summary>The scale factor asked for, or null when a size was.</summary>
+    public (double H, double W)? ScaleFactor { get; }
+    /// <summary>align_corners (bilinear only).</summary>
+    public bool AlignCorners { get; }
 
     /// <summary>The geometry the kernels take.</summary>
     public UpsampleGeometry Geometry { get; }
@@ -85,6 +92,6 @@ public sealed record InterpolateSpec
             scaleW = outW > 1 ? (float)(w - 1) / (outW - 1) : 0f;
         }
         var geometry = new UpsampleGeometry(input[0] * input[1], h, w, outH, outW, scaleH, scaleW, alignCorners ? 1 : 0);
-        return new InterpolateSpec(geometry, input[0], input[1], mode);
+        return new InterpolateSpec(geometry, input[0], input[1], mode, size is null ? scaleFactor : null, alignCorners);
     }
 }

@@ -1,0 +1,123 @@
+using Engine.Graph;
+using Engine.Models;
+using Engine.Modules;
+using Engine.Modules.Layers;
+using Engine.Onnx;
+using Engine.Ops.Activation;
+using Engine.Ops.Upsampling;
+using Engine.Tensors;
+using Engine.Tests.Infrastructure;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace Engine.Tests.Onnx;
+
+/// <summary>
+/// Exported models run in ONNX Runtime (the reference) and give the engine's evaluation outputs
+/// to a relative 1e-4, at batch sizes 1 and 3 from one file (the batch is symbolic).
+/// </summary>
+[Collection(DeviceCollection.Name)]
+public sealed class OnnxExportTests(DeviceFixture fixture)
+{
+    [Fact]
+    public void ResNetsRunAlikeInOnnxRuntime()
+    {
+        Check(ResNet.ResNet18(classes: 10, inChannels: 3, smallStem: true, width: 4), [3, 16, 16]);
+        Check(ResNet.ResNet18(classes: 5, inChannels: 3, width: 4), [3, 32, 32]);       // 7x7 stride-2 stem and max pool
+        Check(ResNet.ResNet50(classes: 4, inChannels: 1, smallStem: true, width: 4), [1, 16, 16]);
+    }
+
+    [Theory]
+    [InlineData(UNetUpsampling.TransposedConvolution, true)]
+    [InlineData(UNetUpsampling.Bilinear, true)]
+    [InlineData(UNetUpsampling.MaxUnpool, true)]
+    [InlineData(UNetUpsampling.TransposedConvolution, false)] // the paper's valid convolutions: skips centre-cropped
+    public void UNetsRunAlikeInOnnxRuntime(UNetUpsampling upsampling, bool padded)
+    {
+        var model = new UNet(1, 3, baseWidth: 4, depth: 2, padded: padded, batchNorm: padded, upsampling: upsampling);
+        Check(model, padded ? [1, 16, 16] : [1, 44, 44]);
+    }
+
+    [Fact]
+    public void TheVaeDecoderRunsAlikeInOnnxRuntime()
+    {
+        var vae = new Vae(latent: 2, size: 28);
+        Check(vae, [2], z => vae.Decode(z).Sigmoid()); // codes [N, 2] to pixels [N, 1, 28, 28]
+    }
+
+    [Fact]
+    public void TheOtherOpsRunAlikeInOnnxRuntime()
+    {
+        // Leaky ReLU, average pooling, per-axis bilinear and nearest resampling, dropout (off), a weighted add, softmax.
+        var model = new Sequential(
+            new Conv2d(2, 4, 3, padding: 1), new Activation(ActivationKind.LeakyRelu, 0.2f), new AvgPool2d(2, padding: 1, countIncludePad: false),
+            new Upsample(scaleFactor: (2, 1.5), mode: InterpolationMode.Bilinear), new Upsample(size: (5, 7)), new Activation(ActivationKind.Tanh),
+            new Dropout(0.3f), new Flatten(), new Linear(4 * 5 * 7, 3));
+        Check(model, [2, 9, 8], x => NodeFunctions.WeightedSum(model.Call(x).Softmax(), 0.5f, model.Call(x).Sigmoid(), 2f));
+    }
+
+    [Fact]
+    public void AGraphWithAnOpOnnxDoesNotCoverIsRefusedByName()
+    {
+        var vae = new Vae(latent: 2, size: 28);
+        vae.Initialize(fixture.Device, seed: 1);
+        try
+        {
+            var error = Assert.Throws<NotSupportedException>(() => OnnxExport.ExportBytes(fixture.Device, new Shape(1, 1, 28, 28), x => vae.Build(x).Loss));
+            Assert.StartsWith("ONNX export: ", error.Message);
+            Assert.Contains("which the exporter does not write", error.Message);
+        }
+        finally
+        {
+            vae.Release();
+        }
+    }
+
+    private void Check(Module model, int[] sample, Func<Node, Node>? forward = null)
+    {
+        forward ??= x => model.Call(x);
+        model.Initialize(fixture.Device, seed: 7);
+        try
+        {
+            Randomise(model);
+            byte[] onnx = OnnxExport.ExportBytes(fixture.Device, new Shape([1, .. sample]), forward);
+            using var session = new InferenceSession(onnx);
+            foreach (int batch in new[] { 1, 3 })
+            {
+                int[] shape = [batch, .. sample];
+                float[] x = Reference.Random(shape.Aggregate(1, (a, b) => a * b), 11 + batch, -1f, 1f);
+                var g = new GraphBuilder(fixture.Device, training: false);
+                var input = g.Input("x", shape);
+                var output = forward(input);
+                using var plan = g.CompileInference(output);
+                plan.Value(input).CopyFrom(x);
+                plan.Forward();
+                float[] expected = plan.Value(output).ToArray();
+                using var results = session.Run([NamedOnnxValue.CreateFromTensor("input", new DenseTensor<float>(x, shape))]);
+                var result = results[0].AsTensor<float>();
+                Assert.Equal(output.Shape.ToArray(), result.Dimensions.ToArray());
+                float[] actual = result.ToArray();
+                double scale = expected.Max(v => Math.Abs(v));
+                double worst = expected.Zip(actual, (e, a) => Math.Abs(e - a)).Max();
+                Assert.True(scale > 0 && worst <= 1e-4 * scale, $"{model.GetType().Name} at batch {batch}: largest difference {worst:G3} against a largest output {scale:G3}");
+            }
+        }
+        finally
+        {
+            model.Release();
+        }
+    }
+
+    // Batch norm's running statistics and affine parameters away from 1 and 0, so that evaluation mode is checked.
+    private static void Randomise(Module model)
+    {
+        int k = 0;
+        foreach (var (name, state) in model.NamedState())
+        {
+            if (!name.Contains("bn", StringComparison.Ordinal) && !(model is UNet && state.Shape.Rank == 1))
+                continue;
+            float[] v = Reference.Random((int)state.Shape.Numel, 100 + k++, 0.5f, 1.5f);
+            state.Value.CopyFrom(name.EndsWith("running_mean", StringComparison.Ordinal) || name.EndsWith(".bias", StringComparison.Ordinal) ? v.Select(a => a - 1f).ToArray() : v);
+        }
+    }
+}
