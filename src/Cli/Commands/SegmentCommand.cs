@@ -32,9 +32,9 @@ internal static class SegmentCommand
             var test = DatasetCatalog.Load(loaded.Info.Dataset, dataDirectory).Test;
             using var task = new SegmentationTask(loaded.Model, loaded.Device);
             int[] predicted = task.Predict(test, loaded.Info.Settings.BatchSize ?? 4);
-            double dice = SegmentationTask.Dice(predicted, test.Masks!);
+            var confusion = Engine.Ops.Metrics.ConfusionMatrix.Of(predicted, test.Masks!, Math.Max(test.Classes, 2));
             Overlay(test.Images, test.Masks!, predicted, test.Count, test.Height, test.Width).SavePng(path);
-            log.WriteLine($"unet (epoch {loaded.Info.Epoch}) on {test.Count} held-out {loaded.Info.Dataset} slices: dice {dice:F4}; overlay {path} (red: predicted, green outline: true mask)");
+            log.WriteLine($"unet (epoch {loaded.Info.Epoch}) on {test.Count} held-out {loaded.Info.Dataset} slices: {confusion.SegmentationReport()}; overlay {path} (red: predicted, green outline: true mask)");
             return 0;
         });
 

@@ -8,7 +8,8 @@ namespace Engine.Cli.Training;
 /// <summary>
 /// Semantic segmentation (U-Net): per-pixel cross-entropy on logits <c>[N, classes, H, W]</c>;
 /// evaluated by the Dice coefficient of the foreground (class 1) over all held-out pixels,
-/// <c>2 |P ∩ T| / (|P| + |T|)</c>, and pixel accuracy.
+/// <c>2 |P ∩ T| / (|P| + |T|)</c>, with per-class IoU, mean IoU and pixel accuracy beside it, all
+/// from one confusion matrix counted on the device.
 /// </summary>
 internal sealed class SegmentationTask(Module model, ComputeDevice device) : TrainingTask(model, device)
 {
@@ -26,8 +27,7 @@ internal sealed class SegmentationTask(Module model, ComputeDevice device) : Tra
     {
         var confusion = Confusion(data, batchSize, CheckSize(data)); // counted on the device
         double dice = confusion.Classes > 1 ? confusion.Dice(1) : 1;
-        double accuracy = confusion.Accuracy;
-        return new Evaluation(dice, $"dice {dice:F4} (pixel accuracy {accuracy * 100:F2}%, {data.Count} slices)", $"dice {dice:F4}");
+        return new Evaluation(dice, $"{confusion.SegmentationReport()} on {data.Count} slices", $"dice {dice:F4}");
     }
 
     /// <summary>Foreground Dice of a predicted against a true mask (1 when both are empty).</summary>

@@ -162,7 +162,23 @@ public sealed class TrainingCommandTests(DeviceFixture fixture) : IDisposable
         string png = Path.Combine(_folder, "overlay.png");
         var log = new StringWriter();
         Assert.Equal(0, SegmentCommand.Run(settings.Output!, png, null, fixture.Spec.ToString(), log, _errors));
-        Assert.Matches(@"on 12 held-out brain-mri slices: dice \d\.\d{4}", log.ToString());
+        var printed = System.Text.RegularExpressions.Regex.Match(log.ToString(),
+            @"on 12 held-out brain-mri slices: dice (\d\.\d{4}) \(IoU per class (\d\.\d{4}) (\d\.\d{4}), mean IoU (\d\.\d{4}), pixel accuracy (\d+\.\d\d)%\)");
+        Assert.True(printed.Success, log.ToString());
+
+        // The printed numbers, recomputed here from the model's predicted masks.
+        using (var loaded = LoadedCheckpoint.Open(settings.Output!, "unet", fixture.Spec.ToString()))
+        {
+            var test = Engine.Cli.Datasets.DatasetCatalog.Load(loaded.Info.Dataset, null).Test;
+            using var task = new SegmentationTask(loaded.Model, loaded.Device);
+            int[] predicted = task.Predict(test, 2), truth = test.Masks!;
+            double Iou(int c) => predicted.Zip(truth).Count(p => p.First == c && p.Second == c) / (double)predicted.Zip(truth).Count(p => p.First == c || p.Second == c);
+            double dice = 2.0 * predicted.Zip(truth).Count(p => p.First == 1 && p.Second == 1) / (predicted.Count(v => v == 1) + truth.Count(v => v == 1));
+            double accuracy = predicted.Zip(truth).Count(p => p.First == p.Second) / (double)truth.Length;
+            string F(double v) => v.ToString("F4", CultureInfo.InvariantCulture);
+            Assert.Equal((F(dice), F(Iou(0)), F(Iou(1)), F((Iou(0) + Iou(1)) / 2), (accuracy * 100).ToString("F2", CultureInfo.InvariantCulture)),
+                (printed.Groups[1].Value, printed.Groups[2].Value, printed.Groups[3].Value, printed.Groups[4].Value, printed.Groups[5].Value));
+        }
         var (width, height) = PngSize(png);
         Assert.Equal((6 * 130 + 2, 2 * 130 + 2), (width, height)); // 12 slices of 128 in rows of 6, 2 px apart
         Assert.Equal("", _errors.ToString());
