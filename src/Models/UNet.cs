@@ -14,6 +14,10 @@ public enum UNetUpsampling
     Bilinear,
     /// <summary>A 1x1 convolution halving the channels, then max-unpooling with the encoder's pooling indices (needs padded convolutions).</summary>
     MaxUnpool,
+    /// <summary>Nearest-neighbour x2 followed by a 1x1 convolution halving the channels.</summary>
+    Nearest,
+    /// <summary>"Bed of nails" x2 (each value at the top-left of its 2x2 block, zeros elsewhere) followed by a 1x1 convolution halving the channels.</summary>
+    BedOfNails,
 }
 
 /// <summary>
@@ -93,6 +97,8 @@ public sealed class UNet : Module
             {
                 UNetUpsampling.TransposedConvolution => Call($"up{level}", h),
                 UNetUpsampling.Bilinear => Call($"up{level}", new Upsample(scaleFactor: 2, mode: InterpolationMode.Bilinear, alignCorners: true).Call(h, $"resize{level}")),
+                UNetUpsampling.Nearest => Call($"up{level}", new Upsample(scaleFactor: 2).Call(h, $"resize{level}")),
+                UNetUpsampling.BedOfNails => Call($"up{level}", new BedOfNails(2).Call(h, $"nails{level}")),
                 _ => new MaxUnpool2d(2).Call(Call($"up{level}", h), indices[level - 1], (skip.Shape[2], skip.Shape[3]), $"unpool{level}"),
             };
             var cropped = skip.Shape[2] == up.Shape[2] && skip.Shape[3] == up.Shape[3] ? skip : skip.CenterCrop(up.Shape[2], up.Shape[3]);

@@ -158,6 +158,18 @@ internal sealed class OnnxGraphWriter(GraphBuilder graph, Node input, Node outpu
                 Add("Slice", [x, Constant([top, left]), Constant([top + to[-2], left + to[-1]]), Constant([(long)from.Rank - 2, from.Rank - 1])], [y]);
                 break;
             }
+            case BedOfNailsNode nails:
+            {
+                // A depthwise transposed convolution whose s x s kernel is 1 at its top-left corner: each value lands there, zeros elsewhere.
+                int channels = op.Inputs[0].Shape[1], s = nails.Factor;
+                var kernel = new float[channels * s * s];
+                for (int c = 0; c < channels; c++)
+                    kernel[c * s * s] = 1f;
+                string weight = Temporary();
+                _graph.Initializer.Add(FloatTensor(weight, kernel, [channels, 1, s, s]));
+                Add("ConvTranspose", [x, weight], [y], Ints("kernel_shape", s, s), Ints("strides", s, s), Int("group", channels));
+                break;
+            }
             case DropoutNode:
                 Add("Identity", [x], [y]); // evaluation: dropout passes its input
                 break;

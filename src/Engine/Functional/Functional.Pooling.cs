@@ -105,6 +105,20 @@ public static partial class Functional
         return Guard(y, () => InterpolateOp.Forward(spec, input, y));
     }
 
+    /// <summary>Bed-of-nails unpooling by <paramref name="factor"/>: each value at the top-left of its block, zeros elsewhere.</summary>
+    public static Tensor BedOfNails(Tensor input, int factor = 2)
+    {
+        var y = Tensor.Empty(input.Device, BedOfNailsOp.OutputShape(input.Shape, factor));
+        return Guard(y, () => BedOfNailsOp.Forward(input, y, factor));
+    }
+
+    /// <summary>Input gradient of <see cref="BedOfNails"/>.</summary>
+    public static Tensor BedOfNailsBackward(Tensor gradOutput, Shape inputShape, int factor = 2)
+    {
+        var dx = Tensor.Empty(gradOutput.Device, inputShape);
+        return Guard(dx, () => BedOfNailsOp.Backward(gradOutput, dx, factor));
+    }
+
     /// <summary>Input gradient of <see cref="Interpolate"/>.</summary>
     public static Tensor InterpolateBackward(Tensor gradOutput, Shape inputShape, Pair? size = null, ScaleFactor? scaleFactor = null,
         InterpolationMode mode = InterpolationMode.Nearest, bool alignCorners = false)

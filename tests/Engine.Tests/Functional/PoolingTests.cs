@@ -246,6 +246,32 @@ public sealed class PoolingTests(DeviceFixture fixture)
         Assert.Equal(y.ToArray(), plan.Value(output).ToArray());
     }
 
+    [Theory]
+    [InlineData(2, 3, 4)]
+    [InlineData(3, 2, 5)]
+    public void BedOfNailsPutsEachValueAtItsBlocksCornerAndGathersItBack(int factor, int h, int w)
+    {
+        float[] x = Reference.Random(2 * 3 * h * w, 9);
+        using var scope = DisposeScope.Enter();
+        var y = Engine.Functional.BedOfNails(Tensor.FromArray(_device, x, 2, 3, h, w), factor);
+        Assert.Equal(new Shape(2, 3, h * factor, w * factor), y.Shape);
+        // Reference: zeros but at (i s, j s), which hold x[i, j]; its backward reads those corners (central differences).
+        Func<double[][], double[]> reference = a =>
+        {
+            var r = new double[6 * h * factor * w * factor];
+            for (int p = 0; p < 6; p++)
+                for (int i = 0; i < h; i++)
+                    for (int j = 0; j < w; j++)
+                        r[(p * h * factor + i * factor) * w * factor + j * factor] = a[0][(p * h + i) * w + j];
+            return r;
+        };
+        GradCheck.AssertClose(y.ToArray(), reference(GradCheck.Widen(x)), 0, 0, "BedOfNails");
+        float[] dy = Reference.Random(6 * h * factor * w * factor, 5);
+        var dx = Engine.Functional.BedOfNailsBackward(Tensor.FromArray(_device, dy, 2, 3, h * factor, w * factor), new Shape(2, 3, h, w), factor);
+        GradCheck.AssertClose(dx.ToArray(), GradCheck.Numeric(reference, GradCheck.Widen(x), GradCheck.Widen(dy)[0], 0), 1e-6, 1, "BedOfNails backward");
+        Assert.Contains("the factor must be at least 1, got 0", Assert.Throws<ArgumentException>(() => Engine.Functional.BedOfNails(Tensor.Zeros(_device, 1, 1, 2, 2), 0)).Message);
+    }
+
     [Fact]
     public void ScaleFactorFollowsPyTorchsSizeRule()
     {

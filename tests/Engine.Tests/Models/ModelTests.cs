@@ -163,6 +163,8 @@ public sealed class ModelTests(DeviceFixture fixture)
     [InlineData(UNetUpsampling.TransposedConvolution)]
     [InlineData(UNetUpsampling.Bilinear)]
     [InlineData(UNetUpsampling.MaxUnpool)]
+    [InlineData(UNetUpsampling.Nearest)]
+    [InlineData(UNetUpsampling.BedOfNails)]
     public void UNetVariantsOverfitATinyRealSegmentation(UNetUpsampling upsampling)
     {
         var (images, _) = Digits.First(4);

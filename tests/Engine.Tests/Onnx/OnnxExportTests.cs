@@ -31,6 +31,8 @@ public sealed class OnnxExportTests(DeviceFixture fixture)
     [InlineData(UNetUpsampling.TransposedConvolution, true)]
     [InlineData(UNetUpsampling.Bilinear, true)]
     [InlineData(UNetUpsampling.MaxUnpool, true)]
+    [InlineData(UNetUpsampling.Nearest, true)]
+    [InlineData(UNetUpsampling.BedOfNails, true)]
     [InlineData(UNetUpsampling.TransposedConvolution, false)] // the paper's valid convolutions: skips centre-cropped
     public void UNetsRunAlikeInOnnxRuntime(UNetUpsampling upsampling, bool padded)
     {
