@@ -17,29 +17,47 @@ namespace Engine.Models;
 public sealed class ResNet : Module
 {
     private readonly bool _smallStem;
+    private readonly bool _classifier;
 
-    private ResNet(bool bottleneck, int[] blocks, int classes, int inChannels, bool smallStem, int width, bool zeroInitResidual)
+    private ResNet(bool bottleneck, int[] blocks, int classes, int inChannels, bool smallStem, int width, bool zeroInitResidual,
+        bool[]? replaceStrideWithDilation = null, bool classifier = true)
     {
         if (classes <= 0 || inChannels <= 0 || width <= 0)
             throw new ArgumentException($"ResNet: classes ({classes}), input channels ({inChannels}) and width ({width}) must be positive.");
+        var dilate = replaceStrideWithDilation ?? [false, false, false];
+        if (dilate.Length != 3)
+            throw new ArgumentException($"ResNet: replace_stride_with_dilation needs 3 entries (layer2, layer3, layer4), got {dilate.Length}.");
+        if (!bottleneck && dilate.Any(d => d))
+            throw new ArgumentException("ResNet: dilation > 1 is supported by the bottleneck ResNets (50) only, as in torchvision.");
         _smallStem = smallStem;
+        _classifier = classifier;
         Register("conv1", smallStem ? new Conv2d(inChannels, width, 3, padding: 1, bias: false) : new Conv2d(inChannels, width, 7, stride: 2, padding: 3, bias: false));
         Register("bn1", new BatchNorm2d(width));
         int expansion = bottleneck ? 4 : 1;
         int inPlanes = width;
         int[] planes = [width, 2 * width, 4 * width, 8 * width];
+        int dilation = 1;
         for (int stage = 0; stage < 4; stage++)
         {
+            // torchvision's _make_layer: a dilated stage keeps stride 1 and multiplies the dilation by
+            // the stride it gave up; its first block still uses the dilation before that.
+            int stride = stage > 0 ? 2 : 1, previousDilation = dilation;
+            if (stage > 0 && dilate[stage - 1])
+            {
+                dilation *= stride;
+                stride = 1;
+            }
             var layer = new List<Module>();
             for (int b = 0; b < blocks[stage]; b++)
             {
-                int stride = b == 0 && stage > 0 ? 2 : 1;
-                layer.Add(bottleneck ? new Bottleneck(inPlanes, planes[stage], stride) : new BasicBlock(inPlanes, planes[stage], stride));
+                int blockStride = b == 0 ? stride : 1, blockDilation = b == 0 ? previousDilation : dilation;
+                layer.Add(bottleneck ? new Bottleneck(inPlanes, planes[stage], blockStride, blockDilation) : new BasicBlock(inPlanes, planes[stage], blockStride));
                 inPlanes = planes[stage] * expansion;
             }
             Register($"layer{stage + 1}", new Sequential([.. layer]));
         }
-        Register("fc", new Linear(8 * width * expansion, classes));
+        if (classifier)
+            Register("fc", new Linear(8 * width * expansion, classes));
 
         // torchvision's ResNet.__init__: kaiming_normal_(mode="fan_out", nonlinearity="relu") for every conv.
         foreach (var conv in Descendants().OfType<Conv2d>())
@@ -80,6 +98,15 @@ public sealed class ResNet : Module
     public static ResNet ResNet34(int classes = 1000, int inChannels = 3, bool smallStem = false, int width = 64, bool zeroInitResidual = false) =>
         new(false, [3, 4, 6, 3], classes, inChannels, smallStem, width, zeroInitResidual);
 
+    /// <summary>
+    /// ResNet-50 without its pooling and classifier, as a dense-prediction backbone (DeepLab's):
+    /// <paramref name="replaceStrideWithDilation"/> (layer2, layer3, layer4) trades each stage's stride
+    /// for dilation, as torchvision's argument of that name; [false, true, true] gives output stride 8,
+    /// [false, false, true] 16. <see cref="Features"/> gives layer3's and layer4's outputs.
+    /// </summary>
+    public static ResNet ResNet50Backbone(int inChannels = 3, int width = 64, bool[]? replaceStrideWithDilation = null) =>
+        new(true, [3, 4, 6, 3], 1, inChannels, false, width, false, replaceStrideWithDilation, classifier: false);
+
     /// <summary>ResNet-50 (25,557,032 parameters with 1000 classes).</summary>
     public static ResNet ResNet50(int classes = 1000, int inChannels = 3, bool smallStem = false, int width = 64, bool zeroInitResidual = false) =>
         new(true, [3, 4, 6, 3], classes, inChannels, smallStem, width, zeroInitResidual);
@@ -93,15 +120,22 @@ public sealed class ResNet : Module
         _ => throw new ArgumentException($"Unknown ResNet '{name}'; expected resnet18, resnet34 or resnet50.", nameof(name)),
     };
 
-    /// <inheritdoc/>
-    protected override Node Forward(Node x)
+    /// <summary>The outputs of layer3 and layer4 (<c>[N, 16 width, ...]</c> and <c>[N, 32 width, ...]</c> for ResNet-50): what dense-prediction heads read.</summary>
+    public (Node Layer3, Node Layer4) Features(Node x)
     {
         var h = Call("bn1", Call("conv1", x)).Relu();
         if (!_smallStem)
             h = new MaxPool2d(3, 2, 1).Call(h, "maxpool");
-        for (int stage = 1; stage <= 4; stage++)
-            h = Call($"layer{stage}", h);
-        return Call("fc", new GlobalAvgPool2d().Call(h, "avgpool"));
+        h = Call("layer2", Call("layer1", h));
+        var layer3 = Call("layer3", h);
+        return (layer3, Call("layer4", layer3));
+    }
+
+    /// <inheritdoc/>
+    protected override Node Forward(Node x)
+    {
+        var features = Features(x).Layer4;
+        return _classifier ? Call("fc", new GlobalAvgPool2d().Call(features, "avgpool")) : features;
     }
 
     /// <summary>Two 3x3 convolutions with a residual connection (ResNet-18/34).</summary>
@@ -134,11 +168,11 @@ public sealed class ResNet : Module
     {
         private readonly bool _downsample;
 
-        public Bottleneck(int inPlanes, int planes, int stride)
+        public Bottleneck(int inPlanes, int planes, int stride, int dilation = 1)
         {
             Register("conv1", new Conv2d(inPlanes, planes, 1, bias: false));
             Register("bn1", new BatchNorm2d(planes));
-            Register("conv2", new Conv2d(planes, planes, 3, stride: stride, padding: 1, bias: false));
+            Register("conv2", new Conv2d(planes, planes, 3, stride: stride, padding: dilation, dilation: dilation, bias: false));
             Register("bn2", new BatchNorm2d(planes));
             Register("conv3", new Conv2d(planes, planes * 4, 1, bias: false));
             Register("bn3", new BatchNorm2d(planes * 4));

@@ -41,6 +41,10 @@ public sealed class OnnxExportTests(DeviceFixture fixture)
     }
 
     [Fact]
+    public void DeepLabV3RunsAlikeInOnnxRuntime() =>
+        Check(new DeepLabV3(classes: 3, width: 4, outputStride: 8, headChannels: 8, rates: [2, 3, 4]), [3, 32, 32]);
+
+    [Fact]
     public void TheVaeDecoderRunsAlikeInOnnxRuntime()
     {
         var vae = new Vae(latent: 2, size: 28);
