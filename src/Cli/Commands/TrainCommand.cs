@@ -133,6 +133,10 @@ internal static class TrainCommand
                 Thread.Sleep(TimeSpan.FromSeconds(5)); // rank 0 found the same, and reports it before its abort ends this process
             output.Flush();
             errors.Flush();
+            // Hydra forwards a rank's output through its proxy asynchronously and drops what it has not
+            // forwarded when an abort tears the launch down (seen once in CI under load): give it time.
+            if (communicator.Rank == 0)
+                Thread.Sleep(TimeSpan.FromSeconds(1));
             communicator.Abort(ErrorReport.Failure);
             return ErrorReport.Failure;
         }
