@@ -32,7 +32,8 @@ internal static class ResumeSettings
         // ResNet runs from before --init were initialised with the layers' defaults.
         string? recordedInit = recorded.Init ?? (recorded.Model == "resnet" ? "pytorch" : null);
         Fixed("--init", requested.Init?.ToLowerInvariant(), recordedInit);
-        Fixed("--zero-init-residual", requested.ZeroInitResidual, recorded.ZeroInitResidual ?? (recorded.Model == "resnet" ? false : null));
+        bool? recordedZeroInit = recorded.ZeroInitResidual ?? (recorded.Model == "resnet" ? false : null);
+        Fixed("--zero-init-residual", requested.ZeroInitResidual, recordedZeroInit);
         Fixed("--sync-batchnorm", requested.SyncBatchNorm, recorded.SyncBatchNorm);
 
         var changes = new List<string>();
@@ -50,7 +51,7 @@ internal static class ResumeSettings
             Schedule = recorded.Schedule ?? "cosine",
             NoNormBiasDecay = recorded.NoNormBiasDecay ?? false,
             Init = recordedInit,
-            ZeroInitResidual = recorded.ZeroInitResidual ?? (recorded.Model == "resnet" ? false : null),
+            ZeroInitResidual = recordedZeroInit,
             Epochs = Changeable("--epochs", requested.Epochs, recorded.Epochs!.Value),
             LearningRate = Changeable("--lr", requested.LearningRate, recorded.LearningRate!.Value),
             WeightDecay = Changeable("--weight-decay", requested.WeightDecay, recorded.WeightDecay!.Value),

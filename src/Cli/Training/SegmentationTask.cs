@@ -30,20 +30,6 @@ internal sealed class SegmentationTask(Module model, ComputeDevice device) : Tra
         return new Evaluation(dice, $"{confusion.SegmentationReport()} on {data.Count} slices", $"dice {dice:F4}");
     }
 
-    /// <summary>Foreground Dice of a predicted against a true mask (1 when both are empty).</summary>
-    public static double Dice(ReadOnlySpan<int> predicted, ReadOnlySpan<int> truth)
-    {
-        long both = 0, p = 0, t = 0;
-        for (int i = 0; i < predicted.Length; i++)
-        {
-            bool pi = predicted[i] == 1, ti = truth[i] == 1;
-            both += pi && ti ? 1 : 0;
-            p += pi ? 1 : 0;
-            t += ti ? 1 : 0;
-        }
-        return p + t == 0 ? 1 : 2.0 * both / (p + t);
-    }
-
     /// <summary>The arg-max class of every pixel, <c>[N, H, W]</c>.</summary>
     public int[] Predict(ImageDataset data, int batchSize) => PredictClasses(data, batchSize, CheckSize(data));
 

@@ -37,6 +37,8 @@ internal sealed record TrainSettings
     public int? LogEvery { get; init; }
     /// <summary>Steps between logged losses when <c>--log-every</c> is not given.</summary>
     public const int DefaultLogEvery = 10;
+    /// <summary>Steps between logged losses: <c>--log-every</c>, else <see cref="DefaultLogEvery"/> (also for runs recorded before the option).</summary>
+    public int LogInterval => LogEvery ?? DefaultLogEvery;
     /// <summary>Most device memory the run may hold, in bytes (null: the device's).</summary>
     public long? MemoryLimit { get; init; }
     /// <summary>Plain progress lines instead of a live bar.</summary>

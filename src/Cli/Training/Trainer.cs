@@ -183,7 +183,7 @@ internal static class Trainer
             output.WriteLine($"{data.Name} test {evaluation!.Text}; {clock.Elapsed.TotalSeconds:F0} s; checkpoint {folder.LastPath}" +
                 (state.Best is double best && state.BestEpoch != state.Epoch ? $"; best {state.Metric} {state.Show(best)} after epoch {state.BestEpoch}: {folder.BestPath}" : ""));
             if (root)
-                output.WriteLine($"log {System.IO.Path.Combine(folder.Path, RunLog.EpochsFile)} and {RunLog.StepsFile} ({(settings.LogEvery ?? TrainSettings.DefaultLogEvery) switch { 1 => "every step", int n => $"every {n} steps" }}); curves {System.IO.Path.Combine(folder.Path, RunLog.CurvesFile)}");
+                output.WriteLine($"log {System.IO.Path.Combine(folder.Path, RunLog.EpochsFile)} and {RunLog.StepsFile} ({settings.LogInterval switch { 1 => "every step", int n => $"every {n} steps" }}); curves {System.IO.Path.Combine(folder.Path, RunLog.CurvesFile)}");
             return new TrainingResult(evaluation, false, state);
         }
         finally

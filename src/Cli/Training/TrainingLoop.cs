@@ -43,7 +43,6 @@ internal sealed class TrainingLoop(TrainingTask task, Module model, Optimizer op
     // The run's log (RunLog), carried into every committed state.
     private readonly List<EpochRecord> _epochLog = [];
     private readonly List<StepRecord> _stepLog = [];
-    private int LogEvery => settings.LogEvery ?? TrainSettings.DefaultLogEvery;
 
     /// <summary>With a launch profile running (<c>ENGINE_PROFILE=1</c>): the profile of this run's second step, the first after the kernels are loaded.</summary>
     public LaunchSummary? StepProfile { get; private set; }
@@ -151,7 +150,7 @@ internal sealed class TrainingLoop(TrainingTask task, Module model, Optimizer op
             float loss = values[i];
             lossSum += loss;
             _lastRate = queued[i].Rate;
-            if ((queued[i].GlobalStep + 1) % LogEvery == 0)
+            if ((queued[i].GlobalStep + 1) % settings.LogInterval == 0)
                 _stepLog.Add(new StepRecord(queued[i].GlobalStep + 1, epoch + 1, loss, queued[i].Rate));
             _previousLoss = loss;
             progress.Step(loss, batch);

@@ -1,4 +1,5 @@
 using Engine.Devices;
+using Engine.Kernels.Convolution;
 using Engine.Kernels.Upsampling;
 using Engine.Tensors;
 using ILGPU;
@@ -13,8 +14,9 @@ namespace Engine.Ops.Upsampling;
 /// </summary>
 public static class BedOfNailsOp
 {
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int>> ForwardLoader =
-        new("BedOfNails.Forward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, int, int, int>(acc, BedOfNailsKernels.Forward));
+    // Zero-dilation by the factor with no padding: the transposed convolution's kernel, whose output is the bed of nails.
+    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, int, int>> ForwardLoader =
+        new("BedOfNails.Forward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, int, int>(acc, ConvTransposeKernels.ZeroDilate));
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int>> BackwardLoader =
         new("BedOfNails.Backward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, int, int, int, int>(acc, BedOfNailsKernels.Backward));
 
@@ -36,7 +38,8 @@ public static class BedOfNailsOp
         const string op = "BedOfNails";
         Check.SameDevice(op, x.Device, x, y);
         Check.SameShape(op, "output", y.Shape, "the output for the input", OutputShape(x.Shape, factor));
-        x.Device.Kernel(ForwardLoader)(Check.LaunchSize(op, y.Numel), x.View, y.View, x.Shape[2], x.Shape[3], factor);
+        int h = x.Shape[2], w = x.Shape[3];
+        x.Device.Kernel(ForwardLoader)(Check.LaunchSize(op, y.Numel), x.View, y.View, h, w, h * factor, w * factor, factor, factor, 0, 0);
     }
 
     /// <summary><c>dx (+)= dy</c> at the block corners.</summary>
