@@ -115,9 +115,7 @@ public sealed class TrainingCommandTests(DeviceFixture fixture) : IDisposable
         {
             var settings = Tiny("resnet", run) with { LearningRate = 1e-30f, Init = init, ZeroInitResidual = zeroInitResidual };
             Assert.True(TrainCommand.Run(settings, TextWriter.Null, _errors) == 0, _errors.ToString());
-            return SafeTensorsFile.Read(Path.Combine(settings.Output!, RunFolder.LastFile)).Tensors
-                .Where(t => t.Value.Type == SafeTensorType.F32 && !t.Key.StartsWith(TrainingCheckpoint.OptimizerPrefix, StringComparison.Ordinal))
-                .ToDictionary(t => t.Key, t => t.Value.ToFloats());
+            return RunFiles.ModelFloats(Path.Combine(settings.Output!, RunFolder.LastFile));
         }
         var torchvision = Start("torchvision", null, null);
         var pytorch = Start("pytorch", "pytorch", null);
@@ -141,9 +139,7 @@ public sealed class TrainingCommandTests(DeviceFixture fixture) : IDisposable
             var log = new StringWriter();
             Assert.True(TrainCommand.Run(settings, log, _errors) == 0, _errors.ToString());
             Assert.Equal(spared, log.ToString().Contains("weight decay 1000 (none on biases and norms)", StringComparison.Ordinal));
-            return SafeTensorsFile.Read(Path.Combine(settings.Output!, RunFolder.LastFile)).Tensors
-                .Where(t => t.Value.Type == SafeTensorType.F32 && !t.Key.StartsWith(TrainingCheckpoint.OptimizerPrefix, StringComparison.Ordinal))
-                .ToDictionary(t => t.Key, t => t.Value.ToFloats());
+            return RunFiles.ModelFloats(Path.Combine(settings.Output!, RunFolder.LastFile));
         }
         var spared = Trained("spared", true);
         var decayed = Trained("decayed", false);

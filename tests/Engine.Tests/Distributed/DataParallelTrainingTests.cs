@@ -45,8 +45,8 @@ public sealed partial class DataParallelTrainingTests(DeviceFixture fixture) : I
         Assert.Equal(2, RunFolder.ReadInfo(Path.Combine(_folder, "two", RunFolder.LastFile)).Ranks);
 
         // The same weights and running statistics, within float32 rounding.
-        var two = Floats(Path.Combine(_folder, "two", RunFolder.LastFile));
-        var one = Floats(Path.Combine(_folder, "one", RunFolder.LastFile));
+        var two = RunFiles.ModelFloats(Path.Combine(_folder, "two", RunFolder.LastFile));
+        var one = RunFiles.ModelFloats(Path.Combine(_folder, "one", RunFolder.LastFile));
         Assert.Equal(one.Keys.Order(), two.Keys.Order());
         double difference = 0, norm = 0, moved = 0;
         foreach (var (name, expected) in one)
@@ -63,7 +63,7 @@ public sealed partial class DataParallelTrainingTests(DeviceFixture fixture) : I
         // Per-rank batch norm (the default) is another computation: its statistics come from 16 images.
         using var perRank = MpiLaunch.Start(_folder, 2, Args("per-rank", 16));
         Assert.Equal(0, perRank.WaitForExit(Patience).ExitCode);
-        var local = Floats(Path.Combine(_folder, "per-rank", RunFolder.LastFile));
+        var local = RunFiles.ModelFloats(Path.Combine(_folder, "per-rank", RunFolder.LastFile));
         foreach (var (name, expected) in one)
         {
             for (int i = 0; i < expected.Length; i++)
@@ -172,12 +172,5 @@ public sealed partial class DataParallelTrainingTests(DeviceFixture fixture) : I
         Assert.Equal(1, code);
         Assert.Equal("error: ENGINE_PEER_TIMEOUT must be a number of seconds in (0, 86400], got 'soon'.", errors.Trim());
         Assert.Equal("", output);
-    }
-
-    private static Dictionary<string, float[]> Floats(string checkpoint)
-    {
-        var file = SafeTensorsFile.Read(checkpoint);
-        return file.Tensors.Where(t => !t.Key.StartsWith(TrainingCheckpoint.OptimizerPrefix, StringComparison.Ordinal) && t.Value.Type == SafeTensorType.F32)
-            .ToDictionary(t => t.Key, t => t.Value.ToFloats());
     }
 }

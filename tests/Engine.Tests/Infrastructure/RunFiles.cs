@@ -14,6 +14,12 @@ internal static partial class RunFiles
         return reader.Tensors.ToDictionary(t => t.Name, t => reader.Read(t.Name).Data);
     }
 
+    /// <summary>A checkpoint's float tensors of the model (its parameters and running statistics; the optimiser's state left out), by name.</summary>
+    public static Dictionary<string, float[]> ModelFloats(string checkpoint) =>
+        SafeTensorsFile.Read(checkpoint).Tensors
+            .Where(t => t.Value.Type == SafeTensorType.F32 && !t.Key.StartsWith(TrainingCheckpoint.OptimizerPrefix, StringComparison.Ordinal))
+            .ToDictionary(t => t.Key, t => t.Value.ToFloats());
+
     /// <summary>Fails unless two checkpoints hold the same tensors with the same bits.</summary>
     public static void AssertSameTensors(string expected, string actual)
     {
