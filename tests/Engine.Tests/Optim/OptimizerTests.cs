@@ -154,6 +154,10 @@ public sealed class OptimizerTests(DeviceFixture fixture)
         Assert.Contains("cycling momentum needs SGD made with momentum", Assert.Throws<ArgumentException>(() => new OneCycleLR(plain, 0.1f, 10)).Message);
         Assert.Equal(0.004f, new OneCycleLR(plain, 0.1f, 10, cycleMomentum: false).RateAt(0), 7);
         Assert.Contains("made without momentum", Assert.Throws<ArgumentException>(() => plain.Momentum = 0.9f).Message);
+        Assert.Contains("pctStart must be in [0, 1], got 1.5", Assert.Throws<ArgumentException>(() => new OneCycleLR(sgd, 0.1f, 10, pctStart: 1.5f)).Message);
+        Assert.Contains("total steps must be positive, got 0", Assert.Throws<ArgumentException>(() => new OneCycleLR(sgd, 0.1f, 0)).Message);
+        Assert.Contains("the peak rate must be a positive finite number, got NaN", Assert.Throws<ArgumentException>(() => new OneCycleLR(sgd, float.NaN, 10)).Message);
+        Assert.Contains("momenta must satisfy 0 <= base 0.96 <= max 0.95 < 1", Assert.Throws<ArgumentException>(() => new OneCycleLR(sgd, 0.1f, 10, baseMomentum: 0.96f)).Message);
         layer.Release();
     }
 
