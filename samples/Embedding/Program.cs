@@ -1,57 +1,39 @@
 // Embedding the engine: a small ResNet learns to tell horizontal from vertical stripes, then
 // predicts held-out images. Everything comes from the IlgpuEngine packages.
+using Engine.Data;
 using Engine.Devices;
-using Engine.Graph;
 using Engine.Models;
-using Engine.Optim;
+using Engine.Training;
 
-const int Side = 16, Batch = 32, Epochs = 3;
 using var device = ComputeDevice.OpenDefault(); // CUDA, else OpenCL, else ILGPU's CPU accelerator
 Console.WriteLine($"device: {device.Info.Spec} ({device.Info.Name})");
 
-var model = ResNet.ResNet18(classes: 2, inChannels: 1, smallStem: true, width: 4);
-model.Initialize(device, seed: 1);
 var (images, labels) = Stripes.Make(640, seed: 1);
+var train = new ImageDataset(images, 640, channels: 1, height: 16, width: 16, classes: 2, labels: labels);
+var (testImages, truth) = Stripes.Make(200, seed: 2);
+var test = new ImageDataset(testImages, 200, channels: 1, height: 16, width: 16, classes: 2, labels: truth);
 
-// Training: one compiled graph, forward and backward; AdamW with a cosine schedule.
-var g = new GraphBuilder(device);
-var x = g.Input("x", Batch, 1, Side, Side);
-var y = g.IntInput("y", Batch);
-var loss = model.Call(x).CrossEntropy(y);
-using var step = g.Compile(loss);
-using var adamw = new AdamW(model.NamedParameters().Select(p => p.Parameter), 3e-3f, weightDecay: 1e-4f);
-int steps = images.Length / (Side * Side) / Batch;
-var schedule = new CosineAnnealingLR(adamw, Epochs * steps);
-for (int epoch = 1; epoch <= Epochs; epoch++)
-{
-    double sum = 0;
-    for (int b = 0; b < steps; b++)
-    {
-        step.Value(x).CopyFrom(images.AsSpan(b * Batch * Side * Side, Batch * Side * Side));
-        step.IntValue(y).CopyFrom(labels.AsSpan(b * Batch, Batch));
-        adamw.ZeroGrad();
-        step.Forward();
-        step.Backward();
-        adamw.Step();
-        schedule.Step();
-        sum += step.Value(loss).ToArray()[0];
-    }
-    Console.WriteLine($"epoch {epoch}: loss {sum / steps:F4}");
-}
+// Training: the library's loop (AdamW with a cosine schedule, an evaluation after every epoch);
+// the model is initialised from the seed. With a RunFolder it would also keep resumable checkpoints.
+var model = ResNet.ResNet18(classes: 2, inChannels: 1, smallStem: true, width: 4);
+using var task = new ClassificationTask(model, device);
+var trainer = new Trainer(task, new TrainingOptions { Epochs = 3, BatchSize = 32, LearningRate = 3e-3f, WeightDecay = 1e-4f, Seed = 1 });
+trainer.Callbacks.Add(new EpochLine());
+var result = trainer.Fit(train, test);
 
-// Prediction on held-out images: an inference graph (batch norm uses its running statistics).
-var (test, truth) = Stripes.Make(200, seed: 2);
-var eg = new GraphBuilder(device, training: false);
-var ex = eg.Input("x", 200, 1, Side, Side);
-var logits = model.Call(ex);
-using var predict = eg.CompileInference(logits);
-predict.Value(ex).CopyFrom(test);
-predict.Forward();
-float[] scores = predict.Value(logits).ToArray();
-int correct = Enumerable.Range(0, 200).Count(i => (scores[2 * i + 1] > scores[2 * i] ? 1 : 0) == truth[i]);
-Console.WriteLine($"held-out accuracy {correct / 2.0:F1}% ({correct}/200); first image predicted {(scores[1] > scores[0] ? "vertical" : "horizontal")}, truly {(truth[0] == 1 ? "vertical" : "horizontal")}");
+// Prediction on the held-out images (evaluation mode: batch norm uses its running statistics).
+int[] predicted = task.Predict(test, batchSize: 100);
+int correct = predicted.Zip(truth).Count(p => p.First == p.Second);
+Console.WriteLine($"held-out accuracy {correct / 2.0:F1}% ({correct}/200, the trainer's evaluation: {result.Evaluation!.Text}); first image predicted {(predicted[0] == 1 ? "vertical" : "horizontal")}, truly {(truth[0] == 1 ? "vertical" : "horizontal")}");
 model.Release();
 return correct >= 180 ? 0 : 1; // CI runs this sample: it must have learnt the task
+
+/// <summary>A callback: one line per epoch.</summary>
+internal sealed class EpochLine : TrainingCallback
+{
+    public override void OnEpochEnd(EpochEnd epoch) =>
+        Console.WriteLine($"epoch {epoch.Record.Epoch}: loss {epoch.Record.TrainLoss:F4}, test {epoch.Evaluation.Text}");
+}
 
 /// <summary>16x16 stripe images: horizontal (label 0) or vertical (1), random period 2-5 and phase, noise.</summary>
 internal static class Stripes

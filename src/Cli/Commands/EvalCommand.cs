@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Engine.Cli.Datasets;
 using Engine.Cli.Training;
+using Engine.Training;
 
 namespace Engine.Cli.Commands;
 
@@ -27,15 +28,15 @@ internal static class EvalCommand
                 throw new ArgumentException($"--limit must be positive, got {limit}.");
             using var loaded = LoadedCheckpoint.Open(checkpoint, task: null, deviceSpec);
             var info = loaded.Info;
-            var data = DatasetCatalog.Load(dataset ?? info.Dataset, dataDirectory);
+            var data = DatasetCatalog.Load(dataset ?? info.Dataset(checkpoint), dataDirectory);
             var test = limit is int n ? data.Test.Take(n) : data.Test;
-            if (test.Channels != info.Model.InChannels || test.Height != info.Model.ImageSize)
-                throw new ArgumentException($"'{data.Name}' has {test.Channels}x{test.Height}x{test.Width} images but the checkpoint's model takes {info.Model.InChannels} channels of {info.Model.ImageSize}x{info.Model.ImageSize}.");
-            if (info.Task != "vae" && test.Classes != info.Model.Classes)
-                throw new ArgumentException($"'{data.Name}' has {test.Classes} classes but the checkpoint's model {info.Model.Classes}.");
-            using var task = Trainer.CreateTask(info.Task, loaded.Model, loaded.Device, info.Settings.Seed!.Value);
-            var evaluation = task.Evaluate(test, info.Settings.BatchSize ?? 64);
-            output.WriteLine($"{info.Task} ({info.Model.Name}, {(info.Step == 0 ? $"epoch {info.Epoch}" : $"epoch {info.Epoch + 1} step {info.Step}")}) on {data.Name}, {test.Count} test images, {loaded.Device.Info.Spec}: {evaluation.Text}");
+            if (test.Channels != loaded.ModelOptions.InChannels || test.Height != loaded.ModelOptions.ImageSize)
+                throw new ArgumentException($"'{data.Name}' has {test.Channels}x{test.Height}x{test.Width} images but the checkpoint's model takes {loaded.ModelOptions.InChannels} channels of {loaded.ModelOptions.ImageSize}x{loaded.ModelOptions.ImageSize}.");
+            if (info.Kind() != "vae" && test.Classes != loaded.ModelOptions.Classes)
+                throw new ArgumentException($"'{data.Name}' has {test.Classes} classes but the checkpoint's model {loaded.ModelOptions.Classes}.");
+            using var task = TrainRun.CreateTask(info.Kind(), loaded.Model, loaded.Device, info.Options.Seed);
+            var evaluation = task.Evaluate(test, info.Options.BatchSize);
+            output.WriteLine($"{info.Kind()} ({loaded.ModelOptions.Name}, {(info.Step == 0 ? $"epoch {info.Epoch}" : $"epoch {info.Epoch + 1} step {info.Step}")}) on {data.Name}, {test.Count} test images, {loaded.Device.Info.Spec}: {evaluation.Text}");
             return 0;
         });
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Engine.Cli.Training;
+using Engine.Training;
 using Engine.Graph;
 using Engine.IO;
 using Engine.Models;
@@ -30,16 +31,16 @@ internal static class ExportCommand
         {
             string path = AtomicFile.CheckTarget(file ?? Path.Combine(RunFolder.FolderOf(checkpoint), "model.onnx"));
             using var loaded = LoadedCheckpoint.Open(checkpoint, null, deviceSpec);
-            var m = loaded.Info.Model;
+            var m = loaded.ModelOptions;
             (Shape Input, Func<Node, Node> Forward, string What) plan = loaded.Model switch
             {
                 Vae vae => (new Shape(1, vae.Latent), z => vae.Decode(z).Sigmoid(), $"the decoder: codes [N, {vae.Latent}] to pixels [N, {vae.Channels}, {vae.Size}, {vae.Size}]"),
                 var model => (new Shape(1, m.InChannels, m.ImageSize, m.ImageSize), x => model.Call(x),
-                    $"images [N, {m.InChannels}, {m.ImageSize}, {m.ImageSize}] to {(loaded.Info.Task == "unet" ? "per-pixel logits" : "logits")}"),
+                    $"images [N, {m.InChannels}, {m.ImageSize}, {m.ImageSize}] to {(loaded.Info.Kind() == "unet" ? "per-pixel logits" : "logits")}"),
             };
             byte[] bytes = OnnxExport.ExportBytes(loaded.Device, plan.Input, plan.Forward);
             AtomicFile.WriteAllBytes(path, bytes);
-            log.WriteLine($"exported {loaded.Info.Task} ({m.Name}, {loaded.Model.ParameterCount:N0} parameters), {plan.What}, as ONNX opset {OnnxExport.Opset}: {path} ({bytes.Length:N0} bytes)");
+            log.WriteLine($"exported {loaded.Info.Kind()} ({m.Name}, {loaded.Model.ParameterCount:N0} parameters), {plan.What}, as ONNX opset {OnnxExport.Opset}: {path} ({bytes.Length:N0} bytes)");
             return 0;
         });
 }

@@ -3,20 +3,23 @@ using Engine.Cli.Training;
 using Engine.Devices;
 using Engine.Models;
 using Engine.Modules;
+using Engine.Training;
 
 namespace Engine.Cli.Commands;
 
 /// <summary>Rebuilds the model of a training checkpoint on a device, checking it is the kind the command needs.</summary>
 internal sealed class LoadedCheckpoint : IDisposable
 {
-    private LoadedCheckpoint(CheckpointInfo info, Module model, ComputeDevice device)
+    private LoadedCheckpoint(CheckpointInfo info, ModelOptions modelOptions, Module model, ComputeDevice device)
     {
         Info = info;
+        ModelOptions = modelOptions;
         Model = model;
         Device = device;
     }
 
     internal CheckpointInfo Info { get; }
+    internal ModelOptions ModelOptions { get; }
     internal Module Model { get; }
     internal ComputeDevice Device { get; }
 
@@ -28,15 +31,16 @@ internal sealed class LoadedCheckpoint : IDisposable
     {
         string path = RunFolder.CheckpointFile(checkpoint);
         var info = RunFolder.ReadInfo(path);
-        if (task is not null && info.Task != task)
-            throw new ArgumentException($"'{path}' is a {info.Task} checkpoint; this command needs a {task} one (train {task}).");
-        var model = ModelFactory.Create(info.Model);
+        if (task is not null && info.Kind() != task)
+            throw new ArgumentException($"'{path}' is a {info.Kind()} checkpoint; this command needs a {task} one (train {task}).");
+        var options = info.Model ?? throw new InvalidDataException($"'{path}' does not say how to build its model (a program trained it without model options); use predict with --model and its weights.");
+        var model = ModelFactory.Create(options);
         var device = CommonOptions.OpenDevice(deviceSpec);
         try
         {
             model.Initialize(device);
             StateDict.Load(model, path);
-            return new LoadedCheckpoint(info, model, device);
+            return new LoadedCheckpoint(info, options, model, device);
         }
         catch
         {

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Engine.Cli.Datasets;
 using Engine.Cli.Imaging;
 using Engine.Cli.Training;
+using Engine.Training;
 using Engine.Data;
 using Engine.Graph;
 using Engine.IO;
@@ -66,7 +67,7 @@ internal static class SampleCommand
 
             // Reconstructions of the first test images: original, reconstruction, side by side.
             int pairs = count / 2;
-            var test = DatasetCatalog.Load(loaded.Info.Dataset, dataDirectory).Test.Take(pairs);
+            var test = DatasetCatalog.Load(loaded.Info.Dataset(checkpoint), dataDirectory).Test.Take(pairs);
             var r = new GraphBuilder(loaded.Device, training: false);
             var x = r.Input("x", test.Count, test.Channels, test.Height, test.Width);
             var reconstruction = vae.Decode(vae.Encode(x).Mu).Sigmoid();
@@ -84,7 +85,7 @@ internal static class SampleCommand
                 decoded.AsSpan(i * plane, plane).CopyTo(interleaved.AsSpan((2 * i + 1) * plane));
             }
             RgbImage.Grid(interleaved, 2 * test.Count, side, side, 2 * Math.Max(1, columns / 2)).SavePng(pairsPath);
-            log.WriteLine($"vae (epoch {loaded.Info.Epoch}): wrote {count} prior samples to {samplesPath} and {test.Count} reconstructions of {loaded.Info.Dataset} test images to {pairsPath}");
+            log.WriteLine($"vae (epoch {loaded.Info.Epoch}): wrote {count} prior samples to {samplesPath} and {test.Count} reconstructions of {loaded.Info.Dataset(checkpoint)} test images to {pairsPath}");
             return 0;
         });
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Engine.Cli.Datasets;
 using Engine.Cli.Imaging;
 using Engine.Cli.Training;
+using Engine.Training;
 using Engine.IO;
 
 namespace Engine.Cli.Commands;
@@ -29,12 +30,12 @@ internal static class SegmentCommand
         {
             string path = AtomicFile.CheckTarget(output ?? Path.Combine(RunFolder.FolderOf(checkpoint), "segmentation.png"));
             using var loaded = LoadedCheckpoint.Open(checkpoint, "unet", deviceSpec);
-            var test = DatasetCatalog.Load(loaded.Info.Dataset, dataDirectory).Test;
+            var test = DatasetCatalog.Load(loaded.Info.Dataset(checkpoint), dataDirectory).Test;
             using var task = new SegmentationTask(loaded.Model, loaded.Device);
-            int[] predicted = task.Predict(test, loaded.Info.Settings.BatchSize ?? 4);
+            int[] predicted = task.Predict(test, loaded.Info.Options.BatchSize);
             var confusion = Engine.Ops.Metrics.ConfusionMatrix.Of(predicted, test.Masks!, Math.Max(test.Classes, 2));
             Overlay(test.Images, test.Masks!, predicted, test.Count, test.Height, test.Width).SavePng(path);
-            log.WriteLine($"unet (epoch {loaded.Info.Epoch}) on {test.Count} held-out {loaded.Info.Dataset} slices: {confusion.SegmentationReport()}; overlay {path} (red: predicted, green outline: true mask)");
+            log.WriteLine($"unet (epoch {loaded.Info.Epoch}) on {test.Count} held-out {loaded.Info.Dataset(checkpoint)} slices: {confusion.SegmentationReport()}; overlay {path} (red: predicted, green outline: true mask)");
             return 0;
         });
 

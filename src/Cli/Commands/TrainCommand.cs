@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Engine.Cli.Datasets;
 using Engine.Cli.Training;
+using Engine.Training;
 using Engine.Distributed;
 
 namespace Engine.Cli.Commands;
@@ -39,10 +40,11 @@ internal static class TrainCommand
         var schedule = new Option<string?>("--schedule") { Description = "How the rate moves: cosine (default: annealed from --lr to --lr/100 over the run), onecycle (PyTorch's OneCycleLR, peak --lr, momentum cycled), plateau (ReduceLROnPlateau on the test metric, PyTorch's defaults) or constant." };
         var distributed = new Option<bool>("--distributed") { Description = "Data-parallel over the ranks mpiexec started (implied when there are several); --batch-size is per rank." };
         var syncBatchNorm = new Option<bool?>("--sync-batchnorm") { Description = "Data-parallel runs: batch-norm statistics over every rank's batch (default: each rank's own)." };
+        var earlyStop = new Option<int?>("--early-stop") { Description = "Stop after N epochs without an improvement of the test metric (EarlyStopping; default: run every epoch)." };
         var device = CommonOptions.Device();
         var command = new Command("train", "Train a model and evaluate it after every epoch; Ctrl-C saves a checkpoint and stops.")
         {
-            model, dataset, data, device, epochs, batch, lr, decay, seed, outputFolder, resume, overwrite, width, limit, augment, saveEvery, logEvery, memoryLimit, plain, optimizer, schedule, noNormBiasDecay, init, zeroInitResidual, distributed, syncBatchNorm,
+            model, dataset, data, device, epochs, batch, lr, decay, seed, outputFolder, resume, overwrite, width, limit, augment, saveEvery, logEvery, memoryLimit, plain, optimizer, schedule, noNormBiasDecay, init, zeroInitResidual, distributed, syncBatchNorm, earlyStop,
         };
         command.SetAction(result => ErrorReport.Guard(errors, () => Run(new TrainSettings
         {
@@ -72,6 +74,7 @@ internal static class TrainCommand
             ZeroInitResidual = result.GetValue(zeroInitResidual),
             Distributed = result.GetValue(distributed),
             SyncBatchNorm = result.GetValue(syncBatchNorm),
+            EarlyStop = result.GetValue(earlyStop),
         }, output, errors, InterruptSignal.Listen(errors))));
         return command;
     }
@@ -88,7 +91,7 @@ internal static class TrainCommand
         {
             using (interrupt)
             {
-                var result = Trainer.Run(settings, output, interrupt);
+                var result = TrainRun.Run(settings, output, interrupt);
                 return result.Interrupted ? InterruptSignal.ExitCode : 0;
             }
         });
@@ -119,7 +122,7 @@ internal static class TrainCommand
         {
             using (interrupt)
             {
-                var result = Trainer.Run(settings, output, interrupt, communicator);
+                var result = TrainRun.Run(settings, output, interrupt, communicator);
                 code = result.Interrupted ? InterruptSignal.ExitCode : 0;
             }
         }

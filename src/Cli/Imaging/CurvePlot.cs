@@ -1,4 +1,5 @@
-using Engine.Cli.Training;
+using Engine.IO;
+using Engine.Training;
 using ScottPlot;
 
 namespace Engine.Cli.Imaging;
@@ -12,14 +13,28 @@ internal static class CurvePlot
     /// <summary>Width and height of the PNG, in pixels.</summary>
     public const int Width = 800, Height = 450;
 
+    /// <summary>The PNG's name in the run folder.</summary>
+    public const string File = "curves.png";
+
+    /// <summary>Redraws <see cref="File"/> after every epoch's commit (the plot shows completed epochs), atomically, from the committed state.</summary>
+    internal sealed class Writer(string kind, string dataset, string model) : TrainingCallback
+    {
+        /// <inheritdoc/>
+        public override void OnCheckpoint(CheckpointCommitted checkpoint)
+        {
+            if (checkpoint.State.Step == 0)
+                AtomicFile.WriteAllBytes(Path.Combine(checkpoint.Folder.Path, File), Render(checkpoint.State, $"{kind}: {model} on {dataset}"));
+        }
+    }
+
     /// <summary>Whether the system has a font to draw the text with (SkiaSharp finds none on a machine without fonts: the plot then has lines only).</summary>
     public static bool CanDrawText => SkiaSharp.SKTypeface.Default.GlyphCount > 0;
 
     /// <summary>The PNG's bytes for a run's log.</summary>
-    public static byte[] Render(CheckpointInfo run)
+    public static byte[] Render(CheckpointInfo run, string title)
     {
         var plot = new Plot();
-        plot.Title($"{run.Task}: {run.Model.Name} on {run.Dataset}");
+        plot.Title(title);
         plot.XLabel("epoch");
         plot.YLabel("training loss");
         if (run.StepLog.Count > 0)

@@ -13,6 +13,7 @@ internal sealed class InterruptSignal : IDisposable
     public const int ExitCode = 130;
 
     private readonly List<PosixSignalRegistration> _registrations = new();
+    private readonly CancellationTokenSource _cancellation = new();
     private readonly TextWriter? _notice;
     private int _signals;
 
@@ -33,14 +34,22 @@ internal sealed class InterruptSignal : IDisposable
     /// <summary>Whether a stop was asked for.</summary>
     public bool Requested => Volatile.Read(ref _signals) > 0;
 
+    /// <summary>Cancelled by the first signal: what the library's loop watches.</summary>
+    public CancellationToken Token => _cancellation.Token;
+
     /// <summary>Asks the loop to stop after its current step.</summary>
-    public void Request() => Interlocked.Increment(ref _signals);
+    public void Request()
+    {
+        Interlocked.Increment(ref _signals);
+        _cancellation.Cancel();
+    }
 
     private void Handle(PosixSignalContext context)
     {
         if (Interlocked.Increment(ref _signals) > 1)
             return; // the second signal: let the runtime end the process
         context.Cancel = true;
+        _cancellation.Cancel();
         try
         {
             _notice?.WriteLine($"{context.Signal}: finishing this step and saving a checkpoint (send it again to stop at once)");
@@ -57,5 +66,6 @@ internal sealed class InterruptSignal : IDisposable
         foreach (var registration in _registrations)
             registration.Dispose();
         _registrations.Clear();
+        _cancellation.Dispose();
     }
 }

@@ -1,22 +1,32 @@
 using System.Diagnostics;
+using Engine.Training;
 using Spectre.Console;
 
 namespace Engine.Cli.Training;
 
-/// <summary>Reports training progress: a live bar on a terminal, plain lines otherwise (logs, CI, tests).</summary>
-internal abstract class ProgressReporter
+/// <summary>Reports training progress, as the trainer's first callback: a live bar on a terminal, plain lines otherwise (logs, CI, tests).</summary>
+internal abstract class ProgressReporter : TrainingCallback
 {
+    /// <inheritdoc/>
+    public override void OnEpochBegin(EpochStart epoch) => BeginEpoch($"epoch {epoch.Epoch}/{epoch.Epochs}", epoch.Steps, epoch.StepsDone, epoch.LossSum);
+
+    /// <inheritdoc/>
+    public override void OnStepEnd(StepEnd step) => Step(step.Loss, step.Images);
+
+    /// <inheritdoc/>
+    public override void OnEpochEnd(EpochEnd epoch) => EndEpoch(epoch.Evaluation);
+
     /// <summary>
     /// Starts (or, resumed, continues) an epoch of <paramref name="steps"/> steps of which
     /// <paramref name="done"/> were done before, with losses summing to <paramref name="lossSum"/>.
     /// </summary>
-    public abstract void BeginEpoch(string label, int steps, int done = 0, double lossSum = 0);
+    protected abstract void BeginEpoch(string label, int steps, int done, double lossSum);
 
     /// <summary>One step done with this loss and this many images.</summary>
-    public abstract void Step(float loss, int images);
+    protected abstract void Step(float loss, int images);
 
     /// <summary>Ends the epoch with the evaluation.</summary>
-    public abstract void EndEpoch(Evaluation evaluation);
+    protected abstract void EndEpoch(Evaluation evaluation);
 
     /// <summary>Runs <paramref name="body"/> with a live Spectre.Console bar when the console is interactive, else with plain lines on <paramref name="output"/>.</summary>
     public static void Run(bool plain, TextWriter output, Action<ProgressReporter> body)
@@ -64,7 +74,7 @@ internal abstract class ProgressReporter
         private EpochMeter _meter = new();
         private string _label = "";
 
-        public override void BeginEpoch(string label, int steps, int done = 0, double lossSum = 0)
+        protected override void BeginEpoch(string label, int steps, int done, double lossSum)
         {
             _label = label;
             _meter = new EpochMeter(done, lossSum);
@@ -72,14 +82,14 @@ internal abstract class ProgressReporter
             _task.Increment(done);
         }
 
-        public override void Step(float loss, int images)
+        protected override void Step(float loss, int images)
         {
             _meter.Add(loss, images);
             _task!.Description = Markup.Escape($"{_label}  loss {_meter.MeanLoss:F4}  {_meter.ImagesPerSecond:F0} img/s");
             _task.Increment(1);
         }
 
-        public override void EndEpoch(Evaluation evaluation)
+        protected override void EndEpoch(Evaluation evaluation)
         {
             _task!.Description = Markup.Escape($"{_label}  loss {_meter.MeanLoss:F4}  {_meter.ImagesPerSecond:F0} img/s  test {evaluation.Headline}");
             _task.StopTask();
@@ -92,7 +102,7 @@ internal abstract class ProgressReporter
         private string _label = "";
         private int _steps, _nextReport;
 
-        public override void BeginEpoch(string label, int steps, int done = 0, double lossSum = 0)
+        protected override void BeginEpoch(string label, int steps, int done, double lossSum)
         {
             _label = label;
             _steps = steps;
@@ -101,7 +111,7 @@ internal abstract class ProgressReporter
             _nextReport = (done / every + 1) * every;
         }
 
-        public override void Step(float loss, int images)
+        protected override void Step(float loss, int images)
         {
             _meter.Add(loss, images);
             if (_meter.Steps >= _nextReport && _meter.Steps < _steps)
@@ -112,7 +122,7 @@ internal abstract class ProgressReporter
             }
         }
 
-        public override void EndEpoch(Evaluation evaluation) =>
+        protected override void EndEpoch(Evaluation evaluation) =>
             output.WriteLine($"{_label}  loss {_meter.MeanLoss:F4}  {_meter.ImagesPerSecond:F0} img/s  {_meter.Elapsed:m\\:ss}  test {evaluation.Text}");
     }
 }

@@ -57,6 +57,7 @@ internal static class ResumeSettings
             WeightDecay = Changeable("--weight-decay", requested.WeightDecay, recorded.WeightDecay!.Value),
             SaveEvery = requested.SaveEvery ?? recorded.SaveEvery,
             LogEvery = requested.LogEvery ?? recorded.LogEvery,
+            EarlyStop = requested.EarlyStop ?? recorded.EarlyStop,
             MemoryLimit = requested.MemoryLimit ?? recorded.MemoryLimit,
             DataDirectory = requested.DataDirectory ?? recorded.DataDirectory,
             Device = requested.Device ?? recorded.Device,

@@ -1,5 +1,7 @@
 using Engine.Cli.Datasets;
+using Engine.Data;
 using Engine.Models;
+using Engine.Training;
 
 namespace Engine.Cli.Training;
 
@@ -61,6 +63,8 @@ internal sealed record TrainSettings
     public static IReadOnlyList<string> Schedules { get; } = ["cosine", "onecycle", "plateau", "constant"];
     /// <summary>Data-parallel runs: batch-norm statistics over every rank's batch (default off: each rank's own).</summary>
     public bool? SyncBatchNorm { get; init; }
+    /// <summary>Stop after this many epochs without an improvement of the test metric (null: never).</summary>
+    public int? EarlyStop { get; init; }
     /// <summary>Join the ranks started by mpiexec even when there is only one (several ranks join without being asked).</summary>
     public bool Distributed { get; init; }
 
@@ -134,6 +138,29 @@ internal sealed record TrainSettings
         _ => new ModelOptions("vae", 0, channels, ImageSize: size),
     };
 
+    /// <summary>The library loop's options for these (resolved) settings, on images of <paramref name="imageHeight"/> rows (augmentation shifts by a sixteenth of it).</summary>
+    public TrainingOptions ToOptions(int imageHeight) => new()
+    {
+        Epochs = Epochs!.Value,
+        BatchSize = BatchSize!.Value,
+        LearningRate = LearningRate!.Value,
+        WeightDecay = WeightDecay!.Value,
+        Seed = Seed!.Value,
+        Optimizer = Optimizer == "sgd" ? OptimizerKind.Sgd : OptimizerKind.AdamW,
+        Schedule = Schedule switch
+        {
+            "onecycle" => ScheduleKind.OneCycle,
+            "plateau" => ScheduleKind.Plateau,
+            "constant" => ScheduleKind.Constant,
+            _ => ScheduleKind.Cosine,
+        },
+        NoDecayOnBiasesAndNorms = NoNormBiasDecay == true,
+        Augmentation = Augment == true ? new Augmentation(HorizontalFlip: true, Padding: imageHeight / 16) : null,
+        SaveEvery = SaveEvery,
+        LogEvery = LogInterval,
+        SyncBatchNorm = SyncBatchNorm == true,
+    };
+
     /// <summary>
     /// Checks every value (finite, in range) and names the first that is not; integer products that
     /// could wrap are checked where they are formed.
@@ -158,6 +185,8 @@ internal sealed record TrainSettings
             throw new ArgumentException($"--save-every must be positive, got {SaveEvery}.");
         if (LogEvery <= 0)
             throw new ArgumentException($"--log-every must be positive, got {LogEvery}.");
+        if (EarlyStop <= 0)
+            throw new ArgumentException($"--early-stop must be positive, got {EarlyStop}.");
         if (MemoryLimit <= 0)
             throw new ArgumentException($"--memory-limit must be positive, got {MemoryLimit}.");
         if (Optimizer is string optimizer && !Optimizers.Contains(optimizer.ToLowerInvariant()))

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Engine.Checkpoints;
 using Engine.Cli.Commands;
 using Engine.Cli.Training;
+using Engine.Training;
 using Engine.IO;
 using Engine.Models;
 using Engine.Ops.Random;
@@ -151,7 +152,7 @@ public sealed class CrashTests(DeviceFixture fixture, ITestOutputHelper log) : I
     private long CheckCommitted(string checkpoint)
     {
         var info = RunFolder.ReadInfo(checkpoint);
-        var model = ModelFactory.Create(info.Model);
+        var model = ModelFactory.Create(info.Model!);
         model.Initialize(fixture.Device);
         try
         {

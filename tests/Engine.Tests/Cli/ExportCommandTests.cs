@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Engine.Checkpoints;
 using Engine.Cli.Commands;
 using Engine.Cli.Training;
+using Engine.Training;
 using Engine.Graph;
 using Engine.Models;
 using Engine.Tensors;
@@ -40,12 +41,12 @@ public sealed class ExportCommandTests(DeviceFixture fixture) : IDisposable
 
         // The checkpoint's model in evaluation mode against ONNX Runtime on the same two images (or codes).
         var info = RunFolder.ReadInfo(Path.Combine(settings.Output!, RunFolder.LastFile));
-        var model = ModelFactory.Create(info.Model);
+        var model = ModelFactory.Create(info.Model!);
         model.Initialize(fixture.Device);
         try
         {
             StateDict.Load(model, Path.Combine(settings.Output!, RunFolder.LastFile));
-            int[] shape = model is Vae vae ? [2, vae.Latent] : [2, info.Model.InChannels, info.Model.ImageSize, info.Model.ImageSize];
+            int[] shape = model is Vae vae ? [2, vae.Latent] : [2, info.Model!.InChannels, info.Model!.ImageSize, info.Model!.ImageSize];
             float[] x = Reference.Random(shape.Aggregate(1, (a, b) => a * b), 3, 0f, 1f);
             var g = new GraphBuilder(fixture.Device, training: false);
             var input = g.Input("x", shape);

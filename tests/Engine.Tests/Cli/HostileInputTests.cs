@@ -5,6 +5,7 @@ using Engine.Checkpoints;
 using Engine.Cli;
 using Engine.Cli.Commands;
 using Engine.Cli.Training;
+using Engine.Training;
 using Engine.Devices;
 using Engine.Models;
 using Engine.Tests.Infrastructure;
@@ -172,7 +173,7 @@ public sealed class HostileInputTests(DeviceFixture fixture, HostileInputTests.W
         // train's settings
         ["weight decay NaN"] = (c => c.Train("resnet", "--weight-decay", "NaN", "-o", c.Path("run")), 1, "--weight-decay must be a finite number of at least 0, got NaN."),
         ["learning rate infinite"] = (c => c.Train("resnet", "--lr", "1e39", "-o", c.Path("run")), 1, "--lr must be a positive finite number"),
-        ["epochs that wrap the schedule"] = (c => c.Train("resnet", "--epochs", "1073741825", "-o", c.Path("run")), 1, "--epochs 1073741825 of 93 steps make 99857989725 steps"),
+        ["epochs that wrap the schedule"] = (c => c.Train("resnet", "--epochs", "1073741825", "-o", c.Path("run")), 1, "error: 1073741825 epochs of 93 steps make 99857989725 steps"),
         ["a model far beyond memory"] = (c => c.Train("resnet", "--base-width", "4096", "-o", c.Path("run")),
             1, "out of device memory on"),
         ["--base-width 640 beyond the memory allowed"] = (c => c.Train("resnet", "--base-width", "640", "--memory-limit", "8G", "-o", c.Path("run")),
@@ -186,7 +187,7 @@ public sealed class HostileInputTests(DeviceFixture fixture, HostileInputTests.W
             1, "is a directory, not a regular file"),
         ["base width on the vae"] = (c => c.Train("vae", "--base-width", "8", "-o", c.Path("run")), 1, "--base-width does not apply to the vae."),
         ["resume and overwrite together"] = (c => c.Train("resnet", "--resume", "--overwrite", "-o", c.Path("run")), 1, "give one"),
-        ["train into a folder holding a run"] = (c => c.Train("resnet", "-o", c.Workspace.TrainedRun), 1, "holds a run (resnet, epoch 1 of 1"),
+        ["train into a folder holding a run"] = (c => c.Train("resnet", "-o", c.Workspace.TrainedRun), 1, "holds a run (classification, epoch 1 of 1"),
         ["resume with another seed"] = (c => c.Train("resnet", "--resume", "--seed", "2", "-o", c.Workspace.TrainedRun),
             1, "--resume: this run was trained with --seed 1; --seed 2 would make it another run"),
         ["resume with another optimizer"] = (c => c.Train("resnet", "--resume", "--optimizer", "sgd", "-o", c.Workspace.TrainedRun),

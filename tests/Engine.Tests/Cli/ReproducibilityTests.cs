@@ -1,5 +1,6 @@
 using Engine.Cli.Commands;
 using Engine.Cli.Training;
+using Engine.Training;
 using Engine.Tests.Infrastructure;
 
 namespace Engine.Tests.Cli;
@@ -97,7 +98,7 @@ public sealed class ReproducibilityTests(DeviceFixture fixture) : IDisposable
         Assert.Contains("changed on resume, after epoch 1: --lr 0.002 -> 0.001", log.ToString());
         var info = RunFolder.ReadInfo(Path.Combine(settings.Output!, RunFolder.LastFile));
         Assert.Equal(["after epoch 1: --epochs 1 -> 2", "after epoch 1: --lr 0.002 -> 0.001"], info.History);
-        Assert.Equal(1e-3f, info.Settings.LearningRate);
+        Assert.Equal(1e-3f, info.Options.LearningRate);
         Assert.Equal("", errors.ToString());
     }
 

@@ -1,7 +1,9 @@
+using Engine.Cli.Imaging;
 using System.Globalization;
 using Engine.Checkpoints;
 using Engine.Cli.Commands;
 using Engine.Cli.Training;
+using Engine.Training;
 using Engine.Tests.Infrastructure;
 
 namespace Engine.Tests.Cli;
@@ -32,7 +34,7 @@ public sealed class TrainingCommandTests(DeviceFixture fixture) : IDisposable
         Assert.Matches(@"fashion-mnist-small test accuracy \d+\.\d\d% \(\d+/64\)", text);
         string checkpoint = Path.Combine(settings.Output!, RunFolder.LastFile);
         var info = RunFolder.ReadInfo(checkpoint);
-        Assert.Equal(("resnet", 1, 0, 4, "accuracy"), (info.Task, info.Epoch, info.Step, info.StepsPerEpoch, info.Metric));
+        Assert.Equal(("resnet", 1, 0, 4, "accuracy"), (info.Kind(), info.Epoch, info.Step, info.StepsPerEpoch, info.Metric));
         // The file holds a plain state dict with torchvision's names (and the optimiser under reserved names).
         var keys = SafeTensorsFile.Read(checkpoint).Tensors.Keys;
         Assert.Contains("layer4.1.bn2.num_batches_tracked", keys);
@@ -48,8 +50,8 @@ public sealed class TrainingCommandTests(DeviceFixture fixture) : IDisposable
         Assert.Equal(steps.Average(r => (double)float.Parse(r[2], CultureInfo.InvariantCulture)), meanLoss, 12);
         Assert.Contains($"epoch 1/1  loss {meanLoss:F4}", text);
         Assert.Equal(info.Value, double.Parse(epochs[0][3], CultureInfo.InvariantCulture));
-        Assert.Equal((800, 450), PngSize(Path.Combine(settings.Output!, RunLog.CurvesFile)));
-        Assert.Contains($"log {Path.Combine(settings.Output!, RunLog.EpochsFile)} and steps.csv (every step); curves {Path.Combine(settings.Output!, RunLog.CurvesFile)}", text);
+        Assert.Equal((800, 450), PngSize(Path.Combine(settings.Output!, CurvePlot.File)));
+        Assert.Contains($"log {Path.Combine(settings.Output!, RunLog.EpochsFile)} and steps.csv (every step); curves {Path.Combine(settings.Output!, CurvePlot.File)}", text);
 
         // eval recomputes the accuracy stored at the end of training.
         var evalLog = new StringWriter();
@@ -165,7 +167,7 @@ public sealed class TrainingCommandTests(DeviceFixture fixture) : IDisposable
         // The printed numbers, recomputed here from the model's predicted masks.
         using (var loaded = LoadedCheckpoint.Open(settings.Output!, "unet", fixture.Spec.ToString()))
         {
-            var test = Engine.Cli.Datasets.DatasetCatalog.Load(loaded.Info.Dataset, null).Test;
+            var test = Engine.Cli.Datasets.DatasetCatalog.Load(loaded.Info.Dataset(settings.Output!), null).Test;
             using var task = new SegmentationTask(loaded.Model, loaded.Device);
             int[] predicted = task.Predict(test, 2), truth = test.Masks!;
             double Iou(int c) => predicted.Zip(truth).Count(p => p.First == c && p.Second == c) / (double)predicted.Zip(truth).Count(p => p.First == c || p.Second == c);
@@ -231,6 +233,27 @@ public sealed class TrainingCommandTests(DeviceFixture fixture) : IDisposable
     }
 
     /// <summary>The rows of a CSV file after its header, which must be <paramref name="header"/>.</summary>
+    [Fact]
+    public void EarlyStopEndsTheRunWhereTheMetricStalledAndSaysSo()
+    {
+        // A reference of 4 epochs with a rate so small the accuracy of 64 images mostly stays put; the
+        // early stop must end where the reference's log first went an epoch without a better accuracy.
+        var reference = Tiny("resnet", "reference") with { Epochs = 4, LearningRate = 1e-6f, Schedule = "constant" };
+        Assert.Equal(0, TrainCommand.Run(reference, _log, _errors));
+        double[] accuracies = Csv(Path.Combine(reference.Output!, RunLog.EpochsFile), "epoch,step,train_loss,test_accuracy,lr,seconds")
+            .Select(r => double.Parse(r[3], CultureInfo.InvariantCulture)).ToArray();
+        int stall = Enumerable.Range(1, 3).FirstOrDefault(e => accuracies[e] <= accuracies[..e].Max()); // 0-based epoch that did not improve
+        Assert.True(stall > 0, $"the reference improved every epoch ({string.Join(", ", accuracies)}): the test proves nothing");
+
+        var log = new StringWriter();
+        var stopped = reference with { Output = Path.Combine(_folder, "stopped"), EarlyStop = 1 };
+        Assert.Equal(0, TrainCommand.Run(stopped, log, _errors));
+        var info = RunFolder.ReadInfo(Path.Combine(stopped.Output!, RunFolder.LastFile));
+        Assert.Equal((stall + 1, 0), (info.Epoch, info.Step));
+        Assert.Contains($"stopped early after epoch {stall + 1} of 4: 1 epoch without a better test accuracy (best {info.Show(accuracies[..(stall + 1)].Max())}", log.ToString());
+        Assert.Equal(accuracies[..(stall + 1)], info.EpochLog.Select(e => e.Metric));
+    }
+
     private static List<string[]> Csv(string path, string header)
     {
         var lines = File.ReadAllLines(path);

@@ -1,6 +1,7 @@
 using Engine.Cli;
 using Engine.Cli.Commands;
 using Engine.Cli.Training;
+using Engine.Training;
 using Engine.IO;
 using Engine.Tests.Infrastructure;
 using static Engine.Tests.Infrastructure.SampleFiles;
@@ -53,7 +54,7 @@ public sealed class TrainingSafetyTests(DeviceFixture fixture) : IDisposable
         Assert.DoesNotContain('\n', line);
         Assert.Matches(@"^error: epoch 1 step \d+: ", line);
         Assert.Matches("the loss diverged to (NaN|-?∞|-?Infinity)|the gradient of .* is not finite|the weights .* are not finite", line);
-        Assert.EndsWith("lower --lr (now 10000).", line);
+        Assert.EndsWith("lower the learning rate (now 10000).", line);
         Assert.False(File.Exists(Path.Combine(settings.Output!, RunFolder.LastFile))); // nothing non-finite was committed
     }
 
@@ -66,13 +67,13 @@ public sealed class TrainingSafetyTests(DeviceFixture fixture) : IDisposable
         string last = Path.Combine(settings.Output!, RunFolder.LastFile);
         byte[] before = File.ReadAllBytes(last);
         Assert.Equal(1, TrainCommand.Run(settings, TextWriter.Null, errors));
-        Assert.Contains("holds a run (resnet, epoch 2 of 2", errors.ToString());
+        Assert.Contains("holds a run (classification, epoch 2 of 2", errors.ToString());
         Assert.Equal(before, File.ReadAllBytes(last));
 
         var log = new StringWriter();
         Assert.Equal(0, TrainCommand.Run(settings with { Overwrite = true, Seed = 9 }, log, errors));
         var info = RunFolder.ReadInfo(last);
-        Assert.Equal((1, 9UL, 1), (info.Epoch, info.Settings.Seed!.Value, info.BestEpoch));
+        Assert.Equal((1, 9UL, 1), (info.Epoch, info.Options.Seed, info.BestEpoch));
         Assert.Equal(1, RunFolder.ReadInfo(Path.Combine(settings.Output!, RunFolder.BestFile)).Epoch);
     }
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Engine.Checkpoints;
 using Engine.Cli.Training;
+using Engine.Training;
 using Engine.Tests.Infrastructure;
 
 namespace Engine.Tests.Distributed;
@@ -108,7 +109,7 @@ public sealed partial class DataParallelTrainingTests(DeviceFixture fixture) : I
         using var ranks = MpiLaunch.Start(_folder, Guid.NewGuid().ToString("N"), null, Args("mixed", 16), Args("mixed", 16, "--weight-decay", "0.001"));
         var (code, output, errors) = ranks.WaitForExit(Patience);
         Assert.NotEqual(0, code);
-        Assert.Contains("error: rank 1 was started with other settings (every rank needs the same command line) than rank 0; refusing to train.", errors);
+        Assert.Contains("error: rank 1 was started with other training options (every rank needs the same settings) than rank 0; refusing to train.", errors);
         Assert.DoesNotContain("epoch 1/1", output);
         Assert.False(File.Exists(Path.Combine(_folder, "mixed", RunFolder.LastFile)));
 

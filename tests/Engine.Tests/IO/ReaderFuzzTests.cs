@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using CsCheck;
 using Engine.Checkpoints;
 using Engine.Cli.Training;
+using Engine.Training;
 using Engine.IO;
 using Engine.Tests.Infrastructure;
 using static Engine.Tests.Infrastructure.SampleFiles;
@@ -141,8 +142,9 @@ public sealed class ReaderFuzzTests
     {
         var info = new CheckpointInfo
         {
-            Task = "resnet", Model = new Engine.Models.ModelOptions("resnet18", 10, 1, SmallStem: true, BaseWidth: 4), Dataset = "fashion-mnist-small",
-            Settings = new TrainSettings { Model = "resnet" }.Resolve(), Epoch = 2, Step = 3, StepsPerEpoch = 10, Metric = "accuracy",
+            Task = "classification", Model = new Engine.Models.ModelOptions("resnet18", 10, 1, SmallStem: true, BaseWidth: 4),
+            Options = new TrainSettings { Model = "resnet" }.Resolve().ToOptions(28),
+            Application = System.Text.Json.JsonSerializer.SerializeToElement(new TrainSettings { Model = "resnet" }.Resolve()), Epoch = 2, Step = 3, StepsPerEpoch = 10, Metric = "accuracy",
             HigherIsBetter = true, Value = 0.5, Best = 0.5, BestEpoch = 2, NoiseOffset = 12, History = ["after epoch 1: --lr 0.002 -> 0.001"],
         };
         byte[] valid = System.Text.Encoding.UTF8.GetBytes(info.ToJson());

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Engine.Checkpoints;
 using Engine.Cli.Training;
+using Engine.Training;
 
 namespace Engine.Tests.Infrastructure;
 

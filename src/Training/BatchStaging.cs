@@ -2,7 +2,7 @@ using Engine.Data;
 using Engine.Devices;
 using Engine.Tensors;
 
-namespace Engine.Cli.Training;
+namespace Engine.Training;
 
 /// <summary>
 /// Two page-locked staging buffers that batches are uploaded from in turn, without a wait: before

@@ -2,18 +2,24 @@ using Engine.Data;
 using Engine.Devices;
 using Engine.Graph;
 using Engine.Models;
+using Engine.Ops.Random;
 using Engine.Tensors;
 
-namespace Engine.Cli.Training;
+namespace Engine.Training;
 
 /// <summary>
 /// The VAE: trained on the negative ELBO per image with a Bernoulli likelihood (BCE summed over
 /// pixels, in nats) plus the Gaussian KL. Evaluated by the same single-sample estimate on held-out
-/// images, with z drawn from q(z | x) as in training, from a fixed key (<c>evaluationKey</c>,
-/// derived from the run's seed) so that every evaluation of the same weights gives the same number.
+/// images, with z drawn from q(z | x) as in training, from a fixed key (derived from
+/// <c>seed</c>, the run's) so that every evaluation of the same weights gives the same number.
 /// </summary>
-internal sealed class VaeTask(Vae model, ComputeDevice device, ulong evaluationKey) : TrainingTask(model, device)
+public sealed class VaeTask(Vae model, ComputeDevice device, ulong seed = 1) : TrainingTask(model, device)
 {
+    private readonly ulong _evaluationKey = RandomStreams.Derive(seed, RandomStream.Evaluation);
+
+    /// <inheritdoc/>
+    public override string Kind => "vae";
+
     /// <inheritdoc/>
     public override string MetricName => "neg_elbo";
 
@@ -29,7 +35,7 @@ internal sealed class VaeTask(Vae model, ComputeDevice device, ulong evaluationK
         var data = Share(all); // this rank's share; the sums are added over the ranks below
         // The loss is a batch mean, so every batch must be full: use the largest batch that divides N.
         int size = Enumerable.Range(1, Math.Min(Math.Max(batchSize, 100), data.Count)).Last(b => data.Count % b == 0);
-        var g = new GraphBuilder(Device, training: true, seed: evaluationKey); // training mode: z is sampled, as the ELBO's expectation asks
+        var g = new GraphBuilder(Device, training: true, seed: _evaluationKey); // training mode: z is sampled, as the ELBO's expectation asks
         var x = g.Input("x", size, data.Channels, data.Height, data.Width);
         var vae = ((Vae)Model).Build(x);
         using var plan = g.CompileInference(vae.Loss, vae.Reconstruction, vae.Kl);

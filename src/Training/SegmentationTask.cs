@@ -3,7 +3,7 @@ using Engine.Devices;
 using Engine.Graph;
 using Engine.Modules;
 
-namespace Engine.Cli.Training;
+namespace Engine.Training;
 
 /// <summary>
 /// Semantic segmentation (U-Net): per-pixel cross-entropy on logits <c>[N, classes, H, W]</c>;
@@ -11,8 +11,11 @@ namespace Engine.Cli.Training;
 /// <c>2 |P ∩ T| / (|P| + |T|)</c>, with per-class IoU, mean IoU and pixel accuracy beside it, all
 /// from one confusion matrix counted on the device.
 /// </summary>
-internal sealed class SegmentationTask(Module model, ComputeDevice device) : TrainingTask(model, device)
+public sealed class SegmentationTask(Module model, ComputeDevice device) : TrainingTask(model, device)
 {
+    /// <inheritdoc/>
+    public override string Kind => "segmentation";
+
     /// <inheritdoc/>
     public override string MetricName => "dice";
 
@@ -20,7 +23,8 @@ internal sealed class SegmentationTask(Module model, ComputeDevice device) : Tra
     public override bool HigherIsBetter => true;
 
     /// <inheritdoc/>
-    protected override Node TrainingLoss(Node x, Node? targets) => Model.Call(x).CrossEntropy(targets!);
+    protected override Node TrainingLoss(Node x, Node? targets) =>
+        Model.Call(x).CrossEntropy(targets ?? throw new ArgumentException("Segmentation needs a dataset with masks; this one has none."));
 
     /// <inheritdoc/>
     public override Evaluation Evaluate(ImageDataset data, int batchSize)

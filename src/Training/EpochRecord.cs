@@ -1,4 +1,4 @@
-namespace Engine.Cli.Training;
+namespace Engine.Training;
 
 /// <summary>One line of a run's epoch log (<c>epochs.csv</c>), kept in the checkpoint so that a resumed run continues it.</summary>
 /// <param name="Epoch">The epoch, counted from 1.</param>
@@ -7,4 +7,4 @@ namespace Engine.Cli.Training;
 /// <param name="Metric">The test metric after it (the run's <see cref="CheckpointInfo.Metric"/>).</param>
 /// <param name="LearningRate">The learning rate of its last step.</param>
 /// <param name="Seconds">Wall time of its steps and evaluation in the process that ran them (a resumed epoch counts from the resume).</param>
-internal sealed record EpochRecord(int Epoch, long Step, double TrainLoss, double Metric, float LearningRate, double Seconds);
+public sealed record EpochRecord(int Epoch, long Step, double TrainLoss, double Metric, float LearningRate, double Seconds);

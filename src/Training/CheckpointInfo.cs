@@ -1,31 +1,34 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Engine.Models;
 
-namespace Engine.Cli.Training;
+namespace Engine.Training;
 
 /// <summary>
 /// What a training checkpoint records beside its tensors (safetensors metadata <c>engine.run</c>,
-/// JSON): enough to rebuild the model, to tell where the run stands to the step, and to continue
-/// it with the same bits as an uninterrupted run.
+/// JSON): the options it trains with, the model's options when it has them (so a command can
+/// rebuild it), where the run stands to the step, and everything else needed to continue it with
+/// the same bits as an uninterrupted run; plus whatever the embedding program keeps with it
+/// (<see cref="Application"/>).
 /// </summary>
-internal sealed record CheckpointInfo
+public sealed record CheckpointInfo
 {
-    /// <summary>The format this version writes and reads.</summary>
-    public const int CurrentFormat = 2;
+    /// <summary>The format this version writes; it reads this one and format 2 (before the library loop, converted on reading).</summary>
+    public const int CurrentFormat = 3;
 
     private static readonly JsonSerializerOptions Json = new() { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
     /// <summary>Format version.</summary>
     public int Format { get; init; } = CurrentFormat;
-    /// <summary>resnet, unet or vae.</summary>
+    /// <summary>The task's <see cref="TrainingTask.Kind"/>: classification, segmentation, vae, or a task of the program's own.</summary>
     public required string Task { get; init; }
-    /// <summary>The options that rebuild the model.</summary>
-    public required ModelOptions Model { get; init; }
-    /// <summary>The dataset it trains on.</summary>
-    public required string Dataset { get; init; }
-    /// <summary>The resolved training settings.</summary>
-    public required TrainSettings Settings { get; init; }
+    /// <summary>The options that rebuild the model (null for a model built otherwise).</summary>
+    public ModelOptions? Model { get; init; }
+    /// <summary>The options of the loop.</summary>
+    public required TrainingOptions Options { get; init; }
+    /// <summary>What the program that trains keeps with the run (the command line keeps its settings here); the loop does not read it.</summary>
+    public JsonElement? Application { get; init; }
     /// <summary>Epochs completed.</summary>
     public int Epoch { get; init; }
     /// <summary>Steps done in the epoch after those (0 at an epoch's end).</summary>
@@ -50,9 +53,9 @@ internal sealed record CheckpointInfo
     public IReadOnlyList<string> History { get; init; } = [];
     /// <summary>The epoch log so far (<see cref="RunLog"/>), one record per completed epoch.</summary>
     public IReadOnlyList<EpochRecord> EpochLog { get; init; } = [];
-    /// <summary>The step log so far: every <c>--log-every</c>-th step's loss.</summary>
+    /// <summary>The step log so far: every <see cref="TrainingOptions.LogEvery"/>-th step's loss.</summary>
     public IReadOnlyList<StepRecord> StepLog { get; init; } = [];
-    /// <summary>Where <c>--schedule plateau</c> stands (null for the other schedules).</summary>
+    /// <summary>Where the plateau schedule stands (null for the other schedules).</summary>
     public Engine.Optim.PlateauState? Plateau { get; init; }
     /// <summary>Ranks the run was trained on (data-parallel; 1 for one process): a resumed run needs as many, since they shard the data.</summary>
     public int Ranks { get; init; } = 1;
@@ -80,34 +83,80 @@ internal sealed record CheckpointInfo
         CheckpointInfo? info;
         try
         {
-            info = JsonSerializer.Deserialize<CheckpointInfo>(json, Json);
+            var node = JsonNode.Parse(json) as JsonObject ?? throw new JsonException("not a JSON object");
+            if (node["Format"]?.GetValue<int>() == 2)
+                FromFormat2(node);
+            info = node.Deserialize<CheckpointInfo>(Json);
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or ArgumentException) // ArgumentException: a repeated key
         {
             throw new InvalidDataException($"{source}: damaged run information: {e.Message}", e);
         }
         if (info is null)
             throw new InvalidDataException($"{source}: empty run information.");
-        string? problem = info.Format != CurrentFormat ? $"format {info.Format}, but this version reads format {CurrentFormat}"
-            : !TrainSettings.Models.Contains(info.Task) ? $"unknown task '{info.Task}'"
-            : info.Model is null || info.Settings is null || info.Metric is null || info.Dataset is null ? "a missing model, dataset, metric or settings entry"
-            : info.Settings.Model != info.Task ? $"settings for '{info.Settings.Model}' in a {info.Task} run"
-            : info.StepsPerEpoch <= 0 ? $"{info.StepsPerEpoch} steps per epoch"
+        string? problem = info.Format != CurrentFormat ? $"format {info.Format}, but this version reads formats 2 and {CurrentFormat}"
+            : info.Task is null || info.Options is null || info.Metric is null ? "a missing task, options or metric entry"
+            : OptionsProblem(info.Options)
+            ?? (info.StepsPerEpoch <= 0 ? $"{info.StepsPerEpoch} steps per epoch"
             : info.Ranks < 1 ? $"{info.Ranks} ranks"
             : info.Epoch < 0 || info.Step < 0 || info.Step >= info.StepsPerEpoch ? $"position epoch {info.Epoch}, step {info.Step} of {info.StepsPerEpoch}"
-            : info.Settings.Epochs is not > 0 || info.Settings.BatchSize is not > 0 || info.Settings.LearningRate is null || info.Settings.WeightDecay is null || info.Settings.Seed is null
-                ? "incomplete settings"
             : !double.IsFinite(info.EpochLossSum) ? $"a non-finite epoch loss {info.EpochLossSum}"
-            : info.Epoch > info.Settings.Epochs ? $"epoch {info.Epoch} of a run of {info.Settings.Epochs}"
+            : info.Epoch > info.Options.Epochs ? $"epoch {info.Epoch} of a run of {info.Options.Epochs}"
             : info.Value is double v && !double.IsFinite(v) || info.Best is double b && !double.IsFinite(b) ? "a non-finite metric"
             : info.Plateau is { } plateau && (!(plateau.LearningRate >= 0 && float.IsFinite(plateau.LearningRate)) || plateau.BadEpochs < 0 || plateau.CooldownCounter < 0 || plateau.Epochs < 0)
                 ? $"a damaged plateau state ({plateau})"
             : info.EpochLog?.Any(e => e is null) == true || info.StepLog?.Any(e => e is null) == true ? "an empty log record"
-            : ModelProblem(info.Model);
+            : info.Model is { } model ? ModelProblem(model) : null);
         if (problem is not null)
             throw new InvalidDataException($"{source}: the run information has {problem}.");
         // Checkpoints written before the logs existed have none: they start empty.
         return info with { History = info.History ?? [], EpochLog = info.EpochLog ?? [], StepLog = info.StepLog ?? [] };
+    }
+
+    private static string? OptionsProblem(TrainingOptions options)
+    {
+        try
+        {
+            options.Validate();
+            return null;
+        }
+        catch (ArgumentException e)
+        {
+            return $"options out of range ({e.Message})";
+        }
+    }
+
+    /// <summary>
+    /// Rewrites a format-2 checkpoint's information (written by the command line before the loop
+    /// moved into this library) as format 3: its command-line settings become <see cref="Application"/>
+    /// and give the loop's <see cref="Options"/>; its task (resnet, unet, vae) becomes the task kind.
+    /// </summary>
+    private static void FromFormat2(JsonObject node)
+    {
+        var settings = node["Settings"] as JsonObject ?? throw new JsonException("a format-2 run without settings");
+        JsonNode? Get(string name) => settings[name]?.DeepClone();
+        int imageSize = node["Model"]?["ImageSize"]?.GetValue<int>() ?? 0;
+        var options = new JsonObject
+        {
+            ["Epochs"] = Get("Epochs"),
+            ["BatchSize"] = Get("BatchSize"),
+            ["LearningRate"] = Get("LearningRate"),
+            ["WeightDecay"] = Get("WeightDecay"),
+            ["Seed"] = Get("Seed"),
+            ["Optimizer"] = settings["Optimizer"]?.GetValue<string>() == "sgd" ? "Sgd" : "AdamW",
+            ["Schedule"] = (settings["Schedule"]?.GetValue<string>() ?? "cosine") switch { "onecycle" => "OneCycle", "plateau" => "Plateau", "constant" => "Constant", _ => "Cosine" },
+            ["NoDecayOnBiasesAndNorms"] = settings["NoNormBiasDecay"]?.GetValue<bool>() ?? false,
+            ["Augmentation"] = settings["Augment"]?.GetValue<bool>() == true ? new JsonObject { ["HorizontalFlip"] = true, ["Padding"] = imageSize / 16 } : null,
+            ["SaveEvery"] = Get("SaveEvery"),
+            ["LogEvery"] = settings["LogEvery"]?.DeepClone() ?? 10,
+            ["SyncBatchNorm"] = settings["SyncBatchNorm"]?.GetValue<bool>() ?? false,
+        };
+        node["Options"] = options;
+        node["Application"] = settings.DeepClone();
+        node["Task"] = node["Task"]?.GetValue<string>() switch { "resnet" => "classification", "unet" => "segmentation", var other => other };
+        node.Remove("Settings");
+        node.Remove("Dataset");
+        node["Format"] = CurrentFormat;
     }
 
     /// <summary>

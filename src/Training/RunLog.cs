@@ -1,37 +1,37 @@
 using System.Globalization;
 using System.Text;
-using Engine.Cli.Imaging;
 using Engine.IO;
 
-namespace Engine.Cli.Training;
+namespace Engine.Training;
 
 /// <summary>
 /// A run's log beside its checkpoints: <c>epochs.csv</c> (per epoch: steps, mean training loss,
-/// test metric, learning rate, seconds), <c>steps.csv</c> (every <c>--log-every</c>-th step's loss)
-/// and <c>curves.png</c>. They are written from the run information of each commit, which holds the
-/// records, so they always match the last checkpoint: a run resumed after a crash rewrites them from
-/// there, never with steps the checkpoint does not have. Each file is replaced atomically. The
-/// CSVs follow every commit; the plot, which shows completed epochs, follows the epochs' ends.
+/// test metric, learning rate, seconds) and <c>steps.csv</c> (every
+/// <see cref="TrainingOptions.LogEvery"/>-th step's loss). They are written from the run information
+/// of each commit, which holds the records, so they always match the last checkpoint: a run resumed
+/// after a crash rewrites them from there, never with steps the checkpoint does not have. Each file
+/// is replaced atomically, after the checkpoint's commit.
 /// </summary>
-internal static class RunLog
+public static class RunLog
 {
-    public const string EpochsFile = "epochs.csv", StepsFile = "steps.csv", CurvesFile = "curves.png";
+    /// <summary>The file names of the logs.</summary>
+    public const string EpochsFile = "epochs.csv", StepsFile = "steps.csv";
 
     /// <summary>The files this writes, for the run folder's checks.</summary>
-    public static IReadOnlyList<string> Files { get; } = [EpochsFile, StepsFile, CurvesFile];
+    public static IReadOnlyList<string> Files { get; } = [EpochsFile, StepsFile];
 
-    /// <summary>Writes the files into <paramref name="folder"/> from a committed run's information (the plot at an epoch's end).</summary>
+    /// <summary>Writes the files into <paramref name="folder"/> from a committed run's information.</summary>
     public static void Write(string folder, CheckpointInfo run)
     {
+        ArgumentNullException.ThrowIfNull(run);
         AtomicFile.WriteAllBytes(Path.Combine(folder, EpochsFile), Encoding.UTF8.GetBytes(EpochsCsv(run)));
         AtomicFile.WriteAllBytes(Path.Combine(folder, StepsFile), Encoding.UTF8.GetBytes(StepsCsv(run)));
-        if (run.Step == 0)
-            AtomicFile.WriteAllBytes(Path.Combine(folder, CurvesFile), CurvePlot.Render(run));
     }
 
     /// <summary><c>epoch,step,train_loss,test_METRIC,lr,seconds</c>, one row per completed epoch.</summary>
     public static string EpochsCsv(CheckpointInfo run)
     {
+        ArgumentNullException.ThrowIfNull(run);
         var text = new StringBuilder($"epoch,step,train_loss,test_{run.Metric},lr,seconds\n");
         foreach (var e in run.EpochLog)
             text.Append(CultureInfo.InvariantCulture, $"{e.Epoch},{e.Step},{Number(e.TrainLoss)},{Number(e.Metric)},{Number(e.LearningRate)},{e.Seconds:F2}\n");
@@ -41,6 +41,7 @@ internal static class RunLog
     /// <summary><c>step,epoch,loss,lr</c>, one row per logged step.</summary>
     public static string StepsCsv(CheckpointInfo run)
     {
+        ArgumentNullException.ThrowIfNull(run);
         var text = new StringBuilder("step,epoch,loss,lr\n");
         foreach (var s in run.StepLog)
             text.Append(CultureInfo.InvariantCulture, $"{s.Step},{s.Epoch},{Number(s.Loss)},{Number(s.LearningRate)}\n");

@@ -3,11 +3,14 @@ using Engine.Devices;
 using Engine.Graph;
 using Engine.Modules;
 
-namespace Engine.Cli.Training;
+namespace Engine.Training;
 
 /// <summary>Image classification (ResNet): cross-entropy on logits <c>[N, classes]</c>; accuracy on held-out images.</summary>
-internal sealed class ClassificationTask(Module model, ComputeDevice device) : TrainingTask(model, device)
+public sealed class ClassificationTask(Module model, ComputeDevice device) : TrainingTask(model, device)
 {
+    /// <inheritdoc/>
+    public override string Kind => "classification";
+
     /// <inheritdoc/>
     public override string MetricName => "accuracy";
 
@@ -15,7 +18,8 @@ internal sealed class ClassificationTask(Module model, ComputeDevice device) : T
     public override bool HigherIsBetter => true;
 
     /// <inheritdoc/>
-    protected override Node TrainingLoss(Node x, Node? targets) => Model.Call(x).CrossEntropy(targets!);
+    protected override Node TrainingLoss(Node x, Node? targets) =>
+        Model.Call(x).CrossEntropy(targets ?? throw new ArgumentException("Classification needs a dataset with labels; this one has none."));
 
     /// <inheritdoc/>
     public override Evaluation Evaluate(ImageDataset data, int batchSize)

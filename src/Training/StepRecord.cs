@@ -1,4 +1,4 @@
-namespace Engine.Cli.Training;
+namespace Engine.Training;
 
 /// <summary>
 /// One line of a run's step log (<c>steps.csv</c>): the loss of every <c>--log-every</c>-th step, as
@@ -8,4 +8,4 @@ namespace Engine.Cli.Training;
 /// <param name="Epoch">Its epoch, counted from 1.</param>
 /// <param name="Loss">Its training loss (averaged over the ranks in a data-parallel run).</param>
 /// <param name="LearningRate">The learning rate it was taken with.</param>
-internal sealed record StepRecord(long Step, int Epoch, float Loss, float LearningRate);
+public sealed record StepRecord(long Step, int Epoch, float Loss, float LearningRate);

@@ -4,7 +4,7 @@ using Engine.IO;
 using Engine.Modules;
 using Engine.Optim;
 
-namespace Engine.Cli.Training;
+namespace Engine.Training;
 
 /// <summary>
 /// A training run's folder: <c>last.safetensors</c>, the latest committed checkpoint, and
@@ -15,20 +15,28 @@ namespace Engine.Cli.Training;
 /// and one training process at a time owns it (an exclusive lock on <c>.lock</c>, released by the
 /// system even when the process is killed).
 /// </summary>
-internal sealed class RunFolder : IDisposable
+public sealed class RunFolder : IDisposable
 {
-    internal const string LastFile = "last.safetensors";
-    internal const string BestFile = "best.safetensors";
+    /// <summary>The latest committed checkpoint's file name.</summary>
+    public const string LastFile = "last.safetensors";
+    /// <summary>The best checkpoint's file name.</summary>
+    public const string BestFile = "best.safetensors";
     private const string InfoKey = "engine.run";
     private const string LockFile = ".lock";
     private const string ProbeFile = ".write-probe";
 
+    private readonly string[] _files;
     private FileStream? _lock;
     private bool _replacePending;
 
-    public RunFolder(string path)
+    /// <summary>A run folder at <paramref name="path"/> (nothing is touched until it is prepared).</summary>
+    /// <param name="path">The folder.</param>
+    /// <param name="moreFiles">Files the program writes into the folder beside the checkpoints and <see cref="RunLog"/>'s (the command line's <c>curves.png</c>): checked and cleaned up alike.</param>
+    public RunFolder(string path, IReadOnlyList<string>? moreFiles = null)
     {
+        ArgumentException.ThrowIfNullOrEmpty(path);
         Path = path;
+        _files = [LastFile, BestFile, .. RunLog.Files, .. moreFiles ?? []];
         LastPath = System.IO.Path.Combine(path, LastFile);
         BestPath = System.IO.Path.Combine(path, BestFile);
     }
@@ -44,6 +52,12 @@ internal sealed class RunFolder : IDisposable
 
     /// <summary>Whether the folder holds a run (either checkpoint).</summary>
     public bool HoldsRun => File.Exists(LastPath) || File.Exists(BestPath);
+
+    /// <summary>After <see cref="PrepareResume"/>: the checkpoint the run continues from (null for a new run).</summary>
+    public CheckpointInfo? Resumed { get; private set; }
+
+    /// <summary>Whether <see cref="PrepareNew"/> or <see cref="PrepareResume"/> has taken the folder.</summary>
+    public bool IsPrepared => _lock is not null;
 
     /// <summary>
     /// Takes the folder for a new run: it is a folder or can be made, no other process trains in it,
@@ -81,13 +95,25 @@ internal sealed class RunFolder : IDisposable
                 using var source = RegularFile.OpenRead(BestPath);
                 source.CopyTo(target);
             });
-            return best;
+            last = best;
         }
-        return last!;
+        Resumed = last!;
+        return Resumed;
+    }
+
+    /// <summary>
+    /// For a data-parallel rank other than 0: reads the checkpoint rank 0 resumes from, after rank 0
+    /// has prepared the folder (<see cref="PrepareResume"/>; the folder lies on a file system every
+    /// rank sees), without taking the folder, which stays rank 0's.
+    /// </summary>
+    public CheckpointInfo JoinResume()
+    {
+        Resumed = ReadInfo(LastPath);
+        return Resumed;
     }
 
     /// <summary>Refuses to start when the disk cannot take the checkpoints: <paramref name="copies"/> files of <paramref name="checkpointBytes"/>.</summary>
-    public void CheckSpace(long checkpointBytes, int copies)
+    internal void CheckSpace(long checkpointBytes, int copies)
     {
         long needed = copies * checkpointBytes;
         long free;
@@ -108,8 +134,9 @@ internal sealed class RunFolder : IDisposable
     /// The first commit of a run that replaces another deletes the old best checkpoint before
     /// anything else, so the folder never holds checkpoints of two runs at once.
     /// </summary>
-    public void Commit(Module model, Optimizer optimizer, CheckpointInfo info, bool isBest)
+    internal void Commit(Module model, Optimizer optimizer, CheckpointInfo info, bool isBest)
     {
+        ArgumentNullException.ThrowIfNull(info);
         if (_replacePending)
         {
             File.Delete(BestPath);
@@ -149,7 +176,7 @@ internal sealed class RunFolder : IDisposable
         try
         {
             var info = ReadInfo(File.Exists(LastPath) ? LastPath : BestPath);
-            string where = info.Step == 0 ? $"epoch {info.Epoch} of {info.Settings.Epochs}" : $"epoch {info.Epoch + 1} of {info.Settings.Epochs}, step {info.Step}";
+            string where = info.Step == 0 ? $"epoch {info.Epoch} of {info.Options.Epochs}" : $"epoch {info.Epoch + 1} of {info.Options.Epochs}, step {info.Step}";
             return info.Value is double value ? $"{info.Task}, {where}, {info.Metric} {info.Show(value)}" : $"{info.Task}, {where}";
         }
         catch (Exception e) when (e is IOException or InvalidDataException)
@@ -164,7 +191,7 @@ internal sealed class RunFolder : IDisposable
         var kind = PathKinds.Of(Path);
         if (kind is not (PathKind.Missing or PathKind.Directory) && !(kind == PathKind.SymbolicLink && Directory.Exists(Path)))
             throw new IOException($"'{Path}' is {PathKinds.Describe(kind)}, not a run folder.");
-        foreach (string file in new[] { LastPath, BestPath }.Concat(RunLog.Files.Select(f => System.IO.Path.Combine(Path, f))))
+        foreach (string file in _files.Select(f => System.IO.Path.Combine(Path, f)))
             AtomicFile.CheckTarget(file);
         string lockPath = System.IO.Path.Combine(Path, LockFile);
         try
@@ -187,7 +214,7 @@ internal sealed class RunFolder : IDisposable
     {
         try
         {
-            AtomicFile.RemoveStaleTemporaries(Path, [LastFile, BestFile, ProbeFile, .. RunLog.Files]);
+            AtomicFile.RemoveStaleTemporaries(Path, [ProbeFile, .. _files]);
             AtomicFile.WriteAllBytes(System.IO.Path.Combine(Path, ProbeFile), [1]);
             File.Delete(System.IO.Path.Combine(Path, ProbeFile));
         }

@@ -4,28 +4,27 @@ using System.Text;
 using System.Text.Json;
 using Engine.Data;
 using Engine.Distributed;
-using Engine.Models;
 
-namespace Engine.Cli.Training;
+namespace Engine.Training;
 
 /// <summary>
 /// Refuses a data-parallel run whose ranks were started differently: each rank hashes (SHA-256)
-/// the settings that define the run, the model it builds, its training and test data, and the
+/// the loop's options, the model it builds, its training and test data, and the
 /// step it starts from; the hashes are gathered and every rank compares them with rank 0's, so
 /// all ranks stop at once with the same message naming the first rank and what differs. Where a
-/// rank's files live, which device it uses and how it reports are its own.
+/// rank's files live, which device it uses and how it reports are its own (the program's settings
+/// that define the run show in its data and model).
 /// </summary>
 internal static class RankAgreement
 {
     private const int HashBytes = 32;
 
-    public static void Check(ICommunicator communicator, TrainSettings settings, ModelOptions model, ImageDataset train, ImageDataset test, long startStep)
+    public static void Check(ICommunicator communicator, TrainingOptions options, string model, ImageDataset train, ImageDataset test, long startStep)
     {
         var parts = new (string What, byte[] Hash)[]
         {
-            ("settings (every rank needs the same command line)", Hash(JsonSerializer.Serialize(settings with
-                { DataDirectory = null, Device = null, Output = null, MemoryLimit = null, Plain = false, Distributed = false, Resume = false, Overwrite = false }))),
-            ("model", Hash(model.ToString())),
+            ("training options (every rank needs the same settings)", Hash(JsonSerializer.Serialize(options))),
+            ("model", Hash(model)),
             ("training data", Hash(train)),
             ("test data", Hash(test)),
             ("starting step (a resumed checkpoint)", Hash(startStep.ToString(System.Globalization.CultureInfo.InvariantCulture))),

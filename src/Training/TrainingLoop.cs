@@ -6,12 +6,12 @@ using Engine.Ops;
 using Engine.Optim;
 using Engine.Tensors;
 
-namespace Engine.Cli.Training;
+namespace Engine.Training;
 
 /// <summary>
-/// The epochs and steps of one run: a commit after every epoch (the best one too when the metric
-/// improved) and every <c>--save-every</c> steps, and a stop at a committed checkpoint when the
-/// interrupt signal was raised. A step queues its work and does not wait for it: the loss stays on
+/// The epochs and steps of one run: with a run folder, a commit after every epoch (the best one
+/// too when the metric improved) and every <see cref="TrainingOptions.SaveEvery"/> steps; a stop at
+/// a committed checkpoint when cancellation is requested, or after an epoch when a callback asks. A step queues its work and does not wait for it: the loss stays on
 /// the device (copied into a ring of <see cref="ReadEvery"/> slots) and the optimiser's step guard
 /// halts every update from the first non-finite loss or gradient on, so the host reads the device
 /// once every <see cref="ReadEvery"/> steps (and before any commit or evaluation), reports those
@@ -20,18 +20,19 @@ namespace Engine.Cli.Training;
 /// loss over the ranks before the update, the ranks agree at that exchange on whether to stop,
 /// check after every epoch that their replicas are still identical, and only rank 0 commits.
 /// The rate follows <paramref name="schedule"/> after every step (none: constant), or
-/// <paramref name="plateau"/> after every epoch's evaluation; every <c>--log-every</c>-th step's
-/// loss and every epoch's summary go into the committed state (<see cref="RunLog"/>).
+/// <paramref name="plateau"/> after every epoch's evaluation; every <see cref="TrainingOptions.LogEvery"/>-th step's
+/// loss and every epoch's summary go into the committed state (<see cref="RunLog"/>). Progress goes
+/// to the callbacks.
 /// </summary>
 internal sealed class TrainingLoop(TrainingTask task, Module model, Optimizer optimizer, LearningRateSchedule? schedule, ReduceLROnPlateau? plateau, DataLoader loader,
-    RunFolder folder, InterruptSignal? interrupt, TrainSettings settings, DataParallel? parallel = null)
+    RunFolder? folder, CancellationToken cancellation, TrainingOptions options, IReadOnlyList<TrainingCallback> callbacks, DataParallel? parallel = null)
 {
     private bool _stopAgreed;
 
     // Whether to stop at the next commit: the signal itself, or what the ranks agreed at the last exchange.
-    private bool StopRequested => parallel is null ? interrupt?.Requested == true : _stopAgreed;
+    private bool StopRequested => parallel is null ? cancellation.IsCancellationRequested : _stopAgreed;
 
-    private bool Commits => parallel is null || parallel.Communicator.Rank == 0;
+    private bool Commits => folder is not null && (parallel is null || parallel.Communicator.Rank == 0);
 
     /// <summary>Most steps between reads of the losses from the device (fewer when an epoch has under 160 steps, so the progress lines, ten an epoch, come on time).</summary>
     internal const int ReadEvery = 16;
@@ -53,11 +54,11 @@ internal sealed class TrainingLoop(TrainingTask task, Module model, Optimizer op
     /// <summary>
     /// Trains from <paramref name="state"/> to the last epoch (or a stop at a commit), evaluating on
     /// <paramref name="test"/> after every epoch; returns the last committed state, the last
-    /// evaluation and whether a signal stopped it.
+    /// evaluation, whether cancellation stopped it and whether a callback did after an epoch.
     /// </summary>
-    public (CheckpointInfo State, Evaluation? Evaluation, bool Interrupted) Run(CheckpointInfo state, ImageDataset test, ProgressReporter progress, Evaluation? evaluation)
+    public (CheckpointInfo State, Evaluation? Evaluation, bool Interrupted, bool StoppedEarly) Run(CheckpointInfo state, ImageDataset test, Evaluation? evaluation)
     {
-        int epochs = settings.Epochs!.Value, steps = loader.BatchesPerEpoch, batch = loader.BatchSize;
+        int epochs = options.Epochs, steps = loader.BatchesPerEpoch, batch = loader.BatchSize;
         int imagesPerStep = batch * (parallel?.Communicator.Size ?? 1); // the progress counts every rank's images
         // Slots 0 .. ReadEvery - 1: the queued steps' losses; the last: the step guard's halt flag.
         using var losses = Tensor.Zeros(task.Device, ReadEvery + 1);
@@ -68,10 +69,11 @@ internal sealed class TrainingLoop(TrainingTask task, Module model, Optimizer op
         for (int epoch = state.Epoch; epoch < epochs; epoch++)
         {
             var epochClock = System.Diagnostics.Stopwatch.StartNew();
-            string label = $"epoch {epoch + 1}/{epochs}";
             int step = epoch == state.Epoch ? state.Step : 0;
             double lossSum = epoch == state.Epoch ? state.EpochLossSum : 0;
-            progress.BeginEpoch(label, steps, step, lossSum);
+            var start = new EpochStart(epoch + 1, epochs, steps, step, lossSum);
+            foreach (var callback in callbacks)
+                callback.OnEpochBegin(start);
             foreach (var b in loader.Epoch(epoch, step))
             {
                 var entry = new QueuedStep(b.Copy(), step, state.GlobalStep, task.NoiseOffset, optimizer.LearningRate); // the loader reuses b
@@ -80,7 +82,7 @@ internal sealed class TrainingLoop(TrainingTask task, Module model, Optimizer op
                 optimizer.ZeroGrad();
                 var loss = task.Step(b);
                 if (parallel is not null)
-                    _stopAgreed = parallel.AverageGradients(loss, interrupt?.Requested == true);
+                    _stopAgreed = parallel.AverageGradients(loss, cancellation.IsCancellationRequested);
                 using (var slot = losses.Slice(loss.Shape, queued.Count))
                     TensorOps.Copy(loss, slot);
                 optimizer.GuardFinite(loss, checked((int)entry.GlobalStep));
@@ -90,12 +92,12 @@ internal sealed class TrainingLoop(TrainingTask task, Module model, Optimizer op
                 step++;
                 state = state with { Epoch = epoch, Step = step, NoiseOffset = task.NoiseOffset };
                 bool last = step == steps;
-                bool save = !last && settings.SaveEvery is int every && state.GlobalStep % every == 0;
+                bool save = !last && folder is not null && options.SaveEvery is int every && state.GlobalStep % every == 0;
                 if (last || save || queued.Count == readEvery || StopRequested)
-                    lossSum = Read(queued, losses, lossSum, epoch, progress, imagesPerStep);
+                    lossSum = Read(queued, losses, lossSum, epoch, imagesPerStep);
                 bool stop = !last && StopRequested; // raised while reporting, too
                 if (stop && queued.Count > 0)
-                    lossSum = Read(queued, losses, lossSum, epoch, progress, imagesPerStep);
+                    lossSum = Read(queued, losses, lossSum, epoch, imagesPerStep);
                 state = state with { EpochLossSum = lossSum };
                 if (profile is not null)
                     StepProfile = profile.Report();
@@ -106,15 +108,15 @@ internal sealed class TrainingLoop(TrainingTask task, Module model, Optimizer op
                 if (stop || save)
                     state = WithLog(state);
                 if ((stop || save) && Commits)
-                    folder.Commit(model, optimizer, state, isBest: false);
+                    Commit(state, isBest: false);
                 if (stop)
-                    return (state, evaluation, true);
+                    return (state, evaluation, true, false);
             }
             parallel?.BroadcastBuffers(); // every rank evaluates (and rank 0 saves) rank 0's replica
             evaluation = task.Evaluate(test, batch);
-            progress.EndEpoch(evaluation);
             bool isBest = state.Best is not double best || (state.HigherIsBetter ? evaluation.Value > best : evaluation.Value < best);
-            _epochLog.Add(new EpochRecord(epoch + 1, state.GlobalStep, lossSum / steps, evaluation.Value, _lastRate, epochClock.Elapsed.TotalSeconds));
+            var record = new EpochRecord(epoch + 1, state.GlobalStep, lossSum / steps, evaluation.Value, _lastRate, epochClock.Elapsed.TotalSeconds);
+            _epochLog.Add(record);
             plateau?.Step(evaluation.Value); // after the epoch's rate was logged: it sets the next epoch's
             state = WithLog(state) with
             {
@@ -122,13 +124,33 @@ internal sealed class TrainingLoop(TrainingTask task, Module model, Optimizer op
                 Epoch = epoch + 1, Step = 0, EpochLossSum = 0, NoiseOffset = task.NoiseOffset, Value = evaluation.Value,
                 Best = isBest ? evaluation.Value : state.Best, BestEpoch = isBest ? epoch + 1 : state.BestEpoch,
             };
+            var end = new EpochEnd(record, evaluation, isBest, state);
+            foreach (var callback in callbacks)
+                callback.OnEpochEnd(end);
+            bool stopEarly = end.StopRequested && epoch + 1 < epochs;
+            if (parallel is not null)
+            {
+                Span<double> votes = [stopEarly ? 1 : 0];
+                parallel.Communicator.AllReduceSum(votes); // the ranks stop together if any callback asked
+                stopEarly = votes[0] > 0;
+            }
             parallel?.CheckReplicasAgree($"after epoch {epoch + 1}");
             if (Commits)
-                folder.Commit(model, optimizer, state, isBest);
+                Commit(state, isBest);
+            if (stopEarly)
+                return (state, evaluation, false, true);
             if (StopRequested && epoch + 1 < epochs)
-                return (state, evaluation, true);
+                return (state, evaluation, true, false);
         }
-        return (state, evaluation, false);
+        return (state, evaluation, false, false);
+    }
+
+    private void Commit(CheckpointInfo state, bool isBest)
+    {
+        folder!.Commit(model, optimizer, state, isBest);
+        var committed = new CheckpointCommitted(folder, state, isBest);
+        foreach (var callback in callbacks)
+            callback.OnCheckpoint(committed);
     }
 
     private CheckpointInfo WithLog(CheckpointInfo state) => state with { EpochLog = _epochLog.ToArray(), StepLog = _stepLog.ToArray() };
@@ -137,7 +159,7 @@ internal sealed class TrainingLoop(TrainingTask task, Module model, Optimizer op
     /// Reads the queued steps' losses and the halt flag in one copy; reports each loss in order and
     /// returns the epoch's loss sum; on a halt, replays the first bad step and throws what went wrong.
     /// </summary>
-    private double Read(List<QueuedStep> queued, Tensor losses, double lossSum, int epoch, ProgressReporter progress, int batch)
+    private double Read(List<QueuedStep> queued, Tensor losses, double lossSum, int epoch, int images)
     {
         using (var flag = losses.Slice(new Shape(), ReadEvery))
             TensorOps.Copy(optimizer.HaltFlag, flag);
@@ -150,10 +172,12 @@ internal sealed class TrainingLoop(TrainingTask task, Module model, Optimizer op
             float loss = values[i];
             lossSum += loss;
             _lastRate = queued[i].Rate;
-            if ((queued[i].GlobalStep + 1) % settings.LogInterval == 0)
+            if ((queued[i].GlobalStep + 1) % options.LogEvery == 0)
                 _stepLog.Add(new StepRecord(queued[i].GlobalStep + 1, epoch + 1, loss, queued[i].Rate));
             _previousLoss = loss;
-            progress.Step(loss, batch);
+            var end = new StepEnd(epoch + 1, queued[i].Step + 1, queued[i].GlobalStep + 1, loss, queued[i].Rate, images);
+            foreach (var callback in callbacks)
+                callback.OnStepEnd(end);
         }
         queued.Clear();
         return lossSum;
@@ -169,7 +193,7 @@ internal sealed class TrainingLoop(TrainingTask task, Module model, Optimizer op
         optimizer.ZeroGrad();
         float loss = task.Step(bad.Batch).ToArray()[0];
         CheckFinite(loss, bad.Batch, epoch, bad.Step, bad.GlobalStep);
-        throw new InvalidDataException($"epoch {epoch + 1} step {bad.Step + 1}: a loss or gradient was not finite (loss {loss}); lower --lr (now {settings.LearningRate}).");
+        throw new InvalidDataException($"epoch {epoch + 1} step {bad.Step + 1}: a loss or gradient was not finite (loss {loss}); lower the learning rate (now {options.LearningRate}).");
     }
 
     /// <summary>
@@ -188,7 +212,7 @@ internal sealed class TrainingLoop(TrainingTask task, Module model, Optimizer op
             if (badGradients.Count == 0)
                 return; // only the sum of squares overflowed
             throw new InvalidDataException($"{where}: the gradient of {Names(badGradients)} is not finite (loss {loss:0.####})" +
-                (globalStep > 0 ? $"; if it keeps happening, lower --lr (now {settings.LearningRate})." : "."));
+                (globalStep > 0 ? $"; if it keeps happening, lower the learning rate (now {options.LearningRate})." : "."));
         }
         int badImage = Array.FindIndex(batch.Images, v => !float.IsFinite(v));
         if (badImage >= 0)
@@ -196,10 +220,10 @@ internal sealed class TrainingLoop(TrainingTask task, Module model, Optimizer op
         var badWeights = NonFinite(p => p.Value);
         if (badWeights.Count > 0)
             throw new InvalidDataException($"{where}: the loss is {loss}: the weights {Names(badWeights)} are not finite" +
-                (globalStep > 0 ? $" after {globalStep} updates; lower --lr (now {settings.LearningRate})." : "."));
+                (globalStep > 0 ? $" after {globalStep} updates; lower the learning rate (now {options.LearningRate})." : "."));
         if (globalStep == 0)
             throw new InvalidDataException($"{where}: the loss of the first step is {loss} with finite weights and images: the model overflows on this data.");
-        throw new InvalidDataException($"{where}: the loss diverged to {loss} (the step before: {_previousLoss:0.####}); lower --lr (now {settings.LearningRate}).");
+        throw new InvalidDataException($"{where}: the loss diverged to {loss} (the step before: {_previousLoss:0.####}); lower the learning rate (now {options.LearningRate}).");
     }
 
     private List<string> NonFinite(Func<Graph.Parameter, Tensors.Tensor> tensor) =>

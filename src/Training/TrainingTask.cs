@@ -5,32 +5,34 @@ using Engine.Graph;
 using Engine.Modules;
 using Engine.Tensors;
 
-namespace Engine.Cli.Training;
-
-/// <summary>An evaluation's headline number and a one-line description of all it measured.</summary>
-/// <param name="Value">The headline metric (accuracy, Dice, negative ELBO).</param>
-/// <param name="Text">E.g. <c>accuracy 91.30% (9130/10000)</c>.</param>
-/// <param name="Headline">The metric alone, for a progress bar: <c>accuracy 91.30%</c>.</param>
-internal sealed record Evaluation(double Value, string Text, string Headline);
+namespace Engine.Training;
 
 /// <summary>
-/// What differs between training a classifier, a segmenter and a VAE: the compiled training graph
-/// (images and targets in, a scalar loss out) and the evaluation. The trainer owns the loop,
-/// the optimiser, checkpoints and progress.
+/// What differs between training a classifier, a segmenter and a VAE: the training loss (images
+/// and targets in, a scalar out, compiled into one graph with its backward pass) and the
+/// evaluation. The <see cref="Trainer"/> owns the loop, the optimiser, checkpoints and progress. A
+/// task of your own overrides <see cref="TrainingLoss"/>, <see cref="Evaluate"/>, the metric's name
+/// and direction, and <see cref="Kind"/>.
 /// </summary>
-internal abstract class TrainingTask : IDisposable
+public abstract class TrainingTask : IDisposable
 {
     private GraphBuilder? _graph;
     private CompiledGraph? _train;
     private Node? _x, _targets, _loss;
 
+    /// <summary>A task training <paramref name="model"/> on <paramref name="device"/>.</summary>
     protected TrainingTask(Module model, ComputeDevice device)
     {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(device);
         Model = model;
         Device = device;
     }
 
-    /// <summary>The model (initialised by the trainer).</summary>
+    /// <summary>The kind of task, recorded in checkpoints (<see cref="CheckpointInfo.Task"/>).</summary>
+    public abstract string Kind { get; }
+
+    /// <summary>The model (initialised by the trainer unless it holds weights already).</summary>
     public Module Model { get; }
 
     /// <summary>The device everything runs on.</summary>
@@ -41,7 +43,7 @@ internal abstract class TrainingTask : IDisposable
     /// share of the data (<see cref="ImageDataset.Shard"/>) and sum their counts over the ranks, so
     /// every rank reports the metric of the whole dataset.
     /// </summary>
-    public ICommunicator? Communicator { get; set; }
+    public ICommunicator? Communicator { get; internal set; }
 
     /// <summary>This rank's share of <paramref name="data"/> (all of it for one process).</summary>
     protected ImageDataset Share(ImageDataset data) => Communicator is { Size: > 1 } c ? data.Shard(c.Rank, c.Size) : data;
@@ -64,8 +66,10 @@ internal abstract class TrainingTask : IDisposable
     /// graph for batches of <paramref name="batchSize"/> shaped like <paramref name="data"/>, with its
     /// random ops keyed by <paramref name="noiseKey"/>; returns the bytes its compiled plan will take.
     /// </summary>
-    public long BuildTraining(ImageDataset data, int batchSize, ulong noiseKey)
+    internal long BuildTraining(ImageDataset data, int batchSize, ulong noiseKey)
     {
+        _train?.Dispose(); // a task trained again builds its graph anew
+        _train = null;
         var g = new GraphBuilder(Device, training: true, seed: noiseKey);
         _x = g.Input("x", batchSize, data.Channels, data.Height, data.Width);
         _targets = data.Labels is not null ? g.IntInput("y", batchSize) : data.Masks is not null ? g.IntInput("y", batchSize, data.Height, data.Width) : null;
@@ -75,11 +79,11 @@ internal abstract class TrainingTask : IDisposable
     }
 
     /// <summary>Compiles the graph <see cref="BuildTraining"/> built (the model must be initialised by now).</summary>
-    public void CompileTraining() =>
+    internal void CompileTraining() =>
         _train = (_graph ?? throw new InvalidOperationException("BuildTraining first.")).Compile(_loss!);
 
     /// <summary>The training graph's random-generator counter (its whole state with the key): saved in checkpoints, set on resume.</summary>
-    public ulong NoiseOffset
+    internal ulong NoiseOffset
     {
         get => (_graph ?? throw new InvalidOperationException("BuildTraining first.")).Generator.Offset;
         set => (_graph ?? throw new InvalidOperationException("BuildTraining first.")).Generator.Offset = value;
@@ -90,7 +94,7 @@ internal abstract class TrainingTask : IDisposable
     /// is copied into one of two page-locked staging buffers (the other may still feed the device)
     /// and uploaded from it; returns the loss as a device scalar (valid until the next step).
     /// </summary>
-    public Tensor Step(Batch batch)
+    internal Tensor Step(Batch batch)
     {
         var train = _train ?? throw new InvalidOperationException("CompileTraining first.");
         if (batch.Images.Length != _x!.Shape.Numel)

@@ -1,0 +1,166 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Engine.Cli.Datasets;
+using Engine.Cli.Imaging;
+using Engine.Devices;
+using Engine.Distributed;
+using Engine.Models;
+using Engine.Modules;
+using Engine.Training;
+
+namespace Engine.Cli.Training;
+
+/// <summary>
+/// <c>train</c> over the library's <see cref="Trainer"/>: resolves the command line's settings (a
+/// resumed run takes what was not given from its checkpoint, <see cref="ResumeSettings"/>), loads
+/// the data, builds the model, opens the device and the run folder, reports progress (a live bar
+/// or plain lines) and draws the curves after every epoch; the library does the rest. SIGINT or
+/// SIGTERM stop the run at a committed checkpoint.
+/// </summary>
+internal static class TrainRun
+{
+    /// <summary>Trains as <paramref name="requested"/> asks.</summary>
+    /// <exception cref="ArgumentException">Bad settings, named.</exception>
+    /// <exception cref="InvalidDataException">A checkpoint that does not fit, damaged data, or a loss or gradient that went non-finite.</exception>
+    /// <exception cref="IOException">An output folder that holds a run, cannot be written or lacks space.</exception>
+    internal static TrainingResult Run(TrainSettings requested, TextWriter output, InterruptSignal? interrupt = null, ICommunicator? communicator = null)
+    {
+        int rank = communicator?.Rank ?? 0, ranks = communicator?.Size ?? 1;
+        bool root = rank == 0;
+        if (!root)
+            output = TextWriter.Null;
+        string kind = TrainSettings.Kind(requested.Model);
+        using var folder = new RunFolder((requested with { Model = kind }).OutputDirectory, [CurvePlot.File]);
+        CheckpointInfo? resumed = null;
+        TrainSettings settings;
+        var changes = new List<string>();
+        if (requested.Resume)
+        {
+            requested.Validate();
+            resumed = root ? folder.PrepareResume() : null;
+            communicator?.Barrier(); // rank 0 has settled the folder (a newer best copied over the last)
+            resumed ??= folder.JoinResume(); // the run folder lies on a file system every rank sees
+            var recorded = resumed.CommandLineSettings(folder.LastPath);
+            if (recorded.Model != kind)
+                throw new ArgumentException($"--resume: '{folder.LastPath}' is a {recorded.Model} run, not {kind}.");
+            if (resumed.Ranks != ranks)
+                throw new ArgumentException($"--resume: '{folder.LastPath}' was trained on {resumed.Ranks} rank{(resumed.Ranks == 1 ? "" : "s")}, each with its shard of the data; resume it on as many ({(resumed.Ranks == 1 ? "without mpiexec" : $"mpiexec -n {resumed.Ranks}")}), not {ranks}.");
+            (settings, changes) = ResumeSettings.Merge(requested, recorded, resumed.Position);
+            int done = resumed.Epoch + (resumed.Step > 0 ? 1 : 0);
+            if (settings.Epochs < done)
+                throw new ArgumentException($"--resume: this run is {resumed.Position}; --epochs {settings.Epochs} is fewer than the epochs it has begun ({done}).");
+        }
+        else
+        {
+            if (requested.DataDirectory is string dataDirectory && requested.Dataset is null)
+                requested = requested with { Dataset = DatasetCatalog.Infer(dataDirectory) };
+            settings = requested.Resolve();
+            settings.Validate();
+            if (root)
+                folder.PrepareNew(settings.Overwrite);
+        }
+        settings.Validate();
+
+        var data = DatasetCatalog.Load(settings.Dataset!, settings.DataDirectory);
+        var (train, test) = settings.Limit is int limit ? (data.Train.Take(limit), data.Test.Take(limit)) : (data.Train, data.Test);
+        if (kind == "unet" && train.Masks is null || kind == "resnet" && train.Labels is null)
+            throw new ArgumentException($"train {kind} needs a dataset with {(kind == "unet" ? "masks" : "labels")}; '{data.Name}' has none.");
+        int batch = settings.BatchSize!.Value;
+        if ((long)batch * ranks > train.Count)
+            throw new ArgumentException(ranks == 1 ? $"--batch-size {batch} is larger than the {train.Count} training images."
+                : $"--batch-size {batch} on each of {ranks} ranks ({(long)batch * ranks} images a step) is more than the {train.Count} training images.");
+        var modelOptions = settings.ModelOptionsFor(train.Channels, Math.Max(train.Classes, 1), train.Height);
+        if (resumed is not null && resumed.Model != modelOptions)
+            throw new InvalidDataException($"--resume: '{folder.LastPath}' holds {resumed.Model} but these settings build {modelOptions}.");
+        var model = ModelFactory.Create(modelOptions);
+        if (model is ResNet resnet)
+        {
+            if (settings.Init == "pytorch")
+                resnet.WithLayerDefaultInit();
+            if (settings.ZeroInitResidual == true)
+                resnet.WithZeroInitResidual();
+        }
+        using var device = settings.Device is null ? ComputeDevice.OpenDefault() : ComputeDevice.Open(settings.Device);
+        if (settings.MemoryLimit is long memoryLimit)
+            device.MemoryLimit = memoryLimit;
+        ulong seed = settings.Seed!.Value;
+        using var task = CreateTask(kind, model, device, seed);
+        try
+        {
+            var trainer = new Trainer(task, settings.ToOptions(train.Height))
+            {
+                Communicator = communicator,
+                ModelOptions = modelOptions,
+                Application = JsonSerializer.SerializeToElement(settings),
+                ResumeChanges = changes,
+            };
+            using var session = trainer.Prepare(train, test, folder);
+            int epochs = settings.Epochs!.Value;
+            output.WriteLine($"train {kind}: {modelOptions.Name}, {model.ParameterCount:N0} parameters, on {device.Info.Spec} ({device.Info.Name})");
+            output.WriteLine($"  data {data.Name}: {train.Count} training / {test.Count} test images of {train.Channels}x{train.Height}x{train.Width}; " +
+                (ranks == 1 ? $"batch {batch}" : $"batch {batch} on each of {ranks} ranks ({batch * ranks} a step{(settings.SyncBatchNorm == true ? ", synchronised batch norm" : "")}) over {communicator!.Description}") + $", {epochs} epochs, {(settings.Optimizer == "sgd" ? "SGD (momentum 0.9)" : "AdamW")} lr {settings.LearningRate} ({ScheduleName(settings.Schedule)}), weight decay {settings.WeightDecay}{(settings.NoNormBiasDecay == true ? " (none on biases and norms)" : "")}, seed {seed}" +
+                (resumed is null ? "" : $"; resuming {resumed.Position}"));
+            if (root && !CurvePlot.CanDrawText)
+                output.WriteLine($"  note: this system has no fonts, so {CurvePlot.File} will have lines but no text (Debian: apt-get install fonts-dejavu-core)");
+            foreach (string change in changes)
+                output.WriteLine($"  changed on resume, {change}");
+
+            if (settings.EarlyStop is int patience)
+                trainer.Callbacks.Add(new EarlyStopping(patience));
+            if (root)
+                trainer.Callbacks.Add(new CurvePlot.Writer(kind, settings.Dataset!, modelOptions.Name));
+            var clock = Stopwatch.StartNew();
+            TrainingResult? result = null;
+            ProgressReporter.Run(settings.Plain || !root, output, progress =>
+            {
+                trainer.Callbacks.Insert(0, progress);
+                result = session.Run(interrupt?.Token ?? CancellationToken.None);
+            });
+            var state = result!.Checkpoint;
+            if (session.DataParallel is { Exchanges: > 0 } parallel)
+            {
+                double ms = parallel.ExchangeTime.TotalMilliseconds / parallel.Exchanges;
+                output.WriteLine($"data-parallel: {parallel.Exchanges} steps on {ranks} ranks; gradient exchange {ms:F2} ms a step " +
+                    $"({ByteSize.MiB(parallel.ValuesPerStep * 4)} in {parallel.BucketCount} bucket{(parallel.BucketCount == 1 ? "" : "s")}, rank 0's view: includes waiting for the slowest rank)");
+            }
+            if (session.StepProfile is { } stepProfile)
+            {
+                output.WriteLine($"launch profile ({ComputeDevice.ProfileVariable}=1) of one training step (the run's second):");
+                output.Write(stepProfile.Format());
+            }
+            if (result.Interrupted)
+            {
+                output.WriteLine($"interrupted {(state.Step == 0 ? $"after epoch {state.Epoch}" : $"in epoch {state.Epoch + 1} after step {state.Step} of {session.StepsPerEpoch}")}: " +
+                    $"checkpoint {folder.LastPath} committed; continue with: train {kind} -o {folder.Path} --resume");
+                return result;
+            }
+            if (result.StoppedEarly)
+                output.WriteLine($"stopped early after epoch {state.Epoch} of {epochs}: {settings.EarlyStop} epoch{(settings.EarlyStop == 1 ? "" : "s")} without a better test {state.Metric} (best {state.Show(state.Best!.Value)} after epoch {state.BestEpoch})");
+            output.WriteLine($"{data.Name} test {result.Evaluation!.Text}; {clock.Elapsed.TotalSeconds:F0} s; checkpoint {folder.LastPath}" +
+                (state.Best is double best && state.BestEpoch != state.Epoch ? $"; best {state.Metric} {state.Show(best)} after epoch {state.BestEpoch}: {folder.BestPath}" : ""));
+            if (root)
+                output.WriteLine($"log {Path.Combine(folder.Path, RunLog.EpochsFile)} and {RunLog.StepsFile} ({settings.LogInterval switch { 1 => "every step", int n => $"every {n} steps" }}); curves {Path.Combine(folder.Path, CurvePlot.File)}");
+            return result;
+        }
+        finally
+        {
+            model.Release();
+        }
+    }
+
+    private static string ScheduleName(string? schedule) => schedule switch
+    {
+        "onecycle" => "one-cycle",
+        "plateau" => "reduced on plateau",
+        "constant" => "constant",
+        _ => "cosine",
+    };
+
+    /// <summary>The task for a model kind, over a model; a run's <paramref name="seed"/> keys the VAE's evaluation noise.</summary>
+    internal static TrainingTask CreateTask(string kind, Module model, ComputeDevice device, ulong seed) => kind switch
+    {
+        "resnet" => new ClassificationTask(model, device),
+        "unet" => new SegmentationTask(model, device),
+        _ => new VaeTask((Vae)model, device, seed),
+    };
+}

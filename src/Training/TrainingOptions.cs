@@ -1,0 +1,74 @@
+using System.Text.Json.Serialization;
+using Engine.Data;
+
+namespace Engine.Training;
+
+/// <summary>
+/// How a <see cref="Trainer"/> trains: the loop's hyperparameters, recorded in every checkpoint so a
+/// resumed run continues the same run. The defaults are PyTorch's where it has one (AdamW's rate
+/// 1e-3 and weight decay 0.01, a logged loss every 10 steps as Lightning's loggers do).
+/// </summary>
+public sealed record TrainingOptions
+{
+    /// <summary>Epochs to train (each a pass over the training set, its last partial batch dropped).</summary>
+    public int Epochs { get; init; } = 10;
+
+    /// <summary>Images per step (per rank in a data-parallel run).</summary>
+    public int BatchSize { get; init; } = 64;
+
+    /// <summary>The learning rate (the schedule's peak or start).</summary>
+    public float LearningRate { get; init; } = 1e-3f;
+
+    /// <summary>Weight decay: decoupled for AdamW, added to the gradient for SGD.</summary>
+    public float WeightDecay { get; init; } = 0.01f;
+
+    /// <summary>The one seed of initialisation, shuffling, augmentation and the graph's noise: the same seed gives the same bits.</summary>
+    public ulong Seed { get; init; } = 1;
+
+    /// <summary>AdamW or SGD with momentum 0.9.</summary>
+    [JsonConverter(typeof(JsonStringEnumConverter<OptimizerKind>))]
+    public OptimizerKind Optimizer { get; init; } = OptimizerKind.AdamW;
+
+    /// <summary>How the rate moves from <see cref="LearningRate"/>.</summary>
+    [JsonConverter(typeof(JsonStringEnumConverter<ScheduleKind>))]
+    public ScheduleKind Schedule { get; init; } = ScheduleKind.Cosine;
+
+    /// <summary>No weight decay on biases and batch-norm parameters (every parameter of rank 1): the optimiser's second parameter group.</summary>
+    public bool NoDecayOnBiasesAndNorms { get; init; }
+
+    /// <summary>Random flips and shifts of the training images (null: none).</summary>
+    public Augmentation? Augmentation { get; init; }
+
+    /// <summary>With a run folder: commit a checkpoint every N steps as well as after every epoch (null: after epochs only).</summary>
+    public int? SaveEvery { get; init; }
+
+    /// <summary>Keep every Nth step's loss in the step log (<see cref="CheckpointInfo.StepLog"/>, <c>steps.csv</c>).</summary>
+    public int LogEvery { get; init; } = 10;
+
+    /// <summary>Data-parallel runs: batch-norm statistics over every rank's batch (SyncBatchNorm) instead of each rank's own.</summary>
+    public bool SyncBatchNorm { get; init; }
+
+    /// <summary>Checks every value and names the first out of range.</summary>
+    /// <exception cref="ArgumentException">A value out of range, named with the value.</exception>
+    public void Validate()
+    {
+        if (Epochs <= 0)
+            throw new ArgumentException($"Epochs must be positive, got {Epochs}.");
+        if (BatchSize <= 0)
+            throw new ArgumentException($"BatchSize must be positive, got {BatchSize}.");
+        if (!(LearningRate > 0 && float.IsFinite(LearningRate)))
+            throw new ArgumentException($"LearningRate must be a positive finite number, got {LearningRate}.");
+        if (!(WeightDecay >= 0 && float.IsFinite(WeightDecay)))
+            throw new ArgumentException($"WeightDecay must be a finite number of at least 0, got {WeightDecay}.");
+        if (!Enum.IsDefined(Optimizer))
+            throw new ArgumentException($"Optimizer must be one of {string.Join(", ", Enum.GetNames<OptimizerKind>())}, got {(int)Optimizer}.");
+        if (!Enum.IsDefined(Schedule))
+            throw new ArgumentException($"Schedule must be one of {string.Join(", ", Enum.GetNames<ScheduleKind>())}, got {(int)Schedule}.");
+        if (SaveEvery <= 0)
+            throw new ArgumentException($"SaveEvery must be positive, got {SaveEvery}.");
+        if (LogEvery <= 0)
+            throw new ArgumentException($"LogEvery must be positive, got {LogEvery}.");
+        if (Augmentation is { Padding: < 0 } a)
+            throw new ArgumentException($"Augmentation.Padding must be at least 0, got {a.Padding}.");
+    }
+}

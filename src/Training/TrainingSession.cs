@@ -1,0 +1,241 @@
+using System.Globalization;
+using Engine.Checkpoints;
+using Engine.Data;
+using Engine.Devices;
+using Engine.Distributed;
+using Engine.Modules;
+using Engine.Ops.Random;
+using Engine.Optim;
+
+namespace Engine.Training;
+
+/// <summary>
+/// A prepared run of a <see cref="Trainer"/> (<see cref="Trainer.Prepare"/>): checked, its model
+/// initialised or resumed, its training graph compiled, its optimiser and schedule built; it says
+/// where the run stands before <see cref="Run"/> trains it. It owns the optimiser; the task and
+/// the model stay the caller's.
+/// </summary>
+public sealed class TrainingSession : IDisposable
+{
+    private readonly Trainer _trainer;
+    private readonly ImageDataset _test;
+    private readonly RunFolder? _folder;
+    private readonly DataLoader _loader;
+    private readonly LearningRateSchedule? _schedule;
+    private readonly ReduceLROnPlateau? _plateau;
+    private bool _ran;
+
+    internal TrainingSession(Trainer trainer, ImageDataset train, ImageDataset test, RunFolder? folder)
+    {
+        _trainer = trainer;
+        _test = test;
+        _folder = folder;
+        var task = trainer.Task;
+        var options = trainer.Options;
+        var communicator = trainer.Communicator;
+        var model = task.Model;
+        int rank = communicator?.Rank ?? 0, ranks = communicator?.Size ?? 1;
+        task.Communicator = communicator;
+        if (folder is not null && !folder.IsPrepared && folder.Resumed is null && rank == 0)
+            folder.PrepareNew(overwrite: false);
+        var resumed = folder?.Resumed;
+
+        int batch = options.BatchSize;
+        if ((long)batch * ranks > train.Count)
+            throw new ArgumentException(ranks == 1 ? $"BatchSize {batch} is larger than the {train.Count} training images."
+                : $"BatchSize {batch} on each of {ranks} ranks ({(long)batch * ranks} images a step) is more than the {train.Count} training images.");
+        if (test.Count < ranks)
+            throw new ArgumentException($"{test.Count} test images cannot give each of {ranks} ranks one to evaluate.");
+        if ((test.Channels, test.Height, test.Width) != (train.Channels, train.Height, train.Width))
+            throw new ArgumentException($"The training images are {train.Channels}x{train.Height}x{train.Width} but the test images {test.Channels}x{test.Height}x{test.Width}.");
+        _loader = new DataLoader(train, batch, shuffle: true, seed: options.Seed, dropLast: true, augmentation: options.Augmentation, rank: rank, ranks: ranks);
+        int epochs = options.Epochs, steps = _loader.BatchesPerEpoch;
+        if ((long)epochs * steps > int.MaxValue)
+            throw new ArgumentException($"{epochs} epochs of {steps} steps make {(long)epochs * steps} steps, more than the schedule counts ({int.MaxValue}).");
+        var history = new List<string>();
+        if (resumed is not null)
+            history.AddRange(CheckResume(resumed, trainer, steps, ranks));
+
+        if (communicator is not null && options.SyncBatchNorm)
+            DataParallel.SynchronizeBatchNorm(model, communicator);
+        var device = task.Device;
+        bool initialised = model.NamedState().Any() && model.NamedState().All(s => s.State.IsInitialized);
+        long planned = task.BuildTraining(train, batch, RandomStreams.Derive(options.Seed, RandomStream.Noise));
+        CheckFits(model, device, planned, folder, fresh: resumed is null, initialised);
+        if (!initialised)
+            model.Initialize(device, RandomStreams.Derive(options.Seed, RandomStream.Initialization));
+        task.CompileTraining();
+
+        var parameters = model.NamedParameters().Select(p => p.Parameter).ToList();
+        IReadOnlyList<ParameterGroup> groups = options.NoDecayOnBiasesAndNorms ? ParameterGroup.NoDecayOnBiasesAndNorms(parameters) : [new ParameterGroup(parameters)];
+        float lr = options.LearningRate;
+        Optimizer = options.Optimizer == OptimizerKind.Sgd
+            ? new Sgd(groups, lr, momentum: 0.9f, weightDecay: options.WeightDecay)
+            : new AdamW(groups, lr, weightDecay: options.WeightDecay);
+        try
+        {
+            _schedule = options.Schedule switch
+            {
+                ScheduleKind.OneCycle => new OneCycleLR(Optimizer, lr, epochs * steps),
+                ScheduleKind.Cosine => new CosineAnnealingLR(Optimizer, epochs * steps, lr / 100),
+                _ => null,
+            };
+            _plateau = options.Schedule == ScheduleKind.Plateau
+                ? new ReduceLROnPlateau(Optimizer, task.HigherIsBetter ? PlateauMode.Max : PlateauMode.Min)
+                : null;
+            var state = resumed ?? new CheckpointInfo
+            {
+                Task = task.Kind, Model = trainer.ModelOptions, Options = options, Application = trainer.Application, StepsPerEpoch = steps,
+                Metric = task.MetricName, HigherIsBetter = task.HigherIsBetter, Ranks = ranks,
+            };
+            if (resumed is not null)
+            {
+                TrainingCheckpoint.Load(folder!.LastPath, model, Optimizer);
+                if (Optimizer.StepCount != resumed.GlobalStep)
+                    throw new InvalidDataException($"'{folder.LastPath}' holds an optimiser after {Optimizer.StepCount} steps but run information for {resumed.GlobalStep}.");
+                task.NoiseOffset = resumed.NoiseOffset;
+                state = resumed with { Options = options, Application = trainer.Application ?? resumed.Application, History = [.. resumed.History, .. history] };
+            }
+            _schedule?.Resume(checked((int)state.GlobalStep));
+            if (_plateau is not null && state.Plateau is { } plateauState)
+                _plateau.Resume(resumed!.Options.LearningRate == lr ? plateauState : plateauState with { LearningRate = lr }); // a new rate restarts from it
+            if (communicator is not null)
+            {
+                RankAgreement.Check(communicator, options, trainer.ModelOptions?.ToString() ?? Describe(model), train, test, state.GlobalStep);
+                DataParallel = new DataParallel(communicator, model, Optimizer);
+                DataParallel.BroadcastState();
+            }
+            State = state;
+            Changes = history;
+        }
+        catch
+        {
+            Optimizer.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The trainer this session runs.</summary>
+    public Trainer Trainer => _trainer;
+
+    /// <summary>Where the run starts: a new run's empty state, or what the resumed checkpoint records.</summary>
+    public CheckpointInfo State { get; }
+
+    /// <summary>Whether it continues a checkpoint.</summary>
+    public bool IsResumed => _folder?.Resumed is not null;
+
+    /// <summary>How the options changed on this resume (the history's new lines; empty for a new run).</summary>
+    public IReadOnlyList<string> Changes { get; }
+
+    /// <summary>Optimiser steps in an epoch.</summary>
+    public int StepsPerEpoch => _loader.BatchesPerEpoch;
+
+    /// <summary>The run's optimiser (AdamW or SGD over the model's parameters).</summary>
+    public Optimizer Optimizer { get; }
+
+    /// <summary>The gradient exchange of a data-parallel run (null for one process): its timings after <see cref="Run"/>.</summary>
+    public DataParallel? DataParallel { get; }
+
+    /// <summary>With a launch profile running (<see cref="ComputeDevice.ProfileVariable"/>): after <see cref="Run"/>, the profile of the run's second step.</summary>
+    public LaunchSummary? StepProfile { get; private set; }
+
+    /// <summary>
+    /// Trains from <see cref="State"/> to the last epoch, a stop asked by a callback after an
+    /// epoch, or <paramref name="cancellationToken"/> (after the current step: with a run folder,
+    /// at a committed checkpoint). A session runs once.
+    /// </summary>
+    /// <exception cref="InvalidDataException">A loss or gradient went non-finite; the message says which and where.</exception>
+    public TrainingResult Run(CancellationToken cancellationToken = default)
+    {
+        if (_ran)
+            throw new InvalidOperationException("A training session runs once; prepare another to train again.");
+        _ran = true;
+        var task = _trainer.Task;
+        var callbacks = _trainer.Callbacks.ToList();
+        foreach (var callback in callbacks)
+            callback.OnTrainBegin(this);
+        var loop = new TrainingLoop(task, task.Model, Optimizer, _schedule, _plateau, _loader, _folder, cancellationToken, _trainer.Options, callbacks, DataParallel);
+        var evaluation = State.Epoch >= _trainer.Options.Epochs && State.Step == 0 ? task.Evaluate(_test, _loader.BatchSize) : null;
+        var (state, last, interrupted, stoppedEarly) = loop.Run(State, _test, evaluation);
+        StepProfile = loop.StepProfile;
+        var result = new TrainingResult(last, interrupted, stoppedEarly, state);
+        foreach (var callback in callbacks)
+            callback.OnTrainEnd(result);
+        return result;
+    }
+
+    /// <summary>Releases the optimiser's state.</summary>
+    public void Dispose() => Optimizer.Dispose();
+
+    /// <summary>
+    /// Checks a checkpoint against this run (its task, ranks, steps per epoch, model and the
+    /// options that define the run) and returns how the options that may change did.
+    /// </summary>
+    private static List<string> CheckResume(CheckpointInfo resumed, Trainer trainer, int steps, int ranks)
+    {
+        var options = trainer.Options;
+        string position = resumed.Position;
+        if (resumed.Task != trainer.Task.Kind)
+            throw new ArgumentException($"The checkpoint is a {resumed.Task} run, not {trainer.Task.Kind}.");
+        if (resumed.Ranks != ranks)
+            throw new ArgumentException($"The checkpoint was trained on {resumed.Ranks} ranks, each with its shard of the data; resume it on as many, not {ranks}.");
+        if (resumed.StepsPerEpoch != steps)
+            throw new InvalidDataException($"The checkpoint took {resumed.StepsPerEpoch} steps per epoch, these options and data {steps}.");
+        if (trainer.ModelOptions is { } model && resumed.Model is { } recorded && recorded != model)
+            throw new InvalidDataException($"The checkpoint holds {recorded} but the model is {model}.");
+        int done = resumed.Epoch + (resumed.Step > 0 ? 1 : 0);
+        if (options.Epochs < done)
+            throw new ArgumentException($"The run is {position}; Epochs {options.Epochs} is fewer than the epochs it has begun ({done}).");
+        var before = resumed.Options;
+        void Fixed<T>(string name, T asked, T recordedValue)
+        {
+            if (!EqualityComparer<T>.Default.Equals(asked, recordedValue))
+                throw new ArgumentException($"The run was trained with {name} {recordedValue}; {name} {asked} would make it another run.");
+        }
+        Fixed(nameof(options.Seed), options.Seed, before.Seed);
+        Fixed(nameof(options.BatchSize), options.BatchSize, before.BatchSize);
+        Fixed(nameof(options.Optimizer), options.Optimizer, before.Optimizer);
+        Fixed(nameof(options.Schedule), options.Schedule, before.Schedule);
+        Fixed(nameof(options.NoDecayOnBiasesAndNorms), options.NoDecayOnBiasesAndNorms, before.NoDecayOnBiasesAndNorms); // it orders the optimiser's state
+        Fixed(nameof(options.Augmentation), options.Augmentation, before.Augmentation);
+        Fixed(nameof(options.SyncBatchNorm), options.SyncBatchNorm, before.SyncBatchNorm);
+        if (trainer.ResumeChanges is { } given)
+            return [.. given];
+        var changes = new List<string>();
+        void Changeable<T>(string name, T now, T then)
+        {
+            if (!EqualityComparer<T>.Default.Equals(now, then))
+                changes.Add(string.Create(CultureInfo.InvariantCulture, $"{position}: {name} {then} -> {now}"));
+        }
+        Changeable(nameof(options.Epochs), options.Epochs, before.Epochs);
+        Changeable(nameof(options.LearningRate), options.LearningRate, before.LearningRate);
+        Changeable(nameof(options.WeightDecay), options.WeightDecay, before.WeightDecay);
+        return changes;
+    }
+
+    /// <summary>
+    /// Before anything is allocated: the step's memory (parameters, gradients and the optimiser's
+    /// two moments unless the model holds its weights already, and the planned activations and
+    /// gradients) against what the device has, and the checkpoints against the disk; each refusal
+    /// gives both numbers.
+    /// </summary>
+    private static void CheckFits(Module model, ComputeDevice device, long plannedBytes, RunFolder? folder, bool fresh, bool initialised)
+    {
+        long parameters = model.ParameterCount;
+        long stateElements = model.NamedState().Sum(s => s.State.Shape.Numel);
+        long weights = initialised ? 4 * 2 * parameters : 4 * (stateElements + 3 * parameters); // values and buffers; gradients, exp_avg, exp_avg_sq
+        long needed = weights + plannedBytes;
+        long free = device.FreeMemory;
+        if (needed > free)
+        {
+            throw new OutOfDeviceMemoryException(device.Info.Spec,
+                $"the training step ({ByteSize.MiB(weights)} of weights, gradients and optimiser state, {ByteSize.MiB(plannedBytes)} of activations)",
+                needed, free);
+        }
+        // A new run needs room for last, best and a temporary; a resumed one has the two already.
+        folder?.CheckSpace(4 * (stateElements + 2 * parameters) + (1 << 16), fresh ? 3 : 1);
+    }
+
+    // A model without options, for the ranks' agreement: its tensors' names and shapes.
+    private static string Describe(Module model) => string.Join(";", model.NamedState().Select(s => $"{s.Name}{s.State.Shape}"));
+}
