@@ -49,7 +49,7 @@ public sealed record CheckpointInfo
     public double? Best { get; init; }
     /// <summary>The epoch that reached <see cref="Best"/>.</summary>
     public int BestEpoch { get; init; }
-    /// <summary>Settings changed on resume, in order (<c>after epoch 3: --lr 0.002 -> 0.001</c>).</summary>
+    /// <summary>Settings changed on resume, in order (<c>after epoch 3: LearningRate 0.002 -> 0.001</c>; the command line names its options).</summary>
     public IReadOnlyList<string> History { get; init; } = [];
     /// <summary>The epoch log so far (<see cref="RunLog"/>), one record per completed epoch.</summary>
     public IReadOnlyList<EpochRecord> EpochLog { get; init; } = [];

@@ -64,11 +64,12 @@ public sealed class RunFolder : IDisposable
     /// it holds no run unless <paramref name="overwrite"/>, and it can be written; removes the
     /// temporaries a killed run left. An overwritten run stays until the new run's first commit.
     /// </summary>
+    /// <exception cref="RunExistsException">The folder holds a run and <paramref name="overwrite"/> is false.</exception>
     public void PrepareNew(bool overwrite)
     {
         Take();
         if (HoldsRun && !overwrite)
-            throw new IOException($"'{Path}' holds a run ({Describe()}): continue it with --resume, replace it with --overwrite, or choose another folder with -o.");
+            throw new RunExistsException(Path, Describe());
         _replacePending = overwrite && HoldsRun;
         PrepareWritable();
     }
@@ -84,7 +85,7 @@ public sealed class RunFolder : IDisposable
         Take();
         bool hasLast = File.Exists(LastPath), hasBest = File.Exists(BestPath);
         if (!hasLast && !hasBest)
-            throw new FileNotFoundException($"--resume: there is no checkpoint '{LastPath}' to resume from.", LastPath);
+            throw new FileNotFoundException($"There is no checkpoint '{LastPath}' to resume from.", LastPath);
         PrepareWritable();
         var last = hasLast ? ReadInfo(LastPath) : null;
         var best = hasBest ? ReadInfo(BestPath) : null;
@@ -154,7 +155,7 @@ public sealed class RunFolder : IDisposable
     {
         var metadata = TrainingCheckpoint.ReadMetadata(file);
         if (!metadata.TryGetValue(InfoKey, out var json))
-            throw new InvalidDataException($"'{file}' is a state dict without training information ({InfoKey}); use predict with --model for plain weights.");
+            throw new InvalidDataException($"'{file}' is a state dict without training information ({InfoKey}); load plain weights with StateDict.Load (on the command line: predict --model).");
         return CheckpointInfo.Parse(json, $"'{file}'");
     }
 

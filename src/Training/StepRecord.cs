@@ -1,7 +1,7 @@
 namespace Engine.Training;
 
 /// <summary>
-/// One line of a run's step log (<c>steps.csv</c>): the loss of every <c>--log-every</c>-th step, as
+/// One line of a run's step log (<c>steps.csv</c>): the loss of every <see cref="TrainingOptions.LogEvery"/>-th step, as
 /// PyTorch Lightning's loggers record it (that step's loss, not a mean), kept in the checkpoint.
 /// </summary>
 /// <param name="Step">Optimiser steps taken, this one included.</param>

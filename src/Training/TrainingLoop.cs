@@ -199,7 +199,7 @@ internal sealed class TrainingLoop(TrainingTask task, Module model, Optimizer op
     /// <summary>
     /// Stops the run when the loss or a gradient is not finite, before the update spreads it,
     /// naming what went wrong: the images, the weights, the gradients, or a diverging loss
-    /// (the only case where a lower --lr is the likely cure).
+    /// (the only case where a lower rate is the likely cure).
     /// </summary>
     private void CheckFinite(float loss, Batch batch, int epoch, int step, long globalStep)
     {

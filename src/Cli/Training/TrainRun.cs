@@ -37,7 +37,14 @@ internal static class TrainRun
         if (requested.Resume)
         {
             requested.Validate();
-            resumed = root ? folder.PrepareResume() : null;
+            try
+            {
+                resumed = root ? folder.PrepareResume() : null;
+            }
+            catch (FileNotFoundException e)
+            {
+                throw new FileNotFoundException($"--resume: there is no checkpoint '{e.FileName}' to resume from.", e.FileName, e);
+            }
             communicator?.Barrier(); // rank 0 has settled the folder (a newer best copied over the last)
             resumed ??= folder.JoinResume(); // the run folder lies on a file system every rank sees
             var recorded = resumed.CommandLineSettings(folder.LastPath);
@@ -56,8 +63,15 @@ internal static class TrainRun
                 requested = requested with { Dataset = DatasetCatalog.Infer(dataDirectory) };
             settings = requested.Resolve();
             settings.Validate();
-            if (root)
-                folder.PrepareNew(settings.Overwrite);
+            try
+            {
+                if (root)
+                    folder.PrepareNew(settings.Overwrite);
+            }
+            catch (RunExistsException e)
+            {
+                throw new IOException($"'{e.Folder}' holds a run ({e.Run}): continue it with --resume, replace it with --overwrite, or choose another folder with -o.", e);
+            }
         }
         settings.Validate();
 

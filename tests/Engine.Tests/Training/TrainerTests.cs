@@ -190,7 +190,8 @@ public sealed class TrainerTests(DeviceFixture fixture) : IDisposable
             }
             // A folder is never taken over from a run without being asked.
             using var taken = new RunFolder(Path.Combine(_folder, "run"));
-            var held = Assert.Throws<IOException>(() => new Trainer(task, Options).Prepare(train, test, taken));
+            var held = Assert.Throws<RunExistsException>(() => new Trainer(task, Options).Prepare(train, test, taken));
+            Assert.Equal(taken.Path, held.Folder);
             Assert.Contains("holds a run (classification, epoch 1 of 1, accuracy ", held.Message);
             var bad = Assert.Throws<ArgumentException>(() => new Trainer(task, Options with { BatchSize = 0 }));
             Assert.Equal("BatchSize must be positive, got 0.", bad.Message);
