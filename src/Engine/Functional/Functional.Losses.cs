@@ -46,6 +46,40 @@ public static partial class Functional
     public static Tensor MseLoss(Tensor input, Tensor target, LossReduction reduction = LossReduction.Mean) =>
         ElementwiseLoss(Ops.Losses.ElementwiseLoss.SquaredError, input, target, reduction);
 
+    /// <summary><c>l1_loss(input, target, reduction)</c>.</summary>
+    public static Tensor L1Loss(Tensor input, Tensor target, LossReduction reduction = LossReduction.Mean) =>
+        ElementwiseLoss(Ops.Losses.ElementwiseLoss.AbsoluteError, input, target, reduction);
+
+    /// <summary>
+    /// The contractive penalty of a sigmoid encoder layer: <c>sum_j (h_j (1 - h_j))^2 sum_i W_ji^2</c>
+    /// per example for the code <c>h [N, J]</c> and the layer's weight <c>W [J, I]</c>, reduced (per example by default).
+    /// </summary>
+    public static Tensor ContractivePenalty(Tensor code, Tensor weight, LossReduction reduction = LossReduction.BatchMean)
+    {
+        var loss = Tensor.Empty(code.Device, new Shape());
+        return Guard(loss, () => ContractivePenaltyOp.Forward(code, weight, loss, reduction));
+    }
+
+    /// <summary>Gradients of <see cref="ContractivePenalty"/> with respect to the code and the weight.</summary>
+    public static (Tensor Code, Tensor Weight) ContractivePenaltyBackward(Tensor code, Tensor weight, LossReduction reduction = LossReduction.BatchMean, float gradLoss = 1f)
+    {
+        var device = code.Device;
+        var dCode = Tensor.Empty(device, code.Shape);
+        var dWeight = Tensor.Empty(device, weight.Shape);
+        try
+        {
+            using var dLoss = Tensor.Full(device, gradLoss, new Shape());
+            ContractivePenaltyOp.Backward(code, weight, dLoss, dCode, dWeight, reduction);
+            return (dCode, dWeight);
+        }
+        catch
+        {
+            dCode.Dispose();
+            dWeight.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Gradient of an elementwise loss with respect to its input, for upstream gradient <paramref name="gradLoss"/>.</summary>
     public static Tensor ElementwiseLossBackward(ElementwiseLoss kind, Tensor input, Tensor target, LossReduction reduction = LossReduction.Mean, float gradLoss = 1f)
     {

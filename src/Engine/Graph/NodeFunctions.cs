@@ -2,6 +2,7 @@ using Engine.Graph.Nodes;
 using Engine.Ops.Activation;
 using Engine.Ops.Layout;
 using Engine.Ops.Losses;
+using Engine.Ops.Random;
 using Engine.Tensors;
 
 namespace Engine.Graph;
@@ -101,6 +102,38 @@ public static class NodeFunctions
     /// <summary><c>mse_loss(x, target, reduction)</c>; a scalar.</summary>
     public static Node MseLoss(this Node x, Node target, LossReduction reduction = LossReduction.Mean) =>
         PointwiseLoss(x, target, Ops.Losses.ElementwiseLoss.SquaredError, reduction, "mse_loss");
+
+    /// <summary><c>l1_loss(x, target, reduction)</c>; a scalar.</summary>
+    public static Node L1Loss(this Node x, Node target, LossReduction reduction = LossReduction.Mean) =>
+        PointwiseLoss(x, target, Ops.Losses.ElementwiseLoss.AbsoluteError, reduction, "l1_loss");
+
+    /// <summary>The L1 norm <c>sum |x|</c>, reduced (per example by default): a sparse autoencoder's penalty on its code; a scalar.</summary>
+    public static Node L1Norm(this Node x, LossReduction reduction = LossReduction.BatchMean) =>
+        Single(x.Graph, new L1NormNode(x.Graph.OpName("l1_norm"), x, reduction), new Shape());
+
+    /// <summary>
+    /// The contractive penalty of a sigmoid encoder layer: <paramref name="code"/> is
+    /// <c>sigmoid(x W^T + b)</c> <c>[N, J]</c> and <paramref name="weight"/> its layer's <c>W [J, I]</c>;
+    /// the squared Frobenius norm of dcode/dx, reduced (per example by default); a scalar.
+    /// </summary>
+    public static Node ContractivePenalty(this Node code, Parameter weight, LossReduction reduction = LossReduction.BatchMean)
+    {
+        ArgumentNullException.ThrowIfNull(weight);
+        string op = code.Graph.OpName("contractive");
+        ContractivePenaltyOp.CheckShapes(op, code.Shape, weight.Shape);
+        return Single(code.Graph, new ContractivePenaltyNode(op, code, weight, reduction), new Shape());
+    }
+
+    /// <summary>
+    /// Corrupts <paramref name="x"/> in training graphs (the identity in evaluation): Gaussian noise of
+    /// standard deviation <paramref name="level"/>, or masking noise zeroing a fraction <paramref name="level"/>.
+    /// </summary>
+    public static Node AddNoise(this Node x, NoiseKind kind, float level)
+    {
+        string op = x.Graph.OpName("noise");
+        NoiseOp.CheckLevel(op, kind, level);
+        return Single(x.Graph, new NoiseNode(op, x, kind, level), x.Shape);
+    }
 
     /// <summary>The VAE's KL term; a scalar (per image by default).</summary>
     public static Node GaussianKl(Node mu, Node logVar, LossReduction reduction = LossReduction.BatchMean)

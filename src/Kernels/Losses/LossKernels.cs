@@ -131,6 +131,29 @@ public static class LossKernels
         }
     }
 
+    /// <summary>Absolute error <c>|x - t|</c> (PyTorch's <c>l1_loss</c>); NaN stays NaN.</summary>
+    public static void AbsoluteErrorForward(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> t, ArrayView<float> terms)
+    {
+        for (int element = work.Begin(thread); element < work.End(thread); element++)
+        {
+            Index1D i = element;
+            terms[i] = IntrinsicMath.Abs(x[i] - t[i]);
+        }
+    }
+
+    /// <summary><c>dx = scale[0] * sign(x - t)</c>, with <c>sign(0) = 0</c> as PyTorch's and NaN passed on.</summary>
+    public static void AbsoluteErrorBackward(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> t, ArrayView<float> scale, ArrayView<float> dx, int accumulate)
+    {
+        for (int element = work.Begin(thread); element < work.End(thread); element++)
+        {
+            Index1D i = element;
+            float d = x[i] - t[i];
+            float sign = d > 0f ? 1f : d < 0f ? -1f : d == 0f ? 0f : d; // NaN: NaN
+            float g = scale[0] * sign;
+            dx[i] = accumulate != 0 ? dx[i] + g : g;
+        }
+    }
+
     /// <summary>Gaussian KL to N(0, I) per latent: <c>-0.5 (1 + logvar - mu^2 - exp(logvar))</c>.</summary>
     public static void GaussianKlForward(Index1D thread, WorkRange work, ArrayView<float> mu, ArrayView<float> logVar, ArrayView<float> terms)
     {

@@ -13,9 +13,11 @@ public enum ElementwiseLoss
     BinaryCrossEntropyWithLogits,
     /// <summary>Squared error <c>(x - t)^2</c>.</summary>
     SquaredError,
+    /// <summary>Absolute error <c>|x - t|</c> (<c>l1_loss</c>; its gradient takes sign(0) = 0).</summary>
+    AbsoluteError,
 }
 
-/// <summary>BCE-with-logits and MSE, reduced by mean, sum or batch mean.</summary>
+/// <summary>BCE-with-logits, MSE and L1, reduced by mean, sum or batch mean.</summary>
 public static class ElementwiseLossOp
 {
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>> BceLoader =
@@ -27,6 +29,11 @@ public static class ElementwiseLossOp
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>> MseBackwardLoader =
         new("Mse.Backward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(acc, LossKernels.SquaredErrorBackward));
 
+    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>> L1Loader =
+        new("L1.Forward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>>(acc, LossKernels.AbsoluteErrorForward));
+    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>> L1BackwardLoader =
+        new("L1.Backward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(acc, LossKernels.AbsoluteErrorBackward));
+
     /// <summary>Writes the reduced loss into the scalar <paramref name="loss"/>.</summary>
     public static void Forward(ElementwiseLoss kind, Tensor input, Tensor target, Tensor loss, LossReduction reduction = LossReduction.Mean)
     {
@@ -35,7 +42,13 @@ public static class ElementwiseLossOp
         LossCore.CheckScalar(nameof(loss), loss);
         var device = input.Device;
         using var terms = Tensor.Empty(device, input.Shape);
-        var loader = kind == ElementwiseLoss.BinaryCrossEntropyWithLogits ? BceLoader : MseLoader;
+        var loader = kind switch
+        {
+            ElementwiseLoss.BinaryCrossEntropyWithLogits => BceLoader,
+            ElementwiseLoss.SquaredError => MseLoader,
+            ElementwiseLoss.AbsoluteError => L1Loader,
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown elementwise loss."),
+        };
         device.Kernel(loader)(Check.LaunchSize(op, input.Numel), input.View, target.View, terms.View);
         using var divisor = LossCore.Constant(device, LossCore.Divisor(reduction, input.Shape));
         LossCore.Reduce(device, terms, divisor, loss);
@@ -50,7 +63,13 @@ public static class ElementwiseLossOp
         var device = input.Device;
         using var divisor = LossCore.Constant(device, LossCore.Divisor(reduction, input.Shape));
         using var scale = LossCore.GradientScale(device, dLoss, divisor);
-        var loader = kind == ElementwiseLoss.BinaryCrossEntropyWithLogits ? BceBackwardLoader : MseBackwardLoader;
+        var loader = kind switch
+        {
+            ElementwiseLoss.BinaryCrossEntropyWithLogits => BceBackwardLoader,
+            ElementwiseLoss.SquaredError => MseBackwardLoader,
+            ElementwiseLoss.AbsoluteError => L1BackwardLoader,
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown elementwise loss."),
+        };
         device.Kernel(loader)(Check.LaunchSize(op, input.Numel), input.View, target.View, scale.View, dInput.View, Launch.Flag(accumulate));
     }
 
