@@ -12,21 +12,25 @@ using Engine.Models;
 namespace Engine.Cli.Commands;
 
 /// <summary>
-/// <c>sample --checkpoint runs/vae</c>: decodes codes drawn from the prior N(0, I) into a PNG grid
-/// (<c>samples.png</c>) and writes test images beside their reconstructions (<c>reconstructions.png</c>:
-/// odd columns the originals, even columns the decoded posterior means).
+/// <c>sample --checkpoint runs/vae|runs/ae</c>: for a VAE, decodes codes drawn from the prior
+/// N(0, I) into a PNG grid (<c>samples.png</c>); for both, writes test images beside their
+/// reconstructions (<c>reconstructions.png</c>: odd columns the originals, even columns the decoded
+/// codes), for a denoising autoencoder noisy / output / clean triples (<c>denoising.png</c>), and
+/// with a 2-D code the test set's codes coloured by class (<c>latent.png</c>, ScottPlot) and, for
+/// the VAE, the decoded manifold over the prior's quantiles (<c>manifold.png</c>, as Kingma &amp;
+/// Welling's figure).
 /// </summary>
 internal static class SampleCommand
 {
     internal static Command Create(TextWriter output, TextWriter errors)
     {
-        var checkpoint = new Option<string>("--checkpoint", "-c") { Description = "A VAE run folder (its last checkpoint) or a checkpoint file.", Required = true };
-        var folderOption = new Option<string?>("--output", "-o") { Description = "Folder for samples.png and reconstructions.png (default: the run folder)." };
+        var checkpoint = new Option<string>("--checkpoint", "-c") { Description = "A VAE or autoencoder run folder (its last checkpoint) or a checkpoint file.", Required = true };
+        var folderOption = new Option<string?>("--output", "-o") { Description = "Folder for the PNGs (default: the run folder)." };
         var count = new Option<int>("--count") { Description = "Images per grid.", DefaultValueFactory = _ => 64 };
-        var seed = new Option<ulong>("--seed") { Description = "Seed of the prior samples.", DefaultValueFactory = _ => 1 };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the prior samples and the denoising noise.", DefaultValueFactory = _ => 1 };
         var data = new Option<string?>("--data") { Description = "Folder with the dataset's files (default: data/<dataset>)." };
         var device = CommonOptions.Device();
-        var command = new Command("sample", "Draw VAE samples from the prior and reconstructions of test images as PNG grids.") { checkpoint, folderOption, count, seed, data, device };
+        var command = new Command("sample", "Draw VAE samples from the prior, reconstructions of test images (a denoising autoencoder's noisy / output / clean triples), and 2-D latent spaces as PNGs.") { checkpoint, folderOption, count, seed, data, device };
         command.SetAction(result => Run(result.GetValue(checkpoint)!, result.GetValue(folderOption), result.GetValue(count), result.GetValue(seed),
             result.GetValue(data), result.GetValue(device), output, errors));
         return command;
@@ -41,51 +45,116 @@ internal static class SampleCommand
             var folderKind = PathKinds.Of(folder);
             if (folderKind is not (PathKind.Missing or PathKind.Directory) && !(folderKind == PathKind.SymbolicLink && Directory.Exists(folder)))
                 throw new IOException($"--output '{folder}' is {PathKinds.Describe(folderKind)}, not a folder for the PNGs.");
-            string samplesPath = AtomicFile.CheckTarget(Path.Combine(folder, "samples.png"));
-            string pairsPath = AtomicFile.CheckTarget(Path.Combine(folder, "reconstructions.png"));
-            using var loaded = LoadedCheckpoint.Open(checkpoint, "vae", deviceSpec);
-            var vae = (Vae)loaded.Model;
-            int side = vae.Size, plane = side * side;
+            string Target(string name) => AtomicFile.CheckTarget(Path.Combine(folder, name));
+            string samplesPath = Target("samples.png"), pairsPath = Target("reconstructions.png"), triplesPath = Target("denoising.png"),
+                latentPath = Target("latent.png"), manifoldPath = Target("manifold.png");
+            using var loaded = LoadedCheckpoint.Open(checkpoint, task: null, deviceSpec);
+            string kind = loaded.Info.Kind();
+            if (kind is not ("vae" or "ae"))
+                throw new ArgumentException($"'{RunFolder.CheckpointFile(checkpoint)}' is a {kind} checkpoint; sample needs a vae or ae one (train vae, train ae).");
+            string dataset = loaded.Info.Dataset(checkpoint);
+            var splits = DatasetCatalog.Load(dataset, dataDirectory);
+            var testSet = splits.Test;
+            var test = testSet.Take(count / 2);
+            int side = test.Height, plane = test.Channels * side * side;
             int columns = (int)Math.Ceiling(Math.Sqrt(count));
+            var written = new List<string>();
+            Directory.CreateDirectory(folder);
 
-            // Prior samples: z ~ N(0, I) (Box-Muller on the host, keyed by the seed), decoded to Bernoulli means.
-            var random = new PhiloxRandom(RandomStreams.Derive(seed, RandomStream.Sampling));
-            var codes = new float[count * vae.Latent];
-            for (int i = 0; i < codes.Length; i++)
-                codes[i] = (float)(Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble()));
-            var g = new GraphBuilder(loaded.Device, training: false);
-            var z = g.Input("z", count, vae.Latent);
-            var pixels = vae.Decode(z).Sigmoid();
-            float[] samples;
-            using (var plan = g.CompileInference(pixels))
+            Func<Node, Node> encode, decode;
+            int latent;
+            if (loaded.Model is Vae vae)
             {
-                plan.Value(z).CopyFrom(codes);
-                plan.Forward();
-                samples = plan.Value(pixels).ToArray();
+                (encode, decode, latent) = (x => vae.Encode(x).Mu, z => vae.Decode(z).Sigmoid(), vae.Latent);
+                // Prior samples: z ~ N(0, I) (Box-Muller on the host, keyed by the seed), decoded to Bernoulli means.
+                var random = new PhiloxRandom(RandomStreams.Derive(seed, RandomStream.Sampling));
+                var codes = new float[count * vae.Latent];
+                for (int i = 0; i < codes.Length; i++)
+                    codes[i] = (float)(Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble()));
+                RgbImage.Grid(Run(loaded, decode, codes, count, vae.Latent), count, side, side, columns).SavePng(samplesPath);
+                written.Add($"{count} prior samples to {samplesPath}");
             }
-            RgbImage.Grid(samples, count, side, side, columns).SavePng(samplesPath);
+            else
+            {
+                var ae = (Autoencoder)loaded.Model;
+                (encode, decode, latent) = (ae.Encode, ae.Decode, ae.Code);
+            }
 
             // Reconstructions of the first test images: original, reconstruction, side by side.
-            int pairs = count / 2;
-            var test = DatasetCatalog.Load(loaded.Info.Dataset(checkpoint), dataDirectory).Test.Take(pairs);
-            var r = new GraphBuilder(loaded.Device, training: false);
-            var x = r.Input("x", test.Count, test.Channels, test.Height, test.Width);
-            var reconstruction = vae.Decode(vae.Encode(x).Mu).Sigmoid();
-            float[] decoded;
-            using (var plan = r.CompileInference(reconstruction))
+            float[] decoded = Run(loaded, x => decode(encode(x)), test.Images, test.Count, test.Channels, side, side);
+            RgbImage.Grid(Interleave(plane, test.Images, decoded), 2 * test.Count, side, side, 2 * Math.Max(1, columns / 2)).SavePng(pairsPath);
+            written.Add($"{test.Count} reconstructions of {dataset} test images to {pairsPath}");
+
+            if (loaded.Model is Autoencoder { Kind: AutoencoderKind.Denoising } denoiser)
             {
-                plan.Value(x).CopyFrom(test.Images);
+                // The corruption of training, drawn from the seed: noisy, output, clean.
+                var settings = loaded.Info.Application is null ? null : loaded.Info.CommandLineSettings(checkpoint);
+                var noise = settings?.Noise == "masking" ? NoiseKind.Masking : NoiseKind.Gaussian;
+                float level = settings?.NoiseLevel ?? 0.3f;
+                int triples = Math.Max(1, count / 3);
+                var some = testSet.Take(triples);
+                var g = new GraphBuilder(loaded.Device, training: true, seed: RandomStreams.Derive(seed, RandomStream.Sampling));
+                var x = g.Input("x", some.Count, some.Channels, side, side);
+                var graph = denoiser.Build(x, noise: noise, noiseLevel: level);
+                using var plan = g.CompileInference(graph.Input, graph.Reconstruction);
+                plan.Value(x).CopyFrom(some.Images);
                 plan.Forward();
-                decoded = plan.Value(reconstruction).ToArray();
+                RgbImage.Grid(Interleave(plane, plan.Value(graph.Input).ToArray(), plan.Value(graph.Reconstruction).ToArray(), some.Images), 3 * some.Count, side, side, 3 * Math.Max(1, columns / 3))
+                    .SavePng(triplesPath);
+                written.Add($"{some.Count} noisy / output / clean triples ({noise.ToString().ToLowerInvariant()} noise {level:0.###}) to {triplesPath}");
             }
-            var interleaved = new float[2 * test.Count * plane];
-            for (int i = 0; i < test.Count; i++)
+
+            if (latent == 2)
             {
-                test.Images.AsSpan(i * plane, plane).CopyTo(interleaved.AsSpan(2 * i * plane));
-                decoded.AsSpan(i * plane, plane).CopyTo(interleaved.AsSpan((2 * i + 1) * plane));
+                // The whole test set's codes (the VAE's posterior means), coloured by class.
+                int batch = Enumerable.Range(1, Math.Min(250, testSet.Count)).Last(b => testSet.Count % b == 0);
+                var codes = new float[testSet.Count * 2];
+                for (int start = 0; start < testSet.Count; start += batch)
+                {
+                    var part = testSet.Select(Enumerable.Range(start, batch).ToArray());
+                    Run(loaded, encode, part.Images, batch, part.Channels, side, side).CopyTo(codes, start * 2);
+                }
+                AtomicFile.WriteAllBytes(latentPath, LatentPlot.Render(codes, testSet.Labels, $"{loaded.ModelOptions.Name}: 2-D codes of {testSet.Count} {dataset} test images", splits.ClassNames));
+                written.Add($"the 2-D codes of {testSet.Count} test images to {latentPath}");
+                if (kind == "vae")
+                {
+                    // Kingma & Welling's manifold: z on a grid of the prior's quantiles (0.5/n .. 1 - 0.5/n), decoded.
+                    int n = Math.Max(2, (int)Math.Sqrt(count));
+                    var grid = new float[n * n * 2];
+                    for (int row = 0; row < n; row++)
+                        for (int col = 0; col < n; col++)
+                        {
+                            grid[(row * n + col) * 2] = (float)Probit.Of((col + 0.5) / n);
+                            grid[(row * n + col) * 2 + 1] = (float)Probit.Of(1 - (row + 0.5) / n); // z₂ grows upward
+                        }
+                    RgbImage.Grid(Run(loaded, decode, grid, n * n, 2), n * n, side, side, n).SavePng(manifoldPath);
+                    written.Add($"the {n}x{n} manifold to {manifoldPath}");
+                }
             }
-            RgbImage.Grid(interleaved, 2 * test.Count, side, side, 2 * Math.Max(1, columns / 2)).SavePng(pairsPath);
-            log.WriteLine($"vae (epoch {loaded.Info.Epoch}): wrote {count} prior samples to {samplesPath} and {test.Count} reconstructions of {loaded.Info.Dataset(checkpoint)} test images to {pairsPath}");
+            log.WriteLine($"{kind} (epoch {loaded.Info.Epoch}): wrote {string.Join(", ", written.SkipLast(1))}{(written.Count > 1 ? " and " : "")}{written[^1]}");
             return 0;
         });
+
+    // Runs f in an evaluation graph over a batch of inputs shaped [count, dims...]; returns its output.
+    private static float[] Run(LoadedCheckpoint loaded, Func<Node, Node> f, float[] inputs, int count, params int[] dims)
+    {
+        var g = new GraphBuilder(loaded.Device, training: false);
+        var x = g.Input("x", [count, .. dims]);
+        var y = f(x);
+        using var plan = g.CompileInference(y);
+        plan.Value(x).CopyFrom(inputs.AsSpan(0, (int)x.Shape.Numel));
+        plan.Forward();
+        return plan.Value(y).ToArray();
+    }
+
+    // Image i of every source, in turn: [a0, b0, (c0,) a1, b1, ...].
+    private static float[] Interleave(int plane, params float[][] sources)
+    {
+        int count = sources[0].Length / plane;
+        var result = new float[sources.Length * count * plane];
+        for (int i = 0; i < count; i++)
+            for (int s = 0; s < sources.Length; s++)
+                sources[s].AsSpan(i * plane, plane).CopyTo(result.AsSpan((i * sources.Length + s) * plane));
+        return result;
+    }
 }

@@ -8,14 +8,14 @@ using Engine.Distributed;
 namespace Engine.Cli.Commands;
 
 /// <summary>
-/// <c>train resnet|unet|vae</c>: trains on a dataset (the embedded default when none is named),
+/// <c>train resnet|unet|vae|ae</c>: trains on a dataset (the embedded default when none is named),
 /// with a progress bar, an evaluation after every epoch and checkpoints in the run folder.
 /// </summary>
 internal static class TrainCommand
 {
     internal static Command Create(TextWriter output, TextWriter errors)
     {
-        var model = new Argument<string>("model") { Description = "resnet (classification), unet (segmentation) or vae." };
+        var model = new Argument<string>("model") { Description = "resnet (classification), unet (segmentation), vae, or ae (an autoencoder: --kind plain, denoising, sparse or contractive)." };
         var dataset = new Option<string?>("--dataset") { Description = $"One of {string.Join(", ", DatasetCatalog.Names)} (default: fashion-mnist-small for resnet and vae, brain-mri for unet; with --data, what the folder holds)." };
         var data = new Option<string?>("--data") { Description = "Folder with the dataset's files (default: data/<dataset>)." };
         var epochs = new Option<int?>("--epochs") { Description = "Epochs (default: resnet 3, unet 30, vae 10)." };
@@ -41,10 +41,15 @@ internal static class TrainCommand
         var distributed = new Option<bool>("--distributed") { Description = "Data-parallel over the ranks mpiexec started (implied when there are several); --batch-size is per rank." };
         var syncBatchNorm = new Option<bool?>("--sync-batchnorm") { Description = "Data-parallel runs: batch-norm statistics over every rank's batch (default: each rank's own)." };
         var earlyStop = new Option<int?>("--early-stop") { Description = "Stop after N epochs without an improvement of the test metric (EarlyStopping; default: run every epoch)." };
+        var aeKind = new Option<string?>("--kind") { Description = "ae: plain (default: an undercomplete convolutional autoencoder), denoising (noise on the input, the clean image the target), sparse (a ReLU code with an L1 penalty) or contractive (a sigmoid layer with the Frobenius norm of its Jacobian as penalty)." };
+        var latent = new Option<int?>("--latent") { Description = "vae and ae: size of the code (default: vae 20, ae 32; 2 for the latent plots of sample)." };
+        var noise = new Option<string?>("--noise") { Description = "ae --kind denoising: gaussian (default) or masking." };
+        var noiseLevel = new Option<float?>("--noise-level") { Description = "ae --kind denoising: the Gaussian's standard deviation (default 0.3) or the masked fraction (default 0.25)." };
+        var penalty = new Option<float?>("--penalty") { Description = "ae --kind sparse or contractive: the penalty's weight (default 0.01 on the code's L1 norm, 0.1 on the Jacobian's squared Frobenius norm)." };
         var device = CommonOptions.Device();
         var command = new Command("train", "Train a model and evaluate it after every epoch; Ctrl-C saves a checkpoint and stops.")
         {
-            model, dataset, data, device, epochs, batch, lr, decay, seed, outputFolder, resume, overwrite, width, limit, augment, saveEvery, logEvery, memoryLimit, plain, optimizer, schedule, noNormBiasDecay, init, zeroInitResidual, distributed, syncBatchNorm, earlyStop,
+            model, dataset, data, device, epochs, batch, lr, decay, seed, outputFolder, resume, overwrite, width, limit, augment, saveEvery, logEvery, memoryLimit, plain, optimizer, schedule, noNormBiasDecay, init, zeroInitResidual, distributed, syncBatchNorm, earlyStop, aeKind, latent, noise, noiseLevel, penalty,
         };
         command.SetAction(result => ErrorReport.Guard(errors, () => Run(new TrainSettings
         {
@@ -75,6 +80,11 @@ internal static class TrainCommand
             Distributed = result.GetValue(distributed),
             SyncBatchNorm = result.GetValue(syncBatchNorm),
             EarlyStop = result.GetValue(earlyStop),
+            AutoencoderKind = result.GetValue(aeKind),
+            Latent = result.GetValue(latent),
+            Noise = result.GetValue(noise),
+            NoiseLevel = result.GetValue(noiseLevel),
+            Penalty = result.GetValue(penalty),
         }, output, errors, InterruptSignal.Listen(errors))));
         return command;
     }

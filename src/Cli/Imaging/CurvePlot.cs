@@ -70,6 +70,7 @@ internal static class CurvePlot
     {
         "accuracy" => "accuracy (%)",
         "neg_elbo" => "negative ELBO (nats/image)",
+        "recon_error" => "reconstruction error (per image)",
         _ => metric,
     };
 }

@@ -14,6 +14,7 @@ internal static class CheckpointSettings
     {
         "classification" => "resnet",
         "segmentation" => "unet",
+        "autoencoder" => "ae",
         var task => task,
     };
 

@@ -35,6 +35,11 @@ internal static class ResumeSettings
         bool? recordedZeroInit = recorded.ZeroInitResidual ?? (recorded.Model == "resnet" ? false : null);
         Fixed("--zero-init-residual", requested.ZeroInitResidual, recordedZeroInit);
         Fixed("--sync-batchnorm", requested.SyncBatchNorm, recorded.SyncBatchNorm);
+        Fixed("--kind", requested.AutoencoderKind?.ToLowerInvariant(), recorded.AutoencoderKind);
+        Fixed("--latent", requested.Latent, recorded.Latent ?? (recorded.Model == "vae" ? 20 : null));
+        Fixed("--noise", requested.Noise?.ToLowerInvariant(), recorded.Noise);
+        Fixed("--noise-level", requested.NoiseLevel, recorded.NoiseLevel);
+        Fixed("--penalty", requested.Penalty, recorded.Penalty);
 
         var changes = new List<string>();
         T Changeable<T>(string option, T? asked, T before) where T : struct

@@ -98,7 +98,7 @@ internal static class TrainRun
         if (settings.MemoryLimit is long memoryLimit)
             device.MemoryLimit = memoryLimit;
         ulong seed = settings.Seed!.Value;
-        using var task = CreateTask(kind, model, device, seed);
+        using var task = CreateTask(kind, model, device, seed, settings);
         try
         {
             var trainer = new Trainer(task, settings.ToOptions(train.Height))
@@ -170,11 +170,17 @@ internal static class TrainRun
         _ => "cosine",
     };
 
-    /// <summary>The task for a model kind, over a model; a run's <paramref name="seed"/> keys the VAE's evaluation noise.</summary>
-    internal static TrainingTask CreateTask(string kind, Module model, ComputeDevice device, ulong seed) => kind switch
+    /// <summary>
+    /// The task for a model kind, over a model; a run's <paramref name="seed"/> keys the VAE's and
+    /// the denoising autoencoder's evaluation noise, its <paramref name="settings"/> give an
+    /// autoencoder's penalty and noise.
+    /// </summary>
+    internal static TrainingTask CreateTask(string kind, Module model, ComputeDevice device, ulong seed, TrainSettings? settings) => kind switch
     {
         "resnet" => new ClassificationTask(model, device),
         "unet" => new SegmentationTask(model, device),
+        "ae" => new AutoencoderTask((Autoencoder)model, device, settings?.Penalty,
+            settings?.Noise == "masking" ? Engine.Ops.Random.NoiseKind.Masking : Engine.Ops.Random.NoiseKind.Gaussian, settings?.NoiseLevel ?? 0.3f, seed),
         _ => new VaeTask((Vae)model, device, seed),
     };
 }

@@ -65,11 +65,25 @@ internal sealed record TrainSettings
     public bool? SyncBatchNorm { get; init; }
     /// <summary>Stop after this many epochs without an improvement of the test metric (null: never).</summary>
     public int? EarlyStop { get; init; }
+    /// <summary>ae: plain, denoising, sparse or contractive.</summary>
+    public string? AutoencoderKind { get; init; }
+    /// <summary>The autoencoder kinds <c>--kind</c> takes.</summary>
+    public static IReadOnlyList<string> AutoencoderKinds { get; } = ["plain", "denoising", "sparse", "contractive"];
+    /// <summary>vae and ae: size of the code (default: vae 20, ae 32; 2 to plot it).</summary>
+    public int? Latent { get; init; }
+    /// <summary>The denoising ae: gaussian or masking.</summary>
+    public string? Noise { get; init; }
+    /// <summary>The noises <c>--noise</c> takes.</summary>
+    public static IReadOnlyList<string> Noises { get; } = ["gaussian", "masking"];
+    /// <summary>The denoising ae: the Gaussian's standard deviation or the masked fraction (default 0.3 or 0.25).</summary>
+    public float? NoiseLevel { get; init; }
+    /// <summary>The sparse or contractive ae: the penalty's weight λ (default 0.01 or 0.1).</summary>
+    public float? Penalty { get; init; }
     /// <summary>Join the ranks started by mpiexec even when there is only one (several ranks join without being asked).</summary>
     public bool Distributed { get; init; }
 
     /// <summary>The models <c>train</c> knows.</summary>
-    public static IReadOnlyList<string> Models { get; } = ["resnet", "unet", "vae"];
+    public static IReadOnlyList<string> Models { get; } = ["resnet", "unet", "vae", "ae"];
 
     /// <summary>The model kind in lower case; unknown kinds are an error that lists the known ones.</summary>
     public static string Kind(string model)
@@ -112,9 +126,28 @@ internal sealed record TrainSettings
             Augment = Augment ?? true,
             SyncBatchNorm = SyncBatchNorm ?? false,
         },
+        "ae" => this with
+        {
+            Model = "ae",
+            Dataset = Dataset ?? DatasetCatalog.FashionMnistSmall,
+            Epochs = Epochs ?? 10,
+            BatchSize = BatchSize ?? 64,
+            LearningRate = LearningRate ?? 1e-3f,
+            WeightDecay = WeightDecay ?? 0f,
+            Seed = Seed ?? 1,
+            Augment = Augment ?? false,
+            SyncBatchNorm = SyncBatchNorm ?? false,
+            AutoencoderKind = AutoencoderKind?.ToLowerInvariant() ?? "plain",
+            Latent = Latent ?? 32,
+            // The other kinds keep what was given, for Validate to refuse.
+            Noise = (AutoencoderKind?.ToLowerInvariant() == "denoising") ? Noise?.ToLowerInvariant() ?? "gaussian" : Noise,
+            NoiseLevel = (AutoencoderKind?.ToLowerInvariant() == "denoising") ? NoiseLevel ?? (Noise?.ToLowerInvariant() == "masking" ? 0.25f : 0.3f) : NoiseLevel,
+            Penalty = AutoencoderKind?.ToLowerInvariant() switch { "sparse" => Penalty ?? 0.01f, "contractive" => Penalty ?? 0.1f, _ => Penalty },
+        },
         _ => this with
         {
             Model = "vae",
+            Latent = Latent ?? 20,
             Dataset = Dataset ?? DatasetCatalog.FashionMnistSmall,
             Epochs = Epochs ?? 10,
             BatchSize = BatchSize ?? 64,
@@ -135,7 +168,8 @@ internal sealed record TrainSettings
     {
         "resnet" => new ModelOptions("resnet18", classes, channels, SmallStem: true, BaseWidth: Width!.Value, ImageSize: size),
         "unet" => new ModelOptions("unet", classes, channels, Padded: true, BaseWidth: Width!.Value, ImageSize: size, Depth: 4, BatchNorm: true),
-        _ => new ModelOptions("vae", 0, channels, ImageSize: size),
+        "ae" => new ModelOptions($"ae-{AutoencoderKind}", 0, channels, ImageSize: size, Latent: Latent!.Value),
+        _ => new ModelOptions("vae", 0, channels, ImageSize: size, Latent: Latent ?? 20),
     };
 
     /// <summary>The library loop's options for these (resolved) settings, on images of <paramref name="imageHeight"/> rows (augmentation shifts by a sixteenth of it).</summary>
@@ -199,7 +233,25 @@ internal sealed record TrainSettings
             throw new ArgumentException($"--schedule must be one of {string.Join(", ", Schedules)}, got '{schedule}'.");
         if (Resume && Overwrite)
             throw new ArgumentException("--resume continues the run in the folder and --overwrite replaces it: give one.");
-        if (Model == "vae" && Width is not null)
-            throw new ArgumentException("--base-width does not apply to the vae.");
+        if (Model is "vae" or "ae" && Width is not null)
+            throw new ArgumentException($"--base-width does not apply to the {Model}.");
+        if (Model is not ("vae" or "ae") && Latent is not null)
+            throw new ArgumentException($"--latent applies to vae and ae only, not {Model}.");
+        if (Latent is < 1 or > 65536)
+            throw new ArgumentException($"--latent must be between 1 and 65536, got {Latent}.");
+        if (Model != "ae" && (AutoencoderKind ?? Noise ?? (object?)NoiseLevel ?? Penalty) is not null)
+            throw new ArgumentException($"--kind, --noise, --noise-level and --penalty apply to ae only, not {Model}.");
+        if (AutoencoderKind is string aeKind && !AutoencoderKinds.Contains(aeKind.ToLowerInvariant()))
+            throw new ArgumentException($"--kind must be one of {string.Join(", ", AutoencoderKinds)}, got '{aeKind}'.");
+        if (Model == "ae" && (Noise ?? (object?)NoiseLevel) is not null && AutoencoderKind?.ToLowerInvariant() != "denoising")
+            throw new ArgumentException($"--noise and --noise-level apply to --kind denoising only, not {AutoencoderKind ?? "plain"}.");
+        if (Model == "ae" && Penalty is not null && AutoencoderKind?.ToLowerInvariant() is not ("sparse" or "contractive"))
+            throw new ArgumentException($"--penalty applies to --kind sparse or contractive only, not {AutoencoderKind ?? "plain"}.");
+        if (Noise is string noise && !Noises.Contains(noise.ToLowerInvariant()))
+            throw new ArgumentException($"--noise must be one of {string.Join(", ", Noises)}, got '{noise}'.");
+        if (NoiseLevel is float level && (Noise?.ToLowerInvariant() == "masking" ? !(level >= 0 && level < 1) : !(level >= 0 && float.IsFinite(level))))
+            throw new ArgumentException(Noise?.ToLowerInvariant() == "masking" ? $"--noise-level (the masked fraction) must be in [0, 1), got {level}." : $"--noise-level (the standard deviation) must be a finite number of at least 0, got {level}.");
+        if (Penalty is float penalty && !(penalty >= 0 && float.IsFinite(penalty)))
+            throw new ArgumentException($"--penalty must be a finite number of at least 0, got {penalty}.");
     }
 }

@@ -173,6 +173,13 @@ public sealed class HostileInputTests(DeviceFixture fixture, HostileInputTests.W
         // train's settings
         ["weight decay NaN"] = (c => c.Train("resnet", "--weight-decay", "NaN", "-o", c.Path("run")), 1, "--weight-decay must be a finite number of at least 0, got NaN."),
         ["learning rate infinite"] = (c => c.Train("resnet", "--lr", "1e39", "-o", c.Path("run")), 1, "--lr must be a positive finite number"),
+        ["an autoencoder penalty for a plain one"] = (c => c.Train("ae", "--penalty", "0.1", "-o", c.Path("run")), 1, "--penalty applies to --kind sparse or contractive only, not plain."),
+        ["a masked fraction of 1"] = (c => c.Train("ae", "--kind", "denoising", "--noise", "masking", "--noise-level", "1", "-o", c.Path("run")),
+            1, "--noise-level (the masked fraction) must be in [0, 1), got 1."),
+        ["an unknown autoencoder"] = (c => c.Train("ae", "--kind", "variational", "-o", c.Path("run")), 1, "--kind must be one of plain, denoising, sparse, contractive, got 'variational'."),
+        ["an autoencoder kind for a resnet"] = (c => c.Train("resnet", "--kind", "sparse", "-o", c.Path("run")), 1, "--kind, --noise, --noise-level and --penalty apply to ae only, not resnet."),
+        ["a latent size for a resnet"] = (c => c.Train("resnet", "--latent", "2", "-o", c.Path("run")), 1, "--latent applies to vae and ae only, not resnet."),
+        ["sample from a resnet"] = (c => ["sample", "-c", c.Workspace.TrainedRun, "--device", c.Device], 1, "is a resnet checkpoint; sample needs a vae or ae one"),
         ["epochs that wrap the schedule"] = (c => c.Train("resnet", "--epochs", "1073741825", "-o", c.Path("run")), 1, "error: 1073741825 epochs of 93 steps make 99857989725 steps"),
         ["a model far beyond memory"] = (c => c.Train("resnet", "--base-width", "4096", "-o", c.Path("run")),
             1, "out of device memory on"),
