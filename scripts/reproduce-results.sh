@@ -24,3 +24,11 @@ run vae-mnist train vae --dataset mnist --data "$DATA/mnist" --epochs 12 --batch
 run resnet-fashion train resnet --dataset fashion-mnist --data "$DATA/fashion-mnist" --base-width 16 --epochs 4 --batch-size 128 --lr 3e-3 --init pytorch -o runs/resnet-fashion
 
 run resnet-mnist train resnet --dataset mnist --data "$DATA/mnist" --base-width 16 --epochs 2 --batch-size 128 --lr 3e-3 --init pytorch -o runs/resnet-mnist
+
+# The autoencoder family on Fashion-MNIST (code 32), and a VAE with a 2-D latent on MNIST for its latent plots.
+for kind in plain denoising sparse contractive; do
+  run ae-$kind-fashion train ae --kind $kind --dataset fashion-mnist --data "$DATA/fashion-mnist" --epochs 10 --batch-size 128 --lr 2e-3 -o runs/ae-$kind-fashion
+  "${CLI[@]}" sample --checkpoint runs/ae-$kind-fashion --data "$DATA/fashion-mnist" | tee -a runs/ae-$kind-fashion.log
+done
+run vae2d-mnist train vae --latent 2 --dataset mnist --data "$DATA/mnist" --epochs 10 --batch-size 128 --lr 2e-3 -o runs/vae2d-mnist
+"${CLI[@]}" sample --checkpoint runs/vae2d-mnist --data "$DATA/mnist" | tee -a runs/vae2d-mnist.log
