@@ -3,11 +3,6 @@ using System.Text;
 
 namespace Engine.IO;
 
-/// <summary>An array read from or written to NumPy's .npy format: float32 values, C order.</summary>
-/// <param name="Shape">Dimensions.</param>
-/// <param name="Data">Values, row-major.</param>
-public sealed record NpyArray(int[] Shape, float[] Data);
-
 /// <summary>
 /// NumPy's .npy format (versions 1.0 to 3.0): magic <c>\x93NUMPY</c>, version, header length, a Python
 /// dict literal <c>{'descr': '&lt;f4', 'fortran_order': False, 'shape': (2, 3), }</c>, then the data.
