@@ -115,6 +115,50 @@ public abstract class TrainingTask : IDisposable
     public abstract Evaluation Evaluate(ImageDataset data, int batchSize);
 
     /// <summary>
+    /// The per-image mean over all of <paramref name="all"/> of each scalar <paramref name="build"/>
+    /// makes from a batch (each a mean over its batch, as a loss is). This rank's share runs in full
+    /// batches (the largest up to <c>max(batchSize, 100)</c> that divides it) through a graph in
+    /// training mode keyed by <paramref name="key"/>, so its random ops draw as in training, but
+    /// reproducibly; each batch's values stay on the device, read once at the end, and the sums are
+    /// added over the ranks.
+    /// </summary>
+    protected double[] MeanPerImage(ImageDataset all, int batchSize, ulong key, Func<Node, IReadOnlyList<Node>> build)
+    {
+        ArgumentNullException.ThrowIfNull(all);
+        ArgumentNullException.ThrowIfNull(build);
+        var data = Share(all);
+        int size = Enumerable.Range(1, Math.Min(Math.Max(batchSize, 100), data.Count)).Last(b => data.Count % b == 0);
+        var g = new GraphBuilder(Device, training: true, seed: key);
+        var x = g.Input("x", size, data.Channels, data.Height, data.Width);
+        var scalars = build(x);
+        int count = scalars.Count, batches = data.Count / size;
+        using var plan = g.CompileInference([.. scalars]);
+        using var values = Tensor.Empty(Device, batches, count);
+        using var staging = new BatchStaging(Device, x.Shape.Numel, 0);
+        int index = 0;
+        foreach (var batch in new DataLoader(data, size).Epoch(0))
+        {
+            staging.Upload(batch, plan.Value(x), null);
+            plan.Forward();
+            for (int column = 0; column < count; column++)
+            {
+                using var slot = values.Slice(new Shape(), index * count + column);
+                Ops.TensorOps.Copy(plan.Value(scalars[column]), slot);
+            }
+            index++;
+        }
+        float[] host = values.ToArray();
+        var sums = new double[count]; // each scalar summed over images
+        for (int b = 0; b < batches; b++)
+        {
+            for (int k = 0; k < count; k++)
+                sums[k] += host[b * count + k] * size;
+        }
+        SumOverRanks(sums);
+        return Array.ConvertAll(sums, sum => sum / all.Count);
+    }
+
+    /// <summary>
     /// Runs the model in evaluation mode over <paramref name="data"/> and returns the arg-max
     /// class of every output position: one per image for logits <c>[N, classes]</c>, one per pixel
     /// (<c>[N, H, W]</c>) for logits <c>[N, classes, H, W]</c>. The arg-max runs on the device; each

@@ -31,9 +31,6 @@ internal sealed class InterruptSignal : IDisposable
     /// <summary>A signal that only <see cref="Request"/> raises (library callers, tests).</summary>
     public static InterruptSignal Manual() => new(null);
 
-    /// <summary>Whether a stop was asked for.</summary>
-    public bool Requested => Volatile.Read(ref _signals) > 0;
-
     /// <summary>Cancelled by the first signal: what the library's loop watches.</summary>
     public CancellationToken Token => _cancellation.Token;
 

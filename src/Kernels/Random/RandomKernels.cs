@@ -26,11 +26,7 @@ public static class RandomKernels
         for (int element = work.Begin(thread); element < work.End(thread); element++)
         {
             Index1D i = element;
-            Philox.Generate(offset + (ulong)(int)i, seed, out uint r0, out uint r1, out _, out _);
-            float u1 = ((int)(r0 >> 8) + 1) * (1f / 16777216f); // (0, 1]: log is finite
-            float u2 = Philox.ToUnit(r1);
-            float radius = XMath.Sqrt(-2f * XMath.Log(u1));
-            y[i] = mean + std * radius * XMath.Cos(2f * XMath.PI * u2);
+            y[i] = mean + ScaledNormal(offset + (ulong)(int)i, seed, std);
         }
     }
 
@@ -40,49 +36,34 @@ public static class RandomKernels
         for (int element = work.Begin(thread); element < work.End(thread); element++)
         {
             Index1D i = element;
-            Philox.Generate(offset + (ulong)(int)i, seed, out uint r0, out uint r1, out _, out _);
-            float u1 = ((int)(r0 >> 8) + 1) * (1f / 16777216f); // (0, 1]: log is finite
-            float u2 = Philox.ToUnit(r1);
-            y[i] = x[i] + std * XMath.Sqrt(-2f * XMath.Log(u1)) * XMath.Cos(2f * XMath.PI * u2);
+            y[i] = x[i] + ScaledNormal(offset + (ulong)(int)i, seed, std);
         }
+    }
+
+    // std * n for n standard normal from counter (seed, counter), Box-Muller, evaluated as (std * radius) * cos.
+    private static float ScaledNormal(ulong counter, ulong seed, float std)
+    {
+        Philox.Generate(counter, seed, out uint r0, out uint r1, out _, out _);
+        float u1 = ((int)(r0 >> 8) + 1) * (1f / 16777216f); // (0, 1]: log is finite
+        float u2 = Philox.ToUnit(r1);
+        float radius = XMath.Sqrt(-2f * XMath.Log(u1));
+        return std * radius * XMath.Cos(2f * XMath.PI * u2);
     }
 
     /// <summary>
-    /// Masking noise (Vincent et al. 2008): <c>y = u &gt;= fraction ? x : 0</c> with u uniform from
-    /// (seed, offset + i); unlike dropout the kept values are not scaled. Given a gradient as
-    /// <paramref name="x"/>, the same mask applied to it (added to <paramref name="y"/> when <paramref name="accumulate"/> is set).
+    /// A random mask, as dropout and masking noise draw it: <c>y (+)= u &gt;= p ? x / divisor : 0</c> with u
+    /// uniform from (seed, offset + i). Inverted dropout divides by <c>1 - p</c>, forward and, on the
+    /// gradient, backward; a denoising autoencoder's masking noise by 1 (Vincent et al. 2008: the kept
+    /// values are not rescaled). The mask is never stored: backward draws it again from the same counters.
     /// </summary>
-    public static void MaskingNoise(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> y, ulong seed, ulong offset, float fraction, int accumulate)
+    public static void Mask(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> y, ulong seed, ulong offset, float p, float divisor, int accumulate)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)
         {
             Index1D i = element;
             Philox.Generate(offset + (ulong)(int)i, seed, out uint r0, out _, out _, out _);
-            float v = Philox.ToUnit(r0) >= fraction ? x[i] : 0f;
+            float v = Philox.ToUnit(r0) >= p ? x[i] / divisor : 0f;
             y[i] = accumulate != 0 ? y[i] + v : v;
-        }
-    }
-
-    /// <summary>Inverted dropout: <c>y = u &gt;= p ? x / (1 - p) : 0</c> with u uniform from (seed, offset + i).</summary>
-    public static void DropoutForward(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> y, ulong seed, ulong offset, float p)
-    {
-        for (int element = work.Begin(thread); element < work.End(thread); element++)
-        {
-            Index1D i = element;
-            Philox.Generate(offset + (ulong)(int)i, seed, out uint r0, out _, out _, out _);
-            y[i] = Philox.ToUnit(r0) >= p ? x[i] / (1f - p) : 0f;
-        }
-    }
-
-    /// <summary>Dropout backward, regenerating the same mask: <c>dx = u &gt;= p ? dy / (1 - p) : 0</c>.</summary>
-    public static void DropoutBackward(Index1D thread, WorkRange work, ArrayView<float> dy, ArrayView<float> dx, ulong seed, ulong offset, float p, int accumulate)
-    {
-        for (int element = work.Begin(thread); element < work.End(thread); element++)
-        {
-            Index1D i = element;
-            Philox.Generate(offset + (ulong)(int)i, seed, out uint r0, out _, out _, out _);
-            float g = Philox.ToUnit(r0) >= p ? dy[i] / (1f - p) : 0f;
-            dx[i] = accumulate != 0 ? dx[i] + g : g;
         }
     }
 }

@@ -13,18 +13,22 @@ namespace Engine.Ops.Random;
 /// </summary>
 public static class DropoutOp
 {
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ulong, ulong, float>> ForwardLoader =
-        new("Dropout.Forward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ulong, ulong, float>(acc, RandomKernels.DropoutForward));
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ulong, ulong, float, int>> BackwardLoader =
-        new("Dropout.Backward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ulong, ulong, float, int>(acc, RandomKernels.DropoutBackward));
+    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ulong, ulong, float, float, int>> MaskLoader =
+        new("Random.Mask", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ulong, ulong, float, float, int>(acc, RandomKernels.Mask));
+
+    /// <summary>
+    /// <c>y (+)= u &gt;= p ? x / divisor : 0</c> with the mask drawn at (seed, offset): dropout's and the
+    /// masking noise's draw (<see cref="RandomKernels.Mask"/>).
+    /// </summary>
+    internal static void Mask(Tensor x, Tensor y, ulong seed, ulong offset, float p, float divisor, bool accumulate) =>
+        x.Device.Kernel(MaskLoader)(Check.LaunchSize("Mask", x.Numel), x.View, y.View, seed, offset, p, divisor, Launch.Flag(accumulate));
 
     /// <summary>Applies dropout with counters from <paramref name="generator"/>; returns the offset used (for backward).</summary>
     public static ulong Forward(Tensor x, Tensor y, float p, RandomGenerator generator)
     {
         CheckArguments("Dropout", x, y, p);
-        int n = Check.LaunchSize("Dropout", x.Numel);
-        ulong offset = generator.Advance(n);
-        x.Device.Kernel(ForwardLoader)(n, x.View, y.View, generator.Seed, offset, p);
+        ulong offset = generator.Advance(Check.LaunchSize("Dropout", x.Numel));
+        Mask(x, y, generator.Seed, offset, p, 1f - p, accumulate: false);
         return offset;
     }
 
@@ -32,7 +36,7 @@ public static class DropoutOp
     public static void Backward(Tensor dy, Tensor dx, float p, ulong seed, ulong offset, bool accumulate = false)
     {
         CheckArguments("Dropout backward", dy, dx, p);
-        dy.Device.Kernel(BackwardLoader)(Check.LaunchSize("Dropout", dy.Numel), dy.View, dx.View, seed, offset, p, Launch.Flag(accumulate));
+        Mask(dy, dx, seed, offset, p, 1f - p, accumulate);
     }
 
     private static void CheckArguments(string op, Tensor x, Tensor y, float p)

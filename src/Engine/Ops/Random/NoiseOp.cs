@@ -16,8 +16,6 @@ public static class NoiseOp
 {
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ulong, ulong, float>> GaussianLoader =
         new("Noise.Gaussian", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ulong, ulong, float>(acc, RandomKernels.GaussianNoise));
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ulong, ulong, float, int>> MaskingLoader =
-        new("Noise.Masking", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ulong, ulong, float, int>(acc, RandomKernels.MaskingNoise));
 
     /// <summary>Checks a noise kind and level: a Gaussian's standard deviation is finite and at least 0, a masking fraction in [0, 1).</summary>
     public static void CheckLevel(string op, NoiseKind kind, float level)
@@ -40,7 +38,7 @@ public static class NoiseOp
         if (kind == NoiseKind.Gaussian)
             x.Device.Kernel(GaussianLoader)(n, x.View, y.View, generator.Seed, offset, level);
         else
-            x.Device.Kernel(MaskingLoader)(n, x.View, y.View, generator.Seed, offset, level, 0);
+            DropoutOp.Mask(x, y, generator.Seed, offset, level, 1f, accumulate: false); // kept values not rescaled
         return offset;
     }
 
@@ -56,7 +54,7 @@ public static class NoiseOp
                 TensorOps.Copy(dy, dx);
             return;
         }
-        dy.Device.Kernel(MaskingLoader)(Check.LaunchSize("Noise", dy.Numel), dy.View, dx.View, seed, offset, level, Launch.Flag(accumulate));
+        DropoutOp.Mask(dy, dx, seed, offset, level, 1f, accumulate);
     }
 
     private static void CheckArguments(string op, NoiseKind kind, Tensor x, Tensor y, float level)
