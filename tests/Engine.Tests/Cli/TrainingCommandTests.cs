@@ -50,7 +50,7 @@ public sealed class TrainingCommandTests(DeviceFixture fixture) : IDisposable
         Assert.Equal(steps.Average(r => (double)float.Parse(r[2], CultureInfo.InvariantCulture)), meanLoss, 12);
         Assert.Contains($"epoch 1/1  loss {meanLoss:F4}", text);
         Assert.Equal(info.Value, double.Parse(epochs[0][3], CultureInfo.InvariantCulture));
-        Assert.Equal((800, 450), PngSize(Path.Combine(settings.Output!, CurvePlot.File)));
+        Assert.Equal((800, 450), RunFiles.PngSize(Path.Combine(settings.Output!, CurvePlot.File)));
         Assert.Contains($"log {Path.Combine(settings.Output!, RunLog.EpochsFile)} and steps.csv (every step); curves {Path.Combine(settings.Output!, CurvePlot.File)}", text);
 
         // eval recomputes the accuracy stored at the end of training.
@@ -177,7 +177,7 @@ public sealed class TrainingCommandTests(DeviceFixture fixture) : IDisposable
             Assert.Equal((F(dice), F(Iou(0)), F(Iou(1)), F((Iou(0) + Iou(1)) / 2), (accuracy * 100).ToString("F2", CultureInfo.InvariantCulture)),
                 (printed.Groups[1].Value, printed.Groups[2].Value, printed.Groups[3].Value, printed.Groups[4].Value, printed.Groups[5].Value));
         }
-        var (width, height) = PngSize(png);
+        var (width, height) = RunFiles.PngSize(png);
         Assert.Equal((6 * 130 + 2, 2 * 130 + 2), (width, height)); // 12 slices of 128 in rows of 6, 2 px apart
         Assert.Equal("", _errors.ToString());
     }
@@ -190,8 +190,8 @@ public sealed class TrainingCommandTests(DeviceFixture fixture) : IDisposable
         Assert.Matches(@"negative ELBO \d+\.\d\d nats/image \(reconstruction \d+\.\d\d \+ KL \d+\.\d\d\)", _log.ToString());
         var log = new StringWriter();
         Assert.Equal(0, SampleCommand.Run(settings.Output!, null, 16, 3, null, fixture.Spec.ToString(), log, _errors));
-        Assert.Equal((4 * 30 + 2, 4 * 30 + 2), PngSize(Path.Combine(settings.Output!, "samples.png")));
-        Assert.Equal((4 * 30 + 2, 4 * 30 + 2), PngSize(Path.Combine(settings.Output!, "reconstructions.png"))); // 8 pairs, 4 columns
+        Assert.Equal((4 * 30 + 2, 4 * 30 + 2), RunFiles.PngSize(Path.Combine(settings.Output!, "samples.png")));
+        Assert.Equal((4 * 30 + 2, 4 * 30 + 2), RunFiles.PngSize(Path.Combine(settings.Output!, "reconstructions.png"))); // 8 pairs, 4 columns
         Assert.Equal("", _errors.ToString());
 
         // A VAE checkpoint is not a U-Net one.
@@ -259,12 +259,5 @@ public sealed class TrainingCommandTests(DeviceFixture fixture) : IDisposable
         var lines = File.ReadAllLines(path);
         Assert.Equal(header, lines[0]);
         return lines.Skip(1).Select(l => l.Split(',')).ToList();
-    }
-
-    private static (int Width, int Height) PngSize(string path)
-    {
-        byte[] bytes = File.ReadAllBytes(path);
-        Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, bytes[..4]);
-        return (System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(16)), System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(20)));
     }
 }

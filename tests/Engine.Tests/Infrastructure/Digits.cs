@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using Engine.Modules.Layers;
 
 namespace Engine.Tests.Infrastructure;
 
@@ -6,6 +7,12 @@ namespace Engine.Tests.Infrastructure;
 public static class Digits
 {
     private static readonly Lazy<(float[] Images, int[] Labels)> Data = new(Load);
+
+    /// <summary>The small convolutional network the digit tests train: 8x8 images to 10 logits.</summary>
+    public static Sequential SmallConvNet() => new(
+        new Conv2d(1, 16, 3, padding: 1), new BatchNorm2d(16), ReLU.Create(), new MaxPool2d(2),   // 16 x 4 x 4
+        new Conv2d(16, 32, 3, padding: 1), ReLU.Create(), new MaxPool2d(2),                                              // 32 x 2 x 2
+        new Flatten(), new Linear(128, 10));
 
     /// <summary>1,797 images of 64 pixels, row-major, and their classes.</summary>
     public static (float[] Images, int[] Labels) All => Data.Value;

@@ -8,6 +8,14 @@ namespace Engine.Tests.Infrastructure;
 /// <summary>What tests compare between runs: checkpoint tensors byte for byte, printed output without its timings.</summary>
 internal static partial class RunFiles
 {
+    /// <summary>A PNG's width and height from its IHDR chunk (fails unless the file is a PNG).</summary>
+    public static (int Width, int Height) PngSize(string path)
+    {
+        byte[] bytes = File.ReadAllBytes(path);
+        Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, bytes[..4]);
+        return (System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(16)), System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(20)));
+    }
+
     /// <summary>Every tensor of a checkpoint (model and optimiser) as raw bytes.</summary>
     public static Dictionary<string, byte[]> Tensors(string checkpoint)
     {

@@ -129,23 +129,7 @@ public sealed class AutoencoderTests(DeviceFixture fixture)
             plan.ZeroGrad();
             plan.Forward();
             plan.Backward();
-            foreach (var (name, p) in model.NamedParameters())
-            {
-                float[] analytic = p.Grad.ToArray();
-                float[] v = p.Value.ToArray();
-                foreach (int i in Enumerable.Range(0, v.Length).OrderByDescending(j => Math.Abs(analytic[j])).Take(3))
-                {
-                    float saved = v[i];
-                    const float step = 1e-3f;
-                    v[i] = saved + step; p.Value.CopyFrom(v); plan.Forward(); double plus = plan.Value(loss).ToArray()[0];
-                    v[i] = saved - step; p.Value.CopyFrom(v); plan.Forward(); double minus = plan.Value(loss).ToArray()[0];
-                    v[i] = saved; p.Value.CopyFrom(v);
-                    double numeric = (plus - minus) / (2 * step);
-                    double rounding = 4 * Math.Max(Math.Abs(plus), 1) * 1.2e-7 / step;
-                    Assert.True(Math.Abs(numeric - analytic[i]) <= 5e-2 * Math.Max(Math.Abs(numeric), Math.Abs(analytic[i])) + rounding,
-                        $"{kind} {name}[{i}]: backward {analytic[i]}, central differences {numeric}");
-                }
-            }
+            GradCheck.AssertParameterGradients(plan, loss, model.NamedParameters(), 3, kind.ToString());
         }
         finally
         {

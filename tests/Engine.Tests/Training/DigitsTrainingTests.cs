@@ -1,5 +1,4 @@
 using Engine.Graph;
-using Engine.Modules.Layers;
 using Engine.Optim;
 using Engine.Tests.Infrastructure;
 
@@ -24,10 +23,7 @@ public sealed class DigitsTrainingTests(DeviceFixture fixture)
         int[] train = order[..1437], test = order[1437..];                 // 80/20 split
         const int batch = 32, testBatch = 40;
 
-        var model = new Sequential(
-            new Conv2d(1, 16, 3, padding: 1), new BatchNorm2d(16), ReLU.Create(), new MaxPool2d(2),   // 16 x 4 x 4
-            new Conv2d(16, 32, 3, padding: 1), ReLU.Create(), new MaxPool2d(2),                       // 32 x 2 x 2
-            new Flatten(), new Linear(128, 10));
+        var model = Digits.SmallConvNet();
         model.Initialize(_device, seed: 1);
 
         var g = new GraphBuilder(_device, training: true);

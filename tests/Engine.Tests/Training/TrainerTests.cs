@@ -2,8 +2,6 @@ using System.Text.Json;
 using Engine.Cli.Training;
 using Engine.Data;
 using Engine.Models;
-using Engine.Modules;
-using Engine.Modules.Layers;
 using Engine.Tests.Infrastructure;
 using Engine.Training;
 
@@ -31,18 +29,13 @@ public sealed class TrainerTests(DeviceFixture fixture) : IDisposable
         return (all.Select(order[..1437]), all.Select(order[1437..]));
     }
 
-    private static Sequential SmallNet() => new(
-        new Conv2d(1, 16, 3, padding: 1), new BatchNorm2d(16), ReLU.Create(), new MaxPool2d(2),   // 16 x 4 x 4
-        new Conv2d(16, 32, 3, padding: 1), ReLU.Create(), new MaxPool2d(2),                       // 32 x 2 x 2
-        new Flatten(), new Linear(128, 10));
-
     private static readonly TrainingOptions Options = new() { Epochs = 4, BatchSize = 32, LearningRate = 3e-3f, WeightDecay = 1e-4f, Seed = 5, LogEvery = 7 };
 
     [Fact]
     public void FitTrainsAModelInAFewLinesAndCallsItsCallbacksInOrder()
     {
         var (train, test) = DigitSplit();
-        var model = SmallNet();
+        var model = Digits.SmallConvNet();
         using var task = new ClassificationTask(model, fixture.Device);
         var trainer = new Trainer(task, Options);
         var seen = new Recorder();
@@ -78,7 +71,7 @@ public sealed class TrainerTests(DeviceFixture fixture) : IDisposable
     public void ACallbackStopsTheRunAfterAnEpochAndTheCheckpointSaysWhere()
     {
         var (train, test) = DigitSplit();
-        var model = SmallNet();
+        var model = Digits.SmallConvNet();
         using var task = new ClassificationTask(model, fixture.Device);
         var trainer = new Trainer(task, Options with { Epochs = 6 });
         trainer.Callbacks.Add(new StopAfter(2));
@@ -129,7 +122,7 @@ public sealed class TrainerTests(DeviceFixture fixture) : IDisposable
         // Each part as a new process would do it: a new model and task, the folder prepared (for a new run or to resume).
         void Part(string name, bool resume, long? cancelAt)
         {
-            var model = SmallNet();
+            var model = Digits.SmallConvNet();
             using var task = new ClassificationTask(model, fixture.Device);
             using var folder = new RunFolder(Path.Combine(_folder, name));
             using var cancel = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
@@ -171,7 +164,7 @@ public sealed class TrainerTests(DeviceFixture fixture) : IDisposable
     public void ResumingWithOptionsThatMakeAnotherRunIsRefusedByName()
     {
         var (train, test) = DigitSplit();
-        var model = SmallNet();
+        var model = Digits.SmallConvNet();
         using var task = new ClassificationTask(model, fixture.Device);
         try
         {
