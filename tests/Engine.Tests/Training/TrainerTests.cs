@@ -195,6 +195,29 @@ public sealed class TrainerTests(DeviceFixture fixture) : IDisposable
         }
     }
 
+    public static TheoryData<TrainingOptions, string> BadOptions() => new()
+    {
+        { new TrainingOptions { Epochs = 0 }, "Epochs must be positive, got 0." },
+        { new TrainingOptions { BatchSize = -1 }, "BatchSize must be positive, got -1." },
+        { new TrainingOptions { LearningRate = float.NaN }, "LearningRate must be a positive finite number, got NaN." },
+        { new TrainingOptions { LearningRate = 0f }, "LearningRate must be a positive finite number, got 0." },
+        { new TrainingOptions { WeightDecay = -0.1f }, "WeightDecay must be a finite number of at least 0, got -0.1." },
+        { new TrainingOptions { Optimizer = (OptimizerKind)7 }, "Optimizer must be one of AdamW, Sgd, got 7." },
+        { new TrainingOptions { Schedule = (ScheduleKind)9 }, "Schedule must be one of Cosine, OneCycle, Plateau, Constant, got 9." },
+        { new TrainingOptions { SaveEvery = 0 }, "SaveEvery must be positive, got 0." },
+        { new TrainingOptions { LogEvery = 0 }, "LogEvery must be positive, got 0." },
+        { new TrainingOptions { Augmentation = new Augmentation(Padding: -2) }, "Augmentation.Padding must be at least 0, got -2." },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadOptions))]
+    public void BadOptionsAreRefusedWhenTheTrainerIsMadeNamingTheValue(TrainingOptions options, string message)
+    {
+        var model = Digits.SmallConvNet();
+        using var task = new ClassificationTask(model, fixture.Device);
+        Assert.Equal(message, Assert.Throws<ArgumentException>(() => new Trainer(task, options)).Message);
+    }
+
     [Fact]
     public void AFormat2CheckpointIsReadAsTheRunItWas()
     {
