@@ -148,13 +148,11 @@ internal sealed class OnnxGraphWriter(GraphBuilder graph, Node input, Node outpu
             case ConcatNode:
                 Add("Concat", [.. op.Inputs.Select(Name)], [y], Int("axis", 1));
                 break;
-            case CenterCropNode:
+            case CropNode crop:
             {
                 var from = op.Inputs[0].Shape;
                 var to = op.Outputs[0].Shape;
-                // torchvision's placement, as the engine's: top = round((H - h) / 2), halves to even.
-                long top = (long)Math.Round((from[-2] - to[-2]) / 2.0, MidpointRounding.ToEven);
-                long left = (long)Math.Round((from[-1] - to[-1]) / 2.0, MidpointRounding.ToEven);
+                long top = crop.Top, left = crop.Left;
                 Add("Slice", [x, Constant([top, left]), Constant([top + to[-2], left + to[-1]]), Constant([(long)from.Rank - 2, from.Rank - 1])], [y]);
                 break;
             }

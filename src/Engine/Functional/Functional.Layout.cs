@@ -39,16 +39,30 @@ public static partial class Functional
     /// <summary>Centre crop of the last two dims to <paramref name="height"/> x <paramref name="width"/> (torchvision's placement).</summary>
     public static Tensor CenterCrop(Tensor input, int height, int width)
     {
-        var (shape, _, _) = CenterCropOp.Plan(input.Shape, height, width);
-        var y = Tensor.Empty(input.Device, shape);
-        return Guard(y, () => CenterCropOp.Forward(input, y));
+        var (_, top, left) = CropOp.Centre(input.Shape, height, width);
+        return Crop(input, height, width, top, left);
     }
 
     /// <summary>Input gradient of <see cref="CenterCrop"/>.</summary>
     public static Tensor CenterCropBackward(Tensor gradOutput, Shape inputShape)
     {
+        var (_, top, left) = CropOp.Centre(inputShape, gradOutput.Shape[-2], gradOutput.Shape[-1]);
+        return CropBackward(gradOutput, inputShape, top, left);
+    }
+
+    /// <summary>The <paramref name="height"/> x <paramref name="width"/> window of the last two dims at (<paramref name="top"/>, <paramref name="left"/>) (Caffe's <c>Crop</c>).</summary>
+    public static Tensor Crop(Tensor input, int height, int width, int top, int left)
+    {
+        var shape = CropOp.Plan(input.Shape, height, width, top, left);
+        var y = Tensor.Empty(input.Device, shape);
+        return Guard(y, () => CropOp.Forward(input, y, top, left));
+    }
+
+    /// <summary>Input gradient of <see cref="Crop"/>: the output gradient inside the window, 0 outside.</summary>
+    public static Tensor CropBackward(Tensor gradOutput, Shape inputShape, int top, int left)
+    {
         var dx = Tensor.Empty(gradOutput.Device, inputShape);
-        return Guard(dx, () => CenterCropOp.Backward(gradOutput, dx));
+        return Guard(dx, () => CropOp.Backward(gradOutput, dx, top, left));
     }
 
     /// <summary><c>a + b</c> (same shapes); its gradient passes dy to both inputs unchanged.</summary>

@@ -58,8 +58,18 @@ public static class NodeFunctions
     /// <summary>Centre crop of the last two dims (U-Net skip connections).</summary>
     public static Node CenterCrop(this Node x, int height, int width)
     {
-        var (shape, _, _) = CenterCropOp.Plan(x.Shape, height, width);
-        return Single(x.Graph, new CenterCropNode(x.Graph.OpName("crop"), x), shape);
+        var (shape, top, left) = CropOp.Centre(x.Shape, height, width);
+        return Single(x.Graph, new CropNode(x.Graph.OpName("crop"), x, top, left), shape);
+    }
+
+    /// <summary>
+    /// The <paramref name="height"/> x <paramref name="width"/> window of the last two dims at
+    /// (<paramref name="top"/>, <paramref name="left"/>): Caffe's <c>Crop</c> layer with offsets (FCN's skips).
+    /// </summary>
+    public static Node Crop(this Node x, int height, int width, int top, int left)
+    {
+        var shape = CropOp.Plan(x.Shape, height, width, top, left);
+        return Single(x.Graph, new CropNode(x.Graph.OpName("crop"), x, top, left), shape);
     }
 
     /// <summary><c>torch.flatten(x, 1)</c>.</summary>

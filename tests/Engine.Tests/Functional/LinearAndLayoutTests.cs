@@ -104,6 +104,43 @@ public sealed class LinearAndLayoutTests(DeviceFixture fixture)
         Assert.Contains("must be positive and fit inside", Assert.Throws<ArgumentException>(() => Engine.Functional.CenterCrop(Tensor.Zeros(_device, 1, 1, 4, 4), 5, 4)).Message);
     }
 
+    [Theory]
+    [InlineData(12, 10, 4, 3, 5, 7)]   // FCN's skips: an arbitrary window inside
+    [InlineData(6, 6, 6, 6, 0, 0)]     // the whole input (the padded FCN's offset-0 crops)
+    [InlineData(9, 7, 2, 2, 7, 0)]     // against the bottom edge
+    public void CropTakesTheWindowAtItsOffsetAndItsGradientScattersBack(int h, int w, int oh, int ow, int top, int left)
+    {
+        float[] x = Reference.Random(2 * h * w, h + w);
+        float[] dy = Reference.Random(2 * oh * ow, top + left + 1);
+        using var scope = DisposeScope.Enter();
+        var y = Engine.Functional.Crop(Tensor.FromArray(_device, x, 2, 1, h, w), oh, ow, top, left).ToArray();
+        var dx = Engine.Functional.CropBackward(Tensor.FromArray(_device, dy, 2, 1, oh, ow), new Shape(2, 1, h, w), top, left).ToArray();
+        for (int p = 0; p < 2; p++)
+        {
+            for (int r = 0; r < h; r++)
+            {
+                for (int c = 0; c < w; c++)
+                {
+                    bool inside = r >= top && r < top + oh && c >= left && c < left + ow;
+                    // y is a copy, so its gradient is dy inside the window and exactly 0 outside.
+                    Assert.Equal(inside ? dy[(p * oh + r - top) * ow + c - left] : 0f, dx[(p * h + r) * w + c]);
+                    if (inside)
+                        Assert.Equal(x[(p * h + r) * w + c], y[(p * oh + r - top) * ow + c - left]);
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(4, 4, 1, 0, "(4, 4) window at offset (1, 0) does not lie inside")]
+    [InlineData(2, 2, -1, 0, "(2, 2) window at offset (-1, 0) does not lie inside")]
+    [InlineData(5, 2, 0, 0, "size (5, 2) must be positive and fit inside")]
+    public void ACropOutsideTheInputIsRefusedNamingTheWindow(int oh, int ow, int top, int left, string message)
+    {
+        using var scope = DisposeScope.Enter();
+        Assert.Contains(message, Assert.Throws<ArgumentException>(() => Engine.Functional.Crop(Tensor.Zeros(_device, 1, 1, 4, 4), oh, ow, top, left)).Message);
+    }
+
     [Fact]
     public void AddAndFlatten()
     {

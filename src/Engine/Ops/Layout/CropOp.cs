@@ -1,0 +1,83 @@
+using Engine.Devices;
+using Engine.Kernels.Layout;
+using Engine.Tensors;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace Engine.Ops.Layout;
+
+/// <summary>
+/// A window of the last two dims: <c>y[..., i, j] = x[..., top + i, left + j]</c>. It serves U-Net's
+/// centre crop of skip connections (torchvision's placement, <see cref="Centre"/>) and Caffe's
+/// <c>Crop</c> layer with explicit offsets (FCN's skip fusion).
+/// </summary>
+public static class CropOp
+{
+    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int>> CropLoader =
+        new("Crop", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, int, int, int, int, int, int>(acc, LayoutKernels.Crop));
+    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, int>> CropBackwardLoader =
+        new("CropBackward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, int>(acc, LayoutKernels.CropBackward));
+
+    /// <summary>The output shape, or an error naming the values when the window does not lie inside the input.</summary>
+    public static Shape Plan(Shape input, int outH, int outW, int top, int left)
+    {
+        if (input.Rank < 2)
+            throw new ArgumentException($"Crop: input must have at least two dims, got {input}.", nameof(input));
+        int h = input[-2], w = input[-1];
+        if (outH <= 0 || outW <= 0 || outH > h || outW > w)
+            throw new ArgumentException($"Crop: size ({outH}, {outW}) must be positive and fit inside input {input}.");
+        if (top < 0 || left < 0 || (long)top + outH > h || (long)left + outW > w)
+            throw new ArgumentException($"Crop: a ({outH}, {outW}) window at offset ({top}, {left}) does not lie inside input {input}.");
+        var dims = input.ToArray();
+        dims[^2] = outH;
+        dims[^1] = outW;
+        return new Shape(dims);
+    }
+
+    /// <summary>
+    /// torchvision's centre placement, <c>top = round((H - outH) / 2)</c>, rounding half to even as
+    /// Python does, with the output shape.
+    /// </summary>
+    public static (Shape Shape, int Top, int Left) Centre(Shape input, int outH, int outW)
+    {
+        if (input.Rank < 2)
+            throw new ArgumentException($"CenterCrop: input must have at least two dims, got {input}.", nameof(input));
+        int h = input[-2], w = input[-1];
+        if (outH <= 0 || outW <= 0 || outH > h || outW > w)
+            throw new ArgumentException($"CenterCrop: size ({outH}, {outW}) must be positive and fit inside input {input}.");
+        int top = (int)Math.Round((h - outH) / 2.0, MidpointRounding.ToEven);
+        int left = (int)Math.Round((w - outW) / 2.0, MidpointRounding.ToEven);
+        return (Plan(input, outH, outW, top, left), top, left);
+    }
+
+    /// <summary>Copies the window of x at (<paramref name="top"/>, <paramref name="left"/>) into y.</summary>
+    public static void Forward(Tensor x, Tensor y, int top, int left)
+    {
+        var shape = Plan(x.Shape, y.Shape[-2], y.Shape[-1], top, left);
+        Check.SameDevice("Crop", x.Device, x, y);
+        Check.SameShape("Crop", "output", y.Shape, "the crop", shape);
+        if (HostPath.Applies(x.Device))
+        {
+            x.Device.Synchronize();
+            LayoutHost.Crop(x.View, y.View, x.Numel / ((long)x.Shape[-2] * x.Shape[-1]), x.Shape[-2], x.Shape[-1], shape[-2], shape[-1], top, left);
+            return;
+        }
+        x.Device.Kernel(CropLoader)(Check.LaunchSize("Crop", y.Numel), x.View, y.View, x.Shape[-2], x.Shape[-1], shape[-2], shape[-1], top, left);
+    }
+
+    /// <summary><c>dx (+)= </c> dy inside the window, 0 outside.</summary>
+    public static void Backward(Tensor dy, Tensor dx, int top, int left, bool accumulate = false)
+    {
+        var shape = Plan(dx.Shape, dy.Shape[-2], dy.Shape[-1], top, left);
+        Check.SameDevice("Crop backward", dy.Device, dy, dx);
+        Check.SameShape("Crop backward", "output gradient", dy.Shape, "the crop", shape);
+        if (HostPath.Applies(dy.Device))
+        {
+            dy.Device.Synchronize();
+            LayoutHost.CropBackward(dy.View, dx.View, dx.Numel / ((long)dx.Shape[-2] * dx.Shape[-1]), dx.Shape[-2], dx.Shape[-1], shape[-2], shape[-1], top, left, accumulate);
+            return;
+        }
+        dy.Device.Kernel(CropBackwardLoader)(Check.LaunchSize("Crop", dx.Numel), dy.View, dx.View, dx.Shape[-2], dx.Shape[-1],
+            shape[-2], shape[-1], top, left, Launch.Flag(accumulate));
+    }
+}
