@@ -3,24 +3,27 @@ using Engine.Modules;
 namespace Engine.Models;
 
 /// <summary>Options that pick and shape a model by name (command lines, configuration files).</summary>
-/// <param name="Name">resnet18, resnet34, resnet50, unet, vae, or an autoencoder: ae-plain, ae-denoising, ae-sparse, ae-contractive.</param>
-/// <param name="Classes">Output classes (ResNet, U-Net).</param>
+/// <param name="Name">resnet18, resnet34, resnet50, unet, fcn32s, fcn16s, fcn8s, deeplabv3, segnet, vae, or an autoencoder: ae-plain, ae-denoising, ae-sparse, ae-contractive.</param>
+/// <param name="Classes">Output classes (ResNet and the segmentation networks).</param>
 /// <param name="InChannels">Input channels.</param>
 /// <param name="SmallStem">ResNet: a 3x3 stem without max pooling, for 28x28 or 32x32 inputs.</param>
-/// <param name="Padded">U-Net: padded convolutions (output size equals input size).</param>
-/// <param name="BaseWidth">Channels of the first level: the ResNet stem (64 in torchvision) or the U-Net's first level (64 in the paper).</param>
+/// <param name="Padded">U-Net: padded convolutions (output size equals input size); FCN: the light configuration's paddings (every crop at offset 0) instead of 100 on conv1_1.</param>
+/// <param name="BaseWidth">Channels of the first level: the ResNet stem (64 in torchvision, also DeepLabV3's backbone), the U-Net's first level (64 in the paper), VGG's conv1 (FCN, SegNet; 64).</param>
 /// <param name="Latent">VAE: size of z; autoencoders: size of the code.</param>
 /// <param name="ImageSize">VAE and autoencoders: image side.</param>
-/// <param name="Depth">U-Net: number of poolings.</param>
-/// <param name="BatchNorm">U-Net: BatchNorm after each 3x3 convolution.</param>
+/// <param name="Depth">U-Net: number of poolings (default 4); SegNet: blocks (default 5).</param>
+/// <param name="BatchNorm">U-Net and FCN: BatchNorm after each 3x3 convolution.</param>
+/// <param name="HeadChannels">FCN: fc6's and fc7's channels (default 4096); DeepLabV3: the ASPP head's (default 256).</param>
+/// <param name="AtrousRate">DeepLabV3: the first atrous rate r; the ASPP's rates are r, 2r, 3r (torchvision 12; the paper at output stride 16, 6).</param>
+/// <param name="OutputStride">DeepLabV3: 8 (torchvision) or 16.</param>
 public sealed record ModelOptions(string Name, int Classes = 1000, int InChannels = 3, bool SmallStem = false, bool Padded = false,
-    int BaseWidth = 64, int Latent = 20, int ImageSize = 28, int Depth = 4, bool BatchNorm = false);
+    int BaseWidth = 64, int Latent = 20, int ImageSize = 28, int? Depth = null, bool BatchNorm = false, int? HeadChannels = null, int AtrousRate = 12, int OutputStride = 8);
 
 /// <summary>Creates the card's models by name.</summary>
 public static class ModelFactory
 {
     /// <summary>The model names understood.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["resnet18", "resnet34", "resnet50", "unet", "vae", "ae-plain", "ae-denoising", "ae-sparse", "ae-contractive"];
+    public static IReadOnlyList<string> Names { get; } = ["resnet18", "resnet34", "resnet50", "unet", "fcn32s", "fcn16s", "fcn8s", "deeplabv3", "segnet", "vae", "ae-plain", "ae-denoising", "ae-sparse", "ae-contractive"];
 
     /// <summary>Creates the model; an unknown name is an error that lists the known ones.</summary>
     public static Module Create(ModelOptions options)
@@ -29,7 +32,13 @@ public static class ModelFactory
         return options.Name.ToLowerInvariant() switch
         {
             "resnet18" or "resnet34" or "resnet50" => ResNet.Create(options.Name, options.Classes, options.InChannels, options.SmallStem, options.BaseWidth),
-            "unet" => new UNet(options.InChannels, options.Classes, options.BaseWidth, options.Depth, options.Padded, options.BatchNorm),
+            "unet" => new UNet(options.InChannels, options.Classes, options.BaseWidth, options.Depth ?? 4, options.Padded, options.BatchNorm),
+            "fcn32s" => Fcn(options, FcnVariant.Fcn32s),
+            "fcn16s" => Fcn(options, FcnVariant.Fcn16s),
+            "fcn8s" => Fcn(options, FcnVariant.Fcn8s),
+            "deeplabv3" => new DeepLabV3(options.Classes, options.InChannels, options.BaseWidth, options.OutputStride,
+                [options.AtrousRate, 2 * options.AtrousRate, 3 * options.AtrousRate], options.HeadChannels ?? 256),
+            "segnet" => new SegNet(options.InChannels, options.Classes, options.BaseWidth, options.Depth ?? 5),
             "vae" => new Vae(options.Latent, options.InChannels, options.ImageSize),
             "ae-plain" => new Autoencoder(AutoencoderKind.Plain, options.Latent, options.InChannels, options.ImageSize),
             "ae-denoising" => new Autoencoder(AutoencoderKind.Denoising, options.Latent, options.InChannels, options.ImageSize),
@@ -38,4 +47,7 @@ public static class ModelFactory
             _ => throw new ArgumentException($"Unknown model '{options.Name}'. Known models: {string.Join(", ", Names)}."),
         };
     }
+
+    private static Fcn Fcn(ModelOptions options, FcnVariant variant) =>
+        new(options.Classes, options.InChannels, variant, options.BaseWidth, options.HeadChannels ?? 4096, options.Padded, options.BatchNorm);
 }

@@ -45,6 +45,41 @@ public abstract record Initializer
         /// <inheritdoc/>
         public override void Apply(Tensor tensor, RandomGenerator generator) => generator.Normal(tensor, 0f, Std);
     }
+
+    /// <summary>
+    /// A transposed convolution's weight <c>[C, C, k, k]</c> as bilinear upsampling, channel by
+    /// channel (FCN's <c>upsample_filt</c>): <c>w[c, c, i, j] = f(i) f(j)</c> with
+    /// <c>f(t) = 1 - |t - centre| / factor</c>, <c>factor = ceil(k / 2)</c> and centre
+    /// <c>factor - 1</c> for odd k, <c>factor - 0.5</c> for even; 0 between different channels.
+    /// With stride s, k = 2s and padding s/2 it interpolates as <c>interpolate(scale_factor=s,
+    /// mode="bilinear", align_corners=False)</c> does, reading zeros beyond the border.
+    /// </summary>
+    public sealed record BilinearUpsampling : Initializer
+    {
+        /// <inheritdoc/>
+        public override void Apply(Tensor tensor, RandomGenerator generator)
+        {
+            var shape = tensor.Shape;
+            if (shape.Rank != 4 || shape[0] != shape[1] || shape[2] != shape[3])
+                throw new ArgumentException($"Bilinear upsampling initialises a [C, C, k, k] transposed-convolution weight, not {shape}.");
+            tensor.CopyFrom(Weight(shape[0], shape[2]));
+        }
+
+        /// <summary>The weight <c>[channels, channels, k, k]</c>, row-major.</summary>
+        public static float[] Weight(int channels, int k)
+        {
+            int factor = (k + 1) / 2;
+            double centre = k % 2 == 1 ? factor - 1 : factor - 0.5;
+            var filter = new float[k * k];
+            for (int i = 0; i < k; i++)
+                for (int j = 0; j < k; j++)
+                    filter[i * k + j] = (float)((1 - Math.Abs(i - centre) / factor) * (1 - Math.Abs(j - centre) / factor));
+            var weight = new float[(long)channels * channels * k * k];
+            for (int c = 0; c < channels; c++)
+                filter.CopyTo(weight, ((long)c * channels + c) * k * k);
+            return weight;
+        }
+    }
 }
 
 /// <summary>

@@ -15,4 +15,6 @@ public enum RandomStream : ulong
     Evaluation = 5,
     /// <summary>Codes drawn by sampling commands.</summary>
     Sampling = 6,
+    /// <summary>Synthetic datasets: the layout of each composite image.</summary>
+    Dataset = 7,
 }
