@@ -6,18 +6,24 @@ using Engine.Modules;
 namespace Engine.Training;
 
 /// <summary>
-/// Semantic segmentation (U-Net): per-pixel cross-entropy on logits <c>[N, classes, H, W]</c>;
-/// evaluated by the Dice coefficient of the foreground (class 1) over all held-out pixels,
-/// <c>2 |P ∩ T| / (|P| + |T|)</c>, with per-class IoU, mean IoU and pixel accuracy beside it, all
-/// from one confusion matrix counted on the device.
+/// Semantic segmentation (U-Net, FCN, DeepLabV3, SegNet): per-pixel cross-entropy on logits
+/// <c>[N, classes, H, W]</c>. With two classes it is judged by the Dice coefficient of the
+/// foreground (class 1) over all held-out pixels, <c>2 |P ∩ T| / (|P| + |T|)</c>; with more, by
+/// the mean IoU over the classes present. Per-class IoU, mean IoU and pixel accuracy are reported
+/// beside it, all from one confusion matrix counted on the device.
 /// </summary>
-public sealed class SegmentationTask(Module model, ComputeDevice device) : TrainingTask(model, device)
+/// <param name="model">The network: images to logits.</param>
+/// <param name="device">Where it runs.</param>
+/// <param name="classes">The model's classes: 2 picks the foreground Dice as the metric, more the mean IoU.</param>
+public sealed class SegmentationTask(Module model, ComputeDevice device, int classes = 2) : TrainingTask(model, device)
 {
+    private readonly bool _meanIoU = classes > 2;
+
     /// <inheritdoc/>
     public override string Kind => "segmentation";
 
     /// <inheritdoc/>
-    public override string MetricName => "dice";
+    public override string MetricName => _meanIoU ? "miou" : "dice";
 
     /// <inheritdoc/>
     public override bool HigherIsBetter => true;
@@ -30,6 +36,11 @@ public sealed class SegmentationTask(Module model, ComputeDevice device) : Train
     public override Evaluation Evaluate(ImageDataset data, int batchSize)
     {
         var confusion = Confusion(data, batchSize, CheckSize(data)); // counted on the device
+        if (_meanIoU)
+        {
+            double miou = confusion.MeanIoU;
+            return new Evaluation(miou, $"{confusion.SegmentationReport()} on {data.Count} images", $"miou {miou:F4}");
+        }
         double dice = confusion.Classes > 1 ? confusion.Dice(1) : 1;
         return new Evaluation(dice, $"{confusion.SegmentationReport()} on {data.Count} slices", $"dice {dice:F4}");
     }

@@ -25,14 +25,16 @@ internal sealed class LoadedCheckpoint : IDisposable
 
     /// <summary>Opens the device, builds the model from the checkpoint's metadata and loads its weights.</summary>
     /// <param name="checkpoint">A run folder (its last checkpoint) or a checkpoint file.</param>
-    /// <param name="task">The task the command needs (resnet, unet, vae), or null for any.</param>
+    /// <param name="task">The model kind the command needs (resnet, vae, ...; "segmentation" for any that segments), or null for any.</param>
     /// <param name="deviceSpec">The device, or null for the default.</param>
     internal static LoadedCheckpoint Open(string checkpoint, string? task, string? deviceSpec)
     {
         string path = RunFolder.CheckpointFile(checkpoint);
         var info = RunFolder.ReadInfo(path);
-        if (task is not null && info.Kind() != task)
-            throw new ArgumentException($"'{path}' is a {info.Kind()} checkpoint; this command needs a {task} one (train {task}).");
+        if (task == "segmentation" ? !TrainSettings.Segments(info.Kind()) : task is not null && info.Kind() != task)
+            throw new ArgumentException(task == "segmentation"
+                ? $"'{path}' is a {info.Kind()} checkpoint; this command needs a segmentation one (train {string.Join(", ", TrainSettings.SegmentationModels)})."
+                : $"'{path}' is a {info.Kind()} checkpoint; this command needs a {task} one (train {task}).");
         var options = info.Model ?? throw new InvalidDataException($"'{path}' does not say how to build its model (a program trained it without model options); use predict with --model and its weights.");
         var model = ModelFactory.Create(options);
         var device = CommonOptions.OpenDevice(deviceSpec);

@@ -8,19 +8,21 @@ using Engine.IO;
 namespace Engine.Cli.Commands;
 
 /// <summary>
-/// <c>segment --checkpoint runs/unet</c>: segments the held-out slices, prints the foreground Dice
-/// and writes <c>segmentation.png</c>: each slice in grey with the predicted mask tinted red and
-/// the true mask's outline in green.
+/// <c>segment --checkpoint runs/unet</c>: segments the held-out images and prints the metrics
+/// (the foreground Dice for two classes, the mean IoU for more, with per-class IoU and pixel
+/// accuracy), and writes <c>segmentation.png</c>. For two classes each slice is drawn in grey with
+/// the predicted mask tinted red and the true mask's outline in green; for more, each row shows
+/// an image, its true classes and the predicted ones, coloured by <see cref="Palette"/>.
 /// </summary>
 internal static class SegmentCommand
 {
     internal static Command Create(TextWriter output, TextWriter errors)
     {
-        var checkpoint = new Option<string>("--checkpoint", "-c") { Description = "A U-Net run folder (its last checkpoint) or a checkpoint file.", Required = true };
+        var checkpoint = new Option<string>("--checkpoint", "-c") { Description = "A segmentation run folder (unet, fcn, deeplab, segnet: its last checkpoint) or a checkpoint file.", Required = true };
         var pngOption = new Option<string?>("--output", "-o") { Description = "Where to write the overlay PNG (default: <run folder>/segmentation.png)." };
         var data = new Option<string?>("--data") { Description = "Folder with the dataset's files (default: the embedded MRI)." };
         var device = CommonOptions.Device();
-        var command = new Command("segment", "Segment the held-out images with a U-Net checkpoint and write PNG overlays.") { checkpoint, pngOption, data, device };
+        var command = new Command("segment", "Segment the held-out images with a segmentation checkpoint and write PNG overlays.") { checkpoint, pngOption, data, device };
         command.SetAction(result => Run(result.GetValue(checkpoint)!, result.GetValue(pngOption), result.GetValue(data), result.GetValue(device), output, errors));
         return command;
     }
@@ -29,15 +31,51 @@ internal static class SegmentCommand
         CommonOptions.Guard(errors, () =>
         {
             string path = AtomicFile.CheckTarget(output ?? Path.Combine(RunFolder.FolderOf(checkpoint), "segmentation.png"));
-            using var loaded = LoadedCheckpoint.Open(checkpoint, "unet", deviceSpec);
+            using var loaded = LoadedCheckpoint.Open(checkpoint, "segmentation", deviceSpec);
             var test = DatasetCatalog.Load(loaded.Info.Dataset(checkpoint), dataDirectory).Test;
-            using var task = new SegmentationTask(loaded.Model, loaded.Device);
+            int classes = loaded.ModelOptions.Classes;
+            using var task = new SegmentationTask(loaded.Model, loaded.Device, classes);
             int[] predicted = task.Predict(test, loaded.Info.Options.BatchSize);
             var confusion = Engine.Ops.Metrics.ConfusionMatrix.Of(predicted, test.Masks!, Math.Max(test.Classes, 2));
-            Overlay(test.Images, test.Masks!, predicted, test.Count, test.Height, test.Width).SavePng(path);
-            log.WriteLine($"unet (epoch {loaded.Info.Epoch}) on {test.Count} held-out {loaded.Info.Dataset(checkpoint)} slices: {confusion.SegmentationReport()}; overlay {path} (red: predicted, green outline: true mask)");
+            bool binary = classes <= 2;
+            (binary ? Overlay(test.Images, test.Masks!, predicted, test.Count, test.Height, test.Width)
+                : Rows(test.Images, test.Masks!, predicted, Math.Min(test.Count, 8), test.Height, test.Width)).SavePng(path);
+            log.WriteLine($"{loaded.Info.Kind()} (epoch {loaded.Info.Epoch}) on {test.Count} held-out {loaded.Info.Dataset(checkpoint)} {(binary ? "slices" : "images")}: {confusion.SegmentationReport()}; " +
+                (binary ? $"overlay {path} (red: predicted, green outline: true mask)" : $"{path} (image, true classes, predicted classes; background black)"));
             return 0;
         });
+
+    /// <summary>Colours of classes 0-10: black background, then matplotlib's tab10 for the digits 0-9; more classes cycle.</summary>
+    internal static readonly (byte R, byte G, byte B)[] Palette =
+    [
+        (0, 0, 0), (31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
+        (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207),
+    ];
+
+    /// <summary>One row per image: the image in grey, its true classes, its predicted classes.</summary>
+    private static RgbImage Rows(float[] images, int[] truth, int[] predicted, int count, int h, int w)
+    {
+        int gap = 2, plane = h * w;
+        var image = new RgbImage(gap + 3 * (w + gap), gap + count * (h + gap));
+        for (int i = 0; i < count; i++)
+        {
+            int y0 = gap + i * (h + gap);
+            image.DrawGrey(images.AsSpan(i * plane, plane), h, w, gap, y0);
+            for (int y = 0; y < h; y++)
+            {
+                for (int x = 0; x < w; x++)
+                {
+                    var (tr, tg, tb) = Colour(truth[i * plane + y * w + x]);
+                    image.Set(2 * gap + w + x, y0 + y, tr, tg, tb);
+                    var (pr, pg, pb) = Colour(predicted[i * plane + y * w + x]);
+                    image.Set(3 * gap + 2 * w + x, y0 + y, pr, pg, pb);
+                }
+            }
+        }
+        return image;
+    }
+
+    private static (byte R, byte G, byte B) Colour(int c) => c == 0 ? Palette[0] : Palette[1 + (c - 1) % (Palette.Length - 1)];
 
     private static RgbImage Overlay(float[] images, int[] truth, int[] predicted, int count, int h, int w)
     {

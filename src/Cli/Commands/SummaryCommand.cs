@@ -10,7 +10,7 @@ internal static class SummaryCommand
     internal static Command Create(TextWriter output, TextWriter errors)
     {
         var model = new Argument<string>("model") { Description = $"One of {string.Join(", ", ModelFactory.Names)}." };
-        var size = new Option<int?>("--size") { Description = "Input side (default: 224 ResNet, 572 U-Net, 28 VAE)." };
+        var size = new Option<int?>("--size") { Description = "Input side (default: 224 ResNet and SegNet, 572 U-Net, 500 FCN, 513 DeepLabV3, 28 VAE)." };
         var options = new ModelOptionSet();
         var command = new Command("summary", "Print a model's layers, output shapes and parameter counts.") { model, size };
         options.AddTo(command);
@@ -23,7 +23,15 @@ internal static class SummaryCommand
         if (size <= 0)
             throw new ArgumentException($"--size must be positive, got {size}.");
         var model = ModelFactory.Create(options);
-        int side = size ?? (options.Name.StartsWith("resnet", StringComparison.OrdinalIgnoreCase) ? 224 : options.Name == "unet" ? 572 : options.ImageSize);
+        int side = size ?? options.Name.ToLowerInvariant() switch
+        {
+            var name when name.StartsWith("resnet", StringComparison.Ordinal) => 224,
+            "unet" => 572,
+            "fcn32s" or "fcn16s" or "fcn8s" => 500,
+            "deeplabv3" => 513,
+            "segnet" => 224,
+            _ => options.ImageSize,
+        };
         using var device = Devices.ComputeDevice.Open("cpu"); // tracing only: no kernel runs, no weights are allocated
         output.WriteLine(ModelSummary.Create(model, device, new Shape(1, options.InChannels, side, side)));
         return 0;

@@ -14,7 +14,8 @@ internal sealed record DatasetSplits(string Name, ImageDataset Train, ImageDatas
 /// The datasets the command line knows by name. Two ship inside the tool (see
 /// <c>Datasets/Embedded/README.md</c>): a 6,000 / 1,000 image subset of Fashion-MNIST and one T1
 /// brain MRI with its brain mask. The full MNIST and Fashion-MNIST are read from IDX files that
-/// <c>scripts/download-data.sh</c> puts in <c>data/</c>.
+/// <c>scripts/download-data.sh</c> puts in <c>data/</c>; <c>m2nist</c> is built from MNIST's
+/// (<see cref="M2nistSplits"/>).
 /// </summary>
 internal static class DatasetCatalog
 {
@@ -22,9 +23,17 @@ internal static class DatasetCatalog
     internal const string FashionMnist = "fashion-mnist";
     internal const string Mnist = "mnist";
     internal const string BrainMri = "brain-mri";
+    internal const string M2nist = "m2nist";
 
     /// <summary>Known names.</summary>
-    internal static IReadOnlyList<string> Names { get; } = [FashionMnistSmall, FashionMnist, Mnist, BrainMri];
+    internal static IReadOnlyList<string> Names { get; } = [FashionMnistSmall, FashionMnist, Mnist, BrainMri, M2nist];
+
+    /// <summary>
+    /// M2NIST's sizes: 5,000 training composites of MNIST's training digits and 1,000 test
+    /// composites of its test digits (disjoint sources), 1 to 3 digits on a 64 x 96 canvas (M2NIST's
+    /// is 64 x 84: 96 lets five 2x2 poolings divide it), layout seeds 1 and 2.
+    /// </summary>
+    internal static readonly (int Train, int Test, int Height, int Width, int MaxDigits) M2nistSplits = (5000, 1000, 64, 96, 3);
 
     /// <summary>The slab of axial slices held out for testing the brain-MRI segmentation: z in [30, 42).</summary>
     internal static readonly Range BrainTestSlab = 30..42;
@@ -50,6 +59,7 @@ internal static class DatasetCatalog
             FashionMnist => Classification(FashionMnist, FashionClasses, part => FromDirectory(dataDirectory ?? Path.Combine("data", FashionMnist), part)),
             Mnist => Classification(Mnist, DigitClasses, part => FromDirectory(dataDirectory ?? Path.Combine("data", Mnist), part)),
             BrainMri => BrainSlices(BrainMri, dataDirectory),
+            M2nist => Composites(Classification(Mnist, DigitClasses, part => FromDirectory(dataDirectory ?? Path.Combine("data", Mnist), part))),
             _ => throw new ArgumentException($"Unknown dataset '{name}'. Known datasets: {string.Join(", ", Names)}."),
         };
         var (train, test) = (splits.Train, splits.Test);
@@ -94,6 +104,14 @@ internal static class DatasetCatalog
         }
 
         return new DatasetSplits(name, Split("train"), Split("test"), classes);
+    }
+
+    /// <summary>M2NIST-style composites (<see cref="DigitComposites"/>) of a digit dataset's splits, each from its own split.</summary>
+    private static DatasetSplits Composites(DatasetSplits digits)
+    {
+        var (train, test, height, width, most) = M2nistSplits;
+        return new DatasetSplits(M2nist, DigitComposites.Build(digits.Train, train, height, width, seed: 1, most),
+            DigitComposites.Build(digits.Test, test, height, width, seed: 2, most), DigitComposites.ClassNames(digits.ClassNames));
     }
 
     /// <summary>

@@ -9,11 +9,16 @@ namespace Engine.Cli.Training;
 /// </summary>
 internal static class CheckpointSettings
 {
-    /// <summary>The <c>train</c> model kind (resnet, unet, vae) of the checkpoint's task; another task's own name.</summary>
+    /// <summary>The <c>train</c> model kind (resnet, unet, fcn8s, deeplab, ..., vae, ae) of the checkpoint's task and model; another task's own name.</summary>
     public static string Kind(this CheckpointInfo info) => info.Task switch
     {
         "classification" => "resnet",
-        "segmentation" => "unet",
+        "segmentation" => info.Model?.Name switch
+        {
+            "fcn32s" or "fcn16s" or "fcn8s" or "segnet" => info.Model.Name,
+            "deeplabv3" => "deeplab",
+            _ => "unet",
+        },
         "autoencoder" => "ae",
         var task => task,
     };

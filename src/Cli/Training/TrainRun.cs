@@ -77,8 +77,8 @@ internal static class TrainRun
 
         var data = DatasetCatalog.Load(settings.Dataset!, settings.DataDirectory);
         var (train, test) = settings.Limit is int limit ? (data.Train.Take(limit), data.Test.Take(limit)) : (data.Train, data.Test);
-        if (kind == "unet" && train.Masks is null || kind == "resnet" && train.Labels is null)
-            throw new ArgumentException($"train {kind} needs a dataset with {(kind == "unet" ? "masks" : "labels")}; '{data.Name}' has none.");
+        if (TrainSettings.Segments(kind) && train.Masks is null || kind == "resnet" && train.Labels is null)
+            throw new ArgumentException($"train {kind} needs a dataset with {(kind == "resnet" ? "labels" : "masks")}; '{data.Name}' has none.");
         int batch = settings.BatchSize!.Value;
         if ((long)batch * ranks > train.Count)
             throw new ArgumentException(ranks == 1 ? $"--batch-size {batch} is larger than the {train.Count} training images."
@@ -98,7 +98,7 @@ internal static class TrainRun
         if (settings.MemoryLimit is long memoryLimit)
             device.MemoryLimit = memoryLimit;
         ulong seed = settings.Seed!.Value;
-        using var task = CreateTask(kind, model, device, seed, settings);
+        using var task = CreateTask(kind, model, device, seed, settings, modelOptions.Classes);
         try
         {
             var trainer = new Trainer(task, settings.ToOptions(train.Height))
@@ -173,12 +173,12 @@ internal static class TrainRun
     /// <summary>
     /// The task for a model kind, over a model; a run's <paramref name="seed"/> keys the VAE's and
     /// the denoising autoencoder's evaluation noise, its <paramref name="settings"/> give an
-    /// autoencoder's penalty and noise.
+    /// autoencoder's penalty and noise, and a segmentation's <paramref name="classes"/> its metric.
     /// </summary>
-    internal static TrainingTask CreateTask(string kind, Module model, ComputeDevice device, ulong seed, TrainSettings? settings) => kind switch
+    internal static TrainingTask CreateTask(string kind, Module model, ComputeDevice device, ulong seed, TrainSettings? settings, int classes) => kind switch
     {
         "resnet" => new ClassificationTask(model, device),
-        "unet" => new SegmentationTask(model, device),
+        _ when TrainSettings.Segments(kind) => new SegmentationTask(model, device, classes),
         "ae" => new AutoencoderTask((Autoencoder)model, device, settings?.Penalty,
             settings?.Noise == "masking" ? Engine.Ops.Random.NoiseKind.Masking : Engine.Ops.Random.NoiseKind.Gaussian, settings?.NoiseLevel ?? 0.3f, seed),
         _ => new VaeTask((Vae)model, device, seed),

@@ -12,7 +12,7 @@ namespace Engine.Cli.Training;
 /// </summary>
 internal sealed record TrainSettings
 {
-    /// <summary>resnet, unet or vae.</summary>
+    /// <summary>A kind of <see cref="Models"/>.</summary>
     public required string Model { get; init; }
     public string? Dataset { get; init; }
     public string? DataDirectory { get; init; }
@@ -83,7 +83,13 @@ internal sealed record TrainSettings
     public bool Distributed { get; init; }
 
     /// <summary>The models <c>train</c> knows.</summary>
-    public static IReadOnlyList<string> Models { get; } = ["resnet", "unet", "vae", "ae"];
+    public static IReadOnlyList<string> Models { get; } = ["resnet", "unet", "fcn32s", "fcn16s", "fcn8s", "deeplab", "segnet", "vae", "ae"];
+
+    /// <summary>The kinds that segment (per-pixel classes): U-Net, FCN, DeepLabV3 and SegNet.</summary>
+    public static IReadOnlyList<string> SegmentationModels { get; } = ["unet", "fcn32s", "fcn16s", "fcn8s", "deeplab", "segnet"];
+
+    /// <summary>True for a kind that segments.</summary>
+    public static bool Segments(string kind) => SegmentationModels.Contains(kind);
 
     /// <summary>The model kind in lower case; unknown kinds are an error that lists the known ones.</summary>
     public static string Kind(string model)
@@ -124,6 +130,19 @@ internal sealed record TrainSettings
             Seed = Seed ?? 1,
             Width = Width ?? 8,
             Augment = Augment ?? true,
+            SyncBatchNorm = SyncBatchNorm ?? false,
+        },
+        "fcn32s" or "fcn16s" or "fcn8s" or "deeplab" or "segnet" => this with
+        {
+            Model = Kind(Model),
+            Dataset = Dataset ?? DatasetCatalog.M2nist,
+            Epochs = Epochs ?? 10,
+            BatchSize = BatchSize ?? 16,
+            LearningRate = LearningRate ?? 2e-3f,
+            WeightDecay = WeightDecay ?? 1e-4f,
+            Seed = Seed ?? 1,
+            Width = Width ?? (Kind(Model) == "deeplab" ? 8 : 16),
+            Augment = Augment ?? false,
             SyncBatchNorm = SyncBatchNorm ?? false,
         },
         "ae" => this with
@@ -168,6 +187,12 @@ internal sealed record TrainSettings
     {
         "resnet" => new ModelOptions("resnet18", classes, channels, SmallStem: true, BaseWidth: Width!.Value, ImageSize: size),
         "unet" => new ModelOptions("unet", classes, channels, Padded: true, BaseWidth: Width!.Value, ImageSize: size, Depth: 4, BatchNorm: true),
+        // The light configurations: FCN with batch norm, the padded layout (crops at offset 0) and 16 x width fc channels;
+        // DeepLabV3 at output stride 8 with rates 3, 6, 9 (its 8 x 12 features of a 64 x 96 image) and a head of 8 x width;
+        // SegNet with four of VGG's five blocks.
+        "fcn32s" or "fcn16s" or "fcn8s" => new ModelOptions(Model, classes, channels, Padded: true, BaseWidth: Width!.Value, ImageSize: size, BatchNorm: true, HeadChannels: 16 * Width!.Value),
+        "deeplab" => new ModelOptions("deeplabv3", classes, channels, BaseWidth: Width!.Value, ImageSize: size, HeadChannels: 8 * Width!.Value, AtrousRate: 3, OutputStride: 8),
+        "segnet" => new ModelOptions("segnet", classes, channels, BaseWidth: Width!.Value, ImageSize: size, Depth: 4),
         "ae" => new ModelOptions($"ae-{AutoencoderKind}", 0, channels, ImageSize: size, Latent: Latent!.Value),
         _ => new ModelOptions("vae", 0, channels, ImageSize: size, Latent: Latent ?? 20),
     };

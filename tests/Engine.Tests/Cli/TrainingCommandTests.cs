@@ -165,7 +165,7 @@ public sealed class TrainingCommandTests(DeviceFixture fixture) : IDisposable
         Assert.True(printed.Success, log.ToString());
 
         // The printed numbers, recomputed here from the model's predicted masks.
-        using (var loaded = LoadedCheckpoint.Open(settings.Output!, "unet", fixture.Spec.ToString()))
+        using (var loaded = LoadedCheckpoint.Open(settings.Output!, "segmentation", fixture.Spec.ToString()))
         {
             var test = Engine.Cli.Datasets.DatasetCatalog.Load(loaded.Info.Dataset(settings.Output!), null).Test;
             using var task = new SegmentationTask(loaded.Model, loaded.Device);
@@ -196,7 +196,7 @@ public sealed class TrainingCommandTests(DeviceFixture fixture) : IDisposable
 
         // A VAE checkpoint is not a U-Net one.
         Assert.Equal(1, SegmentCommand.Run(settings.Output!, null, null, fixture.Spec.ToString(), log, _errors));
-        Assert.Contains("is a vae checkpoint; this command needs a unet one", _errors.ToString());
+        Assert.Contains("is a vae checkpoint; this command needs a segmentation one (train unet, fcn32s, fcn16s, fcn8s, deeplab, segnet)", _errors.ToString());
     }
 
     [Fact]
@@ -204,9 +204,9 @@ public sealed class TrainingCommandTests(DeviceFixture fixture) : IDisposable
     {
         string device = fixture.Spec.ToString();
         Assert.Equal(1, TrainCommand.Run(Tiny("vgg", "x"), _log, _errors));
-        Assert.Contains("Unknown model 'vgg' for train. Known: resnet, unet, vae, ae.", _errors.ToString());
+        Assert.Contains("Unknown model 'vgg' for train. Known: resnet, unet, fcn32s, fcn16s, fcn8s, deeplab, segnet, vae, ae.", _errors.ToString());
         Assert.Equal(1, TrainCommand.Run(Tiny("resnet", "x") with { Dataset = "cifar10" }, _log, _errors));
-        Assert.Contains("Unknown dataset 'cifar10'. Known datasets: fashion-mnist-small, fashion-mnist, mnist, brain-mri.", _errors.ToString());
+        Assert.Contains("Unknown dataset 'cifar10'. Known datasets: fashion-mnist-small, fashion-mnist, mnist, brain-mri, m2nist.", _errors.ToString());
         Assert.Equal(1, TrainCommand.Run(Tiny("resnet", "x") with { Dataset = "mnist", DataDirectory = Path.Combine(_folder, "none") }, _log, _errors));
         Assert.Contains("does not exist. Run scripts/download-data.sh", _errors.ToString());
         Assert.Equal(1, TrainCommand.Run(Tiny("resnet", "x") with { LearningRate = -1 }, _log, _errors));

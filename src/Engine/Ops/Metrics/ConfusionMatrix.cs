@@ -87,15 +87,23 @@ public sealed class ConfusionMatrix
         return matrix;
     }
 
+    /// <summary>Mean Dice over the classes that are true or predicted somewhere (NaN when none are).</summary>
+    public double MeanDice => Enumerable.Range(0, Classes).Where(c => Row(c) + Column(c) > 0).Select(Dice).DefaultIfEmpty(double.NaN).Average();
+
     /// <summary>
-    /// The segmentation report: foreground Dice (class 1, or class 0 alone), then per-class IoU,
-    /// mean IoU and pixel accuracy, e.g. <c>dice 0.9123 (IoU per class 0.9950 0.8390, mean IoU 0.9170, pixel accuracy 99.52%)</c>.
+    /// The segmentation report. With at most two classes: the foreground Dice (class 1, or class 0
+    /// alone), then per-class IoU, mean IoU and pixel accuracy, e.g. <c>dice 0.9123 (IoU per class
+    /// 0.9950 0.8390, mean IoU 0.9170, pixel accuracy 99.52%)</c>. With more: the mean IoU first,
+    /// then per-class IoU, pixel accuracy and mean Dice, e.g. <c>mean IoU 0.9012 (IoU per class
+    /// 0.9981 0.8830 ..., pixel accuracy 99.61%, mean Dice 0.9470)</c>.
     /// </summary>
     public string SegmentationReport()
     {
         var invariant = System.Globalization.CultureInfo.InvariantCulture;
         string perClass = string.Join(" ", Enumerable.Range(0, Classes).Select(c => IoU(c).ToString("F4", invariant)));
-        return string.Create(invariant, $"dice {Dice(Classes > 1 ? 1 : 0):F4} (IoU per class {perClass}, mean IoU {MeanIoU:F4}, pixel accuracy {Accuracy * 100:F2}%)");
+        return Classes > 2
+            ? string.Create(invariant, $"mean IoU {MeanIoU:F4} (IoU per class {perClass}, pixel accuracy {Accuracy * 100:F2}%, mean Dice {MeanDice:F4})")
+            : string.Create(invariant, $"dice {Dice(Classes > 1 ? 1 : 0):F4} (IoU per class {perClass}, mean IoU {MeanIoU:F4}, pixel accuracy {Accuracy * 100:F2}%)");
     }
 
     private long Row(int truth) => Enumerable.Range(0, Classes).Sum(p => this[truth, p]);

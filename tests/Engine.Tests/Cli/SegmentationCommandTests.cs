@@ -1,0 +1,99 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Engine.Cli.Commands;
+using Engine.Cli.Datasets;
+using Engine.Cli.Training;
+using Engine.Training;
+using Engine.Tests.Infrastructure;
+
+namespace Engine.Tests.Cli;
+
+/// <summary>
+/// train, eval and segment for the multi-class segmenters on m2nist composites. The tests build
+/// them from the embedded Fashion-MNIST subset's IDX files laid out as an MNIST folder (CI has no
+/// MNIST download): the same code path with other glyphs.
+/// </summary>
+[Collection(DeviceCollection.Name)]
+public sealed class SegmentationCommandTests(DeviceFixture fixture) : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("engine-seg-").FullName;
+    private readonly StringWriter _log = new();
+    private readonly StringWriter _errors = new();
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    private string GlyphFolder()
+    {
+        string folder = Path.Combine(_folder, "glyphs");
+        Directory.CreateDirectory(folder);
+        foreach (string file in new[] { "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "test-images-idx3-ubyte.gz", "test-labels-idx1-ubyte.gz" })
+        {
+            using var resource = typeof(DatasetCatalog).Assembly.GetManifestResourceStream($"Engine.Cli.Datasets.Embedded.{file}")!;
+            using var copy = File.Create(Path.Combine(folder, file));
+            resource.CopyTo(copy);
+        }
+        return folder;
+    }
+
+    [Theory]
+    [InlineData("fcn8s", "fcn8s")]
+    [InlineData("deeplab", "deeplabv3")]
+    [InlineData("segnet", "segnet")]
+    public void TrainThenEvalAndSegmentPrintTheMeanIoUOfThePredictions(string kind, string modelName)
+    {
+        string data = GlyphFolder();
+        var settings = new TrainSettings
+        {
+            Model = kind, Dataset = "m2nist", DataDirectory = data, Device = fixture.Spec.ToString(), Output = Path.Combine(_folder, kind),
+            Epochs = 1, Width = 2, BatchSize = 8, Limit = 16, Plain = true,
+        };
+        Assert.Equal(0, TrainCommand.Run(settings, _log, _errors));
+        Assert.Contains($"train {kind}: {modelName}, ", _log.ToString());
+        Assert.Contains("data m2nist: 16 training / 16 test images of 1x64x96", _log.ToString());
+        var trained = Regex.Match(_log.ToString(), @"m2nist test mean IoU (\d\.\d{4}) \(IoU per class( \d\.\d{4}| NaN){11}, pixel accuracy \d+\.\d\d%, mean Dice \d\.\d{4}\) on 16 images");
+        Assert.True(trained.Success, _log.ToString());
+        var info = RunFolder.ReadInfo(Path.Combine(settings.Output!, RunFolder.LastFile));
+        Assert.Equal((kind, "miou", modelName, 11), (info.Kind(), info.Metric, info.Model!.Name, info.Model.Classes));
+
+        // eval recomputes the same mean IoU on the same 16 images.
+        var eval = new StringWriter();
+        Assert.Equal(0, EvalCommand.Run(settings.Output!, null, data, 16, fixture.Spec.ToString(), eval, _errors));
+        Assert.Contains($"mean IoU {trained.Groups[1].Value} ", eval.ToString());
+
+        // segment prints the metrics of all 1,000 held-out composites: recomputed here from the predicted classes.
+        string png = Path.Combine(_folder, $"{kind}.png");
+        var segment = new StringWriter();
+        Assert.Equal(0, SegmentCommand.Run(settings.Output!, png, data, fixture.Spec.ToString(), segment, _errors));
+        var printed = Regex.Match(segment.ToString(), @$"{kind} \(epoch 1\) on 1000 held-out m2nist images: mean IoU (\d\.\d{{4}}) \(IoU per class (.*), pixel accuracy (\d+\.\d\d)%, mean Dice (\d\.\d{{4}})\)");
+        Assert.True(printed.Success, segment.ToString());
+        using (var loaded = LoadedCheckpoint.Open(settings.Output!, "segmentation", fixture.Spec.ToString()))
+        {
+            var test = DatasetCatalog.Load("m2nist", data).Test;
+            using var task = new SegmentationTask(loaded.Model, loaded.Device, 11);
+            int[] predicted = task.Predict(test, 8), truth = test.Masks!;
+            var present = Enumerable.Range(0, 11).Where(c => predicted.Contains(c) || truth.Contains(c)).ToArray();
+            double Iou(int c) => predicted.Zip(truth).Count(p => p.First == c && p.Second == c) / (double)predicted.Zip(truth).Count(p => p.First == c || p.Second == c);
+            double Dice(int c) => 2.0 * predicted.Zip(truth).Count(p => p.First == c && p.Second == c) / (predicted.Count(v => v == c) + truth.Count(v => v == c));
+            double accuracy = predicted.Zip(truth).Count(p => p.First == p.Second) / (double)truth.Length;
+            string F(double v) => v.ToString("F4", CultureInfo.InvariantCulture);
+            Assert.Equal(F(present.Average(Iou)), printed.Groups[1].Value);
+            Assert.Equal(string.Join(" ", Enumerable.Range(0, 11).Select(c => present.Contains(c) ? F(Iou(c)) : "NaN")), printed.Groups[2].Value);
+            Assert.Equal((accuracy * 100).ToString("F2", CultureInfo.InvariantCulture), printed.Groups[3].Value);
+            Assert.Equal(F(present.Average(Dice)), printed.Groups[4].Value);
+        }
+        Assert.Equal((2 + 3 * (96 + 2), 2 + 8 * (64 + 2)), RunFiles.PngSize(png)); // 8 rows of image, truth, prediction
+        Assert.Equal("", _errors.ToString());
+    }
+
+    [Fact]
+    public void ASegmenterNeedsMasksAndOptionsOfItsOwn()
+    {
+        var settings = new TrainSettings { Model = "fcn8s", Dataset = "fashion-mnist-small", Device = fixture.Spec.ToString(), Output = Path.Combine(_folder, "x"), Epochs = 1, Plain = true };
+        Assert.Equal(1, TrainCommand.Run(settings, _log, _errors));
+        Assert.Contains("train fcn8s needs a dataset with masks; 'fashion-mnist-small' has none.", _errors.ToString());
+        Assert.Equal(1, TrainCommand.Run(settings with { Dataset = null, DataDirectory = Path.Combine(_folder, "none") }, _log, _errors));
+        Assert.Contains("is not a folder. Run scripts/download-data.sh", _errors.ToString());
+        Assert.Equal(1, TrainCommand.Run(settings with { Latent = 2 }, _log, _errors));
+        Assert.Contains("--latent applies to vae and ae only, not fcn8s.", _errors.ToString());
+    }
+}
