@@ -10,14 +10,16 @@ namespace Engine.Models;
 /// <param name="Padded">U-Net: padded convolutions (output size equals input size); FCN: the light configuration's paddings (every crop at offset 0) instead of 100 on conv1_1.</param>
 /// <param name="BaseWidth">Channels of the first level: the ResNet stem (64 in torchvision, also DeepLabV3's backbone), the U-Net's first level (64 in the paper), VGG's conv1 (FCN, SegNet; 64).</param>
 /// <param name="Latent">VAE: size of z; autoencoders: size of the code.</param>
-/// <param name="ImageSize">VAE and autoencoders: image side.</param>
+/// <param name="ImageSize">The image side (rows) the model was trained on; the VAE's and autoencoders' side.</param>
 /// <param name="Depth">U-Net: number of poolings (default 4); SegNet: blocks (default 5).</param>
 /// <param name="BatchNorm">U-Net and FCN: BatchNorm after each 3x3 convolution.</param>
 /// <param name="HeadChannels">FCN: fc6's and fc7's channels (default 4096); DeepLabV3: the ASPP head's (default 256).</param>
 /// <param name="AtrousRate">DeepLabV3: the first atrous rate r; the ASPP's rates are r, 2r, 3r (torchvision 12; the paper at output stride 16, 6).</param>
 /// <param name="OutputStride">DeepLabV3: 8 (torchvision) or 16.</param>
+/// <param name="ImageWidth">The image columns when they differ from <paramref name="ImageSize"/> (null for square images).</param>
 public sealed record ModelOptions(string Name, int Classes = 1000, int InChannels = 3, bool SmallStem = false, bool Padded = false,
-    int BaseWidth = 64, int Latent = 20, int ImageSize = 28, int? Depth = null, bool BatchNorm = false, int? HeadChannels = null, int AtrousRate = 12, int OutputStride = 8);
+    int BaseWidth = 64, int Latent = 20, int ImageSize = 28, int? Depth = null, bool BatchNorm = false, int? HeadChannels = null, int AtrousRate = 12, int OutputStride = 8,
+    int? ImageWidth = null);
 
 /// <summary>Creates the card's models by name.</summary>
 public static class ModelFactory

@@ -93,7 +93,7 @@ internal sealed class OnnxGraphWriter(GraphBuilder graph, Node input, Node outpu
                 // The indices only where an unpooling reads them: ONNX's are int64, flattened over the whole tensor, as its MaxUnpool expects.
                 string[] outputs = _consumed.Contains(pool.Outputs[1]) ? [y, Name(pool.Outputs[1])] : [y];
                 Add("MaxPool", [x], outputs, Ints("kernel_shape", g.KH, g.KW), Ints("strides", g.StrideH, g.StrideW),
-                    Ints("pads", g.PadH, g.PadW, g.PadH, g.PadW), Ints("dilations", g.DilationH, g.DilationW), Int("ceil_mode", CeilMode(g.H, g.KH, g.StrideH, g.PadH, g.DilationH, g.OutH)));
+                    Ints("pads", g.PadH, g.PadW, g.PadH, g.PadW), Ints("dilations", g.DilationH, g.DilationW), Int("ceil_mode", CeilMode(g.H, g.KH, g.StrideH, g.PadH, g.DilationH, g.OutH) | CeilMode(g.W, g.KW, g.StrideW, g.PadW, g.DilationW, g.OutW)));
                 break;
             }
             case AvgPool2dNode pool:
@@ -103,7 +103,7 @@ internal sealed class OnnxGraphWriter(GraphBuilder graph, Node input, Node outpu
                     throw Unsupported(op, "a dilated average pool (ONNX's AveragePool has dilations only from opset 19)");
                 Add("AveragePool", [x], [y], Ints("kernel_shape", g.KH, g.KW), Ints("strides", g.StrideH, g.StrideW),
                     Ints("pads", g.PadH, g.PadW, g.PadH, g.PadW), Int("count_include_pad", g.CountIncludePad),
-                    Int("ceil_mode", CeilMode(g.H, g.KH, g.StrideH, g.PadH, 1, g.OutH)));
+                    Int("ceil_mode", CeilMode(g.H, g.KH, g.StrideH, g.PadH, 1, g.OutH) | CeilMode(g.W, g.KW, g.StrideW, g.PadW, 1, g.OutW)));
                 break;
             }
             case GlobalAvgPool2dNode:
@@ -197,7 +197,8 @@ internal sealed class OnnxGraphWriter(GraphBuilder graph, Node input, Node outpu
         Add("Resize", [x, "", "", sizes], [y], attributes);
     }
 
-    // PyTorch's ceil_mode, recovered from the output size: whether it exceeds the floor formula's.
+    // PyTorch's ceil_mode, recovered from one axis's output size: whether it exceeds the floor formula's.
+    // A pool is in ceil mode when either axis shows it (an axis whose division is exact looks the same either way).
     private static int CeilMode(int size, int kernel, int stride, int pad, int dilation, int output) =>
         output > (size + 2 * pad - dilation * (kernel - 1) - 1) / stride + 1 ? 1 : 0;
 

@@ -166,7 +166,7 @@ public sealed record CheckpointInfo
     private static string? ModelProblem(ModelOptions m) =>
         m.Name is null || m.BaseWidth is < 1 or > 4096 || m.ImageSize is < 1 or > 16384 || m.Classes is < 0 or > 100_000
             || m.InChannels is < 1 or > 4096 || m.Latent is < 1 or > 65536 || m.Depth is < 1 or > 12
-            || m.HeadChannels is < 1 or > 65536 || m.AtrousRate is < 1 or > 1024 || m.OutputStride is not (8 or 16)
+            || m.HeadChannels is < 1 or > 65536 || m.AtrousRate is < 1 or > 1024 || m.OutputStride is not (8 or 16) || m.ImageWidth is < 1 or > 16384
             ? $"model options out of range ({m})"
             : null;
 }

@@ -30,8 +30,9 @@ internal static class EvalCommand
             var info = loaded.Info;
             var data = DatasetCatalog.Load(dataset ?? info.Dataset(checkpoint), dataDirectory);
             var test = limit is int n ? data.Test.Take(n) : data.Test;
-            if (test.Channels != loaded.ModelOptions.InChannels || test.Height != loaded.ModelOptions.ImageSize)
-                throw new ArgumentException($"'{data.Name}' has {test.Channels}x{test.Height}x{test.Width} images but the checkpoint's model takes {loaded.ModelOptions.InChannels} channels of {loaded.ModelOptions.ImageSize}x{loaded.ModelOptions.ImageSize}.");
+            var m = loaded.ModelOptions;
+            if (test.Channels != m.InChannels || test.Height != m.ImageSize || m.ImageWidth is int width && test.Width != width)
+                throw new ArgumentException($"'{data.Name}' has {test.Channels}x{test.Height}x{test.Width} images but the checkpoint's model takes {m.InChannels} channels of {m.ImageSize}x{m.ImageWidth ?? m.ImageSize}.");
             if (info.Kind() is not ("vae" or "ae") && test.Classes != loaded.ModelOptions.Classes)
                 throw new ArgumentException($"'{data.Name}' has {test.Classes} classes but the checkpoint's model {loaded.ModelOptions.Classes}.");
             using var task = TrainRun.CreateTask(info.Kind(), loaded.Model, loaded.Device, info.Options.Seed, info.Application is null ? null : info.CommandLineSettings(checkpoint), loaded.ModelOptions.Classes);

@@ -35,8 +35,8 @@ internal static class ExportCommand
             (Shape Input, Func<Node, Node> Forward, string What) plan = loaded.Model switch
             {
                 Vae vae => (new Shape(1, vae.Latent), z => vae.Decode(z).Sigmoid(), $"the decoder: codes [N, {vae.Latent}] to pixels [N, {vae.Channels}, {vae.Size}, {vae.Size}]"),
-                var model => (new Shape(1, m.InChannels, m.ImageSize, m.ImageSize), x => model.Call(x),
-                    $"images [N, {m.InChannels}, {m.ImageSize}, {m.ImageSize}] to {(TrainSettings.Segments(loaded.Info.Kind()) ? "per-pixel logits" : "logits")}"),
+                var model => (new Shape(1, m.InChannels, m.ImageSize, m.ImageWidth ?? m.ImageSize), x => model.Call(x),
+                    $"images [N, {m.InChannels}, {m.ImageSize}, {m.ImageWidth ?? m.ImageSize}] to {(TrainSettings.Segments(loaded.Info.Kind()) ? "per-pixel logits" : "logits")}"),
             };
             byte[] bytes = OnnxExport.ExportBytes(loaded.Device, plan.Input, plan.Forward);
             AtomicFile.WriteAllBytes(path, bytes);

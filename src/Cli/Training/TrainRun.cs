@@ -83,7 +83,7 @@ internal static class TrainRun
         if ((long)batch * ranks > train.Count)
             throw new ArgumentException(ranks == 1 ? $"--batch-size {batch} is larger than the {train.Count} training images."
                 : $"--batch-size {batch} on each of {ranks} ranks ({(long)batch * ranks} images a step) is more than the {train.Count} training images.");
-        var modelOptions = settings.ModelOptionsFor(train.Channels, Math.Max(train.Classes, 1), train.Height);
+        var modelOptions = settings.ModelOptionsFor(train.Channels, Math.Max(train.Classes, 1), train.Height, train.Width);
         if (resumed is not null && resumed.Model != modelOptions)
             throw new InvalidDataException($"--resume: '{folder.LastPath}' holds {resumed.Model} but these settings build {modelOptions}.");
         var model = ModelFactory.Create(modelOptions);

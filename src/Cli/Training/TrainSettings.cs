@@ -182,8 +182,13 @@ internal sealed record TrainSettings
     /// <summary>The output folder: <c>--output</c>, else <c>runs/&lt;model&gt;</c>.</summary>
     public string OutputDirectory => Output ?? Path.Combine("runs", Kind(Model));
 
-    /// <summary>The model to build for data with <paramref name="channels"/>, <paramref name="classes"/> and side <paramref name="size"/>.</summary>
-    public ModelOptions ModelOptionsFor(int channels, int classes, int size) => Model switch
+    /// <summary>
+    /// The model to build for data with <paramref name="channels"/>, <paramref name="classes"/> and
+    /// images of <paramref name="size"/> rows and <paramref name="width"/> columns (recorded when not square).
+    /// </summary>
+    public ModelOptions ModelOptionsFor(int channels, int classes, int size, int width) => ModelOptionsFor(channels, classes, size) with { ImageWidth = width == size ? null : width };
+
+    private ModelOptions ModelOptionsFor(int channels, int classes, int size) => Model switch
     {
         "resnet" => new ModelOptions("resnet18", classes, channels, SmallStem: true, BaseWidth: Width!.Value, ImageSize: size),
         "unet" => new ModelOptions("unet", classes, channels, Padded: true, BaseWidth: Width!.Value, ImageSize: size, Depth: 4, BatchNorm: true),

@@ -82,6 +82,11 @@ public sealed class SegmentationCommandTests(DeviceFixture fixture) : IDisposabl
             Assert.Equal(F(present.Average(Dice)), printed.Groups[4].Value);
         }
         Assert.Equal((2 + 3 * (96 + 2), 2 + 8 * (64 + 2)), RunFiles.PngSize(png)); // 8 rows of image, truth, prediction
+
+        // export takes the images' own 64 x 96 (the ONNX graph's crops and upsampling are sized for it).
+        var export = new StringWriter();
+        Assert.Equal(0, ExportCommand.Run(settings.Output!, Path.Combine(_folder, $"{kind}.onnx"), fixture.Spec.ToString(), export, _errors));
+        Assert.Contains($"images [N, 1, 64, 96] to per-pixel logits", export.ToString());
         Assert.Equal("", _errors.ToString());
     }
 

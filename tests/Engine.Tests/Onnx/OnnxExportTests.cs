@@ -43,6 +43,18 @@ public sealed class OnnxExportTests(DeviceFixture fixture)
     public void DeepLabV3RunsAlikeInOnnxRuntime() =>
         Check(new DeepLabV3(classes: 3, width: 4, outputStride: 8, headChannels: 8, rates: [2, 3, 4]), [3, 32, 32]);
 
+    [Theory]
+    [InlineData(FcnVariant.Fcn8s, false)] // Caffe's layout: 100 pixels of padding, ceil-mode pooling, skips cropped at 5 and 9, the output at 31
+    [InlineData(FcnVariant.Fcn16s, false)]
+    [InlineData(FcnVariant.Fcn32s, true)]
+    [InlineData(FcnVariant.Fcn8s, true)]
+    public void FcnsRunAlikeInOnnxRuntime(FcnVariant variant, bool padded) =>
+        Check(new Fcn(3, 1, variant, width: 2, fcChannels: 8, padded: padded, batchNorm: padded), padded ? [1, 32, 64] : [1, 20, 28]);
+
+    [Fact]
+    public void SegNetRunsAlikeInOnnxRuntime() =>
+        Check(new SegNet(1, 3, width: 2, depth: 3), [1, 24, 40]);
+
     [Fact]
     public void TheVaeDecoderRunsAlikeInOnnxRuntime()
     {
