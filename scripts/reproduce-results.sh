@@ -32,3 +32,11 @@ for kind in plain denoising sparse contractive; do
 done
 run vae2d-mnist train vae --latent 2 --dataset mnist --data "$DATA/mnist" --epochs 10 --batch-size 128 --lr 2e-3 -o runs/vae2d-mnist
 "${CLI[@]}" sample --checkpoint runs/vae2d-mnist --data "$DATA/mnist" | tee -a runs/vae2d-mnist.log
+
+# Multi-class segmentation on M2NIST-style composites of MNIST digits (11 classes; the layout is synthetic).
+run m2nist-unet train unet --dataset m2nist --data "$DATA/mnist" --base-width 16 --batch-size 16 --epochs 6 --augment false -o runs/m2nist-unet
+"${CLI[@]}" segment --checkpoint runs/m2nist-unet --data "$DATA/mnist" | tee -a runs/m2nist-unet.log
+for model in fcn8s deeplab segnet; do
+  run m2nist-$model train $model --dataset m2nist --data "$DATA/mnist" --epochs 6 -o runs/m2nist-$model
+  "${CLI[@]}" segment --checkpoint runs/m2nist-$model --data "$DATA/mnist" | tee -a runs/m2nist-$model.log
+done
