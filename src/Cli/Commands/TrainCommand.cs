@@ -8,25 +8,25 @@ using Engine.Distributed;
 namespace Engine.Cli.Commands;
 
 /// <summary>
-/// <c>train resnet|unet|vae|ae</c>: trains on a dataset (the embedded default when none is named),
+/// <c>train resnet|unet|fcn32s|fcn16s|fcn8s|deeplab|segnet|vae|ae</c>: trains on a dataset (the embedded default when none is named),
 /// with a progress bar, an evaluation after every epoch and checkpoints in the run folder.
 /// </summary>
 internal static class TrainCommand
 {
     internal static Command Create(TextWriter output, TextWriter errors)
     {
-        var model = new Argument<string>("model") { Description = "resnet (classification), unet (segmentation), vae, or ae (an autoencoder: --kind plain, denoising, sparse or contractive)." };
-        var dataset = new Option<string?>("--dataset") { Description = $"One of {string.Join(", ", DatasetCatalog.Names)} (default: fashion-mnist-small for resnet and vae, brain-mri for unet; with --data, what the folder holds)." };
+        var model = new Argument<string>("model") { Description = "resnet (classification); unet, fcn32s, fcn16s, fcn8s, deeplab or segnet (segmentation; the last five in light configurations); vae; or ae (an autoencoder: --kind plain, denoising, sparse or contractive)." };
+        var dataset = new Option<string?>("--dataset") { Description = $"One of {string.Join(", ", DatasetCatalog.Names)} (default: fashion-mnist-small for resnet, vae and ae, brain-mri for unet, m2nist for fcn*, deeplab and segnet; with --data, what the folder holds)." };
         var data = new Option<string?>("--data") { Description = "Folder with the dataset's files (default: data/<dataset>)." };
-        var epochs = new Option<int?>("--epochs") { Description = "Epochs (default: resnet 3, unet 30, vae 10)." };
-        var batch = new Option<int?>("--batch-size", "-b") { Description = "Images per step (default: resnet 64, unet 4, vae 64)." };
-        var lr = new Option<float?>("--lr") { Description = "Peak learning rate, annealed by a cosine (default: resnet 2e-3, unet 2e-3, vae 1e-3)." };
-        var decay = new Option<float?>("--weight-decay") { Description = "Weight decay (default: resnet 5e-4, unet 1e-4, vae 0)." };
+        var epochs = new Option<int?>("--epochs") { Description = "Epochs (default: resnet 3, unet 30, fcn*, deeplab and segnet 10, vae and ae 10)." };
+        var batch = new Option<int?>("--batch-size", "-b") { Description = "Images per step (default: resnet 64, unet 4, fcn*, deeplab and segnet 16, vae and ae 64)." };
+        var lr = new Option<float?>("--lr") { Description = "Peak learning rate, annealed by a cosine (default: resnet and the segmenters 2e-3, vae and ae 1e-3)." };
+        var decay = new Option<float?>("--weight-decay") { Description = "Weight decay (default: resnet 5e-4, the segmenters 1e-4, vae and ae 0)." };
         var seed = new Option<ulong?>("--seed") { Description = "The seed of initialisation, shuffling, augmentation and dropout or VAE noise (default 1): the same seed gives the same run." };
         var outputFolder = new Option<string?>("--output", "-o") { Description = "Run folder for checkpoints (default: runs/<model>)." };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in the folder from its last checkpoint." };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace a run already in the folder." };
-        var width = new Option<int?>("--base-width", "--width") { Description = "Channels of the first level: the ResNet stem, the U-Net's first level (default: 8)." };
+        var width = new Option<int?>("--base-width", "--width") { Description = "Channels of the first level: the ResNet stem (also DeepLabV3's backbone), the U-Net's first level, VGG's conv1 (FCN, SegNet) (default: 8; FCN and SegNet 16)." };
         var limit = new Option<int?>("--limit") { Description = "Use only the first N training and N test images." };
         var augment = new Option<bool?>("--augment") { Description = "Random flips and shifts (default: on for unet)." };
         var saveEvery = new Option<int?>("--save-every") { Description = "Also commit a checkpoint every N steps (default: after every epoch only)." };

@@ -101,17 +101,8 @@ public sealed class ModelTests(DeviceFixture fixture)
         var g = new GraphBuilder(_device, seed: 4);
         var (loss, feed) = build(g);
         using var plan = g.Compile(loss);
-        using var adam = new Adam(model.NamedParameters().Select(p => p.Parameter), rate);
         feed(plan);
-        var losses = new List<float>();
-        for (int i = 0; i < steps; i++)
-        {
-            adam.ZeroGrad();
-            plan.Forward();
-            plan.Backward();
-            adam.Step();
-            losses.Add(plan.Value(loss).ToArray()[0]);
-        }
+        var losses = AdamSteps.Losses(plan, loss, model, steps, rate);
         model.Release();
         return losses;
     }

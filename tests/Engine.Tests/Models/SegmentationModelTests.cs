@@ -3,7 +3,6 @@ using Engine.Graph;
 using Engine.Models;
 using Engine.Modules;
 using Engine.Modules.Layers;
-using Engine.Optim;
 using Engine.Tensors;
 using Engine.Tests.Infrastructure;
 
@@ -268,19 +267,9 @@ public sealed class SegmentationModelTests(DeviceFixture fixture)
             var y = g.IntInput("y", n, 32, 32);
             var loss = model.Call(x).CrossEntropy(y);
             using var plan = g.Compile(loss);
-            using var adam = new Adam(model.NamedParameters().Select(p => p.Parameter), rate);
             plan.Value(x).CopyFrom(images);
             plan.IntValue(y).CopyFrom(masks);
-            var losses = new List<float>();
-            for (int i = 0; i < steps; i++)
-            {
-                adam.ZeroGrad();
-                plan.Forward();
-                plan.Backward();
-                adam.Step();
-                losses.Add(plan.Value(loss).ToArray()[0]);
-            }
-            return losses;
+            return AdamSteps.Losses(plan, loss, model, steps, rate);
         }
         finally
         {
