@@ -21,18 +21,22 @@ internal static class SegmentCommand
         var checkpoint = new Option<string>("--checkpoint", "-c") { Description = "A segmentation run folder (unet, fcn, deeplab, segnet: its last checkpoint) or a checkpoint file.", Required = true };
         var pngOption = new Option<string?>("--output", "-o") { Description = "Where to write the overlay PNG (default: <run folder>/segmentation.png)." };
         var data = new Option<string?>("--data") { Description = "Folder with the dataset's files (default: the embedded MRI)." };
+        var limit = new Option<int?>("--limit") { Description = "Segment only the first N held-out images." };
         var device = CommonOptions.Device();
-        var command = new Command("segment", "Segment the held-out images with a segmentation checkpoint and write PNG overlays.") { checkpoint, pngOption, data, device };
-        command.SetAction(result => Run(result.GetValue(checkpoint)!, result.GetValue(pngOption), result.GetValue(data), result.GetValue(device), output, errors));
+        var command = new Command("segment", "Segment the held-out images with a segmentation checkpoint and write PNG overlays.") { checkpoint, pngOption, data, limit, device };
+        command.SetAction(result => Run(result.GetValue(checkpoint)!, result.GetValue(pngOption), result.GetValue(data), result.GetValue(device), output, errors, result.GetValue(limit)));
         return command;
     }
 
-    internal static int Run(string checkpoint, string? output, string? dataDirectory, string? deviceSpec, TextWriter log, TextWriter errors) =>
+    internal static int Run(string checkpoint, string? output, string? dataDirectory, string? deviceSpec, TextWriter log, TextWriter errors, int? limit = null) =>
         CommonOptions.Guard(errors, () =>
         {
+            if (limit <= 0)
+                throw new ArgumentException($"--limit must be positive, got {limit}.");
             string path = AtomicFile.CheckTarget(output ?? Path.Combine(RunFolder.FolderOf(checkpoint), "segmentation.png"));
             using var loaded = LoadedCheckpoint.Open(checkpoint, "segmentation", deviceSpec);
-            var test = DatasetCatalog.Load(loaded.Info.Dataset(checkpoint), dataDirectory).Test;
+            var all = DatasetCatalog.Load(loaded.Info.Dataset(checkpoint), dataDirectory).Test;
+            var test = limit is int n ? all.Take(n) : all;
             int classes = loaded.ModelOptions.Classes;
             using var task = new SegmentationTask(loaded.Model, loaded.Device, classes);
             int[] predicted = task.Predict(test, loaded.Info.Options.BatchSize);

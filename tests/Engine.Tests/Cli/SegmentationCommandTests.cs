@@ -60,15 +60,15 @@ public sealed class SegmentationCommandTests(DeviceFixture fixture) : IDisposabl
         Assert.Equal(0, EvalCommand.Run(settings.Output!, null, data, 16, fixture.Spec.ToString(), eval, _errors));
         Assert.Contains($"mean IoU {trained.Groups[1].Value} ", eval.ToString());
 
-        // segment prints the metrics of all 1,000 held-out composites: recomputed here from the predicted classes.
+        // segment prints the metrics of the first 40 held-out composites (--limit): recomputed here from the predicted classes.
         string png = Path.Combine(_folder, $"{kind}.png");
         var segment = new StringWriter();
-        Assert.Equal(0, SegmentCommand.Run(settings.Output!, png, data, fixture.Spec.ToString(), segment, _errors));
-        var printed = Regex.Match(segment.ToString(), @$"{kind} \(epoch 1\) on 1000 held-out m2nist images: mean IoU (\d\.\d{{4}}) \(IoU per class (.*), pixel accuracy (\d+\.\d\d)%, mean Dice (\d\.\d{{4}})\)");
+        Assert.Equal(0, SegmentCommand.Run(settings.Output!, png, data, fixture.Spec.ToString(), segment, _errors, limit: 40));
+        var printed = Regex.Match(segment.ToString(), @$"{kind} \(epoch 1\) on 40 held-out m2nist images: mean IoU (\d\.\d{{4}}) \(IoU per class (.*), pixel accuracy (\d+\.\d\d)%, mean Dice (\d\.\d{{4}})\)");
         Assert.True(printed.Success, segment.ToString());
         using (var loaded = LoadedCheckpoint.Open(settings.Output!, "segmentation", fixture.Spec.ToString()))
         {
-            var test = DatasetCatalog.Load("m2nist", data).Test;
+            var test = DatasetCatalog.Load("m2nist", data).Test.Take(40);
             using var task = new SegmentationTask(loaded.Model, loaded.Device, 11);
             int[] predicted = task.Predict(test, 8), truth = test.Masks!;
             var present = Enumerable.Range(0, 11).Where(c => predicted.Contains(c) || truth.Contains(c)).ToArray();
@@ -100,5 +100,7 @@ public sealed class SegmentationCommandTests(DeviceFixture fixture) : IDisposabl
         Assert.Contains("is not a folder. Run scripts/download-data.sh", _errors.ToString());
         Assert.Equal(1, TrainCommand.Run(settings with { Latent = 2 }, _log, _errors));
         Assert.Contains("--latent applies to vae and ae only, not fcn8s.", _errors.ToString());
+        Assert.Equal(1, SegmentCommand.Run(Path.Combine(_folder, "x"), null, null, fixture.Spec.ToString(), _log, _errors, limit: 0));
+        Assert.Contains("--limit must be positive, got 0.", _errors.ToString());
     }
 }
