@@ -15,9 +15,9 @@ internal static class CheckpointSettings
         "classification" => "resnet",
         "segmentation" => info.Model?.Name switch
         {
-            "fcn32s" or "fcn16s" or "fcn8s" or "segnet" => info.Model.Name,
-            "deeplabv3" => "deeplab",
-            _ => "unet",
+            "deeplabv3" => "deeplab", // the one kind named otherwise than its model
+            string name when TrainSettings.Segments(name) => name,
+            _ => "unet", // runs recorded before model options were kept
         },
         "autoencoder" => "ae",
         var task => task,
