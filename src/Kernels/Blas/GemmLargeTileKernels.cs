@@ -42,7 +42,20 @@ public static class GemmLargeTileKernels
     /// <param name="p">Shapes, pitches, strides and scales.</param>
     public static void Gemm128x128<TA, TB>(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, GemmParams p)
         where TA : struct, IMatrixLayout
-        where TB : struct, IMatrixLayout
+        where TB : struct, IMatrixLayout =>
+        Block(default(MatrixOperand<TA>), default(MatrixOperand<TB>), default(PlainStore), a, b, c, c, c, p);
+
+    /// <summary>
+    /// The block computation for any operands and epilogue: the GEMM above, and the implicit-GEMM
+    /// convolutions (<c>ImplicitConvKernels</c>), which gather their operands from tensors and fuse
+    /// the work after the product. <paramref name="aux0"/> and <paramref name="aux1"/> go to the epilogue.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    internal static void Block<TA, TB, TE>(TA opA, TB opB, TE epilogue, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c,
+        ArrayView<float> aux0, ArrayView<float> aux1, GemmParams p)
+        where TA : struct, IGemmOperand
+        where TB : struct, IGemmOperand
+        where TE : struct, IGemmEpilogue
     {
         // Two buffers each: tileA [2][BlockDepth][PitchA], tileB [2][BlockDepth][PitchB].
         var tileA = SharedMemory.Allocate<float>(2 * TileA);
@@ -56,7 +69,7 @@ public static class GemmLargeTileKernels
         long bBase = Grid.IdxZ * p.StrideB;
 
         // Each work-item stages 4 elements of each tile per step (1024 / 256).
-        var staged = Stage<TA, TB>(a, b, aBase, bBase, p, blockRow0, blockCol0, 0, thread);
+        var staged = Stage(opA, opB, a, b, aBase, bBase, p, blockRow0, blockCol0, 0, thread);
         staged.Put(tileA, tileB, 0, 0);
         Group.Barrier();
 
@@ -74,7 +87,7 @@ public static class GemmLargeTileKernels
             int current = step & 1;
             bool more = step + 1 < steps;
             if (more)
-                staged = Stage<TA, TB>(a, b, aBase, bBase, p, blockRow0, blockCol0, (step + 1) * BlockDepth, thread);
+                staged = Stage(opA, opB, a, b, aBase, bBase, p, blockRow0, blockCol0, (step + 1) * BlockDepth, thread);
             for (int kk = 0; kk < BlockDepth; kk++)
             {
                 int rowA = current * TileA + kk * PitchA + ty;
@@ -103,21 +116,21 @@ public static class GemmLargeTileKernels
         }
 
         long cBase = Grid.IdxZ * p.StrideC;
-        acc0.Store(c, cBase, blockRow0 + ty + 0, blockCol0 + tx, p);
-        acc1.Store(c, cBase, blockRow0 + ty + 16, blockCol0 + tx, p);
-        acc2.Store(c, cBase, blockRow0 + ty + 32, blockCol0 + tx, p);
-        acc3.Store(c, cBase, blockRow0 + ty + 48, blockCol0 + tx, p);
-        acc4.Store(c, cBase, blockRow0 + ty + 64, blockCol0 + tx, p);
-        acc5.Store(c, cBase, blockRow0 + ty + 80, blockCol0 + tx, p);
-        acc6.Store(c, cBase, blockRow0 + ty + 96, blockCol0 + tx, p);
-        acc7.Store(c, cBase, blockRow0 + ty + 112, blockCol0 + tx, p);
+        acc0.Store(epilogue, c, aux0, aux1, cBase, blockRow0 + ty + 0, blockCol0 + tx, p);
+        acc1.Store(epilogue, c, aux0, aux1, cBase, blockRow0 + ty + 16, blockCol0 + tx, p);
+        acc2.Store(epilogue, c, aux0, aux1, cBase, blockRow0 + ty + 32, blockCol0 + tx, p);
+        acc3.Store(epilogue, c, aux0, aux1, cBase, blockRow0 + ty + 48, blockCol0 + tx, p);
+        acc4.Store(epilogue, c, aux0, aux1, cBase, blockRow0 + ty + 64, blockCol0 + tx, p);
+        acc5.Store(epilogue, c, aux0, aux1, cBase, blockRow0 + ty + 80, blockCol0 + tx, p);
+        acc6.Store(epilogue, c, aux0, aux1, cBase, blockRow0 + ty + 96, blockCol0 + tx, p);
+        acc7.Store(epilogue, c, aux0, aux1, cBase, blockRow0 + ty + 112, blockCol0 + tx, p);
     }
 
-    private static StagedTiles Stage<TA, TB>(ArrayView<float> a, ArrayView<float> b, long aBase, long bBase, GemmParams p,
+    private static StagedTiles Stage<TA, TB>(TA opA, TB opB, ArrayView<float> a, ArrayView<float> b, long aBase, long bBase, GemmParams p,
         int blockRow0, int blockCol0, int k0, int thread)
-        where TA : struct, IMatrixLayout
-        where TB : struct, IMatrixLayout =>
-        GemmTiles.Stage<TA, TB>(a, b, aBase, bBase, p, blockRow0, blockCol0, k0, BlockRows, BlockCols, BlockDepth, PitchA, PitchB, thread, Threads);
+        where TA : struct, IGemmOperand
+        where TB : struct, IGemmOperand =>
+        GemmTiles.Stage(opA, opB, a, b, aBase, bBase, p, blockRow0, blockCol0, k0, BlockRows, BlockCols, BlockDepth, PitchA, PitchB, thread, Threads);
 
     /// <summary>Eight values of a row of the register tile (columns <c>tx + 16j</c>), kept in registers.</summary>
     private struct Row8
@@ -136,16 +149,17 @@ public static class GemmLargeTileKernels
             C4 = acc.C4 + a * b.C4, C5 = acc.C5 + a * b.C5, C6 = acc.C6 + a * b.C6, C7 = acc.C7 + a * b.C7,
         };
 
-        public readonly void Store(ArrayView<float> c, long cBase, int row, int col0, GemmParams p)
+        public readonly void Store<TE>(TE epilogue, ArrayView<float> c, ArrayView<float> aux0, ArrayView<float> aux1, long cBase, int row, int col0, GemmParams p)
+            where TE : struct, IGemmEpilogue
         {
-            GemmTiles.Store(c, cBase, row, col0, C0, p);
-            GemmTiles.Store(c, cBase, row, col0 + 16, C1, p);
-            GemmTiles.Store(c, cBase, row, col0 + 32, C2, p);
-            GemmTiles.Store(c, cBase, row, col0 + 48, C3, p);
-            GemmTiles.Store(c, cBase, row, col0 + 64, C4, p);
-            GemmTiles.Store(c, cBase, row, col0 + 80, C5, p);
-            GemmTiles.Store(c, cBase, row, col0 + 96, C6, p);
-            GemmTiles.Store(c, cBase, row, col0 + 112, C7, p);
+            epilogue.Store(c, aux0, aux1, cBase, Grid.IdxZ, row, col0, C0, p);
+            epilogue.Store(c, aux0, aux1, cBase, Grid.IdxZ, row, col0 + 16, C1, p);
+            epilogue.Store(c, aux0, aux1, cBase, Grid.IdxZ, row, col0 + 32, C2, p);
+            epilogue.Store(c, aux0, aux1, cBase, Grid.IdxZ, row, col0 + 48, C3, p);
+            epilogue.Store(c, aux0, aux1, cBase, Grid.IdxZ, row, col0 + 64, C4, p);
+            epilogue.Store(c, aux0, aux1, cBase, Grid.IdxZ, row, col0 + 80, C5, p);
+            epilogue.Store(c, aux0, aux1, cBase, Grid.IdxZ, row, col0 + 96, C6, p);
+            epilogue.Store(c, aux0, aux1, cBase, Grid.IdxZ, row, col0 + 112, C7, p);
         }
     }
 }

@@ -83,4 +83,39 @@ public static class ReductionKernels
             y[j] = sum;
         }
     }
+
+    /// <summary>
+    /// <see cref="SumSlices"/> into two outputs: value <c>j</c> of the sum goes to <c>first[j]</c> when
+    /// <c>j &lt; firstLength</c>, else to <c>second[j - firstLength]</c> (a weight gradient and its
+    /// bias gradient, computed as one product). One work-item per value, slices added in order.
+    /// </summary>
+    /// <param name="thread">The work-item; it handles the elements of <paramref name="work"/>, each as index j: a value of the sum, over <c>length</c>.</param>
+    /// <param name="work">The split of the elements over work-items.</param>
+    /// <param name="x">Slices <c>[slices, length]</c>.</param>
+    /// <param name="first">Receives values <c>[0, firstLength)</c>.</param>
+    /// <param name="second">Receives values <c>[firstLength, length)</c>.</param>
+    /// <param name="firstLength">Values that go to <paramref name="first"/>.</param>
+    /// <param name="length">Values per slice.</param>
+    /// <param name="slices">Number of slices.</param>
+    /// <param name="accumulate">1 to add to the outputs, 0 to overwrite them.</param>
+    public static void SumSlicesSplit(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> first, ArrayView<float> second,
+        int firstLength, int length, int slices, int accumulate)
+    {
+        for (int j = work.Begin(thread); j < work.End(thread); j++)
+        {
+            bool isFirst = j < firstLength;
+            long target = isFirst ? j : j - firstLength;
+            float sum = accumulate != 0 ? (isFirst ? first[target] : second[target]) : 0f;
+            long at = j;
+            for (int s = 0; s < slices; s++)
+            {
+                sum += x[at];
+                at += length;
+            }
+            if (isFirst)
+                first[target] = sum;
+            else
+                second[target] = sum;
+        }
+    }
 }

@@ -13,6 +13,11 @@ public static class Conv2dOp
     {
         CheckTensors(spec, x, w, b, y, "output", nameof(Forward));
         var g = spec.Geometry;
+        if (b is not null && ImplicitConvolution.Applies(x.Device))
+        {
+            ImplicitConvolution.Forward(x.Device, g, x.View, w.View, b.View, y.View, null); // the bias in the product's epilogue
+            return;
+        }
         ConvCore.Forward(x.Device, g, x.View, w.View, y.View);
         if (b is not null)
             TensorOps.AddChannelBias(y, b);
@@ -25,6 +30,13 @@ public static class Conv2dOp
     public static void ForwardRelu(Conv2dSpec spec, Tensor x, Tensor w, Tensor b, Tensor y, Tensor activated)
     {
         CheckTensors(spec, x, w, b, y, "output", nameof(ForwardRelu));
+        Check.SameDevice(nameof(ForwardRelu), x.Device, activated);
+        Check.SameShape(nameof(ForwardRelu), "activation", activated.Shape, "output", y.Shape);
+        if (ImplicitConvolution.Applies(x.Device))
+        {
+            ImplicitConvolution.Forward(x.Device, spec.Geometry, x.View, w.View, b.View, y.View, activated.View); // bias and ReLU in the epilogue
+            return;
+        }
         ConvCore.Forward(x.Device, spec.Geometry, x.View, w.View, y.View);
         TensorOps.AddChannelBiasRelu(y, b, activated);
     }
@@ -49,14 +61,22 @@ public static class Conv2dOp
         {
             Check.SameDevice("Conv2d backward", device, dw);
             Check.SameShape("Conv2d backward", "weight gradient", dw.Shape, "weight", w.Shape);
-            ConvCore.WeightGradient(device, g, x.View, dy.View, dw.View, accumulate);
         }
         if (db is not null)
         {
             Check.SameDevice("Conv2d backward", device, db);
             Check.SameShape("Conv2d backward", "bias gradient", db.Shape, "bias", new Shape(g.OutChannels));
-            ConvCore.BiasGradient(device, dy.View, db.View, g.N, g.OutChannels, g.OutH * g.OutW, accumulate);
         }
+        if (dw is not null && db is not null && ImplicitConvolution.Applies(device))
+        {
+            // The bias gradient as one more column of the weight gradient's product.
+            ImplicitConvolution.WeightGradient(device, g, x.View, dy.View, dw.View, db.View, accumulate);
+            return;
+        }
+        if (dw is not null)
+            ConvCore.WeightGradient(device, g, x.View, dy.View, dw.View, accumulate);
+        if (db is not null)
+            ConvCore.BiasGradient(device, dy.View, db.View, g.N, g.OutChannels, g.OutH * g.OutW, accumulate);
     }
 
     private static void CheckTensors(Conv2dSpec spec, Tensor x, Tensor w, Tensor? b, Tensor y, string yName, string method)

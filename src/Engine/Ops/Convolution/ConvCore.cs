@@ -44,6 +44,11 @@ internal static class ConvCore
     /// <summary><c>y = conv(x, w)</c> without bias. x <c>[N, Cin, H, W]</c>, w <c>[Cout, Cin/G, KH, KW]</c>, y <c>[N, Cout, OutH, OutW]</c>.</summary>
     internal static void Forward(ComputeDevice device, in ConvGeometry g, ArrayView<float> x, ArrayView<float> w, ArrayView<float> y)
     {
+        if (ImplicitConvolution.Applies(device))
+        {
+            ImplicitConvolution.Forward(device, g, x, w, null, y, null);
+            return;
+        }
         if (HostPath.Applies(device))
         {
             device.Synchronize();
@@ -95,6 +100,11 @@ internal static class ConvCore
     /// </summary>
     internal static void InputGradient(ComputeDevice device, in ConvGeometry g, ArrayView<float> w, ArrayView<float> dy, ArrayView<float> dx, bool accumulate)
     {
+        if (ImplicitConvolution.Applies(device))
+        {
+            ImplicitConvolution.InputGradient(device, g, w, dy, dx, accumulate);
+            return;
+        }
         if (HostPath.Applies(device))
         {
             device.Synchronize();
@@ -149,6 +159,11 @@ internal static class ConvCore
     /// </summary>
     internal static void WeightGradient(ComputeDevice device, in ConvGeometry g, ArrayView<float> x, ArrayView<float> dy, ArrayView<float> dw, bool accumulate)
     {
+        if (ImplicitConvolution.Applies(device))
+        {
+            ImplicitConvolution.WeightGradient(device, g, x, dy, dw, null, accumulate);
+            return;
+        }
         if (HostPath.Applies(device))
         {
             device.Synchronize();

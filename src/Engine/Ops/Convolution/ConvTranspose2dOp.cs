@@ -46,6 +46,11 @@ public static class ConvTranspose2dOp
         using var flipped = Tensor.Empty(device, spec.OutChannels, spec.InChannels / spec.Groups, spec.Kernel.H, spec.Kernel.W);
         device.Kernel(FlipSwapLoader)(Check.LaunchSize("ConvTranspose2d", flipped.Numel), w.View, flipped.View,
             spec.InChannels / spec.Groups, spec.OutChannels / spec.Groups, spec.Kernel.H, spec.Kernel.W);
+        if (b is not null && ImplicitConvolution.Applies(device))
+        {
+            ImplicitConvolution.Forward(device, g, dilated.View, flipped.View, b.View, y.View, null); // the bias in the product's epilogue
+            return;
+        }
         ConvCore.Forward(device, g, dilated.View, flipped.View, y.View);
         if (b is not null)
             TensorOps.AddChannelBias(y, b);

@@ -1,0 +1,67 @@
+using ILGPU;
+
+namespace Engine.Kernels.Convolution.Implicit;
+
+/// <summary>
+/// Entries of a convolution's column matrices read straight from the tensors, for the implicit-GEMM
+/// kernels: what <see cref="Im2ColKernels"/> writes to a column buffer, computed where the GEMM's
+/// tile loads need it. Every read stays inside the view (padding reads the image's first element
+/// and returns zero in its place).
+/// </summary>
+public static class ConvGather
+{
+    /// <summary>
+    /// Column-matrix entry <c>(row, pixel)</c> of one image: row <c>(c * KH + kh) * KW + kw</c> of the
+    /// group's channels, output pixel <c>oh * OutW + ow</c>, that is
+    /// <c>x[c, oh * s - p + kh * d, ow * s - p + kw * d]</c>, zero outside the input.
+    /// </summary>
+    /// <param name="x">The group's channels of the input: <c>[CinG, H, W]</c> from offset <paramref name="image"/> on.</param>
+    /// <param name="g">The convolution.</param>
+    /// <param name="image">Offset of the image in <paramref name="x"/>.</param>
+    /// <param name="row">Row of the column matrix.</param>
+    /// <param name="pixel">Output pixel (column).</param>
+    public static float Input(ArrayView<float> x, ConvGeometry g, long image, int row, int pixel)
+    {
+        int taps = g.KH * g.KW;
+        int channel = row / taps;
+        int tap = row - channel * taps;
+        int kh = tap / g.KW;
+        int kw = tap - kh * g.KW;
+        int oh = pixel / g.OutW;
+        int ow = pixel - oh * g.OutW;
+        int ih = oh * g.StrideH - g.PadH + kh * g.DilationH;
+        int iw = ow * g.StrideW - g.PadW + kw * g.DilationW;
+        bool inside = ih >= 0 && ih < g.H && iw >= 0 && iw < g.W;
+        float value = x[image + ((long)channel * g.H + (inside ? ih : 0)) * g.W + (inside ? iw : 0)];
+        return inside ? value : 0f;
+    }
+
+    /// <summary>
+    /// Entry <c>(row, pixel)</c> of the matrix whose product with the transposed weights is the input
+    /// gradient: row <c>co * KH * KW + kh * KW + kw</c>, input pixel <c>ih * W + iw</c>, holding
+    /// <c>dy[co, oh, ow]</c> where <c>oh * s - p + kh * d = ih</c> (and likewise for w), zero where no
+    /// output position reads that input through that tap. The sum over rows is col2im's gather.
+    /// </summary>
+    /// <param name="dy">The group's channels of the output gradient: <c>[CoutG, OutH, OutW]</c> from offset <paramref name="image"/> on.</param>
+    /// <param name="g">The convolution.</param>
+    /// <param name="image">Offset of the image in <paramref name="dy"/>.</param>
+    /// <param name="row">Row: output channel and tap.</param>
+    /// <param name="pixel">Input pixel (column).</param>
+    public static float OutputGradient(ArrayView<float> dy, ConvGeometry g, long image, int row, int pixel)
+    {
+        int taps = g.KH * g.KW;
+        int channel = row / taps;
+        int tap = row - channel * taps;
+        int kh = tap / g.KW;
+        int kw = tap - kh * g.KW;
+        int ih = pixel / g.W;
+        int iw = pixel - ih * g.W;
+        int th = ih + g.PadH - kh * g.DilationH;
+        int tw = iw + g.PadW - kw * g.DilationW;
+        int oh = th / g.StrideH;
+        int ow = tw / g.StrideW;
+        bool inside = th >= 0 && tw >= 0 && oh * g.StrideH == th && ow * g.StrideW == tw && oh < g.OutH && ow < g.OutW;
+        float value = dy[image + ((long)channel * g.OutH + (inside ? oh : 0)) * g.OutW + (inside ? ow : 0)];
+        return inside ? value : 0f;
+    }
+}

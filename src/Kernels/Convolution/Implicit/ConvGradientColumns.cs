@@ -1,0 +1,48 @@
+using Engine.Kernels.Blas;
+using ILGPU;
+
+namespace Engine.Kernels.Convolution.Implicit;
+
+/// <summary>
+/// B of the input gradient: <c>[CoutG * KH * KW, H * W]</c> gathered from one image's output
+/// gradient (<see cref="ConvGather.OutputGradient"/>), so the product with
+/// <see cref="ConvWeightsTransposed"/> is col2im's result with no column buffer. Batch entry
+/// <c>z</c> (the batch base, launched with stride 1) is image <c>z % Images</c>, K slice <c>z / Images</c>.
+/// </summary>
+public readonly struct ConvGradientColumns : IGemmOperand
+{
+    /// <summary>The convolution.</summary>
+    public readonly ConvGeometry Geometry;
+    /// <summary>Images per slice.</summary>
+    public readonly int Images;
+    /// <summary>Rows per slice.</summary>
+    public readonly int Depth;
+    /// <summary>Rows in all, <c>CoutG * KH * KW</c>.</summary>
+    public readonly int KTotal;
+    /// <summary>Elements between images of the output gradient, <c>Cout * OutH * OutW</c>.</summary>
+    public readonly long ImageStride;
+
+    /// <summary>The gathered output gradient of <paramref name="images"/> images of <paramref name="geometry"/> in slices of <paramref name="depth"/>.</summary>
+    public ConvGradientColumns(ConvGeometry geometry, int images, int depth)
+    {
+        Geometry = geometry;
+        Images = images;
+        Depth = depth;
+        KTotal = geometry.OutChannelsPerGroup * geometry.KH * geometry.KW;
+        ImageStride = (long)geometry.OutChannels * geometry.OutH * geometry.OutW;
+    }
+
+    /// <inheritdoc/>
+    public bool ColumnsContiguous => true;
+
+    /// <inheritdoc/>
+    public float Load(ArrayView<float> data, long batchBase, int row, int col, int ld)
+    {
+        long slice = batchBase / Images;
+        long image = batchBase - slice * Images;
+        long k = slice * Depth + row;
+        bool inside = k < KTotal;
+        float value = ConvGather.OutputGradient(data, Geometry, image * ImageStride, inside ? (int)k : 0, col);
+        return inside ? value : 0f;
+    }
+}

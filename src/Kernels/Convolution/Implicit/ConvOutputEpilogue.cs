@@ -1,0 +1,39 @@
+using Engine.Kernels.Blas;
+using ILGPU;
+
+namespace Engine.Kernels.Convolution.Implicit;
+
+/// <summary>
+/// The forward pass's epilogue: <c>y = product + bias[channel]</c> and, for a fused ReLU, its
+/// activation beside it (y keeps the pre-activation that ReLU's backward reads). The same
+/// arithmetic as the separate bias and ReLU kernels, so the same bits.
+/// </summary>
+public readonly struct ConvOutputEpilogue : IGemmEpilogue
+{
+    /// <summary><see cref="Plain"/>, <see cref="Bias"/> or <see cref="BiasRelu"/>.</summary>
+    public readonly int Mode;
+
+    /// <summary>The product alone.</summary>
+    public const int Plain = 0;
+    /// <summary>Plus the bias (<c>aux0</c>, the group's channels).</summary>
+    public const int Bias = 1;
+    /// <summary>Plus the bias, and the ReLU written to <c>aux1</c> (shaped as C).</summary>
+    public const int BiasRelu = 2;
+
+    /// <summary>An epilogue of mode <paramref name="mode"/>.</summary>
+    public ConvOutputEpilogue(int mode) => Mode = mode;
+
+    /// <inheritdoc/>
+    public void Store(ArrayView<float> c, ArrayView<float> aux0, ArrayView<float> aux1, long cBase, int batch, int row, int col, float value, GemmParams p)
+    {
+        if (row >= p.M || col >= p.N)
+            return;
+        long at = cBase + (long)row * p.Ldc + col;
+        float v = p.Alpha * value;
+        if (Mode != Plain)
+            v += aux0[row];
+        c[at] = v;
+        if (Mode == BiasRelu)
+            aux1[at] = v < 0f ? 0f : v;
+    }
+}

@@ -1,0 +1,258 @@
+using Engine.Ops;
+using Engine.Ops.Convolution;
+using Engine.Tensors;
+using Engine.Tests.Infrastructure;
+using P = Engine.Tests.Infrastructure.RefConv.Params;
+
+namespace Engine.Tests.Ops;
+
+/// <summary>
+/// Convolution as implicit GEMM (<see cref="ImplicitConvolution"/>), the GPU's path: the forward
+/// pass with its bias and ReLU in the epilogue, the input gradient without col2im, and the weight
+/// gradient with the bias gradient as its last column, split into slices (with a shorter last one)
+/// where the shape asks for it. Each against float64 sums from the definitions, with both block
+/// sizes, which must agree bit for bit. On a device whose groups cannot hold the block-tiled
+/// kernels (the CPU accelerator), forcing the path must be refused.
+/// </summary>
+[Collection(DeviceCollection.Name)]
+public sealed class ImplicitConvolutionTests(DeviceFixture fixture)
+{
+    private readonly Engine.Devices.ComputeDevice _device = fixture.Device;
+
+    public static TheoryData<P> Cases() => new()
+    {
+        new P(2, 3, 9, 11, 5, 3, 3, PH: 1, PW: 1),                                   // odd sides, padded
+        new P(3, 4, 13, 12, 6, 3, 3, SH: 2, SW: 2, PH: 1, PW: 2, DH: 2, DW: 1, Groups: 2), // strided, dilated, grouped
+        new P(2, 5, 7, 7, 3, 1, 1),                                                  // pointwise
+        new P(3, 2, 27, 27, 4, 3, 3, PH: 1, PW: 1),                                  // K 2187: two slices, the last shorter
+        new P(1, 3, 20, 20, 70, 5, 5, PH: 2, PW: 2),                                 // 70 channels: two row blocks of 64
+        new P(2, 2, 10, 10, 3, 2, 2, SH: 3, SW: 3),                                  // stride 3 > kernel: inputs no output reads
+        new P(2, 8, 6, 6, 67, 3, 3, PH: 1, PW: 1),                                   // deep K (603), small dx: the input gradient in two slices
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void MatchesTheDefinitionsWithBothBlockSizes(P p)
+    {
+        if (!SupportsBlockTiles())
+        {
+            AssertRefused(p);
+            return;
+        }
+        float[] x = Reference.Random(p.N * p.Cin * p.H * p.W, Reference.SeedOf(p));
+        float[] w = Reference.Random(p.Cout * (p.Cin / p.Groups) * p.KH * p.KW, Reference.SeedOf(p) + 1);
+        float[] b = Reference.Random(p.Cout, Reference.SeedOf(p) + 2);
+        float[] dy = Reference.Random(p.N * p.Cout * p.OutH * p.OutW, Reference.SeedOf(p) + 3);
+        var spec = Spec(p);
+        var g = spec.Geometry;
+        int dxSlices = ImplicitConvolution.InputGradientSlices(g.InChannelsPerGroup, g.H * g.W, g.N, g.OutChannelsPerGroup * g.KH * g.KW, (long)g.InChannels * g.H * g.W);
+        var results = new List<float[][]>();
+        foreach (bool large in new[] { true, false })
+        {
+            using var scope = DisposeScope.Enter();
+            using var tiles = Blas.UseLargeTiles(large);
+            using var path = ImplicitConvolution.Use(true);
+            var xs = Tensor.FromArray(_device, x, p.N, p.Cin, p.H, p.W);
+            var ws = Tensor.FromArray(_device, w, spec.WeightShape.ToArray());
+            var bs = Tensor.FromArray(_device, b, p.Cout);
+            var dys = Tensor.FromArray(_device, dy, spec.OutputShape.ToArray());
+            var y = Tensor.Full(_device, float.NaN, spec.OutputShape);
+            var relu = Tensor.Full(_device, float.NaN, spec.OutputShape);
+            Conv2dOp.ForwardRelu(spec, xs, ws, bs, y, relu);
+            var plain = Tensor.Full(_device, float.NaN, spec.OutputShape);
+            Conv2dOp.Forward(spec, xs, ws, null, plain);
+            var dx = Tensor.Full(_device, float.NaN, xs.Shape); // overwritten, NaN and all
+            var dw = Tensor.Full(_device, float.NaN, ws.Shape);
+            var db = Tensor.Full(_device, float.NaN, p.Cout);
+            Conv2dOp.Backward(spec, dys, xs, ws, dx, dw, db);
+            var dxSum = Tensor.Full(_device, 1f, xs.Shape); // accumulated onto ones
+            var dwSum = Tensor.Full(_device, 1f, ws.Shape);
+            var dbSum = Tensor.Full(_device, 1f, p.Cout);
+            Conv2dOp.Backward(spec, dys, xs, ws, dxSum, dwSum, dbSum, accumulate: true);
+            var dwAlone = Tensor.Full(_device, float.NaN, ws.Shape); // without the bias column
+            Conv2dOp.Backward(spec, dys, xs, ws, null, dwAlone, null);
+            results.Add([y.ToArray(), relu.ToArray(), plain.ToArray(), dx.ToArray(), dw.ToArray(), db.ToArray(),
+                dxSum.ToArray(), dwSum.ToArray(), dbSum.ToArray(), dwAlone.ToArray()]);
+        }
+
+        var r = results[0];
+        string tag = $"{p} (input gradient in {dxSlices} slices)";
+        var (yRef, yScale) = Forward64(p, x, w, b);
+        Reference.AssertWithinDotBound(r[0], yRef, yScale, p.Cin / p.Groups * p.KH * p.KW + 1, $"y {tag}");
+        Reference.AssertExactly(r[0].Select(v => v < 0f ? 0f : v).ToArray(), r[1], $"relu(y) {tag}");
+        var (plainRef, plainScale) = Forward64(p, x, w, null);
+        Reference.AssertWithinDotBound(r[2], plainRef, plainScale, p.Cin / p.Groups * p.KH * p.KW, $"y without bias {tag}");
+
+        var (dxRef, dxScale) = InputGradient64(p, w, dy);
+        int dxTerms = p.Cout / p.Groups * p.KH * p.KW;
+        Reference.AssertWithinDotBound(r[3], dxRef, dxScale, dxTerms, $"dx {tag}");
+        Reference.AssertWithinDotBound(r[6], dxRef.Select(v => v + 1).ToArray(), dxScale.Select(s => s + 1).ToArray(), dxTerms + 1, $"dx accumulated {tag}");
+
+        var (dwRef, dwScale, dbRef, dbScale) = WeightGradient64(p, x, dy);
+        int terms = p.N * p.OutH * p.OutW;
+        Reference.AssertWithinDotBound(r[4], dwRef, dwScale, terms, $"dw {tag}");
+        Reference.AssertWithinDotBound(r[5], dbRef, dbScale, terms, $"db {tag}");
+        Reference.AssertWithinDotBound(r[7], dwRef.Select(v => v + 1).ToArray(), dwScale.Select(s => s + 1).ToArray(), terms + 1, $"dw accumulated {tag}");
+        Reference.AssertWithinDotBound(r[8], dbRef.Select(v => v + 1).ToArray(), dbScale.Select(s => s + 1).ToArray(), terms + 1, $"db accumulated {tag}");
+        Reference.AssertExactly(r[4], r[9], $"dw with and without the bias column {tag}");
+
+        for (int i = 0; i < r.Length; i++)
+            Reference.AssertExactly(r[i], results[1][i], $"128x128 against 64x64 blocks, result {i} {tag}");
+    }
+
+    [Fact]
+    public void TheCasesSliceTheInputGradientAndNot()
+    {
+        var slices = Cases().Select(c => Spec(c.Data).Geometry)
+            .Select(g => ImplicitConvolution.InputGradientSlices(g.InChannelsPerGroup, g.H * g.W, g.N, g.OutChannelsPerGroup * g.KH * g.KW, (long)g.InChannels * g.H * g.W))
+            .ToList();
+        Assert.Contains(1, slices);
+        Assert.Contains(slices, s => s == 2);
+        Assert.Contains(slices, s => s > 2);
+        // A layer that fills a GPU is one product; U-Net's deepest input gradient (1024 channels, 32x32) is cut.
+        Assert.Equal(1, ImplicitConvolution.InputGradientSlices(64, 570 * 570, 1, 64 * 9, 64L * 572 * 572));
+        Assert.True(ImplicitConvolution.InputGradientSlices(512, 32 * 32, 1, 1024 * 9, 512L * 32 * 32) > 1);
+    }
+
+    [Fact]
+    public void ForwardGivesTheBitsOfIm2ColGemmAndBias()
+    {
+        if (!SupportsBlockTiles())
+        {
+            AssertRefused(Cases().First().Data);
+            return;
+        }
+        // The explicit path on the same GEMM kernel: the columns are the same values, summed in the same order.
+        var p = new P(2, 6, 14, 15, 9, 3, 3, PH: 1, PW: 1, SH: 2, SW: 1);
+        var spec = Spec(p);
+        using var scope = DisposeScope.Enter();
+        var x = Tensor.FromArray(_device, Reference.Random(p.N * p.Cin * p.H * p.W, 11), p.N, p.Cin, p.H, p.W);
+        var w = Tensor.FromArray(_device, Reference.Random(p.Cout * p.Cin * 9, 12), spec.WeightShape.ToArray());
+        var b = Tensor.FromArray(_device, Reference.Random(p.Cout, 13), p.Cout);
+        var outputs = new List<float[]>();
+        foreach (bool implicitGemm in new[] { true, false })
+        {
+            using var path = ImplicitConvolution.Use(implicitGemm);
+            var y = Tensor.Empty(_device, spec.OutputShape);
+            var relu = Tensor.Empty(_device, spec.OutputShape);
+            Conv2dOp.ForwardRelu(spec, x, w, b, y, relu);
+            outputs.Add([.. y.ToArray(), .. relu.ToArray()]);
+        }
+        if (Blas.Resolve(_device, GemmAlgorithm.Auto) == GemmAlgorithm.SharedMemoryTiled)
+            Reference.AssertExactly(outputs[1], outputs[0], $"implicit against explicit {p}");
+        else
+            Assert.Equal(outputs[1].Length, outputs[0].Length); // the explicit path runs another GEMM kernel here: the values are checked above
+    }
+
+    [Fact]
+    public void TransposedConvolutionRunsOnTheImplicitPath()
+    {
+        if (!SupportsBlockTiles())
+        {
+            AssertRefused(Cases().First().Data);
+            return;
+        }
+        // U-Net's up-convolution shape (2x2, stride 2) and an overlapping one (3x3, stride 2, padding 1, output padding 1).
+        foreach (var p in new[] { new P(2, 6, 5, 4, 3, 2, 2, SH: 2, SW: 2), new P(1, 4, 6, 5, 6, 3, 3, SH: 2, SW: 2, PH: 1, PW: 1, OPH: 1, OPW: 1, Groups: 2) })
+        {
+            var spec = ConvTranspose2dSpec.Create(new Shape(p.N, p.Cin, p.H, p.W), new Shape(p.Cin, p.Cout / p.Groups, p.KH, p.KW),
+                (p.SH, p.SW), (p.PH, p.PW), (p.OPH, p.OPW), (p.DH, p.DW), p.Groups);
+            float[] x = Reference.Random(p.N * p.Cin * p.H * p.W, Reference.SeedOf(p));
+            float[] w = Reference.Random(p.Cin * (p.Cout / p.Groups) * p.KH * p.KW, Reference.SeedOf(p) + 1);
+            float[] b = Reference.Random(p.Cout, Reference.SeedOf(p) + 2);
+            using var scope = DisposeScope.Enter();
+            using var path = ImplicitConvolution.Use(true);
+            var y = Tensor.Full(_device, float.NaN, spec.OutputShape);
+            ConvTranspose2dOp.Forward(spec, Tensor.FromArray(_device, x, spec.InputShape.ToArray()), Tensor.FromArray(_device, w, spec.WeightShape.ToArray()),
+                Tensor.FromArray(_device, b, p.Cout), y);
+            double[] expected = RefConv.ConvTranspose2d(p, [.. x.Select(v => (double)v)], [.. w.Select(v => (double)v)], [.. b.Select(v => (double)v)]);
+            double[] scale = RefConv.ConvTranspose2d(p, [.. x.Select(v => (double)Math.Abs(v))], [.. w.Select(v => (double)Math.Abs(v))], [.. b.Select(v => (double)Math.Abs(v))]);
+            Reference.AssertWithinDotBound(y.ToArray(), expected, scale, p.Cin / p.Groups * p.KH * p.KW + 1, $"conv_transpose2d {p}");
+        }
+    }
+
+    private bool SupportsBlockTiles() => _device.Info.MaxGroupSize >= 256;
+
+    private void AssertRefused(P p)
+    {
+        using var scope = DisposeScope.Enter();
+        using var path = ImplicitConvolution.Use(true);
+        var spec = Spec(p);
+        var x = Tensor.Zeros(_device, p.N, p.Cin, p.H, p.W);
+        var w = Tensor.Zeros(_device, spec.WeightShape);
+        var error = Assert.Throws<ArgumentException>(() => Conv2dOp.Forward(spec, x, w, null, Tensor.Empty(_device, spec.OutputShape)));
+        Assert.Contains($"allows {_device.Info.MaxGroupSize}", error.Message);
+    }
+
+    private static Conv2dSpec Spec(P p) =>
+        Conv2dSpec.Create(new Shape(p.N, p.Cin, p.H, p.W), new Shape(p.Cout, p.Cin / p.Groups, p.KH, p.KW), (p.SH, p.SW), (p.PH, p.PW), (p.DH, p.DW), p.Groups);
+
+    private static (double[] Value, double[] Scale) Forward64(P p, float[] x, float[] w, float[]? b)
+    {
+        double[] Abs(float[] v) => [.. v.Select(e => (double)Math.Abs(e))];
+        return (RefConv.Conv2d(p, [.. x.Select(v => (double)v)], [.. w.Select(v => (double)v)], b?.Select(v => (double)v).ToArray()),
+                RefConv.Conv2d(p, Abs(x), Abs(w), b is null ? null : Abs(b)));
+    }
+
+    // dx[n, g*CinG + ci, h, w] = sum over co, kh, kw of w[co, ci, kh, kw] dy[n, co, oh, ow] where oh*s - p + kh*d = h (likewise for w).
+    private static (double[] Value, double[] Scale) InputGradient64(P p, float[] w, float[] dy)
+    {
+        int cinG = p.Cin / p.Groups, coutG = p.Cout / p.Groups;
+        var value = new double[p.N * p.Cin * p.H * p.W];
+        var scale = new double[value.Length];
+        for (int n = 0; n < p.N; n++)
+        for (int co = 0; co < p.Cout; co++)
+        for (int oh = 0; oh < p.OutH; oh++)
+        for (int ow = 0; ow < p.OutW; ow++)
+        {
+            double d = dy[((n * p.Cout + co) * p.OutH + oh) * p.OutW + ow];
+            int g = co / coutG;
+            for (int ci = 0; ci < cinG; ci++)
+            for (int kh = 0; kh < p.KH; kh++)
+            for (int kw = 0; kw < p.KW; kw++)
+            {
+                int h = oh * p.SH - p.PH + kh * p.DH, ww = ow * p.SW - p.PW + kw * p.DW;
+                if (h < 0 || h >= p.H || ww < 0 || ww >= p.W)
+                    continue;
+                double term = w[((co * cinG + ci) * p.KH + kh) * p.KW + kw] * d;
+                int at = ((n * p.Cin + g * cinG + ci) * p.H + h) * p.W + ww;
+                value[at] += term;
+                scale[at] += Math.Abs(term);
+            }
+        }
+        return (value, scale);
+    }
+
+    // dw[co, ci, kh, kw] = sum over n, oh, ow of dy[n, co, oh, ow] x[n, g*CinG + ci, oh*s - p + kh*d, ...]; db[co] = sum of dy[n, co].
+    private static (double[] Dw, double[] DwScale, double[] Db, double[] DbScale) WeightGradient64(P p, float[] x, float[] dy)
+    {
+        int cinG = p.Cin / p.Groups, coutG = p.Cout / p.Groups;
+        var dw = new double[p.Cout * cinG * p.KH * p.KW];
+        var dwScale = new double[dw.Length];
+        var db = new double[p.Cout];
+        var dbScale = new double[p.Cout];
+        for (int n = 0; n < p.N; n++)
+        for (int co = 0; co < p.Cout; co++)
+        for (int oh = 0; oh < p.OutH; oh++)
+        for (int ow = 0; ow < p.OutW; ow++)
+        {
+            double d = dy[((n * p.Cout + co) * p.OutH + oh) * p.OutW + ow];
+            db[co] += d;
+            dbScale[co] += Math.Abs(d);
+            int g = co / coutG;
+            for (int ci = 0; ci < cinG; ci++)
+            for (int kh = 0; kh < p.KH; kh++)
+            for (int kw = 0; kw < p.KW; kw++)
+            {
+                int h = oh * p.SH - p.PH + kh * p.DH, ww = ow * p.SW - p.PW + kw * p.DW;
+                if (h < 0 || h >= p.H || ww < 0 || ww >= p.W)
+                    continue;
+                double term = d * x[((n * p.Cin + g * cinG + ci) * p.H + h) * p.W + ww];
+                int at = ((co * cinG + ci) * p.KH + kh) * p.KW + kw;
+                dw[at] += term;
+                dwScale[at] += Math.Abs(term);
+            }
+        }
+        return (dw, dwScale, db, dbScale);
+    }
+}
