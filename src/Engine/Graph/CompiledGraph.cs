@@ -17,10 +17,15 @@ public sealed class CompiledGraph : IDisposable
     private readonly List<GraphOp> _backward;
     private readonly Dictionary<GraphOp, GraphOp> _fusedRelu; // convolution or batch norm -> the ReLU it runs with
     private readonly HashSet<GraphOp> _reluRunWithProducer;   // those ReLUs, skipped in their own turn
+    private readonly Dictionary<GraphOp, GraphOp> _reluBackwardFused; // of those pairs, the ones whose producer also takes the ReLU's backward
+    private readonly HashSet<GraphOp> _reluBackwardSkipped;           // those ReLUs, skipped in the backward pass
+    private readonly Dictionary<GraphOp, Dictionary<int, Nodes.CropNode>> _cropsIntoConcat; // concatenation -> the crops it takes in, by input index
+    private readonly HashSet<GraphOp> _cropRunByConcat;                // those crops, skipped in both passes
     private readonly List<DeviceTensor> _owned = new();
     private readonly ExecutionContext _context;
     private readonly Node? _loss;
-    private readonly Tensor? _one;
+    private readonly Tensor? _lossGrad; // the loss's gradient, its own buffer: it holds the seed 1 between steps
+    private bool _lossGradHoldsOne;
     private bool _disposed;
 
     internal CompiledGraph(GraphBuilder graph, Node? loss, IReadOnlyList<Node> outputs, CompileOptions options)
@@ -31,17 +36,23 @@ public sealed class CompiledGraph : IDisposable
         Parameters = _forward.SelectMany(op => op.Parameters).Distinct().ToList();
         _fusedRelu = FuseRelus(_forward, loss, outputs);
         _reluRunWithProducer = _fusedRelu.Values.ToHashSet();
+        _reluBackwardFused = FuseReluBackward(_fusedRelu, _backward, graph.Device);
+        _reluBackwardSkipped = _reluBackwardFused.Values.ToHashSet();
+        _cropsIntoConcat = FuseCrops(_forward, loss, outputs, graph.Device);
+        _cropRunByConcat = _cropsIntoConcat.Values.SelectMany(c => c.Values).Cast<GraphOp>().ToHashSet();
         _context = new ExecutionContext(graph.Device, graph.Training, graph.Generator);
 
-        Plan = BuildPlan(graph, loss, outputs, _forward, _backward, needsGrad, _fusedRelu, options.ReuseMemory, out var valueOf, out var gradOf);
+        Plan = BuildPlan(graph, loss, outputs, _forward, _backward, needsGrad, _fusedRelu, _reluBackwardFused, _cropsIntoConcat, options.ReuseMemory,
+            out var valueOf, out var gradOf);
         graph.Device.EnsureFits(Plan.PlannedBytes, $"the compiled graph's {Plan.Values.Count} activations and gradients");
         Materialize(valueOf, gradOf);
         MarkAccumulation(needsGrad);
         if (loss is not null)
         {
-            _one = Tensor.Full(graph.Device, 1f, new Shape());
-            _one.DetachFromScope();
-            _owned.Add(_one);
+            // The seed of every Backward() is written once, not once a step: no op writes a loss's gradient.
+            _lossGrad = Own(Tensor.Full(graph.Device, 1f, loss.Shape));
+            _lossGradHoldsOne = true;
+            _context.SetGrad(loss, _lossGrad);
         }
     }
 
@@ -54,7 +65,9 @@ public sealed class CompiledGraph : IDisposable
     {
         ArgumentNullException.ThrowIfNull(graph);
         var (forward, backward, needsGrad) = Schedule(graph, loss);
-        return BuildPlan(graph, loss, outputs, forward, backward, needsGrad, FuseRelus(forward, loss, outputs), (options ?? new CompileOptions()).ReuseMemory, out _, out _);
+        var fused = FuseRelus(forward, loss, outputs);
+        return BuildPlan(graph, loss, outputs, forward, backward, needsGrad, fused, FuseReluBackward(fused, backward, graph.Device),
+            FuseCrops(forward, loss, outputs, graph.Device), (options ?? new CompileOptions()).ReuseMemory, out _, out _);
     }
 
     /// <summary>The ops in forward order, those that run backward (in reverse) and the nodes that receive a gradient.</summary>
@@ -99,8 +112,10 @@ public sealed class CompiledGraph : IDisposable
         {
             if (_fusedRelu.TryGetValue(op, out var relu))
                 ((IReluFusable)op).ForwardRelu(_context, _context.Value(relu.Outputs[0]));
-            else if (!_reluRunWithProducer.Contains(op))
-                op.Forward(_context); // a fused ReLU has run with its convolution
+            else if (_cropsIntoConcat.TryGetValue(op, out var crops))
+                ((Nodes.ConcatNode)op).ForwardWithCrops(_context, crops);
+            else if (!_reluRunWithProducer.Contains(op) && !_cropRunByConcat.Contains(op))
+                op.Forward(_context); // a fused ReLU has run with its convolution, a fused crop runs with its concatenation
         }
     }
 
@@ -137,6 +152,59 @@ public sealed class CompiledGraph : IDisposable
     }
 
     /// <summary>
+    /// Of the pairs <see cref="FuseRelus"/> made, those whose producer takes the ReLU's backward too
+    /// (<see cref="Nodes.WeightedNode.FusesReluBackward"/>: a convolution running as implicit GEMM,
+    /// whose products read the ReLU output's gradient through the mask on the fly). The ReLU's
+    /// backward launch is skipped and the gradient of the pre-activation is never written.
+    /// </summary>
+    private static Dictionary<GraphOp, GraphOp> FuseReluBackward(Dictionary<GraphOp, GraphOp> fused, List<GraphOp> backward, Devices.ComputeDevice device)
+    {
+        var runsBackward = backward.ToHashSet();
+        return fused.Where(pair => pair.Key is Nodes.WeightedNode weighted && weighted.FusesReluBackward(device)
+                && runsBackward.Contains(pair.Key) && runsBackward.Contains(pair.Value))
+            .ToDictionary(pair => pair.Key, pair => pair.Value);
+    }
+
+    /// <summary>
+    /// Crops whose only reader is a concatenation (U-Net's skip connections), on the kernels: the
+    /// concatenation copies each crop's window from the crop's input into its channels, and writes
+    /// the crop input's gradient from its own gradient, so the crop neither runs nor keeps a buffer
+    /// in either pass. The same values; one copy (and one launch) fewer each way per crop. The CPU
+    /// accelerator's host path keeps them apart.
+    /// </summary>
+    private static Dictionary<GraphOp, Dictionary<int, Nodes.CropNode>> FuseCrops(List<GraphOp> forward, Node? loss, IReadOnlyList<Node> outputs,
+        Devices.ComputeDevice device)
+    {
+        var fused = new Dictionary<GraphOp, Dictionary<int, Nodes.CropNode>>();
+        if (Ops.HostPath.Applies(device))
+            return fused;
+        var readers = new Dictionary<Node, List<GraphOp>>();
+        foreach (var op in forward)
+            foreach (var input in op.Inputs)
+                (readers.TryGetValue(input, out var list) ? list : readers[input] = []).Add(op);
+        foreach (var op in forward)
+        {
+            if (op is not Nodes.CropNode crop || crop.Inputs[0].Shape.Rank != 4)
+                continue;
+            var output = crop.Outputs[0];
+            if (output == loss || outputs.Contains(output) || !readers.TryGetValue(output, out var list)
+                || list.Count != 1 || list[0] is not Nodes.ConcatNode concat)
+                continue;
+            int index = concat.Inputs.ToList().IndexOf(output);
+            if (concat.Inputs.Count(i => i == output) != 1)
+                continue;
+            (fused.TryGetValue(concat, out var crops) ? crops : fused[concat] = [])[index] = crop;
+        }
+        return fused;
+    }
+
+    /// <summary>Each concatenation that runs crops in place, with those crops by input index.</summary>
+    internal IReadOnlyDictionary<GraphOp, Dictionary<int, Nodes.CropNode>> CropsIntoConcat => _cropsIntoConcat;
+
+    /// <summary>Each op that takes the backward pass of the ReLU it runs with, mapped to that ReLU.</summary>
+    internal IReadOnlyDictionary<GraphOp, GraphOp> ReluBackwardFused => _reluBackwardFused;
+
+    /// <summary>
     /// Runs the backward pass from a scalar loss (gradient 1). Parameter gradients are added to
     /// what they hold, so they accumulate over calls until <see cref="ZeroGrad"/>.
     /// </summary>
@@ -145,7 +213,7 @@ public sealed class CompiledGraph : IDisposable
         var target = BackwardTarget();
         if (target.Shape.Numel != 1)
             throw new InvalidOperationException($"{target} is not a scalar: give its gradient with Backward(outputGradient).");
-        RunBackward(_one!);
+        RunBackward(null);
     }
 
     /// <summary>
@@ -167,11 +235,27 @@ public sealed class CompiledGraph : IDisposable
         return _loss ?? throw new InvalidOperationException("This graph was compiled for inference, so it has no backward pass.");
     }
 
-    private void RunBackward(Tensor seed)
+    private void RunBackward(Tensor? seed)
     {
-        AddOp.Route(seed, _context.Grad(_loss!)!);
+        if (seed is not null)
+        {
+            AddOp.Route(seed, _lossGrad!);
+            _lossGradHoldsOne = false;
+        }
+        else if (!_lossGradHoldsOne)
+        {
+            TensorOps.Fill(_lossGrad!, 1f);
+            _lossGradHoldsOne = true;
+        }
         foreach (var op in _backward)
-            op.Backward(_context);
+        {
+            if (_reluBackwardFused.TryGetValue(op, out var relu))
+                ((Nodes.WeightedNode)op).BackwardThroughRelu(_context, relu);
+            else if (_cropsIntoConcat.TryGetValue(op, out var crops))
+                ((Nodes.ConcatNode)op).BackwardWithCrops(_context, crops);
+            else if (!_reluBackwardSkipped.Contains(op) && !_cropRunByConcat.Contains(op))
+                op.Backward(_context); // a fused ReLU's backward runs inside its producer's, a fused crop's inside its concatenation's
+        }
     }
 
     /// <summary>Sets every parameter gradient to zero.</summary>
@@ -208,7 +292,8 @@ public sealed class CompiledGraph : IDisposable
     }
 
     private static MemoryPlan BuildPlan(GraphBuilder graph, Node? loss, IReadOnlyList<Node> outputs, List<GraphOp> forward, List<GraphOp> backward,
-        HashSet<Node> needsGrad, IReadOnlyDictionary<GraphOp, GraphOp> fusedRelu, bool reuse,
+        HashSet<Node> needsGrad, IReadOnlyDictionary<GraphOp, GraphOp> fusedRelu, IReadOnlyDictionary<GraphOp, GraphOp> reluBackwardFused,
+        IReadOnlyDictionary<GraphOp, Dictionary<int, Nodes.CropNode>> cropsIntoConcat, bool reuse,
         out Dictionary<Node, MemoryPlan.Value> valueOf, out Dictionary<Node, MemoryPlan.Value> gradOf)
     {
         int f = forward.Count;
@@ -233,6 +318,31 @@ public sealed class CompiledGraph : IDisposable
         }
         foreach (var node in outputs.Concat(graph.Inputs))
             death[node] = end; // read by the caller after a run, or written by it before one
+        // A producer that takes its ReLU's backward reads its own output (the mask) and the ReLU
+        // output's gradient in its own backward turn, after the ReLU's; the pre-activation's gradient
+        // is never written.
+        var unwrittenGrads = new HashSet<Node>();
+        var gradReadLater = new Dictionary<Node, int>();
+        foreach (var (producer, relu) in reluBackwardFused)
+        {
+            death[producer.Outputs[0]] = Math.Max(death[producer.Outputs[0]], backwardTime[producer]);
+            unwrittenGrads.Add(producer.Outputs[0]);
+            gradReadLater[relu.Outputs[0]] = backwardTime[producer];
+        }
+        // A concatenation that runs a crop reads the crop's input in its forward turn and writes
+        // that input's gradient in its backward turn; the crop's own gradient is never written.
+        var laterWriters = new Dictionary<Node, List<int>>();
+        foreach (var (concat, crops) in cropsIntoConcat)
+        {
+            foreach (var crop in crops.Values)
+            {
+                var source = crop.Inputs[0];
+                death[source] = Math.Max(death[source], forwardTime[concat]);
+                unwrittenGrads.Add(crop.Outputs[0]);
+                if (backwardTime.TryGetValue(concat, out int bt))
+                    (laterWriters.TryGetValue(source, out var times) ? times : laterWriters[source] = []).Add(bt);
+            }
+        }
 
         valueOf = new Dictionary<Node, MemoryPlan.Value>();
         gradOf = new Dictionary<Node, MemoryPlan.Value>();
@@ -244,12 +354,15 @@ public sealed class CompiledGraph : IDisposable
             valueOf[node] = value;
             values.Add(value);
         }
-        foreach (var node in graph.Nodes.Where(needsGrad.Contains))
+        foreach (var node in graph.Nodes.Where(n => needsGrad.Contains(n) && !unwrittenGrads.Contains(n) && n != loss))
         {
             // Written first by the consumer whose backward runs first, read by the producer's backward.
-            var writers = backward.Where(op => op.Inputs.Contains(node)).Select(op => backwardTime[op]).ToList();
+            var writers = backward.Where(op => op.Inputs.Contains(node)).Select(op => backwardTime[op])
+                .Concat(laterWriters.GetValueOrDefault(node) ?? []).ToList();
             int birth = node == loss ? f : writers.Count == 0 ? f : writers.Min();
             int gradDeath = node.Producer is not null && backwardTime.TryGetValue(node.Producer, out int pt) ? pt : end;
+            if (gradReadLater.TryGetValue(node, out int readAt))
+                gradDeath = Math.Max(gradDeath, readAt);
             var value = new MemoryPlan.Value("grad of " + node.Name, node.Shape.Numel, ValueKind.Float, birth, gradDeath);
             gradOf[node] = value;
             values.Add(value);
@@ -289,9 +402,13 @@ public sealed class CompiledGraph : IDisposable
             written.Add(_loss);
         foreach (var op in _backward)
         {
+            if (_cropRunByConcat.Contains(op))
+                continue; // its concatenation writes its input's gradient
+            var crops = _cropsIntoConcat.GetValueOrDefault(op);
             for (int i = 0; i < op.Inputs.Count; i++)
             {
-                var input = op.Inputs[i];
+                // A fused crop's slot writes the crop input's gradient.
+                var input = crops is not null && crops.TryGetValue(i, out var crop) ? crop.Inputs[0] : op.Inputs[i];
                 if (!needsGrad.Contains(input))
                     continue;
                 if (!written.Add(input))

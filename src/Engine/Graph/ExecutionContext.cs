@@ -51,6 +51,9 @@ public sealed class ExecutionContext
     public (Tensor? Grad, bool Accumulate) InputGrad(GraphOp op, int index) =>
         (Grad(op.Inputs[index]), _accumulating.Contains((op, index)));
 
+    /// <summary>Whether the gradient write for input <paramref name="index"/> of <paramref name="op"/> adds (an earlier op already wrote that gradient).</summary>
+    public bool Accumulates(GraphOp op, int index) => _accumulating.Contains((op, index));
+
     /// <summary>
     /// A device copy of host data an op was built with (cross-entropy's class weights), uploaded
     /// on first use and kept until the compiled graph is disposed, so steps upload nothing.

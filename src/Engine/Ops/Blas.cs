@@ -182,11 +182,13 @@ public static class Blas
     /// <summary>Whether a shared-memory product takes 128x128 tiles on <paramref name="device"/> (see <see cref="PlannedMultiprocessors"/>).</summary>
     internal static bool UsesLargeTiles(ComputeDevice device, in GemmParams p)
     {
-        if (t_largeTiles is bool forced)
-            return forced;
         long groups = (long)Ceil(p.M, GemmLargeTileKernels.BlockRows) * Ceil(p.N, GemmLargeTileKernels.BlockCols) * p.Batch;
-        return groups >= 2L * Math.Max(device.Info.Multiprocessors, PlannedMultiprocessors);
+        return UsesLargeTiles(device, groups);
     }
+
+    /// <summary>Whether a launch of <paramref name="groups"/> 128x128 blocks takes them (else 64x64).</summary>
+    internal static bool UsesLargeTiles(ComputeDevice device, long groups) =>
+        t_largeTiles ?? groups >= 2L * Math.Max(device.Info.Multiprocessors, PlannedMultiprocessors);
 
     /// <summary>The environment variable that replaces the <see cref="GemmAlgorithm.Auto"/> choice for a process: <c>register</c>, <c>shared</c> or <c>host</c> (to profile or test the GPU's kernel on another device).</summary>
     public const string AlgorithmVariable = "ENGINE_GEMM";

@@ -43,16 +43,20 @@ public static class GemmLargeTileKernels
     public static void Gemm128x128<TA, TB>(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, GemmParams p)
         where TA : struct, IMatrixLayout
         where TB : struct, IMatrixLayout =>
-        Block(default(MatrixOperand<TA>), default(MatrixOperand<TB>), default(PlainStore), a, b, c, c, c, p);
+        Block(default(MatrixOperand<TA>), default(MatrixOperand<TB>), default(PlainStore), a, a, b, b, c, c, c, p, Grid.IdxZ);
 
     /// <summary>
     /// The block computation for any operands and epilogue: the GEMM above, and the implicit-GEMM
     /// convolutions (<c>ImplicitConvKernels</c>), which gather their operands from tensors and fuse
-    /// the work after the product. <paramref name="aux0"/> and <paramref name="aux1"/> go to the epilogue.
+    /// the work after the product. <paramref name="aMask"/> and <paramref name="bMask"/> go to the
+    /// operands, <paramref name="aux0"/> and <paramref name="aux1"/> to the epilogue.
+    /// <paramref name="batch"/> is the batch entry (the grid's z, or part of it when one launch runs
+    /// two products); a group whose block lies past C's edges returns at once, so one launch can
+    /// cover two products of different shapes.
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    internal static void Block<TA, TB, TE>(TA opA, TB opB, TE epilogue, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c,
-        ArrayView<float> aux0, ArrayView<float> aux1, GemmParams p)
+    internal static void Block<TA, TB, TE>(TA opA, TB opB, TE epilogue, ArrayView<float> a, ArrayView<float> aMask, ArrayView<float> b, ArrayView<float> bMask,
+        ArrayView<float> c, ArrayView<float> aux0, ArrayView<float> aux1, GemmParams p, int batch)
         where TA : struct, IGemmOperand
         where TB : struct, IGemmOperand
         where TE : struct, IGemmEpilogue
@@ -65,11 +69,13 @@ public static class GemmLargeTileKernels
         int thread = ty * GroupSide + tx;
         int blockRow0 = Grid.IdxY * BlockRows;
         int blockCol0 = Grid.IdxX * BlockCols;
-        long aBase = Grid.IdxZ * p.StrideA;
-        long bBase = Grid.IdxZ * p.StrideB;
+        if (blockRow0 >= p.M || blockCol0 >= p.N)
+            return; // the whole group: past this product's edge
+        long aBase = batch * p.StrideA;
+        long bBase = batch * p.StrideB;
 
         // Each work-item stages 4 elements of each tile per step (1024 / 256).
-        var staged = Stage(opA, opB, a, b, aBase, bBase, p, blockRow0, blockCol0, 0, thread);
+        var staged = Stage(opA, opB, a, aMask, b, bMask, aBase, bBase, p, blockRow0, blockCol0, 0, thread);
         staged.Put(tileA, tileB, 0, 0);
         Group.Barrier();
 
@@ -87,7 +93,7 @@ public static class GemmLargeTileKernels
             int current = step & 1;
             bool more = step + 1 < steps;
             if (more)
-                staged = Stage(opA, opB, a, b, aBase, bBase, p, blockRow0, blockCol0, (step + 1) * BlockDepth, thread);
+                staged = Stage(opA, opB, a, aMask, b, bMask, aBase, bBase, p, blockRow0, blockCol0, (step + 1) * BlockDepth, thread);
             for (int kk = 0; kk < BlockDepth; kk++)
             {
                 int rowA = current * TileA + kk * PitchA + ty;
@@ -115,22 +121,22 @@ public static class GemmLargeTileKernels
             Group.Barrier();
         }
 
-        long cBase = Grid.IdxZ * p.StrideC;
-        acc0.Store(epilogue, c, aux0, aux1, cBase, blockRow0 + ty + 0, blockCol0 + tx, p);
-        acc1.Store(epilogue, c, aux0, aux1, cBase, blockRow0 + ty + 16, blockCol0 + tx, p);
-        acc2.Store(epilogue, c, aux0, aux1, cBase, blockRow0 + ty + 32, blockCol0 + tx, p);
-        acc3.Store(epilogue, c, aux0, aux1, cBase, blockRow0 + ty + 48, blockCol0 + tx, p);
-        acc4.Store(epilogue, c, aux0, aux1, cBase, blockRow0 + ty + 64, blockCol0 + tx, p);
-        acc5.Store(epilogue, c, aux0, aux1, cBase, blockRow0 + ty + 80, blockCol0 + tx, p);
-        acc6.Store(epilogue, c, aux0, aux1, cBase, blockRow0 + ty + 96, blockCol0 + tx, p);
-        acc7.Store(epilogue, c, aux0, aux1, cBase, blockRow0 + ty + 112, blockCol0 + tx, p);
+        long cBase = batch * p.StrideC;
+        acc0.Store(epilogue, c, aux0, aux1, cBase, batch, blockRow0 + ty + 0, blockCol0 + tx, p);
+        acc1.Store(epilogue, c, aux0, aux1, cBase, batch, blockRow0 + ty + 16, blockCol0 + tx, p);
+        acc2.Store(epilogue, c, aux0, aux1, cBase, batch, blockRow0 + ty + 32, blockCol0 + tx, p);
+        acc3.Store(epilogue, c, aux0, aux1, cBase, batch, blockRow0 + ty + 48, blockCol0 + tx, p);
+        acc4.Store(epilogue, c, aux0, aux1, cBase, batch, blockRow0 + ty + 64, blockCol0 + tx, p);
+        acc5.Store(epilogue, c, aux0, aux1, cBase, batch, blockRow0 + ty + 80, blockCol0 + tx, p);
+        acc6.Store(epilogue, c, aux0, aux1, cBase, batch, blockRow0 + ty + 96, blockCol0 + tx, p);
+        acc7.Store(epilogue, c, aux0, aux1, cBase, batch, blockRow0 + ty + 112, blockCol0 + tx, p);
     }
 
-    private static StagedTiles Stage<TA, TB>(TA opA, TB opB, ArrayView<float> a, ArrayView<float> b, long aBase, long bBase, GemmParams p,
+    private static StagedTiles Stage<TA, TB>(TA opA, TB opB, ArrayView<float> a, ArrayView<float> aMask, ArrayView<float> b, ArrayView<float> bMask, long aBase, long bBase, GemmParams p,
         int blockRow0, int blockCol0, int k0, int thread)
         where TA : struct, IGemmOperand
         where TB : struct, IGemmOperand =>
-        GemmTiles.Stage(opA, opB, a, b, aBase, bBase, p, blockRow0, blockCol0, k0, BlockRows, BlockCols, BlockDepth, PitchA, PitchB, thread, Threads);
+        GemmTiles.Stage(opA, opB, a, aMask, b, bMask, aBase, bBase, p, blockRow0, blockCol0, k0, BlockRows, BlockCols, BlockDepth, PitchA, PitchB, thread, Threads);
 
     /// <summary>Eight values of a row of the register tile (columns <c>tx + 16j</c>), kept in registers.</summary>
     private struct Row8
@@ -149,17 +155,17 @@ public static class GemmLargeTileKernels
             C4 = acc.C4 + a * b.C4, C5 = acc.C5 + a * b.C5, C6 = acc.C6 + a * b.C6, C7 = acc.C7 + a * b.C7,
         };
 
-        public readonly void Store<TE>(TE epilogue, ArrayView<float> c, ArrayView<float> aux0, ArrayView<float> aux1, long cBase, int row, int col0, GemmParams p)
+        public readonly void Store<TE>(TE epilogue, ArrayView<float> c, ArrayView<float> aux0, ArrayView<float> aux1, long cBase, int batch, int row, int col0, GemmParams p)
             where TE : struct, IGemmEpilogue
         {
-            epilogue.Store(c, aux0, aux1, cBase, Grid.IdxZ, row, col0, C0, p);
-            epilogue.Store(c, aux0, aux1, cBase, Grid.IdxZ, row, col0 + 16, C1, p);
-            epilogue.Store(c, aux0, aux1, cBase, Grid.IdxZ, row, col0 + 32, C2, p);
-            epilogue.Store(c, aux0, aux1, cBase, Grid.IdxZ, row, col0 + 48, C3, p);
-            epilogue.Store(c, aux0, aux1, cBase, Grid.IdxZ, row, col0 + 64, C4, p);
-            epilogue.Store(c, aux0, aux1, cBase, Grid.IdxZ, row, col0 + 80, C5, p);
-            epilogue.Store(c, aux0, aux1, cBase, Grid.IdxZ, row, col0 + 96, C6, p);
-            epilogue.Store(c, aux0, aux1, cBase, Grid.IdxZ, row, col0 + 112, C7, p);
+            epilogue.Store(c, aux0, aux1, cBase, batch, row, col0, C0, p);
+            epilogue.Store(c, aux0, aux1, cBase, batch, row, col0 + 16, C1, p);
+            epilogue.Store(c, aux0, aux1, cBase, batch, row, col0 + 32, C2, p);
+            epilogue.Store(c, aux0, aux1, cBase, batch, row, col0 + 48, C3, p);
+            epilogue.Store(c, aux0, aux1, cBase, batch, row, col0 + 64, C4, p);
+            epilogue.Store(c, aux0, aux1, cBase, batch, row, col0 + 80, C5, p);
+            epilogue.Store(c, aux0, aux1, cBase, batch, row, col0 + 96, C6, p);
+            epilogue.Store(c, aux0, aux1, cBase, batch, row, col0 + 112, C7, p);
         }
     }
 }

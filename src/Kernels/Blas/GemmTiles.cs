@@ -16,7 +16,7 @@ public static class GemmTiles
     /// columns <c>[k0, k0 + depth)</c>), read from global memory: zero past the edges, every index
     /// clamped in bounds (a select may load it anyway). Returns the value and its tile position.
     /// </summary>
-    public static float LoadA<TA>(TA op, ArrayView<float> a, long aBase, GemmParams p, int row0, int k0, int rows, int depth, int e, out int kk, out int r)
+    public static float LoadA<TA>(TA op, ArrayView<float> a, ArrayView<float> aMask, long aBase, GemmParams p, int row0, int k0, int rows, int depth, int e, out int kk, out int r)
         where TA : struct, IGemmOperand
     {
         if (op.ColumnsContiguous)
@@ -31,12 +31,12 @@ public static class GemmTiles
         }
         int row = row0 + r, k = k0 + kk;
         bool inside = row < p.M && k < p.K;
-        float value = op.Load(a, aBase, inside ? row : 0, inside ? k : 0, p.Lda);
+        float value = op.Load(a, aMask, aBase, inside ? row : 0, inside ? k : 0, p.Lda);
         return inside ? value : 0f;
     }
 
     /// <summary>Element <paramref name="e"/> of the B tile (K rows <c>[k0, k0 + depth)</c>, columns <c>[col0, col0 + cols)</c> of op(B)); as <see cref="LoadA"/>.</summary>
-    public static float LoadB<TB>(TB op, ArrayView<float> b, long bBase, GemmParams p, int k0, int col0, int cols, int depth, int e, out int kk, out int c)
+    public static float LoadB<TB>(TB op, ArrayView<float> b, ArrayView<float> bMask, long bBase, GemmParams p, int k0, int col0, int cols, int depth, int e, out int kk, out int c)
         where TB : struct, IGemmOperand
     {
         if (op.ColumnsContiguous)
@@ -51,7 +51,7 @@ public static class GemmTiles
         }
         int k = k0 + kk, col = col0 + c;
         bool inside = k < p.K && col < p.N;
-        float value = op.Load(b, bBase, inside ? k : 0, inside ? col : 0, p.Ldb);
+        float value = op.Load(b, bMask, bBase, inside ? k : 0, inside ? col : 0, p.Ldb);
         return inside ? value : 0f;
     }
 
@@ -60,20 +60,20 @@ public static class GemmTiles
     /// <paramref name="threads"/>: four elements of each (tiles of <c>4 * threads</c> elements), read
     /// from global memory into registers; <see cref="StagedTiles.Put"/> writes them to shared memory.
     /// </summary>
-    public static StagedTiles Stage<TA, TB>(TA opA, TB opB, ArrayView<float> a, ArrayView<float> b, long aBase, long bBase, GemmParams p,
+    public static StagedTiles Stage<TA, TB>(TA opA, TB opB, ArrayView<float> a, ArrayView<float> aMask, ArrayView<float> b, ArrayView<float> bMask, long aBase, long bBase, GemmParams p,
         int row0, int col0, int k0, int rows, int cols, int depth, int pitchA, int pitchB, int thread, int threads)
         where TA : struct, IGemmOperand
         where TB : struct, IGemmOperand
     {
         var s = default(StagedTiles);
-        s.A0 = LoadA(opA, a, aBase, p, row0, k0, rows, depth, thread, out int ka0, out int ra0);
-        s.A1 = LoadA(opA, a, aBase, p, row0, k0, rows, depth, thread + threads, out int ka1, out int ra1);
-        s.A2 = LoadA(opA, a, aBase, p, row0, k0, rows, depth, thread + 2 * threads, out int ka2, out int ra2);
-        s.A3 = LoadA(opA, a, aBase, p, row0, k0, rows, depth, thread + 3 * threads, out int ka3, out int ra3);
-        s.B0 = LoadB(opB, b, bBase, p, k0, col0, cols, depth, thread, out int kb0, out int cb0);
-        s.B1 = LoadB(opB, b, bBase, p, k0, col0, cols, depth, thread + threads, out int kb1, out int cb1);
-        s.B2 = LoadB(opB, b, bBase, p, k0, col0, cols, depth, thread + 2 * threads, out int kb2, out int cb2);
-        s.B3 = LoadB(opB, b, bBase, p, k0, col0, cols, depth, thread + 3 * threads, out int kb3, out int cb3);
+        s.A0 = LoadA(opA, a, aMask, aBase, p, row0, k0, rows, depth, thread, out int ka0, out int ra0);
+        s.A1 = LoadA(opA, a, aMask, aBase, p, row0, k0, rows, depth, thread + threads, out int ka1, out int ra1);
+        s.A2 = LoadA(opA, a, aMask, aBase, p, row0, k0, rows, depth, thread + 2 * threads, out int ka2, out int ra2);
+        s.A3 = LoadA(opA, a, aMask, aBase, p, row0, k0, rows, depth, thread + 3 * threads, out int ka3, out int ra3);
+        s.B0 = LoadB(opB, b, bMask, bBase, p, k0, col0, cols, depth, thread, out int kb0, out int cb0);
+        s.B1 = LoadB(opB, b, bMask, bBase, p, k0, col0, cols, depth, thread + threads, out int kb1, out int cb1);
+        s.B2 = LoadB(opB, b, bMask, bBase, p, k0, col0, cols, depth, thread + 2 * threads, out int kb2, out int cb2);
+        s.B3 = LoadB(opB, b, bMask, bBase, p, k0, col0, cols, depth, thread + 3 * threads, out int kb3, out int cb3);
         s.AtA0 = ka0 * pitchA + ra0; s.AtA1 = ka1 * pitchA + ra1; s.AtA2 = ka2 * pitchA + ra2; s.AtA3 = ka3 * pitchA + ra3;
         s.AtB0 = kb0 * pitchB + cb0; s.AtB1 = kb1 * pitchB + cb1; s.AtB2 = kb2 * pitchB + cb2; s.AtB3 = kb3 * pitchB + cb3;
         return s;

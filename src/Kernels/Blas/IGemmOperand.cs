@@ -23,6 +23,8 @@ public interface IGemmOperand
     /// <paramref name="batchBase"/> (batch index times the operand's stride in <see cref="GemmParams"/>).
     /// <paramref name="row"/> and <paramref name="col"/> lie inside op(X); an operand that reads
     /// zeros (padding) returns 0 without reading outside <paramref name="data"/>.
+    /// <paramref name="mask"/> is a second view the operand may read (a ReLU's pre-activation, to
+    /// take its gradient on the fly), or unused.
     /// </summary>
-    float Load(ArrayView<float> data, long batchBase, int row, int col, int ld);
+    float Load(ArrayView<float> data, ArrayView<float> mask, long batchBase, int row, int col, int ld);
 }

@@ -10,6 +10,6 @@ public readonly struct MatrixOperand<TL> : IGemmOperand
     public bool ColumnsContiguous => default(TL).ColumnsContiguous;
 
     /// <inheritdoc/>
-    public float Load(ArrayView<float> data, long batchBase, int row, int col, int ld) =>
+    public float Load(ArrayView<float> data, ArrayView<float> mask, long batchBase, int row, int col, int ld) =>
         data[batchBase + default(TL).Offset(row, col, ld)];
 }

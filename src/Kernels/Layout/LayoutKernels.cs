@@ -41,7 +41,9 @@ public static class LayoutKernels
     }
 
     /// <summary>
-    /// <c>y[p, oh, ow] = x[p, top + oh, left + ow]</c> (crop forward).
+    /// <c>y[p, oh, ow] = x[p, top + oh, left + ow]</c> (crop forward). Plane <c>p = n * channels + c</c>
+    /// of x goes to plane <c>n * bigC + offset + c</c> of y: y is the crop itself (<c>bigC = channels</c>,
+    /// offset 0) or a concatenation the crop is a channel slice of, written in place.
     /// </summary>
     /// <param name="thread">The work-item; it handles the elements of <paramref name="work"/>, each as index i: Flat index over y, <c>planes * outH * outW</c>.</param>
     /// <param name="work">The split of the elements over work-items.</param>
@@ -53,7 +55,11 @@ public static class LayoutKernels
     /// <param name="outW">Output width.</param>
     /// <param name="top">First row kept.</param>
     /// <param name="left">First column kept.</param>
-    public static void Crop(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> y, int h, int w, int outH, int outW, int top, int left)
+    /// <param name="channels">Planes of x per image.</param>
+    /// <param name="bigC">Planes of y per image.</param>
+    /// <param name="offset">The first plane of y an image's planes go to.</param>
+    public static void Crop(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> y, int h, int w, int outH, int outW, int top, int left,
+        int channels, int bigC, int offset)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)
         {
@@ -62,12 +68,15 @@ public static class LayoutKernels
             int rest = i / outW;
             int oh = rest % outH;
             int p = rest / outH;
-            y[i] = x[((long)p * h + top + oh) * w + left + ow];
+            int n = p / channels;
+            long target = (((long)n * bigC + offset + p - n * channels) * outH + oh) * outW + ow;
+            y[target] = x[((long)p * h + top + oh) * w + left + ow];
         }
     }
 
     /// <summary>
     /// Crop backward as a gather over the input: <c>dx[p, h, w] = dy[p, h - top, w - left]</c> inside the window, else 0.
+    /// Plane <c>p = n * channels + c</c> reads plane <c>n * bigC + offset + c</c> of dy, as <see cref="Crop"/> writes.
     /// </summary>
     /// <param name="thread">The work-item; it handles the elements of <paramref name="work"/>, each as index i: Flat index over dx, <c>planes * H * W</c>.</param>
     /// <param name="work">The split of the elements over work-items.</param>
@@ -79,8 +88,12 @@ public static class LayoutKernels
     /// <param name="outW">Output width.</param>
     /// <param name="top">First row kept.</param>
     /// <param name="left">First column kept.</param>
+    /// <param name="channels">Planes of dx per image.</param>
+    /// <param name="bigC">Planes of dy per image.</param>
+    /// <param name="offset">The first plane of dy an image's planes come from.</param>
     /// <param name="accumulate">1 to add into dx.</param>
-    public static void CropBackward(Index1D thread, WorkRange work, ArrayView<float> dy, ArrayView<float> dx, int h, int w, int outH, int outW, int top, int left, int accumulate)
+    public static void CropBackward(Index1D thread, WorkRange work, ArrayView<float> dy, ArrayView<float> dx, int h, int w, int outH, int outW, int top, int left,
+        int channels, int bigC, int offset, int accumulate)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)
         {
@@ -89,9 +102,11 @@ public static class LayoutKernels
             int rest = i / w;
             int row = rest % h;
             int p = rest / h;
+            int n = p / channels;
+            long plane = (long)n * bigC + offset + p - n * channels;
             int oh = row - top, ow = col - left;
             bool inside = oh >= 0 && oh < outH && ow >= 0 && ow < outW;
-            float v = dy[inside ? ((long)p * outH + oh) * outW + ow : 0]; // always a valid index
+            float v = dy[inside ? (plane * outH + oh) * outW + ow : 0]; // always a valid index
             float g = inside ? v : 0f;
             dx[i] = accumulate != 0 ? dx[i] + g : g;
         }

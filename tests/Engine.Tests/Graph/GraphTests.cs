@@ -109,6 +109,7 @@ public sealed class GraphTests(DeviceFixture fixture)
     public void UNetPlanIsSmallerThanNaiveAndReuseChangesNoBit()
     {
         var results = new List<(float Loss, float[] Grad, float[] Output, MemoryPlan Plan)>();
+        bool reluBackwardFused = false;
         foreach (bool reuse in new[] { true, false })
         {
             var model = new TinyUNet();
@@ -124,10 +125,14 @@ public sealed class GraphTests(DeviceFixture fixture)
             plan.Forward();
             plan.Backward();
             results.Add((plan.Value(loss).ToArray()[0], model.NamedParameters().First().Parameter.Grad.ToArray(), plan.Value(logits).ToArray(), plan.Plan));
+            reluBackwardFused = plan.ReluBackwardFused.Count > 0;
             model.Release();
         }
         var planned = results[0].Plan;
-        Assert.True(planned.PlannedBytes < 0.6 * planned.NaiveBytes, planned.ToString());
+        // About 0.53 of the naive bytes; 0.65 where convolutions take their ReLUs' backward (implicit
+        // GEMM), for the same planned bytes: the pre-activations' gradients, easy to share, are then
+        // not values at all, so the naive sum is smaller.
+        Assert.True(planned.PlannedBytes < (reluBackwardFused ? 0.7 : 0.6) * planned.NaiveBytes, planned.ToString());
         Assert.Equal(planned.NaiveBytes, results[1].Plan.PlannedBytes);
         Assert.Equal(results[0].Loss, results[1].Loss);
         Reference.AssertExactly(results[1].Output, results[0].Output, "logits with and without reuse");
@@ -170,6 +175,50 @@ public sealed class GraphTests(DeviceFixture fixture)
         }
         Assert.Equal(liveBefore, _device.LiveBufferCount);
         model.Release();
+    }
+
+    [Fact]
+    public void TheLossSeedIsWrittenOnceAndRestoredAfterAGivenGradient()
+    {
+        // Backward() seeds the loss's gradient with 1; the seed stays in the loss's own buffer, so a
+        // step launches nothing for it, and a Backward(gradient) in between does not leak into the next.
+        var conv = new Conv2d(2, 3, 3, padding: 1);
+        conv.Initialize(_device, seed: 2);
+        var g = new GraphBuilder(_device);
+        var x = g.Input("x", new Shape(2, 2, 5, 5));
+        var y = g.IntInput("y", 2, 5, 5);
+        var loss = conv.Call(x).CrossEntropy(y);
+        using var plan = g.Compile(loss);
+        plan.Value(x).CopyFrom(Reference.Random(100, 6));
+        plan.IntValue(y).CopyFrom(Enumerable.Range(0, 50).Select(i => i % 3).ToArray());
+        using var scope = DisposeScope.Enter();
+        float[] Gradient(Tensor? seed)
+        {
+            plan.ZeroGrad();
+            plan.Forward();
+            if (seed is null)
+                plan.Backward();
+            else
+                plan.Backward(seed);
+            return conv.Weight.Grad.ToArray();
+        }
+        float[] first = Gradient(null);
+        var profile = _device.StartProfile();
+        float[] again;
+        try
+        {
+            again = Gradient(null);
+        }
+        finally
+        {
+            _device.StopProfile();
+        }
+        Reference.AssertExactly(first, again, "the second step");
+        Assert.DoesNotContain(profile.Launches, l => l.Kernel is "ScaledAccumulate" or "Copy"); // no seed written
+        float[] doubled = Gradient(Tensor.Full(_device, 2f, new Shape()));
+        Reference.AssertExactly(first.Select(v => 2 * v).ToArray(), doubled, "a given gradient of 2"); // scaling by 2 is exact
+        Reference.AssertExactly(first, Gradient(null), "after a given gradient of 2");
+        conv.Release();
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using Engine.Graph;
 using Engine.Modules;
 using Engine.Modules.Layers;
 using Engine.Ops;
+using Engine.Ops.Convolution;
 using Engine.Optim;
 using Engine.Tensors;
 using Engine.Tests.Infrastructure;
@@ -25,8 +26,8 @@ public sealed class ReluFusionTests(DeviceFixture fixture)
     public void FusedPairsGiveTheUnfusedBits(bool hostPath)
     {
         using var path = HostPath.Use(hostPath);
-        var (fusedLoss, fusedGrads, fusedCount, fusedLaunches) = Run(keepConvOutput: false);
-        var (plainLoss, plainGrads, plainCount, plainLaunches) = Run(keepConvOutput: true);
+        var (fusedLoss, fusedGrads, fusedCount, fusedLaunches, _, _, _) = Run(keepConvOutput: false);
+        var (plainLoss, plainGrads, plainCount, plainLaunches, _, _, _) = Run(keepConvOutput: true);
         Assert.Equal(2, fusedCount);
         Assert.Equal(1, plainCount); // the first pair is kept apart by reading its convolution's output
         Reference.AssertExactly(plainLoss, fusedLoss, "loss");
@@ -34,6 +35,30 @@ public sealed class ReluFusionTests(DeviceFixture fixture)
             Reference.AssertExactly(plainGrads[i], fusedGrads[i], $"gradient {i}");
         if (!hostPath)
             Assert.Equal(plainLaunches - 1, fusedLaunches);
+    }
+
+    [Fact]
+    public void ImplicitConvolutionsTakeTheirRelusBackwardPassWithTheSameBits()
+    {
+        // Where convolutions run as implicit GEMM (a GPU), a fused pair's backward is one op too:
+        // the convolution's products read the ReLU output's gradient through the mask on the fly.
+        using var path = ImplicitConvolution.Use(true);
+        if (_device.Info.MaxGroupSize < 256)
+        {
+            var error = Assert.Throws<ArgumentException>(() => Run(keepConvOutput: false));
+            Assert.Contains($"allows {_device.Info.MaxGroupSize}", error.Message);
+            return;
+        }
+        var fused = Run(keepConvOutput: false);
+        var plain = Run(keepConvOutput: true);
+        Assert.Equal((2, 2), (fused.Fused, fused.FusedBackward));
+        Assert.Equal((1, 1), (plain.Fused, plain.FusedBackward)); // the first pair is kept apart
+        Reference.AssertExactly(plain.Loss, fused.Loss, "loss");
+        for (int i = 0; i < plain.Grads.Count; i++)
+            Reference.AssertExactly(plain.Grads[i], fused.Grads[i], $"gradient {i}");
+        Assert.Equal(plain.BackwardLaunches - 1, fused.BackwardLaunches); // no ReluBackward launch
+        Assert.DoesNotContain("ReluBackward", fused.BackwardKernels);
+        Assert.Contains("ReluBackward", plain.BackwardKernels);
     }
 
     [Theory]
@@ -114,13 +139,13 @@ public sealed class ReluFusionTests(DeviceFixture fixture)
         var loss = head.Call(normalized).CrossEntropy(y);
         using var graph = keepNormalized ? g.Compile(loss, normalized) : g.Compile(loss);
         graph.Training = training;
-        var (lossValue, grads, fused, launches) = Step(graph, all, x, y, loss, Reference.Random(2 * 3 * 7 * 7, 5, -2f, 2f), [0, 4]);
+        var (lossValue, grads, fused, launches, _, _, _) = Step(graph, all, x, y, loss, Reference.Random(2 * 3 * 7 * 7, 5, -2f, 2f), [0, 4]);
         var runningMean = all.NamedState().First(s => s.Name.EndsWith("running_mean", StringComparison.Ordinal)).State.Value.ToArray();
         all.Release();
         return (lossValue, grads, fused, launches, runningMean);
     }
 
-    private (float[] Loss, List<float[]> Grads, int Fused, int Launches) Run(bool keepConvOutput)
+    private (float[] Loss, List<float[]> Grads, int Fused, int Launches, int FusedBackward, int BackwardLaunches, List<string> BackwardKernels) Run(bool keepConvOutput)
     {
         var conv1 = new Conv2d(3, 6, 3, padding: 1);
         var model = new Sequential(ReLU.Create(), new Conv2d(6, 4, 3, padding: 1), ReLU.Create(), new Flatten(), new Linear(4 * 7 * 7, 5));
@@ -139,8 +164,10 @@ public sealed class ReluFusionTests(DeviceFixture fixture)
     }
 
     // One step of a compiled graph from zeroed gradients: the loss, every parameter's gradient, the
-    // ReLUs fused and the launches of the forward pass.
-    private (float[] Loss, List<float[]> Grads, int Fused, int Launches) Step(CompiledGraph graph, Module model, Node x, Node y, Node loss, float[] input, int[] labels)
+    // ReLUs fused and the launches of the forward pass; the ReLUs fused backward and the launches
+    // (and kernels) of the backward pass.
+    private (float[] Loss, List<float[]> Grads, int Fused, int Launches, int FusedBackward, int BackwardLaunches, List<string> BackwardKernels) Step(
+        CompiledGraph graph, Module model, Node x, Node y, Node loss, float[] input, int[] labels)
     {
         graph.Value(x).CopyFrom(input);
         graph.IntValue(y).CopyFrom(labels);
@@ -156,7 +183,16 @@ public sealed class ReluFusionTests(DeviceFixture fixture)
         {
             _device.StopProfile();
         }
-        graph.Backward();
-        return (graph.Value(loss).ToArray(), parameters.Select(p => p.Grad.ToArray()).ToList(), graph.FusedRelu.Count, profile.Launches.Count);
+        var backward = _device.StartProfile();
+        try
+        {
+            graph.Backward();
+        }
+        finally
+        {
+            _device.StopProfile();
+        }
+        return (graph.Value(loss).ToArray(), parameters.Select(p => p.Grad.ToArray()).ToList(), graph.FusedRelu.Count, profile.Launches.Count,
+            graph.ReluBackwardFused.Count, backward.Launches.Count, backward.Launches.Select(l => l.Kernel).ToList());
     }
 }

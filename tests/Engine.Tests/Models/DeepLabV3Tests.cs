@@ -85,7 +85,10 @@ public sealed class DeepLabV3Tests(DeviceFixture fixture)
             step.IntValue(y).CopyFrom(Enumerable.Range(0, 2 * 32 * 32).Select(i => Bright(i) ? 1 : 0).ToArray());
             using var adam = new Adam(model.NamedParameters().Select(p => p.Parameter), 1e-2f);
             float first = 0, last = 0;
-            for (int i = 0; i < 25; i++)
+            // 60 steps: Adam moves every weight by about the rate whatever its gradient's size, so at a
+            // width of 2 with batch-norm over two images the path is chaotic (a change of rounding, such
+            // as another GEMM kernel's, moves it after a few steps); over 60 steps every path learns.
+            for (int i = 0; i < 60; i++)
             {
                 adam.ZeroGrad();
                 step.Forward();
@@ -95,7 +98,7 @@ public sealed class DeepLabV3Tests(DeviceFixture fixture)
                 if (i == 0)
                     first = last;
             }
-            Assert.True(float.IsFinite(last) && last < 0.75f * first, $"loss {first} -> {last}");
+            Assert.True(float.IsFinite(last) && last < 0.6f * first, $"loss {first} -> {last}");
         }
         finally
         {

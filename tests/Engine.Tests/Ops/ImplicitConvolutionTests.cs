@@ -28,6 +28,9 @@ public sealed class ImplicitConvolutionTests(DeviceFixture fixture)
         new P(1, 3, 20, 20, 70, 5, 5, PH: 2, PW: 2),                                 // 70 channels: two row blocks of 64
         new P(2, 2, 10, 10, 3, 2, 2, SH: 3, SW: 3),                                  // stride 3 > kernel: inputs no output reads
         new P(2, 8, 6, 6, 67, 3, 3, PH: 1, PW: 1),                                   // deep K (603), small dx: the input gradient in two slices
+        new P(2, 8, 2, 2, 8, 3, 3, PH: 3, PW: 3, DH: 3, DW: 3),                      // atrous rate 3 on a 2x2 map: most taps fall outside
+        new P(2, 4, 4, 4, 8, 3, 3, PH: 2, PW: 2, DH: 2, DW: 2),                      // atrous rate 2
+        new P(2, 3, 32, 32, 2, 3, 3, SH: 2, SW: 2, PH: 1, PW: 1),                    // a strided stem
     };
 
     [Theory]

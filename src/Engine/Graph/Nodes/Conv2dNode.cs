@@ -23,4 +23,11 @@ public sealed class Conv2dNode(string name, Conv2dSpec spec, Node x, Parameter w
     /// <inheritdoc/>
     protected override void Gradients(Tensor dy, Tensor x, Tensor? dx, Tensor? dWeight, Tensor? dBias, bool accumulate) =>
         Conv2dOp.Backward(spec, dy, x, Weight.Value, dx, dWeight, dBias, accumulate);
+
+    /// <inheritdoc/>
+    protected override void AllGradients(Tensor dy, Tensor x, Tensor? dx, Tensor? dWeight, Tensor? dBias, bool accumulateInput, Tensor? reluPre) =>
+        Conv2dOp.Backward(spec, dy, x, Weight.Value, dx, dWeight, dBias, accumulateInput, accumulateParameters: true, reluPre);
+
+    /// <inheritdoc/>
+    internal override bool FusesReluBackward(Devices.ComputeDevice device) => FusesRelu && ImplicitConvolution.Applies(device);
 }

@@ -46,7 +46,18 @@ public static class Conv2dOp
     /// (not needed). With <paramref name="accumulate"/> they are added to, as PyTorch accumulates
     /// into <c>.grad</c>; otherwise overwritten.
     /// </summary>
-    public static void Backward(Conv2dSpec spec, Tensor dy, Tensor x, Tensor w, Tensor? dx, Tensor? dw, Tensor? db, bool accumulate = false)
+    public static void Backward(Conv2dSpec spec, Tensor dy, Tensor x, Tensor w, Tensor? dx, Tensor? dw, Tensor? db, bool accumulate = false) =>
+        Backward(spec, dy, x, w, dx, dw, db, accumulate, accumulate, null);
+
+    /// <summary>
+    /// Gradients of <see cref="Forward"/>, dx added to or overwritten as <paramref name="accumulateInput"/>
+    /// says and dw, db as <paramref name="accumulateParameters"/> says. With <paramref name="reluPre"/>,
+    /// dy is the gradient of <c>relu(reluPre)</c> (reluPre being this convolution's output, the
+    /// pre-activation that <see cref="ForwardRelu"/> keeps): the gradient through the ReLU is taken
+    /// on the fly where the convolution runs as implicit GEMM, and written out first elsewhere.
+    /// </summary>
+    public static void Backward(Conv2dSpec spec, Tensor dy, Tensor x, Tensor w, Tensor? dx, Tensor? dw, Tensor? db,
+        bool accumulateInput, bool accumulateParameters, Tensor? reluPre)
     {
         CheckTensors(spec, x, w, null, dy, "output gradient", nameof(Backward));
         var g = spec.Geometry;
@@ -55,7 +66,6 @@ public static class Conv2dOp
         {
             Check.SameDevice("Conv2d backward", device, dx);
             Check.SameShape("Conv2d backward", "input gradient", dx.Shape, "input", x.Shape);
-            ConvCore.InputGradient(device, g, w.View, dy.View, dx.View, accumulate);
         }
         if (dw is not null)
         {
@@ -67,16 +77,35 @@ public static class Conv2dOp
             Check.SameDevice("Conv2d backward", device, db);
             Check.SameShape("Conv2d backward", "bias gradient", db.Shape, "bias", new Shape(g.OutChannels));
         }
-        if (dw is not null && db is not null && ImplicitConvolution.Applies(device))
+        bool implicitGemm = ImplicitConvolution.Applies(device);
+        if (reluPre is not null)
         {
-            // The bias gradient as one more column of the weight gradient's product.
-            ImplicitConvolution.WeightGradient(device, g, x.View, dy.View, dw.View, db.View, accumulate);
+            Check.SameDevice("Conv2d backward", device, reluPre);
+            Check.SameShape("Conv2d backward", "ReLU pre-activation", reluPre.Shape, "output gradient", dy.Shape);
+            if (!implicitGemm || (db is not null && dw is null))
+            {
+                // The gradient through the ReLU, written out, then the convolution's backward.
+                using var through = Tensor.Empty(device, dy.Shape);
+                Activation.ActivationOp.Backward(Activation.ActivationKind.Relu, reluPre, dy, through);
+                Backward(spec, through, x, w, dx, dw, db, accumulateInput, accumulateParameters, null);
+                return;
+            }
+        }
+        if (implicitGemm && (dx is not null || dw is not null))
+        {
+            // One launch for dx and dw, the bias gradient as the weight gradient's last column.
+            ImplicitConvolution.Backward(device, g, w.View, dy.View, x.View, dx?.View, accumulateInput, dw?.View,
+                dw is null ? null : db?.View, accumulateParameters, reluPre?.View, null);
+            if (db is not null && dw is null)
+                ConvCore.BiasGradient(device, dy.View, db.View, g.N, g.OutChannels, g.OutH * g.OutW, accumulateParameters);
             return;
         }
+        if (dx is not null)
+            ConvCore.InputGradient(device, g, w.View, dy.View, dx.View, accumulateInput);
         if (dw is not null)
-            ConvCore.WeightGradient(device, g, x.View, dy.View, dw.View, accumulate);
+            ConvCore.WeightGradient(device, g, x.View, dy.View, dw.View, accumulateParameters);
         if (db is not null)
-            ConvCore.BiasGradient(device, dy.View, db.View, g.N, g.OutChannels, g.OutH * g.OutW, accumulate);
+            ConvCore.BiasGradient(device, dy.View, db.View, g.N, g.OutChannels, g.OutH * g.OutW, accumulateParameters);
     }
 
     private static void CheckTensors(Conv2dSpec spec, Tensor x, Tensor w, Tensor? b, Tensor y, string yName, string method)

@@ -13,7 +13,9 @@ namespace Engine.Ops.Convolution;
 /// swapped. Backward uses the identities: the input gradient is a conv2d of dy with the same
 /// weight, and the weight gradient is that conv2d's weight gradient with x as its output gradient.
 /// The CPU accelerator's host path computes the forward pass as the third identity, the input
-/// gradient of that conv2d, which skips the inserted zeros (tests hold it to the zero-dilation form).
+/// gradient of that conv2d, which skips the inserted zeros (tests hold it to the zero-dilation form);
+/// so does implicit GEMM on a GPU (<see cref="ImplicitConvolution.TransposedForward"/>), with no
+/// dilated or flipped copies and the bias in the product's epilogue.
 /// </summary>
 public static class ConvTranspose2dOp
 {
@@ -28,6 +30,13 @@ public static class ConvTranspose2dOp
     {
         CheckTensors(spec, x, w, b, y, "output", nameof(Forward));
         var device = x.Device;
+        if (ImplicitConvolution.Applies(device))
+        {
+            // As implicit GEMM: the adjoint convolution's input gradient (no dilated or flipped
+            // copies), with the bias in the epilogue.
+            ImplicitConvolution.TransposedForward(device, spec.AdjointGeometry, x.View, w.View, b?.View, y.View);
+            return;
+        }
         if (HostPath.Applies(device))
         {
             // On the host: the same values without the inserted zeros, as the adjoint convolution's
@@ -46,11 +55,6 @@ public static class ConvTranspose2dOp
         using var flipped = Tensor.Empty(device, spec.OutChannels, spec.InChannels / spec.Groups, spec.Kernel.H, spec.Kernel.W);
         device.Kernel(FlipSwapLoader)(Check.LaunchSize("ConvTranspose2d", flipped.Numel), w.View, flipped.View,
             spec.InChannels / spec.Groups, spec.OutChannels / spec.Groups, spec.Kernel.H, spec.Kernel.W);
-        if (b is not null && ImplicitConvolution.Applies(device))
-        {
-            ImplicitConvolution.Forward(device, g, dilated.View, flipped.View, b.View, y.View, null); // the bias in the product's epilogue
-            return;
-        }
         ConvCore.Forward(device, g, dilated.View, flipped.View, y.View);
         if (b is not null)
             TensorOps.AddChannelBias(y, b);

@@ -8,20 +8,18 @@ using ILGPU;
 using ILGPU.Runtime;
 using ForwardLauncher = System.Action<ILGPU.KernelConfig, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>,
     Engine.Kernels.Blas.GemmParams, Engine.Kernels.Convolution.Implicit.ConvColumns, Engine.Kernels.Convolution.Implicit.ConvOutputEpilogue>;
-using InputGradientLauncher = System.Action<ILGPU.KernelConfig, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>,
-    Engine.Kernels.Blas.GemmParams, Engine.Kernels.Convolution.Implicit.ConvWeightsTransposed, Engine.Kernels.Convolution.Implicit.ConvGradientColumns>;
-using WeightGradientLauncher = System.Action<ILGPU.KernelConfig, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>,
-    Engine.Kernels.Blas.GemmParams, Engine.Kernels.Convolution.Implicit.ConvGradientRows, Engine.Kernels.Convolution.Implicit.ConvColumnsTransposed,
-    Engine.Kernels.Convolution.Implicit.WeightBiasEpilogue>;
+using BackwardLauncher = System.Action<ILGPU.KernelConfig, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>,
+    ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, Engine.Kernels.Blas.GemmParams, Engine.Kernels.Blas.GemmParams,
+    Engine.Kernels.Convolution.Implicit.ConvBackwardJobs>;
 
 namespace Engine.Ops.Convolution;
 
 /// <summary>
 /// Convolution as implicit GEMM (<see cref="ImplicitConvKernels"/>) wherever products run on the
-/// block-tiled GPU GEMMs: one launch per group for the forward pass with its bias and ReLU, one for
-/// the input gradient (no col2im), and one batched launch for the weight gradient with the bias
-/// gradient as its last column, plus the in-order sum of its K slices when it is split
-/// (<see cref="WeightGradientSlicing"/>, as the explicit path splits). No column buffers: the
+/// block-tiled GPU GEMMs: one launch per group for the forward pass with its bias and ReLU, and one
+/// for the backward pass (the input gradient without col2im beside the weight gradient, whose last
+/// column is the bias gradient, reading the output gradient through a fused ReLU on the fly), plus
+/// the in-order sums of K slices where a product is split to fill a GPU. No column buffers: the
 /// explicit path's im2col buffers (up to <see cref="ConvCore.ColumnBudgetBytes"/>) are not allocated.
 /// </summary>
 internal static class ImplicitConvolution
@@ -32,18 +30,12 @@ internal static class ImplicitConvolution
     private static readonly KernelLoader<ForwardLauncher> Forward64 =
         new("ImplicitConv.Forward64", acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
             GemmParams, ConvColumns, ConvOutputEpilogue>(ImplicitConvKernels.Forward64));
-    private static readonly KernelLoader<InputGradientLauncher> InputGradient128 =
-        new("ImplicitConv.InputGradient128", acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>,
-            GemmParams, ConvWeightsTransposed, ConvGradientColumns>(ImplicitConvKernels.InputGradient128));
-    private static readonly KernelLoader<InputGradientLauncher> InputGradient64 =
-        new("ImplicitConv.InputGradient64", acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>,
-            GemmParams, ConvWeightsTransposed, ConvGradientColumns>(ImplicitConvKernels.InputGradient64));
-    private static readonly KernelLoader<WeightGradientLauncher> WeightGradient128 =
-        new("ImplicitConv.WeightGradient128", acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-            GemmParams, ConvGradientRows, ConvColumnsTransposed, WeightBiasEpilogue>(ImplicitConvKernels.WeightGradient128));
-    private static readonly KernelLoader<WeightGradientLauncher> WeightGradient64 =
-        new("ImplicitConv.WeightGradient64", acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-            GemmParams, ConvGradientRows, ConvColumnsTransposed, WeightBiasEpilogue>(ImplicitConvKernels.WeightGradient64));
+    private static readonly KernelLoader<BackwardLauncher> Backward128 =
+        new("ImplicitConv.Backward128", acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+            ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmParams, GemmParams, ConvBackwardJobs>(ImplicitConvKernels.Backward128));
+    private static readonly KernelLoader<BackwardLauncher> Backward64 =
+        new("ImplicitConv.Backward64", acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+            ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmParams, GemmParams, ConvBackwardJobs>(ImplicitConvKernels.Backward64));
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int>> SumSlicesLoader =
         new("SumSlices", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, int, int, int>(acc, ReductionKernels.SumSlices));
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>> SumSlicesSplitLoader =
@@ -118,43 +110,124 @@ internal static class ImplicitConvolution
         }
     }
 
+    /// <summary><c>dx (+)= conv_input_grad(w, dy)</c> without columns (<see cref="Backward"/> with the input gradient alone).</summary>
+    internal static void InputGradient(ComputeDevice device, in ConvGeometry g, ArrayView<float> w, ArrayView<float> dy, ArrayView<float> dx, bool accumulate) =>
+        Backward(device, g, w, dy, dy, dx, accumulate, null, null, false, null, null);
+
+    /// <summary><c>dw (+)= sum_n dy[n, g] columns(x[n, g])^T</c>, and the bias gradient when given (<see cref="Backward"/> with these alone).</summary>
+    internal static void WeightGradient(ComputeDevice device, in ConvGeometry g, ArrayView<float> x, ArrayView<float> dy,
+        ArrayView<float> dw, ArrayView<float>? bias, bool accumulate) =>
+        Backward(device, g, dw, dy, x, null, false, dw, bias, accumulate, null, null);
+
     /// <summary>
-    /// <c>dx (+)= conv_input_grad(w, dy)</c> without columns. dy <c>[N, Cout, OutH, OutW]</c>, dx
-    /// <c>[N, Cin, H, W]</c>. Where dx is too small to fill a GPU (deep layers: K = CoutG*KH*KW is
-    /// large, dx small), K is cut into slices computed side by side and summed in order
-    /// (<see cref="InputGradientSlices"/>, from the shape alone).
+    /// A transposed convolution's forward pass as the input gradient of its adjoint convolution
+    /// <paramref name="adjoint"/> (whose output gradient is x), with the bias in the epilogue: no
+    /// zero-dilated copy of x and no flipped copy of w. x <c>[N, Cin, H, W]</c>, w <c>[Cin, CoutG, KH, KW]</c>.
     /// </summary>
-    internal static void InputGradient(ComputeDevice device, in ConvGeometry g, ArrayView<float> w, ArrayView<float> dy, ArrayView<float> dx, bool accumulate)
+    internal static void TransposedForward(ComputeDevice device, in ConvGeometry adjoint, ArrayView<float> x, ArrayView<float> w,
+        ArrayView<float>? bias, ArrayView<float> y) =>
+        Backward(device, adjoint, w, x, x, y, false, null, null, false, null, bias);
+
+    /// <summary>
+    /// A convolution's backward products without columns, both in one launch per group: the input
+    /// gradient <c>dx (+)= w^T * gathered(dy)</c> (when <paramref name="dx"/> is given) and the weight
+    /// gradient <c>dw (+)= dy * columns(x)^T</c> with the bias gradient as the product's last column
+    /// (when <paramref name="dw"/> is given, <paramref name="db"/> too if given). Either product's K
+    /// may be cut into slices summed in order afterwards (<see cref="InputGradientSlices"/>,
+    /// <see cref="WeightGradientSlicing"/>). With <paramref name="reluPre"/>, dy is the gradient of
+    /// <c>relu(reluPre)</c> and both products read the gradient through the ReLU on the fly, as
+    /// ReLU's backward would have written it. <paramref name="outputBias"/> adds a bias to dx
+    /// (a transposed convolution's forward pass; dx then stays in one slice).
+    /// dy <c>[N, Cout, OutH, OutW]</c>, x and dx <c>[N, Cin, H, W]</c>, w and dw <c>[Cout, CinG, KH, KW]</c>.
+    /// </summary>
+    internal static void Backward(ComputeDevice device, in ConvGeometry g, ArrayView<float> w, ArrayView<float> dy, ArrayView<float> x,
+        ArrayView<float>? dx, bool accumulateInput, ArrayView<float>? dw, ArrayView<float>? db, bool accumulateWeights,
+        ArrayView<float>? reluPre, ArrayView<float>? outputBias)
     {
-        int inPerGroup = g.InChannelsPerGroup, outPerGroup = g.OutChannelsPerGroup, taps = g.KH * g.KW, pixels = g.H * g.W;
-        long inImage = (long)g.InChannels * pixels, outImage = (long)g.OutChannels * g.ColumnCols;
-        int kTotal = Check.LaunchSize("Conv2d backward", (long)outPerGroup * taps);
-        int chunk = Math.Min(MaxBatch, g.N);
-        int maxSlices = InputGradientSlices(inPerGroup, pixels, chunk, kTotal, inImage);
-        using var partial = maxSlices > 1 ? Tensor.Empty(device, Check.LaunchSize("Conv2d backward", maxSlices * chunk * inImage)) : null;
+        int inPerGroup = g.InChannelsPerGroup, outPerGroup = g.OutChannelsPerGroup, taps = g.KH * g.KW;
+        int pixels = g.H * g.W, plane = g.ColumnCols, rows = g.ColumnRows;
+        long inImage = (long)g.InChannels * pixels, outImage = (long)g.OutChannels * plane;
+        int kInput = Check.LaunchSize("Conv2d backward", (long)outPerGroup * taps);
+        int columns = db is null ? rows : rows + 1;
+        long weights = (long)g.OutChannels * rows;
+        long perSlice = db is null ? weights : weights + g.OutChannels; // one slice's partial results: the weights', then the bias's
+        bool masked = reluPre is not null;
+        var mask = reluPre ?? dy;
+
+        // K of the weight gradient (images * OutH * OutW) is an int in the kernels' arithmetic, and
+        // one launch's batch entries (grid z) stay under CUDA's 65,535.
+        int chunk = (int)Math.Min(Math.Min(g.N, int.MaxValue / plane), MaxImagesPerLaunch);
+        int maxInputSlices = dx is null || outputBias is not null ? 1 : InputGradientSlices(inPerGroup, pixels, chunk, kInput, inImage);
+        var slicing = WeightGradientSlicing.For(weights, (long)chunk * plane);
+        int maxWeightSlices = dw is null ? 1 : WeightSlices(slicing, (long)chunk * plane).Slices;
+        using var inputPartial = maxInputSlices > 1 ? Tensor.Empty(device, Check.LaunchSize("Conv2d backward", maxInputSlices * chunk * inImage)) : null;
+        using var weightPartial = maxWeightSlices > 1 ? Tensor.Empty(device, Check.LaunchSize("Conv2d backward", maxWeightSlices * perSlice)) : null;
         for (int first = 0; first < g.N; first += chunk)
         {
             int images = Math.Min(chunk, g.N - first);
-            int slices = InputGradientSlices(inPerGroup, pixels, images, kTotal, inImage);
-            int depth = (kTotal + slices - 1) / slices;
-            slices = (kTotal + depth - 1) / depth;
-            // Batch entry z = slice * images + image: dx_g [CinG, HW] (+)= w_g^T [CinG, slice of CoutG*K*K] * gathered(dy_g) [slice, HW].
-            var p = new GemmParams(inPerGroup, pixels, depth, depth, pixels, pixels, 1, 1, inImage, images * slices, 1f, slices == 1 && accumulate ? 1f : 0f);
-            var launch = device.Kernel(Large(device, p) ? InputGradient128 : InputGradient64);
-            var target = slices == 1 ? dx.SubView(first * inImage) : partial!.View;
+            bool addWeights = accumulateWeights || first > 0;
+
+            // Input gradient, batch entry z = slice * images + image:
+            // dx_g [CinG, HW] (+)= w_g^T [CinG, slice of CoutG*K*K] * gathered(dy_g) [slice, HW].
+            int inputSlices = dx is null || outputBias is not null ? 1 : InputGradientSlices(inPerGroup, pixels, images, kInput, inImage);
+            int inputDepth = (kInput + inputSlices - 1) / inputSlices;
+            inputSlices = (kInput + inputDepth - 1) / inputDepth;
+            var pInput = dx is null ? NoProduct
+                : new GemmParams(inPerGroup, pixels, inputDepth, inputDepth, pixels, pixels, 1, 1, inImage, images * inputSlices, 1f,
+                    inputSlices == 1 && accumulateInput ? 1f : 0f);
+
+            // Weight gradient, batch entry s = slice of K = images * OutH * OutW:
+            // dw_g [CoutG, CinG*K*K (+1)] = dy_g [CoutG, slice] * columns_g^T [slice, CinG*K*K (+ ones)].
+            int k = images * plane;
+            var (weightSlices, depth) = dw is null ? (1, k) : WeightSlices(slicing, k);
+            var pWeight = dw is null ? NoProduct
+                : new GemmParams(outPerGroup, columns, depth, k, rows, rows, 1, 1, perSlice, weightSlices, 1f, weightSlices == 1 && addWeights ? 1f : 0f);
+
+            var jobs = new ConvBackwardJobs(
+                new ConvWeightsTransposed(g, images, inputDepth), new ConvGradientColumns(g, images, inputDepth, masked),
+                new ConvOutputEpilogue(outputBias is null ? ConvOutputEpilogue.Plain : ConvOutputEpilogue.Bias),
+                new ConvGradientRows(g, images, depth, masked), new ConvColumnsTransposed(g, images, depth), new WeightBiasEpilogue(rows, perSlice));
+            bool large = UsesLargeTiles(device, pInput, pWeight);
+            var launch = device.Kernel(large ? Backward128 : Backward64);
+            var config = Config(large, pInput, pWeight);
             for (int group = 0; group < g.Groups; group++)
             {
-                launch(Config(device, p),
-                    w.SubView((long)group * outPerGroup * inPerGroup * taps),
-                    dy.SubView(first * outImage + (long)group * outPerGroup * g.ColumnCols),
-                    target.SubView((long)group * inPerGroup * pixels),
-                    p, new ConvWeightsTransposed(g, images, depth), new ConvGradientColumns(g, images, depth));
-                AddFlops(device, p);
+                long outOffset = first * outImage + (long)group * outPerGroup * plane;
+                long inOffset = first * inImage + (long)group * inPerGroup * pixels;
+                var dyg = dy.SubView(outOffset);
+                var dxg = dx is not { } dxView ? dyg : inputSlices == 1 ? dxView.SubView(inOffset) : inputPartial!.View.SubView((long)group * inPerGroup * pixels);
+                var dwg = dw is not { } dwView ? dyg
+                    : weightSlices == 1 ? dwView.SubView((long)group * outPerGroup * rows) : weightPartial!.View.SubView((long)group * outPerGroup * rows);
+                var dbg = db is not { } dbView ? dwg
+                    : weightSlices == 1 ? dbView.SubView((long)group * outPerGroup) : weightPartial!.View.SubView(weights + (long)group * outPerGroup);
+                launch(config,
+                    w.SubView((long)group * outPerGroup * inPerGroup * taps), dyg, mask.SubView(outOffset), dxg,
+                    outputBias is { } bias ? bias.SubView((long)group * inPerGroup) : dxg,
+                    dw is null ? dyg : x.SubView(inOffset), dwg, dbg, pInput, pWeight, jobs);
+                AddFlops(device, pInput);
+                AddFlops(device, pWeight);
             }
-            if (slices > 1)
-                device.Kernel(SumSlicesLoader)(Check.LaunchSize("Conv2d backward", images * inImage), partial!.View, dx.SubView(first * inImage),
-                    (int)(images * inImage), slices, Launch.Flag(accumulate));
+            if (inputSlices > 1)
+                device.Kernel(SumSlicesLoader)(Check.LaunchSize("Conv2d backward", images * inImage), inputPartial!.View, dx!.Value.SubView(first * inImage),
+                    (int)(images * inImage), inputSlices, Launch.Flag(accumulateInput));
+            if (weightSlices > 1)
+                device.Kernel(SumSlicesSplitLoader)(Check.LaunchSize("Conv2d backward", perSlice), weightPartial!.View, dw!.Value, db ?? dw!.Value,
+                    (int)weights, (int)perSlice, weightSlices, Launch.Flag(addWeights));
         }
+    }
+
+    // A product with no batch entries: one side of a backward launch that runs the other alone.
+    private static readonly GemmParams NoProduct = new(1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1f, 0f);
+
+    // Most images one backward launch takes: input-gradient entries (images times slices, at most
+    // MaxBatch / 2) and weight-gradient slices (at most MaxBatch / 2) share the grid's z.
+    private const int MaxImagesPerLaunch = MaxBatch / 2;
+
+    // The weight gradient's slices of K and their depth, at most MaxBatch / 2 of them.
+    private static (int Slices, int Depth) WeightSlices(WeightGradientSlicing slicing, long k)
+    {
+        long depth = Math.Max(Math.Min(slicing.Depth, k), (k + MaxBatch / 2 - 1) / (MaxBatch / 2));
+        return ((int)((k + depth - 1) / depth), (int)depth);
     }
 
     /// <summary>
@@ -171,63 +244,25 @@ internal static class ImplicitConvolution
         long wanted = (target + blocks - 1) / blocks;
         long byDepth = kTotal / MinInputGradientDepth;
         long byMemory = (16L << 20) / Math.Max(1, images * inImage);
-        long byGrid = MaxBatch / images;
+        long byGrid = MaxBatch / 2 / images;
         return (int)Math.Max(1, Math.Min(Math.Min(wanted, byDepth), Math.Min(byMemory, byGrid)));
     }
 
     /// <summary>Fewest products (K) an input-gradient slice sums.</summary>
     internal const int MinInputGradientDepth = 256;
 
-    /// <summary>
-    /// <c>dw (+)= sum_n dy[n, g] columns(x[n, g])^T</c> and, when <paramref name="bias"/> is given,
-    /// <c>db (+)= sum over n, oh, ow of dy</c> as the product's last column: one batched launch per
-    /// group over <c>K = N * OutH * OutW</c> cut into slices (a shorter last one reads zeros past K),
-    /// then one in-order sum of the slices (none when there is one). The split is <see cref="WeightGradientSlicing"/>'s.
-    /// </summary>
-    internal static void WeightGradient(ComputeDevice device, in ConvGeometry g, ArrayView<float> x, ArrayView<float> dy,
-        ArrayView<float> dw, ArrayView<float>? bias, bool accumulate)
-    {
-        int inPerGroup = g.InChannelsPerGroup, outPerGroup = g.OutChannelsPerGroup, rows = g.ColumnRows, plane = g.ColumnCols;
-        int columns = bias is null ? rows : rows + 1;
-        long weights = (long)g.OutChannels * rows;
-        long perSlice = bias is null ? weights : weights + g.OutChannels; // one slice's partial results: the weights', then the bias's
-        long inImage = (long)g.InChannels * g.H * g.W, outImage = (long)g.OutChannels * plane;
-        // K = images * OutH * OutW is an int in the kernels' arithmetic.
-        int chunk = (int)Math.Clamp(int.MaxValue / plane, 1, g.N);
-        var slicing = WeightGradientSlicing.For(weights, (long)chunk * plane);
-        int maxSlices = slicing.Slices((long)chunk * plane);
-        using var partial = maxSlices > 1 ? Tensor.Empty(device, Check.LaunchSize("Conv2d backward", maxSlices * perSlice)) : null;
-        for (int first = 0; first < g.N; first += chunk)
-        {
-            int images = Math.Min(chunk, g.N - first);
-            bool add = accumulate || first > 0;
-            int k = images * plane;
-            int depth = Math.Min(slicing.Depth, k);
-            int slices = (k + depth - 1) / depth;
-            float beta = slices == 1 && add ? 1f : 0f;
-            for (int group = 0; group < g.Groups; group++)
-            {
-                var a = dy.SubView(first * outImage + (long)group * outPerGroup * plane);
-                var b = x.SubView(first * inImage + (long)group * inPerGroup * g.H * g.W);
-                var c = slices == 1 ? dw.SubView((long)group * outPerGroup * rows) : partial!.View.SubView((long)group * outPerGroup * rows);
-                var db = bias is not { } biasView ? c
-                    : slices == 1 ? biasView.SubView((long)group * outPerGroup) : partial!.View.SubView(weights + (long)group * outPerGroup);
-                // Slice s: dw_g [CoutG, CinG*K*K (+1)] = dy_g [CoutG, depth] * columns_g^T [depth, CinG*K*K (+ ones)].
-                var p = new GemmParams(outPerGroup, columns, depth, k, rows, rows, 1, 1, perSlice, slices, 1f, beta);
-                LaunchSlices(device, p, a, b, c, db, new ConvGradientRows(g, images, depth), new ConvColumnsTransposed(g, images, depth),
-                    new WeightBiasEpilogue(rows, perSlice));
-            }
-            if (slices > 1)
-                device.Kernel(SumSlicesSplitLoader)(Check.LaunchSize("Conv2d backward", perSlice), partial!.View, dw, bias ?? dw,
-                    (int)weights, (int)perSlice, slices, Launch.Flag(add));
-        }
-    }
+    private static bool UsesLargeTiles(ComputeDevice device, in GemmParams a, in GemmParams b) =>
+        Blas.UsesLargeTiles(device, Groups(a, GemmLargeTileKernels.BlockRows) + Groups(b, GemmLargeTileKernels.BlockRows));
 
-    private static void LaunchSlices(ComputeDevice device, in GemmParams p, ArrayView<float> dy, ArrayView<float> x, ArrayView<float> dw, ArrayView<float> db,
-        ConvGradientRows rows, ConvColumnsTransposed columns, WeightBiasEpilogue epilogue)
+    private static long Groups(in GemmParams p, int block) => (long)((p.M + block - 1) / block) * ((p.N + block - 1) / block) * p.Batch;
+
+    private static KernelConfig Config(bool large, in GemmParams a, in GemmParams b)
     {
-        device.Kernel(Large(device, p) ? WeightGradient128 : WeightGradient64)(Config(device, p), dy, x, dw, db, p, rows, columns, epilogue);
-        AddFlops(device, p);
+        int block = large ? GemmLargeTileKernels.BlockRows : GemmSharedTiledKernels.BlockRows;
+        int side = large ? GemmLargeTileKernels.GroupSide : GemmSharedTiledKernels.GroupSide;
+        int gx = Math.Max(a.Batch > 0 ? (a.N + block - 1) / block : 0, b.Batch > 0 ? (b.N + block - 1) / block : 0);
+        int gy = Math.Max(a.Batch > 0 ? (a.M + block - 1) / block : 0, b.Batch > 0 ? (b.M + block - 1) / block : 0);
+        return new KernelConfig(new Index3D(gx, gy, a.Batch + b.Batch), new Index3D(side, side, 1));
     }
 
     private static bool Large(ComputeDevice device, in GemmParams p) => Blas.UsesLargeTiles(device, p);

@@ -58,6 +58,13 @@ public static class ConcatOp
         }
     }
 
+    /// <summary>Copies one part (kernels only) into channels <c>[offset, offset + C)</c> of y.</summary>
+    internal static void ForwardPart(Tensor part, Tensor y, int offset)
+    {
+        int plane = Check.LaunchSize("Concat", y.Shape.Product(2, y.Shape.Rank));
+        y.Device.Kernel(SliceLoader)(Check.LaunchSize("Concat", part.Numel), part.View, y.View, part.Shape[1], y.Shape[1], offset, plane, 0, 0);
+    }
+
     /// <summary>Slices dy back into the parts' gradients (null entries are skipped).</summary>
     public static void Backward(Tensor dy, IReadOnlyList<Tensor?> grads, IReadOnlyList<int> channels, bool accumulate = false)
     {

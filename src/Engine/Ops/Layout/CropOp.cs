@@ -13,10 +13,10 @@ namespace Engine.Ops.Layout;
 /// </summary>
 public static class CropOp
 {
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int>> CropLoader =
-        new("Crop", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, int, int, int, int, int, int>(acc, LayoutKernels.Crop));
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, int>> CropBackwardLoader =
-        new("CropBackward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, int>(acc, LayoutKernels.CropBackward));
+    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, int, int, int>> CropLoader =
+        new("Crop", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, int, int, int>(acc, LayoutKernels.Crop));
+    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, int, int, int, int>> CropBackwardLoader =
+        new("CropBackward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, int, int, int, int>(acc, LayoutKernels.CropBackward));
 
     /// <summary>The output shape, or an error naming the values when the window does not lie inside the input.</summary>
     public static Shape Plan(Shape input, int outH, int outW, int top, int left)
@@ -62,7 +62,37 @@ public static class CropOp
             LayoutHost.Crop(x.View, y.View, x.Numel / ((long)x.Shape[-2] * x.Shape[-1]), x.Shape[-2], x.Shape[-1], shape[-2], shape[-1], top, left);
             return;
         }
-        x.Device.Kernel(CropLoader)(Check.LaunchSize("Crop", y.Numel), x.View, y.View, x.Shape[-2], x.Shape[-1], shape[-2], shape[-1], top, left);
+        int planes = Check.LaunchSize("Crop", x.Numel / ((long)x.Shape[-2] * x.Shape[-1]));
+        x.Device.Kernel(CropLoader)(Check.LaunchSize("Crop", y.Numel), x.View, y.View, x.Shape[-2], x.Shape[-1], shape[-2], shape[-1], top, left, planes, planes, 0);
+    }
+
+    /// <summary>
+    /// Copies the window of x <c>[N, C, H, W]</c> into channels <c>[offset, offset + C)</c> of
+    /// <paramref name="concatenation"/> <c>[N, C', outH, outW]</c>: a crop whose only reader is a
+    /// concatenation, written in place (kernels only; the graph fuses the pair).
+    /// </summary>
+    internal static void ForwardInto(Tensor x, Tensor concatenation, int top, int left, int offset)
+    {
+        var shape = Plan(x.Shape, concatenation.Shape[-2], concatenation.Shape[-1], top, left);
+        int n = x.Shape[0], channels = x.Shape[1], bigC = concatenation.Shape[1];
+        if (x.Shape.Rank != 4 || concatenation.Shape.Rank != 4 || concatenation.Shape[0] != n || offset < 0 || offset + channels > bigC)
+            throw new ArgumentException($"Crop into a concatenation: channels [{offset}, {offset + channels}) of {x.Shape} do not fit {concatenation.Shape}.");
+        x.Device.Kernel(CropLoader)(Check.LaunchSize("Crop", shape.Numel), x.View, concatenation.View, x.Shape[-2], x.Shape[-1], shape[-2], shape[-1], top, left,
+            channels, bigC, offset);
+    }
+
+    /// <summary>
+    /// <c>dx (+)= </c> channels <c>[offset, offset + C)</c> of a concatenation's gradient inside the
+    /// window, 0 outside: <see cref="ForwardInto"/>'s backward.
+    /// </summary>
+    internal static void BackwardFrom(Tensor concatenationGrad, Tensor dx, int top, int left, int offset, bool accumulate)
+    {
+        Plan(dx.Shape, concatenationGrad.Shape[-2], concatenationGrad.Shape[-1], top, left);
+        int channels = dx.Shape[1], bigC = concatenationGrad.Shape[1];
+        if (dx.Shape.Rank != 4 || concatenationGrad.Shape.Rank != 4 || concatenationGrad.Shape[0] != dx.Shape[0] || offset < 0 || offset + channels > bigC)
+            throw new ArgumentException($"Crop backward from a concatenation: channels [{offset}, {offset + channels}) of {dx.Shape} do not fit {concatenationGrad.Shape}.");
+        dx.Device.Kernel(CropBackwardLoader)(Check.LaunchSize("Crop", dx.Numel), concatenationGrad.View, dx.View, dx.Shape[-2], dx.Shape[-1],
+            concatenationGrad.Shape[-2], concatenationGrad.Shape[-1], top, left, channels, bigC, offset, Launch.Flag(accumulate));
     }
 
     /// <summary><c>dx (+)= </c> dy inside the window, 0 outside.</summary>
@@ -77,7 +107,8 @@ public static class CropOp
             LayoutHost.CropBackward(dy.View, dx.View, dx.Numel / ((long)dx.Shape[-2] * dx.Shape[-1]), dx.Shape[-2], dx.Shape[-1], shape[-2], shape[-1], top, left, accumulate);
             return;
         }
+        int planes = Check.LaunchSize("Crop", dx.Numel / ((long)dx.Shape[-2] * dx.Shape[-1]));
         dy.Device.Kernel(CropBackwardLoader)(Check.LaunchSize("Crop", dx.Numel), dy.View, dx.View, dx.Shape[-2], dx.Shape[-1],
-            shape[-2], shape[-1], top, left, Launch.Flag(accumulate));
+            shape[-2], shape[-1], top, left, planes, planes, 0, Launch.Flag(accumulate));
     }
 }

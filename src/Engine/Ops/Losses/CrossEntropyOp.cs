@@ -41,8 +41,7 @@ public static class CrossEntropyOp
         using var weights = Tensor.Empty(device, positions);
         device.Kernel(ForwardLoader)(positions, logits.View, targets.View, WeightsView(classWeights, weights), terms.View, weights.View,
             channels, plane, ignoreIndex, Launch.Flag(classWeights is not null), labelSmoothing);
-        using var counted = Engine.Ops.Reduction.FullSum.Of(weights);
-        TensorOps.Copy(counted, count);
+        Engine.Ops.Reduction.FullSum.Run(device, weights.View, weights.Numel, count.View); // the divisor, straight into count
         LossCore.Reduce(device, terms, count, loss);
     }
 

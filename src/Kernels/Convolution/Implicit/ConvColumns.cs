@@ -19,6 +19,6 @@ public readonly struct ConvColumns : IGemmOperand
     public bool ColumnsContiguous => true;
 
     /// <inheritdoc/>
-    public float Load(ArrayView<float> data, long batchBase, int row, int col, int ld) =>
+    public float Load(ArrayView<float> data, ArrayView<float> mask, long batchBase, int row, int col, int ld) =>
         ConvGather.Input(data, Geometry, batchBase, row, col);
 }

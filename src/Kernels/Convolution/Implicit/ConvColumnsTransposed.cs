@@ -37,7 +37,7 @@ public readonly struct ConvColumnsTransposed : IGemmOperand
     public bool ColumnsContiguous => false;
 
     /// <inheritdoc/>
-    public float Load(ArrayView<float> data, long batchBase, int row, int col, int ld)
+    public float Load(ArrayView<float> data, ArrayView<float> mask, long batchBase, int row, int col, int ld)
     {
         long k = batchBase * Depth + row;
         bool inside = k < KTotal;

@@ -43,11 +43,13 @@ public static class ConvGather
     /// output position reads that input through that tap. The sum over rows is col2im's gather.
     /// </summary>
     /// <param name="dy">The group's channels of the output gradient: <c>[CoutG, OutH, OutW]</c> from offset <paramref name="image"/> on.</param>
+    /// <param name="mask">With <paramref name="masked"/> 1, the pre-activation of the ReLU whose output gradient <paramref name="dy"/> is, shaped as it: entries where it is not positive read zero.</param>
+    /// <param name="masked">1 to apply <paramref name="mask"/>, 0 to ignore it.</param>
     /// <param name="g">The convolution.</param>
     /// <param name="image">Offset of the image in <paramref name="dy"/>.</param>
     /// <param name="row">Row: output channel and tap.</param>
     /// <param name="pixel">Input pixel (column).</param>
-    public static float OutputGradient(ArrayView<float> dy, ConvGeometry g, long image, int row, int pixel)
+    public static float OutputGradient(ArrayView<float> dy, ArrayView<float> mask, int masked, ConvGeometry g, long image, int row, int pixel)
     {
         int taps = g.KH * g.KW;
         int channel = row / taps;
@@ -61,7 +63,9 @@ public static class ConvGather
         int oh = th / g.StrideH;
         int ow = tw / g.StrideW;
         bool inside = th >= 0 && tw >= 0 && oh * g.StrideH == th && ow * g.StrideW == tw && oh < g.OutH && ow < g.OutW;
-        float value = dy[image + ((long)channel * g.OutH + (inside ? oh : 0)) * g.OutW + (inside ? ow : 0)];
-        return inside ? value : 0f;
+        long index = image + ((long)channel * g.OutH + (inside ? oh : 0)) * g.OutW + (inside ? ow : 0);
+        float value = dy[index];
+        bool dropped = masked != 0 && mask[index] <= 0f;
+        return inside && !dropped ? value : 0f;
     }
 }

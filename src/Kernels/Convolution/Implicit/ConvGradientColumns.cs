@@ -8,6 +8,7 @@ namespace Engine.Kernels.Convolution.Implicit;
 /// gradient (<see cref="ConvGather.OutputGradient"/>), so the product with
 /// <see cref="ConvWeightsTransposed"/> is col2im's result with no column buffer. Batch entry
 /// <c>z</c> (the batch base, launched with stride 1) is image <c>z % Images</c>, K slice <c>z / Images</c>.
+/// <see cref="Masked"/> takes the gradient through a ReLU as <see cref="ConvGradientRows"/> does.
 /// </summary>
 public readonly struct ConvGradientColumns : IGemmOperand
 {
@@ -21,10 +22,13 @@ public readonly struct ConvGradientColumns : IGemmOperand
     public readonly int KTotal;
     /// <summary>Elements between images of the output gradient, <c>Cout * OutH * OutW</c>.</summary>
     public readonly long ImageStride;
+    /// <summary>1 to take the gradient through a ReLU whose pre-activation is the mask view.</summary>
+    public readonly int Masked;
 
-    /// <summary>The gathered output gradient of <paramref name="images"/> images of <paramref name="geometry"/> in slices of <paramref name="depth"/>.</summary>
-    public ConvGradientColumns(ConvGeometry geometry, int images, int depth)
+    /// <summary>The gathered output gradient of <paramref name="images"/> images of <paramref name="geometry"/> in slices of <paramref name="depth"/>, through a ReLU when <paramref name="masked"/>.</summary>
+    public ConvGradientColumns(ConvGeometry geometry, int images, int depth, bool masked)
     {
+        Masked = masked ? 1 : 0;
         Geometry = geometry;
         Images = images;
         Depth = depth;
@@ -36,13 +40,13 @@ public readonly struct ConvGradientColumns : IGemmOperand
     public bool ColumnsContiguous => true;
 
     /// <inheritdoc/>
-    public float Load(ArrayView<float> data, long batchBase, int row, int col, int ld)
+    public float Load(ArrayView<float> data, ArrayView<float> mask, long batchBase, int row, int col, int ld)
     {
         long slice = batchBase / Images;
         long image = batchBase - slice * Images;
         long k = slice * Depth + row;
         bool inside = k < KTotal;
-        float value = ConvGather.OutputGradient(data, Geometry, image * ImageStride, inside ? (int)k : 0, col);
+        float value = ConvGather.OutputGradient(data, mask, Masked, Geometry, image * ImageStride, inside ? (int)k : 0, col);
         return inside ? value : 0f;
     }
 }

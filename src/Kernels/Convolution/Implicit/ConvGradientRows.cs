@@ -9,7 +9,9 @@ namespace Engine.Kernels.Convolution.Implicit;
 /// transposing launch), cut along K into slices of <see cref="Depth"/> columns: batch entry
 /// <c>s</c> (the batch base, launched with stride 1) multiplies columns
 /// <c>[s * Depth, (s + 1) * Depth)</c>, and reads zero past <see cref="KTotal"/>, so a shorter last
-/// slice needs no launch of its own.
+/// slice needs no launch of its own. When <see cref="Masked"/>, the values are the gradient through
+/// a ReLU taken on the fly: zero where the mask (the pre-activation, shaped as the gradient) is not
+/// positive, as ReLU's backward gives (NaN passes).
 /// </summary>
 public readonly struct ConvGradientRows : IGemmOperand
 {
@@ -21,10 +23,13 @@ public readonly struct ConvGradientRows : IGemmOperand
     public readonly int Depth;
     /// <summary>Columns in all, <c>images * OutH * OutW</c>.</summary>
     public readonly int KTotal;
+    /// <summary>1 to take the gradient through a ReLU whose pre-activation is the mask view, 0 to read the gradient as it is.</summary>
+    public readonly int Masked;
 
-    /// <summary>The output gradient of <paramref name="images"/> images of <paramref name="geometry"/> in slices of <paramref name="depth"/>.</summary>
-    public ConvGradientRows(ConvGeometry geometry, int images, int depth)
+    /// <summary>The output gradient of <paramref name="images"/> images of <paramref name="geometry"/> in slices of <paramref name="depth"/>, through a ReLU when <paramref name="masked"/>.</summary>
+    public ConvGradientRows(ConvGeometry geometry, int images, int depth, bool masked)
     {
+        Masked = masked ? 1 : 0;
         Plane = geometry.OutH * geometry.OutW;
         ImageStride = (long)geometry.OutChannels * Plane;
         Depth = depth;
@@ -35,14 +40,16 @@ public readonly struct ConvGradientRows : IGemmOperand
     public bool ColumnsContiguous => true;
 
     /// <inheritdoc/>
-    public float Load(ArrayView<float> data, long batchBase, int row, int col, int ld)
+    public float Load(ArrayView<float> data, ArrayView<float> mask, long batchBase, int row, int col, int ld)
     {
         long k = batchBase * Depth + col;
         bool inside = k < KTotal;
         long at = inside ? k : 0;
         long image = at / Plane;
         long pixel = at - image * Plane;
-        float value = data[image * ImageStride + (long)row * Plane + pixel];
-        return inside ? value : 0f;
+        long index = image * ImageStride + (long)row * Plane + pixel;
+        float value = data[index];
+        bool dropped = Masked != 0 && mask[index] <= 0f;
+        return inside && !dropped ? value : 0f;
     }
 }

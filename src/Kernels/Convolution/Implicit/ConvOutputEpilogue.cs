@@ -4,9 +4,11 @@ using ILGPU;
 namespace Engine.Kernels.Convolution.Implicit;
 
 /// <summary>
-/// The forward pass's epilogue: <c>y = product + bias[channel]</c> and, for a fused ReLU, its
-/// activation beside it (y keeps the pre-activation that ReLU's backward reads). The same
-/// arithmetic as the separate bias and ReLU kernels, so the same bits.
+/// The epilogue of products that are a convolution's output (the forward pass, a transposed
+/// convolution's forward pass as an input gradient, the input gradient itself):
+/// <c>C = alpha * product + beta * C (+ bias[channel])</c> and, for a fused ReLU, its activation
+/// beside it (C keeps the pre-activation that ReLU's backward reads). The same arithmetic as the
+/// GEMM's store followed by the separate bias and ReLU kernels, so the same bits.
 /// </summary>
 public readonly struct ConvOutputEpilogue : IGemmEpilogue
 {
@@ -29,7 +31,7 @@ public readonly struct ConvOutputEpilogue : IGemmEpilogue
         if (row >= p.M || col >= p.N)
             return;
         long at = cBase + (long)row * p.Ldc + col;
-        float v = p.Alpha * value;
+        float v = p.Beta == 0f ? p.Alpha * value : p.Alpha * value + p.Beta * c[at];
         if (Mode != Plain)
             v += aux0[row];
         c[at] = v;

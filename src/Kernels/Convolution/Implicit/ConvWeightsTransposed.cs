@@ -36,7 +36,7 @@ public readonly struct ConvWeightsTransposed : IGemmOperand
     public bool ColumnsContiguous => true;
 
     /// <inheritdoc/>
-    public float Load(ArrayView<float> data, long batchBase, int row, int col, int ld)
+    public float Load(ArrayView<float> data, ArrayView<float> mask, long batchBase, int row, int col, int ld)
     {
         long k = batchBase / Images * Depth + col;
         bool inside = k < KTotal;

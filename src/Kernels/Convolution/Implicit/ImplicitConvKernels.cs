@@ -15,39 +15,47 @@ namespace Engine.Kernels.Convolution.Implicit;
 /// Launch as the GEMMs (grid <c>(ceil(N/block), ceil(M/block), Batch)</c>, group <c>(16, 16)</c>)
 /// once per group, with views starting at the group's channels.
 /// Forward: A = weights <c>[CoutG, CinG*KH*KW]</c>, B = <see cref="ConvColumns"/>, C = y per image.
-/// Weight gradient: A = <see cref="ConvGradientRows"/>, B = <see cref="ConvColumnsTransposed"/>,
-/// C = weight gradient slices. Input gradient: A = <see cref="ConvWeightsTransposed"/>,
-/// B = <see cref="ConvGradientColumns"/>, C = dx per image.
+/// Backward (<see cref="ConvBackwardJobs"/>), both products in one launch: the input gradient,
+/// A = <see cref="ConvWeightsTransposed"/>, B = <see cref="ConvGradientColumns"/>, C = dx per image
+/// and K slice; the weight gradient, A = <see cref="ConvGradientRows"/>,
+/// B = <see cref="ConvColumnsTransposed"/>, C = weight gradient slices.
 /// </remarks>
 public static class ImplicitConvKernels
 {
     /// <summary>Forward pass with 128x128 blocks: <c>y = w * columns(x)</c> and the epilogue's bias and ReLU.</summary>
     public static void Forward128(ArrayView<float> x, ArrayView<float> w, ArrayView<float> y, ArrayView<float> bias, ArrayView<float> activated,
         GemmParams p, ConvColumns columns, ConvOutputEpilogue epilogue) =>
-        GemmLargeTileKernels.Block(default(MatrixOperand<AsStored>), columns, epilogue, w, x, y, bias, activated, p);
+        GemmLargeTileKernels.Block(default(MatrixOperand<AsStored>), columns, epilogue, w, w, x, x, y, bias, activated, p, Grid.IdxZ);
 
     /// <summary>Forward pass with 64x64 blocks.</summary>
     public static void Forward64(ArrayView<float> x, ArrayView<float> w, ArrayView<float> y, ArrayView<float> bias, ArrayView<float> activated,
         GemmParams p, ConvColumns columns, ConvOutputEpilogue epilogue) =>
-        GemmSharedTiledKernels.Block(default(MatrixOperand<AsStored>), columns, epilogue, w, x, y, bias, activated, p);
+        GemmSharedTiledKernels.Block(default(MatrixOperand<AsStored>), columns, epilogue, w, w, x, x, y, bias, activated, p, Grid.IdxZ);
 
-    /// <summary>Weight (and bias) gradient slices with 128x128 blocks.</summary>
-    public static void WeightGradient128(ArrayView<float> dy, ArrayView<float> x, ArrayView<float> dw, ArrayView<float> db,
-        GemmParams p, ConvGradientRows rows, ConvColumnsTransposed columns, WeightBiasEpilogue epilogue) =>
-        GemmLargeTileKernels.Block(rows, columns, epilogue, dy, x, dw, db, db, p);
+    /// <summary>
+    /// The backward products with 128x128 blocks, as one launch: batch entries (grid z) below
+    /// <c>input.Batch</c> compute the input gradient <c>dx (+)= w^T * gathered(dy)</c>, the rest the
+    /// weight gradient slices <c>dw, db = dy * columns(x)^T</c>. Either may have no batch entries.
+    /// The grid covers the larger of the two in x and y; groups past a product's edge return.
+    /// </summary>
+    public static void Backward128(ArrayView<float> w, ArrayView<float> dy, ArrayView<float> mask, ArrayView<float> dx, ArrayView<float> bias,
+        ArrayView<float> x, ArrayView<float> dw, ArrayView<float> db, GemmParams input, GemmParams weight, ConvBackwardJobs jobs)
+    {
+        int z = Grid.IdxZ;
+        if (z < input.Batch)
+            GemmLargeTileKernels.Block(jobs.InputA, jobs.InputB, jobs.InputEpilogue, w, w, dy, mask, dx, bias, dx, input, z);
+        else
+            GemmLargeTileKernels.Block(jobs.WeightA, jobs.WeightB, jobs.WeightEpilogue, dy, mask, x, x, dw, db, db, weight, z - input.Batch);
+    }
 
-    /// <summary>Weight (and bias) gradient slices with 64x64 blocks.</summary>
-    public static void WeightGradient64(ArrayView<float> dy, ArrayView<float> x, ArrayView<float> dw, ArrayView<float> db,
-        GemmParams p, ConvGradientRows rows, ConvColumnsTransposed columns, WeightBiasEpilogue epilogue) =>
-        GemmSharedTiledKernels.Block(rows, columns, epilogue, dy, x, dw, db, db, p);
-
-    /// <summary>Input gradient with 128x128 blocks: <c>dx (+)= w^T * gathered(dy)</c>.</summary>
-    public static void InputGradient128(ArrayView<float> w, ArrayView<float> dy, ArrayView<float> dx,
-        GemmParams p, ConvWeightsTransposed weights, ConvGradientColumns columns) =>
-        GemmLargeTileKernels.Block(weights, columns, default(PlainStore), w, dy, dx, dx, dx, p);
-
-    /// <summary>Input gradient with 64x64 blocks.</summary>
-    public static void InputGradient64(ArrayView<float> w, ArrayView<float> dy, ArrayView<float> dx,
-        GemmParams p, ConvWeightsTransposed weights, ConvGradientColumns columns) =>
-        GemmSharedTiledKernels.Block(weights, columns, default(PlainStore), w, dy, dx, dx, dx, p);
+    /// <summary>The backward products with 64x64 blocks (see <see cref="Backward128"/>).</summary>
+    public static void Backward64(ArrayView<float> w, ArrayView<float> dy, ArrayView<float> mask, ArrayView<float> dx, ArrayView<float> bias,
+        ArrayView<float> x, ArrayView<float> dw, ArrayView<float> db, GemmParams input, GemmParams weight, ConvBackwardJobs jobs)
+    {
+        int z = Grid.IdxZ;
+        if (z < input.Batch)
+            GemmSharedTiledKernels.Block(jobs.InputA, jobs.InputB, jobs.InputEpilogue, w, w, dy, mask, dx, bias, dx, input, z);
+        else
+            GemmSharedTiledKernels.Block(jobs.WeightA, jobs.WeightB, jobs.WeightEpilogue, dy, mask, x, x, dw, db, db, weight, z - input.Batch);
+    }
 }
