@@ -103,6 +103,43 @@ public sealed class ImplicitConvolutionTests(DeviceFixture fixture)
             Reference.AssertExactly(r[i], results[1][i], $"128x128 against 64x64 blocks, result {i} {tag}");
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void BackwardThroughAReluGivesTheBitsOfTheReluBackwardFirst(int stride)
+    {
+        if (!SupportsBlockTiles())
+        {
+            AssertRefused(Cases().First().Data);
+            return;
+        }
+        // dy is the gradient of relu(pre): read through the mask on the fly (stride 1), or written
+        // out first (stride 2, whose input gradient runs as GEMM + col2im); either way the bits of
+        // ReLU's backward followed by the convolution's. Pre has exact zeros and NaN-free negatives.
+        var p = new P(2, 5, 9, 9, 7, 3, 3, SH: stride, SW: stride, PH: 1, PW: 1);
+        var spec = Spec(p);
+        using var scope = DisposeScope.Enter();
+        using var path = ImplicitConvolution.Use(true);
+        var x = Tensor.FromArray(_device, Reference.Random(p.N * p.Cin * p.H * p.W, 21), p.N, p.Cin, p.H, p.W);
+        var w = Tensor.FromArray(_device, Reference.Random(p.Cout * p.Cin * 9, 22), spec.WeightShape.ToArray());
+        float[] preValues = Reference.Random((int)spec.OutputShape.Numel, 23).Select((v, i) => i % 7 == 0 ? 0f : v).ToArray();
+        var pre = Tensor.FromArray(_device, preValues, spec.OutputShape.ToArray());
+        var dAct = Tensor.FromArray(_device, Reference.Random((int)spec.OutputShape.Numel, 24), spec.OutputShape.ToArray());
+        var dPre = Tensor.Empty(_device, spec.OutputShape);
+        Engine.Ops.Activation.ActivationOp.Backward(Engine.Ops.Activation.ActivationKind.Relu, pre, dAct, dPre);
+        var results = new List<float[]>();
+        foreach (bool fused in new[] { true, false })
+        {
+            var dx = Tensor.Full(_device, 1f, x.Shape);
+            var dw = Tensor.Full(_device, 1f, w.Shape);
+            var db = Tensor.Full(_device, 1f, p.Cout);
+            Conv2dOp.Backward(spec, fused ? dAct : dPre, x, w, dx, dw, db, accumulateInput: true, accumulateParameters: true, fused ? pre : null);
+            results.Add([.. dx.ToArray(), .. dw.ToArray(), .. db.ToArray()]);
+        }
+        Reference.AssertExactly(results[1], results[0], $"through the ReLU on the fly, stride {stride}");
+        Assert.Contains(results[0], v => v != 1f);
+    }
+
     [Fact]
     public void TheCasesSliceTheInputGradientAndNot()
     {

@@ -29,5 +29,6 @@ public sealed class Conv2dNode(string name, Conv2dSpec spec, Node x, Parameter w
         Conv2dOp.Backward(spec, dy, x, Weight.Value, dx, dWeight, dBias, accumulateInput, accumulateParameters: true, reluPre);
 
     /// <inheritdoc/>
-    internal override bool FusesReluBackward(Devices.ComputeDevice device) => FusesRelu && ImplicitConvolution.Applies(device);
+    internal override bool FusesReluBackward(Devices.ComputeDevice device) =>
+        FusesRelu && spec.Geometry.StrideH == 1 && spec.Geometry.StrideW == 1 && ImplicitConvolution.Applies(device); // a strided input gradient runs as GEMM + col2im, unmasked
 }

@@ -82,7 +82,7 @@ public static class Conv2dOp
         {
             Check.SameDevice("Conv2d backward", device, reluPre);
             Check.SameShape("Conv2d backward", "ReLU pre-activation", reluPre.Shape, "output gradient", dy.Shape);
-            if (!implicitGemm || (db is not null && dw is null))
+            if (!implicitGemm || (db is not null && dw is null) || (dx is not null && (g.StrideH > 1 || g.StrideW > 1)))
             {
                 // The gradient through the ReLU, written out, then the convolution's backward.
                 using var through = Tensor.Empty(device, dy.Shape);

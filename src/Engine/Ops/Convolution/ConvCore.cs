@@ -111,6 +111,16 @@ internal static class ConvCore
             HostConvolution.InputGradient(device, g, w, dy, dx, accumulate);
             return;
         }
+        ExplicitInputGradient(device, g, w, dy, dx, accumulate);
+    }
+
+    /// <summary>
+    /// The input gradient as a GEMM into columns and col2im, on whichever GEMM the device takes:
+    /// what implicit GEMM uses for strided convolutions, whose gathered product would multiply
+    /// stride-squared times the taps (most of them zero).
+    /// </summary>
+    internal static void ExplicitInputGradient(ComputeDevice device, in ConvGeometry g, ArrayView<float> w, ArrayView<float> dy, ArrayView<float> dx, bool accumulate)
+    {
         int columns = g.ColumnCols;
         int rowsPerGroup = g.ColumnRows;
         int outPerGroup = g.OutChannelsPerGroup;

@@ -153,6 +153,19 @@ internal static class ImplicitConvolution
         long perSlice = db is null ? weights : weights + g.OutChannels; // one slice's partial results: the weights', then the bias's
         bool masked = reluPre is not null;
         var mask = reluPre ?? dy;
+        if (dx is { } strided && outputBias is null && (g.StrideH > 1 || g.StrideW > 1))
+        {
+            // A strided convolution's input gradient gathered per input pixel would multiply every tap,
+            // stride^2 times the useful products: it runs as GEMM and col2im instead. (A transposed
+            // convolution's forward pass, the one strided product left here, multiplied those zeros
+            // as zero-dilation did.)
+            if (masked)
+                throw new ArgumentException("A strided convolution's input gradient does not take a ReLU's backward pass.");
+            ConvCore.ExplicitInputGradient(device, g, w, dy, strided, accumulateInput);
+            dx = null;
+            if (dw is null)
+                return;
+        }
 
         // K of the weight gradient (images * OutH * OutW) is an int in the kernels' arithmetic, and
         // one launch's batch entries (grid z) stay under CUDA's 65,535.

@@ -22,11 +22,7 @@ public static class ConvGather
     /// <param name="pixel">Output pixel (column).</param>
     public static float Input(ArrayView<float> x, ConvGeometry g, long image, int row, int pixel)
     {
-        int taps = g.KH * g.KW;
-        int channel = row / taps;
-        int tap = row - channel * taps;
-        int kh = tap / g.KW;
-        int kw = tap - kh * g.KW;
+        int channel = SplitRow(g, row, out int kh, out int kw);
         int oh = pixel / g.OutW;
         int ow = pixel - oh * g.OutW;
         int ih = oh * g.StrideH - g.PadH + kh * g.DilationH;
@@ -51,11 +47,7 @@ public static class ConvGather
     /// <param name="pixel">Input pixel (column).</param>
     public static float OutputGradient(ArrayView<float> dy, ArrayView<float> mask, int masked, ConvGeometry g, long image, int row, int pixel)
     {
-        int taps = g.KH * g.KW;
-        int channel = row / taps;
-        int tap = row - channel * taps;
-        int kh = tap / g.KW;
-        int kw = tap - kh * g.KW;
+        int channel = SplitRow(g, row, out int kh, out int kw);
         int ih = pixel / g.W;
         int iw = pixel - ih * g.W;
         int th = ih + g.PadH - kh * g.DilationH;
@@ -67,5 +59,16 @@ public static class ConvGather
         float value = dy[index];
         bool dropped = masked != 0 && mask[index] <= 0f;
         return inside && !dropped ? value : 0f;
+    }
+
+    // Row (c * KH + kh) * KW + kw of a column matrix: returns c, with the tap's kh and kw.
+    private static int SplitRow(ConvGeometry g, int row, out int kh, out int kw)
+    {
+        int taps = g.KH * g.KW;
+        int channel = row / taps;
+        int tap = row - channel * taps;
+        kh = tap / g.KW;
+        kw = tap - kh * g.KW;
+        return channel;
     }
 }
