@@ -30,7 +30,8 @@ internal static class ConvCore
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int>> ChannelMajorLoader =
         new("ChannelMajor", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, int, int, int, int>(acc, Im2ColKernels.ChannelMajor));
 
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int>> SumSlicesLoader =
+    /// <summary>Sums K slices of partial results in order (<see cref="ReductionKernels.SumSlices"/>); implicit GEMM's too.</summary>
+    internal static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int>> SumSlicesLoader =
         new("SumSlices", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, int, int, int>(acc, ReductionKernels.SumSlices));
 
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ConvGeometry, int, int>> Col2ImLoader =

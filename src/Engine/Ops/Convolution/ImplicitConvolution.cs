@@ -36,8 +36,6 @@ internal static class ImplicitConvolution
     private static readonly KernelLoader<BackwardLauncher> Backward64 =
         new("ImplicitConv.Backward64", acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
             ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmParams, GemmParams, ConvBackwardJobs>(ImplicitConvKernels.Backward64));
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int>> SumSlicesLoader =
-        new("SumSlices", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, int, int, int>(acc, ReductionKernels.SumSlices));
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>> SumSlicesSplitLoader =
         new("SumSlicesSplit", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>(acc, ReductionKernels.SumSlicesSplit));
 
@@ -221,7 +219,7 @@ internal static class ImplicitConvolution
                 AddFlops(device, pWeight);
             }
             if (inputSlices > 1)
-                device.Kernel(SumSlicesLoader)(Check.LaunchSize("Conv2d backward", images * inImage), inputPartial!.View, dx!.Value.SubView(first * inImage),
+                device.Kernel(ConvCore.SumSlicesLoader)(Check.LaunchSize("Conv2d backward", images * inImage), inputPartial!.View, dx!.Value.SubView(first * inImage),
                     (int)(images * inImage), inputSlices, Launch.Flag(accumulateInput));
             if (weightSlices > 1)
                 device.Kernel(SumSlicesSplitLoader)(Check.LaunchSize("Conv2d backward", perSlice), weightPartial!.View, dw!.Value, db ?? dw!.Value,
@@ -251,7 +249,8 @@ internal static class ImplicitConvolution
     internal static int InputGradientSlices(int rows, int cols, int images, int kTotal, long inImage)
     {
         long target = 2L * Blas.PlannedMultiprocessors;
-        long blocks = (long)((rows + 63) / 64) * ((cols + 63) / 64) * images;
+        const int block = GemmSharedTiledKernels.BlockRows; // 64, as BlockCols
+        long blocks = (long)((rows + block - 1) / block) * ((cols + block - 1) / block) * images;
         if (blocks >= target)
             return 1;
         long wanted = (target + blocks - 1) / blocks;

@@ -56,7 +56,22 @@ public static class ConvGather
         int ow = tw / g.StrideW;
         bool inside = th >= 0 && tw >= 0 && oh * g.StrideH == th && ow * g.StrideW == tw && oh < g.OutH && ow < g.OutW;
         long index = image + ((long)channel * g.OutH + (inside ? oh : 0)) * g.OutW + (inside ? ow : 0);
-        float value = dy[index];
+        return ThroughRelu(dy, mask, masked, index, inside);
+    }
+
+    /// <summary>
+    /// <c>gradient[index]</c>, or 0 when not <paramref name="inside"/>; with <paramref name="masked"/> 1
+    /// also 0 where <c>mask[index] &lt;= 0</c>: the gradient through a ReLU whose pre-activation is the
+    /// mask, as ReLU's backward writes it (a NaN pre-activation passes the gradient).
+    /// </summary>
+    /// <param name="gradient">The ReLU output's gradient (or a plain gradient).</param>
+    /// <param name="mask">The pre-activation, shaped as <paramref name="gradient"/>.</param>
+    /// <param name="masked">1 to apply the mask.</param>
+    /// <param name="index">A valid index into both views.</param>
+    /// <param name="inside">False for a padding entry, which reads 0.</param>
+    public static float ThroughRelu(ArrayView<float> gradient, ArrayView<float> mask, int masked, long index, bool inside)
+    {
+        float value = gradient[index];
         bool dropped = masked != 0 && mask[index] <= 0f;
         return inside && !dropped ? value : 0f;
     }

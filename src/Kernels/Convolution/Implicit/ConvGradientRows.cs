@@ -48,8 +48,6 @@ public readonly struct ConvGradientRows : IGemmOperand
         long image = at / Plane;
         long pixel = at - image * Plane;
         long index = image * ImageStride + (long)row * Plane + pixel;
-        float value = data[index];
-        bool dropped = Masked != 0 && mask[index] <= 0f;
-        return inside && !dropped ? value : 0f;
+        return ConvGather.ThroughRelu(data, mask, Masked, index, inside);
     }
 }

@@ -29,8 +29,7 @@ public readonly struct WeightBiasEpilogue : IGemmEpilogue
             return;
         if (col < Columns)
         {
-            long at = cBase + (long)row * p.Ldc + col;
-            c[at] = p.Beta == 0f ? p.Alpha * value : p.Alpha * value + p.Beta * c[at];
+            GemmTiles.Store(c, cBase, row, col, value, p);
         }
         else
         {
