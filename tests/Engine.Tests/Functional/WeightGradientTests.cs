@@ -48,10 +48,9 @@ public sealed class WeightGradientTests(DeviceFixture fixture)
         var dys = Tensor.FromArray(_device, dy, p.N, p.Cout, p.OutH, p.OutW);
         Conv2dOp.Backward(Spec(p), dys, xs, w, null, dw, db);
 
-        var (expected, scale) = Reference64(p, x, dy);
+        var (expected, scale, bias, biasScale) = RefConv.WeightGradient(p, x, dy);
         int terms = p.N * p.OutH * p.OutW;
         Reference.AssertWithinDotBound(dw.ToArray(), expected, scale, terms, $"dw {p}");
-        var (bias, biasScale) = BiasReference(p, dy);
         Reference.AssertWithinDotBound(db.ToArray(), bias, biasScale, terms, $"db {p}");
 
         // Accumulating adds this pass's gradient to what is there.
@@ -73,51 +72,4 @@ public sealed class WeightGradientTests(DeviceFixture fixture)
 
     private static Conv2dSpec Spec(P p) =>
         Conv2dSpec.Create(new Shape(p.N, p.Cin, p.H, p.W), new Shape(p.Cout, p.Cin / p.Groups, p.KH, p.KW), (p.SH, p.SW), (p.PH, p.PW), (p.DH, p.DW), p.Groups);
-
-    // dw[co, ci, kh, kw] = sum over n, oh, ow of dy[n, co, oh, ow] x[n, group(co) * CinG + ci, ...], and the same with |.| for the bound.
-    private static (double[] Value, double[] Scale) Reference64(P p, float[] x, float[] dy)
-    {
-        int cinG = p.Cin / p.Groups, coutG = p.Cout / p.Groups;
-        var value = new double[p.Cout * cinG * p.KH * p.KW];
-        var scale = new double[value.Length];
-        for (int co = 0; co < p.Cout; co++)
-        for (int ci = 0; ci < cinG; ci++)
-        for (int kh = 0; kh < p.KH; kh++)
-        for (int kw = 0; kw < p.KW; kw++)
-        {
-            double sum = 0, abs = 0;
-            int c = co / coutG * cinG + ci;
-            for (int n = 0; n < p.N; n++)
-            for (int oh = 0; oh < p.OutH; oh++)
-            for (int ow = 0; ow < p.OutW; ow++)
-            {
-                int h = oh * p.SH - p.PH + kh * p.DH, w = ow * p.SW - p.PW + kw * p.DW;
-                if (h < 0 || h >= p.H || w < 0 || w >= p.W)
-                    continue;
-                double term = (double)dy[((n * p.Cout + co) * p.OutH + oh) * p.OutW + ow] * x[((n * p.Cin + c) * p.H + h) * p.W + w];
-                sum += term;
-                abs += Math.Abs(term);
-            }
-            int at = ((co * cinG + ci) * p.KH + kh) * p.KW + kw;
-            value[at] = sum;
-            scale[at] = abs + 1e-12;
-        }
-        return (value, scale);
-    }
-
-    private static (double[] Value, double[] Scale) BiasReference(P p, float[] dy)
-    {
-        int plane = p.OutH * p.OutW;
-        var value = new double[p.Cout];
-        var scale = new double[p.Cout];
-        for (int n = 0; n < p.N; n++)
-        for (int co = 0; co < p.Cout; co++)
-        for (int s = 0; s < plane; s++)
-        {
-            double v = dy[(n * p.Cout + co) * plane + s];
-            value[co] += v;
-            scale[co] += Math.Abs(v);
-        }
-        return (value, scale);
-    }
 }

@@ -73,4 +73,74 @@ public static class RefConv
         }
         return y;
     }
+
+    /// <summary>
+    /// The input gradient from its definition, with the sum of |terms| for the error bound:
+    /// <c>dx[n, g*CinG + ci, h, w] = sum over co, kh, kw of w[co, ci, kh, kw] dy[n, co, oh, ow]</c>
+    /// where <c>oh*s - p + kh*d = h</c> (likewise for w).
+    /// </summary>
+    public static (double[] Value, double[] Scale) InputGradient(Params p, float[] w, float[] dy)
+    {
+        int cinG = p.Cin / p.Groups, coutG = p.Cout / p.Groups;
+        var value = new double[p.N * p.Cin * p.H * p.W];
+        var scale = new double[value.Length];
+        for (int n = 0; n < p.N; n++)
+        for (int co = 0; co < p.Cout; co++)
+        for (int oh = 0; oh < p.OutH; oh++)
+        for (int ow = 0; ow < p.OutW; ow++)
+        {
+            double d = dy[((n * p.Cout + co) * p.OutH + oh) * p.OutW + ow];
+            int g = co / coutG;
+            for (int ci = 0; ci < cinG; ci++)
+            for (int kh = 0; kh < p.KH; kh++)
+            for (int kw = 0; kw < p.KW; kw++)
+            {
+                int h = oh * p.SH - p.PH + kh * p.DH, ww = ow * p.SW - p.PW + kw * p.DW;
+                if (h < 0 || h >= p.H || ww < 0 || ww >= p.W)
+                    continue;
+                double term = w[((co * cinG + ci) * p.KH + kh) * p.KW + kw] * d;
+                int at = ((n * p.Cin + g * cinG + ci) * p.H + h) * p.W + ww;
+                value[at] += term;
+                scale[at] += Math.Abs(term);
+            }
+        }
+        return (value, scale);
+    }
+
+    /// <summary>
+    /// The weight and bias gradients from their definitions, with the sums of |terms|:
+    /// <c>dw[co, ci, kh, kw] = sum over n, oh, ow of dy[n, co, oh, ow] x[n, g*CinG + ci, oh*s - p + kh*d, ...]</c>;
+    /// <c>db[co] = sum of dy[n, co]</c>.
+    /// </summary>
+    public static (double[] Dw, double[] DwScale, double[] Db, double[] DbScale) WeightGradient(Params p, float[] x, float[] dy)
+    {
+        int cinG = p.Cin / p.Groups, coutG = p.Cout / p.Groups;
+        var dw = new double[p.Cout * cinG * p.KH * p.KW];
+        var dwScale = new double[dw.Length];
+        var db = new double[p.Cout];
+        var dbScale = new double[p.Cout];
+        for (int n = 0; n < p.N; n++)
+        for (int co = 0; co < p.Cout; co++)
+        for (int oh = 0; oh < p.OutH; oh++)
+        for (int ow = 0; ow < p.OutW; ow++)
+        {
+            double d = dy[((n * p.Cout + co) * p.OutH + oh) * p.OutW + ow];
+            db[co] += d;
+            dbScale[co] += Math.Abs(d);
+            int g = co / coutG;
+            for (int ci = 0; ci < cinG; ci++)
+            for (int kh = 0; kh < p.KH; kh++)
+            for (int kw = 0; kw < p.KW; kw++)
+            {
+                int h = oh * p.SH - p.PH + kh * p.DH, ww = ow * p.SW - p.PW + kw * p.DW;
+                if (h < 0 || h >= p.H || ww < 0 || ww >= p.W)
+                    continue;
+                double term = d * x[((n * p.Cin + g * cinG + ci) * p.H + h) * p.W + ww];
+                int at = ((co * cinG + ci) * p.KH + kh) * p.KW + kw;
+                dw[at] += term;
+                dwScale[at] += Math.Abs(term);
+            }
+        }
+        return (dw, dwScale, db, dbScale);
+    }
 }

@@ -86,12 +86,12 @@ public sealed class ImplicitConvolutionTests(DeviceFixture fixture)
         var (plainRef, plainScale) = Forward64(p, x, w, null);
         Reference.AssertWithinDotBound(r[2], plainRef, plainScale, p.Cin / p.Groups * p.KH * p.KW, $"y without bias {tag}");
 
-        var (dxRef, dxScale) = InputGradient64(p, w, dy);
+        var (dxRef, dxScale) = RefConv.InputGradient(p, w, dy);
         int dxTerms = p.Cout / p.Groups * p.KH * p.KW;
         Reference.AssertWithinDotBound(r[3], dxRef, dxScale, dxTerms, $"dx {tag}");
         Reference.AssertWithinDotBound(r[6], dxRef.Select(v => v + 1).ToArray(), dxScale.Select(s => s + 1).ToArray(), dxTerms + 1, $"dx accumulated {tag}");
 
-        var (dwRef, dwScale, dbRef, dbScale) = WeightGradient64(p, x, dy);
+        var (dwRef, dwScale, dbRef, dbScale) = RefConv.WeightGradient(p, x, dy);
         int terms = p.N * p.OutH * p.OutW;
         Reference.AssertWithinDotBound(r[4], dwRef, dwScale, terms, $"dw {tag}");
         Reference.AssertWithinDotBound(r[5], dbRef, dbScale, terms, $"db {tag}");
@@ -232,67 +232,5 @@ public sealed class ImplicitConvolutionTests(DeviceFixture fixture)
         double[] Abs(float[] v) => [.. v.Select(e => (double)Math.Abs(e))];
         return (RefConv.Conv2d(p, [.. x.Select(v => (double)v)], [.. w.Select(v => (double)v)], b?.Select(v => (double)v).ToArray()),
                 RefConv.Conv2d(p, Abs(x), Abs(w), b is null ? null : Abs(b)));
-    }
-
-    // dx[n, g*CinG + ci, h, w] = sum over co, kh, kw of w[co, ci, kh, kw] dy[n, co, oh, ow] where oh*s - p + kh*d = h (likewise for w).
-    private static (double[] Value, double[] Scale) InputGradient64(P p, float[] w, float[] dy)
-    {
-        int cinG = p.Cin / p.Groups, coutG = p.Cout / p.Groups;
-        var value = new double[p.N * p.Cin * p.H * p.W];
-        var scale = new double[value.Length];
-        for (int n = 0; n < p.N; n++)
-        for (int co = 0; co < p.Cout; co++)
-        for (int oh = 0; oh < p.OutH; oh++)
-        for (int ow = 0; ow < p.OutW; ow++)
-        {
-            double d = dy[((n * p.Cout + co) * p.OutH + oh) * p.OutW + ow];
-            int g = co / coutG;
-            for (int ci = 0; ci < cinG; ci++)
-            for (int kh = 0; kh < p.KH; kh++)
-            for (int kw = 0; kw < p.KW; kw++)
-            {
-                int h = oh * p.SH - p.PH + kh * p.DH, ww = ow * p.SW - p.PW + kw * p.DW;
-                if (h < 0 || h >= p.H || ww < 0 || ww >= p.W)
-                    continue;
-                double term = w[((co * cinG + ci) * p.KH + kh) * p.KW + kw] * d;
-                int at = ((n * p.Cin + g * cinG + ci) * p.H + h) * p.W + ww;
-                value[at] += term;
-                scale[at] += Math.Abs(term);
-            }
-        }
-        return (value, scale);
-    }
-
-    // dw[co, ci, kh, kw] = sum over n, oh, ow of dy[n, co, oh, ow] x[n, g*CinG + ci, oh*s - p + kh*d, ...]; db[co] = sum of dy[n, co].
-    private static (double[] Dw, double[] DwScale, double[] Db, double[] DbScale) WeightGradient64(P p, float[] x, float[] dy)
-    {
-        int cinG = p.Cin / p.Groups, coutG = p.Cout / p.Groups;
-        var dw = new double[p.Cout * cinG * p.KH * p.KW];
-        var dwScale = new double[dw.Length];
-        var db = new double[p.Cout];
-        var dbScale = new double[p.Cout];
-        for (int n = 0; n < p.N; n++)
-        for (int co = 0; co < p.Cout; co++)
-        for (int oh = 0; oh < p.OutH; oh++)
-        for (int ow = 0; ow < p.OutW; ow++)
-        {
-            double d = dy[((n * p.Cout + co) * p.OutH + oh) * p.OutW + ow];
-            db[co] += d;
-            dbScale[co] += Math.Abs(d);
-            int g = co / coutG;
-            for (int ci = 0; ci < cinG; ci++)
-            for (int kh = 0; kh < p.KH; kh++)
-            for (int kw = 0; kw < p.KW; kw++)
-            {
-                int h = oh * p.SH - p.PH + kh * p.DH, ww = ow * p.SW - p.PW + kw * p.DW;
-                if (h < 0 || h >= p.H || ww < 0 || ww >= p.W)
-                    continue;
-                double term = d * x[((n * p.Cin + g * cinG + ci) * p.H + h) * p.W + ww];
-                int at = ((co * cinG + ci) * p.KH + kh) * p.KW + kw;
-                dw[at] += term;
-                dwScale[at] += Math.Abs(term);
-            }
-        }
-        return (dw, dwScale, db, dbScale);
     }
 }
