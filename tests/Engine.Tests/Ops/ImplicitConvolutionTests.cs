@@ -141,6 +141,22 @@ public sealed class ImplicitConvolutionTests(DeviceFixture fixture)
     }
 
     [Fact]
+    public void AReluPreActivationOfAnotherShapeIsRefusedByName()
+    {
+        // Checked before any path is chosen, so on every device.
+        var p = new P(2, 3, 6, 6, 4, 3, 3, PH: 1, PW: 1);
+        var spec = Spec(p);
+        using var scope = DisposeScope.Enter();
+        var x = Tensor.Zeros(_device, p.N, p.Cin, p.H, p.W);
+        var w = Tensor.Zeros(_device, spec.WeightShape);
+        var dy = Tensor.Zeros(_device, spec.OutputShape);
+        var wrong = Tensor.Zeros(_device, p.N, p.Cout, p.H, p.W + 1);
+        var error = Assert.Throws<ArgumentException>(() =>
+            Conv2dOp.Backward(spec, dy, x, w, Tensor.Zeros(_device, x.Shape), null, null, false, true, wrong));
+        Assert.Equal("Conv2d backward: ReLU pre-activation has shape [2, 4, 6, 7] but output gradient has shape [2, 4, 6, 6]; they must match.", error.Message);
+    }
+
+    [Fact]
     public void TheCasesSliceTheInputGradientAndNot()
     {
         var slices = Cases().Select(c => Spec(c.Data).Geometry)
