@@ -30,14 +30,17 @@ internal static class DeviceCatalog
     /// A context that registers the CPU accelerator, every CUDA device and every OpenCL device,
     /// including OpenCL devices ILGPU cannot use, so they can be reported rather than hidden.
     /// </summary>
-    internal static Context CreateContext() =>
-        Context.Create(builder => builder
+    internal static Context CreateContext()
+    {
+        PoclSettings.Apply();
+        return Context.Create(builder => builder
             .CPU(CpuDevice)
             .Cuda()
             .OpenCL(_ => true)
             .Optimize(OptimizationLevel.O2)
             .Profiling() // markers in the stream: the fences (DeviceFence) a pipelined training step waits on
             .EnableAlgorithms());
+    }
 
     /// <summary>Lists every device of the context: CUDA first, then OpenCL, then the CPU accelerator.</summary>
     internal static List<Entry> List(Context context)
