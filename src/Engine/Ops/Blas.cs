@@ -56,13 +56,15 @@ public static class Blas
 
     private static KernelLoader<SharedLauncher> Large<TA, TB>(string name)
         where TA : struct, IMatrixLayout where TB : struct, IMatrixLayout =>
-        new(name, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmParams>(
-            GemmLargeTileKernels.Gemm128x128<TA, TB>));
+        new(name, acc => Load(acc, GemmLargeTileKernels.Gemm128x128<TA, TB>));
 
     private static KernelLoader<SharedLauncher> Shared<TA, TB>(string name)
         where TA : struct, IMatrixLayout where TB : struct, IMatrixLayout =>
-        new(name, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmParams>(
-            GemmSharedTiledKernels.Gemm64x64<TA, TB>));
+        new(name, acc => Load(acc, GemmSharedTiledKernels.Gemm64x64<TA, TB>));
+
+    // A block-tiled GEMM compiled with its launch bounds.
+    private static SharedLauncher Load(Accelerator accelerator, Action<ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmParams> kernel) =>
+        accelerator.LoadStreamKernel(kernel, LaunchBounds.Of(kernel));
 
     /// <summary>
     /// <c>C = alpha * op(A) * op(B) + beta * C</c> on tensors of rank 2 (<c>[rows, cols]</c>) or 3

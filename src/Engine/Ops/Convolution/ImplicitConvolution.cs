@@ -26,16 +26,16 @@ internal static class ImplicitConvolution
 {
     private static readonly KernelLoader<ForwardLauncher> Forward128 =
         new("ImplicitConv.Forward128", acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-            GemmParams, ConvColumns, ConvOutputEpilogue>(ImplicitConvKernels.Forward128));
+            GemmParams, ConvColumns, ConvOutputEpilogue>(ImplicitConvKernels.Forward128, LaunchBounds.Of(ImplicitConvKernels.Forward128)));
     private static readonly KernelLoader<ForwardLauncher> Forward64 =
         new("ImplicitConv.Forward64", acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-            GemmParams, ConvColumns, ConvOutputEpilogue>(ImplicitConvKernels.Forward64));
+            GemmParams, ConvColumns, ConvOutputEpilogue>(ImplicitConvKernels.Forward64, LaunchBounds.Of(ImplicitConvKernels.Forward64)));
     private static readonly KernelLoader<BackwardLauncher> Backward128 =
         new("ImplicitConv.Backward128", acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-            ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmParams, GemmParams, ConvBackwardJobs>(ImplicitConvKernels.Backward128));
+            ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmParams, GemmParams, ConvBackwardJobs>(ImplicitConvKernels.Backward128, LaunchBounds.Of(ImplicitConvKernels.Backward128)));
     private static readonly KernelLoader<BackwardLauncher> Backward64 =
         new("ImplicitConv.Backward64", acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-            ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmParams, GemmParams, ConvBackwardJobs>(ImplicitConvKernels.Backward64));
+            ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmParams, GemmParams, ConvBackwardJobs>(ImplicitConvKernels.Backward64, LaunchBounds.Of(ImplicitConvKernels.Backward64)));
     private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>> SumSlicesSplitLoader =
         new("SumSlicesSplit", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>(acc, ReductionKernels.SumSlicesSplit));
 

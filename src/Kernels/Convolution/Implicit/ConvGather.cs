@@ -5,8 +5,10 @@ namespace Engine.Kernels.Convolution.Implicit;
 /// <summary>
 /// Entries of a convolution's column matrices read straight from the tensors, for the implicit-GEMM
 /// kernels: what <see cref="Im2ColKernels"/> writes to a column buffer, computed where the GEMM's
-/// tile loads need it. Every read stays inside the view (padding reads the image's first element
-/// and returns zero in its place).
+/// tile loads need it. Indices are split with the host's multiply-shift divisors
+/// (<see cref="ConvDivisors"/>) and are 32-bit within one image (the engine checks an image's
+/// channels fit). Every read stays inside the view (padding reads the image's first element and
+/// returns zero in its place).
 /// </summary>
 public static class ConvGather
 {
@@ -15,20 +17,19 @@ public static class ConvGather
     /// group's channels, output pixel <c>oh * OutW + ow</c>, that is
     /// <c>x[c, oh * s - p + kh * d, ow * s - p + kw * d]</c>, zero outside the input.
     /// </summary>
-    /// <param name="x">The group's channels of the input: <c>[CinG, H, W]</c> from offset <paramref name="image"/> on.</param>
+    /// <param name="x">The group's channels of one image: <c>[CinG, H, W]</c>.</param>
     /// <param name="g">The convolution.</param>
-    /// <param name="image">Offset of the image in <paramref name="x"/>.</param>
+    /// <param name="d">Its divisors.</param>
     /// <param name="row">Row of the column matrix.</param>
     /// <param name="pixel">Output pixel (column).</param>
-    public static float Input(ArrayView<float> x, ConvGeometry g, long image, int row, int pixel)
+    public static float Input(ArrayView<float> x, ConvGeometry g, ConvDivisors d, int row, int pixel)
     {
-        int channel = SplitRow(g, row, out int kh, out int kw);
-        int oh = pixel / g.OutW;
-        int ow = pixel - oh * g.OutW;
+        int channel = SplitRow(d, row, out int kh, out int kw);
+        int oh = d.OutW.DivRem(pixel, out int ow);
         int ih = oh * g.StrideH - g.PadH + kh * g.DilationH;
         int iw = ow * g.StrideW - g.PadW + kw * g.DilationW;
-        bool inside = ih >= 0 && ih < g.H && iw >= 0 && iw < g.W;
-        float value = x[image + ((long)channel * g.H + (inside ? ih : 0)) * g.W + (inside ? iw : 0)];
+        bool inside = (uint)ih < (uint)g.H && (uint)iw < (uint)g.W;
+        float value = x[(channel * g.H + (inside ? ih : 0)) * g.W + (inside ? iw : 0)];
         return inside ? value : 0f;
     }
 
@@ -38,24 +39,23 @@ public static class ConvGather
     /// <c>dy[co, oh, ow]</c> where <c>oh * s - p + kh * d = ih</c> (and likewise for w), zero where no
     /// output position reads that input through that tap. The sum over rows is col2im's gather.
     /// </summary>
-    /// <param name="dy">The group's channels of the output gradient: <c>[CoutG, OutH, OutW]</c> from offset <paramref name="image"/> on.</param>
+    /// <param name="dy">The group's channels of one image's output gradient: <c>[CoutG, OutH, OutW]</c>.</param>
     /// <param name="mask">With <paramref name="masked"/> 1, the pre-activation of the ReLU whose output gradient <paramref name="dy"/> is, shaped as it: entries where it is not positive read zero.</param>
     /// <param name="masked">1 to apply <paramref name="mask"/>, 0 to ignore it.</param>
     /// <param name="g">The convolution.</param>
-    /// <param name="image">Offset of the image in <paramref name="dy"/>.</param>
+    /// <param name="d">Its divisors.</param>
     /// <param name="row">Row: output channel and tap.</param>
     /// <param name="pixel">Input pixel (column).</param>
-    public static float OutputGradient(ArrayView<float> dy, ArrayView<float> mask, int masked, ConvGeometry g, long image, int row, int pixel)
+    public static float OutputGradient(ArrayView<float> dy, ArrayView<float> mask, int masked, ConvGeometry g, ConvDivisors d, int row, int pixel)
     {
-        int channel = SplitRow(g, row, out int kh, out int kw);
-        int ih = pixel / g.W;
-        int iw = pixel - ih * g.W;
+        int channel = SplitRow(d, row, out int kh, out int kw);
+        int ih = d.W.DivRem(pixel, out int iw);
         int th = ih + g.PadH - kh * g.DilationH;
         int tw = iw + g.PadW - kw * g.DilationW;
-        int oh = th / g.StrideH;
-        int ow = tw / g.StrideW;
+        int oh = d.StrideH.Divide(th < 0 ? 0 : th);
+        int ow = d.StrideW.Divide(tw < 0 ? 0 : tw);
         bool inside = th >= 0 && tw >= 0 && oh * g.StrideH == th && ow * g.StrideW == tw && oh < g.OutH && ow < g.OutW;
-        long index = image + ((long)channel * g.OutH + (inside ? oh : 0)) * g.OutW + (inside ? ow : 0);
+        int index = (channel * g.OutH + (inside ? oh : 0)) * g.OutW + (inside ? ow : 0);
         return ThroughRelu(dy, mask, masked, index, inside);
     }
 
@@ -77,13 +77,10 @@ public static class ConvGather
     }
 
     // Row (c * KH + kh) * KW + kw of a column matrix: returns c, with the tap's kh and kw.
-    private static int SplitRow(ConvGeometry g, int row, out int kh, out int kw)
+    private static int SplitRow(ConvDivisors d, int row, out int kh, out int kw)
     {
-        int taps = g.KH * g.KW;
-        int channel = row / taps;
-        int tap = row - channel * taps;
-        kh = tap / g.KW;
-        kw = tap - kh * g.KW;
+        int channel = d.Taps.DivRem(row, out int tap);
+        kh = d.KW.DivRem(tap, out kw);
         return channel;
     }
 }

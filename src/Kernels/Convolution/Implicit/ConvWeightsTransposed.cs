@@ -7,12 +7,12 @@ namespace Engine.Kernels.Convolution.Implicit;
 /// A of the input gradient: one group's weights <c>[CoutG, CinG, KH, KW]</c> read as
 /// <c>[CinG, CoutG * KH * KW]</c>, row <c>ci</c>, column <c>co * KH * KW + tap</c>, cut along K into
 /// slices of <see cref="Depth"/> columns as <see cref="ConvGradientColumns"/> is: batch entry
-/// <c>z</c> (the batch base, launched with stride 1) is slice <c>z / Images</c>; zero past <see cref="KTotal"/>.
+/// <c>z</c> is slice <c>z / Images</c>; zero past <see cref="KTotal"/>.
 /// </summary>
-public readonly struct ConvWeightsTransposed : IGemmOperand
+public readonly struct ConvWeightsTransposed : IGemmOperand<ConvWeightsTransposed>
 {
-    /// <summary>Taps per kernel, <c>KH * KW</c>.</summary>
-    public readonly int Taps;
+    /// <summary>Taps per kernel, <c>KH * KW</c>, as a divisor.</summary>
+    public readonly FastDivisor Taps;
     /// <summary>Input channels per group.</summary>
     public readonly int InPerGroup;
     /// <summary>Images per slice (batch entries <c>[s * Images, (s + 1) * Images)</c> are slice s).</summary>
@@ -21,29 +21,46 @@ public readonly struct ConvWeightsTransposed : IGemmOperand
     public readonly int Depth;
     /// <summary>Columns in all, <c>CoutG * KH * KW</c>.</summary>
     public readonly int KTotal;
+    /// <summary>The first column of the bound slice (set by <see cref="ForBatch"/>).</summary>
+    public readonly int KBase;
 
     /// <summary>The weights of <paramref name="geometry"/> for <paramref name="images"/> images in slices of <paramref name="depth"/>.</summary>
     public ConvWeightsTransposed(ConvGeometry geometry, int images, int depth)
     {
-        Taps = geometry.KH * geometry.KW;
+        Taps = new FastDivisor(geometry.KH * geometry.KW);
         InPerGroup = geometry.InChannelsPerGroup;
         Images = images;
         Depth = depth;
-        KTotal = geometry.OutChannelsPerGroup * Taps;
+        KTotal = geometry.OutChannelsPerGroup * Taps.Divisor;
+        KBase = 0;
     }
+
+    private ConvWeightsTransposed(ConvWeightsTransposed other, int kBase)
+    {
+        this = other;
+        KBase = kBase;
+    }
+
+    /// <inheritdoc/>
+    public bool SplitsK => true;
 
     /// <inheritdoc/>
     public bool ColumnsContiguous => true;
 
     /// <inheritdoc/>
-    public float Load(ArrayView<float> data, ArrayView<float> mask, long batchBase, int row, int col, int ld)
+    public ConvWeightsTransposed ForBatch(int batch, long stride, out long offset)
     {
-        long k = batchBase / Images * Depth + col;
+        offset = 0; // one group's weights serve every image
+        return new ConvWeightsTransposed(this, batch / Images * Depth);
+    }
+
+    /// <inheritdoc/>
+    public float Load(ArrayView<float> data, ArrayView<float> mask, int row, int col, int ld)
+    {
+        int k = KBase + col;
         bool inside = k < KTotal;
-        int at = inside ? (int)k : 0;
-        int outChannel = at / Taps;
-        int tap = at - outChannel * Taps;
-        float value = data[((long)outChannel * InPerGroup + row) * Taps + tap];
+        int outChannel = Taps.DivRem(inside ? k : 0, out int tap);
+        float value = data[(outChannel * InPerGroup + row) * Taps.Divisor + tap];
         return inside ? value : 0f;
     }
 }

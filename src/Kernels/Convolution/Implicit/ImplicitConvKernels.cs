@@ -4,8 +4,8 @@ using ILGPU;
 namespace Engine.Kernels.Convolution.Implicit;
 
 /// <summary>
-/// Convolution as implicit GEMM on the block-tiled GEMMs (<see cref="GemmLargeTileKernels"/>,
-/// 128x128, and <see cref="GemmSharedTiledKernels"/>, 64x64): the column matrices are gathered in
+/// Convolution as implicit GEMM on the block-tiled GEMMs' body (<see cref="GemmBlock"/>, with
+/// 128x128 and 64x64 blocks): the column matrices are gathered in
 /// the tile loads instead of written by im2col, the input gradient needs no col2im, and the work
 /// after the product runs in the epilogue (bias and ReLU forward; the bias gradient as one more
 /// column of the weight gradient). Each output sums its products in order, as the GEMMs do: the
@@ -23,14 +23,16 @@ namespace Engine.Kernels.Convolution.Implicit;
 public static class ImplicitConvKernels
 {
     /// <summary>Forward pass with 128x128 blocks: <c>y = w * columns(x)</c> and the epilogue's bias and ReLU.</summary>
+    [LaunchGroup(GemmBlock.Threads, minGroupsPerMultiprocessor: 2)]
     public static void Forward128(ArrayView<float> x, ArrayView<float> w, ArrayView<float> y, ArrayView<float> bias, ArrayView<float> activated,
         GemmParams p, ConvColumns columns, ConvOutputEpilogue epilogue) =>
-        GemmLargeTileKernels.Block(default(MatrixOperand<AsStored>), columns, epilogue, w, w, x, x, y, bias, activated, p, Grid.IdxZ);
+        GemmBlock.Run<RegisterTile8x8, MatrixOperand<AsStored>, ConvColumns, ConvOutputEpilogue>(default, columns, epilogue, w, w, x, x, y, bias, activated, p, Grid.IdxZ);
 
     /// <summary>Forward pass with 64x64 blocks.</summary>
+    [LaunchGroup(GemmBlock.Threads)]
     public static void Forward64(ArrayView<float> x, ArrayView<float> w, ArrayView<float> y, ArrayView<float> bias, ArrayView<float> activated,
         GemmParams p, ConvColumns columns, ConvOutputEpilogue epilogue) =>
-        GemmSharedTiledKernels.Block(default(MatrixOperand<AsStored>), columns, epilogue, w, w, x, x, y, bias, activated, p, Grid.IdxZ);
+        GemmBlock.Run<RegisterTile4x4, MatrixOperand<AsStored>, ConvColumns, ConvOutputEpilogue>(default, columns, epilogue, w, w, x, x, y, bias, activated, p, Grid.IdxZ);
 
     /// <summary>
     /// The backward products with 128x128 blocks, as one launch: batch entries (grid z) below
@@ -38,24 +40,26 @@ public static class ImplicitConvKernels
     /// weight gradient slices <c>dw, db = dy * columns(x)^T</c>. Either may have no batch entries.
     /// The grid covers the larger of the two in x and y; groups past a product's edge return.
     /// </summary>
+    [LaunchGroup(GemmBlock.Threads, minGroupsPerMultiprocessor: 2)]
     public static void Backward128(ArrayView<float> w, ArrayView<float> dy, ArrayView<float> mask, ArrayView<float> dx, ArrayView<float> bias,
         ArrayView<float> x, ArrayView<float> dw, ArrayView<float> db, GemmParams input, GemmParams weight, ConvBackwardJobs jobs)
     {
         int z = Grid.IdxZ;
         if (z < input.Batch)
-            GemmLargeTileKernels.Block(jobs.InputA, jobs.InputB, jobs.InputEpilogue, w, w, dy, mask, dx, bias, dx, input, z);
+            GemmBlock.Run<RegisterTile8x8, ConvWeightsTransposed, ConvGradientColumns, ConvOutputEpilogue>(jobs.InputA, jobs.InputB, jobs.InputEpilogue, w, w, dy, mask, dx, bias, dx, input, z);
         else
-            GemmLargeTileKernels.Block(jobs.WeightA, jobs.WeightB, jobs.WeightEpilogue, dy, mask, x, x, dw, db, db, weight, z - input.Batch);
+            GemmBlock.Run<RegisterTile8x8, ConvGradientRows, ConvColumnsTransposed, WeightBiasEpilogue>(jobs.WeightA, jobs.WeightB, jobs.WeightEpilogue, dy, mask, x, x, dw, db, db, weight, z - input.Batch);
     }
 
     /// <summary>The backward products with 64x64 blocks (see <see cref="Backward128"/>).</summary>
+    [LaunchGroup(GemmBlock.Threads)]
     public static void Backward64(ArrayView<float> w, ArrayView<float> dy, ArrayView<float> mask, ArrayView<float> dx, ArrayView<float> bias,
         ArrayView<float> x, ArrayView<float> dw, ArrayView<float> db, GemmParams input, GemmParams weight, ConvBackwardJobs jobs)
     {
         int z = Grid.IdxZ;
         if (z < input.Batch)
-            GemmSharedTiledKernels.Block(jobs.InputA, jobs.InputB, jobs.InputEpilogue, w, w, dy, mask, dx, bias, dx, input, z);
+            GemmBlock.Run<RegisterTile4x4, ConvWeightsTransposed, ConvGradientColumns, ConvOutputEpilogue>(jobs.InputA, jobs.InputB, jobs.InputEpilogue, w, w, dy, mask, dx, bias, dx, input, z);
         else
-            GemmSharedTiledKernels.Block(jobs.WeightA, jobs.WeightB, jobs.WeightEpilogue, dy, mask, x, x, dw, db, db, weight, z - input.Batch);
+            GemmBlock.Run<RegisterTile4x4, ConvGradientRows, ConvColumnsTransposed, WeightBiasEpilogue>(jobs.WeightA, jobs.WeightB, jobs.WeightEpilogue, dy, mask, x, x, dw, db, db, weight, z - input.Batch);
     }
 }

@@ -29,7 +29,7 @@ public readonly struct WeightBiasEpilogue : IGemmEpilogue
             return;
         if (col < Columns)
         {
-            GemmTiles.Store(c, cBase, row, col, value, p);
+            PlainStore.Write(c, cBase, row, col, value, p);
         }
         else
         {
