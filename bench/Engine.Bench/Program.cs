@@ -31,6 +31,8 @@ if (args.Length is 2 or 3 && args[0] == "--launch-profile")
 }
 if (args.Length == 1 && args[0] == "--allreduce")
     return Engine.Bench.Distributed.AllReduceReport.Run(); // under mpiexec -n N
+if (args.Length >= 1 && args[0] == "sass-report")
+    return Engine.Bench.Sass.SassReport.Run(args[1..]);
 if (args.Length >= 1 && args[0] == "gpu-report")
     return GpuReport.Run(args[1..]);
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, BenchConfig.Create());
