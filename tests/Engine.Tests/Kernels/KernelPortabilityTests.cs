@@ -48,6 +48,18 @@ public sealed class KernelPortabilityTests
         Assert.All(grouped, k => Assert.Equal(k.Name.Contains("128", StringComparison.Ordinal) ? 2 : 0, k.LaunchGroup!.MinGroupsPerMultiprocessor));
     }
 
+    [Fact]
+    public void LoadersCompileWithTheKernelsLaunchBounds()
+    {
+        var large = Engine.Devices.LaunchBounds.Of(GemmLargeTileKernels.Gemm128x128<AsStored, Transposed>);
+        Assert.Equal(GemmBlock.Threads, large.MaxNumThreadsPerGroup);
+        Assert.Equal(2, large.MinNumGroupsPerMultiprocessor);
+        var small = Engine.Devices.LaunchBounds.Of(GemmSharedTiledKernels.Gemm64x64<AsStored, AsStored>);
+        Assert.Equal(GemmBlock.Threads, small.MaxNumThreadsPerGroup);
+        Assert.Null(small.MinNumGroupsPerMultiprocessor);
+        Assert.Null(Engine.Devices.LaunchBounds.Of(Engine.Kernels.Elementwise.ElementwiseKernels.Fill).MaxNumThreadsPerGroup);
+    }
+
     [Theory]
     [MemberData(nameof(KernelNames))]
     public void CompilesToPtxAndOpenClC(string kernelName)

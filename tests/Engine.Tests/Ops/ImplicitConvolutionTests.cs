@@ -1,3 +1,4 @@
+using Engine.Kernels.Convolution;
 using Engine.Ops;
 using Engine.Ops.Convolution;
 using Engine.Tensors;
@@ -154,6 +155,16 @@ public sealed class ImplicitConvolutionTests(DeviceFixture fixture)
         var error = Assert.Throws<ArgumentException>(() =>
             Conv2dOp.Backward(spec, dy, x, w, Tensor.Zeros(_device, x.Shape), null, null, false, true, wrong));
         Assert.Equal("Conv2d backward: ReLU pre-activation has shape [2, 4, 6, 7] but output gradient has shape [2, 4, 6, 6]; they must match.", error.Message);
+    }
+
+    [Fact]
+    public void AnImageOf2To31ValuesIsRefusedWithItsSizes()
+    {
+        // 1 x 46341 x 46341 = 2,147,488,281 values: one past what 32-bit offsets reach (no tensor is made).
+        var huge = new ConvGeometry(1, 1, 46341, 46341, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 46341, 46341);
+        var error = Assert.Throws<ArgumentException>(() => ImplicitConvolution.CheckOffsets(huge));
+        Assert.Contains("1 x 46341 x 46341 = 2147488281 values", error.Message, StringComparison.Ordinal);
+        ImplicitConvolution.CheckOffsets(new ConvGeometry(1, 1, 46340, 46340, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 46340, 46340)); // 2,147,395,600: fits
     }
 
     [Fact]

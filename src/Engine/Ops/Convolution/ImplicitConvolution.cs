@@ -83,6 +83,7 @@ internal static class ImplicitConvolution
     internal static void Forward(ComputeDevice device, in ConvGeometry g, ArrayView<float> x, ArrayView<float> w,
         ArrayView<float>? bias, ArrayView<float> y, ArrayView<float>? activated)
     {
+        CheckOffsets(g);
         int mode = bias is null ? ConvOutputEpilogue.Plain : activated is null ? ConvOutputEpilogue.Bias : ConvOutputEpilogue.BiasRelu;
         int outPerGroup = g.OutChannelsPerGroup, rows = g.ColumnRows, pixels = g.ColumnCols;
         long inImage = (long)g.InChannels * g.H * g.W, outImage = (long)g.OutChannels * pixels;
@@ -142,6 +143,7 @@ internal static class ImplicitConvolution
         ArrayView<float>? dx, bool accumulateInput, ArrayView<float>? dw, ArrayView<float>? db, bool accumulateWeights,
         ArrayView<float>? reluPre, ArrayView<float>? outputBias)
     {
+        CheckOffsets(g);
         int inPerGroup = g.InChannelsPerGroup, outPerGroup = g.OutChannelsPerGroup, taps = g.KH * g.KW;
         int pixels = g.H * g.W, plane = g.ColumnCols, rows = g.ColumnRows;
         long inImage = (long)g.InChannels * pixels, outImage = (long)g.OutChannels * plane;
@@ -225,6 +227,20 @@ internal static class ImplicitConvolution
                 device.Kernel(SumSlicesSplitLoader)(Check.LaunchSize("Conv2d backward", perSlice), weightPartial!.View, dw!.Value, db ?? dw!.Value,
                     (int)weights, (int)perSlice, weightSlices, Launch.Flag(addWeights));
         }
+    }
+
+    /// <summary>
+    /// The gathers index one image's input and output gradient, and the weights, with 32-bit offsets
+    /// (<see cref="ConvGather"/>): refuses a convolution where one of them holds 2^31 elements or more.
+    /// </summary>
+    internal static void CheckOffsets(in ConvGeometry g)
+    {
+        long input = (long)g.InChannels * g.H * g.W, output = (long)g.OutChannels * g.OutH * g.OutW;
+        long weights = (long)g.OutChannels * g.InChannelsPerGroup * g.KH * g.KW;
+        if (input > int.MaxValue || output > int.MaxValue || weights > int.MaxValue)
+            throw new ArgumentException(
+                $"Conv2d: one image's input ({g.InChannels} x {g.H} x {g.W} = {input} values), output ({g.OutChannels} x {g.OutH} x {g.OutW} = {output}) " +
+                $"and the weights ({weights}) must each hold fewer than 2^31 values: the GPU convolution kernels index them with 32-bit offsets.");
     }
 
     // A product with no batch entries: one side of a backward launch that runs the other alone.
