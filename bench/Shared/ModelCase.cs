@@ -40,6 +40,7 @@ public sealed record ModelCase(string Name, string Model, int Width, int Batch, 
     {
         yield return new("resnet18s64-32-b128", "resnet18-small", 64, 128, 3, 32, 10);
         yield return new("unet64-572-b1", "unet", 64, 1, 1, 572, 2);
+        yield return new("resnet50-224-b64", "resnet50", 64, 64, 3, 224, 1000); // the GPU check's ImageNet-sized target
     }
 
     /// <summary>The short name (BenchmarkDotNet shows parameters by their text).</summary>
