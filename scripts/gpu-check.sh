@@ -326,8 +326,12 @@ run() {
     die "$(grep -m1 "^gpu-report: FAILED: no '" "$LOGS/engine.log" | sed 's/^gpu-report: FAILED: //')"
   fi
 
-  # 2. The PyTorch peer, on the engine's list of cases.
+  # 2. The PyTorch peer, on the engine's list of cases (its built-in copy, for runs of its own, should match).
   "$bench/Engine.Bench" gpu-report --list-cases "${quick_arg[@]}" > "$ROWS/cases.tsv"
+  if command -v "${PEER_PYTHON:-python3}" >/dev/null \
+    && ! "${PEER_PYTHON:-python3}" "$ROOT/bench/peer/torch_peer.py" --list-cases "${quick_arg[@]}" 2>&1 | cmp -s - "$ROWS/cases.tsv"; then
+    echo "gpu-check: note: torch_peer.py's built-in case list differs from the engine's (this run passes the engine's; update the copy in torch_peer.py)"
+  fi
   if [ -n "$PEER_PYTHON" ]; then
     local torch_device=cuda${device#cuda}
     case "$device" in cuda*) ;; *) torch_device=cpu ;; esac
