@@ -256,6 +256,17 @@ run_part() {
 
 left() { echo $((BUDGET - (SECONDS - RUN_START))); }
 
+# Unpacks the archive into a folder: with tar and xz, or with Python's tarfile where xz is missing.
+unpack() {
+  if command -v xz >/dev/null; then
+    tar -C "$1" -xJf "$ARCHIVE"
+  elif command -v python3 >/dev/null; then
+    python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2], **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))' "$ARCHIVE" "$1"
+  else
+    die "neither xz nor python3 is here to unpack $ARCHIVE"
+  fi
+}
+
 # How long before a part's limit its own budget ends, so that the case running then can finish:
 # an eighth of the limit, at least 15 s, at most half of it.
 margin() {
@@ -280,14 +291,14 @@ run() {
   fi
   WORK=$(mktemp -d "${TMPDIR:-/tmp}/gpu-check.XXXXXX")
   [ -n "${GPU_CHECK_KEEP:-}" ] || trap 'rm -rf "$WORK"' EXIT
-  tar -C "$WORK" -xJf "$ARCHIVE"
+  unpack "$WORK"
   local app=$WORK/gpu-check/app bench=$WORK/gpu-check/bench
   if ! "$bench/Engine.Bench" gpu-report --list-cases >/dev/null 2>&1; then
     # A temporary folder mounted noexec: unpack inside the working tree instead.
     rm -rf "$WORK"
     mkdir -p "$ARCHIVE_DIR"
     WORK=$(mktemp -d "$ARCHIVE_DIR/run.XXXXXX")
-    tar -C "$WORK" -xJf "$ARCHIVE"
+    unpack "$WORK"
     app=$WORK/gpu-check/app bench=$WORK/gpu-check/bench
     "$bench/Engine.Bench" gpu-report --list-cases >/dev/null 2>&1 || die "the unpacked benchmarks do not start: $("$bench/Engine.Bench" gpu-report --list-cases 2>&1 | head -1)"
   fi
