@@ -9,9 +9,11 @@ using Engine.Bench.Training;
 // case adds to a fresh process, as `name<TAB>bytes` (bench/compare.sh runs one process per case);
 // `--launch-profile CASE [--dry]` prints the launch profile of one training step of a case (run it
 // as a GPU would with ENGINE_HOST_PATH=0 ENGINE_GEMM=shared; see docs/PERFORMANCE.md).
-// `gpu-report [--device cuda] [--quick] [--report FILE]` runs the GEMM, convolution and
-// training-step benchmarks on one device with short jobs and prints one report
-// (scripts/gpu-check.sh; see GpuCheck/GpuReport.cs). `--allreduce`, under mpiexec -n N, times the
+// `gpu-report [--device cuda] [--quick] [--rows FILE] [--predictions FILE] [--budget S]` runs the GPU
+// check's GEMM (checked against cuBLAS), convolution and training-step cases on one device, the
+// issue's targets first, writing each row as it is measured; `gpu-report --list-cases` lists them
+// for the PyTorch peer; `gpu-summary --rows FILE --peer FILE` joins the rows into one table
+// (scripts/gpu-check.sh; see GpuCheck/). `--allreduce`, under mpiexec -n N, times the
 // all-reduce of 4 KiB to 64 MiB through the MPI communicator (see Distributed/AllReduceReport.cs).
 if (args.Length == 1 && args[0] == "--cases")
 {
@@ -35,5 +37,7 @@ if (args.Length >= 1 && args[0] == "sass-report")
     return Engine.Bench.Sass.SassReport.Run(args[1..]);
 if (args.Length >= 1 && args[0] == "gpu-report")
     return GpuReport.Run(args[1..]);
+if (args.Length >= 1 && args[0] == "gpu-summary")
+    return GpuSummary.Run(args[1..]);
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, BenchConfig.Create());
 return 0;

@@ -23,7 +23,7 @@ public class GemmBenchmarks
 
     public static IEnumerable<string> Devices() => BenchDevices.Specs();
 
-    public static IEnumerable<GemmShape> Shapes() => GemmShape.All().Concat(GpuCheck.GpuCheckCases.ExtraGemm);
+    public static IEnumerable<GemmShape> Shapes() => GemmShape.All();
 
     [GlobalSetup]
     public void Setup()

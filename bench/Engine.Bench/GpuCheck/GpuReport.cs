@@ -1,292 +1,140 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Text;
-using BenchmarkDotNet.Columns;
-using BenchmarkDotNet.Configs;
-using BenchmarkDotNet.Engines;
-using BenchmarkDotNet.Jobs;
-using BenchmarkDotNet.Loggers;
-using BenchmarkDotNet.Reports;
-using BenchmarkDotNet.Running;
-using BenchmarkDotNet.Toolchains.InProcess.Emit;
-using Engine.Bench.Blas;
-using Engine.Bench.Cases;
-using Engine.Bench.Convolution;
-using Engine.Bench.Infrastructure;
-using Engine.Bench.Training;
 using Engine.Devices;
-using ILGPU;
 using ILGPU.Runtime.Cuda;
-using Perfolizer.Horology;
 
 namespace Engine.Bench.GpuCheck;
 
 /// <summary>
-/// <c>gpu-report</c>: the GEMM (with 4096^3), convolution and training-step benchmarks on one
-/// device with short in-process BenchmarkDotNet jobs (no project is built, so it runs from a
-/// self-contained publish with no SDK), then one report: GFLOP/s and the fraction of the GPU's
-/// FP32 peak, cuBLAS SGEMM measured in the same run where libcublas loads, and images/s per model.
-/// The device must be present: an absent one is one line and exit code 1, never a skipped report.
+/// <c>gpu-report</c>: the GPU check's measurements on one device, opened once (so every kernel
+/// compiles once in the process), the issue's targets first (<see cref="GpuCheckCases"/>). Each
+/// row is written to the rows file and printed the moment it is measured; past the budget the
+/// remaining cases are listed as not run. The device must be present: an absent one is one line
+/// and exit code 1. Exit code 1 also when a case failed or a check was out of tolerance.
+/// <c>gpu-report --list-cases [--quick]</c> prints the cases for the PyTorch peer.
 /// </summary>
 internal static class GpuReport
 {
-    private const string Usage = "usage: gpu-report [--device cuda[:N]|cpu|opencl[:N]] [--quick] [--report FILE] [--artifacts DIR]";
+    private const string Usage = "usage: gpu-report [--device cuda[:N]|cpu|opencl[:N]] [--quick] [--rows FILE] [--predictions FILE] [--budget SECONDS] | gpu-report --list-cases [--quick]";
 
     public static int Run(string[] args)
     {
-        string? spec = null, reportFile = null;
-        string artifacts = Path.Combine("BenchmarkDotNet.Artifacts", "gpu-report");
-        bool quick = false;
+        string? spec = null, rowsFile = null, predictionsFile = null;
+        bool quick = false, list = false;
+        double budget = 1e6;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
             {
                 case "--device" when i + 1 < args.Length: spec = args[++i]; break;
-                case "--report" when i + 1 < args.Length: reportFile = args[++i]; break;
-                case "--artifacts" when i + 1 < args.Length: artifacts = args[++i]; break;
+                case "--rows" when i + 1 < args.Length: rowsFile = args[++i]; break;
+                case "--predictions" when i + 1 < args.Length: predictionsFile = args[++i]; break;
+                case "--budget" when i + 1 < args.Length && double.TryParse(args[i + 1], NumberStyles.Float, CultureInfo.InvariantCulture, out budget): i++; break;
                 case "--quick": quick = true; break;
+                case "--list-cases": list = true; break;
                 default:
                     Console.Error.WriteLine($"gpu-report: unexpected argument '{args[i]}'; {Usage}");
                     return 2;
             }
         }
+        if (list)
+        {
+            foreach (var c in GpuCheckCases.All(quick))
+                Console.WriteLine(c.ToListLine());
+            return 0;
+        }
+        var deadline = DateTime.UtcNow.AddSeconds(budget);
         spec ??= Environment.GetEnvironmentVariable(DeviceSpec.EnvironmentVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment : "cuda";
 
-        DeviceInfo device;
+        Predictions predictions;
         try
         {
-            device = ComputeDevice.Resolve(DeviceSpec.Parse(spec));
+            predictions = predictionsFile is null ? Predictions.None : Predictions.Load(predictionsFile);
+        }
+        catch (Exception e) when (e is IOException or FormatException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"gpu-report: FAILED: predictions: {OneLine(e.Message)}");
+            return 1;
+        }
+
+        ComputeDevice device;
+        try
+        {
+            device = ComputeDevice.Open(spec);
         }
         catch (Exception e) when (e is DeviceNotFoundException or ArgumentException)
         {
-            Console.Error.WriteLine($"gpu-report: FAILED: {OneLine(e.Message)}");
+            Console.Error.WriteLine($"gpu-report: FAILED: no '{spec}' device: {OneLine(e.Message)}");
             return 1;
         }
-        if (!device.IsUsable)
+        using (device)
+        using (var log = new RowLog(rowsFile))
         {
-            Console.Error.WriteLine($"gpu-report: FAILED: device '{spec}' is present but unusable: {device}");
-            return 1;
+            var (peak, cublas) = Describe(device, log, quick);
+            using (cublas)
+            {
+                var context = new CheckContext(device, log, quick ? CaseTimer.Quick : CaseTimer.Gpu, deadline, peak, cublas, predictions);
+                RunCases(context, GpuCheckCases.All(quick), budget);
+            }
+            RowLog.Say(log.Failed ? "gpu-report: FAILED (a case failed or a check was out of tolerance; see its row)" : "gpu-report: every case that ran passed");
+            return log.Failed ? 1 : 0;
         }
+    }
 
-        var report = new Report(reportFile);
-        report.Line($"device: {device}");
-        report.Line($"jobs: BenchmarkDotNet in-process, {(quick ? "quick (dry-run sizes)" : "short")}; times are means over the measured iterations");
+    /// <summary>A text on one line (messages of native libraries span several).</summary>
+    public static string OneLine(string text) => string.Join(" ", text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+
+    // The facts the rows need beside them: the device, its FP32 peak, cuBLAS.
+    private static (GpuPeak? Peak, CuBlasAnchor? CuBlas) Describe(ComputeDevice device, RowLog log, bool quick)
+    {
+        log.Fact("device", device.Info.ToString());
+        log.Fact("timing", quick
+            ? "quick (the dry run's sizes): 1 warm-up, the lower of 2 timed runs"
+            : "2 warm-ups, then the median of 3 repetitions of about 0.25 s each (runs queued back to back, one wait)");
         GpuPeak? peak = null;
-        bool cublas = false;
-        if (device.Kind == DeviceKind.Cuda)
+        if (device.Accelerator is CudaAccelerator cuda)
         {
-            (peak, cublas) = ProbeCuda(device.Index, report);
+            peak = GpuPeak.Of(cuda);
+            log.Fact("fp32-peak", peak.ToString());
+            if (peak.Gflops > 0)
+                log.Fact("peak-gflops", peak.Gflops.ToString("0.0", CultureInfo.InvariantCulture));
+            log.Fact("cuda", $"driver {cuda.DriverVersion}, PTX architecture {cuda.Architecture}, instruction set {cuda.InstructionSet}");
         }
         else
         {
-            report.Line($"FP32 peak: not computed ({DeviceSpec.KindName(device.Kind)} is not a CUDA device; this run proves the pipeline, its figures are not a GPU's)");
-            report.Line("cuBLAS: not measured (not a CUDA device)");
+            log.Fact("fp32-peak", $"not computed ({DeviceSpec.KindName(device.Kind)} is not a CUDA device; this run proves the plumbing, its figures are not a GPU's)");
         }
-
-        // The suite's benchmarks, on this device only, with the report's extra cases.
-        Environment.SetEnvironmentVariable(BenchDevices.EnvironmentVariable, device.Spec);
-        GpuCheckCases.ExtraGemm.Add(GpuCheckCases.Gemm4096);
-        GpuCheckCases.ExtraTraining.AddRange(GpuCheckCases.Targets(quick));
-        if (cublas)
-        {
-            CuBlasGemmBenchmarks.CudaIndex = device.Index;
-            CuBlasGemmBenchmarks.SquareShapes.AddRange(GemmBenchmarks.Shapes().Where(IsSquare));
-        }
-        // Kernels take micro- to milliseconds: BenchmarkDotNet's throughput runs, a few invocations
-        // per 200 ms iteration. A training step can take seconds on the CPU: one step per iteration.
-        var kernelJob = Config(artifacts, RunStrategy.Throughput, warmups: quick ? 1 : 2, iterations: quick ? 3 : 5);
-        var stepJob = Config(artifacts, RunStrategy.Monitoring, warmups: 1, iterations: quick ? 3 : 5);
-
-        var gemm = Bench<GemmBenchmarks>(kernelJob, report);
-        var anchor = cublas ? Bench<CuBlasGemmBenchmarks>(kernelJob, report) : null;
-        GemmSection(report, gemm, anchor, peak);
-        ConvSection(report, Bench<ConvBenchmarks>(kernelJob, report), peak);
-        TrainingSection(report, Bench<TrainingStepBenchmarks>(stepJob, report));
-
-        report.Line(report.Failed ? "gpu-report: FAILED (a benchmark did not produce a result; the bench log has its error)" : "gpu-report: every benchmark produced a result");
-        Console.WriteLine();
-        Console.WriteLine("=== gpu-report ===");
-        Console.Write(report.Text);
-        return report.Failed ? 1 : 0;
+        var cublas = CuBlasAnchor.TryOpen(device, out string problem);
+        log.Fact("cublas", cublas is null ? problem : $"version {cublas.Version}, math mode {cublas.MathMode} ({(int)cublas.MathMode}: FP32, no TF32), from {cublas.Library}");
+        return (peak is { Gflops: > 0 } ? peak : null, cublas);
     }
 
-    /// <summary>The peak from ILGPU's CUDA accelerator, and whether cuBLAS loads beside it.</summary>
-    private static (GpuPeak? Peak, bool CuBlas) ProbeCuda(int index, Report report)
+    private static void RunCases(CheckContext context, IReadOnlyList<GpuCheckCase> cases, double budget)
     {
-        using var context = Context.Create(builder => builder.Cuda());
-        using var accelerator = context.CreateCudaAccelerator(index);
-        var peak = GpuPeak.Of(accelerator);
-        report.Line($"FP32 peak (no tensor cores): {peak}");
-        report.Line($"CUDA driver {accelerator.DriverVersion}, PTX architecture {accelerator.Architecture}, instruction set {accelerator.InstructionSet}");
-        try
+        foreach (var c in cases)
         {
-            using var blas = CuBlasGemmBenchmarks.Open(accelerator);
-            report.Line($"cuBLAS: version {blas.Version} loaded (ILGPU.Runtime.Cuda.CuBlas), SGEMM in FP32 math mode, measured below in this run");
-            return (peak.Gflops > 0 ? peak : null, true);
-        }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or CuBlasException or TypeInitializationException)
-        {
-            report.Line($"cuBLAS: not measured: ILGPU's binding did not load libcublas (libcublas.so.12, .11 or .10 on the loader path): {OneLine(e.Message)}");
-            return (peak.Gflops > 0 ? peak : null, false);
-        }
-    }
-
-    private static void GemmSection(Report report, Summary? gemm, Summary? anchor, GpuPeak? peak)
-    {
-        report.Line("");
-        report.Line("GEMM (Engine.Ops.Blas.Gemm, automatic kernel choice; FLOPs = 2 M N K x batch)");
-        report.Line($"  {"shape",-10} {"ms",10} {"GFLOP/s",10} {"of peak",8} {"cuBLAS GFLOP/s",15} {"of cuBLAS",10}  target");
-        if (gemm is null)
-            return;
-        foreach (var r in InOrder(gemm, GemmBenchmarks.Shapes(), (GemmShape s) => s.Name))
-        {
-            var shape = Parameter<GemmShape>(r);
-            double? ns = MeanNs(r, report);
-            double? cublasNs = anchor?.Reports.Where(a => Parameter<GemmShape>(a).Name == shape.Name).Select(a => MeanNs(a, report)).FirstOrDefault();
-            string engine = Gflops(shape.Flops, ns);
-            string blas = Gflops(shape.Flops, cublasNs);
-            string ratio = ns is double e && cublasNs is double b ? Percent(b / e) : "-";
-            report.Line($"  {shape.Name,-10} {Ms(ns),10} {engine,10} {OfPeak(shape.Flops, ns, peak),8} {blas,15} {ratio,10}  {GpuCheckCases.Target(shape.Name) ?? ""}".TrimEnd());
-        }
-    }
-
-    private static void ConvSection(Report report, Summary? conv, GpuPeak? peak)
-    {
-        report.Line("");
-        report.Line("Convolution, batch 8 (forward; forward + backward counted as 3x the forward FLOPs: input, weight and bias gradients)");
-        report.Line($"  {"layer",-10} {"pass",-17} {"ms",10} {"GFLOP/s",10} {"of peak",8}");
-        if (conv is null)
-            return;
-        foreach (var r in InOrder(conv, ConvBenchmarks.Cases(), (ConvCase c) => c.Name))
-        {
-            var layer = Parameter<ConvCase>(r);
-            string pass = r.BenchmarkCase.Descriptor.WorkloadMethod.Name;
-            double flops = pass == nameof(ConvBenchmarks.ForwardBackward) ? 3 * layer.Flops : layer.Flops;
-            double? ns = MeanNs(r, report);
-            report.Line($"  {layer.Name,-10} {pass,-17} {Ms(ns),10} {Gflops(flops, ns),10} {OfPeak(flops, ns, peak),8}");
-        }
-    }
-
-    private static void TrainingSection(Report report, Summary? steps)
-    {
-        report.Line("");
-        report.Line("Training step (zero grads, forward, backward, Adam; FP32)");
-        report.Line($"  {"case",-20} {"batch",5} {"input",11} {"ms/step",10} {"images/s",10}  target");
-        if (steps is null)
-            return;
-        foreach (var r in InOrder(steps, TrainingStepBenchmarks.Cases(), (ModelCase c) => c.Name))
-        {
-            var c = Parameter<ModelCase>(r);
-            double? ns = MeanNs(r, report);
-            string images = ns is double t ? (c.Batch / (t / 1e9)).ToString("0.0", CultureInfo.InvariantCulture) : "FAILED";
-            string input = $"{c.Channels}x{c.Size}x{c.Size}";
-            report.Line($"  {c.Name,-20} {c.Batch,5} {input,11} {Ms(ns),10} {images,10}  {GpuCheckCases.Target(c.Name) ?? ""}".TrimEnd());
-        }
-    }
-
-    /// <summary>Runs one benchmark class; a run that throws is reported and counts as a failure.</summary>
-    private static Summary? Bench<T>(IConfig config, Report report)
-    {
-        var clock = Stopwatch.StartNew();
-        try
-        {
-            var summary = BenchmarkRunner.Run<T>(config);
-            report.Note($"{typeof(T).Name}: {summary.Reports.Length} cases in {clock.Elapsed.TotalSeconds:0} s");
-            if (summary.Reports.Length == 0)
-                report.Fail($"{typeof(T).Name}: BenchmarkDotNet ran no case: {OneLine(string.Join("; ", summary.ValidationErrors.Select(v => v.Message)))}");
-            return summary;
-        }
-        catch (Exception e)
-        {
-            report.Fail($"{typeof(T).Name}: {e.GetType().Name}: {OneLine(e.Message)}");
-            return null;
-        }
-    }
-
-    private static IConfig Config(string artifacts, RunStrategy strategy, int warmups, int iterations) => ManualConfig.CreateEmpty()
-        .AddJob(Job.Default
-            .WithToolchain(InProcessEmitToolchain.Instance)
-            .WithStrategy(strategy)
-            .WithLaunchCount(1)
-            .WithWarmupCount(warmups)
-            .WithIterationCount(iterations)
-            .WithIterationTime(TimeInterval.FromMilliseconds(200))
-            .WithUnrollFactor(1)
-            .WithId("GpuCheck"))
-        .AddLogger(ConsoleLogger.Default)
-        .AddColumnProvider(DefaultColumnProviders.Instance)
-        .AddColumn(new ThroughputColumn())
-        .AddColumn(new MemoryColumn())
-        .AddExporter(BenchmarkDotNet.Exporters.Json.JsonExporter.Full)
-        .WithArtifactsPath(artifacts);
-
-    /// <summary>A summary's reports in the order their cases are defined (BenchmarkDotNet sorts parameters by text).</summary>
-    private static IEnumerable<BenchmarkReport> InOrder<T>(Summary summary, IEnumerable<T> cases, Func<T, string> name)
-    {
-        var order = cases.Select(name).ToList();
-        return summary.Reports
-            .OrderBy(r => order.IndexOf(name(Parameter<T>(r))))
-            .ThenBy(r => r.BenchmarkCase.Descriptor.WorkloadMethod.Name == nameof(ConvBenchmarks.Forward) ? 0 : 1);
-    }
-
-    private static bool IsSquare(GemmShape s) => s.Batch == 1 && s.M == s.N && s.N == s.K && !s.TransposeA && !s.TransposeB;
-
-    private static T Parameter<T>(BenchmarkReport r) => r.BenchmarkCase.Parameters.Items.Select(p => p.Value).OfType<T>().First();
-
-    private static double? MeanNs(BenchmarkReport r, Report report)
-    {
-        double? mean = r.ResultStatistics?.Mean;
-        if (mean is null or <= 0)
-        {
-            report.Fail($"{r.BenchmarkCase.DisplayInfo}: no result");
-            return null;
-        }
-        return mean;
-    }
-
-    private static string Ms(double? ns) => ns is double t ? (t / 1e6).ToString("0.000", CultureInfo.InvariantCulture) : "FAILED";
-
-    private static string Gflops(double flops, double? ns) => ns is double t ? (flops / t).ToString("0.0", CultureInfo.InvariantCulture) : "-";
-
-    private static string OfPeak(double flops, double? ns, GpuPeak? peak) =>
-        ns is double t && peak is { Gflops: > 0 } p ? Percent(flops / t / p.Gflops) : "-";
-
-    private static string Percent(double fraction) => (100 * fraction).ToString("0.0", CultureInfo.InvariantCulture) + "%";
-
-    private static string OneLine(string text) => string.Join(" ", text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-
-    /// <summary>The report's text, written to its file after every line, so a run cut short still leaves what it measured.</summary>
-    private sealed class Report(string? file)
-    {
-        private readonly StringBuilder _text = new();
-        private readonly List<string> _notes = [];
-
-        public bool Failed { get; private set; }
-
-        public string Text => _text.ToString() + (_notes.Count == 0 ? "" : "\n" + string.Join("\n", _notes) + "\n");
-
-        public void Line(string line)
-        {
-            _text.AppendLine(line);
-            Flush();
-        }
-
-        public void Note(string note)
-        {
-            _notes.Add(note);
-            Flush();
-        }
-
-        public void Fail(string problem)
-        {
-            Failed = true;
-            Note("FAILED: " + problem);
-        }
-
-        private void Flush()
-        {
-            if (file is not null)
-                File.WriteAllText(file, Text);
+            if (DateTime.UtcNow > context.Deadline)
+            {
+                string pass = c.Section switch { "gemm" => "gemm", "train" => "step", _ => "forward" };
+                context.Log.Row(new ResultRow("engine", c.Section, c.Name, pass, null, null, "-", $"not run: the report's budget of {budget:0} s was spent"));
+                continue;
+            }
+            try
+            {
+                switch (c.Section)
+                {
+                    case "gemm": GemmRun.Run(context, c); break;
+                    case "conv": ConvRun.Run(context, c); break;
+                    default: TrainingRun.Run(context, c); break;
+                }
+            }
+            catch (Exception e)
+            {
+                context.Log.Row(new ResultRow("engine", c.Section, c.Name, "-", null, null, "-", $"FAILED: {e.GetType().Name}: {OneLine(e.Message)}"), failed: true);
+            }
+            finally
+            {
+                context.Device.ReleaseCachedMemory(); // the next case gets the whole device
+            }
         }
     }
 }

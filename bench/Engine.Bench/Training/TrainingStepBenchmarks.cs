@@ -26,7 +26,7 @@ public class TrainingStepBenchmarks
 
     public static IEnumerable<string> Devices() => BenchDevices.Specs();
 
-    public static IEnumerable<ModelCase> Cases() => ModelCase.Training().Concat(GpuCheck.GpuCheckCases.ExtraTraining);
+    public static IEnumerable<ModelCase> Cases() => ModelCase.Training();
 
     [GlobalSetup]
     public void Setup()
