@@ -49,6 +49,12 @@ public static class Blas
     /// </summary>
     internal const int PlannedMultiprocessors = 132;
 
+    /// <summary>
+    /// Most batch entries one block-tiled launch takes: the batch is the grid's z, and CUDA limits a
+    /// grid's z to 65,535 (OpenCL's and the CPU accelerator's limits are higher).
+    /// </summary>
+    internal const int MaxBatchPerLaunch = 65535;
+
     private static KernelLoader<RegisterLauncher> Register<TA, TB>(string name)
         where TA : struct, IMatrixLayout where TB : struct, IMatrixLayout =>
         new(name, acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmParams>(
@@ -136,23 +142,24 @@ public static class Blas
             device.Synchronize(); // kernels queued before must have written A, B and C
             HostGemm.Run(a, b, c, transposeA, transposeB, p);
         }
-        else if (resolved == GemmAlgorithm.SharedMemoryTiled && UsesLargeTiles(device, p))
-        {
-            var grid = new Index3D(
-                Ceil(p.N, GemmLargeTileKernels.BlockCols),
-                Ceil(p.M, GemmLargeTileKernels.BlockRows),
-                p.Batch);
-            var group = new Index3D(GemmLargeTileKernels.GroupSide, GemmLargeTileKernels.GroupSide, 1);
-            device.Kernel(LargeTiled[variant])(new KernelConfig(grid, group), a, b, c, p);
-        }
         else if (resolved == GemmAlgorithm.SharedMemoryTiled)
         {
-            var grid = new Index3D(
-                Ceil(p.N, GemmSharedTiledKernels.BlockCols),
-                Ceil(p.M, GemmSharedTiledKernels.BlockRows),
-                p.Batch);
-            var group = new Index3D(GemmSharedTiledKernels.GroupSide, GemmSharedTiledKernels.GroupSide, 1);
-            device.Kernel(SharedTiled[variant])(new KernelConfig(grid, group), a, b, c, p);
+            bool large = UsesLargeTiles(device, p);
+            var launch = device.Kernel(large ? LargeTiled[variant] : SharedTiled[variant]);
+            int rows = large ? GemmLargeTileKernels.BlockRows : GemmSharedTiledKernels.BlockRows;
+            int cols = large ? GemmLargeTileKernels.BlockCols : GemmSharedTiledKernels.BlockCols;
+            int side = large ? GemmLargeTileKernels.GroupSide : GemmSharedTiledKernels.GroupSide;
+            var group = new Index3D(side, side, 1);
+            // The batch is the grid's z, which CUDA caps at MaxBatchPerLaunch: larger batches run in
+            // chunks, each with its operands' views advanced to its first entry (a broadcast operand's
+            // stride is 0, so it stays). Every output is still one block's sum in order: the same bits.
+            for (int first = 0; first < p.Batch; first += MaxBatchPerLaunch)
+            {
+                int count = Math.Min(MaxBatchPerLaunch, p.Batch - first);
+                var grid = new Index3D(Ceil(p.N, cols), Ceil(p.M, rows), count);
+                launch(new KernelConfig(grid, group),
+                    a.SubView(first * p.StrideA), b.SubView(first * p.StrideB), c.SubView(first * p.StrideC), Entries(p, count));
+            }
         }
         else
         {
@@ -246,6 +253,10 @@ public static class Blas
         if (end > length)
             throw new ArgumentException($"{nameof(Gemm)}: {name} needs {end} elements ({batch} x [{rows}, {cols}], pitch {ld}, stride {stride}) but its buffer holds {length}.");
     }
+
+    // The parameters of `count` consecutive batch entries, from views that start at the first of them.
+    private static GemmParams Entries(in GemmParams p, int count) =>
+        new(p.M, p.N, p.K, p.Lda, p.Ldb, p.Ldc, p.StrideA, p.StrideB, p.StrideC, count, p.Alpha, p.Beta);
 
     private static (int Batch, int Rows, int Cols) AsBatch(string name, Shape shape) => shape.Rank switch
     {

@@ -36,9 +36,23 @@ public sealed class ActivationTests(DeviceFixture fixture)
             _ => Engine.Functional.Tanh(input),
         };
         Func<double[][], double[]> f = a => a[0].Select(v => Apply(kind, v)).ToArray();
-        GradCheck.AssertClose(y.ToArray(), f(GradCheck.Widen(x)), 1e-6, 1e-6, $"{kind} forward");
+        double[] expected = f(GradCheck.Widen(x));
+        // On CUDA sigmoid's exp is ex2.approx and tanh is tanh.approx (relative error 2^-11): the forward
+        // may differ from the value by that much more, and the backward, which reads the forward's output
+        // (tanh: dy (1 - y^2); sigmoid: dy y (1 - y)), by what that error does to it.
+        double Relative(int i) => kind switch
+        {
+            ActivationKind.Tanh => DeviceRounding.TanhRelativeError,
+            ActivationKind.Sigmoid => DeviceRounding.ExpRelativeError(x[i]),
+            _ => 0,
+        };
+        DeviceRounding.AssertClose(_device, y.ToArray(), expected, 1e-6, 1e-6, i => Math.Abs(expected[i]) * Relative(i), $"{kind} forward");
         var dx = Engine.Functional.ActivationBackward(kind, ActivationOp.SavesOutput(kind) ? y : input, Tensor.FromArray(_device, dy, dy.Length));
-        GradCheck.AssertClose(dx.ToArray(), GradCheck.Numeric(f, GradCheck.Widen(x), GradCheck.Widen(dy)[0], 0, 1e-5), 1e-4, 1e-3, $"{kind} backward");
+        DeviceRounding.AssertClose(_device, dx.ToArray(), GradCheck.Numeric(f, GradCheck.Widen(x), GradCheck.Widen(dy)[0], 0, 1e-5), 1e-4, 1e-3,
+            i => Math.Abs(dy[i]) * (kind == ActivationKind.Tanh
+                ? expected[i] * expected[i] * (2 * Relative(i) + Relative(i) * Relative(i)) // y = t (1 + e), |e| <= r, moves 1 - y^2 by t^2 |2e + e^2|
+                : Math.Abs(expected[i]) * Relative(i)),                                     // an error e in y in [0, 1] moves y (1 - y) by at most |e|
+            $"{kind} backward");
     }
 
     [Fact]
@@ -103,8 +117,51 @@ public sealed class ActivationTests(DeviceFixture fixture)
         using var scope = DisposeScope.Enter();
         var input = Tensor.FromArray(_device, x, n, c, plane);
         var output = logarithm ? Engine.Functional.LogSoftmax(input) : Engine.Functional.Softmax(input);
-        GradCheck.AssertClose(output.ToArray(), f(GradCheck.Widen(x)), 1e-5, 1e-6, $"Softmax forward log={logarithm}");
+        double[] expected = f(GradCheck.Widen(x));
+        double[] allowance = CudaSoftmaxAllowance(x, expected, n, c, plane, logarithm);
+        DeviceRounding.AssertClose(_device, output.ToArray(), expected, 1e-5, 1e-6, i => allowance[i], $"Softmax forward log={logarithm}");
         var dx = Engine.Functional.SoftmaxBackward(output, Tensor.FromArray(_device, dy, n, c, plane), logarithm);
-        GradCheck.AssertClose(dx.ToArray(), GradCheck.Numeric(f, GradCheck.Widen(x), GradCheck.Widen(dy)[0], 0, 1e-5), 1e-4, 1e-3, $"Softmax backward log={logarithm}");
+        double[] backward = CudaSoftmaxBackwardAllowance(expected, allowance, dy, n, c, plane, logarithm);
+        DeviceRounding.AssertClose(_device, dx.ToArray(), GradCheck.Numeric(f, GradCheck.Widen(x), GradCheck.Widen(dy)[0], 0, 1e-5), 1e-4, 1e-3,
+            i => backward[i], $"Softmax backward log={logarithm}");
+    }
+
+    // What CUDA's ex2.approx and lg2.approx may add to each softmax output (absolute): every term
+    // exp(x - max) by its relative error, weighted by its share of the sum S, and ln S by lg2's error.
+    private static double[] CudaSoftmaxAllowance(float[] x, double[] y, int n, int c, int plane, bool logarithm)
+    {
+        var allowance = new double[x.Length];
+        for (int i = 0; i < n; i++)
+            for (int s = 0; s < plane; s++)
+            {
+                int[] at = [.. Enumerable.Range(0, c).Select(k => (i * c + k) * plane + s)];
+                double max = at.Max(j => (double)x[j]);
+                double sum = at.Sum(j => Math.Exp(x[j] - max));
+                double sumError = at.Sum(j => Math.Exp(x[j] - max) * DeviceRounding.ExpRelativeError(x[j] - max)) / sum + c * DeviceRounding.Unit;
+                foreach (int j in at)
+                    allowance[j] = logarithm
+                        ? DeviceRounding.LogAbsoluteError(sum) + sumError
+                        : Math.Abs(y[j]) * (DeviceRounding.ExpRelativeError(x[j] - max) + sumError);
+            }
+        return allowance;
+    }
+
+    // What the forward's allowance does to the backward, which reads the forward's output y:
+    // log: dy - exp(y) sum(dy) (exp(y) off by its own error and y's); else y (dy - sum(dy y)).
+    private static double[] CudaSoftmaxBackwardAllowance(double[] y, double[] forward, float[] dy, int n, int c, int plane, bool logarithm)
+    {
+        var allowance = new double[y.Length];
+        for (int i = 0; i < n; i++)
+            for (int s = 0; s < plane; s++)
+            {
+                int[] at = [.. Enumerable.Range(0, c).Select(k => (i * c + k) * plane + s)];
+                double dot = logarithm ? at.Sum(j => (double)dy[j]) : at.Sum(j => dy[j] * y[j]);
+                double dotError = logarithm ? 0 : at.Sum(j => Math.Abs(dy[j]) * forward[j]);
+                foreach (int j in at)
+                    allowance[j] = logarithm
+                        ? Math.Abs(dot) * Math.Exp(y[j]) * (forward[j] + DeviceRounding.ExpRelativeError(y[j]))
+                        : forward[j] * Math.Abs(dy[j] - dot) + Math.Abs(y[j]) * dotError;
+            }
+        return allowance;
     }
 }
