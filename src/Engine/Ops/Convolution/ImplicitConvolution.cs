@@ -40,7 +40,7 @@ internal static class ImplicitConvolution
         new("SumSlicesSplit", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>(acc, ReductionKernels.SumSlicesSplit));
 
     // Most batch entries (grid z) one launch takes: CUDA's limit on a grid's third axis.
-    private const int MaxBatch = 65535;
+    private const int MaxBatch = Blas.MaxBatchPerLaunch;
 
     [ThreadStatic]
     private static bool? t_forced;
