@@ -124,8 +124,11 @@ case "${1:-}" in
     trap 'exit 130' INT
     trap 'exit 143' TERM
     trap 'exit 129' HUP
+    # In the background and waited for: bash runs a trap only once a foreground command has ended,
+    # but at once during wait. `down` ends whatever still runs in the namespaces.
+    exec_in "$name" -- "$@" <&0 &
     set +e
-    ( exec_in "$name" -- "$@" )
+    wait $!
     exit $? ;;
   "") die "usage: $0 run -- CMD | up NAME | exec NAME -- CMD | down NAME" ;;
   *) launch "$@" ;;
