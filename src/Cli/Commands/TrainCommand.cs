@@ -150,8 +150,9 @@ internal static class TrainCommand
             // forwarded when an abort tears the launch down (seen once in CI under load): give it time.
             if (communicator.Rank == 0)
                 Thread.Sleep(TimeSpan.FromSeconds(1));
-            communicator.Abort(ErrorReport.Failure);
-            return ErrorReport.Failure;
+            int failure = e is CommunicatorException ? ErrorReport.PeerLost : ErrorReport.Failure; // launch restarts after the first
+            communicator.Abort(failure);
+            return failure;
         }
         communicator.Dispose();
         return code;

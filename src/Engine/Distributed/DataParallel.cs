@@ -140,7 +140,8 @@ public sealed class DataParallel
 
     /// <summary>
     /// Checks that every rank's parameters and buffers are the same bits as rank 0's (a SHA-256 of
-    /// them, gathered); throws naming the first rank whose replica differs. Cheap next to an epoch.
+    /// them, gathered); throws <see cref="InvalidDataException"/> naming the first rank whose
+    /// replica differs. Cheap next to an epoch.
     /// </summary>
     public void CheckReplicasAgree(string when)
     {
@@ -155,7 +156,7 @@ public sealed class DataParallel
         for (int r = 1; r < Communicator.Size; r++)
         {
             if (!all.AsSpan(r * mine.Length, mine.Length).SequenceEqual(all.AsSpan(0, mine.Length)))
-                throw new CommunicatorException($"the replicas diverged {when}: rank {r}'s weights differ from rank 0's.");
+                throw new InvalidDataException($"the replicas diverged {when}: rank {r}'s weights differ from rank 0's."); // a determinism fault, not a lost peer
         }
     }
 }
