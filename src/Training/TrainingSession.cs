@@ -52,9 +52,16 @@ public sealed class TrainingSession : IDisposable
         int epochs = options.Epochs, steps = _loader.BatchesPerEpoch;
         if ((long)epochs * steps > int.MaxValue)
             throw new ArgumentException($"{epochs} epochs of {steps} steps make {(long)epochs * steps} steps, more than the schedule counts ({int.MaxValue}).");
+        if (folder is not null)
+        {
+            RunFolder.CheckLogsFit(options, steps);
+            if (trainer.ModelOptions is { } modelOptions && Models.ModelLimits.Problem(modelOptions) is string beyond)
+                throw new ArgumentException($"The model's options are beyond what a checkpoint can record ({beyond}): its checkpoints could not be read back.");
+        }
         var history = new List<string>();
+        var data = DataFingerprint.Of(train, test);
         if (resumed is not null)
-            history.AddRange(CheckResume(resumed, trainer, steps, ranks));
+            history.AddRange(CheckResume(resumed, trainer, steps, ranks, data));
 
         if (communicator is not null && options.SyncBatchNorm)
             DataParallel.SynchronizeBatchNorm(model, communicator);
@@ -87,6 +94,7 @@ public sealed class TrainingSession : IDisposable
             {
                 Task = task.Kind, Model = trainer.ModelOptions, Options = options, Application = trainer.Application, StepsPerEpoch = steps,
                 Metric = task.MetricName, HigherIsBetter = task.HigherIsBetter, Ranks = ranks,
+                RunId = Guid.NewGuid().ToString("N"), Data = data,
             };
             if (resumed is not null)
             {
@@ -94,7 +102,12 @@ public sealed class TrainingSession : IDisposable
                 if (Optimizer.StepCount != resumed.GlobalStep)
                     throw new InvalidDataException($"'{folder.LastPath}' holds an optimiser after {Optimizer.StepCount} steps but run information for {resumed.GlobalStep}.");
                 task.NoiseOffset = resumed.NoiseOffset;
-                state = resumed with { Options = options, Application = trainer.Application ?? resumed.Application, History = [.. resumed.History, .. history] };
+                // A run from before run ids and fingerprints were kept takes them from here on.
+                state = resumed with
+                {
+                    Options = options, Application = trainer.Application ?? resumed.Application, History = [.. resumed.History, .. history],
+                    RunId = resumed.RunId ?? Guid.NewGuid().ToString("N"), Data = resumed.Data ?? data,
+                };
             }
             _schedule?.Resume(checked((int)state.GlobalStep));
             if (_plateau is not null && state.Plateau is { } plateauState)
@@ -171,7 +184,7 @@ public sealed class TrainingSession : IDisposable
     /// Checks a checkpoint against this run (its task, ranks, steps per epoch, model and the
     /// options that define the run) and returns how the options that may change did.
     /// </summary>
-    private static List<string> CheckResume(CheckpointInfo resumed, Trainer trainer, int steps, int ranks)
+    private static List<string> CheckResume(CheckpointInfo resumed, Trainer trainer, int steps, int ranks, DataFingerprint data)
     {
         var options = trainer.Options;
         string position = resumed.Position;
@@ -179,6 +192,8 @@ public sealed class TrainingSession : IDisposable
             throw new ArgumentException($"The checkpoint is a {resumed.Task} run, not {trainer.Task.Kind}.");
         if (resumed.Ranks != ranks)
             throw new ArgumentException($"The checkpoint was trained on {resumed.Ranks} ranks, each with its shard of the data; resume it on as many, not {ranks}.");
+        if (resumed.Data?.Difference(data) is string different)
+            throw new InvalidDataException($"The run was trained on other data: {different}. Resuming would make it another run.");
         if (resumed.StepsPerEpoch != steps)
             throw new InvalidDataException($"The checkpoint took {resumed.StepsPerEpoch} steps per epoch, these options and data {steps}.");
         if (trainer.ModelOptions is { } model && resumed.Model is { } recorded && recorded != model)
