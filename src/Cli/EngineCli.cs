@@ -30,7 +30,14 @@ internal static class EngineCli
         try
         {
             var parsed = root.Parse(args);
-            ErrorReport.Verbose = Environment.GetEnvironmentVariable(ErrorReport.VerboseVariable) is "1" or "true" || parsed.GetValue(verbose);
+            ErrorReport.Verbose = EnvironmentVariables.IsOn(Environment.GetEnvironmentVariable(ErrorReport.VerboseVariable)) || parsed.GetValue(verbose);
+            if ((EnvironmentVariables.Problem(EnvironmentVariables.Current) ?? CommandLineText.Problem(args)) is string refused)
+            {
+                errors.WriteLine($"error: {refused}");
+                if (Distributed.MpiCommunicator.Launched)
+                    Distributed.MpiCommunicator.AbortLaunch(ErrorReport.Usage);
+                return ErrorReport.Usage;
+            }
             if (parsed.Errors.Count > 0)
             {
                 string command = string.Join(" ", parsed.CommandResult.Command.Name == root.Name ? [] : new[] { parsed.CommandResult.Command.Name });
@@ -42,6 +49,8 @@ internal static class EngineCli
             }
             // No default exception handler (ErrorReport is the handler) and no termination timeout
             // (train handles SIGINT and SIGTERM itself, to commit a checkpoint first).
+            // train stops at a checkpoint on a signal (InterruptSignal); the others stop at once, cleanly.
+            using var stop = parsed.CommandResult.Command.Name == "train" ? null : StopSignal.Listen(errors);
             return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null, Output = output, Error = errors });
         }
         catch (Exception e)
