@@ -66,9 +66,9 @@ public sealed class TrainingSession : IDisposable
         if (communicator is not null && options.SyncBatchNorm)
             DataParallel.SynchronizeBatchNorm(model, communicator);
         var device = task.Device;
-        bool initialised = model.NamedState().Any() && model.NamedState().All(s => s.State.IsInitialized);
-        long planned = task.BuildTraining(train, batch, RandomStreams.Derive(options.Seed, RandomStream.Noise));
-        CheckFits(model, device, planned, folder, fresh: resumed is null, initialised);
+        bool initialised = IsInitialized(model);
+        Memory = PlanMemory(trainer, train, test, steps);
+        CheckFits(model, device, Memory, folder, fresh: resumed is null);
         if (!initialised)
             model.Initialize(device, RandomStreams.Derive(options.Seed, RandomStream.Initialization));
         task.CompileTraining();
@@ -127,6 +127,9 @@ public sealed class TrainingSession : IDisposable
             throw;
         }
     }
+
+    /// <summary>The run's memory plan, made before anything was allocated: what a step and an evaluation hold at their peak.</summary>
+    public StepMemory Memory { get; }
 
     /// <summary>The trainer this session runs.</summary>
     public Trainer Trainer => _trainer;
@@ -229,24 +232,45 @@ public sealed class TrainingSession : IDisposable
     }
 
     /// <summary>
-    /// Before anything is allocated: the step's memory (parameters, gradients and the optimiser's
-    /// two moments unless the model holds its weights already, and the planned activations and
-    /// gradients) against what the device has, and the checkpoints against the disk; each refusal
-    /// gives both numbers.
+    /// The run's memory plan: the weights (values and buffers, and unless the model holds its
+    /// weights already, gradients and the optimiser's two moments), the training graph's buffers,
+    /// and the largest of what is allocated for a while beside them: an op's workspace, the step
+    /// guard's scratch, or the evaluation's graph; and the loop's host memory.
     /// </summary>
-    private static void CheckFits(Module model, ComputeDevice device, long plannedBytes, RunFolder? folder, bool fresh, bool initialised)
+    internal static StepMemory PlanMemory(Trainer trainer, ImageDataset train, ImageDataset test, int steps)
+    {
+        var task = trainer.Task;
+        int batch = trainer.Options.BatchSize;
+        var plan = task.BuildTraining(train, batch, RandomStreams.Derive(trainer.Options.Seed, RandomStream.Noise));
+        return Plan(task.Model, plan, task.EvaluationBytes(test, batch), TrainingTask.HostBytes(train, batch, TrainingLoop.QueuedSteps(steps)), IsInitialized(task.Model));
+    }
+
+    private static bool IsInitialized(Module model) => model.NamedState().Any() && model.NamedState().All(s => s.State.IsInitialized);
+
+    private static StepMemory Plan(Module model, Graph.MemoryPlan plan, long evaluation, long host, bool initialised)
     {
         long parameters = model.ParameterCount;
         long stateElements = model.NamedState().Sum(s => s.State.Shape.Numel);
-        long weights = initialised ? 4 * 2 * parameters : 4 * (stateElements + 3 * parameters); // values and buffers; gradients, exp_avg, exp_avg_sq
-        long needed = weights + plannedBytes;
+        // Values and buffers; gradients, exp_avg, exp_avg_sq; and the loop's scalars (the loss ring, the guard's flags).
+        long weights = (initialised ? 4 * 2 * parameters : 4 * (stateElements + 3 * parameters)) + LoopScalarBytes;
+        long workspace = Math.Max(Math.Max(plan.WorkspaceBytes, Optimizer.StepGuardWorkspace(parameters)), evaluation);
+        return new StepMemory(weights, plan.PlannedBytes, workspace, host);
+    }
+
+    // The loss ring of TrainingLoop (ReadEvery + 1 floats) and the optimiser's scale, halt flag, step and norm, rounded up.
+    private const long LoopScalarBytes = 256;
+
+    /// <summary>
+    /// Before anything is allocated: the plan's device bytes against what the device has, and the
+    /// checkpoints against the disk; each refusal gives both numbers.
+    /// </summary>
+    private static void CheckFits(Module model, ComputeDevice device, StepMemory memory, RunFolder? folder, bool fresh)
+    {
         long free = device.FreeMemory;
-        if (needed > free)
-        {
-            throw new OutOfDeviceMemoryException(device.Info.Spec,
-                $"the training step ({ByteSize.MiB(weights)} of weights, gradients and optimiser state, {ByteSize.MiB(plannedBytes)} of activations)",
-                needed, free);
-        }
+        if (memory.DeviceBytes > free)
+            throw new OutOfDeviceMemoryException(device.Info.Spec, $"the training step ({memory})", memory.DeviceBytes, free);
+        long parameters = model.ParameterCount;
+        long stateElements = model.NamedState().Sum(s => s.State.Shape.Numel);
         // A new run needs room for last, best and a temporary; a resumed one has the two already.
         folder?.CheckSpace(4 * (stateElements + 2 * parameters) + (1 << 16), fresh ? 3 : 1);
     }

@@ -37,6 +37,10 @@ public sealed partial class HostileInputTests
         ["predict with weights of another width (every tensor differs)"] = (c => [.. c.Predict(c.Weights(), c.File("x.npy", NpyFloats(1, 1, 8, 8)), c.Path("y.npy")).Select(a => a == "4" ? "8" : a)],
             1, "more problems."),
 
+        // the memory plan counts the workspaces: weights and activations fit in 64 MiB, the step does not
+        ["a memory limit that holds the activations but not the workspaces"] = (c => c.Train("unet", "--limit", "16", "--batch-size", "4", "--memory-limit", "64M", "-o", c.Path("run")),
+            1, "of workspace) needs"),
+
         // data named by its file
         ["a label outside the classes"] = (c => c.Train("resnet", "--dataset", "mnist", "--data", c.IdxFolder(trainLabels: Idx(0x0801, [64], Enumerable.Range(0, 64).Select(i => (byte)(i == 17 ? 12 : i % 10)).ToArray())), "-o", c.Path("run")),
             1, "train-labels-idx1-ubyte' holds label 12 (image 17), but mnist has 10 classes (labels 0 to 9)."),

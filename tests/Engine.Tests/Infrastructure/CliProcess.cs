@@ -33,6 +33,16 @@ internal sealed partial class CliProcess : IDisposable
     public static CliProcess Start(string workingDirectory, Dictionary<string, string> environment, params string[] arguments) =>
         SelfContained ? StartWith(workingDirectory, Tool, arguments, environment) : StartWith(workingDirectory, Dotnet, [Tool, .. arguments], environment);
 
+    /// <summary>
+    /// Starts this test assembly's own runner (xunit v3 builds the tests as an executable) with
+    /// <paramref name="arguments"/>, e.g. <c>-method NAME</c>: a test that needs a process of its
+    /// own (its resident memory not shared with the tests running beside it).
+    /// </summary>
+    public static CliProcess StartTests(string workingDirectory, Dictionary<string, string> environment, params string[] arguments) =>
+        SelfContained
+            ? StartWith(workingDirectory, Path.Combine(AppContext.BaseDirectory, "Engine.Tests"), arguments, environment)
+            : StartWith(workingDirectory, Dotnet, ["exec", typeof(CliProcess).Assembly.Location, .. arguments], environment);
+
     /// <summary>Starts <paramref name="program"/> (e.g. a shell wrapping the tool).</summary>
     public static CliProcess StartWith(string workingDirectory, string program, IEnumerable<string> arguments, Dictionary<string, string>? environment = null)
     {
