@@ -124,8 +124,9 @@ public sealed record CheckpointInfo
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or ArgumentException) // ArgumentException: a repeated key
         {
             // System.Text.Json names .NET types ("cannot be converted to a 'System.Int32'"); say where instead.
-            string what = e is JsonException { Path: { Length: > 1 } path } && e.Message.Contains("System.", StringComparison.Ordinal)
-                ? $"a value of the wrong kind at {path}" : e.Message;
+            string what = !e.Message.Contains("System.", StringComparison.Ordinal) ? e.Message
+                : e is JsonException { Path: { Length: > 1 } path } ? $"a value of the wrong kind at {path}"
+                : "a value of the wrong kind (a string where a number belongs, or the like)";
             throw new InvalidDataException($"{source}: damaged run information: {what}", e);
         }
         if (info is null)

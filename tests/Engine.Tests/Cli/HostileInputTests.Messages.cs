@@ -44,9 +44,20 @@ public sealed partial class HostileInputTests
         // data named by its file
         ["a label outside the classes"] = (c => c.Train("resnet", "--dataset", "mnist", "--data", c.IdxFolder(trainLabels: Idx(0x0801, [64], Enumerable.Range(0, 64).Select(i => (byte)(i == 17 ? 12 : i % 10)).ToArray())), "-o", c.Path("run")),
             1, "train-labels-idx1-ubyte' holds label 12 (image 17), but mnist has 10 classes (labels 0 to 9)."),
+        ["a U-Net on images of a side it does not keep"] = (c => c.Train("unet", "--data", MriOfSide(c, 20), "--batch-size", "4", "-o", c.Path("run")),
+            1, "The model maps 20x20 images to 16x16 masks: train it on images of a side it keeps"),
         ["a path that is not UTF-8"] = (c => c.Predict(c.Weights(), "\uFFFD.npy", c.Path("y.npy")), 2, "--input '\uFFFD.npy' holds bytes that are not UTF-8"),
         ["a model name of another case"] = (c => ["summary", "ResNet99"], 1, "Unknown model 'ResNet99'. Known models: resnet18,"),
     };
+
+    /// <summary>A brain-MRI folder of 44 slices of <paramref name="side"/> x <paramref name="side"/> (enough beside the held-out slab).</summary>
+    private static string MriOfSide(Context c, short side)
+    {
+        var voxels = Enumerable.Range(0, side * side * 44).Select(i => (byte)(i * 13 % 251)).ToArray();
+        c.File("mri/KmeansTest_T1UCharRaw.nii", Nifti(side, side, 44, voxels));
+        c.File("mri/KmeansTest_T1RawSkullStrip.nii", Nifti(side, side, 44, voxels.Select(v => (byte)(v > 120 ? 1 : 0)).ToArray()));
+        return c.Path("mri");
+    }
 
     /// <summary>The command line <paramref name="args"/> run in a process of its own with <paramref name="name"/>=<paramref name="value"/>.</summary>
     private static string[] Env(Context c, string name, string value, string[] args)
