@@ -6,7 +6,10 @@ namespace Engine.Cli;
 /// <summary>
 /// The <c>engine</c> command line: parses, runs one command, and turns every error into one line
 /// (see <see cref="ErrorReport"/>): exit 0 on success, 1 when a command fails, 2 when the command
-/// line does not parse, 130 when a signal stopped a training run at a checkpoint.
+/// line does not parse (or an <c>ENGINE_*</c> variable or an argument's bytes are refused,
+/// <see cref="EnvironmentVariables"/>, <see cref="CommandLineText"/>), 130 when a signal stopped a
+/// training run at a checkpoint, and 130 or 143 when SIGINT or SIGTERM stopped another command
+/// (<see cref="StopSignal"/>).
 /// </summary>
 internal static class EngineCli
 {

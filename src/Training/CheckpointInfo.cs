@@ -168,7 +168,7 @@ public sealed record CheckpointInfo
 
     /// <summary>
     /// Rewrites a format-2 checkpoint's information (written by the command line before the loop
-    /// moved into this library) as format 3: its command-line settings become <see cref="Application"/>
+    /// moved into this library) as the current format: its command-line settings become <see cref="Application"/>
     /// and give the loop's <see cref="Options"/>; its task (resnet, unet, vae) becomes the task kind.
     /// </summary>
     private static void FromFormat2(JsonObject node)

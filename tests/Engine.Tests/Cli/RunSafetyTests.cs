@@ -132,6 +132,22 @@ public sealed class RunSafetyTests(DeviceFixture fixture, ITestOutputHelper log)
         Assert.Contains("on mnist, 48 test images", output.ToString());
     }
 
+    [Fact]
+    public void EngineDeviceOutranksTheDeviceAResumedRunRecorded()
+    {
+        // The run recorded --device cuda:7, which this machine lacks; ENGINE_DEVICE, the user's standing
+        // choice, is taken instead, and the first line says where the device came from.
+        var errors = new StringWriter();
+        var settings = Logged("recorded", 1) with { SaveEvery = null, LogEvery = null };
+        Assert.True(TrainCommand.Run(settings, TextWriter.Null, errors) == 0, errors.ToString());
+        foreach (string file in new[] { RunFolder.LastFile, RunFolder.BestFile })
+            EditInfo(Path.Combine(settings.Output!, file), info => System.Text.RegularExpressions.Regex.Replace(info, "\"Device\":(null|\"[^\"]*\")", "\"Device\":\"cuda:7\""));
+        var (code, output, stderr) = CliProcess.Run(_folder, Patience, new Dictionary<string, string> { ["ENGINE_DEVICE"] = fixture.Spec.ToString() },
+            "train", "resnet", "--resume", "--epochs", "2", "--plain", "-o", settings.Output!);
+        Assert.True(code == 0, stderr);
+        Assert.Contains($"parameters, on {fixture.Device.Info.Spec} ({fixture.Device.Info.Name}; ENGINE_DEVICE)", output);
+    }
+
     [Theory]
     [InlineData(CliProcess.SigTerm, "SIGTERM", 143)]
     [InlineData(CliProcess.SigInt, "SIGINT", 130)]

@@ -69,6 +69,13 @@ internal sealed partial class CliProcess : IDisposable
         return process.WaitForExit(timeout);
     }
 
+    /// <summary>Runs the tool with <paramref name="environment"/> added to this process's, to its end.</summary>
+    public static (int ExitCode, string Output, string Errors) Run(string workingDirectory, TimeSpan timeout, Dictionary<string, string> environment, params string[] arguments)
+    {
+        using var process = Start(workingDirectory, environment, arguments);
+        return process.WaitForExit(timeout);
+    }
+
     /// <summary>The dotnet host running the tests (the SDK's, or the one on PATH).</summary>
     public static string Dotnet
     {
