@@ -367,4 +367,33 @@ internal static class ImplicitConvolution
     }
 
     private static void AddFlops(ComputeDevice device, in GemmParams p) => device.Profile?.AddFlops(2.0 * p.M * p.N * p.K * p.Batch);
+
+    /// <summary>
+    /// Bytes <see cref="Backward"/> holds at once for the products asked for: a strided input
+    /// gradient's columns (explicit, freed before the rest), then the two products' partial results.
+    /// Mirrors the sizes <see cref="Backward"/> computes.
+    /// </summary>
+    internal static long BackwardWorkspace(ComputeDevice device, in ConvGeometry g, bool dx, bool dw, bool db, bool outputBias)
+    {
+        _ = device;
+        int pixels = g.H * g.W, plane = g.ColumnCols, rows = g.ColumnRows;
+        long inImage = (long)g.InChannels * pixels;
+        long explicitColumns = 0;
+        if (dx && !outputBias && (g.StrideH > 1 || g.StrideW > 1))
+        {
+            explicitColumns = ConvCore.ExplicitInputGradientWorkspace(g);
+            dx = false;
+            if (!dw)
+                return explicitColumns;
+        }
+        int kInput = (int)Math.Min(int.MaxValue, (long)g.OutChannelsPerGroup * g.KH * g.KW);
+        long weights = (long)g.OutChannels * rows;
+        long perSlice = db && dw ? weights + g.OutChannels : weights;
+        int chunk = (int)Math.Min(Math.Min(g.N, int.MaxValue / plane), MaxImagesPerLaunch);
+        int maxInputSlices = !dx || outputBias ? 1 : InputGradientSlices(g.InChannelsPerGroup, pixels, chunk, kInput, inImage);
+        var slicing = WeightGradientSlicing.For(weights, (long)chunk * plane);
+        int maxWeightSlices = !dw ? 1 : WeightSlices(slicing, (long)chunk * plane).Slices;
+        long partials = 4 * ((maxInputSlices > 1 ? maxInputSlices * chunk * inImage : 0) + (maxWeightSlices > 1 ? maxWeightSlices * perSlice : 0));
+        return Math.Max(explicitColumns, partials);
+    }
 }
