@@ -6,7 +6,10 @@ namespace Engine.Cli;
 /// <summary>
 /// The <c>engine</c> command line: parses, runs one command, and turns every error into one line
 /// (see <see cref="ErrorReport"/>): exit 0 on success, 1 when a command fails, 2 when the command
-/// line does not parse, 130 when a signal stopped a training run at a checkpoint.
+/// line does not parse (or an <c>ENGINE_*</c> variable or an argument's bytes are refused,
+/// <see cref="EnvironmentVariables"/>, <see cref="CommandLineText"/>), 130 when a signal stopped a
+/// training run at a checkpoint, and 130 or 143 when SIGINT or SIGTERM stopped another command
+/// (<see cref="StopSignal"/>).
 /// </summary>
 internal static class EngineCli
 {
@@ -31,7 +34,14 @@ internal static class EngineCli
         try
         {
             var parsed = root.Parse(args);
-            ErrorReport.Verbose = Environment.GetEnvironmentVariable(ErrorReport.VerboseVariable) is "1" or "true" || parsed.GetValue(verbose);
+            ErrorReport.Verbose = EnvironmentVariables.IsOn(Environment.GetEnvironmentVariable(ErrorReport.VerboseVariable)) || parsed.GetValue(verbose);
+            if ((EnvironmentVariables.Problem(EnvironmentVariables.Current) ?? CommandLineText.Problem(args)) is string refused)
+            {
+                errors.WriteLine($"error: {refused}");
+                if (Distributed.MpiCommunicator.Launched)
+                    Distributed.MpiCommunicator.AbortLaunch(ErrorReport.Usage);
+                return ErrorReport.Usage;
+            }
             if (parsed.Errors.Count > 0)
             {
                 string command = string.Join(" ", parsed.CommandResult.Command.Name == root.Name ? [] : new[] { parsed.CommandResult.Command.Name });
@@ -43,6 +53,8 @@ internal static class EngineCli
             }
             // No default exception handler (ErrorReport is the handler) and no termination timeout
             // (train handles SIGINT and SIGTERM itself, to commit a checkpoint first).
+            // train stops at a checkpoint on a signal (InterruptSignal); the others stop at once, cleanly.
+            using var stop = parsed.CommandResult.Command.Name == "train" ? null : StopSignal.Listen(errors);
             return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null, Output = output, Error = errors });
         }
         catch (Exception e)

@@ -38,11 +38,7 @@ public sealed class AutoencoderTask(Autoencoder model, ComputeDevice device, flo
     public override Evaluation Evaluate(ImageDataset data, int batchSize)
     {
         // Training mode: the denoising kind corrupts, as it is judged.
-        double[] means = MeanPerImage(data, batchSize, _evaluationKey, x =>
-        {
-            var graph = Autoencoder.Build(x, PenaltyWeight, noise, noiseLevel);
-            return graph.Penalty is null ? [graph.ReconstructionError] : [graph.ReconstructionError, graph.Penalty];
-        });
+        double[] means = MeanPerImage(data, batchSize, _evaluationKey, EvaluationScalars);
         double error = means[0], perPixel = error / (data.Channels * data.Height * data.Width);
         string from = Autoencoder.Kind == AutoencoderKind.Denoising ? $" from inputs with {noise.ToString().ToLowerInvariant()} noise {noiseLevel:0.###}" : "";
         string penaltyText = Autoencoder.Kind switch
@@ -52,5 +48,14 @@ public sealed class AutoencoderTask(Autoencoder model, ComputeDevice device, flo
             _ => "",
         };
         return new Evaluation(error, $"reconstruction error {error:F3} per image (MSE {perPixel:F5} per pixel){from}{penaltyText}", $"recon {error:F3}");
+    }
+
+    /// <inheritdoc/>
+    internal override long EvaluationBytes(ImageDataset data, int batchSize) => MeanPerImageBytes(data, batchSize, EvaluationScalars);
+
+    private IReadOnlyList<Node> EvaluationScalars(Node x)
+    {
+        var graph = Autoencoder.Build(x, PenaltyWeight, noise, noiseLevel);
+        return graph.Penalty is null ? [graph.ReconstructionError] : [graph.ReconstructionError, graph.Penalty];
     }
 }

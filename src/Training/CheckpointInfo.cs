@@ -14,8 +14,12 @@ namespace Engine.Training;
 /// </summary>
 public sealed record CheckpointInfo
 {
-    /// <summary>The format this version writes; it reads this one and format 2 (before the library loop, converted on reading).</summary>
-    public const int CurrentFormat = 3;
+    /// <summary>
+    /// The format this version writes; it reads this one, format 3 (whose header held the whole step
+    /// log: read as a step log none of which is in <c>steps.csv</c>) and format 2 (before the library
+    /// loop, converted on reading).
+    /// </summary>
+    public const int CurrentFormat = 4;
 
     private static readonly JsonSerializerOptions Json = new() { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
@@ -53,12 +57,41 @@ public sealed record CheckpointInfo
     public IReadOnlyList<string> History { get; init; } = [];
     /// <summary>The epoch log so far (<see cref="RunLog"/>), one record per completed epoch.</summary>
     public IReadOnlyList<EpochRecord> EpochLog { get; init; } = [];
-    /// <summary>The step log so far: every <see cref="TrainingOptions.LogEvery"/>-th step's loss.</summary>
+    /// <summary>
+    /// The step log: every <see cref="TrainingOptions.LogEvery"/>-th step's loss. In a run's state,
+    /// all of it; in a checkpoint file, only the records after <see cref="StepLogWrittenThrough"/>
+    /// (the rest is in the run folder's <c>steps.csv</c>, appended at every commit), so a checkpoint
+    /// does not grow with the run's length. <see cref="RunFolder.PrepareResume"/> puts the two together.
+    /// </summary>
     public IReadOnlyList<StepRecord> StepLog { get; init; } = [];
+    /// <summary>The step through which the step log was in <c>steps.csv</c> when this checkpoint was committed (0: none of it).</summary>
+    public long StepLogWrittenThrough { get; init; }
     /// <summary>Where the plateau schedule stands (null for the other schedules).</summary>
     public Engine.Optim.PlateauState? Plateau { get; init; }
+    /// <summary>
+    /// The run's identity (32 hex digits, drawn when it began), carried by every checkpoint it
+    /// commits: a checkpoint of another run in its folder is told apart however alike the two are.
+    /// Null in checkpoints written before it was kept.
+    /// </summary>
+    public string? RunId { get; init; }
+    /// <summary>What the run trains and evaluates on (null in checkpoints written before it was kept): a resume on other data is refused.</summary>
+    public DataFingerprint? Data { get; init; }
     /// <summary>Ranks the run was trained on (data-parallel; 1 for one process): a resumed run needs as many, since they shard the data.</summary>
     public int Ranks { get; init; } = 1;
+
+    /// <summary>
+    /// Whether <paramref name="other"/> is a checkpoint of the same run: by <see cref="RunId"/> where
+    /// both have one, else (older checkpoints) by what defines a run: task, model, seed, batch size,
+    /// steps per epoch and ranks.
+    /// </summary>
+    public bool IsSameRun(CheckpointInfo other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return RunId is not null && other.RunId is not null
+            ? RunId == other.RunId
+            : Task == other.Task && Model == other.Model && Options.Seed == other.Options.Seed && Options.BatchSize == other.Options.BatchSize
+                && StepsPerEpoch == other.StepsPerEpoch && Ranks == other.Ranks;
+    }
 
     /// <summary>Optimiser steps taken.</summary>
     [JsonIgnore]
@@ -90,11 +123,15 @@ public sealed record CheckpointInfo
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or ArgumentException) // ArgumentException: a repeated key
         {
-            throw new InvalidDataException($"{source}: damaged run information: {e.Message}", e);
+            // System.Text.Json names .NET types ("cannot be converted to a 'System.Int32'"); say where instead.
+            string what = !e.Message.Contains("System.", StringComparison.Ordinal) ? e.Message
+                : e is JsonException { Path: { Length: > 1 } path } ? $"a value of the wrong kind at {path}"
+                : "a value of the wrong kind (a string where a number belongs, or the like)";
+            throw new InvalidDataException($"{source}: damaged run information: {what}", e);
         }
         if (info is null)
             throw new InvalidDataException($"{source}: empty run information.");
-        string? problem = info.Format != CurrentFormat ? $"format {info.Format}, but this version reads formats 2 and {CurrentFormat}"
+        string? problem = info.Format is not (3 or CurrentFormat) ? $"format {info.Format}, but this version reads formats 2 to {CurrentFormat}"
             : info.Task is null || info.Options is null || info.Metric is null ? "a missing task, options or metric entry"
             : OptionsProblem(info.Options)
             ?? (info.StepsPerEpoch <= 0 ? $"{info.StepsPerEpoch} steps per epoch"
@@ -106,11 +143,14 @@ public sealed record CheckpointInfo
             : info.Plateau is { } plateau && (!(plateau.LearningRate >= 0 && float.IsFinite(plateau.LearningRate)) || plateau.BadEpochs < 0 || plateau.CooldownCounter < 0 || plateau.Epochs < 0)
                 ? $"a damaged plateau state ({plateau})"
             : info.EpochLog?.Any(e => e is null) == true || info.StepLog?.Any(e => e is null) == true ? "an empty log record"
+            : info.RunId is { } id && (id.Length != 32 || !id.All(char.IsAsciiHexDigitLower)) ? $"a damaged run id '{(id.Length > 40 ? id[..40] + "..." : id)}'"
+            : info.StepLogWrittenThrough < 0 || info.StepLogWrittenThrough > info.GlobalStep ? $"a step log written through step {info.StepLogWrittenThrough} of {info.GlobalStep}"
             : info.Model is { } model ? ModelProblem(model) : null);
         if (problem is not null)
             throw new InvalidDataException($"{source}: the run information has {problem}.");
-        // Checkpoints written before the logs existed have none: they start empty.
-        return info with { History = info.History ?? [], EpochLog = info.EpochLog ?? [], StepLog = info.StepLog ?? [] };
+        // Checkpoints written before the logs existed have none: they start empty. A format-3 header
+        // holds the whole step log, none of it counted as in steps.csv: read as this format says so.
+        return info with { Format = CurrentFormat, History = info.History ?? [], EpochLog = info.EpochLog ?? [], StepLog = info.StepLog ?? [] };
     }
 
     private static string? OptionsProblem(TrainingOptions options)
@@ -128,7 +168,7 @@ public sealed record CheckpointInfo
 
     /// <summary>
     /// Rewrites a format-2 checkpoint's information (written by the command line before the loop
-    /// moved into this library) as format 3: its command-line settings become <see cref="Application"/>
+    /// moved into this library) as the current format: its command-line settings become <see cref="Application"/>
     /// and give the loop's <see cref="Options"/>; its task (resnet, unet, vae) becomes the task kind.
     /// </summary>
     private static void FromFormat2(JsonObject node)
@@ -160,13 +200,9 @@ public sealed record CheckpointInfo
     }
 
     /// <summary>
-    /// Model options out of any reasonable range: commands build the model (and allocate its weights)
-    /// from them before a tensor of the file is checked, so a damaged header must not size that.
+    /// Model options out of any reasonable range (<see cref="ModelLimits"/>): commands build the model
+    /// (and allocate its weights) from them before a tensor of the file is checked, so a damaged
+    /// header must not size that.
     /// </summary>
-    private static string? ModelProblem(ModelOptions m) =>
-        m.Name is null || m.BaseWidth is < 1 or > 4096 || m.ImageSize is < 1 or > 16384 || m.Classes is < 0 or > 100_000
-            || m.InChannels is < 1 or > 4096 || m.Latent is < 1 or > 65536 || m.Depth is < 1 or > 12
-            || m.HeadChannels is < 1 or > 65536 || m.AtrousRate is < 1 or > 1024 || m.OutputStride is not (8 or 16) || m.ImageWidth is < 1 or > 16384
-            ? $"model options out of range ({m})"
-            : null;
+    private static string? ModelProblem(ModelOptions m) => ModelLimits.Problem(m) is string problem ? $"model options out of range ({problem}: {m})" : null;
 }

@@ -25,9 +25,18 @@ public sealed class RunFolder : IDisposable
     private const string LockFile = ".lock";
     private const string ProbeFile = ".write-probe";
 
+    /// <summary>
+    /// The files of a run folder that only its training process writes: the checkpoints, the logs and
+    /// the lock. A command that writes elsewhere must not take these names in a folder holding a run.
+    /// </summary>
+    public static IReadOnlyList<string> OwnFiles { get; } = [LastFile, BestFile, .. RunLog.Files, LockFile];
+
     private readonly string[] _files;
     private FileStream? _lock;
     private bool _replacePending;
+    // The step through which steps.csv holds the log, and whether the next commit writes the file anew (a new run's first).
+    private long _stepsWrittenThrough;
+    private bool _stepsFresh = true;
 
     /// <summary>A run folder at <paramref name="path"/> (nothing is touched until it is prepared).</summary>
     /// <param name="path">The folder.</param>
@@ -67,10 +76,17 @@ public sealed class RunFolder : IDisposable
     /// <exception cref="RunExistsException">The folder holds a run and <paramref name="overwrite"/> is false.</exception>
     public void PrepareNew(bool overwrite)
     {
+        // Before the lock is taken (which creates the folder and a file in it): a folder of other
+        // things is left exactly as it was.
+        CheckPaths();
+        if (!overwrite && Directory.Exists(Path) && !HoldsRun && ForeignEntries() is { Count: > 0 } foreign)
+            throw new ForeignFilesException(Path, foreign);
         Take();
         if (HoldsRun && !overwrite)
             throw new RunExistsException(Path, Describe());
         _replacePending = overwrite && HoldsRun;
+        _stepsWrittenThrough = 0;
+        _stepsFresh = true;
         PrepareWritable();
     }
 
@@ -89,6 +105,8 @@ public sealed class RunFolder : IDisposable
         PrepareWritable();
         var last = hasLast ? ReadInfo(LastPath) : null;
         var best = hasBest ? ReadInfo(BestPath) : null;
+        if (last is not null && best is not null && !best.IsSameRun(last))
+            throw new InvalidDataException($"'{BestPath}' is a checkpoint of another run ({Identify(best)}) than '{LastPath}' ({Identify(last)}): move it out of '{Path}' to resume. Nothing was changed.");
         if (best is not null && (last is null || best.GlobalStep > last.GlobalStep))
         {
             AtomicFile.Write(LastPath, target =>
@@ -98,7 +116,11 @@ public sealed class RunFolder : IDisposable
             });
             last = best;
         }
-        Resumed = last!;
+        // The step log: steps.csv through what the checkpoint says it held, then the checkpoint's own records.
+        last = last! with { StepLog = RunLog.RecoverSteps(Path, last), StepLogWrittenThrough = last.GlobalStep };
+        _stepsWrittenThrough = last.GlobalStep;
+        _stepsFresh = false;
+        Resumed = last;
         return Resumed;
     }
 
@@ -111,6 +133,34 @@ public sealed class RunFolder : IDisposable
     {
         Resumed = ReadInfo(LastPath);
         return Resumed;
+    }
+
+    /// <summary>
+    /// Most step records a checkpoint's header carries (those logged between two commits, about 120
+    /// bytes each in it): far below what a reader accepts (<see cref="SafeTensorsFile.MaxHeaderBytes"/>).
+    /// </summary>
+    public const int MostStepRecordsPerCommit = 100_000;
+
+    /// <summary>Most epochs a run's checkpoints can log (the epoch log stays in the header, about 170 bytes an epoch).</summary>
+    public const int MostEpochs = 100_000;
+
+    /// <summary>Step records logged between two commits, at most: an epoch's steps, or <paramref name="saveEvery"/>'s, every <paramref name="logEvery"/>-th.</summary>
+    public static long StepRecordsPerCommit(int stepsPerEpoch, int? saveEvery, int logEvery) =>
+        (Math.Min(stepsPerEpoch, saveEvery ?? stepsPerEpoch) + (long)logEvery - 1) / logEvery + 1;
+
+    /// <summary>
+    /// Refuses, before a run starts, options whose logs would make a checkpoint header larger than
+    /// a reader accepts: the run would fail at a commit, hours in.
+    /// </summary>
+    internal static void CheckLogsFit(TrainingOptions options, int stepsPerEpoch)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Epochs > MostEpochs)
+            throw new ArgumentException($"{options.Epochs} epochs would log more epochs than a checkpoint's header holds ({MostEpochs:N0} at most).");
+        long records = StepRecordsPerCommit(stepsPerEpoch, options.SaveEvery, options.LogEvery);
+        if (records > MostStepRecordsPerCommit)
+            throw new ArgumentException($"Logging every {options.LogEvery} step(s) over {Math.Min(stepsPerEpoch, options.SaveEvery ?? stepsPerEpoch):N0} steps between commits keeps {records:N0} step records in a checkpoint, " +
+                $"more than it holds ({MostStepRecordsPerCommit:N0}): log less often (LogEvery) or commit more often (SaveEvery).");
     }
 
     /// <summary>Refuses to start when the disk cannot take the checkpoints: <paramref name="copies"/> files of <paramref name="checkpointBytes"/>.</summary>
@@ -143,11 +193,38 @@ public sealed class RunFolder : IDisposable
             File.Delete(BestPath);
             _replacePending = false;
         }
-        var metadata = new Dictionary<string, string> { [InfoKey] = info.ToJson() };
+        // The header holds the step records logged since the last commit only; steps.csv the rest.
+        var tail = info.StepLog.SkipWhile(r => r.Step <= _stepsWrittenThrough).ToList();
+        var recorded = info with { Format = CheckpointInfo.CurrentFormat, StepLog = tail, StepLogWrittenThrough = _stepsWrittenThrough };
+        string json = recorded.ToJson();
+        CheckReadable(json);
+        var metadata = new Dictionary<string, string> { [InfoKey] = json };
         if (isBest)
             TrainingCheckpoint.Save(BestPath, model, optimizer, metadata);
         TrainingCheckpoint.Save(LastPath, model, optimizer, metadata);
-        RunLog.Write(Path, info); // after the commit: the log never runs ahead of the checkpoint
+        // After the commit: the logs never run ahead of the checkpoint (a crash before the append
+        // leaves the records in the checkpoint, from which a resume writes them).
+        RunLog.AppendSteps(Path, tail, _stepsFresh);
+        _stepsFresh = false;
+        _stepsWrittenThrough = info.GlobalStep;
+        RunLog.WriteEpochs(Path, info);
+    }
+
+    /// <summary>
+    /// Refuses to commit run information that the reader would refuse (a value out of its ranges,
+    /// a step log longer than its header holds): the commit would replace good checkpoints with
+    /// ones that cannot be resumed or evaluated.
+    /// </summary>
+    private void CheckReadable(string json)
+    {
+        try
+        {
+            CheckpointInfo.Parse(json, $"'{LastPath}'");
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"Not committing: {e.Message} The checkpoints committed before are intact.", e);
+        }
     }
 
     /// <summary>The run information of a checkpoint file; a file without it is reported, not guessed at.</summary>
@@ -186,21 +263,30 @@ public sealed class RunFolder : IDisposable
         }
     }
 
+    /// <summary>
+    /// What the folder holds besides its lock and the temporaries of its own files (which a killed
+    /// run leaves): in a folder without a run, a user's things, which a new run must not replace
+    /// unasked. Sorted, for a message that does not change from one try to the next.
+    /// </summary>
+    private List<string> ForeignEntries() =>
+        Directory.EnumerateFileSystemEntries(Path).Select(e => System.IO.Path.GetFileName(e))
+            .Where(name => name != LockFile && !(AtomicFile.IsTemporary(name) && _files.Append(ProbeFile).Any(f => name.StartsWith($".{f}.", StringComparison.Ordinal))))
+            .Order(StringComparer.Ordinal).ToList();
+
+    private static string Identify(CheckpointInfo info) =>
+        $"{(info.RunId is null ? "no run id" : $"run {info.RunId[..8]}")}, {info.Task}, seed {info.Options.Seed}, {info.Position}";
+
     /// <summary>Checks the folder can hold checkpoints, makes it, and locks it against other training processes.</summary>
     private void Take()
     {
-        var kind = PathKinds.Of(Path);
-        if (kind is not (PathKind.Missing or PathKind.Directory) && !(kind == PathKind.SymbolicLink && Directory.Exists(Path)))
-            throw new IOException($"'{Path}' is {PathKinds.Describe(kind)}, not a run folder.");
-        foreach (string file in _files.Select(f => System.IO.Path.Combine(Path, f)))
-            AtomicFile.CheckTarget(file);
+        CheckPaths();
         string lockPath = System.IO.Path.Combine(Path, LockFile);
         try
         {
             Directory.CreateDirectory(Path);
-            _lock = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            _lock = OwnFile.Lock(lockPath);
         }
-        catch (IOException e) when (File.Exists(lockPath) && e is not PathTooLongException)
+        catch (IOException e) when (IsHeldElsewhere(e))
         {
             throw new IOException($"'{Path}' is in use by another training process (it holds '{lockPath}'): wait for it, or choose another folder with -o.", e);
         }
@@ -209,6 +295,23 @@ public sealed class RunFolder : IDisposable
             throw new IOException($"Cannot write checkpoints into '{Path}': {e.Message}", e);
         }
     }
+
+    /// <summary>Checks, touching nothing, that the folder is a folder (or missing) and that each of the run's files is a regular file or missing.</summary>
+    private void CheckPaths()
+    {
+        var kind = PathKinds.Of(Path);
+        if (kind is not (PathKind.Missing or PathKind.Directory) && !(kind == PathKind.SymbolicLink && Directory.Exists(Path)))
+            throw new IOException($"'{Path}' is {PathKinds.Describe(kind)}, not a run folder.");
+        foreach (string file in _files.Select(f => System.IO.Path.Combine(Path, f)))
+            AtomicFile.CheckTarget(file);
+    }
+
+    /// <summary>
+    /// Whether taking the lock failed because another process holds it (EWOULDBLOCK on Linux, 11;
+    /// 35 on macOS; a sharing violation on Windows), not because the folder cannot be written (a
+    /// read-only file system, EROFS, is not a training process).
+    /// </summary>
+    private static bool IsHeldElsewhere(IOException e) => e.HResult is 11 or 35 or unchecked((int)0x80070020);
 
     /// <summary>Removes the temporaries of checkpoint writes a killed run left and proves the folder writable with a probe file.</summary>
     private void PrepareWritable()

@@ -29,8 +29,14 @@ public sealed class SegmentationTask(Module model, ComputeDevice device, int cla
     public override bool HigherIsBetter => true;
 
     /// <inheritdoc/>
-    protected override Node TrainingLoss(Node x, Node? targets) =>
-        Model.Call(x).CrossEntropy(targets ?? throw new ArgumentException("Segmentation needs a dataset with masks; this one has none."));
+    protected override Node TrainingLoss(Node x, Node? targets)
+    {
+        var logits = Model.Call(x);
+        // Refused here, in the data's terms, before the loss would refuse the masks' shape in its own.
+        if (logits.Shape.Rank == 4 && (logits.Shape[2] != x.Shape[2] || logits.Shape[3] != x.Shape[3]))
+            throw new ArgumentException($"The model maps {x.Shape[2]}x{x.Shape[3]} images to {logits.Shape[2]}x{logits.Shape[3]} masks: train it on images of a side it keeps (for a U-Net or SegNet, a multiple of 2 to the power of its depth).");
+        return logits.CrossEntropy(targets ?? throw new ArgumentException("Segmentation needs a dataset with masks; this one has none."));
+    }
 
     /// <inheritdoc/>
     public override Evaluation Evaluate(ImageDataset data, int batchSize)

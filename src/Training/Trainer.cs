@@ -86,6 +86,19 @@ public sealed class Trainer
     }
 
     /// <summary>
+    /// The memory plan of a run on <paramref name="train"/> and <paramref name="test"/>, made
+    /// without allocating anything: what <see cref="Prepare"/> checks against the device, and a
+    /// <see cref="Devices.ComputeDevice.MemoryLimit"/> of its <see cref="StepMemory.DeviceBytes"/> holds.
+    /// </summary>
+    public StepMemory PlanMemory(ImageDataset train, ImageDataset test)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(test);
+        int steps = Math.Max(1, train.Count / (Options.BatchSize * (Communicator?.Size ?? 1)));
+        return TrainingSession.PlanMemory(this, train, test, steps);
+    }
+
+    /// <summary>
     /// Everything <see cref="Fit"/> does before the first step: checks, the memory and disk the
     /// run needs, the model's initialisation from the seed (unless it holds weights already) or the
     /// checkpoint's weights, the compiled training graph, the optimiser and schedule. The session

@@ -37,6 +37,9 @@ internal sealed class TrainingLoop(TrainingTask task, Module model, Optimizer op
     /// <summary>Most steps between reads of the losses from the device (fewer when an epoch has under 160 steps, so the progress lines, ten an epoch, come on time).</summary>
     internal const int ReadEvery = 16;
 
+    /// <summary>Steps queued between reads in an epoch of <paramref name="steps"/> steps (each keeps its batch, to replay it).</summary>
+    internal static int QueuedSteps(int steps) => Math.Clamp(steps / 10, 1, ReadEvery);
+
     private float _previousLoss = float.NaN;
     private int _stepsRun;
     private float _lastRate;
@@ -63,7 +66,7 @@ internal sealed class TrainingLoop(TrainingTask task, Module model, Optimizer op
         // Slots 0 .. ReadEvery - 1: the queued steps' losses; the last: the step guard's halt flag.
         using var losses = Tensor.Zeros(task.Device, ReadEvery + 1);
         var queued = new List<QueuedStep>(ReadEvery);
-        int readEvery = Math.Clamp(steps / 10, 1, ReadEvery); // at least as often as the progress lines
+        int readEvery = QueuedSteps(steps); // at least as often as the progress lines
         _epochLog.AddRange(state.EpochLog);
         _stepLog.AddRange(state.StepLog);
         for (int epoch = state.Epoch; epoch < epochs; epoch++)

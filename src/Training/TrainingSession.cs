@@ -52,16 +52,23 @@ public sealed class TrainingSession : IDisposable
         int epochs = options.Epochs, steps = _loader.BatchesPerEpoch;
         if ((long)epochs * steps > int.MaxValue)
             throw new ArgumentException($"{epochs} epochs of {steps} steps make {(long)epochs * steps} steps, more than the schedule counts ({int.MaxValue}).");
+        if (folder is not null)
+        {
+            RunFolder.CheckLogsFit(options, steps);
+            if (trainer.ModelOptions is { } modelOptions && Models.ModelLimits.Problem(modelOptions) is string beyond)
+                throw new ArgumentException($"The model's options are beyond what a checkpoint can record ({beyond}): its checkpoints could not be read back.");
+        }
         var history = new List<string>();
+        var data = DataFingerprint.Of(train, test);
         if (resumed is not null)
-            history.AddRange(CheckResume(resumed, trainer, steps, ranks));
+            history.AddRange(CheckResume(resumed, trainer, steps, ranks, data));
 
         if (communicator is not null && options.SyncBatchNorm)
             DataParallel.SynchronizeBatchNorm(model, communicator);
         var device = task.Device;
-        bool initialised = model.NamedState().Any() && model.NamedState().All(s => s.State.IsInitialized);
-        long planned = task.BuildTraining(train, batch, RandomStreams.Derive(options.Seed, RandomStream.Noise));
-        CheckFits(model, device, planned, folder, fresh: resumed is null, initialised);
+        bool initialised = IsInitialized(model);
+        Memory = PlanMemory(trainer, train, test, steps);
+        CheckFits(model, device, Memory, folder, fresh: resumed is null);
         if (!initialised)
             model.Initialize(device, RandomStreams.Derive(options.Seed, RandomStream.Initialization));
         task.CompileTraining();
@@ -87,6 +94,7 @@ public sealed class TrainingSession : IDisposable
             {
                 Task = task.Kind, Model = trainer.ModelOptions, Options = options, Application = trainer.Application, StepsPerEpoch = steps,
                 Metric = task.MetricName, HigherIsBetter = task.HigherIsBetter, Ranks = ranks,
+                RunId = Guid.NewGuid().ToString("N"), Data = data,
             };
             if (resumed is not null)
             {
@@ -94,7 +102,12 @@ public sealed class TrainingSession : IDisposable
                 if (Optimizer.StepCount != resumed.GlobalStep)
                     throw new InvalidDataException($"'{folder.LastPath}' holds an optimiser after {Optimizer.StepCount} steps but run information for {resumed.GlobalStep}.");
                 task.NoiseOffset = resumed.NoiseOffset;
-                state = resumed with { Options = options, Application = trainer.Application ?? resumed.Application, History = [.. resumed.History, .. history] };
+                // A run from before run ids and fingerprints were kept takes them from here on.
+                state = resumed with
+                {
+                    Options = options, Application = trainer.Application ?? resumed.Application, History = [.. resumed.History, .. history],
+                    RunId = resumed.RunId ?? Guid.NewGuid().ToString("N"), Data = resumed.Data ?? data,
+                };
             }
             _schedule?.Resume(checked((int)state.GlobalStep));
             if (_plateau is not null && state.Plateau is { } plateauState)
@@ -115,6 +128,9 @@ public sealed class TrainingSession : IDisposable
             throw;
         }
     }
+
+    /// <summary>The run's memory plan, made before anything was allocated: what a step and an evaluation hold at their peak.</summary>
+    public StepMemory Memory { get; }
 
     /// <summary>The trainer this session runs.</summary>
     public Trainer Trainer => _trainer;
@@ -176,7 +192,7 @@ public sealed class TrainingSession : IDisposable
     /// Checks a checkpoint against this run (its task, ranks, steps per epoch, model and the
     /// options that define the run) and returns how the options that may change did.
     /// </summary>
-    private static List<string> CheckResume(CheckpointInfo resumed, Trainer trainer, int steps, int ranks)
+    private static List<string> CheckResume(CheckpointInfo resumed, Trainer trainer, int steps, int ranks, DataFingerprint data)
     {
         var options = trainer.Options;
         string position = resumed.Position;
@@ -184,6 +200,8 @@ public sealed class TrainingSession : IDisposable
             throw new ArgumentException($"The checkpoint is a {resumed.Task} run, not {trainer.Task.Kind}.");
         if (resumed.Ranks != ranks)
             throw new ArgumentException($"The checkpoint was trained on {resumed.Ranks} ranks, each with its shard of the data; resume it on as many, not {ranks}.");
+        if (resumed.Data?.Difference(data) is string different)
+            throw new InvalidDataException($"The run was trained on other data: {different}. Resuming would make it another run.");
         if (resumed.StepsPerEpoch != steps)
             throw new InvalidDataException($"The checkpoint took {resumed.StepsPerEpoch} steps per epoch, these options and data {steps}.");
         if (trainer.ModelOptions is { } model && resumed.Model is { } recorded && recorded != model)
@@ -219,24 +237,45 @@ public sealed class TrainingSession : IDisposable
     }
 
     /// <summary>
-    /// Before anything is allocated: the step's memory (parameters, gradients and the optimiser's
-    /// two moments unless the model holds its weights already, and the planned activations and
-    /// gradients) against what the device has, and the checkpoints against the disk; each refusal
-    /// gives both numbers.
+    /// The run's memory plan: the weights (values and buffers, and unless the model holds its
+    /// weights already, gradients and the optimiser's two moments), the training graph's buffers,
+    /// and the largest of what is allocated for a while beside them: an op's workspace, the step
+    /// guard's scratch, or the evaluation's graph; and the loop's host memory.
     /// </summary>
-    private static void CheckFits(Module model, ComputeDevice device, long plannedBytes, RunFolder? folder, bool fresh, bool initialised)
+    internal static StepMemory PlanMemory(Trainer trainer, ImageDataset train, ImageDataset test, int steps)
+    {
+        var task = trainer.Task;
+        int batch = trainer.Options.BatchSize;
+        var plan = task.BuildTraining(train, batch, RandomStreams.Derive(trainer.Options.Seed, RandomStream.Noise));
+        return Plan(task.Model, plan, task.EvaluationBytes(test, batch), TrainingTask.HostBytes(train, batch, TrainingLoop.QueuedSteps(steps)), IsInitialized(task.Model));
+    }
+
+    private static bool IsInitialized(Module model) => model.NamedState().Any() && model.NamedState().All(s => s.State.IsInitialized);
+
+    private static StepMemory Plan(Module model, Graph.MemoryPlan plan, long evaluation, long host, bool initialised)
     {
         long parameters = model.ParameterCount;
         long stateElements = model.NamedState().Sum(s => s.State.Shape.Numel);
-        long weights = initialised ? 4 * 2 * parameters : 4 * (stateElements + 3 * parameters); // values and buffers; gradients, exp_avg, exp_avg_sq
-        long needed = weights + plannedBytes;
+        // Values and buffers; gradients, exp_avg, exp_avg_sq; and the loop's scalars (the loss ring, the guard's flags).
+        long weights = (initialised ? 4 * 2 * parameters : 4 * (stateElements + 3 * parameters)) + LoopScalarBytes;
+        long workspace = Math.Max(Math.Max(plan.WorkspaceBytes, Optimizer.StepGuardWorkspace(parameters)), evaluation);
+        return new StepMemory(weights, plan.PlannedBytes, workspace, host);
+    }
+
+    // The loss ring of TrainingLoop (ReadEvery + 1 floats) and the optimiser's scale, halt flag, step and norm, rounded up.
+    private const long LoopScalarBytes = 256;
+
+    /// <summary>
+    /// Before anything is allocated: the plan's device bytes against what the device has, and the
+    /// checkpoints against the disk; each refusal gives both numbers.
+    /// </summary>
+    private static void CheckFits(Module model, ComputeDevice device, StepMemory memory, RunFolder? folder, bool fresh)
+    {
         long free = device.FreeMemory;
-        if (needed > free)
-        {
-            throw new OutOfDeviceMemoryException(device.Info.Spec,
-                $"the training step ({ByteSize.MiB(weights)} of weights, gradients and optimiser state, {ByteSize.MiB(plannedBytes)} of activations)",
-                needed, free);
-        }
+        if (memory.DeviceBytes > free)
+            throw new OutOfDeviceMemoryException(device.Info.Spec, $"the training step ({memory})", memory.DeviceBytes, free);
+        long parameters = model.ParameterCount;
+        long stateElements = model.NamedState().Sum(s => s.State.Shape.Numel);
         // A new run needs room for last, best and a temporary; a resumed one has the two already.
         folder?.CheckSpace(4 * (stateElements + 2 * parameters) + (1 << 16), fresh ? 3 : 1);
     }

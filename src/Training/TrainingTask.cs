@@ -64,9 +64,9 @@ public abstract class TrainingTask : IDisposable
     /// <summary>
     /// Builds (symbolically: nothing is allocated, the model need not be initialised) the training
     /// graph for batches of <paramref name="batchSize"/> shaped like <paramref name="data"/>, with its
-    /// random ops keyed by <paramref name="noiseKey"/>; returns the bytes its compiled plan will take.
+    /// random ops keyed by <paramref name="noiseKey"/>; returns the memory plan it will be compiled with.
     /// </summary>
-    internal long BuildTraining(ImageDataset data, int batchSize, ulong noiseKey)
+    internal MemoryPlan BuildTraining(ImageDataset data, int batchSize, ulong noiseKey)
     {
         _train?.Dispose(); // a task trained again builds its graph anew
         _train = null;
@@ -75,7 +75,45 @@ public abstract class TrainingTask : IDisposable
         _targets = data.Labels is not null ? g.IntInput("y", batchSize) : data.Masks is not null ? g.IntInput("y", batchSize, data.Height, data.Width) : null;
         _loss = TrainingLoss(_x, _targets);
         _graph = g;
-        return CompiledGraph.PlanMemory(g, _loss, [_loss]).PlannedBytes;
+        return CompiledGraph.PlanMemory(g, _loss, [_loss]);
+    }
+
+    /// <summary>
+    /// Device bytes an evaluation of <paramref name="data"/> holds at its peak beside the training
+    /// graph (planned symbolically, nothing allocated): its graph's buffers and largest workspace,
+    /// and what it counts into. By default the arg-max evaluation's (<see cref="Confusion"/>); a task
+    /// evaluating otherwise says what its evaluation holds.
+    /// </summary>
+    internal virtual long EvaluationBytes(ImageDataset data, int batchSize)
+    {
+        var share = Share(data);
+        int size = Math.Min(batchSize, share.Count);
+        var g = new GraphBuilder(Device, training: false);
+        var logits = Model.Call(g.Input("x", size, share.Channels, share.Height, share.Width));
+        long positions = logits.Shape.Rank == 4 ? (long)size * logits.Shape[2] * logits.Shape[3] : size;
+        long classes = logits.Shape[1];
+        return CompiledGraph.PlanMemory(g, null, [logits]).PeakBytes + 4 * positions + 4 * classes * classes; // targets, counts
+    }
+
+    /// <summary>The device bytes <see cref="MeanPerImage"/> holds at its peak for the same arguments.</summary>
+    internal long MeanPerImageBytes(ImageDataset all, int batchSize, Func<Node, IReadOnlyList<Node>> build)
+    {
+        var data = Share(all);
+        int size = Enumerable.Range(1, Math.Min(Math.Max(batchSize, 100), data.Count)).Last(b => data.Count % b == 0);
+        var g = new GraphBuilder(Device, training: true);
+        var scalars = build(g.Input("x", size, data.Channels, data.Height, data.Width));
+        return CompiledGraph.PlanMemory(g, null, [.. scalars]).PeakBytes + 4L * (data.Count / size) * scalars.Count;
+    }
+
+    /// <summary>
+    /// Host bytes the loop keeps for batches of <paramref name="batchSize"/> like <paramref name="data"/>'s:
+    /// two page-locked staging buffers each for training and evaluation, the loader's batch, and the
+    /// copies of the batches of up to <paramref name="queuedSteps"/> steps queued between reads (kept to replay a bad step).
+    /// </summary>
+    internal static long HostBytes(ImageDataset data, int batchSize, int queuedSteps)
+    {
+        long batch = 4L * batchSize * (data.ImageSize + data.TargetSize + 1); // images, targets, indices
+        return (2 + 2 + 1 + queuedSteps) * batch;
     }
 
     /// <summary>Compiles the graph <see cref="BuildTraining"/> built (the model must be initialised by now).</summary>

@@ -32,12 +32,17 @@ public sealed class VaeTask(Vae model, ComputeDevice device, ulong seed = 1) : T
     public override Evaluation Evaluate(ImageDataset all, int batchSize)
     {
         // Training mode: z is sampled, as the ELBO's expectation asks.
-        double[] means = MeanPerImage(all, batchSize, _evaluationKey, x =>
-        {
-            var vae = ((Vae)Model).Build(x);
-            return [vae.Loss, vae.Reconstruction, vae.Kl];
-        });
+        double[] means = MeanPerImage(all, batchSize, _evaluationKey, EvaluationScalars);
         double loss = means[0];
         return new Evaluation(loss, $"negative ELBO {loss:F2} nats/image (reconstruction {means[1]:F2} + KL {means[2]:F2})", $"-ELBO {loss:F2}");
+    }
+
+    /// <inheritdoc/>
+    internal override long EvaluationBytes(ImageDataset data, int batchSize) => MeanPerImageBytes(data, batchSize, EvaluationScalars);
+
+    private IReadOnlyList<Node> EvaluationScalars(Node x)
+    {
+        var vae = ((Vae)Model).Build(x);
+        return [vae.Loss, vae.Reconstruction, vae.Kl];
     }
 }

@@ -27,7 +27,7 @@ internal static class ErrorReport
     public const string VerboseVariable = "ENGINE_VERBOSE";
 
     /// <summary>Whether stack traces are printed (set from <c>--verbose</c>).</summary>
-    public static bool Verbose { get; set; } = Environment.GetEnvironmentVariable(VerboseVariable) is "1" or "true";
+    public static bool Verbose { get; set; } = EnvironmentVariables.IsOn(Environment.GetEnvironmentVariable(VerboseVariable));
 
     /// <summary>Runs a command's body; any exception is reported as one line and exit code 1.</summary>
     public static int Guard(TextWriter errors, Func<int> body)
@@ -54,7 +54,7 @@ internal static class ErrorReport
     /// <summary>One line that says what went wrong, in the user's terms.</summary>
     public static string Describe(Exception error)
     {
-        string message = OneLine(error.Message);
+        string message = OneLine(WithoutParameter(error));
         return error switch
         {
             OutOfDeviceMemoryException => $"{message}; lower --batch-size (or the model's width).",
@@ -74,8 +74,18 @@ internal static class ErrorReport
         };
     }
 
+    /// <summary>
+    /// .NET ends the message of an <see cref="ArgumentException"/> that names its parameter with
+    /// <c>(Parameter 'name')</c>: the name of a variable in the engine's code, not of anything the
+    /// user typed. The message proper says what was wrong and with which option.
+    /// </summary>
+    private static string WithoutParameter(Exception error) =>
+        error is ArgumentException { ParamName: { } name } argument && argument.Message.EndsWith($" (Parameter '{name}')", StringComparison.Ordinal)
+            ? argument.Message[..^$" (Parameter '{name}')".Length]
+            : error.Message;
+
     private static string Internal(Exception error, string message) =>
-        $"internal error ({error.GetType().Name}): {message}{(Verbose ? "" : $" (run with --verbose or {VerboseVariable}=1 for the stack trace)")}";
+        $"internal error (a bug in the engine): {message}{(Verbose ? "" : $" (run with --verbose or {VerboseVariable}=1 for the stack trace)")}";
 
     /// <summary>
     /// A full disk, a quota or a file-size limit: on Unix .NET puts the errno in HResult (ENOSPC 28,

@@ -28,7 +28,8 @@ internal static class EvalCommand
                 throw new ArgumentException($"--limit must be positive, got {limit}.");
             using var loaded = LoadedCheckpoint.Open(checkpoint, task: null, deviceSpec);
             var info = loaded.Info;
-            var data = DatasetCatalog.Load(dataset ?? info.Dataset(checkpoint), dataDirectory);
+            string name = dataset ?? info.Dataset(checkpoint);
+            var data = DatasetCatalog.Load(name, info.DataDirectory(checkpoint, name, dataDirectory));
             var test = limit is int n ? data.Test.Take(n) : data.Test;
             var m = loaded.ModelOptions;
             if (test.Channels != m.InChannels || test.Height != m.ImageSize || m.ImageWidth is int width && test.Width != width)

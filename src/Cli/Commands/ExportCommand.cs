@@ -29,7 +29,8 @@ internal static class ExportCommand
     internal static int Run(string checkpoint, string? file, string? deviceSpec, TextWriter log, TextWriter errors) =>
         CommonOptions.Guard(errors, () =>
         {
-            string path = AtomicFile.CheckTarget(file ?? Path.Combine(RunFolder.FolderOf(checkpoint), "model.onnx"));
+            string path = OutputGuard.Check("--output", file ?? Path.Combine(RunFolder.FolderOf(checkpoint), "model.onnx"),
+                [("the --checkpoint", RunFolder.CheckpointFile(checkpoint))]);
             using var loaded = LoadedCheckpoint.Open(checkpoint, null, deviceSpec);
             var m = loaded.ModelOptions;
             (Shape Input, Func<Node, Node> Forward, string What) plan = loaded.Model switch

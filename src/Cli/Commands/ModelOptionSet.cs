@@ -33,7 +33,40 @@ internal sealed class ModelOptionSet
         command.Options.Add(OutputStride);
     }
 
-    internal ModelOptions Read(ParseResult result, string name, int imageSize = 28) => new(name, result.GetValue(Classes), result.GetValue(InChannels),
-        result.GetValue(SmallStem), result.GetValue(Padded), result.GetValue(BaseWidth), result.GetValue(Latent), imageSize,
-        result.GetValue(Depth), result.GetValue(BatchNorm), result.GetValue(HeadChannels), result.GetValue(AtrousRate), result.GetValue(OutputStride));
+    /// <summary>The options as given, checked (by the names the user typed) against what a checkpoint may hold; <paramref name="imageSize"/> comes from <paramref name="sizeOption"/>.</summary>
+    /// <exception cref="ArgumentException">An option out of range, named.</exception>
+    internal ModelOptions Read(ParseResult result, string name, int imageSize = 28, string sizeOption = "--size")
+    {
+        var options = new ModelOptions(name, result.GetValue(Classes), result.GetValue(InChannels),
+            result.GetValue(SmallStem), result.GetValue(Padded), result.GetValue(BaseWidth), result.GetValue(Latent), imageSize,
+            result.GetValue(Depth), result.GetValue(BatchNorm), result.GetValue(HeadChannels), result.GetValue(AtrousRate), result.GetValue(OutputStride));
+        Check(options, sizeOption);
+        return options;
+    }
+
+    /// <summary>Refuses options out of <see cref="ModelLimits"/>, naming the option; a VAE's or autoencoder's side must be a multiple of 4 (two stride-2 levels).</summary>
+    internal static void Check(ModelOptions options, string sizeOption)
+    {
+        if (options.Name.ToLowerInvariant() is string model && !ModelFactory.Names.Contains(model))
+            throw new ArgumentException($"Unknown model '{options.Name}'. Known models: {string.Join(", ", ModelFactory.Names)}.");
+        string OptionName(string property) => property switch
+        {
+            nameof(ModelOptions.Classes) => "--classes",
+            nameof(ModelOptions.InChannels) => "--in-channels",
+            nameof(ModelOptions.BaseWidth) => "--base-width",
+            nameof(ModelOptions.Latent) => "--latent",
+            nameof(ModelOptions.Depth) => "--depth",
+            nameof(ModelOptions.HeadChannels) => "--head-channels",
+            nameof(ModelOptions.AtrousRate) => "--atrous-rate",
+            nameof(ModelOptions.OutputStride) => "--output-stride",
+            _ => sizeOption,
+        };
+        if (ModelLimits.Problem(options, OptionName) is string problem)
+            throw new ArgumentException($"{problem}.");
+        bool coded = options.Name is "vae" || options.Name.StartsWith("ae-", StringComparison.Ordinal);
+        if (coded && options.ImageSize % 4 != 0)
+            throw new ArgumentException($"{sizeOption} must be a multiple of 4 for the {options.Name} (two stride-2 levels), got {options.ImageSize}.");
+        if (!coded && options.Classes < 1)
+            throw new ArgumentException($"--classes must be between 1 and {ModelLimits.MaxClasses}, got {options.Classes}.");
+    }
 }

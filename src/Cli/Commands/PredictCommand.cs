@@ -36,7 +36,7 @@ internal static class PredictCommand
         {
             if (batchSize <= 0)
                 throw new ArgumentException($"--batch-size must be positive, got {batchSize}.");
-            AtomicFile.CheckTarget(outputPath);
+            OutputGuard.Check("--output", outputPath, [("the --weights", weightsPath), ("the --input", inputPath)]);
             using var reader = NpyReader.Open(inputPath);
             var shape = reader.Shape;
             if (shape.Count != 4)
@@ -49,6 +49,7 @@ internal static class PredictCommand
             long perImage = (long)shape[1] * shape[2] * shape[3];
             if (perImage * batch > Array.MaxLength)
                 throw new ArgumentException($"--input images of {shape[1]}x{shape[2]}x{shape[3]} in batches of {batch} are more values than one batch buffer holds; lower --batch-size.");
+            ModelOptionSet.Check(options with { ImageSize = shape[2] }, $"the height of --input's images");
             var model = ModelFactory.Create(options with { ImageSize = shape[2] });
             using var device = CommonOptions.OpenDevice(deviceSpec);
             model.Initialize(device);

@@ -45,15 +45,18 @@ internal static class SampleCommand
             var folderKind = PathKinds.Of(folder);
             if (folderKind is not (PathKind.Missing or PathKind.Directory) && !(folderKind == PathKind.SymbolicLink && Directory.Exists(folder)))
                 throw new IOException($"--output '{folder}' is {PathKinds.Describe(folderKind)}, not a folder for the PNGs.");
-            string Target(string name) => AtomicFile.CheckTarget(Path.Combine(folder, name));
+            var info = RunFolder.ReadInfo(RunFolder.CheckpointFile(checkpoint));
+            string kind = info.Kind();
+            if (kind is not ("vae" or "ae"))
+                throw new ArgumentException($"'{RunFolder.CheckpointFile(checkpoint)}' is a {kind} checkpoint; sample needs a vae or ae one (train vae, train ae).");
+            string dataset = info.Dataset(checkpoint);
+            string? dataFolder = info.DataDirectory(checkpoint, dataset, dataDirectory);
+            (string, string)[] inputs = [("the --checkpoint", RunFolder.CheckpointFile(checkpoint)), .. DatasetCatalog.Files(dataset, dataFolder).Select(f => ("a file of the dataset", f))];
+            string Target(string name) => OutputGuard.Check("--output", Path.Combine(folder, name), inputs);
             string samplesPath = Target("samples.png"), pairsPath = Target("reconstructions.png"), triplesPath = Target("denoising.png"),
                 latentPath = Target("latent.png"), manifoldPath = Target("manifold.png");
             using var loaded = LoadedCheckpoint.Open(checkpoint, task: null, deviceSpec);
-            string kind = loaded.Info.Kind();
-            if (kind is not ("vae" or "ae"))
-                throw new ArgumentException($"'{RunFolder.CheckpointFile(checkpoint)}' is a {kind} checkpoint; sample needs a vae or ae one (train vae, train ae).");
-            string dataset = loaded.Info.Dataset(checkpoint);
-            var splits = DatasetCatalog.Load(dataset, dataDirectory);
+            var splits = DatasetCatalog.Load(dataset, dataFolder);
             var testSet = splits.Test;
             var test = testSet.Take(count / 2);
             int side = test.Height, plane = test.Channels * side * side;

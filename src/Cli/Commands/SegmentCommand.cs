@@ -33,9 +33,13 @@ internal static class SegmentCommand
         {
             if (limit <= 0)
                 throw new ArgumentException($"--limit must be positive, got {limit}.");
-            string path = AtomicFile.CheckTarget(output ?? Path.Combine(RunFolder.FolderOf(checkpoint), "segmentation.png"));
+            var info = RunFolder.ReadInfo(RunFolder.CheckpointFile(checkpoint));
+            string dataset = info.Dataset(checkpoint);
+            string? folder = info.DataDirectory(checkpoint, dataset, dataDirectory);
+            string path = OutputGuard.Check("--output", output ?? Path.Combine(RunFolder.FolderOf(checkpoint), "segmentation.png"),
+                [("the --checkpoint", RunFolder.CheckpointFile(checkpoint)), .. DatasetCatalog.Files(dataset, folder).Select(f => ("a file of the dataset", f))]);
             using var loaded = LoadedCheckpoint.Open(checkpoint, "segmentation", deviceSpec);
-            var all = DatasetCatalog.Load(loaded.Info.Dataset(checkpoint), dataDirectory).Test;
+            var all = DatasetCatalog.Load(dataset, folder).Test;
             var test = limit is int n ? all.Take(n) : all;
             int classes = loaded.ModelOptions.Classes;
             using var task = new SegmentationTask(loaded.Model, loaded.Device, classes);

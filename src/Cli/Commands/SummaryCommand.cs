@@ -14,14 +14,12 @@ internal static class SummaryCommand
         var options = new ModelOptionSet();
         var command = new Command("summary", "Print a model's layers, output shapes and parameter counts.") { model, size };
         options.AddTo(command);
-        command.SetAction(result => Run(options.Read(result, result.GetValue(model)!, result.GetValue(size) ?? 28), result.GetValue(size), output, errors));
+        command.SetAction(result => ErrorReport.Guard(errors, () => Run(options.Read(result, result.GetValue(model)!, result.GetValue(size) ?? 28), result.GetValue(size), output, errors)));
         return command;
     }
 
     internal static int Run(ModelOptions options, int? size, TextWriter output, TextWriter errors) => ErrorReport.Guard(errors, () =>
     {
-        if (size <= 0)
-            throw new ArgumentException($"--size must be positive, got {size}.");
         var model = ModelFactory.Create(options);
         int side = size ?? options.Name.ToLowerInvariant() switch
         {
@@ -33,7 +31,17 @@ internal static class SummaryCommand
             _ => options.ImageSize,
         };
         using var device = Devices.ComputeDevice.Open("cpu"); // tracing only: no kernel runs, no weights are allocated
-        output.WriteLine(ModelSummary.Create(model, device, new Shape(1, options.InChannels, side, side)));
+        string table;
+        try
+        {
+            table = ModelSummary.Create(model, device, new Shape(1, options.InChannels, side, side));
+        }
+        catch (ArgumentException e)
+        {
+            // A layer that cannot take what the layers before it make: the side is what to change.
+            throw new ArgumentException($"--size {side} does not fit the {options.Name}: {e.Message}", e);
+        }
+        output.WriteLine(table);
         return 0;
     });
 }

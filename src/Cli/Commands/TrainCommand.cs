@@ -20,8 +20,8 @@ internal static class TrainCommand
         var data = new Option<string?>("--data") { Description = "Folder with the dataset's files (default: data/<dataset>)." };
         var epochs = new Option<int?>("--epochs") { Description = "Epochs (default: resnet 3, unet 30, fcn*, deeplab and segnet 10, vae and ae 10)." };
         var batch = new Option<int?>("--batch-size", "-b") { Description = "Images per step (default: resnet 64, unet 4, fcn*, deeplab and segnet 16, vae and ae 64)." };
-        var lr = new Option<float?>("--lr") { Description = "Peak learning rate, annealed by a cosine (default: resnet and the segmenters 2e-3, vae and ae 1e-3)." };
-        var decay = new Option<float?>("--weight-decay") { Description = "Weight decay (default: resnet 5e-4, the segmenters 1e-4, vae and ae 0)." };
+        var lr = CommonOptions.Float("--lr", "Peak learning rate, annealed by a cosine (default: resnet and the segmenters 2e-3, vae and ae 1e-3).");
+        var decay = CommonOptions.Float("--weight-decay", "Weight decay (default: resnet 5e-4, the segmenters 1e-4, vae and ae 0).");
         var seed = new Option<ulong?>("--seed") { Description = "The seed of initialisation, shuffling, augmentation and dropout or VAE noise (default 1): the same seed gives the same run." };
         var outputFolder = new Option<string?>("--output", "-o") { Description = "Run folder for checkpoints (default: runs/<model>)." };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in the folder from its last checkpoint." };
@@ -44,8 +44,8 @@ internal static class TrainCommand
         var aeKind = new Option<string?>("--kind") { Description = "ae: plain (default: an undercomplete convolutional autoencoder), denoising (noise on the input, the clean image the target), sparse (a ReLU code with an L1 penalty) or contractive (a sigmoid layer with the Frobenius norm of its Jacobian as penalty)." };
         var latent = new Option<int?>("--latent") { Description = "vae and ae: size of the code (default: vae 20, ae 32; 2 for the latent plots of sample)." };
         var noise = new Option<string?>("--noise") { Description = "ae --kind denoising: gaussian (default) or masking." };
-        var noiseLevel = new Option<float?>("--noise-level") { Description = "ae --kind denoising: the Gaussian's standard deviation (default 0.3) or the masked fraction (default 0.25)." };
-        var penalty = new Option<float?>("--penalty") { Description = "ae --kind sparse or contractive: the penalty's weight (default 0.01 on the code's L1 norm, 0.1 on the Jacobian's squared Frobenius norm)." };
+        var noiseLevel = CommonOptions.Float("--noise-level", "ae --kind denoising: the Gaussian's standard deviation (default 0.3) or the masked fraction (default 0.25).");
+        var penalty = CommonOptions.Float("--penalty", "ae --kind sparse or contractive: the penalty's weight (default 0.01 on the code's L1 norm, 0.1 on the Jacobian's squared Frobenius norm).");
         var device = CommonOptions.Device();
         var command = new Command("train", "Train a model and evaluate it after every epoch; Ctrl-C saves a checkpoint and stops.")
         {

@@ -69,6 +69,30 @@ internal static class DatasetCatalog
     }
 
     /// <summary>
+    /// The files a dataset is read from that exist (none for the embedded ones): what a command
+    /// that reads the dataset must not write over.
+    /// </summary>
+    internal static IEnumerable<string> Files(string name, string? dataDirectory)
+    {
+        string[] files = name.ToLowerInvariant() switch
+        {
+            FashionMnist or Mnist or M2nist => ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "test-images-idx3-ubyte", "test-labels-idx1-ubyte"],
+            BrainMri when dataDirectory is not null => [BrainImage, BrainMask],
+            _ => [],
+        };
+        string? folder = dataDirectory ?? DefaultFolder(name);
+        return folder is null ? [] : files.SelectMany(f => Candidates(folder, f)).Where(File.Exists);
+    }
+
+    /// <summary>Where a dataset's files are read from without <c>--data</c> (<c>data/&lt;name&gt;</c>; m2nist from MNIST's), or null for an embedded one.</summary>
+    internal static string? DefaultFolder(string name) => name.ToLowerInvariant() switch
+    {
+        FashionMnist => Path.Combine("data", FashionMnist),
+        Mnist or M2nist => Path.Combine("data", Mnist),
+        _ => null,
+    };
+
+    /// <summary>
     /// The dataset a <c>--data</c> folder holds, when its files say it: the brain MRI by its file
     /// names. IDX files could be MNIST or Fashion-MNIST, which differ only in what the classes mean,
     /// so for them the caller must say which.
@@ -100,6 +124,9 @@ internal static class DatasetCatalog
                 labels = IdxFile.ReadLabels(labelStream, labelSource);
             if (labels.Length != images.Shape[0])
                 throw new InvalidDataException($"'{labelSource}' has {labels.Length} labels for the {images.Shape[0]} images of '{imageSource}'.");
+            int outside = Array.FindIndex(labels, l => l >= classes.Length);
+            if (outside >= 0)
+                throw new InvalidDataException($"'{labelSource}' holds label {labels[outside]} (image {outside}), but {name} has {classes.Length} classes (labels 0 to {classes.Length - 1}).");
             return new ImageDataset(images.Data, images.Shape[0], 1, images.Shape[2], images.Shape[3], classes.Length, labels);
         }
 

@@ -30,6 +30,19 @@ internal static class CheckpointSettings
             ? throw new InvalidDataException($"'{source}' was trained by a program of its own and does not name its dataset; give --dataset.")
             : info.CommandLineSettings(source).Dataset ?? throw new InvalidDataException($"'{source}': the train settings name no dataset.");
 
+    /// <summary>
+    /// Where a command reads <paramref name="dataset"/> from for a checkpoint: <paramref name="given"/>
+    /// (<c>--data</c>), else the folder the run was trained from when it is that dataset (a run
+    /// trained with <c>--data</c> is evaluated on the same files, not on <c>data/&lt;name&gt;</c>), else null (the default).
+    /// </summary>
+    public static string? DataDirectory(this CheckpointInfo info, string source, string dataset, string? given)
+    {
+        if (given is not null || info.Application is null)
+            return given;
+        var recorded = info.CommandLineSettings(source);
+        return string.Equals(recorded.Dataset, dataset, StringComparison.OrdinalIgnoreCase) ? recorded.DataDirectory : null;
+    }
+
     /// <summary>The settings <c>train</c> recorded, checked to be of this run.</summary>
     /// <exception cref="InvalidDataException">A checkpoint a program trained without the command line, or damaged settings.</exception>
     public static TrainSettings CommandLineSettings(this CheckpointInfo info, string source)

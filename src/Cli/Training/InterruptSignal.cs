@@ -44,7 +44,14 @@ internal sealed class InterruptSignal : IDisposable
     private void Handle(PosixSignalContext context)
     {
         if (Interlocked.Increment(ref _signals) > 1)
-            return; // the second signal: let the runtime end the process
+        {
+            // The second signal: the runtime ends the process now; the checkpoint being written, if
+            // any, is removed rather than left half-written (the last committed one is intact).
+            int removed = Engine.IO.AtomicFile.AbandonAll();
+            if (_notice is not null)
+                StopSignal.Say(_notice, $"error: {context.Signal} again: stopped at once{(removed == 0 ? "" : "; the unfinished write was removed")}; the last committed checkpoint is intact.");
+            return;
+        }
         context.Cancel = true;
         _cancellation.Cancel();
         try

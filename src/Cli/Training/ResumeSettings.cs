@@ -40,6 +40,18 @@ internal static class ResumeSettings
         Fixed("--noise", requested.Noise?.ToLowerInvariant(), recorded.Noise);
         Fixed("--noise-level", requested.NoiseLevel, recorded.NoiseLevel);
         Fixed("--penalty", requested.Penalty, recorded.Penalty);
+        if (requested.DataDirectory is string asked)
+        {
+            // The same folder however it is written; a run recorded without --data read data/<dataset>.
+            string now = Path.GetFullPath(asked), before = Path.GetFullPath(recorded.DataDirectory ?? Datasets.DatasetCatalog.DefaultFolder(recorded.Dataset ?? "") ?? "");
+            if (now.TrimEnd(Path.DirectorySeparatorChar) != before.TrimEnd(Path.DirectorySeparatorChar))
+                throw new ArgumentException($"--resume: this run was trained with --data '{before}'; --data '{now}' would make it another run (start that one in another folder with -o).");
+        }
+        foreach (var file in recorded.DataFiles ?? [])
+        {
+            if (file.Change() is string change)
+                throw new InvalidDataException(change);
+        }
 
         var changes = new List<string>();
         T Changeable<T>(string option, T? asked, T before) where T : struct
@@ -64,7 +76,7 @@ internal static class ResumeSettings
             LogEvery = requested.LogEvery ?? recorded.LogEvery,
             EarlyStop = requested.EarlyStop ?? recorded.EarlyStop,
             MemoryLimit = requested.MemoryLimit ?? recorded.MemoryLimit,
-            DataDirectory = requested.DataDirectory ?? recorded.DataDirectory,
+            DataDirectory = recorded.DataDirectory,
             Device = requested.Device ?? recorded.Device,
             Output = requested.Output ?? recorded.Output,
             Plain = requested.Plain,

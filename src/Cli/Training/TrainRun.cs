@@ -61,8 +61,13 @@ internal static class TrainRun
         {
             if (requested.DataDirectory is string dataDirectory && requested.Dataset is null)
                 requested = requested with { Dataset = DatasetCatalog.Infer(dataDirectory) };
+            // The folder recorded in full: eval, segment, sample and resumes find it from anywhere.
+            if (requested.DataDirectory is string given)
+                requested = requested with { DataDirectory = Path.GetFullPath(given) };
             settings = requested.Resolve();
             settings.Validate();
+            if (settings.DataDirectory is null && DatasetCatalog.DefaultFolder(settings.Dataset!) is string folderOfData)
+                settings = settings with { DataDirectory = Path.GetFullPath(folderOfData) };
             try
             {
                 if (root)
@@ -72,9 +77,16 @@ internal static class TrainRun
             {
                 throw new IOException($"'{e.Folder}' holds a run ({e.Run}): continue it with --resume, replace it with --overwrite, or choose another folder with -o.", e);
             }
+            catch (ForeignFilesException e)
+            {
+                throw new IOException($"'{e.Folder}' holds {ForeignFilesException.Listed(e.Entries)} and no run: train writes a run's files there (checkpoints, {RunLog.EpochsFile}, {RunLog.StepsFile}, {CurvePlot.File}); " +
+                    "choose an empty or new folder with -o, or give --overwrite to write the run beside them (files of those names are replaced).", e);
+            }
         }
         settings.Validate();
 
+        if (resumed is null)
+            settings = settings with { DataFiles = DatasetCatalog.Files(settings.Dataset!, settings.DataDirectory).Select(DataFile.Of).ToList() };
         var data = DatasetCatalog.Load(settings.Dataset!, settings.DataDirectory);
         var (train, test) = settings.Limit is int limit ? (data.Train.Take(limit), data.Test.Take(limit)) : (data.Train, data.Test);
         if (TrainSettings.Segments(kind) && train.Masks is null || kind == "resnet" && train.Labels is null)
@@ -83,7 +95,22 @@ internal static class TrainRun
         if ((long)batch * ranks > train.Count)
             throw new ArgumentException(ranks == 1 ? $"--batch-size {batch} is larger than the {train.Count} training images."
                 : $"--batch-size {batch} on each of {ranks} ranks ({(long)batch * ranks} images a step) is more than the {train.Count} training images.");
+        int stepsPerEpoch = train.Count / (batch * ranks);
+        if (RunFolder.StepRecordsPerCommit(stepsPerEpoch, settings.SaveEvery, settings.LogInterval) is long records and > RunFolder.MostStepRecordsPerCommit)
+            throw new ArgumentException($"--log-every {settings.LogInterval} over {Math.Min(stepsPerEpoch, settings.SaveEvery ?? stepsPerEpoch):N0} steps between commits keeps {records:N0} step records in a checkpoint, " +
+                $"more than it holds ({RunFolder.MostStepRecordsPerCommit:N0}): give a larger --log-every or a smaller --save-every.");
         var modelOptions = settings.ModelOptionsFor(train.Channels, Math.Max(train.Classes, 1), train.Height, train.Width);
+        if (Engine.Models.ModelLimits.Problem(modelOptions, name => name switch
+            {
+                nameof(Engine.Models.ModelOptions.ImageSize) => $"the image height of '{data.Name}'",
+                nameof(Engine.Models.ModelOptions.ImageWidth) => $"the image width of '{data.Name}'",
+                nameof(Engine.Models.ModelOptions.Classes) => $"the classes of '{data.Name}'",
+                nameof(Engine.Models.ModelOptions.InChannels) => $"the channels of '{data.Name}'",
+                nameof(Engine.Models.ModelOptions.BaseWidth) => "--base-width",
+                nameof(Engine.Models.ModelOptions.Latent) => "--latent",
+                var other => other,
+            }) is string beyond)
+            throw new ArgumentException($"{beyond}: a checkpoint of this run could not be read back.");
         if (resumed is not null && resumed.Model != modelOptions)
             throw new InvalidDataException($"--resume: '{folder.LastPath}' holds {resumed.Model} but these settings build {modelOptions}.");
         var model = ModelFactory.Create(modelOptions);
@@ -94,7 +121,8 @@ internal static class TrainRun
             if (settings.ZeroInitResidual == true)
                 resnet.WithZeroInitResidual();
         }
-        using var device = settings.Device is null ? ComputeDevice.OpenDefault() : ComputeDevice.Open(settings.Device);
+        var (deviceSpec, deviceSource) = DeviceChoice(requested, settings, resumed is null ? null : folder.LastPath);
+        using var device = OpenDevice(deviceSpec, deviceSource);
         if (settings.MemoryLimit is long memoryLimit)
             device.MemoryLimit = memoryLimit;
         ulong seed = settings.Seed!.Value;
@@ -112,7 +140,7 @@ internal static class TrainRun
             };
             using var session = trainer.Prepare(train, test, folder);
             int epochs = settings.Epochs!.Value;
-            output.WriteLine($"train {kind}: {modelOptions.Name}, {model.ParameterCount:N0} parameters, on {device.Info.Spec} ({device.Info.Name})");
+            output.WriteLine($"train {kind}: {modelOptions.Name}, {model.ParameterCount:N0} parameters, on {device.Info.Spec} ({device.Info.Name}; {deviceSource})");
             output.WriteLine($"  data {data.Name}: {train.Count} training / {test.Count} test images of {train.Channels}x{train.Height}x{train.Width}; " +
                 (ranks == 1 ? $"batch {batch}" : $"batch {batch} on each of {ranks} ranks ({batch * ranks} a step{(settings.SyncBatchNorm == true ? ", synchronised batch norm" : "")}) over {communicator!.Description}") + $", {epochs} epochs, {(settings.Optimizer == "sgd" ? "SGD (momentum 0.9)" : "AdamW")} lr {settings.LearningRate} ({ScheduleName(settings.Schedule)}), weight decay {settings.WeightDecay}{(settings.NoNormBiasDecay == true ? " (none on biases and norms)" : "")}, seed {seed}" +
                 (resumed is null ? "" : $"; resuming {resumed.Position}"));
@@ -165,6 +193,36 @@ internal static class TrainRun
         finally
         {
             model.Release();
+        }
+    }
+
+    /// <summary>
+    /// The device to open and where the choice came from: <c>--device</c>, else <c>ENGINE_DEVICE</c>
+    /// (the user's standing choice outranks what a resumed run recorded), else the <c>--device</c> a
+    /// resumed run recorded, else the automatic choice. Messages say which.
+    /// </summary>
+    private static (string? Spec, string Source) DeviceChoice(TrainSettings requested, TrainSettings settings, string? checkpoint)
+    {
+        if (requested.Device is string given)
+            return (given, "--device");
+        string? environment = Environment.GetEnvironmentVariable(DeviceSpec.EnvironmentVariable);
+        if (!string.IsNullOrWhiteSpace(environment))
+            return (environment, DeviceSpec.EnvironmentVariable);
+        if (checkpoint is not null && settings.Device is string recorded)
+            return (recorded, $"the --device {recorded} recorded in '{checkpoint}'");
+        return (null, "automatic choice");
+    }
+
+    /// <summary>Opens the device; a device that is not there is reported with where it was asked for, and how to choose another.</summary>
+    private static ComputeDevice OpenDevice(string? spec, string source)
+    {
+        try
+        {
+            return spec is null ? ComputeDevice.Open(DeviceSpec.Auto) : ComputeDevice.Open(spec);
+        }
+        catch (DeviceNotFoundException e) when (source != "--device")
+        {
+            throw new DeviceNotFoundException(e.Requested, $"{e.Message.TrimEnd('.')} (the device came from {source}; give --device to choose another).", e);
         }
     }
 

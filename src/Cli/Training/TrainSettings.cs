@@ -79,6 +79,8 @@ internal sealed record TrainSettings
     public float? NoiseLevel { get; init; }
     /// <summary>The sparse or contractive ae: the penalty's weight λ (default 0.01 or 0.1).</summary>
     public float? Penalty { get; init; }
+    /// <summary>The files the run was trained from (null for the embedded datasets and runs recorded before they were kept); checked on every resume.</summary>
+    public IReadOnlyList<DataFile>? DataFiles { get; init; }
     /// <summary>Join the ranks started by mpiexec even when there is only one (several ranks join without being asked).</summary>
     public bool Distributed { get; init; }
 

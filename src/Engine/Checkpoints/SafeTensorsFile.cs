@@ -12,8 +12,15 @@ namespace Engine.Checkpoints;
 /// </summary>
 public static class SafeTensorsFile
 {
-    /// <summary>Largest header accepted (the format's own limit is 100 MB).</summary>
+    /// <summary>Largest header accepted, by the reader and so by the writer (the format's own limit is 100 MB).</summary>
     public const long MaxHeaderBytes = 100_000_000;
+
+    /// <summary>The header entry that holds the metadata strings.</summary>
+    public const string MetadataKey = "__metadata__";
+
+    // Quotes inside metadata strings (JSON of its own) written as \" rather than \u0022: a third of
+    // the bytes. Every JSON reader reads both.
+    private static readonly JsonWriterOptions Relaxed = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>
     /// Writes the tensors (in the given order) and metadata to <paramref name="path"/> atomically:
@@ -27,7 +34,15 @@ public static class SafeTensorsFile
         var duplicate = list.GroupBy(t => t.Name).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null)
             throw new ArgumentException($"Tensor name '{duplicate.Key}' appears twice.", nameof(tensors));
+        // What the reader refuses is refused here, before anything is written: a file the engine
+        // wrote is one it can read, and the file it would have replaced stays.
+        if (list.FirstOrDefault(t => t.Name == MetadataKey) is { } reserved)
+            throw new ArgumentException($"A tensor cannot be named '{reserved.Name}': the format keeps its metadata under that name.", nameof(tensors));
+        if (list.FirstOrDefault(t => t.Shape.Any(d => d < 0)) is { } negative)
+            throw new ArgumentException($"Tensor '{negative.Name}' has a negative dimension in {negative.ShapeText}.", nameof(tensors));
         byte[] header = BuildHeader(list, metadata);
+        if (header.Length > MaxHeaderBytes)
+            throw new InvalidDataException($"Not writing '{path}': its header would be {header.Length:N0} bytes, more than the {MaxHeaderBytes:N0} a reader accepts (the file there is unchanged).");
         AtomicFile.Write(path, stream =>
         {
             Span<byte> length = stackalloc byte[8];
@@ -54,12 +69,12 @@ public static class SafeTensorsFile
     private static byte[] BuildHeader(List<SafeTensor> tensors, IReadOnlyDictionary<string, string>? metadata)
     {
         using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer))
+        using (var json = new Utf8JsonWriter(buffer, Relaxed))
         {
             json.WriteStartObject();
             if (metadata is { Count: > 0 })
             {
-                json.WriteStartObject("__metadata__");
+                json.WriteStartObject(MetadataKey);
                 foreach (var (key, value) in metadata)
                     json.WriteString(key, value);
                 json.WriteEndObject();

@@ -99,7 +99,7 @@ public static class StateDict
                 counts.Add((set, tensors.ReadLongs(name)[0]));
         }
         if (problems.Count > 0)
-            throw new InvalidDataException($"Cannot load {source} into {module.GetType().Name}: {string.Join("; ", problems)}.");
+            throw new InvalidDataException($"Cannot load {source} into the model: {Listed(problems)}.");
         return () =>
         {
             foreach (var (target, data) in values)
@@ -181,7 +181,7 @@ public static class StateDict
         if (unexpected.Count > 0)
             problems.Add($"unexpected {Few(unexpected)}");
         if (problems.Count > 0)
-            throw new InvalidDataException($"Cannot load {source}: {string.Join("; ", problems)}.");
+            throw new InvalidDataException($"Cannot load {source}: {Listed(problems)}.");
         return () =>
         {
             foreach (var (target, data) in values)
@@ -198,6 +198,12 @@ public static class StateDict
             return null;
         return $"{name} holds {values.Count(v => !float.IsFinite(v))} non-finite value(s), the first ({values[first]}) at flat index {first}";
     }
+
+    /// <summary>Most problems one message lists: a file of another model can differ in every tensor, and a line of a hundred mismatches helps no one.</summary>
+    internal const int MostListed = 5;
+
+    private static string Listed(List<string> problems) =>
+        string.Join("; ", problems.Take(MostListed)) + (problems.Count > MostListed ? $"; and {problems.Count - MostListed} more problem{(problems.Count - MostListed == 1 ? "" : "s")}" : "");
 
     private static string Few(List<string> names) =>
         $"{string.Join(", ", names.Take(10))}{(names.Count > 10 ? $" and {names.Count - 10} more" : "")}";

@@ -29,7 +29,20 @@ public static class TrainingCheckpoint
                 throw new ArgumentException($"Metadata key '{key}' is reserved for the optimiser.", nameof(metadata));
             optimizerMetadata[key] = value;
         }
-        SafeTensorsFile.Write(path, StateDict.Collect(model).Concat(optimizerTensors), optimizerMetadata);
+        var tensors = StateDict.Collect(model).Concat(optimizerTensors).ToList();
+        // The loader refuses non-finite values (StateDict.Load), so a checkpoint holding one could
+        // never be resumed or evaluated: it is not written, and the file it would replace stays.
+        foreach (var tensor in tensors.Where(t => t.Type == SafeTensorType.F32))
+        {
+            var values = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(tensor.Data);
+            for (int i = 0; i < values.Length; i++)
+            {
+                float value = BitConverter.IsLittleEndian ? values[i] : System.Buffers.Binary.BinaryPrimitives.ReadSingleLittleEndian(tensor.Data.AsSpan(4 * i));
+                if (!float.IsFinite(value))
+                    throw new InvalidDataException($"Not writing '{path}': {tensor.Name} holds a non-finite value ({value}) at flat index {i}, which no load would take; the file there is unchanged.");
+            }
+        }
+        SafeTensorsFile.Write(path, tensors, optimizerMetadata);
     }
 
     /// <summary>The metadata of a checkpoint (the header only is read).</summary>

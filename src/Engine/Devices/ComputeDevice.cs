@@ -21,6 +21,7 @@ public sealed class ComputeDevice : IDisposable
     private readonly BufferCache _cache = new();
     private long _liveBuffers;
     private long _liveBytes;
+    private long _peakLiveBytes;
     private long _allocations;
     private bool _disposed;
 
@@ -98,6 +99,16 @@ public sealed class ComputeDevice : IDisposable
 
     /// <summary>Bytes in <see cref="LiveBufferCount"/> buffers.</summary>
     public long LiveBytes => Interlocked.Read(ref _liveBytes);
+
+    /// <summary>
+    /// The most <see cref="LiveBytes"/> since the device was opened or <see cref="ResetPeakLiveBytes"/>
+    /// (the allocator's high-water mark, as <c>torch.cuda.max_memory_allocated</c>): what a memory
+    /// plan is checked against.
+    /// </summary>
+    public long PeakLiveBytes => Interlocked.Read(ref _peakLiveBytes);
+
+    /// <summary>Starts <see cref="PeakLiveBytes"/> again from what is live now.</summary>
+    public void ResetPeakLiveBytes() => Interlocked.Exchange(ref _peakLiveBytes, LiveBytes);
 
     /// <summary>Released buffers held for reuse (see <see cref="ReleaseCachedMemory"/>).</summary>
     public long CachedBufferCount => _cache.Count;
@@ -283,7 +294,9 @@ public sealed class ComputeDevice : IDisposable
             Interlocked.Increment(ref _allocations);
         }
         Interlocked.Increment(ref _liveBuffers);
-        Interlocked.Add(ref _liveBytes, buffer.LengthInBytes);
+        long live = Interlocked.Add(ref _liveBytes, buffer.LengthInBytes);
+        for (long peak = PeakLiveBytes; live > peak; peak = PeakLiveBytes)
+            Interlocked.CompareExchange(ref _peakLiveBytes, live, peak);
         return buffer;
     }
 

@@ -12,6 +12,12 @@ public sealed class DeviceNotFoundException : InvalidOperationException
         Requested = requested;
     }
 
+    /// <summary>The same refusal with <paramref name="message"/> (a caller saying where the request came from).</summary>
+    public DeviceNotFoundException(DeviceSpec requested, string message, Exception inner) : base(message, inner)
+    {
+        Requested = requested;
+    }
+
     /// <summary>The spec that could not be satisfied.</summary>
     public DeviceSpec Requested { get; }
 

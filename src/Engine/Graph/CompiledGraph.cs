@@ -45,7 +45,8 @@ public sealed partial class CompiledGraph : IDisposable
 
         Plan = BuildPlan(graph, loss, outputs, _forward, _backward, needsGrad, _fusedRelu, _reluBackwardFused, _cropsIntoConcat, options.ReuseMemory,
             out var valueOf, out var gradOf);
-        graph.Device.EnsureFits(Plan.PlannedBytes, $"the compiled graph's {Plan.Values.Count} activations and gradients");
+        Plan.WorkspaceBytes = Workspace(graph, _forward, _backward, needsGrad, _reluBackwardFused);
+        graph.Device.EnsureFits(Plan.PeakBytes, $"the compiled graph's {Plan.Values.Count} activations and gradients and its ops' largest workspace");
         Materialize(valueOf, gradOf);
         MarkAccumulation(needsGrad);
         if (loss is not null)
@@ -67,8 +68,22 @@ public sealed partial class CompiledGraph : IDisposable
         ArgumentNullException.ThrowIfNull(graph);
         var (forward, backward, needsGrad) = Schedule(graph, loss);
         var fused = FuseRelus(forward, loss, outputs);
-        return BuildPlan(graph, loss, outputs, forward, backward, needsGrad, fused, FuseReluBackward(fused, backward, graph.Device),
+        var reluBackward = FuseReluBackward(fused, backward, graph.Device);
+        var plan = BuildPlan(graph, loss, outputs, forward, backward, needsGrad, fused, reluBackward,
             FuseCrops(forward, loss, outputs, graph.Device), (options ?? new CompileOptions()).ReuseMemory, out _, out _);
+        plan.WorkspaceBytes = Workspace(graph, forward, backward, needsGrad, reluBackward);
+        return plan;
+    }
+
+    /// <summary>The largest workspace an op of the schedule allocates on the graph's device, forward or backward (see <see cref="MemoryPlan.WorkspaceBytes"/>).</summary>
+    private static long Workspace(GraphBuilder graph, List<GraphOp> forward, List<GraphOp> backward, HashSet<Node> needsGrad, Dictionary<GraphOp, GraphOp> reluBackwardFused)
+    {
+        long most = 0;
+        foreach (var op in forward)
+            most = Math.Max(most, op.ForwardWorkspace(graph.Device, graph.Training));
+        foreach (var op in backward)
+            most = Math.Max(most, op.BackwardWorkspace(graph.Device, i => needsGrad.Contains(op.Inputs[i]), reluBackwardFused.ContainsKey(op)));
+        return most;
     }
 
     /// <summary>The ops in forward order, those that run backward (in reverse) and the nodes that receive a gradient.</summary>

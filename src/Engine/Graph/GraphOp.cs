@@ -48,6 +48,19 @@ public abstract class GraphOp
     /// </summary>
     public abstract void Backward(ExecutionContext context);
 
+    /// <summary>
+    /// Device bytes the forward pass allocates for a while beyond the planned outputs (columns,
+    /// partial sums, a loss's terms), at most at once: what a memory plan adds to its buffers.
+    /// </summary>
+    internal virtual long ForwardWorkspace(Devices.ComputeDevice device, bool training) => 0;
+
+    /// <summary>
+    /// Device bytes the backward pass allocates for a while, at most at once, given which inputs
+    /// receive a gradient (<paramref name="inputGets"/>) and whether the ReLU after this op runs its
+    /// backward inside it (<paramref name="throughRelu"/>).
+    /// </summary>
+    internal virtual long BackwardWorkspace(Devices.ComputeDevice device, Func<int, bool> inputGets, bool throughRelu) => 0;
+
     /// <inheritdoc/>
     public override string ToString() => Name;
 }

@@ -38,6 +38,16 @@ public sealed class MemoryPlan
     /// <summary>Bytes of all buffers (4 bytes per float or int element).</summary>
     public long PlannedBytes => Slots.Sum(s => s.Capacity) * 4;
 
+    /// <summary>
+    /// The most bytes an op allocates for a while beyond the buffers, as the device it was planned
+    /// for runs it (columns, partial sums, a loss's terms; see <see cref="GraphOp.ForwardWorkspace"/>):
+    /// ops run one at a time, so the largest is what the graph needs beside its buffers.
+    /// </summary>
+    public long WorkspaceBytes { get; internal set; }
+
+    /// <summary>What a run of the graph holds at its peak: the buffers and the largest workspace.</summary>
+    public long PeakBytes => PlannedBytes + WorkspaceBytes;
+
     /// <summary>Bytes if every value had a buffer of its own.</summary>
     public long NaiveBytes => Values.Sum(v => v.Elements) * 4;
 

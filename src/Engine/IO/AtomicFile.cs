@@ -31,15 +31,70 @@ public static partial class AtomicFile
         string folder = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(folder);
         string temporary = Path.Combine(folder, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        return new AtomicWriter(full, temporary, new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16));
+        lock (Live)
+        {
+            if (s_abandoned)
+                throw new OperationCanceledException($"Not writing '{path}': the process is stopping.");
+            // FileShare.None holds an exclusive lock on the temporary while it is written: the mark
+            // by which a cleaner tells it from one a killed process left (RemoveStaleTemporaries).
+            var writer = new AtomicWriter(full, temporary, new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16));
+            Live.Add(writer);
+            return writer;
+        }
     }
 
-    /// <summary>Renames a finished temporary over the target (the commit point) and makes the rename durable.</summary>
-    internal static void Replace(string temporary, string full)
+    // The writes in progress in this process, for AbandonAll.
+    private static readonly HashSet<AtomicWriter> Live = [];
+    private static bool s_abandoned;
+
+    /// <summary>
+    /// Renames a finished temporary over the target (the commit point) and makes the rename durable;
+    /// then removes the temporaries other writers of the target left when they were killed.
+    /// </summary>
+    internal static void Replace(AtomicWriter writer, string temporary, string full)
     {
-        CheckTarget(full); // it may have changed while the temporary was written
-        File.Move(temporary, full, overwrite: true);
+        lock (Live)
+        {
+            if (s_abandoned)
+                throw new OperationCanceledException($"Not committing '{full}': the process is stopping.");
+            CheckTarget(full); // it may have changed while the temporary was written
+            File.Move(temporary, full, overwrite: true);
+            Live.Remove(writer);
+        }
         SyncDirectory(Path.GetDirectoryName(full)!);
+        try
+        {
+            RemoveStaleTemporaries(Path.GetDirectoryName(full)!, Path.GetFileName(full));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The write is committed; a temporary that cannot be removed now is removed next time.
+        }
+    }
+
+    /// <summary>Forgets a write that ended without a commit (its temporary is removed by the writer).</summary>
+    internal static void Forget(AtomicWriter writer)
+    {
+        lock (Live)
+            Live.Remove(writer);
+    }
+
+    /// <summary>
+    /// For a process that is being stopped (a signal): removes the temporary of every write in
+    /// progress and makes every later commit or write fail, so nothing half-written stays and no
+    /// target is replaced after this; returns how many temporaries were removed.
+    /// </summary>
+    public static int AbandonAll()
+    {
+        lock (Live)
+        {
+            s_abandoned = true;
+            int removed = 0;
+            foreach (var writer in Live)
+                removed += writer.RemoveTemporary() ? 1 : 0;
+            Live.Clear();
+            return removed;
+        }
     }
 
     /// <summary>Writes all bytes atomically.</summary>
@@ -91,13 +146,34 @@ public static partial class AtomicFile
         {
             string name = Path.GetFileName(file);
             bool ours = targets.Any(t => name.StartsWith($".{t}.", StringComparison.Ordinal));
-            if (ours && IsTemporary(file) && PathKinds.Of(file) == PathKind.RegularFile)
-            {
-                File.Delete(file);
+            if (ours && IsTemporary(file) && PathKinds.Of(file) == PathKind.RegularFile && RemoveIfUnlocked(file))
                 removed++;
-            }
         }
         return removed;
+    }
+
+    /// <summary>
+    /// Deletes a temporary unless its writer still holds it: a writer holds an exclusive lock on its
+    /// temporary until it commits or gives up, and the system drops the lock of a killed one.
+    /// </summary>
+    private static bool RemoveIfUnlocked(string file)
+    {
+        FileStream probe;
+        try
+        {
+            probe = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.None);
+        }
+        catch (FileNotFoundException)
+        {
+            return false; // its writer committed or removed it meanwhile
+        }
+        catch (IOException)
+        {
+            return false; // locked: a write in progress
+        }
+        using (probe)
+            File.Delete(file); // while holding the lock: no writer can take it up in between
+        return true;
     }
 
     internal static void TryDelete(string path)

@@ -29,7 +29,7 @@ public sealed class AtomicWriter : IDisposable
             _stream.Flush();
             _stream.Guard(() => _file.Flush(flushToDisk: true));
             _file.Dispose();
-            AtomicFile.Replace(_temporary, _target);
+            AtomicFile.Replace(this, _temporary, _target);
             _done = true;
         }
         catch
@@ -55,7 +55,17 @@ public sealed class AtomicWriter : IDisposable
         finally
         {
             AtomicFile.TryDelete(_temporary);
+            AtomicFile.Forget(this);
         }
+    }
+
+    /// <summary>For <see cref="AtomicFile.AbandonAll"/>: deletes the temporary (the stream stays open; the process is ending); whether it was there.</summary>
+    internal bool RemoveTemporary()
+    {
+        bool existed = File.Exists(_temporary);
+        AtomicFile.TryDelete(_temporary);
+        _done = true;
+        return existed;
     }
 
     /// <summary>

@@ -85,7 +85,7 @@ public static partial class PathKinds
         return FromMode(BitConverter.ToUInt16(buffer[4..]));
     }
 
-    private static PathKind FromMode(int mode)
+    internal static PathKind FromMode(int mode)
     {
         return (mode & 0xF000) switch
         {

@@ -155,6 +155,9 @@ public abstract class Optimizer : IDisposable
         Device.Kernel(GuardLoader)(1, loss.View, finiteness.View, _gradScale.View, _haltedAt.View, step);
     }
 
+    /// <summary>Device bytes <see cref="GuardFinite"/> allocates for a while over <paramref name="parameters"/> values: its scratch, the sum's partials and the sum.</summary>
+    public static long StepGuardWorkspace(long parameters) => 4 * parameters + Ops.Reduction.FullSum.Workspace(parameters) + 4;
+
     /// <summary>The step guard's halt flag as a device scalar (0 while updates run), to read back with other values in one copy.</summary>
     public Tensor HaltFlag => _haltFlag;
 

@@ -148,4 +148,24 @@ public sealed class CheckpointTests(DeviceFixture fixture) : IDisposable
         Assert.Equal(before, File.ReadAllBytes(path));
         Assert.Single(Directory.GetFiles(_folder)); // no temporary file left behind
     }
+
+    [Fact]
+    public void ACheckpointHoldingANonFiniteValueIsNotWritten()
+    {
+        // What a load refuses, the writer refuses: a NaN running variance would make a checkpoint no resume or eval takes.
+        var model = Model();
+        model.Initialize(_device, seed: 5);
+        using var adam = new Adam(model.NamedParameters().Select(p => p.Parameter), 0.01f);
+        string path = Path.Combine(_folder, "training.safetensors");
+        TrainingCheckpoint.Save(path, model, adam, new Dictionary<string, string>());
+        byte[] before = File.ReadAllBytes(path);
+        var variance = model.NamedState().Single(s => s.Name == "1.running_var").State.Value;
+        var values = variance.ToArray();
+        values[2] = float.NaN;
+        variance.CopyFrom(values);
+        var error = Assert.Throws<InvalidDataException>(() => TrainingCheckpoint.Save(path, model, adam, new Dictionary<string, string>()));
+        Assert.Contains("1.running_var holds a non-finite value (NaN) at flat index 2", error.Message);
+        Assert.Equal(before, File.ReadAllBytes(path));
+        Assert.DoesNotContain(Directory.EnumerateFiles(_folder), Engine.IO.AtomicFile.IsTemporary);
+    }
 }

@@ -76,4 +76,19 @@ public sealed class AtomicFileTests : IDisposable
         Assert.False(File.Exists(stale));
         Assert.True(File.Exists(otherTarget) && File.Exists(PathOf(".hidden.tmp")) && File.Exists(PathOf("notes.tmp")));
     }
+
+    [Fact]
+    public void ACommitRemovesTheTemporariesOfKilledWritersButNotOfLiveOnes()
+    {
+        // A killed writer's temporary is unlocked (the system dropped its lock); a live writer holds its own.
+        string stale = PathOf($".y.npy.{Guid.NewGuid():N}.tmp");
+        string live = PathOf($".y.npy.{Guid.NewGuid():N}.tmp");
+        File.WriteAllBytes(stale, [1]);
+        File.WriteAllBytes(live, [2]);
+        using (new FileStream(live, FileMode.Open, FileAccess.Write, FileShare.None))
+            AtomicFile.WriteAllBytes(PathOf("y.npy"), [3]);
+        Assert.False(File.Exists(stale));
+        Assert.True(File.Exists(live));
+        Assert.Equal([3], File.ReadAllBytes(PathOf("y.npy")));
+    }
 }

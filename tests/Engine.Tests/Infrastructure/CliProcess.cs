@@ -33,6 +33,16 @@ internal sealed partial class CliProcess : IDisposable
     public static CliProcess Start(string workingDirectory, Dictionary<string, string> environment, params string[] arguments) =>
         SelfContained ? StartWith(workingDirectory, Tool, arguments, environment) : StartWith(workingDirectory, Dotnet, [Tool, .. arguments], environment);
 
+    /// <summary>
+    /// Starts this test assembly's own runner (xunit v3 builds the tests as an executable) with
+    /// <paramref name="arguments"/>, e.g. <c>-method NAME</c>: a test that needs a process of its
+    /// own (its resident memory not shared with the tests running beside it).
+    /// </summary>
+    public static CliProcess StartTests(string workingDirectory, Dictionary<string, string> environment, params string[] arguments) =>
+        SelfContained
+            ? StartWith(workingDirectory, Path.Combine(AppContext.BaseDirectory, "Engine.Tests"), arguments, environment)
+            : StartWith(workingDirectory, Dotnet, ["exec", typeof(CliProcess).Assembly.Location, .. arguments], environment);
+
     /// <summary>Starts <paramref name="program"/> (e.g. a shell wrapping the tool).</summary>
     public static CliProcess StartWith(string workingDirectory, string program, IEnumerable<string> arguments, Dictionary<string, string>? environment = null)
     {
@@ -56,6 +66,13 @@ internal sealed partial class CliProcess : IDisposable
     public static (int ExitCode, string Output, string Errors) Run(string workingDirectory, TimeSpan timeout, params string[] arguments)
     {
         using var process = Start(workingDirectory, arguments);
+        return process.WaitForExit(timeout);
+    }
+
+    /// <summary>Runs the tool with <paramref name="environment"/> added to this process's, to its end.</summary>
+    public static (int ExitCode, string Output, string Errors) Run(string workingDirectory, TimeSpan timeout, Dictionary<string, string> environment, params string[] arguments)
+    {
+        using var process = Start(workingDirectory, environment, arguments);
         return process.WaitForExit(timeout);
     }
 

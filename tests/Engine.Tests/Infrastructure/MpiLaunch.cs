@@ -9,7 +9,7 @@ namespace Engine.Tests.Infrastructure;
 internal static class MpiLaunch
 {
     /// <summary>The environment variable holding a launch's token.</summary>
-    public const string TokenVariable = "ENGINE_TEST_TOKEN";
+    public const string TokenVariable = "ENGINETEST_TOKEN"; // not ENGINE_: the tool refuses ENGINE_* variables it does not read
 
     /// <summary>mpiexec on PATH, or a failed test naming what to install.</summary>
     public static string Mpiexec =>

@@ -24,7 +24,9 @@ public sealed class ImplicitConvolutionTests(DeviceFixture fixture)
     {
         new P(2, 3, 9, 11, 5, 3, 3, PH: 1, PW: 1),                                   // odd sides, padded
         new P(3, 4, 13, 12, 6, 3, 3, SH: 2, SW: 2, PH: 1, PW: 2, DH: 2, DW: 1, Groups: 2), // strided, dilated, grouped
-        new P(2, 5, 7, 7, 3, 1, 1),                                                  // pointwise
+        new P(2, 5, 7, 7, 3, 1, 1),                                                  // pointwise on a 7x7 plane: folded
+        new P(2, 5, 16, 16, 70, 1, 1),                                               // pointwise on a 256-pixel plane: the plain operand
+        new P(1, 3, 6, 6, 4, 3, 3, PH: 1, PW: 1),                                    // one image of a small plane: not folded
         new P(3, 2, 27, 27, 4, 3, 3, PH: 1, PW: 1),                                  // K 2187: two slices, the last shorter
         new P(1, 3, 20, 20, 70, 5, 5, PH: 2, PW: 2),                                 // 70 channels: two row blocks of 64
         new P(2, 2, 10, 10, 3, 2, 2, SH: 3, SW: 3),                                  // stride 3 > kernel: inputs no output reads
@@ -155,6 +157,63 @@ public sealed class ImplicitConvolutionTests(DeviceFixture fixture)
         var error = Assert.Throws<ArgumentException>(() =>
             Conv2dOp.Backward(spec, dy, x, w, Tensor.Zeros(_device, x.Shape), null, null, false, true, wrong));
         Assert.Equal("Conv2d backward: ReLU pre-activation has shape [2, 4, 6, 7] but output gradient has shape [2, 4, 6, 6]; they must match.", error.Message);
+    }
+
+    [Fact]
+    public void SmallPlanesFoldIntoOneProductAndPointwiseReadsTheImage()
+    {
+        if (!SupportsBlockTiles())
+        {
+            AssertRefused(Cases().First().Data);
+            return;
+        }
+        // Each shape's forward pass takes its kernel, and gives the bits of im2col + GEMM + bias + ReLU
+        // (the same values summed in the same order).
+        var shapes = new (P P, string Kernel)[]
+        {
+            (new P(3, 6, 7, 7, 9, 3, 3, PH: 1, PW: 1), "ImplicitConv.ForwardFolded"), // 49 pixels a plane, three images
+            (new P(2, 6, 16, 16, 9, 1, 1), "ImplicitConv.Pointwise"),                // 1x1, 256 pixels
+            (new P(2, 6, 16, 16, 9, 3, 3, PH: 1, PW: 1), "ImplicitConv.Forward"),    // neither: 256 pixels fill two tiles
+        };
+        foreach (var (p, kernel) in shapes)
+        {
+            var spec = Spec(p);
+            using var scope = DisposeScope.Enter();
+            var x = Tensor.FromArray(_device, Reference.Random(p.N * p.Cin * p.H * p.W, 21), p.N, p.Cin, p.H, p.W);
+            var w = Tensor.FromArray(_device, Reference.Random(p.Cout * p.Cin * p.KH * p.KW, 22), spec.WeightShape.ToArray());
+            var b = Tensor.FromArray(_device, Reference.Random(p.Cout, 23), p.Cout);
+            var outputs = new List<float[]>();
+            List<string> kernels = [];
+            foreach (bool implicitGemm in new[] { true, false })
+            {
+                using var path = ImplicitConvolution.Use(implicitGemm);
+                var y = Tensor.Empty(_device, spec.OutputShape);
+                var relu = Tensor.Empty(_device, spec.OutputShape);
+                var profile = _device.StartProfile();
+                try
+                {
+                    Conv2dOp.ForwardRelu(spec, x, w, b, y, relu);
+                }
+                finally
+                {
+                    _device.StopProfile();
+                }
+                if (implicitGemm)
+                    kernels = profile.Launches.Select(l => l.Kernel).ToList();
+                outputs.Add([.. y.ToArray(), .. relu.ToArray()]);
+            }
+            Assert.Equal(kernel, Assert.Single(kernels).TrimEnd("0123456789".ToCharArray())); // the block size (64 or 128) set aside
+            if (Blas.Resolve(_device, GemmAlgorithm.Auto) == GemmAlgorithm.SharedMemoryTiled)
+                Reference.AssertExactly(outputs[1], outputs[0], $"{kernels[0]} against im2col + GEMM {p}");
+            else
+            {
+                var (yRef, yScale) = Forward64(p, x.ToArray(), w.ToArray(), b.ToArray());
+                Reference.AssertWithinDotBound(outputs[0][..yRef.Length], yRef, yScale, p.Cin * p.KH * p.KW + 1, $"{kernels[0]} {p}");
+            }
+        }
+        // ResNet-50's planes at 224: 7x7, 14x14 and 28x28 fold, 56x56 (3,136 of 3,200 columns) does not; one image never does.
+        Assert.True(ImplicitConvolution.Folds(49, 2) && ImplicitConvolution.Folds(196, 2) && ImplicitConvolution.Folds(784, 64));
+        Assert.False(ImplicitConvolution.Folds(3136, 64) || ImplicitConvolution.Folds(1024, 2) || ImplicitConvolution.Folds(49, 1));
     }
 
     [Fact]

@@ -27,4 +27,12 @@ public sealed class ContractivePenaltyNode(string name, Node code, Parameter wei
         ContractivePenaltyOp.Backward(c.Value(Inputs[0]), Weight.Value, c.Grad(Outputs[0])!, dCode, Weight.RequiresGrad ? Weight.Grad : null, reduction,
             accumulateCode: accumulate, accumulateWeight: true);
     }
+
+    /// <inheritdoc/>
+    internal override long ForwardWorkspace(Devices.ComputeDevice device, bool training) =>
+        4 * (Weight.Shape.Numel + Weight.Shape[0]) + 4 * Inputs[0].Shape.Numel + LossCore.ReduceWorkspace(Inputs[0].Shape.Numel);
+
+    /// <inheritdoc/>
+    internal override long BackwardWorkspace(Devices.ComputeDevice device, Func<int, bool> inputGets, bool throughRelu) =>
+        LossCore.BackwardScalars + 4 * (Weight.Shape.Numel + Weight.Shape[0]) + 4 * (Inputs[0].Shape.Numel + Inputs[0].Shape[1]);
 }

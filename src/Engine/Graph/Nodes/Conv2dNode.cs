@@ -31,4 +31,11 @@ public sealed class Conv2dNode(string name, Conv2dSpec spec, Node x, Parameter w
     /// <inheritdoc/>
     internal override bool FusesReluBackward(Devices.ComputeDevice device) =>
         FusesRelu && spec.Geometry.StrideH == 1 && spec.Geometry.StrideW == 1 && ImplicitConvolution.Applies(device); // a strided input gradient runs as GEMM + col2im, unmasked
+
+    /// <inheritdoc/>
+    internal override long ForwardWorkspace(Devices.ComputeDevice device, bool training) => Conv2dOp.ForwardWorkspace(spec, device, Bias is not null);
+
+    /// <inheritdoc/>
+    internal override long BackwardWorkspace(Devices.ComputeDevice device, Func<int, bool> inputGets, bool throughRelu) =>
+        Conv2dOp.BackwardWorkspace(spec, device, inputGets(0), Weight.RequiresGrad, Bias is { RequiresGrad: true }, throughRelu);
 }

@@ -16,4 +16,11 @@ public sealed class ConvTranspose2dNode(string name, ConvTranspose2dSpec spec, N
     /// <inheritdoc/>
     protected override void Gradients(Tensor dy, Tensor x, Tensor? dx, Tensor? dWeight, Tensor? dBias, bool accumulate) =>
         ConvTranspose2dOp.Backward(spec, dy, x, Weight.Value, dx, dWeight, dBias, accumulate);
+
+    /// <inheritdoc/>
+    internal override long ForwardWorkspace(Devices.ComputeDevice device, bool training) => ConvTranspose2dOp.ForwardWorkspace(spec, device);
+
+    /// <inheritdoc/>
+    internal override long BackwardWorkspace(Devices.ComputeDevice device, Func<int, bool> inputGets, bool throughRelu) =>
+        ConvTranspose2dOp.BackwardWorkspace(spec, device, inputGets(0), Weight.RequiresGrad, Bias is { RequiresGrad: true });
 }

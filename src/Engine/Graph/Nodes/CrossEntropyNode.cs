@@ -27,4 +27,14 @@ public sealed class CrossEntropyNode(string name, Node logits, Node targets, int
     }
 
     private Tensor? Weights(ExecutionContext c) => classWeights is null ? null : c.Constant(this, "weight", classWeights);
+
+    /// <inheritdoc/>
+    internal override long ForwardWorkspace(Devices.ComputeDevice device, bool training)
+    {
+        long positions = Inputs[1].Shape.Numel;
+        return 4 * positions + LossCore.ReduceWorkspace(positions); // the weights beside the terms
+    }
+
+    /// <inheritdoc/>
+    internal override long BackwardWorkspace(Devices.ComputeDevice device, Func<int, bool> inputGets, bool throughRelu) => LossCore.BackwardScalars;
 }

@@ -20,4 +20,10 @@ public sealed class DiceLossNode(string name, Node probabilities, Node target, f
         if (dp is not null)
             DiceLossOp.Backward(c.Value(Inputs[0]), c.Value(Inputs[1]), c.Grad(Outputs[0])!, dp, smooth, accumulate);
     }
+
+    /// <inheritdoc/>
+    internal override long ForwardWorkspace(Devices.ComputeDevice device, bool training) => 12 * Inputs[0].Shape.Numel + 12 + Ops.Reduction.FullSum.Workspace(Inputs[0].Shape.Numel);
+
+    /// <inheritdoc/>
+    internal override long BackwardWorkspace(Devices.ComputeDevice device, Func<int, bool> inputGets, bool throughRelu) => ForwardWorkspace(device, true);
 }

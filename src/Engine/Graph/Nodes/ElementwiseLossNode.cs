@@ -23,4 +23,10 @@ public sealed class ElementwiseLossNode(string name, ElementwiseLoss kind, Node 
         if (c.InputGrad(this, 1).Grad is not null)
             throw new InvalidOperationException($"{Name}: gradients with respect to the target are not computed; give the target requiresGrad: false.");
     }
+
+    /// <inheritdoc/>
+    internal override long ForwardWorkspace(Devices.ComputeDevice device, bool training) => LossCore.ReduceWorkspace(Inputs[0].Shape.Numel);
+
+    /// <inheritdoc/>
+    internal override long BackwardWorkspace(Devices.ComputeDevice device, Func<int, bool> inputGets, bool throughRelu) => LossCore.BackwardScalars;
 }

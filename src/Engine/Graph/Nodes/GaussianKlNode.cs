@@ -32,4 +32,10 @@ public sealed class GaussianKlNode(string name, Node mu, Node logVar, LossReduct
         GaussianKlOp.Backward(c.Value(Inputs[0]), c.Value(Inputs[1]), c.Grad(Outputs[0])!, accMu ? fresh : dMu, accMu ? dLogVar : fresh, reduction, false);
         Ops.TensorOps.Axpy(1f, fresh, accMu ? dMu : dLogVar);
     }
+
+    /// <inheritdoc/>
+    internal override long ForwardWorkspace(Devices.ComputeDevice device, bool training) => LossCore.ReduceWorkspace(Inputs[0].Shape.Numel);
+
+    /// <inheritdoc/>
+    internal override long BackwardWorkspace(Devices.ComputeDevice device, Func<int, bool> inputGets, bool throughRelu) => 8 * Inputs[0].Shape.Numel + LossCore.BackwardScalars;
 }

@@ -25,4 +25,10 @@ public sealed class L1NormNode(string name, Node x, LossReduction reduction) : G
         using var zeros = Tensor.Zeros(c.Device, Inputs[0].Shape);
         ElementwiseLossOp.Backward(ElementwiseLoss.AbsoluteError, c.Value(Inputs[0]), zeros, c.Grad(Outputs[0])!, dx, reduction, accumulate);
     }
+
+    /// <inheritdoc/>
+    internal override long ForwardWorkspace(Devices.ComputeDevice device, bool training) => 4 * Inputs[0].Shape.Numel + LossCore.ReduceWorkspace(Inputs[0].Shape.Numel);
+
+    /// <inheritdoc/>
+    internal override long BackwardWorkspace(Devices.ComputeDevice device, Func<int, bool> inputGets, bool throughRelu) => 4 * Inputs[0].Shape.Numel + LossCore.BackwardScalars;
 }

@@ -92,4 +92,12 @@ public sealed class BatchNorm2dNode : GraphOp, IReluFusable
         BatchNorm2dOp.Backward(c.Value(Inputs[0]), dy, _weight.Value, c.Value(Outputs[1]), c.Value(Outputs[2]), c.Training, dx,
             _weight.RequiresGrad ? _weight.Grad : null, _bias.RequiresGrad ? _bias.Grad : null, accumulate, accumulateParameters: true);
     }
+
+    /// <inheritdoc/>
+    internal override long ForwardWorkspace(Devices.ComputeDevice device, bool training) =>
+        training ? BatchNorm2dOp.StatisticsWorkspace(device, Inputs[0].Shape) + (_synchronization is null ? 0 : 16L * Inputs[0].Shape[1]) : 0;
+
+    /// <inheritdoc/>
+    internal override long BackwardWorkspace(Devices.ComputeDevice device, Func<int, bool> inputGets, bool throughRelu) =>
+        BatchNorm2dOp.BackwardWorkspace(device, Inputs[0].Shape) + (_synchronization is null ? 0 : 16L * Inputs[0].Shape[1]);
 }

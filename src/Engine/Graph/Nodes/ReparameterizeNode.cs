@@ -38,4 +38,7 @@ public sealed class ReparameterizeNode(string name, Node mu, Node logVar) : Grap
         if (dMu is not null && scratchMu is not null)
             Ops.Layout.AddOp.Route(scratchMu, dMu, 1f, accMu);
     }
+
+    /// <inheritdoc/>
+    internal override long BackwardWorkspace(Devices.ComputeDevice device, Func<int, bool> inputGets, bool throughRelu) => 8 * Outputs[0].Shape.Numel;
 }

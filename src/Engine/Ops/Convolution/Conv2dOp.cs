@@ -125,4 +125,24 @@ public static class Conv2dOp
         if (y.SharesStorageWith(x))
             throw new ArgumentException($"{op}: the {yName} must not share memory with the input.");
     }
+
+    /// <summary>Device bytes <see cref="Forward"/> (or <see cref="ForwardRelu"/>) allocates for a while, beyond its output, on <paramref name="device"/>.</summary>
+    internal static long ForwardWorkspace(Conv2dSpec spec, Devices.ComputeDevice device, bool bias) =>
+        bias && ImplicitConvolution.Applies(device) ? 0 : ConvCore.ForwardWorkspace(device, spec.Geometry);
+
+    /// <summary>
+    /// Device bytes <see cref="Backward(Conv2dSpec, Tensor, Tensor, Tensor, Tensor?, Tensor?, Tensor?, bool, bool, Tensor?)"/>
+    /// holds at once for the gradients asked for (<paramref name="reluPre"/>: through a fused ReLU), mirroring its paths.
+    /// </summary>
+    internal static long BackwardWorkspace(Conv2dSpec spec, Devices.ComputeDevice device, bool dx, bool dw, bool db, bool reluPre)
+    {
+        var g = spec.Geometry;
+        bool implicitGemm = ImplicitConvolution.Applies(device);
+        if (reluPre && (!implicitGemm || (db && !dw) || (dx && (g.StrideH > 1 || g.StrideW > 1))))
+            return 4 * spec.OutputShape.Numel + BackwardWorkspace(spec, device, dx, dw, db, reluPre: false); // the gradient through the ReLU, written out
+        long bias = db ? ConvCore.BiasGradientWorkspace(g.N, g.OutChannels, g.OutH * g.OutW) : 0;
+        if (implicitGemm && (dx || dw))
+            return Math.Max(ImplicitConvolution.BackwardWorkspace(device, g, dx, dw, dw && db, outputBias: false), dw ? 0 : bias);
+        return Math.Max(Math.Max(dx ? ConvCore.InputGradientWorkspace(device, g) : 0, dw ? ConvCore.WeightGradientWorkspace(device, g) : 0), bias);
+    }
 }

@@ -242,4 +242,36 @@ internal static class ConvCore
         long bytesPerImage = 4L * g.InChannels * g.KH * g.KW * g.ColumnCols;
         return (int)Math.Clamp(ColumnBudgetBytes / Math.Max(bytesPerImage, 1), 1, g.N);
     }
+
+    /// <summary>Bytes <see cref="Forward"/> allocates for a while on <paramref name="device"/>: what its path (implicit GEMM, the host, im2col) holds at once beyond the output.</summary>
+    internal static long ForwardWorkspace(ComputeDevice device, in ConvGeometry g) =>
+        ImplicitConvolution.Applies(device) ? 0
+        : HostPath.Applies(device) ? HostConvolution.ForwardWorkspace(g)
+        : IsPointwise(g) ? 0
+        : 4L * ImagesPerChunk(g) * g.InChannels * g.KH * g.KW * g.ColumnCols;
+
+    /// <summary>Bytes <see cref="InputGradient"/> allocates for a while on <paramref name="device"/>.</summary>
+    internal static long InputGradientWorkspace(ComputeDevice device, in ConvGeometry g) =>
+        ImplicitConvolution.Applies(device) ? ImplicitConvolution.BackwardWorkspace(device, g, dx: true, dw: false, db: false, outputBias: false)
+        : HostPath.Applies(device) ? HostConvolution.InputGradientWorkspace(g)
+        : ExplicitInputGradientWorkspace(g);
+
+    /// <summary>Bytes <see cref="ExplicitInputGradient"/> allocates for a while: a chunk's columns (none for a pointwise convolution).</summary>
+    internal static long ExplicitInputGradientWorkspace(in ConvGeometry g) => IsPointwise(g) ? 0 : 4L * ImagesPerChunk(g) * g.InChannels * g.KH * g.KW * g.ColumnCols;
+
+    /// <summary>Bytes <see cref="WeightGradient"/> allocates for a while on <paramref name="device"/>: columns, the output gradient channel-major and the slices' partial results.</summary>
+    internal static long WeightGradientWorkspace(ComputeDevice device, in ConvGeometry g)
+    {
+        if (ImplicitConvolution.Applies(device))
+            return ImplicitConvolution.BackwardWorkspace(device, g, dx: false, dw: true, db: false, outputBias: false);
+        if (HostPath.Applies(device))
+            return HostConvolution.WeightGradientWorkspace(g);
+        int columns = g.ColumnCols, chunk = ImagesPerChunk(g);
+        long weights = (long)g.OutChannels * g.ColumnRows;
+        int maxSlices = WeightGradientSlicing.For(weights, (long)chunk * columns).Slices((long)chunk * columns);
+        return 4 * ((long)g.InChannels * g.KH * g.KW * chunk * columns + (chunk > 1 ? (long)g.OutChannels * chunk * columns : 0) + (maxSlices > 1 ? maxSlices * weights : 0));
+    }
+
+    /// <summary>Bytes <see cref="BiasGradient"/> allocates for a while.</summary>
+    internal static long BiasGradientWorkspace(int n, int channels, int plane) => ChannelReduction.SumWorkspace(n, channels, plane);
 }

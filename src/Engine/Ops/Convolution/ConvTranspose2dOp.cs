@@ -111,4 +111,26 @@ public static class ConvTranspose2dOp
         if (y.SharesStorageWith(x))
             throw new ArgumentException($"{op}: the {yName} must not share memory with the input.");
     }
+
+    /// <summary>Device bytes <see cref="Forward"/> allocates for a while on <paramref name="device"/>: on the kernels, the zero-dilated input and flipped weights and the convolution's columns.</summary>
+    internal static long ForwardWorkspace(ConvTranspose2dSpec spec, ComputeDevice device)
+    {
+        if (ImplicitConvolution.Applies(device))
+            return ImplicitConvolution.BackwardWorkspace(device, spec.AdjointGeometry, dx: true, dw: false, db: false, outputBias: true);
+        if (HostPath.Applies(device))
+            return ConvCore.InputGradientWorkspace(device, spec.AdjointGeometry);
+        var dilated = spec.DilatedSize;
+        long copies = 4 * ((long)spec.N * spec.InChannels * dilated.H * dilated.W + (long)spec.OutChannels * (spec.InChannels / spec.Groups) * spec.Kernel.H * spec.Kernel.W);
+        return copies + ConvCore.ForwardWorkspace(device, spec.ForwardGeometry);
+    }
+
+    /// <summary>Device bytes <see cref="Backward"/> holds at once for the gradients asked for (the input gradient's copy counted, as when it accumulates).</summary>
+    internal static long BackwardWorkspace(ConvTranspose2dSpec spec, ComputeDevice device, bool dx, bool dw, bool db)
+    {
+        var adjoint = spec.AdjointGeometry;
+        long input = dx ? 4 * spec.InputShape.Numel + ConvCore.ForwardWorkspace(device, adjoint) : 0;
+        long weight = dw ? ConvCore.WeightGradientWorkspace(device, adjoint) : 0;
+        long bias = db ? ConvCore.BiasGradientWorkspace(spec.N, spec.OutChannels, spec.OutputSize.H * spec.OutputSize.W) : 0;
+        return Math.Max(input, Math.Max(weight, bias));
+    }
 }

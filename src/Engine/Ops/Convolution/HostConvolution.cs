@@ -309,4 +309,24 @@ internal static unsafe class HostConvolution
             }
         });
     }
+
+    /// <summary>Bytes <see cref="Forward"/> holds at once beyond its output: the product of a chunk of images side by side (none for one image a chunk).</summary>
+    internal static long ForwardWorkspace(in ConvGeometry g)
+    {
+        long perImage = (long)g.OutChannels * g.ColumnCols;
+        return OutputChunks(g).Max(c => c.Images == 1 ? 0 : WorkspaceBytes(perImage * c.Images));
+    }
+
+    /// <summary>Bytes <see cref="InputGradient"/> holds at once: a chunk's output gradient and its columns' gradient.</summary>
+    internal static long InputGradientWorkspace(in ConvGeometry g)
+    {
+        var geometry = g;
+        return Chunks(g).Max(c => WorkspaceBytes((long)geometry.OutChannels * c.Images * geometry.ColumnCols) + WorkspaceBytes((long)geometry.ColumnRows * geometry.Groups * c.Images * geometry.ColumnCols));
+    }
+
+    /// <summary>Bytes <see cref="WeightGradient"/> holds at once: a chunk's output gradient side by side (none for one image a chunk).</summary>
+    internal static long WeightGradientWorkspace(in ConvGeometry g) => ForwardWorkspace(g);
+
+    // What Workspace allocates for count floats, in bytes.
+    private static long WorkspaceBytes(long count) => 4 * Math.Max(1L << 20, (long)System.Numerics.BitOperations.RoundUpToPowerOf2((ulong)count));
 }

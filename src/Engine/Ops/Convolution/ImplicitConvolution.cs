@@ -8,6 +8,10 @@ using ILGPU;
 using ILGPU.Runtime;
 using ForwardLauncher = System.Action<ILGPU.KernelConfig, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>,
     Engine.Kernels.Blas.GemmParams, Engine.Kernels.Convolution.Implicit.ConvColumns, Engine.Kernels.Convolution.Implicit.ConvOutputEpilogue>;
+using FoldedLauncher = System.Action<ILGPU.KernelConfig, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>,
+    Engine.Kernels.Blas.GemmParams, Engine.Kernels.Convolution.Implicit.ConvColumnsFolded, Engine.Kernels.Convolution.Implicit.FoldedOutputEpilogue>;
+using PointwiseLauncher = System.Action<ILGPU.KernelConfig, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>,
+    Engine.Kernels.Blas.GemmParams, Engine.Kernels.Convolution.Implicit.ConvOutputEpilogue>;
 using BackwardLauncher = System.Action<ILGPU.KernelConfig, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>,
     ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, Engine.Kernels.Blas.GemmParams, Engine.Kernels.Blas.GemmParams,
     Engine.Kernels.Convolution.Implicit.ConvBackwardJobs>;
@@ -30,6 +34,18 @@ internal static class ImplicitConvolution
     private static readonly KernelLoader<ForwardLauncher> Forward64 =
         new("ImplicitConv.Forward64", acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
             GemmParams, ConvColumns, ConvOutputEpilogue>(ImplicitConvKernels.Forward64, LaunchBounds.Of(ImplicitConvKernels.Forward64)));
+    private static readonly KernelLoader<FoldedLauncher> ForwardFolded128 =
+        new("ImplicitConv.ForwardFolded128", acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+            GemmParams, ConvColumnsFolded, FoldedOutputEpilogue>(ImplicitConvKernels.ForwardFolded128, LaunchBounds.Of(ImplicitConvKernels.ForwardFolded128)));
+    private static readonly KernelLoader<FoldedLauncher> ForwardFolded64 =
+        new("ImplicitConv.ForwardFolded64", acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+            GemmParams, ConvColumnsFolded, FoldedOutputEpilogue>(ImplicitConvKernels.ForwardFolded64, LaunchBounds.Of(ImplicitConvKernels.ForwardFolded64)));
+    private static readonly KernelLoader<PointwiseLauncher> Pointwise128 =
+        new("ImplicitConv.Pointwise128", acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+            GemmParams, ConvOutputEpilogue>(ImplicitConvKernels.Pointwise128, LaunchBounds.Of(ImplicitConvKernels.Pointwise128)));
+    private static readonly KernelLoader<PointwiseLauncher> Pointwise64 =
+        new("ImplicitConv.Pointwise64", acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+            GemmParams, ConvOutputEpilogue>(ImplicitConvKernels.Pointwise64, LaunchBounds.Of(ImplicitConvKernels.Pointwise64)));
     private static readonly KernelLoader<BackwardLauncher> Backward128 =
         new("ImplicitConv.Backward128", acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
             ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmParams, GemmParams, ConvBackwardJobs>(ImplicitConvKernels.Backward128, LaunchBounds.Of(ImplicitConvKernels.Backward128)));
@@ -87,25 +103,72 @@ internal static class ImplicitConvolution
         int mode = bias is null ? ConvOutputEpilogue.Plain : activated is null ? ConvOutputEpilogue.Bias : ConvOutputEpilogue.BiasRelu;
         int outPerGroup = g.OutChannelsPerGroup, rows = g.ColumnRows, pixels = g.ColumnCols;
         long inImage = (long)g.InChannels * g.H * g.W, outImage = (long)g.OutChannels * pixels;
+        bool pointwise = g.KH == 1 && g.KW == 1 && g.StrideH == 1 && g.StrideW == 1 && g.PadH == 0 && g.PadW == 0;
         for (int first = 0; first < g.N; first += MaxBatch)
         {
             int images = Math.Min(MaxBatch, g.N - first);
-            // Per image: y_g [CoutG, OHW] = w_g [CoutG, CinG*K*K] * columns(x_g) [CinG*K*K, OHW].
+            if (Folds(pixels, images))
+            {
+                FoldedForward(device, g, x, w, bias, y, activated, mode, first, images);
+                continue;
+            }
+            // Per image: y_g [CoutG, OHW] = w_g [CoutG, CinG*K*K] * columns(x_g) [CinG*K*K, OHW]; a 1x1
+            // convolution's columns are x_g itself, read as a matrix.
             var p = new GemmParams(outPerGroup, pixels, rows, rows, pixels, pixels, 0, inImage, outImage, images, 1f, 0f);
-            var launch = device.Kernel(Large(device, p) ? Forward128 : Forward64);
+            bool large = Large(device, p);
+            var launch = device.Kernel(large ? Forward128 : Forward64);
+            var launchPointwise = pointwise ? device.Kernel(large ? Pointwise128 : Pointwise64) : null;
             for (int group = 0; group < g.Groups; group++)
             {
                 long outOffset = first * outImage + (long)group * outPerGroup * pixels;
                 var yg = y.SubView(outOffset);
-                launch(Config(device, p),
-                    x.SubView(first * inImage + (long)group * g.InChannelsPerGroup * g.H * g.W),
-                    w.SubView((long)group * outPerGroup * rows),
-                    yg,
-                    bias is { } b ? b.SubView((long)group * outPerGroup) : yg,
-                    activated is { } a ? a.SubView(outOffset) : yg,
-                    p, new ConvColumns(g), new ConvOutputEpilogue(mode));
+                var xg = x.SubView(first * inImage + (long)group * g.InChannelsPerGroup * g.H * g.W);
+                var wg = w.SubView((long)group * outPerGroup * rows);
+                var bg = bias is { } b ? b.SubView((long)group * outPerGroup) : yg;
+                var ag = activated is { } a ? a.SubView(outOffset) : yg;
+                if (launchPointwise is not null)
+                    launchPointwise(Config(device, p), xg, wg, yg, bg, ag, p, new ConvOutputEpilogue(mode));
+                else
+                    launch(Config(device, p), xg, wg, yg, bg, ag, p, new ConvColumns(g), new ConvOutputEpilogue(mode));
                 AddFlops(device, p);
             }
+        }
+    }
+
+    /// <summary>
+    /// Whether a forward pass folds its images into N: where per-image products would leave more than
+    /// a tenth of their 128-wide tiles' columns empty (ResNet-50 at 224: 7x7 planes use 49 of 128,
+    /// 14x14 196 of 256, 28x28 784 of 896). Folding costs its gather about 3 points of FFMA share
+    /// (splitting a column into image and pixel; docs/PERFORMANCE.md), less than the columns it fills.
+    /// </summary>
+    internal static bool Folds(int pixels, int images)
+    {
+        const int tile = GemmLargeTileKernels.BlockCols;
+        long columns = (pixels + tile - 1) / tile * (long)tile;
+        return images > 1 && pixels * 10L < columns * 9 && (long)images * pixels <= int.MaxValue;
+    }
+
+    // The forward pass of `images` images from `first` on as one product per group:
+    // y_g [CoutG, images * OHW] = w_g [CoutG, CinG*K*K] * foldedColumns(x_g) [CinG*K*K, images * OHW].
+    private static void FoldedForward(ComputeDevice device, in ConvGeometry g, ArrayView<float> x, ArrayView<float> w,
+        ArrayView<float>? bias, ArrayView<float> y, ArrayView<float>? activated, int mode, int first, int images)
+    {
+        int outPerGroup = g.OutChannelsPerGroup, rows = g.ColumnRows, pixels = g.ColumnCols, columns = images * pixels;
+        long inImage = (long)g.InChannels * g.H * g.W, outImage = (long)g.OutChannels * pixels;
+        var p = new GemmParams(outPerGroup, columns, rows, rows, columns, columns, 0, 0, 0, 1, 1f, 0f);
+        var launch = device.Kernel(Large(device, p) ? ForwardFolded128 : ForwardFolded64);
+        for (int group = 0; group < g.Groups; group++)
+        {
+            long outOffset = first * outImage + (long)group * outPerGroup * pixels;
+            var yg = y.SubView(outOffset);
+            launch(Config(device, p),
+                x.SubView(first * inImage + (long)group * g.InChannelsPerGroup * g.H * g.W),
+                w.SubView((long)group * outPerGroup * rows),
+                yg,
+                bias is { } b ? b.SubView((long)group * outPerGroup) : yg,
+                activated is { } a ? a.SubView(outOffset) : yg,
+                p, new ConvColumnsFolded(g, inImage), new FoldedOutputEpilogue(mode, pixels, outImage));
+            AddFlops(device, p);
         }
     }
 
@@ -304,4 +367,33 @@ internal static class ImplicitConvolution
     }
 
     private static void AddFlops(ComputeDevice device, in GemmParams p) => device.Profile?.AddFlops(2.0 * p.M * p.N * p.K * p.Batch);
+
+    /// <summary>
+    /// Bytes <see cref="Backward"/> holds at once for the products asked for: a strided input
+    /// gradient's columns (explicit, freed before the rest), then the two products' partial results.
+    /// Mirrors the sizes <see cref="Backward"/> computes.
+    /// </summary>
+    internal static long BackwardWorkspace(ComputeDevice device, in ConvGeometry g, bool dx, bool dw, bool db, bool outputBias)
+    {
+        _ = device;
+        int pixels = g.H * g.W, plane = g.ColumnCols, rows = g.ColumnRows;
+        long inImage = (long)g.InChannels * pixels;
+        long explicitColumns = 0;
+        if (dx && !outputBias && (g.StrideH > 1 || g.StrideW > 1))
+        {
+            explicitColumns = ConvCore.ExplicitInputGradientWorkspace(g);
+            dx = false;
+            if (!dw)
+                return explicitColumns;
+        }
+        int kInput = (int)Math.Min(int.MaxValue, (long)g.OutChannelsPerGroup * g.KH * g.KW);
+        long weights = (long)g.OutChannels * rows;
+        long perSlice = db && dw ? weights + g.OutChannels : weights;
+        int chunk = (int)Math.Min(Math.Min(g.N, int.MaxValue / plane), MaxImagesPerLaunch);
+        int maxInputSlices = !dx || outputBias ? 1 : InputGradientSlices(g.InChannelsPerGroup, pixels, chunk, kInput, inImage);
+        var slicing = WeightGradientSlicing.For(weights, (long)chunk * plane);
+        int maxWeightSlices = !dw ? 1 : WeightSlices(slicing, (long)chunk * plane).Slices;
+        long partials = 4 * ((maxInputSlices > 1 ? maxInputSlices * chunk * inImage : 0) + (maxWeightSlices > 1 ? maxWeightSlices * perSlice : 0));
+        return Math.Max(explicitColumns, partials);
+    }
 }

@@ -52,4 +52,10 @@ internal static class LossCore
         if (t.Numel != 1)
             throw new ArgumentException($"{name} must be a scalar, got shape {t.Shape}.", name);
     }
+
+    /// <summary>Device bytes a loss over <paramref name="terms"/> values holds at once while it reduces them: the terms, the divisor, the sum and its partials.</summary>
+    internal static long ReduceWorkspace(long terms) => 4 * terms + 8 + Reduction.FullSum.Workspace(terms);
+
+    /// <summary>Device bytes a loss's backward holds at once: the divisor and the gradient scale (scalars).</summary>
+    internal const long BackwardScalars = 8;
 }

@@ -171,4 +171,21 @@ public static class BatchNorm2dOp
         }
         return (x.Shape[0], channels, x.Shape[2] * x.Shape[3]);
     }
+
+    /// <summary>Device bytes the training statistics of an input <paramref name="shape"/> allocate for a while (the kernels' per-lane partials; none on the host path).</summary>
+    internal static long StatisticsWorkspace(Devices.ComputeDevice device, Shape shape)
+    {
+        var (n, channels, plane) = Dimensions(shape);
+        return HostPath.Applies(device) ? 0 : ChannelReduction.PairWorkspace(n, channels, plane);
+    }
+
+    /// <summary>Device bytes <see cref="Backward"/> holds at once for an input <paramref name="shape"/>: the two channel sums, and the kernels' partials.</summary>
+    internal static long BackwardWorkspace(Devices.ComputeDevice device, Shape shape)
+    {
+        var (n, channels, plane) = Dimensions(shape);
+        return 8L * channels + (HostPath.Applies(device) ? 0 : ChannelReduction.PairWorkspace(n, channels, plane));
+    }
+
+    private static (int N, int Channels, int Plane) Dimensions(Shape shape) =>
+        (shape[0], shape[1], (int)(shape.Numel / ((long)shape[0] * shape[1])));
 }

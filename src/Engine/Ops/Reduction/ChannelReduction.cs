@@ -100,4 +100,10 @@ internal static class ChannelReduction
         device.Kernel(SumLanesAndDeliverLoader)(channels, partialDy.View, sumDy, dBias ?? sumDy, lanes, Launch.Flag(dBias is not null), Launch.Flag(accumulate));
         device.Kernel(SumLanesAndDeliverLoader)(channels, partialDyXhat.View, sumDyXhat, dWeight ?? sumDyXhat, lanes, Launch.Flag(dWeight is not null), Launch.Flag(accumulate));
     }
+
+    /// <summary>Bytes <see cref="Sum"/> allocates for a while: its per-lane partial sums.</summary>
+    internal static long SumWorkspace(int n, int channels, int plane) => 4L * channels * Lanes((long)n * plane);
+
+    /// <summary>Bytes <see cref="Moments"/> (and <see cref="GradientSums"/>) allocate for a while: two per-lane partials.</summary>
+    internal static long PairWorkspace(int n, int channels, int plane) => 2 * SumWorkspace(n, channels, plane);
 }

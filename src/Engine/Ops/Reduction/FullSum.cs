@@ -40,4 +40,13 @@ internal static class FullSum
         Run(x.Device, x.View, x.Numel, result.View);
         return result;
     }
+
+    /// <summary>Bytes of the partial sums <see cref="Run"/> holds at once for <paramref name="length"/> values (each level's, nested).</summary>
+    internal static long Workspace(long length)
+    {
+        long bytes = 0;
+        for (long n = (length + Chunk - 1) / Chunk; n > 1; n = (n + Chunk - 1) / Chunk)
+            bytes += 4 * n;
+        return bytes;
+    }
 }

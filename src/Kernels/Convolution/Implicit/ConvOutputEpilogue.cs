@@ -30,12 +30,20 @@ public readonly struct ConvOutputEpilogue : IGemmEpilogue
     {
         if (row >= p.M || col >= p.N)
             return;
-        long at = cBase + (long)row * p.Ldc + col;
+        Write(Mode, c, aux0, aux1, cBase + (long)row * p.Ldc + col, row, value, p);
+    }
+
+    /// <summary>
+    /// The epilogue's arithmetic for the output at <paramref name="at"/> of channel <paramref name="row"/>
+    /// in mode <paramref name="mode"/> (also <see cref="FoldedOutputEpilogue"/>'s, whose outputs lie elsewhere).
+    /// </summary>
+    public static void Write(int mode, ArrayView<float> c, ArrayView<float> aux0, ArrayView<float> aux1, long at, int row, float value, GemmParams p)
+    {
         float v = p.Beta == 0f ? p.Alpha * value : p.Alpha * value + p.Beta * c[at];
-        if (Mode != Plain)
+        if (mode != Plain)
             v += aux0[row];
         c[at] = v;
-        if (Mode == BiasRelu)
+        if (mode == BiasRelu)
             aux1[at] = v < 0f ? 0f : v;
     }
 }

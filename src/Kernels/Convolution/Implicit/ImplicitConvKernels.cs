@@ -34,6 +34,33 @@ public static class ImplicitConvKernels
         GemmParams p, ConvColumns columns, ConvOutputEpilogue epilogue) =>
         GemmBlock.Run<RegisterTile4x4, MatrixOperand<AsStored>, ConvColumns, ConvOutputEpilogue>(default, columns, epilogue, w, w, x, x, y, bias, activated, p, Grid.IdxZ);
 
+    /// <summary>The forward pass with 128x128 blocks and the images folded into N (planes smaller than a tile): one batch entry, <c>y = w * foldedColumns(x)</c>.</summary>
+    [LaunchGroup(GemmBlock.Threads, minGroupsPerMultiprocessor: 2)]
+    public static void ForwardFolded128(ArrayView<float> x, ArrayView<float> w, ArrayView<float> y, ArrayView<float> bias, ArrayView<float> activated,
+        GemmParams p, ConvColumnsFolded columns, FoldedOutputEpilogue epilogue) =>
+        GemmBlock.Run<RegisterTile8x8, MatrixOperand<AsStored>, ConvColumnsFolded, FoldedOutputEpilogue>(default, columns, epilogue, w, w, x, x, y, bias, activated, p, Grid.IdxZ);
+
+    /// <summary>The folded forward pass with 64x64 blocks.</summary>
+    [LaunchGroup(GemmBlock.Threads)]
+    public static void ForwardFolded64(ArrayView<float> x, ArrayView<float> w, ArrayView<float> y, ArrayView<float> bias, ArrayView<float> activated,
+        GemmParams p, ConvColumnsFolded columns, FoldedOutputEpilogue epilogue) =>
+        GemmBlock.Run<RegisterTile4x4, MatrixOperand<AsStored>, ConvColumnsFolded, FoldedOutputEpilogue>(default, columns, epilogue, w, w, x, x, y, bias, activated, p, Grid.IdxZ);
+
+    /// <summary>
+    /// The forward pass of a 1x1 convolution with stride 1 and no padding, with 128x128 blocks: its
+    /// column matrix is the image itself (<c>[CinG, H * W]</c>), read as a plain matrix with no gather.
+    /// </summary>
+    [LaunchGroup(GemmBlock.Threads, minGroupsPerMultiprocessor: 2)]
+    public static void Pointwise128(ArrayView<float> x, ArrayView<float> w, ArrayView<float> y, ArrayView<float> bias, ArrayView<float> activated,
+        GemmParams p, ConvOutputEpilogue epilogue) =>
+        GemmBlock.Run<RegisterTile8x8, MatrixOperand<AsStored>, MatrixOperand<AsStored>, ConvOutputEpilogue>(default, default, epilogue, w, w, x, x, y, bias, activated, p, Grid.IdxZ);
+
+    /// <summary>The 1x1 forward pass with 64x64 blocks.</summary>
+    [LaunchGroup(GemmBlock.Threads)]
+    public static void Pointwise64(ArrayView<float> x, ArrayView<float> w, ArrayView<float> y, ArrayView<float> bias, ArrayView<float> activated,
+        GemmParams p, ConvOutputEpilogue epilogue) =>
+        GemmBlock.Run<RegisterTile4x4, MatrixOperand<AsStored>, MatrixOperand<AsStored>, ConvOutputEpilogue>(default, default, epilogue, w, w, x, x, y, bias, activated, p, Grid.IdxZ);
+
     /// <summary>
     /// The backward products with 128x128 blocks, as one launch: batch entries (grid z) below
     /// <c>input.Batch</c> compute the input gradient <c>dx (+)= w^T * gathered(dy)</c>, the rest the
