@@ -27,6 +27,7 @@ internal static class EnvironmentVariables
         [Commands.TrainCommand.PeerTimeoutVariable] = value =>
             double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double s) && s > 0 && s <= 86_400 ? null : "must be a number of seconds in (0, 86400]",
         ["ENGINE_MPI_LIBRARY"] = LibraryPath,
+        [Engine.Distributed.NcclCommunicator.LibraryVariable] = LibraryPath,
         [Training.GradientExchange.BucketVariable] = value => Training.GradientExchange.ParseBucketBytes(value) is null ? Training.GradientExchange.BucketRule : null,
         [Training.GradientExchange.OverlapVariable] = value => Training.GradientExchange.ParseOverlap(value) is null ? Training.GradientExchange.OverlapRule : null,
     };

@@ -125,6 +125,9 @@ internal static class TrainRun
         using var device = OpenDevice(deviceSpec, deviceSource);
         if (settings.MemoryLimit is long memoryLimit)
             device.MemoryLimit = memoryLimit;
+        // NCCL joins the ranks MPI started, on this rank's device; MPI stays the bootstrap and carries the host-side exchanges.
+        using var nccl = settings.Backend?.ToLowerInvariant() == "nccl" && communicator is MpiCommunicator mpi ? NcclCommunicator.Start(mpi, device) : null;
+        communicator = nccl ?? communicator;
         ulong seed = settings.Seed!.Value;
         using var task = CreateTask(kind, model, device, seed, settings, modelOptions.Classes);
         try

@@ -126,6 +126,13 @@ public sealed unsafe class MpiCommunicator : ICommunicator
             tensor.CopyFrom(host);
     }
 
+    /// <summary>Copies rank <paramref name="root"/>'s bytes into every rank's (NCCL's unique id, which rank 0 makes).</summary>
+    internal void Broadcast(Span<byte> values, int root)
+    {
+        CheckRoot(root);
+        InPieces(values, MpiLibrary.Byte, "broadcast", (void* p, int count, int type, out int request) => _mpi.StartBroadcast(p, count, type, root, out request));
+    }
+
     /// <inheritdoc/>
     public byte[] AllGather(ReadOnlySpan<byte> local)
     {

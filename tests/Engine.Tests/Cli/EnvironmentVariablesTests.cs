@@ -21,6 +21,7 @@ public sealed class EnvironmentVariablesTests
     [InlineData("ENGINE_GEMM", "shared")]
     [InlineData("ENGINE_PEER_TIMEOUT", "0.5")]
     [InlineData("ENGINE_MPI_LIBRARY", "/opt/mpich/lib/libmpi.so.12")]
+    [InlineData("ENGINE_NCCL_LIBRARY", "/usr/lib/x86_64-linux-gnu/libnccl.so.2")]
     [InlineData("ENGINE_BUCKET_MIB", "25")]
     [InlineData("ENGINE_BUCKET_MIB", "0.02")]
     [InlineData("ENGINE_OVERLAP", "0")]
@@ -41,6 +42,7 @@ public sealed class EnvironmentVariablesTests
     [InlineData("ENGINE_BUCKET_MIB", "NaN", "ENGINE_BUCKET_MIB='NaN' must be a size in MiB")]
     [InlineData("ENGINE_OVERLAP", "2", "ENGINE_OVERLAP='2' must be 0 (exchange after the backward pass) or 1")]
     [InlineData("ENGINE_OVERLAP", "yes", "ENGINE_OVERLAP='yes' must be 0")]
+    [InlineData("ENGINE_NCCL_LIB", "libnccl.so.2", "ENGINE_NCCL_LIB is not a variable the engine reads")]
     [InlineData("ENGINE_HOSTPATH", "0", "ENGINE_HOSTPATH is not a variable the engine reads")]
     public void AnythingElseIsRefusedByNameAndValue(string name, string value, string message) =>
         Assert.Equal(message, Problem((name, value))?[..message.Length]);
