@@ -86,6 +86,13 @@ public sealed partial class DataParallel : IDisposable
     /// </summary>
     public TimeSpan ExchangeTime { get; private set; }
 
+    /// <summary>
+    /// Of <see cref="ExchangeTime"/>, the time spent on the gradient buckets themselves: their
+    /// all-reduces after the backward pass, or the wait for those started during it (without the
+    /// scaling, and without the loss's and stop flag's exchange).
+    /// </summary>
+    public TimeSpan GradientWaitTime { get; private set; }
+
     /// <summary>Gives every <see cref="BatchNorm2d"/> of <paramref name="model"/> statistics over all ranks (before its training graph is built).</summary>
     public static int SynchronizeBatchNorm(Module model, ICommunicator communicator)
     {
@@ -139,6 +146,7 @@ public sealed partial class DataParallel : IDisposable
         if (_overlapped is not null)
         {
             FinishOverlapped();
+            GradientWaitTime += System.Diagnostics.Stopwatch.GetElapsedTime(started);
             Ops.TensorOps.Scale(_gradients, scale); // element-wise: the same bits as a scale per bucket
         }
         else
@@ -146,7 +154,9 @@ public sealed partial class DataParallel : IDisposable
             foreach (var (start, length) in _buckets)
             {
                 using var bucket = _gradients.Slice(new Shape(length), start);
+                long reduction = System.Diagnostics.Stopwatch.GetTimestamp();
                 Communicator.AllReduceSum(bucket);
+                GradientWaitTime += System.Diagnostics.Stopwatch.GetElapsedTime(reduction);
                 Ops.TensorOps.Scale(bucket, scale);
             }
         }
