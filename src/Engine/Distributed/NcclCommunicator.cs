@@ -21,20 +21,22 @@ namespace Engine.Distributed;
 /// </summary>
 public sealed class NcclCommunicator : ICommunicator
 {
-    private readonly MpiCommunicator _bootstrap;
+    private readonly MpiCommunicator? _bootstrap; // null: one rank alone (StartAlone), whose host-side exchanges are its own values
+    private readonly TimeSpan _timeout;
     private readonly NcclLibrary _nccl;
     private readonly CudaAccelerator _cuda;
     private readonly CudaStream _communication;
     private IntPtr _comm;
 
-    private NcclCommunicator(MpiCommunicator bootstrap, NcclLibrary nccl, CudaAccelerator cuda, IntPtr comm)
+    private NcclCommunicator(MpiCommunicator? bootstrap, TimeSpan timeout, NcclLibrary nccl, CudaAccelerator cuda, IntPtr comm)
     {
         _bootstrap = bootstrap;
+        _timeout = timeout;
         _nccl = nccl;
         _cuda = cuda;
         _comm = comm;
         _communication = cuda.CreateStream(StreamFlags.CU_STREAM_NON_BLOCKING);
-        Description = $"{nccl.Version()} on {cuda.Name}, started over {bootstrap.Description}";
+        Description = $"{nccl.Version()} on {cuda.Name}, " + (bootstrap is null ? "one rank" : $"started over {bootstrap.Description}");
     }
 
     /// <summary>The environment variable naming the NCCL library to load (default: libnccl.so.2 on the loader's path).</summary>
@@ -57,20 +59,41 @@ public sealed class NcclCommunicator : ICommunicator
     {
         ArgumentNullException.ThrowIfNull(bootstrap);
         ArgumentNullException.ThrowIfNull(device);
-        var nccl = NcclLibrary.Load();
-        if (device.Accelerator is not CudaAccelerator cuda)
-            throw new ArgumentException($"NCCL moves CUDA device memory, but this rank runs on {device.Info.Spec} ({device.Info.Name}): use a CUDA device, or MPI.");
+        var (nccl, cuda) = Open(device);
         var id = bootstrap.Rank == 0 ? nccl.UniqueId() : default;
         bootstrap.Broadcast(MemoryMarshal.CreateSpan(ref id[0], NcclUniqueId.Length), 0);
         cuda.Bind(); // NCCL's CUDA runtime calls use the context current on this thread: ILGPU's
-        return new NcclCommunicator(bootstrap, nccl, cuda, nccl.InitRank(bootstrap.Size, id, bootstrap.Rank));
+        return new NcclCommunicator(bootstrap, bootstrap.Timeout, nccl, cuda, nccl.InitRank(bootstrap.Size, id, bootstrap.Rank));
+    }
+
+    /// <summary>
+    /// An NCCL communicator of one rank on <paramref name="device"/>, without MPI: the GPU check's
+    /// smoke test of the binding (start-up, streams, events, groups) where no MPI is installed.
+    /// </summary>
+    /// <exception cref="CommunicatorException">NCCL is missing or fails to start.</exception>
+    /// <exception cref="ArgumentException">The device is not a CUDA device.</exception>
+    public static NcclCommunicator StartAlone(ComputeDevice device, TimeSpan timeout)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        var (nccl, cuda) = Open(device);
+        var id = nccl.UniqueId();
+        cuda.Bind();
+        return new NcclCommunicator(null, timeout, nccl, cuda, nccl.InitRank(1, id, 0));
+    }
+
+    private static (NcclLibrary Nccl, CudaAccelerator Cuda) Open(ComputeDevice device)
+    {
+        var nccl = NcclLibrary.Load();
+        return device.Accelerator is CudaAccelerator cuda
+            ? (nccl, cuda)
+            : throw new ArgumentException($"NCCL moves CUDA device memory, but this rank runs on {device.Info.Spec} ({device.Info.Name}): use a CUDA device, or MPI.");
     }
 
     /// <inheritdoc/>
-    public int Rank => _bootstrap.Rank;
+    public int Rank => _bootstrap?.Rank ?? 0;
 
     /// <inheritdoc/>
-    public int Size => _bootstrap.Size;
+    public int Size => _bootstrap?.Size ?? 1;
 
     /// <inheritdoc/>
     public string Description { get; }
@@ -87,10 +110,10 @@ public sealed class NcclCommunicator : ICommunicator
     internal NcclLibrary Library => _nccl;
 
     /// <inheritdoc/>
-    public void AllReduceSum(Span<float> values) => _bootstrap.AllReduceSum(values);
+    public void AllReduceSum(Span<float> values) => _bootstrap?.AllReduceSum(values); // alone: the sum is the values
 
     /// <inheritdoc/>
-    public void AllReduceSum(Span<double> values) => _bootstrap.AllReduceSum(values);
+    public void AllReduceSum(Span<double> values) => _bootstrap?.AllReduceSum(values);
 
     /// <inheritdoc/>
     public void AllReduceSum(Tensor tensor)
@@ -104,7 +127,13 @@ public sealed class NcclCommunicator : ICommunicator
     public IBucketReduction PrepareAllReduceSum(IReadOnlyList<Tensor> parts) => new NcclBucketReduction(this, parts);
 
     /// <inheritdoc/>
-    public void Broadcast(Span<float> values, int root) => _bootstrap.Broadcast(values, root);
+    public void Broadcast(Span<float> values, int root)
+    {
+        if (_bootstrap is not null)
+            _bootstrap.Broadcast(values, root);
+        else if (root != 0)
+            throw new ArgumentOutOfRangeException(nameof(root), root, "The root must be a rank in [0, 1).");
+    }
 
     /// <inheritdoc/>
     public void Broadcast(Tensor tensor, int root)
@@ -117,10 +146,10 @@ public sealed class NcclCommunicator : ICommunicator
     }
 
     /// <inheritdoc/>
-    public byte[] AllGather(ReadOnlySpan<byte> local) => _bootstrap.AllGather(local);
+    public byte[] AllGather(ReadOnlySpan<byte> local) => _bootstrap?.AllGather(local) ?? local.ToArray();
 
     /// <inheritdoc/>
-    public void Barrier() => _bootstrap.Barrier();
+    public void Barrier() => _bootstrap?.Barrier();
 
     /// <inheritdoc/>
     public void Abort(int exitCode)
@@ -128,7 +157,10 @@ public sealed class NcclCommunicator : ICommunicator
         if (_comm != IntPtr.Zero)
             _nccl.Abort(_comm); // NCCL's kernels may wait for a peer that is gone: end them first
         _comm = IntPtr.Zero;
-        _bootstrap.Abort(exitCode);
+        if (_bootstrap is not null)
+            _bootstrap.Abort(exitCode);
+        else
+            Environment.Exit(exitCode);
     }
 
     /// <summary>Destroys the NCCL communicator (the MPI communicator stays its owner's).</summary>
@@ -189,8 +221,8 @@ public sealed class NcclCommunicator : ICommunicator
         var clock = Stopwatch.StartNew();
         while (!done())
         {
-            if (clock.Elapsed > _bootstrap.Timeout)
-                throw Lost($"the {what} got no answer from every rank within {_bootstrap.Timeout.TotalSeconds:0} s: a rank has stopped or hangs");
+            if (clock.Elapsed > _timeout)
+                throw Lost($"the {what} got no answer from every rank within {_timeout.TotalSeconds:0} s: a rank has stopped or hangs");
             if (clock.ElapsedMilliseconds < 20)
                 Thread.SpinWait(64);
             else
