@@ -56,6 +56,12 @@ sweep() {
     owner=$(echo "$ns" | awk -F- '{print $2}')
     [ -d "/proc/$owner" ] || down "${ns%-?}"
   done
+  # A host file whose owner ended after its namespaces went (killed between the two removals).
+  local file
+  for file in "${TMPDIR:-/tmp}"/*.hosts; do
+    [[ "$(basename "$file")" =~ ^[a-z]+-([0-9]+)-[0-9a-z]+\.hosts$ ]] || continue
+    [ -d "/proc/${BASH_REMATCH[1]}" ] || rm -f "$file"
+  done
 }
 
 up() {
