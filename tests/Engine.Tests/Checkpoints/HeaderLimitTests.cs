@@ -1,3 +1,4 @@
+using Engine.Tests.Infrastructure;
 using System.Buffers.Binary;
 using Engine.Checkpoints;
 using Engine.IO;
@@ -5,6 +6,7 @@ using Engine.IO;
 namespace Engine.Tests.Checkpoints;
 
 /// <summary>The writer enforces every limit the reader has: a file it writes is one it reads, and what it refuses leaves the file there unchanged.</summary>
+[DeviceIndependent("the safetensors header limits are the reader's and writer's host code")]
 public sealed class HeaderLimitTests : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("engine-header-").FullName;

@@ -14,6 +14,7 @@ namespace Engine.Tests.Cli;
 /// writes the reconstructions, the denoising triples and the 2-D latent plots.
 /// </summary>
 [Collection(DeviceCollection.Name)]
+[BackendIndependent("the commands' arguments, files and printed numbers; the numbers come from kernels proven on every backend in process")]
 public sealed partial class AutoencoderCommandTests(DeviceFixture fixture) : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("engine-ae-").FullName;

@@ -18,6 +18,7 @@ namespace Engine.Tests.Cli;
 /// Every run, resumed after whatever happened, ends with the bits of an uninterrupted one.
 /// </summary>
 [Collection(DeviceCollection.Name)]
+[DeviceIndependent("what a kill or a signal leaves is decided by the checkpoint's commit protocol, host file code the same on every device")]
 public sealed class CrashTests(DeviceFixture fixture, ITestOutputHelper log) : IDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(5);

@@ -1,9 +1,11 @@
+using Engine.Tests.Infrastructure;
 using System.Collections;
 using Engine.Cli;
 
 namespace Engine.Tests.Cli;
 
 /// <summary>ENGINE_* variables are checked like options: what their readers take passes, anything else is refused by name and value.</summary>
+[DeviceIndependent("the ENGINE_* variables are parsed and checked on the host before any device is opened")]
 public sealed class EnvironmentVariablesTests
 {
     private static string? Problem(params (string Name, string Value)[] variables) =>

@@ -19,6 +19,7 @@ namespace Engine.Tests.Cli;
 /// a hang, never an unbounded allocation. One row per case; each builds its hostile files.
 /// </summary>
 [Collection(DeviceCollection.Name)]
+[DeviceIndependent("hostile arguments, files and folders are refused by host checks before (or without) any kernel; the table asserts messages and untouched files")]
 public sealed partial class HostileInputTests(DeviceFixture fixture, HostileInputTests.Workspace workspace, ITestOutputHelper log) : IClassFixture<HostileInputTests.Workspace>
 {
     /// <summary>A folder for the cases' files and one tiny trained ResNet run they can point at.</summary>

@@ -16,6 +16,7 @@ namespace Engine.Tests.Cli;
 /// evaluated on it, and a signal or a kill leaves no temporary behind.
 /// </summary>
 [Collection(DeviceCollection.Name)]
+[DeviceIndependent("step logs, run folders, signals and temporaries are host file code")]
 public sealed class RunSafetyTests(DeviceFixture fixture, ITestOutputHelper log) : IDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(5);

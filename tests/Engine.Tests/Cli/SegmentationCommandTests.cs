@@ -14,6 +14,7 @@ namespace Engine.Tests.Cli;
 /// MNIST download): the same code path with other glyphs.
 /// </summary>
 [Collection(DeviceCollection.Name)]
+[BackendIndependent("the commands' arguments, files and printed numbers; the numbers come from kernels proven on every backend in process")]
 public sealed class SegmentationCommandTests(DeviceFixture fixture) : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("engine-seg-").FullName;

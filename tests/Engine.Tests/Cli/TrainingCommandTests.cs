@@ -10,6 +10,7 @@ namespace Engine.Tests.Cli;
 
 /// <summary>train, eval, sample and segment end to end on tiny settings (the embedded data), and their errors.</summary>
 [Collection(DeviceCollection.Name)]
+[BackendIndependent("the commands' arguments, files and printed numbers; the numbers come from kernels proven on every backend in process")]
 public sealed class TrainingCommandTests(DeviceFixture fixture) : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("engine-train-").FullName;

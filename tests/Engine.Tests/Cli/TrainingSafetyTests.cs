@@ -10,6 +10,7 @@ namespace Engine.Tests.Cli;
 
 /// <summary>What keeps a run and its results safe: full disks, divergence, overwrites, streaming prediction, and data found where a user puts it.</summary>
 [Collection(DeviceCollection.Name)]
+[DeviceIndependent("full disks, overwrites, folder ownership and data discovery are host file code")]
 public sealed class TrainingSafetyTests(DeviceFixture fixture) : IDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(5);

@@ -4,6 +4,7 @@ using Engine.Tests.Infrastructure;
 namespace Engine.Tests.Data;
 
 /// <summary>M2NIST-style composites of the real 8x8 digits.</summary>
+[DeviceIndependent("the composites are generated on the host")]
 public sealed class DigitCompositesTests
 {
     private static ImageDataset RealDigits(int count = 300)

@@ -1,9 +1,11 @@
+using Engine.Tests.Infrastructure;
 using Engine.Kernels.Random;
 using Engine.Ops.Random;
 
 namespace Engine.Tests.Data;
 
 /// <summary>The seed mixer and the host Philox streams that shuffling, augmentation and sampling draw from.</summary>
+[DeviceIndependent("the seed mixer and Philox streams run on the host")]
 public sealed class RandomStreamTests
 {
     /// <summary>SplitMix64's finaliser, written out independently of the engine's.</summary>

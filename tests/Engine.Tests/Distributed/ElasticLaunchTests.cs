@@ -11,6 +11,7 @@ namespace Engine.Tests.Distributed;
 /// started again.
 /// </summary>
 [Collection(DeviceCollection.Name)]
+[BackendIndependent("MPI exchanges host buffers; each rank runs the single-process graph, proven on every backend in process")]
 public sealed class ElasticLaunchTests(DeviceFixture fixture) : IDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(5);

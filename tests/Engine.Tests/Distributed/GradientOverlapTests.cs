@@ -12,6 +12,7 @@ namespace Engine.Tests.Distributed;
 /// is not a single addition.
 /// </summary>
 [Collection(DeviceCollection.Name)]
+[BackendIndependent("MPI exchanges host buffers; each rank runs the single-process graph, proven on every backend in process")]
 public sealed class GradientOverlapTests(DeviceFixture fixture) : IDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(5);

@@ -9,6 +9,7 @@ namespace Engine.Tests.Distributed;
 /// library that is not NCCL is named as such.
 /// </summary>
 [Collection(DeviceCollection.Name)]
+[DeviceIndependent("NCCL is refused before the data, the model or the device is touched")]
 public sealed class NcclRefusalTests(DeviceFixture fixture) : IDisposable
 {
     private const int ErrorReportFailure = 1; // a settings error found while running: rank 0 reports it and ends the launch with MPI_Abort(1)

@@ -9,6 +9,7 @@ namespace Engine.Tests.Distributed;
 /// across them fails or the script is stopped by a signal, and, when the owner was killed before
 /// either, by the next owner's start.
 /// </summary>
+[DeviceIndependent("it makes and removes network namespaces; nothing runs on a device")]
 public sealed class TwoHostsTests
 {
     [Fact]

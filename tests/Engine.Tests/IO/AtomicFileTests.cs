@@ -1,9 +1,11 @@
+using Engine.Tests.Infrastructure;
 using System.Diagnostics;
 using Engine.IO;
 
 namespace Engine.Tests.IO;
 
 /// <summary>Writes replace only regular files, all at once or not at all; temporaries of a killed writer are recognised and removed.</summary>
+[DeviceIndependent("atomic writes are host file code")]
 public sealed class AtomicFileTests : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("engine-atomic-").FullName;

@@ -1,3 +1,4 @@
+using Engine.Tests.Infrastructure;
 using Engine.Checkpoints;
 using Engine.IO;
 using static Engine.Tests.Infrastructure.SampleFiles;
@@ -9,6 +10,7 @@ namespace Engine.Tests.IO;
 /// stopped at the declared size, a header that claims more than the file holds fails before the
 /// claim is allocated, and files over 2 GB load part by part (sparse files here, so no disk is used).
 /// </summary>
+[DeviceIndependent("the readers' memory bounds are host code")]
 public sealed class BoundedMemoryTests : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("engine-memory-").FullName;

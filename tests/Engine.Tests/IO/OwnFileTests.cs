@@ -1,9 +1,11 @@
+using Engine.Tests.Infrastructure;
 using System.Diagnostics;
 using Engine.IO;
 
 namespace Engine.Tests.IO;
 
 /// <summary>Files written in place (a lock, an appended log) are the engine's own: never reached through a link, never a pipe or device, never a file with other names.</summary>
+[DeviceIndependent("refusing links, pipes and hard links is host file code")]
 public sealed class OwnFileTests : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("engine-own-").FullName;

@@ -15,6 +15,7 @@ namespace Engine.Tests.IO;
 /// outcomes allowed are a load or the reader's own <see cref="InvalidDataException"/>: no other
 /// exception, no hang, and no allocation beyond a bound (the inputs are kilobytes).
 /// </summary>
+[DeviceIndependent("the readers parse files on the host")]
 public sealed class ReaderFuzzTests
 {
     private const int Iterations = 10_000;

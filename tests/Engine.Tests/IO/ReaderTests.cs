@@ -1,3 +1,4 @@
+using Engine.Tests.Infrastructure;
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
@@ -5,6 +6,7 @@ using Engine.IO;
 
 namespace Engine.Tests.IO;
 
+[DeviceIndependent("the readers parse files on the host")]
 public sealed class ReaderTests : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("engine-io-").FullName;

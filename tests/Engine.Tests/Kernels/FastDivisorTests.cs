@@ -1,3 +1,4 @@
+using Engine.Tests.Infrastructure;
 using Engine.Kernels;
 
 namespace Engine.Tests.Kernels;
@@ -8,6 +9,7 @@ namespace Engine.Tests.Kernels;
 /// divisors over their critical numerators (multiples and their neighbours) and on seeded samples up to
 /// 2^31 - 1.
 /// </summary>
+[DeviceIndependent("it checks the host-made multiply-shift constants in host arithmetic")]
 public sealed class FastDivisorTests
 {
     [Fact]

@@ -1,3 +1,4 @@
+using Engine.Tests.Infrastructure;
 using Engine.Kernels;
 using Engine.Kernels.Blas;
 using ILGPU;
@@ -18,6 +19,7 @@ namespace Engine.Tests.Kernels;
 /// PTX for sm_70, sm_80 and sm_90 and to OpenCL C 2.0, with no GPU present, with the launch bounds
 /// the engine loads it with.
 /// </summary>
+[DeviceIndependent("it compiles every kernel to PTX and OpenCL C source without running one")]
 public sealed class KernelPortabilityTests
 {
     public static TheoryData<string> KernelNames()

@@ -13,6 +13,7 @@ namespace Engine.Tests.Training;
 /// the plan, and the plan is not far above them.
 /// </summary>
 [Collection(DeviceCollection.Name)]
+[BackendIndependent("a plan counts what the execution path allocates; OpenCL devices without a GPU take the CPU accelerator's kernel path, which stage 2 checks")]
 public sealed class MemoryPlanTests(DeviceFixture fixture, ITestOutputHelper log)
 {
     /// <summary>How far the plan may lie above the measured peak: it counts the largest of the workspaces that are never live together, and the host path's power-of-two workspaces whole.</summary>
