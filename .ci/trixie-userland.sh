@@ -30,7 +30,7 @@ bootstrap() {
     mount -t proc proc "$1/proc"
     chroot "$1" sh -euc "apt-get update -q
       apt-get install -y -q --no-install-recommends pocl-opencl-icd ocl-icd-libopencl1 \
-        ocl-icd-opencl-dev clinfo libicu76 libssl3t64 ca-certificates mpich fonts-dejavu-core
+        ocl-icd-opencl-dev clinfo libicu76 libssl3t64 ca-certificates mpich fonts-dejavu-core iproute2
       update-ca-certificates
       apt-get clean"' _ "$ROOT"
   ln -sfn /usr/share/dotnet/dotnet "$ROOT/usr/bin/dotnet"
@@ -47,6 +47,14 @@ if [ ! -e "$ROOT/usr/bin/mpiexec" ] && [ ! -L "$ROOT/usr/bin/mpiexec" ]; then
     chroot "$1" sh -euc "apt-get update -q && apt-get install -y -q --no-install-recommends mpich && apt-get clean"' _ "$ROOT"
 fi
 
+# iproute2 (the two-host tests make network namespaces), added to a root file system made before it was listed.
+if [ ! -e "$ROOT/usr/sbin/ip" ] && [ ! -e "$ROOT/usr/bin/ip" ] && [ ! -e "$ROOT/sbin/ip" ]; then
+  cp -L /etc/resolv.conf "$ROOT/etc/resolv.conf"
+  unshare --mount --fork bash -euc '
+    mount -t proc proc "$1/proc"
+    chroot "$1" sh -euc "apt-get update -q && apt-get install -y -q --no-install-recommends iproute2 && apt-get clean"' _ "$ROOT"
+fi
+
 # A font for the run logs' plots, added to a root file system made before it was listed.
 if [ ! -e "$ROOT/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf" ]; then
   cp -L /etc/resolv.conf "$ROOT/etc/resolv.conf"
@@ -59,6 +67,7 @@ fi
 mkdir -p "$HOME/.nuget"
 exec unshare --mount --pid --fork --propagation private bash -euc '
   R=$1 D=$2 S=$3 N=$4; shift 4
+  mount --bind "$R" "$R"                # / a mount point inside: ip netns (two-host tests) remounts it
   mount -t proc proc "$R/proc"          # CoreCLR needs /proc
   mount --rbind /sys "$R/sys"           # PoCL (hwloc) reads the CPU topology from sysfs
   mount --rbind /dev "$R/dev"

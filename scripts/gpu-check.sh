@@ -15,9 +15,13 @@
 #        GEMM shapes, convolution layers and training steps; each row printed and appended to
 #        rows/engine.tsv the moment it is measured;
 #     2. peer: bench/peer/torch_peer.py, the same cases in PyTorch (FP32, TF32 off), rows/torch.tsv;
-#     3. tests: a fixed list of kernel test classes (GEMM, implicit convolution, convolution,
-#        pooling and resampling, batch norm), at most 3 minutes;
-#     4. the summary: each part's status, then every engine row beside cuBLAS's, PyTorch's and the
+#     3. nccl: Engine.Bench nccl-smoke, one rank of the engine's NCCL communicator on the device (an
+#        all-reduce, a bucket on the communication stream, a broadcast, each bit-exact), at most
+#        45 s; where no libnccl.so.2 is found (the loader's path, or a wheel's nvidia/nccl/lib) it
+#        prints "not run: libnccl.so.2 absent" and does not fail the check;
+#     4. tests: a fixed list of kernel test classes (GEMM, implicit convolution, convolution,
+#        pooling and resampling, batch norm), what is left, at most 3 minutes;
+#     5. the summary: each part's status, then every engine row beside cuBLAS's, PyTorch's and the
 #        prediction (bench/Engine.Bench/GpuCheck/predictions.tsv), with the ratios; then the checks.
 #   Exit code 0 when everything that ran passed (a part cut by its time limit keeps the rows it wrote
 #   and says so); 1 when a case, check or test failed. A part that cannot find its device says so in
@@ -221,6 +225,20 @@ ensure_libcuda() {
 }
 
 # The python the peer runs with: GPU_CHECK_PYTHON, else the first python3 that imports torch.
+# ENGINE_NCCL_LIBRARY for the NCCL part: as given, else libnccl.so.2 on the loader's path (left to the
+# loader), else the one a Python wheel carries (nvidia-nccl-cu12, which PyTorch's CUDA wheels pull in).
+find_nccl() {
+  local p lib
+  if [ -n "${ENGINE_NCCL_LIBRARY:-}" ]; then NCCL_NOTE="nccl: ENGINE_NCCL_LIBRARY=$ENGINE_NCCL_LIBRARY"; return; fi
+  if ldconfig -p 2>/dev/null | grep -q 'libnccl\.so\.2 '; then NCCL_NOTE="nccl: libnccl.so.2 on the loader's path"; return; fi
+  for p in $PEER_PYTHON python3; do
+    command -v "$p" >/dev/null || continue
+    lib=$("$p" -c 'import glob, os, site, sys; dirs = site.getsitepackages() + [site.getusersitepackages()]; hits = [f for d in dirs for f in glob.glob(os.path.join(d, "nvidia", "nccl", "lib", "libnccl.so.2"))]; print(hits[0] if hits else "")' 2>/dev/null || true)
+    if [ -n "$lib" ]; then export ENGINE_NCCL_LIBRARY=$lib; NCCL_NOTE="nccl: $lib (a Python wheel's)"; return; fi
+  done
+  NCCL_NOTE="nccl: no libnccl.so.2 (loader's path, Python wheels)"
+}
+
 find_python() {
   local p
   for p in ${GPU_CHECK_PYTHON:-python3 /usr/bin/python3 /usr/local/bin/python3}; do
@@ -323,6 +341,8 @@ run() {
   find_python
   case "$device" in cuda*) ensure_libcuda; find_cublas; MACHINE+=("$LIBCUDA_NOTE" "$CUBLAS_NOTE") ;; esac
   MACHINE+=("$PEER_NOTE")
+  find_nccl
+  MACHINE+=("$NCCL_NOTE")
   printf '%s\n' "${MACHINE[@]}"
   "$app/Engine.Cli" devices > "$LOGS/devices.log" 2>&1 || true
 
@@ -358,7 +378,10 @@ run() {
     echo "== peer: ${STATUS[peer]}: $PEER_NOTE" | tee "$LOGS/peer.log"
   fi
 
-  # 3. The kernel test classes, with what is left (at most 3 minutes).
+  # 3. NCCL through the engine's communicator, one rank (seconds; "not run" without libnccl.so.2).
+  run_part nccl 45 live "$bench/Engine.Bench" nccl-smoke --device "$device"
+
+  # 4. The kernel test classes, with what is left (at most 3 minutes).
   local test_limit test_args=() class classes
   test_limit=$(( $(left) - 10 )) # 10 s for the report
   [ "$test_limit" -le 180 ] || test_limit=180
@@ -368,7 +391,7 @@ run() {
   for class in "${classes[@]}"; do test_args+=(-class "$class"); done
   run_part tests "$test_limit" quiet "$app/Engine.Tests" -noLogo -noColor -reporter verbose -xml "$WORK/tests.xml" "${test_args[@]}"
 
-  # 4. One report.
+  # 5. One report.
   report | tee "$WORK/report.txt"
   if [ -n "${OUT:-}" ]; then
     cp "$WORK/report.txt" "$OUT/gpu-check/report.txt"
@@ -377,7 +400,7 @@ run() {
     [ ! -f "$WORK/tests.xml" ] || cp "$WORK/tests.xml" "$OUT/gpu-check/"
   fi
   local part failed=() cut=()
-  for part in engine peer tests; do
+  for part in engine peer nccl tests; do
     case "${STATUS[$part]}" in
       ok | skipped*) ;;
       TIMEOUT) cut+=("$part") ;;
@@ -410,6 +433,7 @@ report() {
   printf '%-7s %-20s %6s  %s\n' part status seconds summary
   printf '%-7s %-20s %6s  %s\n' engine "${STATUS[engine]}" "${TOOK[engine]}" "$(measured "$ROWS/engine.tsv") rows measured; $(tail -1 "$LOGS/engine.log")"
   printf '%-7s %-20s %6s  %s\n' peer "${STATUS[peer]}" "${TOOK[peer]}" "$(measured "$ROWS/torch.tsv") rows measured; $(tail -1 "$LOGS/peer.log")"
+  printf '%-7s %-20s %6s  %s\n' nccl "${STATUS[nccl]}" "${TOOK[nccl]}" "$(grep '^nccl: ' "$LOGS/nccl.log" | tail -1 | sed 's/^nccl: //')"
   printf '%-7s %-20s %6s  %s\n' tests "${STATUS[tests]}" "${TOOK[tests]}" "$tests_summary"
   [ -z "$failed_tests" ] || { echo "  failed tests:"; echo "$failed_tests"; }
   echo

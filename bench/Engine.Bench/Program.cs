@@ -14,7 +14,10 @@ using Engine.Bench.Training;
 // issue's targets first, writing each row as it is measured; `gpu-report --list-cases` lists them
 // for the PyTorch peer; `gpu-summary --rows FILE --peer FILE` joins the rows into one table
 // (scripts/gpu-check.sh; see GpuCheck/). `--allreduce`, under mpiexec -n N, times the
-// all-reduce of 4 KiB to 64 MiB through the MPI communicator (see Distributed/AllReduceReport.cs).
+// all-reduce of 4 KiB to 64 MiB through the MPI communicator (see Distributed/AllReduceReport.cs);
+// `--overlap [steps]`, under mpiexec -n 2, measures the share of the gradient exchange the overlap
+// with the backward pass hides (Distributed/OverlapReport.cs); `nccl-smoke --device cuda[:N]`, one rank of
+// the NCCL communicator, is the GPU check's NCCL part (Distributed/NcclSmoke.cs).
 if (args.Length == 1 && args[0] == "--cases")
 {
     foreach (var c in Engine.Bench.Cases.ModelCase.Training())
@@ -33,6 +36,10 @@ if (args.Length is 2 or 3 && args[0] == "--launch-profile")
 }
 if (args.Length == 1 && args[0] == "--allreduce")
     return Engine.Bench.Distributed.AllReduceReport.Run(); // under mpiexec -n N
+if (args.Length is 1 or 2 && args[0] == "--overlap")
+    return Engine.Bench.Distributed.OverlapReport.Run(args.Length == 2 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 60); // under mpiexec -n 2
+if (args.Length >= 1 && args[0] == "nccl-smoke")
+    return Engine.Bench.Distributed.NcclSmoke.Run(args[1..]);
 if (args.Length >= 1 && args[0] == "sass-report")
     return Engine.Bench.Sass.SassReport.Run(args[1..]);
 if (args.Length >= 1 && args[0] == "gpu-report")

@@ -24,6 +24,7 @@ internal static class EngineCli
             SummaryCommand.Create(output, errors),
             PredictCommand.Create(output, errors),
             TrainCommand.Create(output, errors),
+            LaunchCommand.Create(output, errors),
             EvalCommand.Create(output, errors),
             SampleCommand.Create(output, errors),
             SegmentCommand.Create(output, errors),
@@ -63,7 +64,7 @@ internal static class EngineCli
     }
 
     /// <summary>System.CommandLine names .NET types in parse errors; say what a user types instead.</summary>
-    private static string FriendlyTypes(string message) => System.Text.RegularExpressions.Regex.Replace(message,
+    internal static string FriendlyTypes(string message) => System.Text.RegularExpressions.Regex.Replace(message,
         @"as expected type '(System\.Nullable`1\[)?System\.(\w+)\]?'",
         m => "as " + m.Groups[2].Value switch
         {

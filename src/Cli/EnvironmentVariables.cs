@@ -26,7 +26,10 @@ internal static class EnvironmentVariables
         [Ops.Blas.AlgorithmVariable] = value => value is "auto" or "register" or "shared" or "host" ? null : "must be one of auto, register, shared, host",
         [Commands.TrainCommand.PeerTimeoutVariable] = value =>
             double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double s) && s > 0 && s <= 86_400 ? null : "must be a number of seconds in (0, 86400]",
-        ["ENGINE_MPI_LIBRARY"] = value => value.Contains('\uFFFD', StringComparison.Ordinal) ? "holds bytes that are not UTF-8" : null,
+        ["ENGINE_MPI_LIBRARY"] = LibraryPath,
+        [Engine.Distributed.NcclCommunicator.LibraryVariable] = LibraryPath,
+        [Training.GradientExchange.BucketVariable] = value => Training.GradientExchange.ParseBucketBytes(value) is null ? Training.GradientExchange.BucketRule : null,
+        [Training.GradientExchange.OverlapVariable] = value => Training.GradientExchange.ParseOverlap(value) is null ? Training.GradientExchange.OverlapRule : null,
     };
 
     /// <summary>Variables of the project's scripts (not the engine's), which may be exported in the same shell.</summary>
@@ -55,6 +58,9 @@ internal static class EnvironmentVariables
         }
         return null;
     }
+
+    /// <summary>A library's path: any name the loader could take, but not bytes that are not UTF-8 (they would not name the file).</summary>
+    private static string? LibraryPath(string value) => value.Contains('\uFFFD', StringComparison.Ordinal) ? "holds bytes that are not UTF-8" : null;
 
     private static string? Switch(string value) => SwitchValues.Contains(value) ? null : "must be 1 or 0 (or on/off, true/false)";
 

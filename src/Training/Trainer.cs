@@ -49,6 +49,16 @@ public sealed class Trainer
     /// <summary>The ranks of a data-parallel run (null: this process alone).</summary>
     public ICommunicator? Communicator { get; init; }
 
+    /// <summary>A data-parallel run's largest gradient bucket (<see cref="DataParallel.DefaultBucketBytes"/>, DDP's 25 MiB, by default).</summary>
+    public long GradientBucketBytes { get; init; } = DataParallel.DefaultBucketBytes;
+
+    /// <summary>
+    /// Whether a data-parallel run starts each bucket's all-reduce during the backward pass, as soon
+    /// as its gradients are final (the default), or exchanges all of them after it. Both give the
+    /// same bits.
+    /// </summary>
+    public bool OverlapGradientExchange { get; init; } = true;
+
     /// <summary>The options the model was built from (<see cref="ModelFactory"/>), recorded in checkpoints so commands can rebuild it and a resumed run is checked against it.</summary>
     public ModelOptions? ModelOptions { get; init; }
 

@@ -83,6 +83,7 @@ internal sealed class TrainingLoop(TrainingTask task, Module model, Optimizer op
                 var profile = ++_stepsRun == 2 ? task.Device.Profile : null;
                 profile?.Clear();
                 optimizer.ZeroGrad();
+                parallel?.BeginStep(); // buckets start exchanging as the backward pass completes them
                 var loss = task.Step(b);
                 if (parallel is not null)
                     _stopAgreed = parallel.AverageGradients(loss, cancellation.IsCancellationRequested);

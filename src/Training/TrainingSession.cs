@@ -115,7 +115,7 @@ public sealed class TrainingSession : IDisposable
             if (communicator is not null)
             {
                 RankAgreement.Check(communicator, options, trainer.ModelOptions?.ToString() ?? Describe(model), train, test, state.GlobalStep);
-                DataParallel = new DataParallel(communicator, model, Optimizer);
+                DataParallel = new DataParallel(communicator, model, Optimizer, trainer.GradientBucketBytes, trainer.OverlapGradientExchange ? task.TrainingGraph : null);
                 DataParallel.BroadcastState();
             }
             State = state;
@@ -123,6 +123,7 @@ public sealed class TrainingSession : IDisposable
         }
         catch
         {
+            DataParallel?.Dispose();
             Optimizer.Dispose();
             throw;
         }
@@ -180,8 +181,12 @@ public sealed class TrainingSession : IDisposable
         return result;
     }
 
-    /// <summary>Releases the optimiser's state.</summary>
-    public void Dispose() => Optimizer.Dispose();
+    /// <summary>Releases the optimiser's state and the gradient exchange's buffers.</summary>
+    public void Dispose()
+    {
+        DataParallel?.Dispose();
+        Optimizer.Dispose();
+    }
 
     /// <summary>
     /// Checks a checkpoint against this run (its task, ranks, steps per epoch, model and the

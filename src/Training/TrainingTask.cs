@@ -120,6 +120,9 @@ public abstract class TrainingTask : IDisposable
     internal void CompileTraining() =>
         _train = (_graph ?? throw new InvalidOperationException("BuildTraining first.")).Compile(_loss!);
 
+    /// <summary>The compiled training graph (after <see cref="CompileTraining"/>).</summary>
+    internal CompiledGraph TrainingGraph => _train ?? throw new InvalidOperationException("CompileTraining first.");
+
     /// <summary>The training graph's random-generator counter (its whole state with the key): saved in checkpoints, set on resume.</summary>
     internal ulong NoiseOffset
     {

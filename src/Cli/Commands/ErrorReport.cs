@@ -16,6 +16,13 @@ internal static class ErrorReport
     /// <summary>Exit code of a command line that does not parse.</summary>
     public const int Usage = 2;
 
+    /// <summary>
+    /// Exit code of a data-parallel rank whose peers stopped answering or whose transport failed
+    /// (sysexits' EX_TEMPFAIL: the same command may succeed when tried again), which <c>launch</c>
+    /// restarts from the last checkpoint, unlike <see cref="Failure"/>.
+    /// </summary>
+    public const int PeerLost = 75;
+
     /// <summary>The environment variable that asks for stack traces.</summary>
     public const string VerboseVariable = "ENGINE_VERBOSE";
 

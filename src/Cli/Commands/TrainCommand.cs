@@ -39,6 +39,7 @@ internal static class TrainCommand
         var noNormBiasDecay = new Option<bool?>("--no-norm-bias-decay") { Description = "No weight decay on biases and batch-norm parameters (a second parameter group, as the usual PyTorch recipe)." };
         var schedule = new Option<string?>("--schedule") { Description = "How the rate moves: cosine (default: annealed from --lr to --lr/100 over the run), onecycle (PyTorch's OneCycleLR, peak --lr, momentum cycled), plateau (ReduceLROnPlateau on the test metric, PyTorch's defaults) or constant." };
         var distributed = new Option<bool>("--distributed") { Description = "Data-parallel over the ranks mpiexec started (implied when there are several); --batch-size is per rank." };
+        var backend = new Option<string?>("--backend") { Description = "Data-parallel runs: what moves device tensors between the ranks: mpi (default; through host memory) or nccl (GPU to GPU; CUDA devices, NCCL 2 installed)." };
         var syncBatchNorm = new Option<bool?>("--sync-batchnorm") { Description = "Data-parallel runs: batch-norm statistics over every rank's batch (default: each rank's own)." };
         var earlyStop = new Option<int?>("--early-stop") { Description = "Stop after N epochs without an improvement of the test metric (EarlyStopping; default: run every epoch)." };
         var aeKind = new Option<string?>("--kind") { Description = "ae: plain (default: an undercomplete convolutional autoencoder), denoising (noise on the input, the clean image the target), sparse (a ReLU code with an L1 penalty) or contractive (a sigmoid layer with the Frobenius norm of its Jacobian as penalty)." };
@@ -49,7 +50,7 @@ internal static class TrainCommand
         var device = CommonOptions.Device();
         var command = new Command("train", "Train a model and evaluate it after every epoch; Ctrl-C saves a checkpoint and stops.")
         {
-            model, dataset, data, device, epochs, batch, lr, decay, seed, outputFolder, resume, overwrite, width, limit, augment, saveEvery, logEvery, memoryLimit, plain, optimizer, schedule, noNormBiasDecay, init, zeroInitResidual, distributed, syncBatchNorm, earlyStop, aeKind, latent, noise, noiseLevel, penalty,
+            model, dataset, data, device, epochs, batch, lr, decay, seed, outputFolder, resume, overwrite, width, limit, augment, saveEvery, logEvery, memoryLimit, plain, optimizer, schedule, noNormBiasDecay, init, zeroInitResidual, distributed, backend, syncBatchNorm, earlyStop, aeKind, latent, noise, noiseLevel, penalty,
         };
         command.SetAction(result => ErrorReport.Guard(errors, () => Run(new TrainSettings
         {
@@ -78,6 +79,7 @@ internal static class TrainCommand
             Init = result.GetValue(init),
             ZeroInitResidual = result.GetValue(zeroInitResidual),
             Distributed = result.GetValue(distributed),
+            Backend = result.GetValue(backend),
             SyncBatchNorm = result.GetValue(syncBatchNorm),
             EarlyStop = result.GetValue(earlyStop),
             AutoencoderKind = result.GetValue(aeKind),
@@ -130,6 +132,8 @@ internal static class TrainCommand
         int code;
         try
         {
+            if (settings.Backend?.ToLowerInvariant() == "nccl")
+                RequireNccl();
             using (interrupt)
             {
                 var result = TrainRun.Run(settings, output, interrupt, communicator);
@@ -150,11 +154,26 @@ internal static class TrainCommand
             // forwarded when an abort tears the launch down (seen once in CI under load): give it time.
             if (communicator.Rank == 0)
                 Thread.Sleep(TimeSpan.FromSeconds(1));
-            communicator.Abort(ErrorReport.Failure);
-            return ErrorReport.Failure;
+            int failure = e is CommunicatorException ? ErrorReport.PeerLost : ErrorReport.Failure; // launch restarts after the first
+            communicator.Abort(failure);
+            return failure;
         }
         communicator.Dispose();
         return code;
+    }
+
+    // NCCL is loaded first, before the data and the device: its absence is one line from rank 0
+    // (an ArgumentException: every rank finds it alike), naming the library and how to get it.
+    private static void RequireNccl()
+    {
+        try
+        {
+            NcclCommunicator.CheckAvailable();
+        }
+        catch (CommunicatorException e)
+        {
+            throw new ArgumentException($"--backend nccl: {e.Message}", e);
+        }
     }
 
     private static TimeSpan PeerTimeout()

@@ -81,6 +81,7 @@ internal static class ResumeSettings
             Output = requested.Output ?? recorded.Output,
             Plain = requested.Plain,
             Distributed = requested.Distributed,
+            Backend = requested.Backend,
             Resume = true,
             Overwrite = false,
         };

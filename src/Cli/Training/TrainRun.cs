@@ -125,6 +125,9 @@ internal static class TrainRun
         using var device = OpenDevice(deviceSpec, deviceSource);
         if (settings.MemoryLimit is long memoryLimit)
             device.MemoryLimit = memoryLimit;
+        // NCCL joins the ranks MPI started, on this rank's device; MPI stays the bootstrap and carries the host-side exchanges.
+        using var nccl = settings.Backend?.ToLowerInvariant() == "nccl" && communicator is MpiCommunicator mpi ? NcclCommunicator.Start(mpi, device) : null;
+        communicator = nccl ?? communicator;
         ulong seed = settings.Seed!.Value;
         using var task = CreateTask(kind, model, device, seed, settings, modelOptions.Classes);
         try
@@ -132,6 +135,8 @@ internal static class TrainRun
             var trainer = new Trainer(task, settings.ToOptions(train.Height))
             {
                 Communicator = communicator,
+                GradientBucketBytes = communicator is null ? DataParallel.DefaultBucketBytes : GradientExchange.BucketBytes(),
+                OverlapGradientExchange = communicator is null || GradientExchange.Overlap(),
                 ModelOptions = modelOptions,
                 Application = JsonSerializer.SerializeToElement(settings),
                 ResumeChanges = changes,
@@ -162,8 +167,12 @@ internal static class TrainRun
             if (session.DataParallel is { Exchanges: > 0 } parallel)
             {
                 double ms = parallel.ExchangeTime.TotalMilliseconds / parallel.Exchanges;
-                output.WriteLine($"data-parallel: {parallel.Exchanges} steps on {ranks} ranks; gradient exchange {ms:F2} ms a step " +
-                    $"({ByteSize.MiB(parallel.ValuesPerStep * 4)} in {parallel.BucketCount} bucket{(parallel.BucketCount == 1 ? "" : "s")}, rank 0's view: includes waiting for the slowest rank)");
+                double during = parallel.ExchangeTimeDuringBackward.TotalMilliseconds / parallel.Exchanges;
+                string overlap = parallel.Overlaps
+                    ? $"{parallel.BucketsStartedDuringBackward / (double)parallel.Exchanges:0.#} of {parallel.BucketCount} buckets a step started during the backward pass ({during:F2} ms there), the rest of the exchange after it"
+                    : $"{parallel.BucketCount} bucket{(parallel.BucketCount == 1 ? "" : "s")} after the backward pass";
+                output.WriteLine($"data-parallel: {parallel.Exchanges} steps on {ranks} ranks; gradient exchange {ms:F2} ms a step after the backward pass " +
+                    $"({ByteSize.MiB(parallel.ValuesPerStep * 4)}; {overlap}; rank 0's view: includes waiting for the slowest rank)");
             }
             if (session.StepProfile is { } stepProfile)
             {

@@ -83,6 +83,10 @@ internal sealed record TrainSettings
     public IReadOnlyList<DataFile>? DataFiles { get; init; }
     /// <summary>Join the ranks started by mpiexec even when there is only one (several ranks join without being asked).</summary>
     public bool Distributed { get; init; }
+    /// <summary>What carries a data-parallel run's device tensors: mpi (the default: through host memory) or nccl (GPU to GPU; CUDA devices).</summary>
+    public string? Backend { get; init; }
+    /// <summary>The backends <c>--backend</c> takes.</summary>
+    public static IReadOnlyList<string> Backends { get; } = ["mpi", "nccl"];
 
     /// <summary>The models <c>train</c> knows.</summary>
     public static IReadOnlyList<string> Models { get; } = ["resnet", "unet", "fcn32s", "fcn16s", "fcn8s", "deeplab", "segnet", "vae", "ae"];
@@ -255,6 +259,10 @@ internal sealed record TrainSettings
             throw new ArgumentException($"--early-stop must be positive, got {EarlyStop}.");
         if (MemoryLimit <= 0)
             throw new ArgumentException($"--memory-limit must be positive, got {MemoryLimit}.");
+        if (Backend is string backend && !Backends.Contains(backend.ToLowerInvariant()))
+            throw new ArgumentException($"--backend must be one of {string.Join(", ", Backends)}, got '{backend}'.");
+        if (Backend is not null && !Distributed && !Engine.Distributed.MpiCommunicator.Launched)
+            throw new ArgumentException("--backend chooses how the ranks of a data-parallel run exchange (under mpiexec, or with --distributed); this run has none.");
         if (Optimizer is string optimizer && !Optimizers.Contains(optimizer.ToLowerInvariant()))
             throw new ArgumentException($"--optimizer must be one of {string.Join(", ", Optimizers)}, got '{optimizer}'.");
         if (Init is string init && !Inits.Contains(init.ToLowerInvariant()))

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
+using Engine.Graph;
 using Engine.Modules;
 using Engine.Modules.Layers;
 using Engine.Optim;
@@ -18,14 +19,18 @@ namespace Engine.Distributed;
 /// synchronised batch norm (<see cref="SynchronizeBatchNorm"/>) or without batch norm.
 /// <para>
 /// The gradients (the model's flat gradient buffer, see <c>Module.Initialize</c>) are all-reduced
-/// through the communicator's device-tensor call in buckets of at most <see cref="BucketBytes"/>,
-/// one after the other in a fixed order, and scaled by 1/N on the device; the step's loss and a
-/// stop flag travel in one more exchange of two values. The MPI backend stages each bucket through
-/// host memory; a device backend (NCCL) reduces it in place. Buckets start after the backward
-/// pass: the MPI backend has no progress thread here to overlap them with it.
+/// in buckets and scaled by 1/N on the device; the step's loss and a stop flag travel in one more
+/// exchange of two values. Given the training graph, the buckets follow the order in which the
+/// backward pass makes gradients final (<see cref="CompiledGraph.GradientOrder"/>; the first of at
+/// most 1 MiB, the others of at most <see cref="BucketBytes"/>, as DDP's), and each bucket's
+/// all-reduce starts, without blocking, the moment the backward pass has completed its last
+/// gradient (<see cref="BeginStep"/>); <see cref="AverageGradients"/> then waits for them. Without
+/// the graph, the buffer is cut into buckets of <see cref="BucketBytes"/> in its own order and
+/// reduced after the backward pass. Both give each gradient the same bits: an element's sum does
+/// not depend on the bucket it travels in (MPI's reductions sum each element of a message alike).
 /// </para>
 /// </summary>
-public sealed class DataParallel
+public sealed partial class DataParallel : IDisposable
 {
     /// <summary>PyTorch's default bucket size (25 MiB).</summary>
     public const long DefaultBucketBytes = 25L << 20;
@@ -35,8 +40,12 @@ public sealed class DataParallel
     private readonly float[] _scalars = new float[2]; // the loss and the stop flag
     private readonly List<(long Start, int Length)> _buckets = [];
 
-    /// <summary>Wraps a model and its optimiser; the model must be initialised and the optimiser built over it.</summary>
-    public DataParallel(ICommunicator communicator, Module model, Optimizer optimizer, long bucketBytes = DefaultBucketBytes)
+    /// <summary>
+    /// Wraps a model and its optimiser; the model must be initialised and the optimiser built over
+    /// it. With <paramref name="overlapWith"/>, the model's compiled training graph, each bucket's
+    /// all-reduce starts during that graph's backward pass (see the class summary).
+    /// </summary>
+    public DataParallel(ICommunicator communicator, Module model, Optimizer optimizer, long bucketBytes = DefaultBucketBytes, CompiledGraph? overlapWith = null)
     {
         ArgumentNullException.ThrowIfNull(communicator);
         ArgumentNullException.ThrowIfNull(model);
@@ -52,6 +61,8 @@ public sealed class DataParallel
         long perBucket = Math.Min(bucketBytes / sizeof(float), int.MaxValue);
         for (long start = 0; start < _gradients.Numel; start += perBucket)
             _buckets.Add((start, (int)Math.Min(perBucket, _gradients.Numel - start)));
+        if (overlapWith is not null)
+            Overlap(overlapWith, perBucket);
     }
 
     /// <summary>The ranks.</summary>
@@ -61,7 +72,7 @@ public sealed class DataParallel
     public long BucketBytes { get; }
 
     /// <summary>Number of gradient buckets a step all-reduces.</summary>
-    public int BucketCount => _buckets.Count;
+    public int BucketCount => _overlapped?.Count ?? _buckets.Count;
 
     /// <summary>Values one step all-reduces (every gradient element, the loss and the stop flag).</summary>
     public long ValuesPerStep => _gradients.Numel + _scalars.Length;
@@ -69,8 +80,18 @@ public sealed class DataParallel
     /// <summary>Steps whose gradients were averaged so far.</summary>
     public long Exchanges { get; private set; }
 
-    /// <summary>Time spent in <see cref="AverageGradients"/> so far (device reads and writes, the all-reduces, waiting for the slowest rank).</summary>
+    /// <summary>
+    /// Time spent in <see cref="AverageGradients"/> so far, after the backward pass: the exchange that
+    /// was not hidden behind it (device reads and writes, the all-reduces, waiting for the slowest rank).
+    /// </summary>
     public TimeSpan ExchangeTime { get; private set; }
+
+    /// <summary>
+    /// Of <see cref="ExchangeTime"/>, the time spent on the gradient buckets themselves: their
+    /// all-reduces after the backward pass, or the wait for those started during it (without the
+    /// scaling, and without the loss's and stop flag's exchange).
+    /// </summary>
+    public TimeSpan GradientWaitTime { get; private set; }
 
     /// <summary>Gives every <see cref="BatchNorm2d"/> of <paramref name="model"/> statistics over all ranks (before its training graph is built).</summary>
     public static int SynchronizeBatchNorm(Module model, ICommunicator communicator)
@@ -122,11 +143,22 @@ public sealed class DataParallel
         _gradients.Device.Synchronize(); // the backward pass's end; the clock measures the exchange alone
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
         float scale = 1f / Communicator.Size;
-        foreach (var (start, length) in _buckets)
+        if (_overlapped is not null)
         {
-            using var bucket = _gradients.Slice(new Shape(length), start);
-            Communicator.AllReduceSum(bucket);
-            Ops.TensorOps.Scale(bucket, scale);
+            FinishOverlapped();
+            GradientWaitTime += System.Diagnostics.Stopwatch.GetElapsedTime(started);
+            Ops.TensorOps.Scale(_gradients, scale); // element-wise: the same bits as a scale per bucket
+        }
+        else
+        {
+            foreach (var (start, length) in _buckets)
+            {
+                using var bucket = _gradients.Slice(new Shape(length), start);
+                long reduction = System.Diagnostics.Stopwatch.GetTimestamp();
+                Communicator.AllReduceSum(bucket);
+                GradientWaitTime += System.Diagnostics.Stopwatch.GetElapsedTime(reduction);
+                Ops.TensorOps.Scale(bucket, scale);
+            }
         }
         loss.CopyTo(_scalars.AsSpan(0, 1));
         _scalars[1] = stopRequested ? 1f : 0f;
@@ -140,7 +172,8 @@ public sealed class DataParallel
 
     /// <summary>
     /// Checks that every rank's parameters and buffers are the same bits as rank 0's (a SHA-256 of
-    /// them, gathered); throws naming the first rank whose replica differs. Cheap next to an epoch.
+    /// them, gathered); throws <see cref="InvalidDataException"/> naming the first rank whose
+    /// replica differs. Cheap next to an epoch.
     /// </summary>
     public void CheckReplicasAgree(string when)
     {
@@ -155,7 +188,7 @@ public sealed class DataParallel
         for (int r = 1; r < Communicator.Size; r++)
         {
             if (!all.AsSpan(r * mine.Length, mine.Length).SequenceEqual(all.AsSpan(0, mine.Length)))
-                throw new CommunicatorException($"the replicas diverged {when}: rank {r}'s weights differ from rank 0's.");
+                throw new InvalidDataException($"the replicas diverged {when}: rank {r}'s weights differ from rank 0's."); // a determinism fault, not a lost peer
         }
     }
 }

@@ -31,6 +31,15 @@ public interface ICommunicator : IDisposable
     /// <summary>Replaces <paramref name="tensor"/> (device memory) by its element-wise sum over the ranks.</summary>
     void AllReduceSum(Tensor tensor);
 
+    /// <summary>
+    /// Prepares a sum over the ranks of <paramref name="parts"/> (device tensors, e.g. the ranges of
+    /// a flat gradient buffer that make one bucket), to be started once a step without waiting and
+    /// waited for later (<see cref="IBucketReduction"/>): how gradients are exchanged while the
+    /// backward pass still runs. Each element's sum is the same bits as
+    /// <see cref="AllReduceSum(Tensor)"/> gives it.
+    /// </summary>
+    IBucketReduction PrepareAllReduceSum(IReadOnlyList<Tensor> parts);
+
     /// <summary>Copies rank <paramref name="root"/>'s <paramref name="values"/> into every rank's.</summary>
     void Broadcast(Span<float> values, int root);
 

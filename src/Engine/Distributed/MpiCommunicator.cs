@@ -17,7 +17,7 @@ public sealed unsafe class MpiCommunicator : ICommunicator
     /// (bench --allreduce, MPICH 4.0.2 over UCX, 2 ranks on one machine): 3.2 GB/s at 16 MiB, then
     /// 0.19 GB/s from 32 MiB on, so pieces of 16 MiB keep every size on the fast path.
     /// </summary>
-    private const int MaxBytes = 16 << 20;
+    internal const int MaxBytes = 16 << 20;
 
     private readonly MpiLibrary _mpi;
     private float[] _staging = [];
@@ -104,6 +104,13 @@ public sealed unsafe class MpiCommunicator : ICommunicator
     }
 
     /// <inheritdoc/>
+    public IBucketReduction PrepareAllReduceSum(IReadOnlyList<Tensor> parts)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return new MpiBucketReduction(this, _mpi, parts);
+    }
+
+    /// <inheritdoc/>
     public void Broadcast(Span<float> values, int root)
     {
         CheckRoot(root);
@@ -117,6 +124,13 @@ public sealed unsafe class MpiCommunicator : ICommunicator
         Broadcast(host, root);
         if (Rank != root)
             tensor.CopyFrom(host);
+    }
+
+    /// <summary>Copies rank <paramref name="root"/>'s bytes into every rank's (NCCL's unique id, which rank 0 makes).</summary>
+    internal void Broadcast(Span<byte> values, int root)
+    {
+        CheckRoot(root);
+        InPieces(values, MpiLibrary.Byte, "broadcast", (void* p, int count, int type, out int request) => _mpi.StartBroadcast(p, count, type, root, out request));
     }
 
     /// <inheritdoc/>
@@ -192,24 +206,35 @@ public sealed unsafe class MpiCommunicator : ICommunicator
         }
     }
 
-    // Polls a started collective until it completes, fails, or outlives the timeout: spinning for
-    // the first milliseconds (a step's all-reduce is short), then sleeping 1 ms between tests.
+    // Polls a started collective until it completes, fails, or outlives the timeout.
     private void Wait(int startCode, ref int request, string what)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (startCode != MpiLibrary.Success)
             throw Failed(what, startCode);
+        int r = request;
+        WaitUntil(() => Test(ref r, what), what);
+        request = r;
+    }
+
+    /// <summary>MPI_Test on a started collective: whether it has completed; a failure throws.</summary>
+    internal bool Test(ref int request, string what)
+    {
+        bool done = _mpi.Test(ref request, out int code);
+        return code == MpiLibrary.Success ? done : throw Failed(what, code);
+    }
+
+    /// <summary>
+    /// Calls <paramref name="done"/> (which tests started collectives) until it says so, or throws
+    /// once the timeout has passed: spinning for the first milliseconds (a step's all-reduce is
+    /// short), then sleeping 1 ms between tests.
+    /// </summary>
+    internal void WaitUntil(Func<bool> done, string what)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         var clock = Stopwatch.StartNew();
-        while (true)
+        while (!done())
         {
-            if (_mpi.Test(ref request, out int code))
-            {
-                if (code != MpiLibrary.Success)
-                    throw Failed(what, code);
-                return;
-            }
-            if (code != MpiLibrary.Success)
-                throw Failed(what, code);
             if (clock.Elapsed > Timeout)
                 throw new CommunicatorException($"rank {Rank} of {Size}: the {what} got no answer from every rank within {Timeout.TotalSeconds:0} s: a rank has stopped or hangs.");
             if (clock.ElapsedMilliseconds < 20)
@@ -219,6 +244,7 @@ public sealed unsafe class MpiCommunicator : ICommunicator
         }
     }
 
-    private CommunicatorException Failed(string what, int code) =>
+    /// <summary>The exception for a collective that could not start or failed, with MPI's text for <paramref name="code"/>.</summary>
+    internal CommunicatorException Failed(string what, int code) =>
         new($"rank {Rank} of {Size}: the {what} failed ({_mpi.ErrorText(code)}): a rank has probably stopped.");
 }

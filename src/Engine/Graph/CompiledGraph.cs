@@ -11,7 +11,7 @@ namespace Engine.Graph;
 /// from the device's caching allocator) and copies nothing between host and device unless the
 /// caller reads or writes a tensor.
 /// </summary>
-public sealed class CompiledGraph : IDisposable
+public sealed partial class CompiledGraph : IDisposable
 {
     private readonly List<GraphOp> _forward;
     private readonly List<GraphOp> _backward;
@@ -41,6 +41,7 @@ public sealed class CompiledGraph : IDisposable
         _cropsIntoConcat = FuseCrops(_forward, loss, outputs, graph.Device);
         _cropRunByConcat = _cropsIntoConcat.Values.SelectMany(c => c.Values).Cast<GraphOp>().ToHashSet();
         _context = new ExecutionContext(graph.Device, graph.Training, graph.Generator);
+        _finalAfter = ScheduleGradients(_backward);
 
         Plan = BuildPlan(graph, loss, outputs, _forward, _backward, needsGrad, _fusedRelu, _reluBackwardFused, _cropsIntoConcat, options.ReuseMemory,
             out var valueOf, out var gradOf);
@@ -262,14 +263,16 @@ public sealed class CompiledGraph : IDisposable
             TensorOps.Fill(_lossGrad!, 1f);
             _lossGradHoldsOne = true;
         }
-        foreach (var op in _backward)
+        for (int i = 0; i < _backward.Count; i++)
         {
+            var op = _backward[i];
             if (_reluBackwardFused.TryGetValue(op, out var relu))
                 ((Nodes.WeightedNode)op).BackwardThroughRelu(_context, relu);
             else if (_cropsIntoConcat.TryGetValue(op, out var crops))
                 ((Nodes.ConcatNode)op).BackwardWithCrops(_context, crops);
             else if (!_reluBackwardSkipped.Contains(op) && !_cropRunByConcat.Contains(op))
                 op.Backward(_context); // a fused ReLU's backward runs inside its producer's, a fused crop's inside its concatenation's
+            GradientsFinal?.Invoke(_finalAfter[i]);
         }
     }
 

@@ -98,6 +98,9 @@ public abstract class DeviceTensor<T> : DeviceTensor where T : unmanaged
     /// <summary>Element offset of this view in its storage.</summary>
     private protected long Offset => _offset;
 
+    /// <summary>Element offset of this view in the memory it shares with others (see <see cref="SharesStorageWith"/>).</summary>
+    internal long StorageOffset => _offset;
+
     /// <summary>True when both tensors are the same elements of the same memory (the same view).</summary>
     internal bool IsSameView(DeviceTensor<T> other) => ReferenceEquals(_storage, other._storage) && _offset == other._offset && Numel == other.Numel;
 

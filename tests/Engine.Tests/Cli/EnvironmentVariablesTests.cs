@@ -23,6 +23,11 @@ public sealed class EnvironmentVariablesTests
     [InlineData("ENGINE_GEMM", "shared")]
     [InlineData("ENGINE_PEER_TIMEOUT", "0.5")]
     [InlineData("ENGINE_MPI_LIBRARY", "/opt/mpich/lib/libmpi.so.12")]
+    [InlineData("ENGINE_NCCL_LIBRARY", "/usr/lib/x86_64-linux-gnu/libnccl.so.2")]
+    [InlineData("ENGINE_BUCKET_MIB", "25")]
+    [InlineData("ENGINE_BUCKET_MIB", "0.02")]
+    [InlineData("ENGINE_OVERLAP", "0")]
+    [InlineData("ENGINE_OVERLAP", "on")]
     [InlineData("ENGINE_ROOTFS", "/var/tmp/other")] // the CI script's, not the engine's
     [InlineData("PATH", "/usr/bin")]
     public void WhatTheReadersTakePasses(string name, string value) => Assert.Null(Problem((name, value)));
@@ -34,6 +39,12 @@ public sealed class EnvironmentVariablesTests
     [InlineData("ENGINE_PEER_TIMEOUT", "NaN", "ENGINE_PEER_TIMEOUT='NaN' must be a number of seconds")]
     [InlineData("ENGINE_PEER_TIMEOUT", "1e9", "ENGINE_PEER_TIMEOUT='1e9' must be a number of seconds")]
     [InlineData("ENGINE_GEMM", "Shared", "ENGINE_GEMM='Shared' must be one of auto, register, shared, host")]
+    [InlineData("ENGINE_BUCKET_MIB", "25M", "ENGINE_BUCKET_MIB='25M' must be a size in MiB in [4 bytes, 1 TiB]")]
+    [InlineData("ENGINE_BUCKET_MIB", "0.000001", "ENGINE_BUCKET_MIB='0.000001' must be a size in MiB in [4 bytes, 1 TiB]")] // 1 byte: not one float
+    [InlineData("ENGINE_BUCKET_MIB", "NaN", "ENGINE_BUCKET_MIB='NaN' must be a size in MiB")]
+    [InlineData("ENGINE_OVERLAP", "2", "ENGINE_OVERLAP='2' must be 0 (exchange after the backward pass) or 1")]
+    [InlineData("ENGINE_OVERLAP", "yes", "ENGINE_OVERLAP='yes' must be 0")]
+    [InlineData("ENGINE_NCCL_LIB", "libnccl.so.2", "ENGINE_NCCL_LIB is not a variable the engine reads")]
     [InlineData("ENGINE_HOSTPATH", "0", "ENGINE_HOSTPATH is not a variable the engine reads")]
     public void AnythingElseIsRefusedByNameAndValue(string name, string value, string message) =>
         Assert.Equal(message, Problem((name, value))?[..message.Length]);

@@ -17,7 +17,15 @@ internal static class MpiLaunch
         ?? throw new InvalidOperationException("mpiexec is not on PATH: the distributed tests need MPICH (Debian: apt-get install mpich; .ci/run installs it).");
 
     /// <summary>Starts one rank per argument list (MPMD, so ranks may be given different settings), with <paramref name="token"/> in their environment.</summary>
-    public static CliProcess Start(string folder, string token, Dictionary<string, string>? environment, params string[][] ranks)
+    public static CliProcess Start(string folder, string token, Dictionary<string, string>? environment, params string[][] ranks) =>
+        Start(null, folder, token, environment, ranks);
+
+    /// <summary>
+    /// As <see cref="Start(string, string, Dictionary{string, string}?, string[][])"/>, across
+    /// <paramref name="hosts"/> when given: mpiexec runs in the first host and starts rank r on
+    /// host r of its hostfile.
+    /// </summary>
+    public static CliProcess Start(TwoHosts? hosts, string folder, string token, Dictionary<string, string>? environment, params string[][] ranks)
     {
         var arguments = new List<string>();
         foreach (var args in ranks)
@@ -32,7 +40,7 @@ internal static class MpiLaunch
             arguments.AddRange(args);
         }
         var env = new Dictionary<string, string>(environment ?? []) { ["DOTNET_PROCESSOR_COUNT"] = "1", [TokenVariable] = token };
-        return CliProcess.StartWith(folder, Mpiexec, arguments, env);
+        return hosts is null ? CliProcess.StartWith(folder, Mpiexec, arguments, env) : hosts.Start(folder, Mpiexec, arguments, env);
     }
 
     /// <summary>The same arguments on <paramref name="count"/> ranks.</summary>
