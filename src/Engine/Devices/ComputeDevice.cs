@@ -11,7 +11,7 @@ namespace Engine.Devices;
 /// <remarks>
 /// Launches are queued in order on the accelerator's default stream; copies to the host wait for
 /// them. A device serves one thread at a time: its graphs and ops are not meant to be called
-/// concurrently. Concurrent requests go through a <c>Predictor</c>, which takes
+/// concurrently. Concurrent requests go through a <see cref="Inference.Predictor"/>, which takes
 /// the device's <see cref="Gate"/> for each request; what else runs on the device from several
 /// threads takes the same gate. Each device opened in a process has a name of its own
 /// (<see cref="Name"/>: <c>cpu#0</c>, <c>cpu#1</c>), which messages about mixed devices use.
@@ -65,7 +65,7 @@ public sealed class ComputeDevice : IDisposable
     public string Name { get; }
 
     /// <summary>
-    /// Taken for each request by every <c>Predictor</c> on this device (and by
+    /// Taken for each request by every <see cref="Inference.Predictor"/> on this device (and by
     /// code of your own that shares the device between threads): ILGPU's accelerators are not
     /// thread safe, so one request runs on the device at a time, in the order they arrive.
     /// </summary>
@@ -318,6 +318,9 @@ public sealed class ComputeDevice : IDisposable
         ThrowIfDisposed();
         return new Tensors.PinnedBuffer<T>(this, length);
     }
+
+    /// <summary>Makes the calling thread able to use the device (CUDA needs its context current on the thread; other kinds need nothing).</summary>
+    internal void BindToCurrentThread() => Accelerator.Bind();
 
     /// <summary>Waits for every queued launch and copy to finish.</summary>
     public void Synchronize()
