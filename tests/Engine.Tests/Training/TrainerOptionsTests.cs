@@ -183,6 +183,53 @@ public sealed class TrainerOptionsTests(DeviceFixture fixture)
         }
     }
 
+    [Fact]
+    public void AnAccumulatedClippedRunCancelledMidEpochResumesToTheBitsOfAnUninterruptedOne()
+    {
+        var (images, classes) = Digits.First(240);
+        var all = new ImageDataset(images, 240, 1, 8, 8, classes: 10, labels: classes);
+        var (train, test) = (all.Select([.. Enumerable.Range(0, 200)]), all.Select([.. Enumerable.Range(200, 40)]));
+        // 25 batches of 8 an epoch: 12 steps of two, the 25th batch dropped.
+        var options = OneStep with { Epochs = 2, BatchSize = 8, Accumulate = 2, ClipGradNorm = 0.5f, SaveEvery = 5, Optimizer = OptimizerKind.AdamW, Schedule = ScheduleKind.Cosine };
+        string root = Directory.CreateTempSubdirectory("engine-accumulate-resume-").FullName;
+        try
+        {
+            long Part(string name, bool resume, long? cancelAt)
+            {
+                using var model = ConvNet();
+                using var task = new ClassificationTask(model, _device);
+                using var folder = new RunFolder(Path.Combine(root, name));
+                using var cancel = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+                if (resume)
+                    folder.PrepareResume();
+                var trainer = new Trainer(task, options);
+                if (cancelAt is long step)
+                    trainer.Callbacks.Add(new CancelAt(step, cancel));
+                var result = trainer.Fit(train, test, folder, cancel.Token);
+                Assert.Equal(12, result.Checkpoint.StepsPerEpoch);
+                return result.Checkpoint.GlobalStep;
+            }
+            Assert.Equal(24, Part("whole", resume: false, cancelAt: null));
+            Assert.Equal(17, Part("split", resume: false, cancelAt: 17)); // in epoch 2 after step 5: the resumed epoch skips 10 batches
+            Assert.Equal(24, Part("split", resume: true, cancelAt: null));
+            RunFiles.AssertSameTensors(Path.Combine(root, "whole", RunFolder.LastFile), Path.Combine(root, "split", RunFolder.LastFile));
+            RunFiles.AssertSameLogs(Path.Combine(root, "whole"), Path.Combine(root, "split"));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    private sealed class CancelAt(long step, CancellationTokenSource cancel) : TrainingCallback
+    {
+        public override void OnStepEnd(StepEnd end)
+        {
+            if (end.GlobalStep == step)
+                cancel.Cancel();
+        }
+    }
+
     /// <summary>Each epoch's weights, copied when it ends.</summary>
     private sealed class EpochSnapshots(Module model) : TrainingCallback
     {
