@@ -94,7 +94,7 @@ public sealed class Trainer
     {
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(test);
-        int steps = Math.Max(1, train.Count / (Options.BatchSize * (Communicator?.Size ?? 1)));
+        int steps = Math.Max(1, train.Count / (Options.BatchSize * (Communicator?.Size ?? 1)) / Options.Accumulate);
         return TrainingSession.PlanMemory(this, train, test, steps);
     }
 

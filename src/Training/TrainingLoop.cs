@@ -1,3 +1,4 @@
+using Engine.Checkpoints;
 using Engine.Data;
 using Engine.Devices;
 using Engine.Distributed;
@@ -48,11 +49,21 @@ internal sealed class TrainingLoop(TrainingTask task, Module model, Optimizer op
     private readonly List<EpochRecord> _epochLog = [];
     private readonly List<StepRecord> _stepLog = [];
 
+    /// <summary>With <see cref="TrainingOptions.RestoreBestWeights"/>: the state of the best epoch this process trained (null when none was better than a resumed run's best).</summary>
+    public Dictionary<string, SafeTensor>? BestWeights { get; private set; }
+
     /// <summary>With a launch profile running (<c>ENGINE_PROFILE=1</c>): the profile of this run's second step, the first after the kernels are loaded.</summary>
     public LaunchSummary? StepProfile { get; private set; }
 
-    // A queued step: its batch, its position, and the noise counter it started from (to replay it).
-    private readonly record struct QueuedStep(Batch Batch, int Step, long GlobalStep, ulong NoiseOffset, float Rate);
+    // A queued step: its batches (several with accumulation), its position, and the noise counter it started from (to replay it).
+    private readonly record struct QueuedStep(Batch[] Batches, int Step, long GlobalStep, ulong NoiseOffset, float Rate);
+
+    /// <summary>Multiplies every parameter's gradient by <paramref name="factor"/> (on the device, queued).</summary>
+    private void ScaleGradients(float factor)
+    {
+        foreach (var parameter in optimizer.Parameters)
+            TensorOps.Scale(parameter.Grad, factor);
+    }
 
     /// <summary>
     /// Trains from <paramref name="state"/> to the last epoch (or a stop at a commit), evaluating on
@@ -61,10 +72,14 @@ internal sealed class TrainingLoop(TrainingTask task, Module model, Optimizer op
     /// </summary>
     public (CheckpointInfo State, Evaluation? Evaluation, bool Interrupted, bool StoppedEarly) Run(CheckpointInfo state, ImageDataset test, Evaluation? evaluation)
     {
-        int epochs = options.Epochs, steps = loader.BatchesPerEpoch, batch = loader.BatchSize;
-        int imagesPerStep = batch * (parallel?.Communicator.Size ?? 1); // the progress counts every rank's images
+        int accumulate = options.Accumulate;
+        int epochs = options.Epochs, steps = loader.BatchesPerEpoch / accumulate, batch = loader.BatchSize;
+        int imagesPerStep = batch * accumulate * (parallel?.Communicator.Size ?? 1); // the progress counts every rank's images
         // Slots 0 .. ReadEvery - 1: the queued steps' losses; the last: the step guard's halt flag.
         using var losses = Tensor.Zeros(task.Device, ReadEvery + 1);
+        // With accumulation: the step's loss, the mean of its batches' (a device scalar).
+        using var meanLoss = accumulate > 1 ? Tensor.Zeros(task.Device) : null;
+        var batches = new List<Batch>(accumulate);
         var queued = new List<QueuedStep>(ReadEvery);
         int readEvery = QueuedSteps(steps); // at least as often as the progress lines
         _epochLog.AddRange(state.EpochLog);
@@ -77,16 +92,38 @@ internal sealed class TrainingLoop(TrainingTask task, Module model, Optimizer op
             var start = new EpochStart(epoch + 1, epochs, steps, step, lossSum);
             foreach (var callback in callbacks)
                 callback.OnEpochBegin(start);
-            foreach (var b in loader.Epoch(epoch, step))
+            LaunchProfile? profile = null;
+            ulong noiseOffset = 0;
+            foreach (var b in loader.Epoch(epoch, step * accumulate))
             {
-                var entry = new QueuedStep(b.Copy(), step, state.GlobalStep, task.NoiseOffset, optimizer.LearningRate); // the loader reuses b
-                var profile = ++_stepsRun == 2 ? task.Device.Profile : null;
-                profile?.Clear();
-                optimizer.ZeroGrad();
-                parallel?.BeginStep(); // buckets start exchanging as the backward pass completes them
+                if (batches.Count == 0)
+                {
+                    noiseOffset = task.NoiseOffset;
+                    profile = ++_stepsRun == 2 ? task.Device.Profile : null;
+                    profile?.Clear();
+                    optimizer.ZeroGrad();
+                }
+                batches.Add(b.Copy()); // the loader reuses b
+                if (batches.Count == accumulate)
+                    parallel?.BeginStep(); // buckets start exchanging as the last batch's backward pass completes them
                 var loss = task.Step(b);
+                if (meanLoss is not null)
+                {
+                    if (batches.Count == 1)
+                        TensorOps.Fill(meanLoss, 0f);
+                    TensorOps.Axpy(1f / accumulate, loss, meanLoss); // before the next batch's step overwrites the loss
+                    if (batches.Count < accumulate)
+                        continue;
+                    loss = meanLoss;
+                }
+                var entry = new QueuedStep([.. batches], step, state.GlobalStep, noiseOffset, optimizer.LearningRate);
+                batches.Clear();
                 if (parallel is not null)
                     _stopAgreed = parallel.AverageGradients(loss, cancellation.IsCancellationRequested);
+                // The sum of N batch means, over N: the mean over their N x B images. After the exchange,
+                // which an overlapped all-reduce may still be reading from the gradients until it ends.
+                if (accumulate > 1)
+                    ScaleGradients(1f / accumulate);
                 using (var slot = losses.Slice(loss.Shape, queued.Count))
                     TensorOps.Copy(loss, slot);
                 optimizer.GuardFinite(loss, checked((int)entry.GlobalStep));
@@ -121,6 +158,8 @@ internal sealed class TrainingLoop(TrainingTask task, Module model, Optimizer op
             bool isBest = state.Best is not double best || (state.HigherIsBetter ? evaluation.Value > best : evaluation.Value < best);
             var record = new EpochRecord(epoch + 1, state.GlobalStep, lossSum / steps, evaluation.Value, _lastRate, epochClock.Elapsed.TotalSeconds);
             _epochLog.Add(record);
+            if (isBest && options.RestoreBestWeights)
+                BestWeights = StateDict.Collect(model).ToDictionary(t => t.Name); // on the host: the device holds one copy of the weights
             plateau?.Step(evaluation.Value); // after the epoch's rate was logged: it sets the next epoch's
             state = WithLog(state) with
             {
@@ -195,8 +234,19 @@ internal sealed class TrainingLoop(TrainingTask task, Module model, Optimizer op
     {
         task.NoiseOffset = bad.NoiseOffset;
         optimizer.ZeroGrad();
-        float loss = task.Step(bad.Batch).ToArray()[0];
-        CheckFinite(loss, bad.Batch, epoch, bad.Step, bad.GlobalStep);
+        float loss = 0;
+        foreach (var batch in bad.Batches)
+        {
+            float batchLoss = task.Step(batch).ToArray()[0];
+            if (!float.IsFinite(batchLoss) || bad.Batches.Length == 1)
+                CheckFinite(batchLoss, batch, epoch, bad.Step, bad.GlobalStep); // a non-finite loss always throws
+            loss += batchLoss / bad.Batches.Length;
+        }
+        if (bad.Batches.Length > 1)
+        {
+            ScaleGradients(1f / bad.Batches.Length);
+            CheckFinite(loss, bad.Batches[^1], epoch, bad.Step, bad.GlobalStep);
+        }
         throw new InvalidDataException($"epoch {epoch + 1} step {bad.Step + 1}: a loss or gradient was not finite (loss {loss}); lower the learning rate (now {options.LearningRate}).");
     }
 

@@ -48,6 +48,29 @@ public sealed record TrainingOptions
     /// <summary>Data-parallel runs: batch-norm statistics over every rank's batch (SyncBatchNorm) instead of each rank's own.</summary>
     public bool SyncBatchNorm { get; init; }
 
+    /// <summary>
+    /// Scales the gradients before each update so their global L2 norm (over every parameter, after
+    /// accumulation and the ranks' average) is at most this, as <c>torch.nn.utils.clip_grad_norm_</c>
+    /// (factor <c>max / (norm + 1e-6)</c> when below 1). Null: no clipping.
+    /// </summary>
+    public float? ClipGradNorm { get; init; }
+
+    /// <summary>
+    /// Gradient accumulation: each update sums the gradients of this many consecutive batches of
+    /// <see cref="BatchSize"/> (each scaled by 1/N), so with a mean-reduced loss it steps with the
+    /// gradient of their combined batch of N x BatchSize images (batch norm aside: it normalises
+    /// each batch alone) while holding one batch's activations. A step's loss is the batches' mean;
+    /// an epoch has <c>batches / N</c> steps, the batches left over are dropped with the partial one.
+    /// </summary>
+    public int Accumulate { get; init; } = 1;
+
+    /// <summary>
+    /// When the run ends after its last epoch or an early stop, put the best epoch's weights back
+    /// into the model (Keras's <c>restore_best_weights</c>) and evaluate them; the last checkpoint
+    /// keeps the last epoch's weights, to resume from.
+    /// </summary>
+    public bool RestoreBestWeights { get; init; }
+
     /// <summary>Checks every value and names the first out of range.</summary>
     /// <exception cref="ArgumentException">A value out of range, named with the value.</exception>
     public void Validate()
@@ -68,6 +91,10 @@ public sealed record TrainingOptions
             throw new ArgumentException($"SaveEvery must be positive, got {SaveEvery}.");
         if (LogEvery <= 0)
             throw new ArgumentException($"LogEvery must be positive, got {LogEvery}.");
+        if (ClipGradNorm is float clip && !(clip > 0 && float.IsFinite(clip)))
+            throw new ArgumentException($"ClipGradNorm must be a positive finite number, got {clip}.");
+        if (Accumulate <= 0)
+            throw new ArgumentException($"Accumulate must be at least 1 batch, got {Accumulate}.");
         if (Augmentation is { Padding: < 0 } a)
             throw new ArgumentException($"Augmentation.Padding must be at least 0, got {a.Padding}.");
     }

@@ -49,7 +49,9 @@ public sealed class TrainingSession : IDisposable
         if ((test.Channels, test.Height, test.Width) != (train.Channels, train.Height, train.Width))
             throw new ArgumentException($"The training images are {train.Channels}x{train.Height}x{train.Width} but the test images {test.Channels}x{test.Height}x{test.Width}.");
         _loader = new DataLoader(train, batch, shuffle: true, seed: options.Seed, dropLast: true, augmentation: options.Augmentation, rank: rank, ranks: ranks);
-        int epochs = options.Epochs, steps = _loader.BatchesPerEpoch;
+        int epochs = options.Epochs, steps = _loader.BatchesPerEpoch / options.Accumulate;
+        if (steps == 0)
+            throw new ArgumentException($"Accumulate {options.Accumulate} batches of {batch}{(ranks > 1 ? $" on each of {ranks} ranks" : "")} takes {(long)options.Accumulate * batch * ranks} images a step, more than the {train.Count} training images.");
         if ((long)epochs * steps > int.MaxValue)
             throw new ArgumentException($"{epochs} epochs of {steps} steps make {(long)epochs * steps} steps, more than the schedule counts ({int.MaxValue}).");
         if (folder is not null)
@@ -79,6 +81,7 @@ public sealed class TrainingSession : IDisposable
         Optimizer = options.Optimizer == OptimizerKind.Sgd
             ? new Sgd(groups, lr, momentum: 0.9f, weightDecay: options.WeightDecay)
             : new AdamW(groups, lr, weightDecay: options.WeightDecay);
+        Optimizer.MaxGradNorm = options.ClipGradNorm;
         try
         {
             _schedule = options.Schedule switch
@@ -145,7 +148,7 @@ public sealed class TrainingSession : IDisposable
     public IReadOnlyList<string> Changes { get; }
 
     /// <summary>Optimiser steps in an epoch.</summary>
-    public int StepsPerEpoch => _loader.BatchesPerEpoch;
+    public int StepsPerEpoch => _loader.BatchesPerEpoch / _trainer.Options.Accumulate;
 
     /// <summary>The run's optimiser (AdamW or SGD over the model's parameters).</summary>
     public Optimizer Optimizer { get; }
@@ -175,7 +178,20 @@ public sealed class TrainingSession : IDisposable
         var evaluation = State.Epoch >= _trainer.Options.Epochs && State.Step == 0 ? task.Evaluate(_test, _loader.BatchSize) : null;
         var (state, last, interrupted, stoppedEarly) = loop.Run(State, _test, evaluation);
         StepProfile = loop.StepProfile;
-        var result = new TrainingResult(last, interrupted, stoppedEarly, state);
+        int? restored = null;
+        if (_trainer.Options.RestoreBestWeights && !interrupted && state.BestEpoch is int best and > 0 && best != state.Epoch)
+        {
+            // The best epoch's weights: kept by this process, or, when it came before a resume, the best checkpoint's.
+            if (loop.BestWeights is { } weights)
+                StateDict.Load(task.Model, weights, source: $"the weights of epoch {best}");
+            else if (_folder is not null && File.Exists(_folder.BestPath))
+                StateDict.Load(task.Model, _folder.BestPath);
+            else
+                throw new InvalidDataException($"RestoreBestWeights: the best epoch ({best}) came before this process resumed the run, and its checkpoint is not in the run folder.");
+            last = task.Evaluate(_test, _loader.BatchSize);
+            restored = best;
+        }
+        var result = new TrainingResult(last, interrupted, stoppedEarly, state) { RestoredEpoch = restored };
         foreach (var callback in callbacks)
             callback.OnTrainEnd(result);
         return result;
@@ -202,6 +218,8 @@ public sealed class TrainingSession : IDisposable
             throw new ArgumentException($"The checkpoint was trained on {resumed.Ranks} ranks, each with its shard of the data; resume it on as many, not {ranks}.");
         if (resumed.Data?.Difference(data) is string different)
             throw new InvalidDataException($"The run was trained on other data: {different}. Resuming would make it another run.");
+        if (resumed.Options.Accumulate != trainer.Options.Accumulate) // before the steps it changes
+            throw new ArgumentException($"The run was trained with Accumulate {resumed.Options.Accumulate}; Accumulate {trainer.Options.Accumulate} would make it another run.");
         if (resumed.StepsPerEpoch != steps)
             throw new InvalidDataException($"The checkpoint took {resumed.StepsPerEpoch} steps per epoch, these options and data {steps}.");
         if (trainer.ModelOptions is { } model && resumed.Model is { } recorded && recorded != model)
@@ -233,6 +251,8 @@ public sealed class TrainingSession : IDisposable
         Changeable(nameof(options.Epochs), options.Epochs, before.Epochs);
         Changeable(nameof(options.LearningRate), options.LearningRate, before.LearningRate);
         Changeable(nameof(options.WeightDecay), options.WeightDecay, before.WeightDecay);
+        Changeable(nameof(options.ClipGradNorm), options.ClipGradNorm?.ToString("R", CultureInfo.InvariantCulture) ?? "none", before.ClipGradNorm?.ToString("R", CultureInfo.InvariantCulture) ?? "none");
+        Changeable(nameof(options.RestoreBestWeights), options.RestoreBestWeights, before.RestoreBestWeights);
         return changes;
     }
 
@@ -247,7 +267,7 @@ public sealed class TrainingSession : IDisposable
         var task = trainer.Task;
         int batch = trainer.Options.BatchSize;
         var plan = task.BuildTraining(train, batch, RandomStreams.Derive(trainer.Options.Seed, RandomStream.Noise));
-        return Plan(task.Model, plan, task.EvaluationBytes(test, batch), TrainingTask.HostBytes(train, batch, TrainingLoop.QueuedSteps(steps)), IsInitialized(task.Model));
+        return Plan(task.Model, plan, task.EvaluationBytes(test, batch), TrainingTask.HostBytes(train, batch, TrainingLoop.QueuedSteps(steps) * trainer.Options.Accumulate), IsInitialized(task.Model));
     }
 
     private static bool IsInitialized(Module model) => model.NamedState().Any() && model.NamedState().All(s => s.State.IsInitialized);

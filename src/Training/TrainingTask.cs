@@ -25,6 +25,10 @@ public abstract class TrainingTask : IDisposable
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(device);
+        ObjectDisposedException.ThrowIf(device.IsDisposed, device);
+        // A model that holds weights already (fine-tuning) must hold them on this device: said now,
+        // with the tensor's path, rather than by the first op of the first step.
+        model.EnsureOnIfInitialized(device, $"The {GetType().Name}");
         Model = model;
         Device = device;
     }

@@ -42,6 +42,9 @@ internal static class TrainCommand
         var backend = new Option<string?>("--backend") { Description = "Data-parallel runs: what moves device tensors between the ranks: mpi (default; through host memory) or nccl (GPU to GPU; CUDA devices, NCCL 2 installed)." };
         var syncBatchNorm = new Option<bool?>("--sync-batchnorm") { Description = "Data-parallel runs: batch-norm statistics over every rank's batch (default: each rank's own)." };
         var earlyStop = new Option<int?>("--early-stop") { Description = "Stop after N epochs without an improvement of the test metric (EarlyStopping; default: run every epoch)." };
+        var clipGradNorm = CommonOptions.Float("--clip-grad-norm", "Scale the gradients so their global L2 norm is at most this before each update (torch.nn.utils.clip_grad_norm_; default: no clipping).");
+        var accumulate = new Option<int?>("--accumulate") { Description = "Sum the gradients of N batches of --batch-size before each update (gradient accumulation: the step of one batch N times as large, with one batch's memory; default 1)." };
+        var restoreBest = new Option<bool?>("--restore-best") { Description = "At the end of the run (its last epoch or an early stop), put the best epoch's weights back into the model before the final evaluation (Keras's restore_best_weights)." };
         var aeKind = new Option<string?>("--kind") { Description = "ae: plain (default: an undercomplete convolutional autoencoder), denoising (noise on the input, the clean image the target), sparse (a ReLU code with an L1 penalty) or contractive (a sigmoid layer with the Frobenius norm of its Jacobian as penalty)." };
         var latent = new Option<int?>("--latent") { Description = "vae and ae: size of the code (default: vae 20, ae 32; 2 for the latent plots of sample)." };
         var noise = new Option<string?>("--noise") { Description = "ae --kind denoising: gaussian (default) or masking." };
@@ -50,7 +53,7 @@ internal static class TrainCommand
         var device = CommonOptions.Device();
         var command = new Command("train", "Train a model and evaluate it after every epoch; Ctrl-C saves a checkpoint and stops.")
         {
-            model, dataset, data, device, epochs, batch, lr, decay, seed, outputFolder, resume, overwrite, width, limit, augment, saveEvery, logEvery, memoryLimit, plain, optimizer, schedule, noNormBiasDecay, init, zeroInitResidual, distributed, backend, syncBatchNorm, earlyStop, aeKind, latent, noise, noiseLevel, penalty,
+            model, dataset, data, device, epochs, batch, lr, decay, seed, outputFolder, resume, overwrite, width, limit, augment, saveEvery, logEvery, memoryLimit, plain, optimizer, schedule, noNormBiasDecay, init, zeroInitResidual, distributed, backend, syncBatchNorm, earlyStop, clipGradNorm, accumulate, restoreBest, aeKind, latent, noise, noiseLevel, penalty,
         };
         command.SetAction(result => ErrorReport.Guard(errors, () => Run(new TrainSettings
         {
@@ -82,6 +85,9 @@ internal static class TrainCommand
             Backend = result.GetValue(backend),
             SyncBatchNorm = result.GetValue(syncBatchNorm),
             EarlyStop = result.GetValue(earlyStop),
+            ClipGradNorm = result.GetValue(clipGradNorm),
+            Accumulate = result.GetValue(accumulate),
+            RestoreBest = result.GetValue(restoreBest),
             AutoencoderKind = result.GetValue(aeKind),
             Latent = result.GetValue(latent),
             Noise = result.GetValue(noise),

@@ -35,6 +35,7 @@ internal static class ResumeSettings
         bool? recordedZeroInit = recorded.ZeroInitResidual ?? (recorded.Model == "resnet" ? false : null);
         Fixed("--zero-init-residual", requested.ZeroInitResidual, recordedZeroInit);
         Fixed("--sync-batchnorm", requested.SyncBatchNorm, recorded.SyncBatchNorm);
+        Fixed("--accumulate", requested.Accumulate, recorded.Accumulate ?? 1); // it sets the steps and what each sums
         Fixed("--kind", requested.AutoencoderKind?.ToLowerInvariant(), recorded.AutoencoderKind);
         Fixed("--latent", requested.Latent, recorded.Latent ?? (recorded.Model == "vae" ? 20 : null));
         Fixed("--noise", requested.Noise?.ToLowerInvariant(), recorded.Noise);
@@ -62,8 +63,17 @@ internal static class ResumeSettings
             return value;
         }
 
+        // Clipping and restoring the best weights may change; a run recorded before them had neither.
+        if (requested.ClipGradNorm is float clip && clip != recorded.ClipGradNorm)
+            changes.Add($"{position}: --clip-grad-norm {(recorded.ClipGradNorm is float before ? Text(before) : "off")} -> {Text(clip)}");
+        if (requested.RestoreBest is bool restore && restore != (recorded.RestoreBest ?? false))
+            changes.Add($"{position}: --restore-best {Text(!restore)} -> {Text(restore)}");
+
         var settings = recorded with
         {
+            ClipGradNorm = requested.ClipGradNorm ?? recorded.ClipGradNorm,
+            Accumulate = recorded.Accumulate,
+            RestoreBest = requested.RestoreBest ?? recorded.RestoreBest,
             Optimizer = recorded.Optimizer ?? "adamw",
             Schedule = recorded.Schedule ?? "cosine",
             NoNormBiasDecay = recorded.NoNormBiasDecay ?? false,

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
 using Engine.Cli.Datasets;
 using Engine.Cli.Imaging;
@@ -145,7 +146,8 @@ internal static class TrainRun
             int epochs = settings.Epochs!.Value;
             output.WriteLine($"train {kind}: {modelOptions.Name}, {model.ParameterCount:N0} parameters, on {device.Info.Spec} ({device.Info.Name}; {deviceSource})");
             output.WriteLine($"  data {data.Name}: {train.Count} training / {test.Count} test images of {train.Channels}x{train.Height}x{train.Width}; " +
-                (ranks == 1 ? $"batch {batch}" : $"batch {batch} on each of {ranks} ranks ({batch * ranks} a step{(settings.SyncBatchNorm == true ? ", synchronised batch norm" : "")}) over {communicator!.Description}") + $", {epochs} epochs, {(settings.Optimizer == "sgd" ? "SGD (momentum 0.9)" : "AdamW")} lr {settings.LearningRate} ({ScheduleName(settings.Schedule)}), weight decay {settings.WeightDecay}{(settings.NoNormBiasDecay == true ? " (none on biases and norms)" : "")}, seed {seed}" +
+                (ranks == 1 ? $"batch {batch}" : $"batch {batch} on each of {ranks} ranks ({batch * ranks} a step{(settings.SyncBatchNorm == true ? ", synchronised batch norm" : "")}) over {communicator!.Description}") + (settings.Accumulate is int accumulated and > 1 ? $", {accumulated} batches accumulated a step ({batch * accumulated * ranks} images)" : "") + $", {epochs} epochs, {(settings.Optimizer == "sgd" ? "SGD (momentum 0.9)" : "AdamW")} lr {settings.LearningRate} ({ScheduleName(settings.Schedule)}), weight decay {settings.WeightDecay}{(settings.NoNormBiasDecay == true ? " (none on biases and norms)" : "")}, seed {seed}" +
+                (settings.ClipGradNorm is float clip ? $", gradient norm clipped at {clip.ToString(CultureInfo.InvariantCulture)}" : "") + (settings.RestoreBest == true ? ", best weights restored at the end" : "") +
                 (resumed is null ? "" : $"; resuming {resumed.Position}"));
             if (root && !CurvePlot.CanDrawText)
                 output.WriteLine($"  note: this system has no fonts, so {CurvePlot.File} will have lines but no text (Debian: apt-get install fonts-dejavu-core)");
@@ -187,6 +189,8 @@ internal static class TrainRun
             }
             if (result.StoppedEarly)
                 output.WriteLine($"stopped early after epoch {state.Epoch} of {epochs}: {settings.EarlyStop} epoch{(settings.EarlyStop == 1 ? "" : "s")} without a better test {state.Metric} (best {state.Show(state.Best!.Value)} after epoch {state.BestEpoch})");
+            if (result.RestoredEpoch is int restored)
+                output.WriteLine($"restored the weights of epoch {restored}, the best (--restore-best); the last checkpoint keeps epoch {state.Epoch}'s");
             output.WriteLine($"{data.Name} test {result.Evaluation!.Text}; {clock.Elapsed.TotalSeconds:F0} s; checkpoint {folder.LastPath}" +
                 (state.Best is double best && state.BestEpoch != state.Epoch ? $"; best {state.Metric} {state.Show(best)} after epoch {state.BestEpoch}: {folder.BestPath}" : ""));
             if (root)

@@ -65,6 +65,12 @@ internal sealed record TrainSettings
     public bool? SyncBatchNorm { get; init; }
     /// <summary>Stop after this many epochs without an improvement of the test metric (null: never).</summary>
     public int? EarlyStop { get; init; }
+    /// <summary>Clip the gradients' global L2 norm to at most this before each update (torch's clip_grad_norm_; null: none).</summary>
+    public float? ClipGradNorm { get; init; }
+    /// <summary>Batches whose gradients each update sums (null: 1, none accumulated).</summary>
+    public int? Accumulate { get; init; }
+    /// <summary>Put the best epoch's weights back at the run's end (null: off).</summary>
+    public bool? RestoreBest { get; init; }
     /// <summary>ae: plain, denoising, sparse or contractive.</summary>
     public string? AutoencoderKind { get; init; }
     /// <summary>The autoencoder kinds <c>--kind</c> takes.</summary>
@@ -229,6 +235,9 @@ internal sealed record TrainSettings
         SaveEvery = SaveEvery,
         LogEvery = LogInterval,
         SyncBatchNorm = SyncBatchNorm == true,
+        ClipGradNorm = ClipGradNorm,
+        Accumulate = Accumulate ?? 1,
+        RestoreBestWeights = RestoreBest == true,
     };
 
     /// <summary>
@@ -257,6 +266,10 @@ internal sealed record TrainSettings
             throw new ArgumentException($"--log-every must be positive, got {LogEvery}.");
         if (EarlyStop <= 0)
             throw new ArgumentException($"--early-stop must be positive, got {EarlyStop}.");
+        if (ClipGradNorm is float clip && !(clip > 0 && float.IsFinite(clip)))
+            throw new ArgumentException($"--clip-grad-norm must be a positive finite number, got {clip.ToString(System.Globalization.CultureInfo.InvariantCulture)}.");
+        if (Accumulate <= 0)
+            throw new ArgumentException($"--accumulate must be at least 1 batch, got {Accumulate}.");
         if (MemoryLimit <= 0)
             throw new ArgumentException($"--memory-limit must be positive, got {MemoryLimit}.");
         if (Backend is string backend && !Backends.Contains(backend.ToLowerInvariant()))

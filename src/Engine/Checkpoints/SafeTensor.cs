@@ -13,7 +13,40 @@ public sealed record SafeTensor(string Name, SafeTensorType Type, long[] Shape, 
     public long Count => Shape.Aggregate(1L, (a, b) => a * b);
 
     /// <summary>Bytes per element of a type.</summary>
-    public static int SizeOf(SafeTensorType type) => type == SafeTensorType.I64 ? 8 : 4;
+    public static int SizeOf(SafeTensorType type) => type switch
+    {
+        SafeTensorType.I64 => 8,
+        SafeTensorType.F16 or SafeTensorType.BF16 => 2,
+        _ => 4,
+    };
+
+    /// <summary>Whether a type holds floating-point values (F32, or F16 and BF16, which widen to F32 exactly).</summary>
+    public static bool IsFloat(SafeTensorType type) => type is SafeTensorType.F32 or SafeTensorType.F16 or SafeTensorType.BF16;
+
+    /// <summary>
+    /// Widens little-endian values of a float type to float32: F32 as they are, F16 through
+    /// <see cref="Half"/> and BF16 as the upper half of a float32's bits, both exactly.
+    /// </summary>
+    internal static void Widen(SafeTensorType type, ReadOnlySpan<byte> bytes, Span<float> values)
+    {
+        switch (type)
+        {
+            case SafeTensorType.F32:
+                for (int i = 0; i < values.Length; i++)
+                    values[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes[(i * 4)..]);
+                break;
+            case SafeTensorType.F16:
+                for (int i = 0; i < values.Length; i++)
+                    values[i] = (float)BinaryPrimitives.ReadHalfLittleEndian(bytes[(i * 2)..]);
+                break;
+            case SafeTensorType.BF16:
+                for (int i = 0; i < values.Length; i++)
+                    values[i] = BitConverter.Int32BitsToSingle(BinaryPrimitives.ReadUInt16LittleEndian(bytes[(i * 2)..]) << 16);
+                break;
+            default:
+                throw new InvalidDataException($"{type} does not hold floats.");
+        }
+    }
 
     /// <summary>A float32 tensor from values.</summary>
     public static SafeTensor FromFloats(string name, ReadOnlySpan<float> values, params long[] shape)
@@ -33,14 +66,13 @@ public sealed record SafeTensor(string Name, SafeTensorType Type, long[] Shape, 
         return new SafeTensor(name, SafeTensorType.I64, shape, bytes);
     }
 
-    /// <summary>The values as float32 (F32 only).</summary>
+    /// <summary>The values as float32 (F32, or F16 and BF16 widened exactly).</summary>
     public float[] ToFloats()
     {
-        if (Type != SafeTensorType.F32)
-            throw new InvalidDataException($"Tensor '{Name}' holds {Type}, not F32.");
-        var values = new float[Data.Length / 4];
-        for (int i = 0; i < values.Length; i++)
-            values[i] = BinaryPrimitives.ReadSingleLittleEndian(Data.AsSpan(i * 4));
+        if (!IsFloat(Type))
+            throw new InvalidDataException($"Tensor '{Name}' holds {Type}, not floats (F32, F16 or BF16).");
+        var values = new float[Data.Length / SizeOf(Type)];
+        Widen(Type, Data, values);
         return values;
     }
 

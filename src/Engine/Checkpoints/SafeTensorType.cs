@@ -9,4 +9,8 @@ public enum SafeTensorType
     I32,
     /// <summary>int64 ("I64"), e.g. PyTorch's num_batches_tracked.</summary>
     I64,
+    /// <summary>IEEE half precision ("F16", <c>torch.float16</c>): read as float32, exactly.</summary>
+    F16,
+    /// <summary>bfloat16 ("BF16", <c>torch.bfloat16</c>): read as float32, exactly.</summary>
+    BF16,
 }

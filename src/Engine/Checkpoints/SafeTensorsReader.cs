@@ -101,15 +101,29 @@ public sealed class SafeTensorsReader : IDisposable
         return new SafeTensor(info.Name, info.Type, info.Shape, data);
     }
 
-    /// <summary>A float32 tensor's values, read straight into a float array.</summary>
+    /// <summary>
+    /// A float tensor's values as float32: F32 read straight into the array, F16 and BF16 (as
+    /// PyTorch saves half-precision checkpoints) widened exactly, in parts.
+    /// </summary>
     public float[] ReadFloats(string name)
     {
         var info = Info(name);
-        if (info.Type != SafeTensorType.F32)
-            throw new InvalidDataException($"{Source}: tensor '{name}' holds {info.Type}, not F32.");
+        if (!SafeTensor.IsFloat(info.Type))
+            throw new InvalidDataException($"{Source}: tensor '{name}' holds {info.Type}, not floats (F32, F16 or BF16).");
         if (info.Count > Array.MaxLength)
             throw new InvalidDataException($"{Source}: tensor '{name}' has {info.Count} values, more than one array holds.");
         var values = new float[info.Count];
+        if (info.Type != SafeTensorType.F32)
+        {
+            var bytes = new byte[Math.Min(values.Length, 1 << 24) * 2];
+            for (int done = 0; done < values.Length; done += 1 << 24)
+            {
+                var part = values.AsSpan(done, Math.Min(1 << 24, values.Length - done));
+                ReadRange(info, info.Begin + 2L * done, bytes.AsSpan(0, part.Length * 2));
+                SafeTensor.Widen(info.Type, bytes, part);
+            }
+            return values;
+        }
         // In parts of at most 2^28 values: a span of bytes cannot describe more than 2 GiB.
         for (int done = 0; done < values.Length; done += 1 << 28)
         {
@@ -208,9 +222,11 @@ public sealed class SafeTensorsReader : IDisposable
         var type = dtype switch
         {
             "F32" => SafeTensorType.F32,
+            "F16" => SafeTensorType.F16,
+            "BF16" => SafeTensorType.BF16,
             "I32" => SafeTensorType.I32,
             "I64" => SafeTensorType.I64,
-            _ => throw new InvalidDataException($"{where}: tensor '{name}' has dtype {dtype}; the engine reads F32, I32 and I64."),
+            _ => throw new InvalidDataException($"{where}: tensor '{name}' has dtype {dtype}; the engine reads F32, F16, BF16, I32 and I64."),
         };
         long[] shape = Integers(value, "shape", Problem);
         long[] offsets = Integers(value, "data_offsets", Problem);

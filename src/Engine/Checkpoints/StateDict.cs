@@ -32,33 +32,45 @@ public static class StateDict
     }
 
     /// <summary>
-    /// Loads a state dict file into the (initialised) module. With <paramref name="strict"/> every
-    /// name of the module must be in the file and the file must hold no other (reserved names
-    /// aside); shapes and types must match and values be finite. An error leaves the module as it was.
+    /// Loads a state dict file into the (initialised) module, as PyTorch's <c>load_state_dict</c>.
+    /// With <paramref name="strict"/> every name of the module must be in the file and the file must
+    /// hold no other (reserved names aside); without, missing and unexpected names are reported,
+    /// not refused. Shapes must match unless <paramref name="ignoreMismatchedSizes"/> (Hugging Face's
+    /// name): then a tensor of another shape, such as a classifier head with another class count,
+    /// is skipped and keeps its initial values, for fine-tuning. F16 and BF16 tensors are widened to
+    /// float32 exactly; values must be finite. An error leaves the module as it was.
     /// </summary>
+    /// <returns>What was loaded, missing, unexpected, skipped for its shape and widened.</returns>
     /// <exception cref="InvalidDataException">Missing, unexpected, mismatched or non-finite tensors, named; or a damaged file.</exception>
-    public static void Load(Module module, string path, bool strict = true)
+    public static LoadReport Load(Module module, string path, bool strict = true, bool ignoreMismatchedSizes = false)
     {
         using var reader = SafeTensorsReader.Open(path);
-        Load(module, reader, strict);
+        return Load(module, reader, strict, ignoreMismatchedSizes);
     }
 
-    /// <summary>Loads from an open file (see <see cref="Load(Module, string, bool)"/>).</summary>
-    public static void Load(Module module, SafeTensorsReader reader, bool strict = true)
+    /// <summary>Loads from an open file (see <see cref="Load(Module, string, bool, bool)"/>).</summary>
+    public static LoadReport Load(Module module, SafeTensorsReader reader, bool strict = true, bool ignoreMismatchedSizes = false)
     {
         ArgumentNullException.ThrowIfNull(reader);
-        Prepare(module, new ReaderSource(reader), strict, reader.Source)();
+        var (load, report) = Prepare(module, new ReaderSource(reader), strict, reader.Source, ignoreMismatchedSizes);
+        load();
+        return report;
     }
 
-    /// <summary>Loads host tensors into the module (see <see cref="Load(Module, string, bool)"/>).</summary>
-    public static void Load(Module module, IReadOnlyDictionary<string, SafeTensor> tensors, bool strict = true, string source = "state dict") =>
-        Prepare(module, new DictionarySource(tensors), strict, source)();
+    /// <summary>Loads host tensors into the module (see <see cref="Load(Module, string, bool, bool)"/>).</summary>
+    public static LoadReport Load(Module module, IReadOnlyDictionary<string, SafeTensor> tensors, bool strict = true, string source = "state dict", bool ignoreMismatchedSizes = false)
+    {
+        var (load, report) = Prepare(module, new DictionarySource(tensors), strict, source, ignoreMismatchedSizes);
+        load();
+        return report;
+    }
 
     /// <summary>
     /// Reads and checks everything a load needs and returns the action that writes it into the
-    /// module: a caller loading several things (a module and an optimiser) checks all before writing any.
+    /// module, with the report of what it will have done: a caller loading several things (a
+    /// module and an optimiser) checks all before writing any.
     /// </summary>
-    internal static Action Prepare(Module module, ITensorSource tensors, bool strict, string source)
+    internal static (Action Load, LoadReport Report) Prepare(Module module, ITensorSource tensors, bool strict, string source, bool ignoreMismatchedSizes = false)
     {
         ArgumentNullException.ThrowIfNull(module);
         var states = module.NamedState().ToList();
@@ -72,20 +84,29 @@ public static class StateDict
         if (unexpected.Count > 0 && strict)
             problems.Add($"unexpected {Few(unexpected)}");
         var values = new List<(Tensors.Tensor Target, float[] Values)>();
+        var mismatched = new List<MismatchedKey>();
+        var widened = new List<(string, SafeTensorType)>();
         foreach (var (name, state) in states)
         {
             if (!tensors.Contains(name))
                 continue;
             var (type, shape) = tensors.Describe(name);
             long[] expectedShape = state.Shape.Dims.ToArray().Select(d => (long)d).ToArray();
-            if (type != SafeTensorType.F32)
-                problems.Add($"{name} has dtype {type}, expected F32");
+            if (!SafeTensor.IsFloat(type))
+                problems.Add($"{name} has dtype {type}, expected F32 (or F16 or BF16)");
+            else if (!shape.SequenceEqual(expectedShape) && ignoreMismatchedSizes)
+                mismatched.Add(new MismatchedKey(name, shape, expectedShape));
             else if (!shape.SequenceEqual(expectedShape))
-                problems.Add($"{name} has shape [{string.Join(", ", shape)}] in the file but [{string.Join(", ", expectedShape)}] in the model");
+                problems.Add($"{name} has shape [{string.Join(", ", shape)}] in the file but [{string.Join(", ", expectedShape)}] in the model" +
+                    (problems.Count == 0 ? " (a head for another class count? load with ignoreMismatchedSizes: true to keep the model's)" : ""));
             else if (NonFinite(name, tensors.ReadFloats(name), out var data) is { } bad)
                 problems.Add(bad);
             else
+            {
                 values.Add((state.Value, data));
+                if (type != SafeTensorType.F32)
+                    widened.Add((name, type));
+            }
         }
         var counts = new List<(Action<long> Set, long Value)>();
         foreach (var (name, _, set) in counters)
@@ -93,20 +114,28 @@ public static class StateDict
             if (!tensors.Contains(name))
                 continue;
             var (type, shape) = tensors.Describe(name);
-            if (type == SafeTensorType.F32 || shape.Aggregate(1L, (a, b) => a * b) != 1)
+            if (SafeTensor.IsFloat(type) || shape.Aggregate(1L, (a, b) => a * b) != 1)
                 problems.Add($"{name} must be one integer, got {type} [{string.Join(", ", shape)}]");
             else
                 counts.Add((set, tensors.ReadLongs(name)[0]));
         }
         if (problems.Count > 0)
             throw new InvalidDataException($"Cannot load {source} into the model: {Listed(problems)}.");
-        return () =>
+        var report = new LoadReport
+        {
+            MissingKeys = missing,
+            UnexpectedKeys = unexpected,
+            MismatchedKeys = mismatched,
+            WidenedKeys = widened,
+            LoadedCount = values.Count + counts.Count,
+        };
+        return (() =>
         {
             foreach (var (target, data) in values)
                 target.CopyFrom(data);
             foreach (var (set, value) in counts)
                 set(value);
-        };
+        }, report);
     }
 
     /// <summary>
@@ -196,7 +225,7 @@ public static class StateDict
         int first = Array.FindIndex(values, v => !float.IsFinite(v));
         if (first < 0)
             return null;
-        return $"{name} holds {values.Count(v => !float.IsFinite(v))} non-finite value(s), the first ({values[first]}) at flat index {first}";
+        return $"{name} holds {values.Count(v => !float.IsFinite(v))} non-finite value(s), the first ({values[first].ToString(CultureInfo.InvariantCulture)}) at flat index {first}";
     }
 
     /// <summary>Most problems one message lists: a file of another model can differ in every tensor, and a line of a hundred mismatches helps no one.</summary>

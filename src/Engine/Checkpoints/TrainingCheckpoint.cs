@@ -9,7 +9,7 @@ namespace Engine.Checkpoints;
 /// <c>__optimizer__.state.{index}.{name}</c> with its step count, rate and type in the metadata, and
 /// the caller's metadata (run settings, epoch, random-generator state). A crash at any instant leaves
 /// the previous file or the new one, never a model from one step with an optimiser from another.
-/// <see cref="StateDict.Load(Module, string, bool)"/> reads the model part and skips the rest, so the
+/// <see cref="StateDict.Load(Module, string, bool, bool)"/> reads the model part and skips the rest, so the
 /// file serves <c>predict</c> as it is; in PyTorch, <c>load_state_dict(..., strict=False)</c> or
 /// dropping the keys that start with <c>__</c> does the same.
 /// </summary>
@@ -61,7 +61,7 @@ public static class TrainingCheckpoint
     {
         using var reader = SafeTensorsReader.Open(path);
         var source = new ReaderSource(reader);
-        var loadModel = StateDict.Prepare(model, source, strict: true, reader.Source);
+        var (loadModel, _) = StateDict.Prepare(model, source, strict: true, reader.Source);
         var loadOptimizer = StateDict.PrepareOptimizer(optimizer, source, reader.Metadata, OptimizerPrefix, $"the optimiser state in {reader.Source}");
         loadModel();
         loadOptimizer();

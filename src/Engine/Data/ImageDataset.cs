@@ -4,7 +4,7 @@ namespace Engine.Data;
 /// An in-memory image dataset: images <c>[N, C, H, W]</c> as floats, with a class label per image
 /// (<c>[N]</c>), a label per pixel (<c>[N, H, W]</c>, segmentation) or no targets (autoencoders).
 /// </summary>
-public sealed class ImageDataset
+public sealed class ImageDataset : IDataset
 {
     /// <summary>Wraps the arrays after checking that their lengths agree with the shape.</summary>
     /// <param name="images">Row-major <c>[N, C, H, W]</c>.</param>
@@ -63,6 +63,16 @@ public sealed class ImageDataset
     public int[]? Labels { get; }
     /// <summary>Class per pixel <c>[N, H, W]</c>, or null.</summary>
     public int[]? Masks { get; }
+
+    /// <summary>Classes of the labels (0 for masks or no targets: a <see cref="DatasetLoader"/> streams labels only).</summary>
+    int IDataset.Classes => Labels is null ? 0 : Classes;
+
+    /// <summary>Copies image <paramref name="index"/> into <paramref name="image"/>; returns its label (-1 without labels: masks stay with <see cref="DataLoader"/>).</summary>
+    public int Read(int index, Span<float> image)
+    {
+        Images.AsSpan(index * ImageSize, ImageSize).CopyTo(image);
+        return Labels?[index] ?? -1;
+    }
 
     /// <summary>Values per image, <c>C * H * W</c>.</summary>
     public int ImageSize => Channels * Height * Width;

@@ -9,11 +9,16 @@ namespace Engine.Devices;
 /// deterministically; nothing relies on finalizers.
 /// </summary>
 /// <remarks>
-/// A device is used by one thread at a time. Launches are queued in order on the accelerator's
-/// default stream; copies to the host wait for them.
+/// Launches are queued in order on the accelerator's default stream; copies to the host wait for
+/// them. A device serves one thread at a time: its graphs and ops are not meant to be called
+/// concurrently. Concurrent requests go through a <see cref="Inference.Predictor"/>, which takes
+/// the device's <see cref="Gate"/> for each request; what else runs on the device from several
+/// threads takes the same gate. Each device opened in a process has a name of its own
+/// (<see cref="Name"/>: <c>cpu#0</c>, <c>cpu#1</c>), which messages about mixed devices use.
 /// </remarks>
 public sealed class ComputeDevice : IDisposable
 {
+    private static readonly Dictionary<string, int> OpenedPerSpec = new();
     private readonly Context _context;
     private readonly Accelerator _accelerator;
     private readonly Dictionary<object, Delegate> _kernels = new();
@@ -24,16 +29,47 @@ public sealed class ComputeDevice : IDisposable
     private long _peakLiveBytes;
     private long _allocations;
     private bool _disposed;
+    private readonly object _allocation = new(); // allocations, releases and the idle release of the cache, one at a time
+    private readonly Timer _idleTimer;
+    private long _lastCacheUse = Environment.TickCount64;
 
     private ComputeDevice(Context context, Accelerator accelerator, DeviceInfo info)
     {
         _context = context;
         _accelerator = accelerator;
         Info = info;
-        CacheLimit = Math.Max(info.MemoryBytes / 4, 64L << 20);
+        lock (OpenedPerSpec)
+        {
+            int ordinal = OpenedPerSpec.GetValueOrDefault(info.Spec);
+            OpenedPerSpec[info.Spec] = ordinal + 1;
+            Name = $"{info.Spec}#{ordinal}";
+        }
+        CacheLimit = DefaultCacheLimit(info.MemoryBytes);
+        _idleTimer = new Timer(_ => ReleaseCacheIfIdle(), null, Timeout.Infinite, Timeout.Infinite);
         if (Environment.GetEnvironmentVariable(ProfileVariable) is "1" or "on" or "true")
             Profile = new LaunchProfile(executeLaunches: true);
     }
+
+    /// <summary>
+    /// The cache's default bound: a quarter of the device's memory, at most 1 GiB and at least
+    /// 64 MiB. A training step reuses workspaces of tens of MiB; a whole graph released into the
+    /// cache (an evaluation's activations) is what would otherwise pile up.
+    /// </summary>
+    internal static long DefaultCacheLimit(long memoryBytes) => Math.Clamp(memoryBytes / 4, 64L << 20, 1L << 30);
+
+    /// <summary>
+    /// This device's name in the process: its spec and the order in which devices of that spec were
+    /// opened (<c>cpu#0</c>, <c>cpu#1</c>, <c>cuda:0#0</c>), so that two devices of one kind are told
+    /// apart in messages.
+    /// </summary>
+    public string Name { get; }
+
+    /// <summary>
+    /// Taken for each request by every <see cref="Inference.Predictor"/> on this device (and by
+    /// code of your own that shares the device between threads): ILGPU's accelerators are not
+    /// thread safe, so one request runs on the device at a time, in the order they arrive.
+    /// </summary>
+    public SemaphoreSlim Gate { get; } = new(1, 1);
 
     /// <summary>The environment variable that starts a <see cref="LaunchProfile"/> on every device a process opens (<c>1</c>).</summary>
     public const string ProfileVariable = "ENGINE_PROFILE";
@@ -124,9 +160,39 @@ public sealed class ComputeDevice : IDisposable
 
     /// <summary>
     /// Most bytes the cache keeps; beyond it the oldest released buffers are freed. Default: a
-    /// quarter of the device's memory.
+    /// quarter of the device's memory, at most 1 GiB (at least 64 MiB).
     /// </summary>
-    public long CacheLimit { get; set; }
+    public long CacheLimit
+    {
+        get => _cacheLimit;
+        set
+        {
+            if (value < 0)
+                throw new ArgumentOutOfRangeException(nameof(value), value, "The cache limit must be at least 0 bytes.");
+            _cacheLimit = value;
+        }
+    }
+
+    private long _cacheLimit;
+
+    /// <summary>
+    /// How long the cache may sit unused (no allocation or release on the device) before its
+    /// buffers are freed, so a service that has gone quiet gives its memory back; default 30
+    /// seconds; <see cref="Timeout.InfiniteTimeSpan"/> keeps the cache until <see cref="ReleaseCachedMemory"/>.
+    /// </summary>
+    public TimeSpan CacheIdleRelease
+    {
+        get => _cacheIdleRelease;
+        set
+        {
+            if (value != Timeout.InfiniteTimeSpan && value <= TimeSpan.Zero)
+                throw new ArgumentOutOfRangeException(nameof(value), value, "The idle time before the cache is released must be positive (or Timeout.InfiniteTimeSpan).");
+            _cacheIdleRelease = value;
+            ScheduleIdleRelease();
+        }
+    }
+
+    private TimeSpan _cacheIdleRelease = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// When set, the engine never holds more than this many bytes on the device (live and cached),
@@ -175,7 +241,53 @@ public sealed class ComputeDevice : IDisposable
     }
 
     /// <summary>Frees every cached buffer (buffers in use are untouched).</summary>
-    public void ReleaseCachedMemory() => _cache.Clear(free: true);
+    public void ReleaseCachedMemory()
+    {
+        lock (_allocation)
+        {
+            if (!_disposed)
+                _cache.Clear(free: true);
+        }
+    }
+
+    /// <summary>Arms the idle timer to look at the cache once the idle time has passed (nothing when the cache is empty or kept).</summary>
+    private void ScheduleIdleRelease()
+    {
+        if (_disposed || _cacheIdleRelease == Timeout.InfiniteTimeSpan || _cache.Count == 0)
+            return;
+        try
+        {
+            _idleTimer.Change(_cacheIdleRelease, Timeout.InfiniteTimeSpan);
+        }
+        catch (ObjectDisposedException)
+        {
+            // disposed meanwhile: nothing to release
+        }
+    }
+
+    /// <summary>The idle timer's callback: frees the cache when nothing used it for the idle time, else looks again when that time will have passed.</summary>
+    private void ReleaseCacheIfIdle()
+    {
+        lock (_allocation)
+        {
+            if (_disposed || _cache.Count == 0 || _cacheIdleRelease == Timeout.InfiniteTimeSpan)
+                return;
+            long idle = Environment.TickCount64 - Interlocked.Read(ref _lastCacheUse);
+            long wait = (long)_cacheIdleRelease.TotalMilliseconds - idle;
+            if (wait > 0)
+            {
+                _idleTimer.Change(TimeSpan.FromMilliseconds(wait), Timeout.InfiniteTimeSpan);
+                return;
+            }
+            // CUDA frees in the context current on the calling thread: this is a pool thread.
+            _accelerator.Bind();
+            _cache.Clear(free: true);
+            IdleReleases++;
+        }
+    }
+
+    /// <summary>How many times the cache was freed for being idle (<see cref="CacheIdleRelease"/>).</summary>
+    public int IdleReleases { get; private set; }
 
     /// <summary>Number of distinct kernels loaded on this device so far.</summary>
     public int LoadedKernelCount
@@ -206,6 +318,9 @@ public sealed class ComputeDevice : IDisposable
         ThrowIfDisposed();
         return new Tensors.PinnedBuffer<T>(this, length);
     }
+
+    /// <summary>Makes the calling thread able to use the device (CUDA needs its context current on the thread; other kinds need nothing).</summary>
+    internal void BindToCurrentThread() => Accelerator.Bind();
 
     /// <summary>Waits for every queued launch and copy to finish.</summary>
     public void Synchronize()
@@ -280,6 +395,13 @@ public sealed class ComputeDevice : IDisposable
     internal MemoryBuffer1D<T, Stride1D.Dense> Allocate<T>(long length) where T : unmanaged
     {
         ThrowIfDisposed();
+        lock (_allocation)
+            return AllocateLocked<T>(length);
+    }
+
+    private MemoryBuffer1D<T, Stride1D.Dense> AllocateLocked<T>(long length) where T : unmanaged
+    {
+        Interlocked.Exchange(ref _lastCacheUse, Environment.TickCount64);
         var buffer = (MemoryBuffer1D<T, Stride1D.Dense>?)_cache.Take(typeof(T), length);
         if (buffer is null)
         {
@@ -287,7 +409,7 @@ public sealed class ComputeDevice : IDisposable
             buffer = TryAllocate<T>(length, bytes, out var failure);
             if (buffer is null)
             {
-                ReleaseCachedMemory();
+                _cache.Clear(free: true);
                 buffer = TryAllocate<T>(length, bytes, out failure)
                     ?? throw new OutOfDeviceMemoryException(Info.Spec, $"a buffer of {length} {typeof(T).Name} values", bytes, FreeMemory, failure);
             }
@@ -334,14 +456,21 @@ public sealed class ComputeDevice : IDisposable
         long bytes = buffer.LengthInBytes;
         Interlocked.Decrement(ref _liveBuffers);
         Interlocked.Add(ref _liveBytes, -bytes);
-        if (_disposed)
-            return; // the accelerator has freed it already
-        if (!CachingEnabled)
+        lock (_allocation)
         {
-            buffer.Dispose();
-            return;
+            if (_disposed)
+                return; // the accelerator has freed it already
+            if (!CachingEnabled)
+            {
+                buffer.Dispose();
+                return;
+            }
+            Interlocked.Exchange(ref _lastCacheUse, Environment.TickCount64);
+            bool wasEmpty = _cache.Count == 0;
+            _cache.Put(typeof(T), buffer, CacheLimit);
+            if (wasEmpty)
+                ScheduleIdleRelease();
         }
-        _cache.Put(typeof(T), buffer, CacheLimit);
     }
 
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
@@ -349,9 +478,13 @@ public sealed class ComputeDevice : IDisposable
     /// <summary>Releases the accelerator (and with it every buffer and kernel on it) and the context.</summary>
     public void Dispose()
     {
-        if (_disposed)
-            return;
-        _disposed = true;
+        lock (_allocation)
+        {
+            if (_disposed)
+                return;
+            _disposed = true;
+        }
+        _idleTimer.Dispose();
         lock (_kernels)
         {
             _kernels.Clear();
@@ -360,8 +493,9 @@ public sealed class ComputeDevice : IDisposable
         _cache.Clear(free: false); // the accelerator frees the cached buffers with everything else
         _accelerator.Dispose();
         _context.Dispose();
+        Gate.Dispose();
     }
 
-    /// <inheritdoc/>
-    public override string ToString() => Info.ToString();
+    /// <summary>The device's name (<see cref="Name"/>) and what it is (<see cref="DeviceInfo"/>).</summary>
+    public override string ToString() => $"{Name}: {Info}";
 }

@@ -107,13 +107,21 @@ public class StateTensor
         set => field = value ?? throw new ArgumentNullException(nameof(value));
     }
 
-    /// <summary>The data; throws until the module is initialised.</summary>
-    public Tensor Value => _value ?? throw new InvalidOperationException("The module is not initialised: call Initialize(device, seed) first.");
+    /// <summary>The data; throws until the module is initialised, and after it is released.</summary>
+    public Tensor Value => _value ?? throw NotAllocated();
 
-    /// <summary>True once allocated.</summary>
+    /// <summary>True once allocated (and not released since).</summary>
     public bool IsInitialized => _value is not null;
 
+    /// <summary>True after <c>Module.Release</c> or <c>Dispose</c> freed the data, until the next <c>Initialize</c>.</summary>
+    public bool IsReleased { get; private set; }
+
     private Tensor? _value;
+
+    /// <summary>Why there is no data: never initialised, or released; each says what to do.</summary>
+    private protected InvalidOperationException NotAllocated() => new(IsReleased
+        ? "The module was released (Dispose or Release freed its weights): call Initialize(device, seed) or load weights into it again before using it."
+        : "The module is not initialised: call Initialize(device, seed) first.");
 
     internal virtual void Allocate(ComputeDevice device, RandomGenerator generator) =>
         Place(Tensor.Empty(device, Shape), generator);
@@ -123,12 +131,15 @@ public class StateTensor
     {
         _value?.Dispose();
         _value = value;
+        IsReleased = false;
         _value.DetachFromScope();
         Init.Apply(_value, generator);
     }
 
     internal virtual void Release()
     {
+        if (_value is not null)
+            IsReleased = true;
         _value?.Dispose();
         _value = null;
     }
@@ -140,7 +151,7 @@ public sealed class Parameter : StateTensor
     internal Parameter(Shape shape, Initializer init) : base(shape, init) { }
 
     /// <summary>The accumulated gradient; allocated with the value, zero at first.</summary>
-    public Tensor Grad => _grad ?? throw new InvalidOperationException("The module is not initialised: call Initialize(device, seed) first.");
+    public Tensor Grad => _grad ?? throw NotAllocated();
 
     /// <summary>False to freeze the parameter: no gradient is computed for it.</summary>
     public bool RequiresGrad { get; set; } = true;

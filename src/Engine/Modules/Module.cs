@@ -9,8 +9,11 @@ namespace Engine.Modules;
 /// A building block with named parameters, buffers and child modules, like PyTorch's
 /// <c>nn.Module</c>: <c>Call</c> adds its ops to a graph under its name, and the state
 /// dict names follow the module tree (<c>layer1.0.conv1.weight</c>, <c>bn1.running_mean</c>).
+/// Its weights live on the device <see cref="Initialize"/> put them on until <see cref="Dispose"/>
+/// (or <see cref="Release"/>) frees them: a <c>using</c> gives the memory back even when an
+/// exception comes first.
 /// </summary>
-public abstract class Module
+public abstract class Module : IDisposable
 {
     private readonly List<(string Name, Module Child)> _children = new();
     private readonly List<(string Name, StateTensor State)> _state = new();
@@ -166,13 +169,67 @@ public abstract class Module
     /// </summary>
     internal Tensor? FlatGradients { get; private set; }
 
-    /// <summary>Frees every parameter, gradient and buffer.</summary>
+    /// <summary>
+    /// Frees every parameter, gradient and buffer. The module can be initialised (or loaded) again;
+    /// until then its use says that it was released.
+    /// </summary>
     public void Release()
     {
         FlatGradients?.Dispose();
         FlatGradients = null;
         foreach (var (_, state) in NamedState())
             state.Release();
+    }
+
+    /// <summary>Frees the module's device memory (<see cref="Release"/>).</summary>
+    public void Dispose()
+    {
+        Release();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>True when every parameter and buffer holds data (after <see cref="Initialize"/>, before <see cref="Release"/>).</summary>
+    public bool IsInitialized => NamedState().All(s => s.State.IsInitialized);
+
+    /// <summary>True when the module's data was freed by <see cref="Release"/> or <see cref="Dispose"/> and not initialised again.</summary>
+    public bool IsReleased => NamedState().Any(s => s.State.IsReleased);
+
+    /// <summary>The device the module's data is on; null while it holds none.</summary>
+    public ComputeDevice? Device => NamedState().Select(s => s.State).FirstOrDefault(s => s.IsInitialized)?.Value.Device;
+
+    /// <summary>
+    /// Checks that every parameter and buffer holds data on <paramref name="device"/>, naming the
+    /// first that does not by its path: what a task or predictor checks when it is built, rather
+    /// than at the first op that mixes devices.
+    /// </summary>
+    /// <param name="device">The device the model is to run on.</param>
+    /// <param name="user">Who asks, at the start of the message (<c>the predictor</c>).</param>
+    /// <exception cref="InvalidOperationException">A tensor that is released, not initialised, or on another device, named.</exception>
+    public void EnsureOn(ComputeDevice device, string user)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        foreach (var (name, state) in NamedState())
+        {
+            if (state.IsReleased)
+                throw new InvalidOperationException($"{user} on {device.Name}: the model was released ({name} and the rest were freed by Dispose or Release); initialise it or load weights into it again first.");
+            if (!state.IsInitialized)
+                throw new InvalidOperationException($"{user} on {device.Name}: the model is not initialised ({name} has no value); call Initialize(device, seed) or load weights first.");
+            var on = state.Value.Device;
+            if (!ReferenceEquals(on, device))
+                throw new InvalidOperationException($"{user} runs on {device.Name}, but the model's {name} is on {on.Name}{(on.IsDisposed ? " (disposed)" : "")}: initialise or load the model on {device.Name}.");
+        }
+    }
+
+    /// <summary>
+    /// Checks that the data the module holds (if any) is on <paramref name="device"/>, with the
+    /// path of the first that is not: a model that holds no data yet passes (a trainer initialises it).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Some tensors hold data and others not, or data on another device, named.</exception>
+    public void EnsureOnIfInitialized(ComputeDevice device, string user)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        if (NamedState().Any(s => s.State.IsInitialized))
+            EnsureOn(device, user);
     }
 }
 

@@ -14,7 +14,7 @@ internal static class Check
             ArgumentNullException.ThrowIfNull(t);
             ObjectDisposedException.ThrowIf(t.IsDisposed, t);
             if (!ReferenceEquals(t.Device, device))
-                throw new ArgumentException($"{op}: tensors are on different devices ({device.Info.Spec} and {t.Device.Info.Spec}).");
+                throw new ArgumentException($"{op}: tensors are on different devices ({device.Name} and {t.Device.Name}).");
         }
     }
 

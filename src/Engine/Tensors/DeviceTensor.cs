@@ -144,7 +144,7 @@ public abstract class DeviceTensor<T> : DeviceTensor where T : unmanaged
         if (source.Length != Numel)
             throw new ArgumentException($"Cannot upload {source.Length} values into a tensor of shape {Shape} ({Numel} elements).", nameof(source));
         if (!ReferenceEquals(source.Device, Device))
-            throw new ArgumentException($"The pinned buffer belongs to {source.Device.Info.Spec}, the tensor to {Device.Info.Spec}.", nameof(source));
+            throw new ArgumentException($"The pinned buffer belongs to {source.Device.Name}, the tensor to {Device.Name}.", nameof(source));
         Device.Profile?.RecordUpload(Numel * System.Runtime.CompilerServices.Unsafe.SizeOf<T>());
         View.CopyFromPageLockedAsync(Device.Accelerator.DefaultStream, source.Array);
     }
@@ -189,5 +189,5 @@ public abstract class DeviceTensor<T> : DeviceTensor where T : unmanaged
     }
 
     /// <inheritdoc/>
-    public override string ToString() => $"{GetType().Name}{Shape} on {Device.Info.Spec}{(IsDisposed ? " (disposed)" : "")}";
+    public override string ToString() => $"{GetType().Name}{Shape} on {Device.Name}{(IsDisposed ? " (disposed)" : "")}";
 }

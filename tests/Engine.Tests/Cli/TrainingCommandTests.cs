@@ -233,6 +233,30 @@ public sealed class TrainingCommandTests(DeviceFixture fixture) : IDisposable
         Assert.Contains("--count must be between 2 and 1024, got 1.", _errors.ToString());
     }
 
+    [Fact]
+    public void AccumulationClippingAndRestoreBestAreRecordedAndKeptOnResume()
+    {
+        var settings = Tiny("resnet", "accumulated") with { Accumulate = 2, ClipGradNorm = 0.5f, RestoreBest = true };
+        Assert.Equal(0, TrainCommand.Run(settings, _log, _errors));
+        string checkpoint = Path.Combine(settings.Output!, RunFolder.LastFile);
+        var info = RunFolder.ReadInfo(checkpoint);
+        Assert.Equal((2, 0.5f, true), (info.Options.Accumulate, info.Options.ClipGradNorm, info.Options.RestoreBestWeights));
+        Assert.Equal(64 / 16 / 2, info.StepsPerEpoch);
+        Assert.Contains("batch 16, 2 batches accumulated a step (32 images), 1 epochs", _log.ToString());
+        Assert.Contains("gradient norm clipped at 0.5, best weights restored at the end", _log.ToString());
+        Assert.Contains($"fashion-mnist-small test accuracy {info.Value * 100:F2}%", _log.ToString());
+
+        // Resumed for two more epochs without the options: the run keeps them (two steps an epoch);
+        // the printed accuracy is the best epoch's when its weights were restored.
+        var log = new StringWriter();
+        Assert.Equal(0, TrainCommand.Run(new TrainSettings { Model = "resnet", Output = settings.Output, Resume = true, Epochs = 3, Plain = true, Device = fixture.Spec.ToString() }, log, _errors));
+        info = RunFolder.ReadInfo(checkpoint);
+        Assert.Equal((3, 6L, 2, 0.5f, true), (info.Epoch, info.GlobalStep, info.Options.Accumulate, info.Options.ClipGradNorm, info.Options.RestoreBestWeights));
+        bool restored = info.BestEpoch != info.Epoch;
+        Assert.Equal(restored, log.ToString().Contains($"restored the weights of epoch {info.BestEpoch}, the best (--restore-best); the last checkpoint keeps epoch 3's", StringComparison.Ordinal));
+        Assert.Contains($"fashion-mnist-small test accuracy {(restored ? info.Best!.Value : info.Value) * 100:F2}%", log.ToString());
+    }
+
     /// <summary>The rows of a CSV file after its header, which must be <paramref name="header"/>.</summary>
     [Fact]
     public void EarlyStopEndsTheRunWhereTheMetricStalledAndSaysSo()
