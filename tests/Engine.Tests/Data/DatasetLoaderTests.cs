@@ -10,6 +10,7 @@ namespace Engine.Tests.Data;
 /// batches, an image folder of PNGs the same tensors as the in-memory images, transforms keyed by
 /// (seed, epoch, index) whatever the threads, and a damaged file named in one line.
 /// </summary>
+[DeviceIndependent("datasets, decoding and transforms run on the host; batches reach a device only through DataLoader's upload, tested in process")]
 public sealed class DatasetLoaderTests : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("engine-datasets-").FullName;
