@@ -13,11 +13,16 @@ namespace Engine.Cli;
 /// </summary>
 internal static class EngineCli
 {
+    /// <summary>The command a user types (the tool's <c>ToolCommandName</c>), named in help and usage lines.</summary>
+    public const string ToolName = "ilgpu-engine";
+
     /// <summary>Runs the command line <paramref name="args"/> with its output and errors on the given writers.</summary>
     public static int Run(string[] args, TextWriter output, TextWriter errors)
     {
         var verbose = new Option<bool>("--verbose") { Description = $"Print the stack trace of an error (or set {ErrorReport.VerboseVariable}=1).", Recursive = true };
-        var root = new RootCommand("Engine: a deep-learning compute engine for .NET on ILGPU (CUDA, OpenCL, CPU).")
+        // A plain Command named after the tool, not a RootCommand: RootCommand takes its name from the
+        // running file (Engine.Cli.dll under `dotnet`), so help would say `Usage: Engine.Cli`.
+        var root = new Command(ToolName, "Engine: a deep-learning compute engine for .NET on ILGPU (CUDA, OpenCL, CPU).")
         {
             DevicesCommand.Create(output, errors),
             SelfCheckCommand.Create(output, errors),
@@ -30,6 +35,8 @@ internal static class EngineCli
             SegmentCommand.Create(output, errors),
             ExportCommand.Create(output, errors),
         };
+        root.Options.Add(new System.CommandLine.Help.HelpOption());
+        root.Options.Add(new VersionOption());
         root.Options.Add(verbose);
         try
         {

@@ -13,7 +13,8 @@ namespace Engine.Training;
 /// <see cref="TrainingCheckpoint"/>), written atomically: a crash at any instant leaves every
 /// committed checkpoint loadable. A folder that holds a run is never reused without being asked,
 /// and one training process at a time owns it (an exclusive lock on <c>.lock</c>, released by the
-/// system even when the process is killed).
+/// system even when the process is killed; the file is removed when the run ends, by an error or a
+/// signal too, see <see cref="FileLock"/>).
 /// </summary>
 public sealed class RunFolder : IDisposable
 {
@@ -32,7 +33,7 @@ public sealed class RunFolder : IDisposable
     public static IReadOnlyList<string> OwnFiles { get; } = [LastFile, BestFile, .. RunLog.Files, LockFile];
 
     private readonly string[] _files;
-    private FileStream? _lock;
+    private FileLock? _lock;
     private bool _replacePending;
     // The step through which steps.csv holds the log, and whether the next commit writes the file anew (a new run's first).
     private long _stepsWrittenThrough;

@@ -44,6 +44,48 @@ internal sealed class ModelOptionSet
         return options;
     }
 
+    /// <summary>
+    /// The model a checkpoint records, with the options given on the command line checked against
+    /// it: one given that differs from the record is refused, every such option named with both values.
+    /// </summary>
+    /// <param name="result">The parsed command line.</param>
+    /// <param name="model">The --model given, or null.</param>
+    /// <param name="recorded">The checkpoint's model options.</param>
+    /// <param name="checkpoint">The checkpoint file, for the message.</param>
+    /// <exception cref="ArgumentException">An option that contradicts the checkpoint.</exception>
+    internal ModelOptions Agree(ParseResult result, string? model, ModelOptions recorded, string checkpoint)
+    {
+        var conflicts = new List<string>();
+        if (model is not null && !string.Equals(model, recorded.Name, StringComparison.OrdinalIgnoreCase))
+            conflicts.Add($"--model {model} (it records {recorded.Name})");
+        void Compare<T>(Option<T> option, T value)
+        {
+            if (result.GetResult(option) is { Implicit: false } && !EqualityComparer<T>.Default.Equals(result.GetValue(option), value))
+                conflicts.Add($"{option.Name} {Text(result.GetValue(option))} (it records {Text(value)})");
+        }
+        Compare(Classes, recorded.Classes);
+        Compare(InChannels, recorded.InChannels);
+        Compare(SmallStem, recorded.SmallStem);
+        Compare(Padded, recorded.Padded);
+        Compare(BaseWidth, recorded.BaseWidth);
+        Compare(Latent, recorded.Latent);
+        Compare(Depth, recorded.Depth);
+        Compare(BatchNorm, recorded.BatchNorm);
+        Compare(HeadChannels, recorded.HeadChannels);
+        Compare(AtrousRate, recorded.AtrousRate);
+        Compare(OutputStride, recorded.OutputStride);
+        if (conflicts.Count > 0)
+            throw new ArgumentException($"'{checkpoint}' holds a model built otherwise: {string.Join(", ", conflicts)}; leave {(conflicts.Count == 1 ? "that option" : "those options")} out, the model is taken from the checkpoint.");
+        return recorded;
+    }
+
+    private static string Text<T>(T value) => value switch
+    {
+        null => "(the default)",
+        bool flag => flag ? "on" : "off",
+        _ => value.ToString()!,
+    };
+
     /// <summary>Refuses options out of <see cref="ModelLimits"/>, naming the option; a VAE's or autoencoder's side must be a multiple of 4 (two stride-2 levels).</summary>
     internal static void Check(ModelOptions options, string sizeOption)
     {

@@ -3,11 +3,13 @@ using Engine.Checkpoints;
 using Engine.Graph;
 using Engine.IO;
 using Engine.Models;
+using Engine.Training;
 
 namespace Engine.Cli.Commands;
 
 /// <summary>
-/// <c>predict --model resnet18 --weights W.safetensors --input X.npy --output Y.npy</c>: runs the
+/// <c>predict --checkpoint runs/NAME --input X.npy --output Y.npy</c> (the model as the run recorded
+/// it) or <c>predict --model resnet18 --weights W.safetensors --input X.npy --output Y.npy</c>: runs the
 /// model in evaluation mode on a float32 NCHW array and writes its outputs (logits; the VAE's
 /// reconstructed pixels) as .npy. The input is read and the output written a batch at a time, so
 /// memory stays that of one batch whatever the file's size. Weights may come from PyTorch
@@ -17,18 +19,46 @@ internal static class PredictCommand
 {
     internal static Command Create(TextWriter output, TextWriter errors)
     {
-        var model = new Option<string>("--model") { Description = $"One of {string.Join(", ", ModelFactory.Names)}.", Required = true };
-        var weights = new Option<string>("--weights") { Description = "A safetensors state dict (or a training checkpoint).", Required = true };
+        var model = new Option<string?>("--model") { Description = $"One of {string.Join(", ", ModelFactory.Names)} (with --weights; --checkpoint records it)." };
+        var weights = new Option<string?>("--weights") { Description = "A safetensors state dict (or a training checkpoint), with --model and the model's options." };
+        var checkpoint = new Option<string?>("--checkpoint", "-c") { Description = "A run folder (its last checkpoint) or a training checkpoint: the model and its options as the run recorded them." };
         var input = new Option<string>("--input") { Description = "A float32 or float64 [N, C, H, W] .npy file.", Required = true };
         var outputPath = new Option<string>("--output") { Description = "Where to write the outputs (.npy).", Required = true };
         var batch = new Option<int>("--batch-size", "-b") { Description = "Images per forward pass.", DefaultValueFactory = _ => 64 };
         var device = CommonOptions.Device();
         var options = new ModelOptionSet();
-        var command = new Command("predict", "Run a model on a .npy batch and write its outputs as .npy.") { model, weights, input, outputPath, batch, device };
+        var command = new Command("predict", "Run a model on a .npy batch and write its outputs as .npy.") { model, weights, checkpoint, input, outputPath, batch, device };
         options.AddTo(command);
-        command.SetAction(result => Run(options.Read(result, result.GetValue(model)!), result.GetValue(weights)!, result.GetValue(input)!,
-            result.GetValue(outputPath)!, result.GetValue(device), output, errors, result.GetValue(batch)));
+        // Neither way, or both, is a command line that does not parse (exit 2, as a missing option).
+        command.Validators.Add(result =>
+        {
+            string? m = result.GetValue(model), w = result.GetValue(weights), c = result.GetValue(checkpoint);
+            if (c is null && (m is null || w is null))
+                result.AddError($"predict needs --checkpoint (a run folder or checkpoint), or --model and --weights; {(m is null && w is null ? "neither was given" : m is null ? "--model is missing" : "--weights is missing")}");
+            else if (c is not null && w is not null)
+                result.AddError($"predict takes --checkpoint or --weights, not both (got --checkpoint '{c}' and --weights '{w}')");
+        });
+        command.SetAction(result =>
+        {
+            var (modelOptions, weightsPath) = Source(result, options, result.GetValue(model), result.GetValue(weights), result.GetValue(checkpoint));
+            return Run(modelOptions, weightsPath, result.GetValue(input)!, result.GetValue(outputPath)!, result.GetValue(device), output, errors, result.GetValue(batch));
+        });
         return command;
+    }
+
+    /// <summary>
+    /// The model and its weights: from <c>--checkpoint</c>, as the run recorded them (options given
+    /// beside it must agree), or from <c>--model</c>, the model options and <c>--weights</c>.
+    /// </summary>
+    /// <exception cref="ArgumentException">An option that contradicts the checkpoint.</exception>
+    private static (ModelOptions Options, string Weights) Source(ParseResult result, ModelOptionSet options, string? model, string? weights, string? checkpoint)
+    {
+        if (checkpoint is null)
+            return (options.Read(result, model!), weights!); // the validator saw both given
+        string path = RunFolder.CheckpointFile(checkpoint);
+        var recorded = RunFolder.ReadInfo(path).Model
+            ?? throw new InvalidDataException($"'{path}' does not say how to build its model (a program trained it without model options); use predict with --model, its options and --weights.");
+        return (options.Agree(result, model, recorded, path), path);
     }
 
     internal static int Run(ModelOptions options, string weightsPath, string inputPath, string outputPath, string? deviceSpec, TextWriter output, TextWriter errors, int batchSize = 64) =>

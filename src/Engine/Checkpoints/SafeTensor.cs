@@ -1,3 +1,4 @@
+using System.Text;
 using System.Buffers.Binary;
 
 namespace Engine.Checkpoints;
@@ -9,6 +10,13 @@ namespace Engine.Checkpoints;
 /// <param name="Data">The raw little-endian bytes.</param>
 public sealed record SafeTensor(string Name, SafeTensorType Type, long[] Shape, byte[] Data)
 {
+    /// <summary>Its members as values (the shape as <c>[2, 3]</c>, the data by its size), not the arrays' type names.</summary>
+    private bool PrintMembers(StringBuilder builder)
+    {
+        builder.Append($"Name = {Name}, Type = {Type}, Shape = [{string.Join(", ", Shape)}], Data = {Data.Length} bytes");
+        return true;
+    }
+
     /// <summary>Element count.</summary>
     public long Count => Shape.Aggregate(1L, (a, b) => a * b);
 

@@ -1,3 +1,4 @@
+using System.Text;
 namespace Engine.Checkpoints;
 
 /// <summary>Where a tensor lies in a safetensors file, from its header (no data read).</summary>
@@ -8,6 +9,13 @@ namespace Engine.Checkpoints;
 /// <param name="End">One past the last byte.</param>
 public sealed record SafeTensorInfo(string Name, SafeTensorType Type, long[] Shape, long Begin, long End)
 {
+    /// <summary>Its members as values (the shape as <c>[2, 3]</c>, the data by its size), not the arrays' type names.</summary>
+    private bool PrintMembers(StringBuilder builder)
+    {
+        builder.Append($"Name = {Name}, Type = {Type}, Shape = {ShapeText}, Begin = {Begin}, End = {End}");
+        return true;
+    }
+
     /// <summary>Element count (checked against the byte range when the header was read).</summary>
     public long Count => (End - Begin) / SafeTensor.SizeOf(Type);
 

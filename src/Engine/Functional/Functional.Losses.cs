@@ -44,11 +44,11 @@ public static partial class Functional
 
     /// <summary><c>mse_loss(input, target, reduction)</c>.</summary>
     public static Tensor MseLoss(Tensor input, Tensor target, LossReduction reduction = LossReduction.Mean) =>
-        ElementwiseLoss(Ops.Losses.ElementwiseLoss.SquaredError, input, target, reduction);
+        ElementwiseLoss(Ops.Losses.ElementwiseLoss.MseLoss, input, target, reduction);
 
     /// <summary><c>l1_loss(input, target, reduction)</c>.</summary>
     public static Tensor L1Loss(Tensor input, Tensor target, LossReduction reduction = LossReduction.Mean) =>
-        ElementwiseLoss(Ops.Losses.ElementwiseLoss.AbsoluteError, input, target, reduction);
+        ElementwiseLoss(Ops.Losses.ElementwiseLoss.L1Loss, input, target, reduction);
 
     /// <summary>
     /// The contractive penalty of a sigmoid encoder layer: <c>sum_j (h_j (1 - h_j))^2 sum_i W_ji^2</c>

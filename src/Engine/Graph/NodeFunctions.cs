@@ -111,11 +111,11 @@ public static class NodeFunctions
 
     /// <summary><c>mse_loss(x, target, reduction)</c>; a scalar.</summary>
     public static Node MseLoss(this Node x, Node target, LossReduction reduction = LossReduction.Mean) =>
-        PointwiseLoss(x, target, Ops.Losses.ElementwiseLoss.SquaredError, reduction, "mse_loss");
+        PointwiseLoss(x, target, Ops.Losses.ElementwiseLoss.MseLoss, reduction, "mse_loss");
 
     /// <summary><c>l1_loss(x, target, reduction)</c>; a scalar.</summary>
     public static Node L1Loss(this Node x, Node target, LossReduction reduction = LossReduction.Mean) =>
-        PointwiseLoss(x, target, Ops.Losses.ElementwiseLoss.AbsoluteError, reduction, "l1_loss");
+        PointwiseLoss(x, target, Ops.Losses.ElementwiseLoss.L1Loss, reduction, "l1_loss");
 
     /// <summary>The L1 norm <c>sum |x|</c>, reduced (per example by default): a sparse autoencoder's penalty on its code; a scalar.</summary>
     public static Node L1Norm(this Node x, LossReduction reduction = LossReduction.BatchMean) =>

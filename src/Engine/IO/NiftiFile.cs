@@ -1,3 +1,4 @@
+using System.Text;
 using System.Buffers.Binary;
 
 namespace Engine.IO;
@@ -9,6 +10,13 @@ namespace Engine.IO;
 /// <param name="Data">Values, x fastest.</param>
 public sealed record NiftiVolume(int X, int Y, int Z, float[] Data)
 {
+    /// <summary>Its members as values (the shape as <c>[2, 3]</c>, the data by its size), not the arrays' type names.</summary>
+    private bool PrintMembers(StringBuilder builder)
+    {
+        builder.Append($"X = {X}, Y = {Y}, Z = {Z}, Data = {Data.Length} values");
+        return true;
+    }
+
     /// <summary>Slice z as a row-major <c>[Y, X]</c> image.</summary>
     public ReadOnlySpan<float> Slice(int z) => Data.AsSpan(z * X * Y, X * Y);
 }

@@ -21,20 +21,49 @@ public static partial class OwnFile
 
     /// <summary>
     /// Takes <paramref name="path"/> as an exclusive lock (created when missing; the system releases
-    /// it when the process ends, however it ends).
+    /// it when the process ends, however it ends; disposing the lock removes the file).
     /// </summary>
     /// <exception cref="IOException">It is a link or not a regular file; or another process holds it (<see cref="Exception.HResult"/> is EWOULDBLOCK, 11).</exception>
-    public static FileStream Lock(string path)
+    public static FileLock Lock(string path)
     {
-        var handle = Open(path, ReadWrite | Create, "lock", requireSingleLink: false);
+        // A holder that lets go unlinks the file while still holding it (FileLock.Dispose): a lock
+        // taken on a file opened just before that unlink is a lock on a file no longer at the path,
+        // so the locked file is compared with the path's and, when they differ, the open is retried.
+        for (int attempt = 1; ; attempt++)
+        {
+            if (LockOpened(OpenToLock(path), path) is { } held)
+                return held;
+            if (attempt == MaxLockAttempts)
+                throw new IOException($"Cannot lock '{path}': it was removed or replaced {MaxLockAttempts} times while being locked.");
+        }
+    }
+
+    /// <summary>Opens (creating it when missing) the file <see cref="Lock"/> locks, not yet locked.</summary>
+    internal static SafeFileHandle OpenToLock(string path) => Open(path, ReadWrite | Create, "lock", requireSingleLink: false);
+
+    /// <summary>
+    /// Locks the file open in <paramref name="handle"/> (taking the handle); null, with the handle
+    /// closed, when it is no longer the file at <paramref name="path"/> (a holder removed it on
+    /// release after it was opened here), which a lock on would protect nothing.
+    /// </summary>
+    /// <exception cref="IOException">Another process holds it (<see cref="Exception.HResult"/> is EWOULDBLOCK, 11).</exception>
+    internal static FileLock? LockOpened(SafeFileHandle handle, string path)
+    {
         if (OperatingSystem.IsLinux() && Flock((int)handle.DangerousGetHandle(), LockExclusive | LockNoBlock) != 0)
         {
             int error = Marshal.GetLastPInvokeError();
             handle.Dispose();
             throw new IOException(error == WouldBlock ? $"'{path}' is held by another process." : $"Cannot lock '{path}' (errno {error}).") { HResult = error };
         }
-        return new FileStream(handle, FileAccess.ReadWrite, 1);
+        var locked = FileIdentity.Of(handle, path);
+        if (FileIdentity.Of(path) is { } current && current.SameFileAs(locked))
+            return new FileLock(new FileStream(handle, FileAccess.ReadWrite, 1), path, locked);
+        handle.Dispose();
+        return null;
     }
+
+    /// <summary>How often a lock whose file was removed meanwhile is tried again: each removal is another process ending its run, so a few suffice.</summary>
+    private const int MaxLockAttempts = 100;
 
     /// <summary>Opens <paramref name="path"/> to append to (created when missing).</summary>
     /// <exception cref="IOException">It is a link, not a regular file, or a file with other names.</exception>

@@ -1,3 +1,4 @@
+using System.Text;
 using Engine.Graph;
 
 namespace Engine.Optim;
@@ -14,6 +15,14 @@ namespace Engine.Optim;
 /// <param name="WeightDecay">Its own weight decay, or null for the optimiser's.</param>
 public sealed record ParameterGroup(IReadOnlyList<Parameter> Parameters, float? LearningRate = null, float? WeightDecay = null)
 {
+    /// <summary>Its members as values (the parameters by their count), not the list's type name.</summary>
+    private bool PrintMembers(StringBuilder builder)
+    {
+        builder.Append($"Parameters = {Parameters.Count}, LearningRate = {(LearningRate is float rate ? rate.ToString(System.Globalization.CultureInfo.InvariantCulture) : "the optimiser's")}, ");
+        builder.Append($"WeightDecay = {(WeightDecay is float decay ? decay.ToString(System.Globalization.CultureInfo.InvariantCulture) : "the optimiser's")}");
+        return true;
+    }
+
     /// <summary>
     /// The usual split: weights of rank 2 or more (convolutions, linear layers) keep the optimiser's
     /// weight decay; rank-1 parameters (biases, batch-norm weights and biases) get none, as in the

@@ -47,9 +47,11 @@ public sealed class CrashTests(DeviceFixture fixture, ITestOutputHelper log) : I
             // Steps take milliseconds, so the signal may land later in the run than the line it followed.
             Assert.Matches($@"interrupted (in epoch \d after step \d+ of 16|after epoch \d): checkpoint .*{RunFolder.LastFile} committed; continue with: train resnet -o .*stopped --resume", output);
             Assert.Contains($"{name}: finishing this step and saving a checkpoint", errors);
+            Assert.False(File.Exists(Path.Combine(_folder, "stopped", ".lock")), "the stopped run left its lock file");
         }
         var resumed = CliProcess.Run(_folder, Patience, Train("stopped", "--resume"));
         Assert.True(resumed.ExitCode == 0, resumed.Errors);
+        Assert.False(File.Exists(Path.Combine(_folder, "whole", ".lock")), "the finished run left its lock file");
         Assert.Matches(@"resuming (in epoch \d after step \d+|after epoch \d)", resumed.Output);
         RunFiles.AssertSameTensors(Path.Combine(_folder, "whole", RunFolder.LastFile), Path.Combine(_folder, "stopped", RunFolder.LastFile));
         Assert.Equal(FinalLine(whole.Output, "whole"), FinalLine(resumed.Output, "stopped"));

@@ -142,25 +142,36 @@ public sealed class LossTests(DeviceFixture fixture)
     [InlineData(ElementwiseLoss.BinaryCrossEntropyWithLogits, LossReduction.Mean)]
     [InlineData(ElementwiseLoss.BinaryCrossEntropyWithLogits, LossReduction.Sum)]
     [InlineData(ElementwiseLoss.BinaryCrossEntropyWithLogits, LossReduction.BatchMean)]
-    [InlineData(ElementwiseLoss.SquaredError, LossReduction.Mean)]
-    [InlineData(ElementwiseLoss.SquaredError, LossReduction.BatchMean)]
+    [InlineData(ElementwiseLoss.MseLoss, LossReduction.Mean)]
+    [InlineData(ElementwiseLoss.MseLoss, LossReduction.BatchMean)]
     public void ElementwiseLossesMatchTheReference(ElementwiseLoss kind, LossReduction reduction)
     {
         const int n = 3, features = 7;
         float[] x = Reference.Random(n * features, 3, -40f, 40f);
         float[] t = Reference.Random(n * features, 4, 0f, 1f);
         double divisor = reduction switch { LossReduction.Mean => n * features, LossReduction.Sum => 1, _ => n };
-        Func<double[][], double[]> f = a => [a[0].Select((v, i) => kind == ElementwiseLoss.SquaredError
+        Func<double[][], double[]> f = a => [a[0].Select((v, i) => kind == ElementwiseLoss.MseLoss
             ? (v - a[1][i]) * (v - a[1][i])
             : Math.Max(v, 0) - v * a[1][i] + Math.Log(1 + Math.Exp(-Math.Abs(v)))).Sum() / divisor];
         using var scope = DisposeScope.Enter();
         var input = Tensor.FromArray(_device, x, n, features);
         var target = Tensor.FromArray(_device, t, n, features);
-        var loss = kind == ElementwiseLoss.SquaredError ? Engine.Functional.MseLoss(input, target, reduction) : Engine.Functional.BinaryCrossEntropyWithLogits(input, target, reduction);
+        var loss = kind == ElementwiseLoss.MseLoss ? Engine.Functional.MseLoss(input, target, reduction) : Engine.Functional.BinaryCrossEntropyWithLogits(input, target, reduction);
         var inputs = GradCheck.Widen(x, t);
         GradCheck.AssertClose(loss.ToArray(), f(inputs), 1e-5, 1, $"{kind} {reduction}");
         var dx = Engine.Functional.ElementwiseLossBackward(kind, input, target, reduction);
         GradCheck.AssertClose(dx.ToArray(), GradCheck.Numeric(f, inputs, [1.0], 0, 1e-5), 1e-4, 1e-4, $"{kind} {reduction} backward");
+    }
+
+    [Fact]
+    public void AnElementwiseLossIsNamedAsPyTorchNamesItAndItsBackward()
+    {
+        using var scope = DisposeScope.Enter();
+        var input = Tensor.Zeros(_device, 2, 3);
+        var target = Tensor.Zeros(_device, 3, 2);
+        Assert.StartsWith("MseLoss", Assert.ThrowsAny<ArgumentException>(() => Engine.Functional.MseLoss(input, target)).Message);
+        Assert.StartsWith("MseLossBackward", Assert.ThrowsAny<ArgumentException>(() => Engine.Functional.ElementwiseLossBackward(ElementwiseLoss.MseLoss, input, target)).Message);
+        Assert.StartsWith("L1LossBackward", Assert.ThrowsAny<ArgumentException>(() => Engine.Functional.ElementwiseLossBackward(ElementwiseLoss.L1Loss, input, target)).Message);
     }
 
     [Fact]

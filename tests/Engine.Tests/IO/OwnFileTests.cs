@@ -73,4 +73,44 @@ public sealed class OwnFileTests : IDisposable
         Assert.False(a.SameFileAs(FileIdentity.Of(PathOf("b"))!.Value));
         Assert.Null(FileIdentity.Of(PathOf("absent")));
     }
+
+    [Fact]
+    public void ReleasingALockRemovesItsFileAndTheNextLockProtectsAgain()
+    {
+        var first = OwnFile.Lock(PathOf(".lock"));
+        Assert.Equal(11, Assert.Throws<IOException>(() => OwnFile.Lock(PathOf(".lock"))).HResult);
+        first.Dispose();
+        Assert.False(File.Exists(PathOf(".lock")));
+        using var second = OwnFile.Lock(PathOf(".lock"));
+        Assert.True(File.Exists(PathOf(".lock")));
+        Assert.Equal(11, Assert.Throws<IOException>(() => OwnFile.Lock(PathOf(".lock"))).HResult);
+    }
+
+    [Fact]
+    public void AReleaseLeavesAFileALaterLockerMadeAlone()
+    {
+        // A user removed the lock by hand while it was held, and another locker made a new one:
+        // the first holder's release must not remove the second's.
+        var first = OwnFile.Lock(PathOf(".lock"));
+        File.Delete(PathOf(".lock"));
+        using var second = OwnFile.Lock(PathOf(".lock"));
+        first.Dispose();
+        Assert.True(File.Exists(PathOf(".lock")));
+        Assert.Equal(11, Assert.Throws<IOException>(() => OwnFile.Lock(PathOf(".lock"))).HResult);
+    }
+
+    [Fact]
+    public void ALockTakenOnAFileRemovedMeanwhileIsNotHeld()
+    {
+        // The race a release opens: another locker opened the file just before the holder removed
+        // it on release, and locks it just after. That lock is on a file without a name: it must
+        // not count (Lock then opens the new file at the path), or two processes would both hold.
+        var holder = OwnFile.Lock(PathOf(".lock"));
+        var opened = OwnFile.OpenToLock(PathOf(".lock"));
+        holder.Dispose();
+        Assert.Null(OwnFile.LockOpened(opened, PathOf(".lock")));
+        Assert.True(opened.IsClosed);
+        using var next = OwnFile.Lock(PathOf(".lock"));
+        Assert.Equal(11, Assert.Throws<IOException>(() => OwnFile.Lock(PathOf(".lock"))).HResult);
+    }
 }

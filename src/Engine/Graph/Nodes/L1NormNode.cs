@@ -13,7 +13,7 @@ public sealed class L1NormNode(string name, Node x, LossReduction reduction) : G
     public override void Forward(ExecutionContext c)
     {
         using var zeros = Tensor.Zeros(c.Device, Inputs[0].Shape);
-        ElementwiseLossOp.Forward(ElementwiseLoss.AbsoluteError, c.Value(Inputs[0]), zeros, c.Value(Outputs[0]), reduction);
+        ElementwiseLossOp.Forward(ElementwiseLoss.L1Loss, c.Value(Inputs[0]), zeros, c.Value(Outputs[0]), reduction);
     }
 
     /// <inheritdoc/>
@@ -23,7 +23,7 @@ public sealed class L1NormNode(string name, Node x, LossReduction reduction) : G
         if (dx is null)
             return;
         using var zeros = Tensor.Zeros(c.Device, Inputs[0].Shape);
-        ElementwiseLossOp.Backward(ElementwiseLoss.AbsoluteError, c.Value(Inputs[0]), zeros, c.Grad(Outputs[0])!, dx, reduction, accumulate);
+        ElementwiseLossOp.Backward(ElementwiseLoss.L1Loss, c.Value(Inputs[0]), zeros, c.Grad(Outputs[0])!, dx, reduction, accumulate);
     }
 
     /// <inheritdoc/>

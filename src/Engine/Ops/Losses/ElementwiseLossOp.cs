@@ -6,15 +6,19 @@ using ILGPU.Runtime;
 
 namespace Engine.Ops.Losses;
 
-/// <summary>The losses computed element by element against a float target of the same shape.</summary>
+/// <summary>
+/// The losses computed element by element against a float target of the same shape, named as the
+/// functions that compute them (<c>MseLoss</c>, PyTorch's <c>mse_loss</c>); an error in a backward
+/// pass names it as PyTorch's <c>grad_fn</c> does (<c>MseLossBackward</c>).
+/// </summary>
 public enum ElementwiseLoss
 {
     /// <summary>Binary cross-entropy with logits: <c>max(x, 0) - x t + log(1 + exp(-|x|))</c>.</summary>
     BinaryCrossEntropyWithLogits,
-    /// <summary>Squared error <c>(x - t)^2</c>.</summary>
-    SquaredError,
+    /// <summary>Squared error <c>(x - t)^2</c> (<c>mse_loss</c>).</summary>
+    MseLoss,
     /// <summary>Absolute error <c>|x - t|</c> (<c>l1_loss</c>; its gradient takes sign(0) = 0).</summary>
-    AbsoluteError,
+    L1Loss,
 }
 
 /// <summary>BCE-with-logits, MSE and L1, reduced by mean, sum or batch mean.</summary>
@@ -45,8 +49,8 @@ public static class ElementwiseLossOp
         var loader = kind switch
         {
             ElementwiseLoss.BinaryCrossEntropyWithLogits => BceLoader,
-            ElementwiseLoss.SquaredError => MseLoader,
-            ElementwiseLoss.AbsoluteError => L1Loader,
+            ElementwiseLoss.MseLoss => MseLoader,
+            ElementwiseLoss.L1Loss => L1Loader,
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown elementwise loss."),
         };
         device.Kernel(loader)(Check.LaunchSize(op, input.Numel), input.View, target.View, terms.View);
@@ -57,7 +61,7 @@ public static class ElementwiseLossOp
     /// <summary><c>dx (+)= dLoss / divisor * dterm/dx</c>.</summary>
     public static void Backward(ElementwiseLoss kind, Tensor input, Tensor target, Tensor dLoss, Tensor dInput, LossReduction reduction = LossReduction.Mean, bool accumulate = false)
     {
-        string op = kind + " backward";
+        string op = kind + "Backward";
         CheckShapes(op, input, target);
         Check.SameShape(op, "input gradient", dInput.Shape, "input", input.Shape);
         var device = input.Device;
@@ -66,8 +70,8 @@ public static class ElementwiseLossOp
         var loader = kind switch
         {
             ElementwiseLoss.BinaryCrossEntropyWithLogits => BceBackwardLoader,
-            ElementwiseLoss.SquaredError => MseBackwardLoader,
-            ElementwiseLoss.AbsoluteError => L1BackwardLoader,
+            ElementwiseLoss.MseLoss => MseBackwardLoader,
+            ElementwiseLoss.L1Loss => L1BackwardLoader,
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown elementwise loss."),
         };
         device.Kernel(loader)(Check.LaunchSize(op, input.Numel), input.View, target.View, scale.View, dInput.View, Launch.Flag(accumulate));
