@@ -66,11 +66,17 @@ public sealed class DataLoader
     public int BatchesPerEpoch => _dropLast ? (int)(_data.Count / ((long)BatchSize * _ranks)) : (_data.Count + BatchSize - 1) / BatchSize;
 
     /// <summary>The order of the dataset in an epoch.</summary>
-    public int[] Order(int epoch)
+    public int[] Order(int epoch) => EpochOrder(_data.Count, _shuffle, _seed, epoch);
+
+    /// <summary>
+    /// The order of <paramref name="count"/> items in an epoch: as they are, or shuffled by the
+    /// seed's shuffle stream for that epoch (every loader's order, so they agree item for item).
+    /// </summary>
+    internal static int[] EpochOrder(int count, bool shuffle, ulong seed, int epoch)
     {
-        var order = Enumerable.Range(0, _data.Count).ToArray();
-        if (_shuffle)
-            new PhiloxRandom(RandomStreams.Derive(_seed, RandomStream.Shuffle, (ulong)epoch)).Shuffle(order.AsSpan());
+        var order = Enumerable.Range(0, count).ToArray();
+        if (shuffle)
+            new PhiloxRandom(RandomStreams.Derive(seed, RandomStream.Shuffle, (ulong)epoch)).Shuffle(order.AsSpan());
         return order;
     }
 

@@ -50,13 +50,7 @@ public sealed class DatasetLoader
     public int BatchesPerEpoch => _dropLast ? _data.Count / BatchSize : (_data.Count + BatchSize - 1) / BatchSize;
 
     /// <summary>The order of the dataset in an epoch (<see cref="DataLoader.Order"/>'s).</summary>
-    public int[] Order(int epoch)
-    {
-        var order = Enumerable.Range(0, _data.Count).ToArray();
-        if (_shuffle)
-            new PhiloxRandom(RandomStreams.Derive(_seed, RandomStream.Shuffle, (ulong)epoch)).Shuffle(order.AsSpan());
-        return order;
-    }
+    public int[] Order(int epoch) => DataLoader.EpochOrder(_data.Count, _shuffle, _seed, epoch);
 
     /// <summary>
     /// The batches of one epoch from batch <paramref name="firstBatch"/> on; the batch object is
