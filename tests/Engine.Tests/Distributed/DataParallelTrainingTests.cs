@@ -20,23 +20,7 @@ public sealed partial class DataParallelTrainingTests(DeviceFixture fixture) : I
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(5);
     private readonly string _folder = Directory.CreateTempSubdirectory("engine-ddp-").FullName;
 
-    // A rank can outlive mpiexec by a moment (Hydra's SIGTERM is caught to commit a checkpoint, and a
-    // rank still in MPI_Init may take its run folder before it sees the launch is gone): retry.
-    public void Dispose()
-    {
-        for (int attempt = 1; ; attempt++)
-        {
-            try
-            {
-                Directory.Delete(_folder, recursive: true);
-                return;
-            }
-            catch (IOException) when (attempt < 40)
-            {
-                Thread.Sleep(250);
-            }
-        }
-    }
+    public void Dispose() => MpiLaunch.DeleteFolder(_folder);
 
     // ResNet-18 (width 4) on 64 images: 2 steps of 32, as 2 ranks x 16 or 1 process x 32; SGD so
     // that an update is proportional to its gradient (Adam's first step is sign(g) * lr, which turns

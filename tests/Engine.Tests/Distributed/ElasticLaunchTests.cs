@@ -17,21 +17,7 @@ public sealed class ElasticLaunchTests(DeviceFixture fixture) : IDisposable
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(5);
     private readonly string _folder = Directory.CreateTempSubdirectory("engine-launch-").FullName;
 
-    public void Dispose()
-    {
-        for (int attempt = 1; ; attempt++)
-        {
-            try
-            {
-                Directory.Delete(_folder, recursive: true);
-                return;
-            }
-            catch (IOException) when (attempt < 40)
-            {
-                Thread.Sleep(250); // a rank of a lost launch can outlive it by a moment
-            }
-        }
-    }
+    public void Dispose() => MpiLaunch.DeleteFolder(_folder);
 
     // 3 epochs of 8 steps (2 ranks x 16 of 256 images), a commit every 4 steps and at each epoch's end.
     private string[] Train(string run, int batch, params string[] extra) =>

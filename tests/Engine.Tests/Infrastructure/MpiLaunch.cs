@@ -47,6 +47,27 @@ internal static class MpiLaunch
     public static CliProcess Start(string folder, int count, params string[] args) =>
         Start(folder, Guid.NewGuid().ToString("N"), null, Enumerable.Repeat(args, count).ToArray());
 
+    /// <summary>
+    /// Deletes a launch's folder, retrying for up to 10 s: a rank can outlive mpiexec by a moment
+    /// (Hydra's SIGTERM is caught to commit a checkpoint, and a rank still in MPI_Init may take its
+    /// run folder before it sees the launch is gone).
+    /// </summary>
+    public static void DeleteFolder(string folder)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+                return;
+            }
+            catch (IOException) when (attempt < 40)
+            {
+                Thread.Sleep(250);
+            }
+        }
+    }
+
     /// <summary>The process id of rank <paramref name="rank"/> of the launch with <paramref name="token"/>, or null while it has not started.</summary>
     public static int? FindRank(string token, int rank)
     {
