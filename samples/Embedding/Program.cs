@@ -80,30 +80,20 @@ static async Task<int> Run(ComputeDevice device, string work)
     var report = StateDict.Load(tuned, weights, ignoreMismatchedSizes: true);
     Console.WriteLine($"state dict into a three-class model: {report}");
 
-    // A folder of PNGs, one folder per class as torchvision's ImageFolder, streamed a batch at a
-    // time through a random crop and flip (seeded per epoch and image) and normalisation. The
-    // Trainer takes an in-memory ImageDataset: the streamed epoch is gathered into one.
+    // A folder of PNGs, one folder per class as torchvision's ImageFolder, streamed by the trainer a
+    // batch at a time through a random crop and flip (drawn anew each epoch for each image) and
+    // normalisation; the held-out images, in memory, through the same normalisation.
     string folder = Stripes.WriteFolder(Path.Combine(work, "images"), 240, seed: 3);
-    var streamed = new DatasetLoader(new ImageFolderDataset(folder, 1, 16, 16), batchSize: 24, shuffle: true, seed: 4, dropLast: true,
-        transforms: [new RandomCrop(16, 16, padding: 2), new RandomHorizontalFlip(), new Normalize([0.5f], [0.5f])]);
-    var tuneImages = new List<float>();
-    var tuneLabels = new List<int>();
-    foreach (var batch in streamed.Epoch(0))
-    {
-        tuneImages.AddRange(batch.Images);
-        tuneLabels.AddRange(batch.Targets);
-    }
-    var tuneSet = new ImageDataset([.. tuneImages], tuneLabels.Count, 1, 16, 16, classes: 3, labels: [.. tuneLabels]);
+    var tuneSet = new TransformedDataset(new ImageFolderDataset(folder, 1, 16, 16),
+        [new RandomCrop(16, 16, padding: 2), new RandomHorizontalFlip(), new Normalize([0.5f], [0.5f])]);
     var (heldImages, heldLabels) = Stripes.Make(150, seed: 5, classes: 3);
-    for (int i = 0; i < heldImages.Length; i++)
-        heldImages[i] = (heldImages[i] - 0.5f) / 0.5f;
-    var held = new ImageDataset(heldImages, 150, 1, 16, 16, classes: 3, labels: heldLabels);
+    var held = new TransformedDataset(new ImageDataset(heldImages, 150, 1, 16, 16, classes: 3, labels: heldLabels), [new Normalize([0.5f], [0.5f])]);
     using (var task = new ClassificationTask(tuned, device))
     {
         var trainer = new Trainer(task, new TrainingOptions { Epochs = 3, BatchSize = 24, LearningRate = 3e-3f, Seed = 6, Accumulate = 2, RestoreBestWeights = true });
         trainer.Callbacks.Add(new EpochLine());
         var result = trainer.Fit(tuneSet, held);
-        Console.WriteLine($"fine-tuned on {tuneSet.Count} streamed images: {result.Evaluation!.Text}{(result.RestoredEpoch is int e ? $" (epoch {e}'s weights restored)" : "")}");
+        Console.WriteLine($"fine-tuned on {tuneSet.Count} images streamed from PNGs: {result.Evaluation!.Text}{(result.RestoredEpoch is int e ? $" (epoch {e}'s weights restored)" : "")}");
     }
     return 0;
 }

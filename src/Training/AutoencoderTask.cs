@@ -35,7 +35,7 @@ public sealed class AutoencoderTask(Autoencoder model, ComputeDevice device, flo
     protected override Node TrainingLoss(Node x, Node? targets) => Autoencoder.Build(x, PenaltyWeight, noise, noiseLevel).Loss;
 
     /// <inheritdoc/>
-    public override Evaluation Evaluate(ImageDataset data, int batchSize)
+    public override Evaluation Evaluate(IDataset data, int batchSize)
     {
         // Training mode: the denoising kind corrupts, as it is judged.
         double[] means = MeanPerImage(data, batchSize, _evaluationKey, EvaluationScalars);
@@ -51,7 +51,7 @@ public sealed class AutoencoderTask(Autoencoder model, ComputeDevice device, flo
     }
 
     /// <inheritdoc/>
-    internal override long EvaluationBytes(ImageDataset data, int batchSize) => MeanPerImageBytes(data, batchSize, EvaluationScalars);
+    internal override long EvaluationBytes(IDataset data, int batchSize) => MeanPerImageBytes(data, batchSize, EvaluationScalars);
 
     private IReadOnlyList<Node> EvaluationScalars(Node x)
     {

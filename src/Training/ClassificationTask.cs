@@ -22,7 +22,7 @@ public sealed class ClassificationTask(Module model, ComputeDevice device) : Tra
         Model.Call(x).CrossEntropy(targets ?? throw new ArgumentException("Classification needs a dataset with labels; this one has none."));
 
     /// <inheritdoc/>
-    public override Evaluation Evaluate(ImageDataset data, int batchSize)
+    public override Evaluation Evaluate(IDataset data, int batchSize)
     {
         var confusion = Confusion(data, batchSize); // counted on the device
         long correct = confusion.Correct;
@@ -31,5 +31,5 @@ public sealed class ClassificationTask(Module model, ComputeDevice device) : Tra
     }
 
     /// <summary>The arg-max class of every image.</summary>
-    public int[] Predict(ImageDataset data, int batchSize) => PredictClasses(data, batchSize);
+    public int[] Predict(IDataset data, int batchSize) => PredictClasses(data, batchSize);
 }

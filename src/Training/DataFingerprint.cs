@@ -12,8 +12,8 @@ namespace Engine.Training;
 /// <param name="Test">The test split.</param>
 public sealed record DataFingerprint(SplitFingerprint Train, SplitFingerprint Test)
 {
-    /// <summary>The fingerprint of two splits.</summary>
-    public static DataFingerprint Of(ImageDataset train, ImageDataset test) => new(SplitFingerprint.Of(train), SplitFingerprint.Of(test));
+    /// <summary>The fingerprint of two splits (a streamed split is read once to make it).</summary>
+    public static DataFingerprint Of(IDataset train, IDataset test) => new(SplitFingerprint.Of(train), SplitFingerprint.Of(test));
 
     /// <summary>How this differs from <paramref name="now"/>, in words (null when it does not).</summary>
     public string? Difference(DataFingerprint now)

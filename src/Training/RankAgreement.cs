@@ -1,15 +1,13 @@
-using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Engine.Data;
 using Engine.Distributed;
 
 namespace Engine.Training;
 
 /// <summary>
 /// Refuses a data-parallel run whose ranks were started differently: each rank hashes (SHA-256)
-/// the loop's options, the model it builds, its training and test data, and the
+/// the loop's options, the model it builds, its training and test data (their fingerprints), and the
 /// step it starts from; the hashes are gathered and every rank compares them with rank 0's, so
 /// all ranks stop at once with the same message naming the first rank and what differs. Where a
 /// rank's files live, which device it uses and how it reports are its own (the program's settings
@@ -19,14 +17,14 @@ internal static class RankAgreement
 {
     private const int HashBytes = 32;
 
-    public static void Check(ICommunicator communicator, TrainingOptions options, string model, ImageDataset train, ImageDataset test, long startStep)
+    public static void Check(ICommunicator communicator, TrainingOptions options, string model, DataFingerprint data, long startStep)
     {
         var parts = new (string What, byte[] Hash)[]
         {
             ("training options (every rank needs the same settings)", Hash(JsonSerializer.Serialize(options))),
             ("model", Hash(model)),
-            ("training data", Hash(train)),
-            ("test data", Hash(test)),
+            ("training data", Convert.FromHexString(data.Train.Sha256)),
+            ("test data", Convert.FromHexString(data.Test.Sha256)),
             ("starting step (a resumed checkpoint)", Hash(startStep.ToString(System.Globalization.CultureInfo.InvariantCulture))),
         };
         byte[] mine = parts.SelectMany(p => p.Hash).ToArray();
@@ -43,14 +41,4 @@ internal static class RankAgreement
     }
 
     private static byte[] Hash(string text) => SHA256.HashData(Encoding.UTF8.GetBytes(text));
-
-    private static byte[] Hash(ImageDataset data)
-    {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        hash.AppendData(MemoryMarshal.AsBytes<int>([data.Count, data.Channels, data.Height, data.Width, data.Classes]));
-        hash.AppendData(MemoryMarshal.AsBytes(data.Images.AsSpan()));
-        if ((data.Labels ?? data.Masks) is int[] targets)
-            hash.AppendData(MemoryMarshal.AsBytes(targets.AsSpan()));
-        return hash.GetHashAndReset();
-    }
 }

@@ -31,16 +31,20 @@ public sealed class SegmentationTask(Module model, ComputeDevice device, int cla
     /// <inheritdoc/>
     protected override Node TrainingLoss(Node x, Node? targets)
     {
+        if (targets is null || targets.Shape.Rank != 3)
+            throw new ArgumentException("Segmentation needs a dataset with masks; this one has none (a streamed dataset gives labels only: masks train from an ImageDataset).");
         var logits = Model.Call(x);
         // Refused here, in the data's terms, before the loss would refuse the masks' shape in its own.
         if (logits.Shape.Rank == 4 && (logits.Shape[2] != x.Shape[2] || logits.Shape[3] != x.Shape[3]))
             throw new ArgumentException($"The model maps {x.Shape[2]}x{x.Shape[3]} images to {logits.Shape[2]}x{logits.Shape[3]} masks: train it on images of a side it keeps (for a U-Net or SegNet, a multiple of 2 to the power of its depth).");
-        return logits.CrossEntropy(targets ?? throw new ArgumentException("Segmentation needs a dataset with masks; this one has none."));
+        return logits.CrossEntropy(targets);
     }
 
     /// <inheritdoc/>
-    public override Evaluation Evaluate(ImageDataset data, int batchSize)
+    public override Evaluation Evaluate(IDataset data, int batchSize)
     {
+        if (data is not ImageDataset { Masks: not null })
+            throw new ArgumentException("Segmentation is evaluated against masks; this dataset has none (a streamed dataset gives labels only: masks come in an ImageDataset).");
         var confusion = Confusion(data, batchSize, CheckSize(data)); // counted on the device
         if (_meanIoU)
         {
@@ -52,9 +56,9 @@ public sealed class SegmentationTask(Module model, ComputeDevice device, int cla
     }
 
     /// <summary>The arg-max class of every pixel, <c>[N, H, W]</c>.</summary>
-    public int[] Predict(ImageDataset data, int batchSize) => PredictClasses(data, batchSize, CheckSize(data));
+    public int[] Predict(IDataset data, int batchSize) => PredictClasses(data, batchSize, CheckSize(data));
 
-    private static Action<Node> CheckSize(ImageDataset data) => logits =>
+    private static Action<Node> CheckSize(IDataset data) => logits =>
     {
         if (logits.Shape[2] != data.Height || logits.Shape[3] != data.Width)
             throw new ArgumentException($"The model maps {data.Height}x{data.Width} images to {logits.Shape[2]}x{logits.Shape[3]} masks; segmentation needs padded convolutions.");

@@ -11,19 +11,60 @@ namespace Engine.Training;
 /// <param name="Sha256">Hex SHA-256 of the shape, the pixels (float32, little-endian) and the targets (int32).</param>
 public sealed record SplitFingerprint(int Images, string Shape, string Sha256)
 {
-    /// <summary>The fingerprint of a split.</summary>
-    public static SplitFingerprint Of(ImageDataset data)
+    /// <summary>
+    /// The fingerprint of a split. A streamed dataset is read once, item by item (an image folder is
+    /// decoded once more when a run starts): the same items give the fingerprint of the same images in
+    /// memory. A <see cref="TransformedDataset"/>'s is its source's with the transforms' descriptions.
+    /// </summary>
+    /// <exception cref="InvalidDataException">An item that cannot be read, named.</exception>
+    public static SplitFingerprint Of(IDataset data)
     {
         ArgumentNullException.ThrowIfNull(data);
+        if (data is TransformedDataset transformed)
+        {
+            var source = Of(transformed.Source);
+            string pipeline = string.Join(" | ", transformed.Transforms.Select(t => t.ToString()));
+            byte[] both = SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{source.Sha256} then {pipeline}"));
+            return new SplitFingerprint(data.Count, $"{data.Channels}x{data.Height}x{data.Width}", Convert.ToHexStringLower(both));
+        }
+        return data is ImageDataset memory ? Of(memory) : OfStreamed(data);
+    }
+
+    private static SplitFingerprint Of(ImageDataset data)
+    {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         Span<byte> head = stackalloc byte[24];
         int[] dims = [data.Count, data.Channels, data.Height, data.Width, data.Classes, data.TargetSize];
         for (int i = 0; i < dims.Length; i++)
             BinaryPrimitives.WriteInt32LittleEndian(head[(4 * i)..], dims[i]);
         hash.AppendData(head);
-        Append(hash, data.Images);
+        Append(hash, data.Images, data.Images.Length);
         if ((data.Labels ?? data.Masks) is int[] targets)
-            Append(hash, targets);
+            Append(hash, targets, targets.Length);
+        return new SplitFingerprint(data.Count, $"{data.Channels}x{data.Height}x{data.Width}", Convert.ToHexStringLower(hash.GetHashAndReset()));
+    }
+
+    // As Of(ImageDataset) hashes the same items held in memory: the header, every image in order, then the labels.
+    private static SplitFingerprint OfStreamed(IDataset data)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        int targetSize = data.Classes > 0 ? 1 : 0, imageSize = data.Channels * data.Height * data.Width;
+        Span<byte> head = stackalloc byte[24];
+        int[] dims = [data.Count, data.Channels, data.Height, data.Width, data.Classes, targetSize];
+        for (int i = 0; i < dims.Length; i++)
+            BinaryPrimitives.WriteInt32LittleEndian(head[(4 * i)..], dims[i]);
+        hash.AppendData(head);
+        var labels = new int[data.Count];
+        const int Chunk = 256; // items decoded in parallel, then hashed in order
+        var images = new float[Chunk * imageSize];
+        for (int start = 0; start < data.Count; start += Chunk)
+        {
+            int count = Math.Min(Chunk, data.Count - start);
+            Parallel.For(0, count, i => labels[start + i] = data.Read(start + i, images.AsSpan(i * imageSize, imageSize)));
+            Append(hash, images, count * imageSize);
+        }
+        if (targetSize == 1)
+            Append(hash, labels, labels.Length);
         return new SplitFingerprint(data.Count, $"{data.Channels}x{data.Height}x{data.Width}", Convert.ToHexStringLower(hash.GetHashAndReset()));
     }
 
@@ -34,12 +75,12 @@ public sealed record SplitFingerprint(int Images, string Shape, string Sha256)
         : null;
 
     // In parts: a span of bytes cannot describe more than 2 GiB.
-    private static void Append<T>(IncrementalHash hash, T[] values) where T : unmanaged
+    private static void Append<T>(IncrementalHash hash, T[] values, int length) where T : unmanaged
     {
         const int Part = 1 << 26;
-        for (long start = 0; start < values.Length; start += Part)
+        for (long start = 0; start < length; start += Part)
         {
-            var part = values.AsSpan((int)start, (int)Math.Min(Part, values.Length - start));
+            var part = values.AsSpan((int)start, (int)Math.Min(Part, length - start));
             if (BitConverter.IsLittleEndian)
             {
                 hash.AppendData(MemoryMarshal.AsBytes(part));

@@ -72,14 +72,19 @@ public sealed class Trainer
     public IReadOnlyList<string>? ResumeChanges { get; init; }
 
     /// <summary>Prepares the run and trains to its end, a stop by a callback, or cancellation (after committing a checkpoint).</summary>
-    /// <param name="train">The training images with labels or masks.</param>
-    /// <param name="test">The images evaluated after every epoch.</param>
+    /// <param name="train">
+    /// The training images with labels or masks: in memory (<see cref="ImageDataset"/>, augmented as
+    /// <see cref="TrainingOptions.Augmentation"/> says), or any <see cref="IDataset"/> streamed a batch
+    /// at a time in the same seeded, resumable order (an <see cref="ImageFolderDataset"/>, a
+    /// <see cref="TransformedDataset"/> whose random transforms draw per epoch and image).
+    /// </param>
+    /// <param name="test">The images evaluated after every epoch, in memory or streamed.</param>
     /// <param name="folder">Where checkpoints and logs go (null: none); prepared for a new run unless the caller prepared it (call <see cref="RunFolder.PrepareResume"/> first to continue one).</param>
     /// <param name="cancellationToken">Stops the run after its current step, at a committed checkpoint.</param>
     /// <exception cref="ArgumentException">Data, options or a checkpoint that do not fit together, named.</exception>
     /// <exception cref="InvalidDataException">A loss or gradient that went non-finite, or a damaged checkpoint.</exception>
     /// <exception cref="IOException">A run folder that holds a run, is in use, or cannot be written.</exception>
-    public TrainingResult Fit(ImageDataset train, ImageDataset test, RunFolder? folder = null, CancellationToken cancellationToken = default)
+    public TrainingResult Fit(IDataset train, IDataset test, RunFolder? folder = null, CancellationToken cancellationToken = default)
     {
         using var session = Prepare(train, test, folder);
         return session.Run(cancellationToken);
@@ -90,7 +95,7 @@ public sealed class Trainer
     /// without allocating anything: what <see cref="Prepare"/> checks against the device, and a
     /// <see cref="Devices.ComputeDevice.MemoryLimit"/> of its <see cref="StepMemory.DeviceBytes"/> holds.
     /// </summary>
-    public StepMemory PlanMemory(ImageDataset train, ImageDataset test)
+    public StepMemory PlanMemory(IDataset train, IDataset test)
     {
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(test);
@@ -106,7 +111,7 @@ public sealed class Trainer
     /// </summary>
     /// <inheritdoc cref="Fit" path="/param"/>
     /// <inheritdoc cref="Fit" path="/exception"/>
-    public TrainingSession Prepare(ImageDataset train, ImageDataset test, RunFolder? folder = null)
+    public TrainingSession Prepare(IDataset train, IDataset test, RunFolder? folder = null)
     {
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(test);

@@ -25,7 +25,7 @@ namespace Engine.Training;
 /// loss and every epoch's summary go into the committed state (<see cref="RunLog"/>). Progress goes
 /// to the callbacks.
 /// </summary>
-internal sealed class TrainingLoop(TrainingTask task, Module model, Optimizer optimizer, LearningRateSchedule? schedule, ReduceLROnPlateau? plateau, DataLoader loader,
+internal sealed class TrainingLoop(TrainingTask task, Module model, Optimizer optimizer, LearningRateSchedule? schedule, ReduceLROnPlateau? plateau, IBatchLoader loader,
     RunFolder? folder, CancellationToken cancellation, TrainingOptions options, IReadOnlyList<TrainingCallback> callbacks, DataParallel? parallel = null)
 {
     private bool _stopAgreed;
@@ -70,7 +70,7 @@ internal sealed class TrainingLoop(TrainingTask task, Module model, Optimizer op
     /// <paramref name="test"/> after every epoch; returns the last committed state, the last
     /// evaluation, whether cancellation stopped it and whether a callback did after an epoch.
     /// </summary>
-    public (CheckpointInfo State, Evaluation? Evaluation, bool Interrupted, bool StoppedEarly) Run(CheckpointInfo state, ImageDataset test, Evaluation? evaluation)
+    public (CheckpointInfo State, Evaluation? Evaluation, bool Interrupted, bool StoppedEarly) Run(CheckpointInfo state, IDataset test, Evaluation? evaluation)
     {
         int accumulate = options.Accumulate;
         int epochs = options.Epochs, steps = loader.BatchesPerEpoch / accumulate, batch = loader.BatchSize;

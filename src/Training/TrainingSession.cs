@@ -18,14 +18,14 @@ namespace Engine.Training;
 public sealed class TrainingSession : IDisposable
 {
     private readonly Trainer _trainer;
-    private readonly ImageDataset _test;
+    private readonly IDataset _test;
     private readonly RunFolder? _folder;
-    private readonly DataLoader _loader;
+    private readonly IBatchLoader _loader;
     private readonly LearningRateSchedule? _schedule;
     private readonly ReduceLROnPlateau? _plateau;
     private bool _ran;
 
-    internal TrainingSession(Trainer trainer, ImageDataset train, ImageDataset test, RunFolder? folder)
+    internal TrainingSession(Trainer trainer, IDataset train, IDataset test, RunFolder? folder)
     {
         _trainer = trainer;
         _test = test;
@@ -48,7 +48,7 @@ public sealed class TrainingSession : IDisposable
             throw new ArgumentException($"{test.Count} test images cannot give each of {ranks} ranks one to evaluate.");
         if ((test.Channels, test.Height, test.Width) != (train.Channels, train.Height, train.Width))
             throw new ArgumentException($"The training images are {train.Channels}x{train.Height}x{train.Width} but the test images {test.Channels}x{test.Height}x{test.Width}.");
-        _loader = new DataLoader(train, batch, shuffle: true, seed: options.Seed, dropLast: true, augmentation: options.Augmentation, rank: rank, ranks: ranks);
+        _loader = TrainingData.Loader(train, batch, shuffle: true, seed: options.Seed, dropLast: true, augmentation: options.Augmentation, rank: rank, ranks: ranks);
         int epochs = options.Epochs, steps = _loader.BatchesPerEpoch / options.Accumulate;
         if (steps == 0)
             throw new ArgumentException($"Accumulate {options.Accumulate} batches of {batch}{(ranks > 1 ? $" on each of {ranks} ranks" : "")} takes {(long)options.Accumulate * batch * ranks} images a step, more than the {train.Count} training images.");
@@ -117,7 +117,7 @@ public sealed class TrainingSession : IDisposable
                 _plateau.Resume(resumed!.Options.LearningRate == lr ? plateauState : plateauState with { LearningRate = lr }); // a new rate restarts from it
             if (communicator is not null)
             {
-                RankAgreement.Check(communicator, options, trainer.ModelOptions?.ToString() ?? Describe(model), train, test, state.GlobalStep);
+                RankAgreement.Check(communicator, options, trainer.ModelOptions?.ToString() ?? Describe(model), data, state.GlobalStep);
                 DataParallel = new DataParallel(communicator, model, Optimizer, trainer.GradientBucketBytes, trainer.OverlapGradientExchange ? task.TrainingGraph : null);
                 DataParallel.BroadcastState();
             }
@@ -262,7 +262,7 @@ public sealed class TrainingSession : IDisposable
     /// and the largest of what is allocated for a while beside them: an op's workspace, the step
     /// guard's scratch, or the evaluation's graph; and the loop's host memory.
     /// </summary>
-    internal static StepMemory PlanMemory(Trainer trainer, ImageDataset train, ImageDataset test, int steps)
+    internal static StepMemory PlanMemory(Trainer trainer, IDataset train, IDataset test, int steps)
     {
         var task = trainer.Task;
         int batch = trainer.Options.BatchSize;

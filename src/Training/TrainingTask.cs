@@ -44,13 +44,13 @@ public abstract class TrainingTask : IDisposable
 
     /// <summary>
     /// The ranks of a data-parallel run (null: one process). Evaluations then run on this rank's
-    /// share of the data (<see cref="ImageDataset.Shard"/>) and sum their counts over the ranks, so
+    /// share of the data (<see cref="ImageDataset.Shard"/>, <see cref="Subset.Shard"/>) and sum their counts over the ranks, so
     /// every rank reports the metric of the whole dataset.
     /// </summary>
     public ICommunicator? Communicator { get; internal set; }
 
     /// <summary>This rank's share of <paramref name="data"/> (all of it for one process).</summary>
-    protected ImageDataset Share(ImageDataset data) => Communicator is { Size: > 1 } c ? data.Shard(c.Rank, c.Size) : data;
+    protected IDataset Share(IDataset data) => Communicator is { Size: > 1 } c ? TrainingData.Share(data, c.Rank, c.Size) : data;
 
     /// <summary>Sums <paramref name="values"/> over the ranks (nothing for one process).</summary>
     protected void SumOverRanks(Span<double> values)
@@ -70,13 +70,18 @@ public abstract class TrainingTask : IDisposable
     /// graph for batches of <paramref name="batchSize"/> shaped like <paramref name="data"/>, with its
     /// random ops keyed by <paramref name="noiseKey"/>; returns the memory plan it will be compiled with.
     /// </summary>
-    internal MemoryPlan BuildTraining(ImageDataset data, int batchSize, ulong noiseKey)
+    internal MemoryPlan BuildTraining(IDataset data, int batchSize, ulong noiseKey)
     {
         _train?.Dispose(); // a task trained again builds its graph anew
         _train = null;
         var g = new GraphBuilder(Device, training: true, seed: noiseKey);
         _x = g.Input("x", batchSize, data.Channels, data.Height, data.Width);
-        _targets = data.Labels is not null ? g.IntInput("y", batchSize) : data.Masks is not null ? g.IntInput("y", batchSize, data.Height, data.Width) : null;
+        _targets = TrainingData.TargetSize(data) switch
+        {
+            0 => null,
+            1 => g.IntInput("y", batchSize),
+            _ => g.IntInput("y", batchSize, data.Height, data.Width), // masks
+        };
         _loss = TrainingLoss(_x, _targets);
         _graph = g;
         return CompiledGraph.PlanMemory(g, _loss, [_loss]);
@@ -88,7 +93,7 @@ public abstract class TrainingTask : IDisposable
     /// and what it counts into. By default the arg-max evaluation's (<see cref="Confusion"/>); a task
     /// evaluating otherwise says what its evaluation holds.
     /// </summary>
-    internal virtual long EvaluationBytes(ImageDataset data, int batchSize)
+    internal virtual long EvaluationBytes(IDataset data, int batchSize)
     {
         var share = Share(data);
         int size = Math.Min(batchSize, share.Count);
@@ -100,7 +105,7 @@ public abstract class TrainingTask : IDisposable
     }
 
     /// <summary>The device bytes <see cref="MeanPerImage"/> holds at its peak for the same arguments.</summary>
-    internal long MeanPerImageBytes(ImageDataset all, int batchSize, Func<Node, IReadOnlyList<Node>> build)
+    internal long MeanPerImageBytes(IDataset all, int batchSize, Func<Node, IReadOnlyList<Node>> build)
     {
         var data = Share(all);
         int size = Enumerable.Range(1, Math.Min(Math.Max(batchSize, 100), data.Count)).Last(b => data.Count % b == 0);
@@ -114,9 +119,9 @@ public abstract class TrainingTask : IDisposable
     /// two page-locked staging buffers each for training and evaluation, the loader's batch, and the
     /// copies of the batches of up to <paramref name="queuedSteps"/> steps queued between reads (kept to replay a bad step).
     /// </summary>
-    internal static long HostBytes(ImageDataset data, int batchSize, int queuedSteps)
+    internal static long HostBytes(IDataset data, int batchSize, int queuedSteps)
     {
-        long batch = 4L * batchSize * (data.ImageSize + data.TargetSize + 1); // images, targets, indices
+        long batch = 4L * batchSize * (TrainingData.ImageSize(data) + TrainingData.TargetSize(data) + 1); // images, targets, indices
         return (2 + 2 + 1 + queuedSteps) * batch;
     }
 
@@ -156,8 +161,11 @@ public abstract class TrainingTask : IDisposable
     /// <summary>The scalar training loss of the model on <paramref name="x"/> (and targets, if any).</summary>
     protected abstract Node TrainingLoss(Node x, Node? targets);
 
-    /// <summary>Evaluates the model on <paramref name="data"/> in evaluation mode.</summary>
-    public abstract Evaluation Evaluate(ImageDataset data, int batchSize);
+    /// <summary>
+    /// Evaluates the model on <paramref name="data"/> in evaluation mode: in memory, or streamed a
+    /// batch at a time (an image folder, a <see cref="TransformedDataset"/>).
+    /// </summary>
+    public abstract Evaluation Evaluate(IDataset data, int batchSize);
 
     /// <summary>
     /// The per-image mean over all of <paramref name="all"/> of each scalar <paramref name="build"/>
@@ -167,7 +175,7 @@ public abstract class TrainingTask : IDisposable
     /// reproducibly; each batch's values stay on the device, read once at the end, and the sums are
     /// added over the ranks.
     /// </summary>
-    protected double[] MeanPerImage(ImageDataset all, int batchSize, ulong key, Func<Node, IReadOnlyList<Node>> build)
+    protected double[] MeanPerImage(IDataset all, int batchSize, ulong key, Func<Node, IReadOnlyList<Node>> build)
     {
         ArgumentNullException.ThrowIfNull(all);
         ArgumentNullException.ThrowIfNull(build);
@@ -181,7 +189,7 @@ public abstract class TrainingTask : IDisposable
         using var values = Tensor.Empty(Device, batches, count);
         using var staging = new BatchStaging(Device, x.Shape.Numel, 0);
         int index = 0;
-        foreach (var batch in new DataLoader(data, size).Epoch(0))
+        foreach (var batch in TrainingData.Loader(data, size).Epoch(0))
         {
             staging.Upload(batch, plan.Value(x), null);
             plan.Forward();
@@ -210,7 +218,7 @@ public abstract class TrainingTask : IDisposable
     /// batch reads back its classes only. <paramref name="check"/> may refuse the traced logits node
     /// before anything is compiled.
     /// </summary>
-    protected int[] PredictClasses(ImageDataset data, int batchSize, Action<Node>? check = null)
+    protected int[] PredictClasses(IDataset data, int batchSize, Action<Node>? check = null)
     {
         using var run = new EvaluationRun(this, data, batchSize, check, targets: false);
         var predicted = new int[data.Count * run.Positions];
@@ -231,7 +239,7 @@ public abstract class TrainingTask : IDisposable
     /// masks, counted on the device over every batch and read back once (or whenever the counts
     /// could pass 2^31); in a data-parallel run each rank counts its share and the counts are summed.
     /// </summary>
-    protected Ops.Metrics.ConfusionMatrix Confusion(ImageDataset data, int batchSize, Action<Node>? check = null)
+    protected Ops.Metrics.ConfusionMatrix Confusion(IDataset data, int batchSize, Action<Node>? check = null)
     {
         var local = LocalConfusion(Share(data), batchSize, check);
         if (Communicator is not { Size: > 1 })
@@ -243,7 +251,7 @@ public abstract class TrainingTask : IDisposable
         return total;
     }
 
-    private Ops.Metrics.ConfusionMatrix LocalConfusion(ImageDataset data, int batchSize, Action<Node>? check)
+    private Ops.Metrics.ConfusionMatrix LocalConfusion(IDataset data, int batchSize, Action<Node>? check)
     {
         using var run = new EvaluationRun(this, data, batchSize, check, targets: true);
         var matrix = new Ops.Metrics.ConfusionMatrix(run.Classes);
@@ -268,13 +276,13 @@ public abstract class TrainingTask : IDisposable
     private sealed class EvaluationRun : IDisposable
     {
         private readonly TrainingTask _task;
-        private readonly ImageDataset _data;
+        private readonly IDataset _data;
         private readonly CompiledGraph _plan;
         private readonly Node _x;
         private readonly BatchStaging _staging;
         private readonly int _batchSize;
 
-        public EvaluationRun(TrainingTask task, ImageDataset data, int batchSize, Action<Node>? check, bool targets)
+        public EvaluationRun(TrainingTask task, IDataset data, int batchSize, Action<Node>? check, bool targets)
         {
             _task = task;
             _data = data;
@@ -301,7 +309,7 @@ public abstract class TrainingTask : IDisposable
         /// <summary>Uploads each batch (and its targets, padding marked -1) and runs the forward pass; yields the host batch.</summary>
         public IEnumerable<Batch> Batches()
         {
-            foreach (var batch in new DataLoader(_data, _batchSize).Epoch(0))
+            foreach (var batch in TrainingData.Loader(_data, _batchSize).Epoch(0))
             {
                 if (Targets is not null)
                     batch.Targets.AsSpan(batch.Count * Positions).Fill(-1); // padding rows repeat real images: do not count them

@@ -29,7 +29,7 @@ public sealed class VaeTask(Vae model, ComputeDevice device, ulong seed = 1) : T
     protected override Node TrainingLoss(Node x, Node? targets) => ((Vae)Model).Build(x).Loss;
 
     /// <inheritdoc/>
-    public override Evaluation Evaluate(ImageDataset all, int batchSize)
+    public override Evaluation Evaluate(IDataset all, int batchSize)
     {
         // Training mode: z is sampled, as the ELBO's expectation asks.
         double[] means = MeanPerImage(all, batchSize, _evaluationKey, EvaluationScalars);
@@ -38,7 +38,7 @@ public sealed class VaeTask(Vae model, ComputeDevice device, ulong seed = 1) : T
     }
 
     /// <inheritdoc/>
-    internal override long EvaluationBytes(ImageDataset data, int batchSize) => MeanPerImageBytes(data, batchSize, EvaluationScalars);
+    internal override long EvaluationBytes(IDataset data, int batchSize) => MeanPerImageBytes(data, batchSize, EvaluationScalars);
 
     private IReadOnlyList<Node> EvaluationScalars(Node x)
     {

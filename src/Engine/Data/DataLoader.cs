@@ -17,7 +17,7 @@ namespace Engine.Data;
 /// identically (augmentation is keyed by the position in the permutation).
 /// </para>
 /// </summary>
-public sealed class DataLoader
+public sealed class DataLoader : IBatchLoader
 {
     private readonly ImageDataset _data;
     private readonly bool _shuffle;

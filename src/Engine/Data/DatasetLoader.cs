@@ -10,47 +10,67 @@ namespace Engine.Data;
 /// epoch skips to its batch), and each item's random transforms draw from a generator keyed by
 /// <c>(seed, epoch, item index)</c>: the same seed gives the same bits on any number of threads,
 /// and an in-memory <see cref="ImageDataset"/> streams exactly the batches <see cref="DataLoader"/> gives it.
+/// A <see cref="TransformedDataset"/>'s transforms run as the loader's own (before them), keyed alike.
+/// <para>
+/// Sharded for data-parallel training (<c>rank</c> of <c>ranks</c>) as <see cref="DataLoader"/> is:
+/// batch b of the ranks together holds the items of batch b of one loader with batch
+/// <c>ranks * BatchSize</c>, transformed identically (the draws are keyed by the item).
+/// </para>
 /// </summary>
-public sealed class DatasetLoader
+public sealed class DatasetLoader : IBatchLoader
 {
-    private readonly IDataset _data;
-    private readonly ITransform[] _transforms;
-    private readonly (int Channels, int Height, int Width)[] _shapes; // the input's, then after each transform
+    private readonly IDataset _source; // the untransformed items
+    private readonly TransformedDataset? _pipeline; // the transforms, when there are any
     private readonly bool _shuffle, _dropLast;
     private readonly ulong _seed;
+    private readonly int _rank, _ranks;
 
     /// <summary>Creates the loader; the transforms run in order on every item.</summary>
-    /// <exception cref="ArgumentException">A batch size below 1, or transforms that do not fit the items' shape, named.</exception>
-    public DatasetLoader(IDataset data, int batchSize, bool shuffle = false, ulong seed = 0, bool dropLast = false, IReadOnlyList<ITransform>? transforms = null)
+    /// <param name="data">The dataset (a <see cref="TransformedDataset"/>'s transforms run first).</param>
+    /// <param name="batchSize">Items per batch (per rank when sharded).</param>
+    /// <param name="shuffle">A fresh permutation per epoch.</param>
+    /// <param name="seed">The run's seed (permutations and random transforms).</param>
+    /// <param name="dropLast">Drop the last partial batch instead of padding it.</param>
+    /// <param name="transforms">Transforms after the dataset's own.</param>
+    /// <param name="rank">This rank's shard (data-parallel training), 0 .. <paramref name="ranks"/> - 1.</param>
+    /// <param name="ranks">Number of shards; above 1 needs <paramref name="dropLast"/>, so that every rank takes the same steps.</param>
+    /// <exception cref="ArgumentException">A batch size below 1, a rank outside its range, or transforms that do not fit the items' shape, named.</exception>
+    public DatasetLoader(IDataset data, int batchSize, bool shuffle = false, ulong seed = 0, bool dropLast = false, IReadOnlyList<ITransform>? transforms = null,
+        int rank = 0, int ranks = 1)
     {
         ArgumentNullException.ThrowIfNull(data);
         if (batchSize <= 0)
             throw new ArgumentOutOfRangeException(nameof(batchSize), $"batch size must be positive, got {batchSize}.");
-        if (dropLast && batchSize > data.Count)
-            throw new ArgumentException($"Batch size {batchSize} is larger than the {data.Count} items, so dropping the partial batch leaves none.");
-        _data = data;
-        _transforms = [.. transforms ?? []];
-        _shapes = new (int, int, int)[_transforms.Length + 1];
-        _shapes[0] = (data.Channels, data.Height, data.Width);
-        for (int t = 0; t < _transforms.Length; t++)
-            _shapes[t + 1] = _transforms[t].OutputShape(_shapes[t].Channels, _shapes[t].Height, _shapes[t].Width);
+        if (ranks <= 0 || rank < 0 || rank >= ranks)
+            throw new ArgumentOutOfRangeException(nameof(rank), $"rank {rank} of {ranks}: the rank must lie in [0, ranks).");
+        if (ranks > 1 && !dropLast)
+            throw new ArgumentException("A sharded loader drops the last partial global batch, so that every rank takes the same steps: pass dropLast.");
+        if (dropLast && (long)batchSize * ranks > data.Count)
+            throw new ArgumentException(ranks == 1
+                ? $"Batch size {batchSize} is larger than the {data.Count} items, so dropping the partial batch leaves none."
+                : $"Batch size {batchSize} on each of {ranks} ranks ({(long)batchSize * ranks} items a step) is larger than the {data.Count} items.");
+        _pipeline = transforms is { Count: > 0 } ? new TransformedDataset(data, transforms) : data as TransformedDataset;
+        _source = _pipeline?.Source ?? data;
+        ImageShape = _pipeline is { } p ? (p.Channels, p.Height, p.Width) : (data.Channels, data.Height, data.Width);
         BatchSize = batchSize;
         _shuffle = shuffle;
         _seed = seed;
         _dropLast = dropLast;
+        _rank = rank;
+        _ranks = ranks;
     }
 
     /// <summary>Items per batch.</summary>
     public int BatchSize { get; }
 
     /// <summary>The batches' images' shape, after the transforms.</summary>
-    public (int Channels, int Height, int Width) ImageShape => _shapes[^1];
+    public (int Channels, int Height, int Width) ImageShape { get; }
 
     /// <summary>Batches per epoch (the last partial one dropped or padded).</summary>
-    public int BatchesPerEpoch => _dropLast ? _data.Count / BatchSize : (_data.Count + BatchSize - 1) / BatchSize;
+    public int BatchesPerEpoch => _dropLast ? (int)(_source.Count / ((long)BatchSize * _ranks)) : (_source.Count + BatchSize - 1) / BatchSize;
 
     /// <summary>The order of the dataset in an epoch (<see cref="DataLoader.Order"/>'s).</summary>
-    public int[] Order(int epoch) => DataLoader.EpochOrder(_data.Count, _shuffle, _seed, epoch);
+    public int[] Order(int epoch) => DataLoader.EpochOrder(_source.Count, _shuffle, _seed, epoch);
 
     /// <summary>
     /// The batches of one epoch from batch <paramref name="firstBatch"/> on; the batch object is
@@ -68,24 +88,26 @@ public sealed class DatasetLoader
     private IEnumerable<Batch> Batches(int epoch, int firstBatch)
     {
         var order = Order(epoch);
-        ulong key = RandomStreams.Derive(_seed, RandomStream.Augmentation, (ulong)epoch);
+        ulong key = TransformedDataset.EpochKey(_seed, epoch);
         var (channels, height, width) = ImageShape;
-        int imageSize = channels * height * width, targetSize = _data.Classes > 0 ? 1 : 0;
+        int imageSize = channels * height * width, targetSize = _source.Classes > 0 ? 1 : 0;
         var batch = new Batch(BatchSize, imageSize, targetSize);
         var failures = new Exception?[BatchSize];
         for (int b = firstBatch; b < BatchesPerEpoch; b++)
         {
             int start = b * BatchSize;
-            batch.Count = Math.Min(BatchSize, _data.Count - start);
+            batch.Count = _ranks > 1 ? BatchSize : Math.Min(BatchSize, _source.Count - start);
             Array.Clear(failures);
             Parallel.For(0, BatchSize, i =>
             {
                 try
                 {
-                    int index = order[start + (i < batch.Count ? i : i % batch.Count)];
+                    // Position in the epoch's permutation: this rank's every ranks-th (one rank: start + i, padding repeats).
+                    int position = _ranks > 1 ? _rank + _ranks * (start + i) : start + (i < batch.Count ? i : i % batch.Count);
+                    int index = order[position];
                     batch.Indices[i] = index;
-                    // Each item's draws: 2^16 blocks of four words from its own counter, far more than a pipeline takes.
-                    int label = ReadTransformed(index, batch.Images.AsSpan(i * imageSize, imageSize), new PhiloxRandom(key, (ulong)index << 16));
+                    var image = batch.Images.AsSpan(i * imageSize, imageSize);
+                    int label = _pipeline is { } pipeline ? pipeline.Read(index, image, key) : _source.Read(index, image);
                     if (targetSize == 1)
                         batch.Targets[i] = label;
                 }
@@ -98,24 +120,5 @@ public sealed class DatasetLoader
                 throw failure is InvalidDataException ? failure : new InvalidDataException(failure.Message, failure);
             yield return batch;
         }
-    }
-
-    // Reads an item and runs the pipeline, each step into a buffer of its output's size, the last into the batch.
-    private int ReadTransformed(int index, Span<float> destination, PhiloxRandom random)
-    {
-        if (_transforms.Length == 0)
-            return _data.Read(index, destination);
-        var (c, h, w) = _shapes[0];
-        float[] current = new float[c * h * w];
-        int label = _data.Read(index, current);
-        for (int t = 0; t < _transforms.Length; t++)
-        {
-            var (oc, oh, ow) = _shapes[t + 1];
-            float[] next = t == _transforms.Length - 1 ? [] : new float[oc * oh * ow];
-            var output = t == _transforms.Length - 1 ? destination : next;
-            _transforms[t].Apply(current, c, h, w, output, random);
-            (current, c, h, w) = (next, oc, oh, ow);
-        }
-        return label;
     }
 }

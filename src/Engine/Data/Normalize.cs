@@ -38,4 +38,8 @@ public sealed class Normalize : ITransform
                 output[i] = (input[i] - mean) / std;
         }
     }
+
+    /// <summary>As torchvision prints it, with every value (<c>R</c>): the run's data fingerprint records it.</summary>
+    public override string ToString() =>
+        $"Normalize(mean=[{string.Join(", ", _mean.Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture)))}], std=[{string.Join(", ", _std.Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture)))}])";
 }

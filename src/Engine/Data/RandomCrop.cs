@@ -56,4 +56,7 @@ public sealed class RandomCrop : ITransform
             }
         }
     }
+
+    /// <summary>As torchvision prints it: the run's data fingerprint records it.</summary>
+    public override string ToString() => $"RandomCrop(size=({Height}, {Width}), padding={Padding})";
 }

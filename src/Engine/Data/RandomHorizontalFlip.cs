@@ -34,4 +34,7 @@ public sealed class RandomHorizontalFlip : ITransform
                 to.Reverse();
         }
     }
+
+    /// <summary>As torchvision prints it: the run's data fingerprint records it.</summary>
+    public override string ToString() => $"RandomHorizontalFlip(p={Probability.ToString("R", System.Globalization.CultureInfo.InvariantCulture)})";
 }

@@ -62,4 +62,7 @@ public sealed class Resize : ITransform
         int high = Math.Min(low + 1, size - 1);
         return (low, high, source - low);
     }
+
+    /// <summary>As torchvision prints it: the run's data fingerprint records it.</summary>
+    public override string ToString() => $"Resize(size=({Height}, {Width}), interpolation=bilinear)";
 }

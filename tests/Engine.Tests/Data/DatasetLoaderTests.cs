@@ -207,4 +207,56 @@ public sealed class DatasetLoaderTests : IDisposable
         Assert.Equal(16, offsets.Count); // tops and lefts -1 .. 2
         Assert.InRange(flips, 160, 240); // p = 1/2 of 400
     }
+
+    [Fact]
+    public void ShardedRanksTogetherStreamTheBatchesOfOneLoaderTransformedAlike()
+    {
+        var (images, labels) = Digits.First(100);
+        var data = new TransformedDataset(new ImageDataset(images, 100, 1, 8, 8, classes: 10, labels: labels),
+            [new RandomCrop(6, 6, padding: 1), new RandomHorizontalFlip()]);
+        var whole = new DatasetLoader(data, 12, shuffle: true, seed: 11, dropLast: true).Epoch(1).Select(b => b.Copy()).ToList();
+        var ranks = Enumerable.Range(0, 3).Select(r => new DatasetLoader(data, 4, shuffle: true, seed: 11, dropLast: true, rank: r, ranks: 3).Epoch(1).Select(b => b.Copy()).ToList()).ToList();
+        Assert.Equal(100 / 12, whole.Count);
+        Assert.All(ranks, shard => Assert.Equal(whole.Count, shard.Count));
+        for (int b = 0; b < whole.Count; b++)
+        {
+            // Position p of the global batch is rank p % 3's row p / 3.
+            for (int p = 0; p < 12; p++)
+            {
+                var shard = ranks[p % 3][b];
+                int row = p / 3;
+                Assert.Equal(whole[b].Indices[p], shard.Indices[row]);
+                Assert.Equal(whole[b].Targets[p], shard.Targets[row]);
+                Reference.AssertExactly(whole[b].Images.AsSpan(p * 36, 36).ToArray(), shard.Images.AsSpan(row * 36, 36).ToArray(), $"batch {b}, position {p}");
+            }
+        }
+        Assert.Throws<ArgumentException>(() => new DatasetLoader(data, 4, rank: 0, ranks: 3)); // sharding needs dropLast
+    }
+
+    [Fact]
+    public void ATransformedDatasetReadAloneGivesWhatALoaderWithSeedZeroGivesInEpochZeroAndComposesItsTransforms()
+    {
+        var (images, labels) = Digits.First(20);
+        var memory = new ImageDataset(images, 20, 1, 8, 8, classes: 10, labels: labels);
+        var cropped = new TransformedDataset(memory, [new RandomCrop(6, 6, padding: 2)]);
+        var both = new TransformedDataset(cropped, [new Resize(9, 9)]);
+        Assert.Same(memory, both.Source);
+        Assert.Equal(2, both.Transforms.Count);
+        Assert.Equal((1, 9, 9, 10), (both.Channels, both.Height, both.Width, both.Classes));
+        Assert.Equal("RandomCrop(size=(6, 6), padding=2)", both.Transforms[0].ToString());
+        var batch = new DatasetLoader(memory, 20, transforms: [.. both.Transforms]).Epoch(0).Single();
+        for (int i = 0; i < 20; i++)
+        {
+            float[] alone = new float[81];
+            Assert.Equal(labels[i], both.Read(i, alone));
+            Reference.AssertExactly(batch.Images.AsSpan(i * 81, 81).ToArray(), alone, $"item {i}");
+        }
+        // A subset reads through to the items it names.
+        var subset = new Subset(both, [7, 3]);
+        float[] seven = new float[81], direct = new float[81];
+        subset.Read(0, seven);
+        both.Read(7, direct);
+        Assert.Equal(direct, seven);
+        Assert.Contains("index 20 is outside [0, 20)", Assert.Throws<ArgumentOutOfRangeException>(() => new Subset(memory, [1, 20])).Message);
+    }
 }

@@ -1,30 +1,21 @@
-using Engine.Checkpoints;
-using Engine.Devices;
-using Engine.Graph;
-using Engine.Models;
+using Engine.Data;
+using Engine.Training;
 
 namespace Engine.Tests.Docs;
 
 /// <summary>The README's C# snippet 2, word for word between the region marks (<see cref="ReadmeSnippetTests"/>), compiled with only the README's usings.</summary>
 internal static class ReadmeSnippet2
 {
-    internal static float[] Run(float[] images)
+    internal static TrainingResult Run(Trainer trainer)
     {
         #region readme
-        using var device = ComputeDevice.OpenDefault();       // CUDA, else OpenCL, else the CPU accelerator
-        var model = ResNet.ResNet18(classes: 10, inChannels: 1, smallStem: true, width: 16);
-        model.Initialize(device);
-        StateDict.Load(model, "runs/resnet-fashion/best.safetensors");    // or a PyTorch state dict
-
-        var g = new GraphBuilder(device, training: false);    // evaluation mode: running BatchNorm statistics
-        var x = g.Input("x", 8, 1, 28, 28);
-        var logits = model.Call(x);
-        using var run = g.CompileInference(logits);           // memory planned once, reused every call
-        run.Value(x).CopyFrom(images);                        // float[8 * 28 * 28], NCHW
-        run.Forward();
-        float[] scores = run.Value(logits).ToArray();         // [8, 10]
-        model.Release();                                      // device memory back, deterministically
+        // One folder of images per class (torchvision's ImageFolder), decoded a batch at a time.
+        float[] mean = [0.485f, 0.456f, 0.406f], std = [0.229f, 0.224f, 0.225f];
+        var photos = new TransformedDataset(new ImageFolderDataset("data/train", channels: 3, height: 72, width: 72),
+            [new RandomCrop(64, 64), new RandomHorizontalFlip(), new Normalize(mean, std)]);   // drawn anew each epoch
+        var held = new TransformedDataset(new ImageFolderDataset("data/test", 3, 64, 64), [new Normalize(mean, std)]);
+        TrainingResult streamed = trainer.Fit(photos, held);  // any IDataset: the same seeded, resumable order
         #endregion
-        return scores;
+        return streamed;
     }
 }

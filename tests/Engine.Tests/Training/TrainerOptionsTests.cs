@@ -254,7 +254,7 @@ public sealed class TrainerOptionsTests(DeviceFixture fixture)
 
         protected override Node TrainingLoss(Node x, Node? targets) => Model.Call(x).MseLoss(x.Flatten());
 
-        public override Evaluation Evaluate(ImageDataset data, int batchSize)
+        public override Evaluation Evaluate(IDataset data, int batchSize)
         {
             double value = metrics?[_evaluations++] ?? 0;
             return new Evaluation(value, $"score {value}", $"{value}");
