@@ -1,6 +1,7 @@
 using Engine.Graph;
 using Engine.Graph.Nodes;
 using Engine.Ops.Activation;
+using Engine.Ops.Pooling;
 using Engine.Ops.Upsampling;
 using Engine.Tensors;
 using Google.Protobuf;
@@ -113,6 +114,14 @@ internal sealed class OnnxGraphWriter(GraphBuilder graph, Node input, Node outpu
                 Add("Flatten", [pooled], [y], Int("axis", 1)); // [N, C, 1, 1] -> [N, C], as the engine gives
                 break;
             }
+            case AdaptiveAvgPool2dNode pool:
+                AdaptivePool(op, pool.Spec, "AveragePool", "GlobalAveragePool", x, y);
+                break;
+            case AdaptiveMaxPool2dNode pool:
+                if (_consumed.Contains(pool.Outputs[1]))
+                    throw Unsupported(op, "adaptive max pooling whose indices another op reads (ONNX's MaxPool indices are int64 over the whole tensor)");
+                AdaptivePool(op, pool.Spec, "MaxPool", "GlobalMaxPool", x, y);
+                break;
             case MaxUnpool2dNode unpool:
             {
                 if (unpool.Inputs[1].Producer is not MaxPool2dNode pool)
@@ -174,6 +183,25 @@ internal sealed class OnnxGraphWriter(GraphBuilder graph, Node input, Node outpu
             default:
                 throw Unsupported(op, op.GetType().Name);
         }
+    }
+
+    // Adaptive pooling as ONNX can say it: to 1 x 1 as the global pool, and where each output size
+    // divides its input size as the plain pool with kernel = stride = input / output (PyTorch's
+    // windows are then exactly those). Other sizes have overlapping, uneven windows that no ONNX
+    // operator describes: refused by name.
+    private void AdaptivePool(GraphOp op, AdaptivePool2dSpec spec, string pool, string global, string x, string y)
+    {
+        var g = spec.Geometry;
+        int h = g.H.Divisor, w = g.W.Divisor, outH = g.OutH.Divisor, outW = g.OutW.Divisor;
+        if (outH == 1 && outW == 1)
+        {
+            Add(global, [x], [y]);
+            return;
+        }
+        if (!spec.UniformWindows)
+            throw new NotSupportedException($"ONNX export: {op.Name} pools {h}x{w} to {outH}x{outW}, whose adaptive windows are uneven (an output size that does not divide its input size), which no ONNX pooling operator expresses; use an output size that divides the input, or 1x1.");
+        int kh = h / outH, kw = w / outW;
+        Add(pool, [x], [y], Ints("kernel_shape", kh, kw), Ints("strides", kh, kw));
     }
 
     // interpolate as PyTorch's exporter writes it: nearest is asymmetric with floor; bilinear is

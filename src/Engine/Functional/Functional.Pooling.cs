@@ -74,6 +74,62 @@ public static partial class Functional
     }
 
     /// <summary>
+    /// <c>adaptive_avg_pool2d(input, output_size)</c>: <c>[N, C, H, W]</c> to <c>[N, C, OutH, OutW]</c> for
+    /// any positive size; output (oh, ow) averages rows <c>[floor(oh H / OutH), ceil((oh + 1) H / OutH))</c>
+    /// and the columns alike (<c>sum / kh / kw</c>). Windows overlap where the size does not divide the input.
+    /// </summary>
+    public static Tensor AdaptiveAvgPool2d(Tensor input, Pair outputSize)
+    {
+        var spec = AdaptivePool2dSpec.Create("AdaptiveAvgPool2d", input.Shape, outputSize);
+        var y = Tensor.Empty(input.Device, spec.OutputShape);
+        return Guard(y, () => AdaptivePool2dOp.AvgForward(spec, input, y));
+    }
+
+    /// <summary>Input gradient of <see cref="AdaptiveAvgPool2d"/>: each output gradient spread evenly over its window, summed where windows overlap.</summary>
+    public static Tensor AdaptiveAvgPool2dBackward(Tensor gradOutput, Shape inputShape)
+    {
+        if (gradOutput.Shape.Rank != 4)
+            throw new ArgumentException($"AdaptiveAvgPool2d backward: the output gradient must be [N, C, OutH, OutW], got {gradOutput.Shape}.", nameof(gradOutput));
+        var spec = AdaptivePool2dSpec.Create("AdaptiveAvgPool2d", inputShape, (gradOutput.Shape[2], gradOutput.Shape[3]));
+        var dx = Tensor.Empty(gradOutput.Device, inputShape);
+        return Guard(dx, () => AdaptivePool2dOp.AvgBackward(spec, gradOutput, dx));
+    }
+
+    /// <summary>
+    /// <c>adaptive_max_pool2d(input, output_size, return_indices=True)</c>: the windows of
+    /// <see cref="AdaptiveAvgPool2d"/>, their maxima and int32 argmax indices (flat <c>h * W + w</c> within
+    /// each (n, c) plane). Ties go to the first maximum in row-major order; NaN wins, as in <see cref="MaxPool2d"/>.
+    /// </summary>
+    public static (Tensor Output, IntTensor Indices) AdaptiveMaxPool2d(Tensor input, Pair outputSize)
+    {
+        var spec = AdaptivePool2dSpec.Create("AdaptiveMaxPool2d", input.Shape, outputSize);
+        var y = Tensor.Empty(input.Device, spec.OutputShape);
+        IntTensor? indices = null;
+        try
+        {
+            indices = IntTensor.Empty(input.Device, spec.OutputShape);
+            AdaptivePool2dOp.MaxForward(spec, input, y, indices);
+            return (y, indices);
+        }
+        catch
+        {
+            y.Dispose();
+            indices?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Input gradient of <see cref="AdaptiveMaxPool2d"/>: each output gradient goes to its argmax.</summary>
+    public static Tensor AdaptiveMaxPool2dBackward(Tensor gradOutput, IntTensor indices, Shape inputShape)
+    {
+        if (gradOutput.Shape.Rank != 4)
+            throw new ArgumentException($"AdaptiveMaxPool2d backward: the output gradient must be [N, C, OutH, OutW], got {gradOutput.Shape}.", nameof(gradOutput));
+        var spec = AdaptivePool2dSpec.Create("AdaptiveMaxPool2d", inputShape, (gradOutput.Shape[2], gradOutput.Shape[3]));
+        var dx = Tensor.Empty(gradOutput.Device, inputShape);
+        return Guard(dx, () => AdaptivePool2dOp.MaxBackward(spec, gradOutput, indices, dx));
+    }
+
+    /// <summary>
     /// <c>max_unpool2d(input, indices, kernel_size, stride, padding, output_size)</c>: places each
     /// value at the position its pooling index names, zero elsewhere.
     /// </summary>

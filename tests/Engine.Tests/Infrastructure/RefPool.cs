@@ -1,6 +1,6 @@
 namespace Engine.Tests.Infrastructure;
 
-/// <summary>Float64 references for pooling, unpooling and resampling, from PyTorch's definitions.</summary>
+/// <summary>Float64 references for pooling (fixed and adaptive windows), unpooling and resampling, from PyTorch's definitions.</summary>
 public static class RefPool
 {
     public sealed record Window(int Planes, int H, int W, int KH, int KW, int SH, int SW, int PH = 0, int PW = 0, int DH = 1, int DW = 1, bool Ceil = false, bool IncludePad = true)
@@ -70,6 +70,58 @@ public static class RefPool
             y[(c * p.OutH + oh) * p.OutW + ow] = sum / (p.IncludePad ? poolSize : (h1 - h0) * (w1 - w0));
         }
         return y;
+    }
+
+    /// <summary>PyTorch's adaptive window along one axis: <c>[floor(i In / Out), ceil((i + 1) In / Out))</c>, in float64.</summary>
+    public static (int Start, int End) AdaptiveWindow(int i, int input, int output) =>
+        ((int)Math.Floor(i * (double)input / output), (int)Math.Ceiling((i + 1) * (double)input / output));
+
+    /// <summary>Adaptive average pooling: each window's float64 mean.</summary>
+    public static double[] AdaptiveAvgPool(int planes, int h, int w, int outH, int outW, double[] x)
+    {
+        var y = new double[planes * outH * outW];
+        for (int c = 0; c < planes; c++)
+        for (int oh = 0; oh < outH; oh++)
+        for (int ow = 0; ow < outW; ow++)
+        {
+            var (h0, h1) = AdaptiveWindow(oh, h, outH);
+            var (w0, w1) = AdaptiveWindow(ow, w, outW);
+            double sum = 0;
+            for (int r = h0; r < h1; r++)
+                for (int s = w0; s < w1; s++)
+                    sum += x[(c * h + r) * w + s];
+            y[(c * outH + oh) * outW + ow] = sum / ((h1 - h0) * (w1 - w0));
+        }
+        return y;
+    }
+
+    /// <summary>Adaptive max pooling: the first maximum in row-major window order, NaN wins; indices flat <c>h * W + w</c> per plane.</summary>
+    public static (double[] Values, int[] Indices) AdaptiveMaxPool(int planes, int h, int w, int outH, int outW, double[] x)
+    {
+        var values = new double[planes * outH * outW];
+        var indices = new int[values.Length];
+        for (int c = 0; c < planes; c++)
+        for (int oh = 0; oh < outH; oh++)
+        for (int ow = 0; ow < outW; ow++)
+        {
+            var (h0, h1) = AdaptiveWindow(oh, h, outH);
+            var (w0, w1) = AdaptiveWindow(ow, w, outW);
+            double best = double.NegativeInfinity;
+            int index = -1;
+            for (int r = h0; r < h1; r++)
+            for (int s = w0; s < w1; s++)
+            {
+                double v = x[(c * h + r) * w + s];
+                if (index < 0 || v > best || double.IsNaN(v))
+                {
+                    best = v;
+                    index = r * w + s;
+                }
+            }
+            values[(c * outH + oh) * outW + ow] = best;
+            indices[(c * outH + oh) * outW + ow] = index;
+        }
+        return (values, indices);
     }
 
     /// <summary>Max unpooling as a sequential scatter: later writes win.</summary>

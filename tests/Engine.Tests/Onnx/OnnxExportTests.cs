@@ -74,6 +74,31 @@ public sealed class OnnxExportTests(DeviceFixture fixture)
     }
 
     [Fact]
+    public void AdaptivePoolingRunsAlikeInOnnxRuntimeWhereItsWindowsAreUniform()
+    {
+        // 8x12 -> 4x6 (AveragePool 2x2), -> 2x3 (MaxPool 2x2), and a pyramid {1, 2}: GlobalMaxPool and MaxPool 4x6.
+        var model = new Sequential(
+            new Conv2d(2, 4, 3, padding: 1), new AdaptiveAvgPool2d((4, 6)), new AdaptiveMaxPool2d((2, 3)), new Flatten(), new Linear(4 * 2 * 3, 3));
+        Check(model, [2, 8, 12]);
+        var pyramid = new Sequential(new Conv2d(2, 3, 3, padding: 1), new SpatialPyramidPooling([1, 2]), new Linear(3 * 5, 2));
+        Check(pyramid, [2, 8, 12]);
+        var global = new Sequential(new Conv2d(2, 3, 3), new AdaptiveAvgPool2d(1), new Flatten());
+        Check(global, [2, 7, 5]);
+    }
+
+    [Fact]
+    public void AdaptivePoolingWithUnevenWindowsIsRefusedByName()
+    {
+        var error = Assert.Throws<NotSupportedException>(() =>
+            OnnxExport.ExportBytes(fixture.Device, new Shape(1, 2, 7, 8), x => new AdaptiveAvgPool2d((3, 4)).Call(x)));
+        Assert.StartsWith("ONNX export: adaptive_avg_pool2d", error.Message);
+        Assert.Contains("pools 7x8 to 3x4, whose adaptive windows are uneven", error.Message);
+        error = Assert.Throws<NotSupportedException>(() =>
+            OnnxExport.ExportBytes(fixture.Device, new Shape(1, 2, 3, 3), x => new AdaptiveMaxPool2d(5).Call(x)));
+        Assert.Contains("pools 3x3 to 5x5", error.Message);
+    }
+
+    [Fact]
     public void AGraphWithAnOpOnnxDoesNotCoverIsRefusedByName()
     {
         var vae = new Vae(latent: 2, size: 28);
