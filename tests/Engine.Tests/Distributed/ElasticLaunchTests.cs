@@ -11,7 +11,7 @@ namespace Engine.Tests.Distributed;
 /// started again.
 /// </summary>
 [Collection(DeviceCollection.Name)]
-[BackendIndependent("MPI exchanges host buffers; each rank runs the single-process graph, proven on every backend in process")]
+[DeviceIndependent("what it proves is the launcher's: a lost rank restarts the launch from the last commit; that a distributed run resumes to the same bits on the kernel path is DataParallelTrainingTests' case, run on every stage")]
 public sealed class ElasticLaunchTests(DeviceFixture fixture) : IDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(5);

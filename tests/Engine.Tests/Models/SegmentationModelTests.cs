@@ -182,11 +182,21 @@ public sealed class SegmentationModelTests(DeviceFixture fixture)
 
     [Theory]
     [InlineData("fcn8s")]
-    [InlineData("fcn16s")]
-    [InlineData("fcn32s")]
     [InlineData("segnet")]
     [InlineData("deeplabv3")]
-    public void LightConfigurationsOverfitRealDigitComposites(string name)
+    public void LightConfigurationsOverfitRealDigitComposites(string name) => Overfits(name);
+
+    // FCN-16s and FCN-32s are FCN-8s with fewer skips and a coarser up-sampling: the same ops at other
+    // shapes. Their transposed convolutions (kernel 32 and 64, stride 16 and 32) cost 4 minutes each on
+    // the kernel path of the CPU accelerator and on PoCL (zero-dilation multiplies 255 and 1,023 zeros
+    // of every 256 and 1,024 terms); the kernels are fcn8s's, proven above on every stage.
+    [Theory]
+    [InlineData("fcn16s")]
+    [InlineData("fcn32s")]
+    [DeviceIndependent("the ops of fcn8s at coarser shapes: whether these heads learn is the same on every device that computes fcn8s alike")]
+    public void CoarserFcnHeadsOverfitRealDigitComposites(string name) => Overfits(name);
+
+    private void Overfits(string name)
     {
         var model = ModelFactory.Create(name switch
         {
