@@ -41,7 +41,8 @@ internal static class PredictCommand
         command.SetAction(result =>
         {
             var (modelOptions, weightsPath) = Source(result, options, result.GetValue(model), result.GetValue(weights), result.GetValue(checkpoint));
-            return Run(modelOptions, weightsPath, result.GetValue(input)!, result.GetValue(outputPath)!, result.GetValue(device), output, errors, result.GetValue(batch));
+            return Run(modelOptions, weightsPath, result.GetValue(input)!, result.GetValue(outputPath)!, result.GetValue(device), output, errors, result.GetValue(batch),
+                weightsOption: result.GetValue(checkpoint) is null ? "--weights" : "--checkpoint");
         });
         return command;
     }
@@ -61,12 +62,14 @@ internal static class PredictCommand
         return (options.Agree(result, model, recorded, path), path);
     }
 
-    internal static int Run(ModelOptions options, string weightsPath, string inputPath, string outputPath, string? deviceSpec, TextWriter output, TextWriter errors, int batchSize = 64) =>
+    /// <summary>Runs the model built from <paramref name="options"/> with the weights at <paramref name="weightsPath"/> (given by <paramref name="weightsOption"/>) on the input batch.</summary>
+    internal static int Run(ModelOptions options, string weightsPath, string inputPath, string outputPath, string? deviceSpec, TextWriter output, TextWriter errors, int batchSize = 64,
+        string weightsOption = "--weights") =>
         ErrorReport.Guard(errors, () =>
         {
             if (batchSize <= 0)
                 throw new ArgumentException($"--batch-size must be positive, got {batchSize}.");
-            OutputGuard.Check("--output", outputPath, [("the --weights", weightsPath), ("the --input", inputPath)]);
+            OutputGuard.Check("--output", outputPath, [($"the {weightsOption}", weightsPath), ("the --input", inputPath)]);
             using var reader = NpyReader.Open(inputPath);
             var shape = reader.Shape;
             if (shape.Count != 4)

@@ -51,6 +51,14 @@ public sealed class PredictFromCheckpointTests(DeviceFixture fixture) : IDisposa
         Assert.Equal($"error: '{Path.Combine(PathOf("run"), RunFolder.LastFile)}' holds a model built otherwise: --classes 5 (it records 10), --small-stem off (it records on); " +
             "leave those options out, the model is taken from the checkpoint.", line);
         Assert.False(File.Exists(PathOf("refused.npy")));
+
+        // A checkpoint file of any name is read, never replaced by the output, and the refusal names the option that gave it.
+        File.Copy(Path.Combine(PathOf("run"), RunFolder.LastFile), PathOf("kept.safetensors"));
+        byte[] kept = File.ReadAllBytes(PathOf("kept.safetensors"));
+        errors.GetStringBuilder().Clear();
+        Assert.Equal(1, EngineCli.Run(Predict("kept.safetensors", "-c", PathOf("kept.safetensors")), log, errors));
+        Assert.Equal($"error: --output '{PathOf("kept.safetensors")}' is the --checkpoint ('{PathOf("kept.safetensors")}'), which this command reads: writing it would replace it. Choose another --output.", errors.ToString().Trim());
+        Assert.Equal(kept, File.ReadAllBytes(PathOf("kept.safetensors")));
     }
 
     [Fact]
