@@ -79,6 +79,16 @@ public sealed record CheckpointInfo
     /// <summary>Ranks the run was trained on (data-parallel; 1 for one process): a resumed run needs as many, since they shard the data.</summary>
     public int Ranks { get; init; } = 1;
 
+    /// <summary>Its members as values (the history's lines, the logs by their length), never a list's type name.</summary>
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        var invariant = System.Globalization.CultureInfo.InvariantCulture;
+        builder.Append(invariant, $"Format = {Format}, Task = {Task}, Model = {Model}, Options = {Options}, Position = {Position}, StepsPerEpoch = {StepsPerEpoch}, ");
+        builder.Append(invariant, $"Metric = {Metric}, Value = {Value}, Best = {Best}, BestEpoch = {BestEpoch}, History = [{string.Join("; ", History)}], ");
+        builder.Append(invariant, $"EpochLog = {EpochLog.Count} epochs, StepLog = {StepLog.Count} steps, RunId = {RunId}, Data = {Data}, Ranks = {Ranks}");
+        return true;
+    }
+
     /// <summary>
     /// Whether <paramref name="other"/> is a checkpoint of the same run: by <see cref="RunId"/> where
     /// both have one, else (older checkpoints) by what defines a run: task, model, seed, batch size,

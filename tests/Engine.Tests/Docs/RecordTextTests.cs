@@ -21,5 +21,13 @@ public sealed class RecordTextTests
         Assert.Equal("ModelOptions { Name = resnet18, Classes = 10, InChannels = 1, SmallStem = True, Padded = False, BaseWidth = 64, Latent = 20, ImageSize = 28, " +
             "Depth = , BatchNorm = False, HeadChannels = , AtrousRate = 12, OutputStride = 8, ImageWidth =  }",
             new ModelOptions("resnet18", 10, 1, SmallStem: true).ToString());
+        string checkpoint = new Engine.Training.CheckpointInfo
+        {
+            Task = "classification", Options = new Engine.Training.TrainingOptions(), Metric = "accuracy", Epoch = 2, StepsPerEpoch = 5,
+            History = ["after epoch 1: LearningRate 0.002 -> 0.001"], EpochLog = [new(1, 5, 0.5, 0.9, 0.002f, 1.5), new(2, 10, 0.4, 0.95, 0.001f, 1.5)],
+        }.ToString();
+        Assert.Contains("Position = after epoch 2, StepsPerEpoch = 5, Metric = accuracy", checkpoint);
+        Assert.Contains("History = [after epoch 1: LearningRate 0.002 -> 0.001], EpochLog = 2 epochs, StepLog = 0 steps", checkpoint);
+        Assert.DoesNotContain("System.", checkpoint);
     }
 }
