@@ -3,7 +3,7 @@ using Engine.Modules;
 namespace Engine.Models;
 
 /// <summary>Options that pick and shape a model by name (command lines, configuration files).</summary>
-/// <param name="Name">resnet18, resnet34, resnet50, unet, fcn32s, fcn16s, fcn8s, deeplabv3, segnet, vae, or an autoencoder: ae-plain, ae-denoising, ae-sparse, ae-contractive.</param>
+/// <param name="Name">resnet18, resnet34, resnet50, unet, fcn32s, fcn16s, fcn8s, deeplabv3, pspnet, segnet, vae, or an autoencoder: ae-plain, ae-denoising, ae-sparse, ae-contractive.</param>
 /// <param name="Classes">Output classes (ResNet and the segmentation networks).</param>
 /// <param name="InChannels">Input channels.</param>
 /// <param name="SmallStem">ResNet: a 3x3 stem without max pooling, for 28x28 or 32x32 inputs.</param>
@@ -25,7 +25,7 @@ public sealed record ModelOptions(string Name, int Classes = 1000, int InChannel
 public static class ModelFactory
 {
     /// <summary>The model names understood.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["resnet18", "resnet34", "resnet50", "unet", "fcn32s", "fcn16s", "fcn8s", "deeplabv3", "segnet", "vae", "ae-plain", "ae-denoising", "ae-sparse", "ae-contractive"];
+    public static IReadOnlyList<string> Names { get; } = ["resnet18", "resnet34", "resnet50", "unet", "fcn32s", "fcn16s", "fcn8s", "deeplabv3", "pspnet", "segnet", "vae", "ae-plain", "ae-denoising", "ae-sparse", "ae-contractive"];
 
     /// <summary>Creates the model; an unknown name is an error that lists the known ones.</summary>
     public static Module Create(ModelOptions options)
@@ -40,6 +40,7 @@ public static class ModelFactory
             "fcn8s" => Fcn(options, FcnVariant.Fcn8s),
             "deeplabv3" => new DeepLabV3(options.Classes, options.InChannels, options.BaseWidth, options.OutputStride,
                 [options.AtrousRate, 2 * options.AtrousRate, 3 * options.AtrousRate], options.HeadChannels ?? 256),
+            "pspnet" => new PspNet(options.Classes, options.InChannels, options.BaseWidth, options.OutputStride, options.HeadChannels ?? 512),
             "segnet" => new SegNet(options.InChannels, options.Classes, options.BaseWidth, options.Depth ?? 5),
             "vae" => new Vae(options.Latent, options.InChannels, options.ImageSize),
             "ae-plain" => new Autoencoder(AutoencoderKind.Plain, options.Latent, options.InChannels, options.ImageSize),
