@@ -6,7 +6,7 @@ namespace Engine.Tests.Docs;
 
 /// <summary>
 /// Runs docs/GUIDE.md's program (<see cref="GuideProgram.Run"/>) on the suite's device, on the first
-/// 2,000 training and 500 test images of the embedded Fashion-MNIST subset for the guide's 2 epochs:
+/// 2,000 training and 300 test images of the embedded Fashion-MNIST subset for the guide's 2 epochs:
 /// the custom residual network, task and callback train, the state dict goes to a file and back into
 /// a fresh model, and a predictor serves it. About 3 seconds on the CPU accelerator.
 /// </summary>
@@ -22,7 +22,7 @@ public sealed class EndToEndGuideTests(DeviceFixture fixture) : IDisposable
     {
         string data = Path.Combine(ReadmeSnippetTests.RepositoryRoot(), "src", "Cli", "Datasets", "Embedded");
         var output = new StringWriter();
-        var run = GuideProgram.Run(fixture.Device, data, _folder, trainCount: 2000, testCount: 500, output);
+        var run = GuideProgram.Run(fixture.Device, data, _folder, trainCount: 2000, testCount: 300, output);
         TestContext.Current.TestOutputHelper?.WriteLine(output.ToString());
 
         // The callback saw every epoch, in order, with the values of the run's epoch log, and wrote a line for each.
@@ -35,7 +35,7 @@ public sealed class EndToEndGuideTests(DeviceFixture fixture) : IDisposable
 
         // The task's metric is the balanced accuracy of the classes the predictor gives, counted here on the
         // host: the mean over the classes of the share of their images predicted right. Chance is 0.1;
-        // the CPU accelerator gives 0.7197 (and 358 of the 500 images right).
+        // the CPU accelerator gives 0.7514 (and 227 of the 300 images right), its kernels (ENGINE_HOST_PATH=0) 0.7472.
         int[] truth = run.TestLabels;
         double balanced = Enumerable.Range(0, 10).Where(c => truth.Contains(c))
             .Select(c => truth.Where((t, i) => t == c && run.Classes[i] == c).Count() / (double)truth.Count(t => t == c)).Average();
@@ -45,7 +45,7 @@ public sealed class EndToEndGuideTests(DeviceFixture fixture) : IDisposable
         // The weights went to the file and back bit for bit: the reloaded model gives the trained one's logits.
         Assert.True(run.Report.IsComplete, run.Report.ToString());
         Assert.Equal(38, run.Report.LoadedCount);   // 20 parameters, 12 running statistics, 6 num_batches_tracked
-        Assert.Equal(500 * 10, run.ReloadedLogits.Length);
+        Assert.Equal(300 * 10, run.ReloadedLogits.Length);
         Assert.Equal(run.TrainedLogits, run.ReloadedLogits);
         Assert.True(run.SameBits);
 
