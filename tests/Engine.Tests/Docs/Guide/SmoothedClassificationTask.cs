@@ -28,7 +28,7 @@ public sealed class SmoothedClassificationTask(Module model, ComputeDevice devic
 
     // Called after every epoch with the test set. Confusion runs the model in evaluation mode and
     // counts [true class, arg-max class] pairs on the device; only the K x K counts come back.
-    public override Evaluation Evaluate(ImageDataset data, int batchSize)
+    public override Evaluation Evaluate(IDataset data, int batchSize)
     {
         var confusion = Confusion(data, batchSize);
         var recalls = new List<double>();
