@@ -27,6 +27,7 @@ internal static class SummaryCommand
             "unet" => 572,
             "fcn32s" or "fcn16s" or "fcn8s" => 500,
             "deeplabv3" => 513,
+            "pspnet" => 473,
             "segnet" => 224,
             _ => options.ImageSize,
         };

@@ -95,10 +95,10 @@ internal sealed record TrainSettings
     public static IReadOnlyList<string> Backends { get; } = ["mpi", "nccl"];
 
     /// <summary>The models <c>train</c> knows.</summary>
-    public static IReadOnlyList<string> Models { get; } = ["resnet", "unet", "fcn32s", "fcn16s", "fcn8s", "deeplab", "segnet", "vae", "ae"];
+    public static IReadOnlyList<string> Models { get; } = ["resnet", "unet", "fcn32s", "fcn16s", "fcn8s", "deeplab", "pspnet", "segnet", "vae", "ae"];
 
-    /// <summary>The kinds that segment (per-pixel classes): U-Net, FCN, DeepLabV3 and SegNet.</summary>
-    public static IReadOnlyList<string> SegmentationModels { get; } = ["unet", "fcn32s", "fcn16s", "fcn8s", "deeplab", "segnet"];
+    /// <summary>The kinds that segment (per-pixel classes): U-Net, FCN, DeepLabV3, PSPNet and SegNet.</summary>
+    public static IReadOnlyList<string> SegmentationModels { get; } = ["unet", "fcn32s", "fcn16s", "fcn8s", "deeplab", "pspnet", "segnet"];
 
     /// <summary>True for a kind that segments.</summary>
     public static bool Segments(string kind) => SegmentationModels.Contains(kind);
@@ -144,7 +144,7 @@ internal sealed record TrainSettings
             Augment = Augment ?? true,
             SyncBatchNorm = SyncBatchNorm ?? false,
         },
-        "fcn32s" or "fcn16s" or "fcn8s" or "deeplab" or "segnet" => this with
+        "fcn32s" or "fcn16s" or "fcn8s" or "deeplab" or "pspnet" or "segnet" => this with
         {
             Model = Kind(Model),
             Dataset = Dataset ?? DatasetCatalog.M2nist,
@@ -153,7 +153,7 @@ internal sealed record TrainSettings
             LearningRate = LearningRate ?? 2e-3f,
             WeightDecay = WeightDecay ?? 1e-4f,
             Seed = Seed ?? 1,
-            Width = Width ?? (Kind(Model) == "deeplab" ? 8 : 16),
+            Width = Width ?? (Kind(Model) is "deeplab" or "pspnet" ? 8 : 16),
             Augment = Augment ?? false,
             SyncBatchNorm = SyncBatchNorm ?? false,
         },
@@ -209,6 +209,8 @@ internal sealed record TrainSettings
         // SegNet with four of VGG's five blocks.
         "fcn32s" or "fcn16s" or "fcn8s" => new ModelOptions(Model, classes, channels, Padded: true, BaseWidth: Width!.Value, ImageSize: size, BatchNorm: true, HeadChannels: 16 * Width!.Value),
         "deeplab" => new ModelOptions("deeplabv3", classes, channels, BaseWidth: Width!.Value, ImageSize: size, HeadChannels: 8 * Width!.Value, AtrousRate: 3, OutputStride: 8),
+        // PSPNet on the same backbone at output stride 8, its head of 8 x width (the pyramid's bins 1, 2, 3 and 6 on 8 x 12 features).
+        "pspnet" => new ModelOptions("pspnet", classes, channels, BaseWidth: Width!.Value, ImageSize: size, HeadChannels: 8 * Width!.Value, OutputStride: 8),
         "segnet" => new ModelOptions("segnet", classes, channels, BaseWidth: Width!.Value, ImageSize: size, Depth: 4),
         "ae" => new ModelOptions($"ae-{AutoencoderKind}", 0, channels, ImageSize: size, Latent: Latent!.Value),
         _ => new ModelOptions("vae", 0, channels, ImageSize: size, Latent: Latent ?? 20),

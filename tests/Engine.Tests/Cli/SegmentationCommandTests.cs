@@ -92,6 +92,35 @@ public sealed class SegmentationCommandTests(DeviceFixture fixture) : IDisposabl
     }
 
     [Fact]
+    public void PspNetTrainsAndEvaluatesAndItsExportRefusesThePyramidsUnevenBins()
+    {
+        string data = GlyphFolder();
+        var settings = new TrainSettings
+        {
+            Model = "pspnet", Dataset = "m2nist", DataDirectory = data, Device = fixture.Spec.ToString(), Output = Path.Combine(_folder, "pspnet"),
+            Epochs = 1, Width = 2, BatchSize = 8, Limit = 16, Plain = true,
+        };
+        Assert.Equal(0, TrainCommand.Run(settings, _log, _errors));
+        Assert.Contains("train pspnet: pspnet, ", _log.ToString());
+        var trained = Regex.Match(_log.ToString(), @"m2nist test mean IoU (\d\.\d{4}) \(IoU per class( \d\.\d{4}| NaN){11}, pixel accuracy \d+\.\d\d%, mean Dice \d\.\d{4}\) on 16 images");
+        Assert.True(trained.Success, _log.ToString());
+        var info = RunFolder.ReadInfo(Path.Combine(settings.Output!, RunFolder.LastFile));
+        Assert.Equal(("pspnet", "pspnet", 16, 8), (info.Kind(), info.Model!.Name, info.Model.HeadChannels, info.Model.OutputStride));
+        var eval = new StringWriter();
+        Assert.Equal(0, EvalCommand.Run(settings.Output!, null, data, 16, fixture.Spec.ToString(), eval, _errors));
+        Assert.Contains($"mean IoU {trained.Groups[1].Value} ", eval.ToString());
+        Assert.Equal("", _errors.ToString());
+
+        // Its 8 x 12 features pool to 3 x 3 in windows of two sizes, which ONNX's pools cannot express: one line says so.
+        Assert.Equal(1, ExportCommand.Run(settings.Output!, Path.Combine(_folder, "pspnet.onnx"), fixture.Spec.ToString(), TextWriter.Null, _errors));
+        string line = _errors.ToString().Trim();
+        Assert.DoesNotContain('\n', line);
+        Assert.Contains("adaptive_avg_pool2d", line);
+        Assert.Contains("uneven", line);
+        Assert.False(File.Exists(Path.Combine(_folder, "pspnet.onnx")));
+    }
+
+    [Fact]
     public void ASegmenterNeedsMasksAndOptionsOfItsOwn()
     {
         var settings = new TrainSettings { Model = "fcn8s", Dataset = "fashion-mnist-small", Device = fixture.Spec.ToString(), Output = Path.Combine(_folder, "x"), Epochs = 1, Plain = true };

@@ -166,6 +166,7 @@ public sealed class MemoryPlanTests(DeviceFixture fixture, ITestOutputHelper log
         "unet" => new ModelOptions("unet", 3, 1, Padded: true, BaseWidth: 8, ImageSize: size, Depth: 4, BatchNorm: true),
         "fcn32s" or "fcn16s" or "fcn8s" => new ModelOptions(name, 3, 1, Padded: true, BaseWidth: 8, ImageSize: size, BatchNorm: true, HeadChannels: 128),
         "deeplabv3" => new ModelOptions("deeplabv3", 3, 1, BaseWidth: 8, ImageSize: size, HeadChannels: 64, AtrousRate: 3, OutputStride: 8),
+        "pspnet" => new ModelOptions("pspnet", 3, 1, BaseWidth: 8, ImageSize: size, HeadChannels: 64, OutputStride: 8),
         "segnet" => new ModelOptions("segnet", 3, 1, BaseWidth: 8, ImageSize: size, Depth: 4),
         "vae" => new ModelOptions("vae", 0, 1, ImageSize: size, Latent: 20),
         _ when name.StartsWith("ae-", StringComparison.Ordinal) => new ModelOptions(name, 0, 1, ImageSize: size, Latent: 32),
