@@ -159,7 +159,7 @@ internal static class SampleCommand
             {
                 var some = testSet.Take(tsnePoints);
                 var summary = TsnePicture.Write(loaded.Device, Encode(some), latent, some.Labels, seed,
-                    $"{loaded.ModelOptions.Name}: t-SNE of the {latent}-D codes of {some.Count} {dataset} test images", splits.ClassNames, tsnePath, tsneCsvPath);
+                    $"{loaded.ModelOptions.Name}: t-SNE of {some.Count} {latent}-D codes", splits.ClassNames, tsnePath, tsneCsvPath);
                 written.Add($"the t-SNE of the {latent}-D codes of {summary.Points} test images to {tsnePath} (KL {summary.KlDivergence:F4}, " +
                     $"trustworthiness {summary.Trustworthiness:F4} at k = {TsnePicture.Neighbours}; codes and embedding in {tsneCsvPath})");
             }

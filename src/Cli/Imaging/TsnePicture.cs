@@ -38,7 +38,7 @@ internal static class TsnePicture
         double trust = Analysis.Trustworthiness.Compute(codes, dims, result.Embedding, 2, Neighbours);
         var summary = new Summary(result.Points, result.KlDivergence, trust);
         AtomicFile.WriteAllBytes(pngPath, LatentPlot.Render(result.Embedding, labels,
-            $"{title} (KL {summary.KlDivergence:F4}, T({Neighbours}) {summary.Trustworthiness:F4})", classNames, ("t-SNE 1", "t-SNE 2")));
+            $"{title}: KL {summary.KlDivergence:F3}, T({Neighbours}) {summary.Trustworthiness:F3}", classNames, ("t-SNE 1", "t-SNE 2")));
         AtomicFile.WriteAllBytes(csvPath, Encoding.UTF8.GetBytes(Csv(codes, dims, labels, result.Embedding)));
         return summary;
     }
