@@ -111,7 +111,11 @@ public sealed class TsneTests(DeviceFixture fixture)
     /// learning rate is small: at "auto" (50 for 40 points) the exaggerated attraction overshoots,
     /// <c>4 a rate sum_j p_ij ~ 60</c>, and the descent is chaotic, doubling a difference of one
     /// rounding every iteration or two in float64 as in float32 (measured: 2e-9 after one
-    /// iteration, 1.5 after twenty), so only a stable run can be compared.
+    /// iteration, 1.5 after twenty), so only a stable run can be compared. Even there a rounding
+    /// difference grows about tenfold in 40 iterations: measured against float64 after 100, 7e-6 of
+    /// the embedding's scale on the CPU accelerator and 2e-4 on PoCL (another compiler: OpenCL lets
+    /// it fuse multiply-adds and round division to 2.5 ulp), so the bound is 1e-3; a wrong rule (gain,
+    /// momentum, stage boundary) moves the embedding by its own scale.
     /// </summary>
     [Fact]
     public void ShortRunMatchesFloat64()
@@ -136,9 +140,9 @@ public sealed class TsneTests(DeviceFixture fixture)
         double scale = y.Max(Math.Abs);
         Assert.InRange(scale, 1, 100); // the embedding has unfolded from its 1e-4 start
         double worst = y.Select((v, c) => Math.Abs(result.Embedding[c] - v)).Max();
-        Assert.True(worst <= 1e-4 * scale, $"largest difference from float64 {worst:E2} at scale {scale:E2}");
+        Assert.True(worst <= 1e-3 * scale, $"largest difference from float64 {worst:E2} at scale {scale:E2}");
         double kl = TsneReference.Divergence(p, y);
-        Assert.True(Math.Abs(result.KlDivergence - kl) <= 1e-4 * kl, $"KL {result.KlDivergence}, float64 {kl}");
+        Assert.True(Math.Abs(result.KlDivergence - kl) <= 1e-3 * kl, $"KL {result.KlDivergence}, float64 {kl}");
     }
 
     /// <summary>
