@@ -16,7 +16,7 @@ namespace Engine.Analysis;
 /// exaggerated and momentum 0.5, then momentum 0.8 (each stage starts with zero update and unit
 /// gains); every 50 iterations the divergence and the gradient's norm are read back for the two
 /// stopping rules. Every sum runs in a fixed order, so a seed gives the same bits on a device each
-/// time. Memory: three <c>[N, N]</c> float buffers while P is built, one afterwards, so N in the
+/// time. Memory: two <c>[N, N]</c> float buffers while P is built, one afterwards, so N in the
 /// few thousands; the work is O(N^2) per iteration.
 /// </summary>
 public static class Tsne

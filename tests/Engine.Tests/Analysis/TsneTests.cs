@@ -227,6 +227,21 @@ public sealed class TsneTests(DeviceFixture fixture)
                     $"clusters {a} and {b}: centres {Distance(centres[a].X, centres[a].Y, centres[b]):F2} apart, radii {radii[a]:F2} and {radii[b]:F2}");
     }
 
+    /// <summary>A run frees every buffer it made and holds at most two <c>[N, N]</c> matrices at once (while P is built).</summary>
+    [Fact]
+    public void ARunFreesItsBuffersAndHoldsTwoPairMatricesAtMost()
+    {
+        const int n = 100;
+        long buffers = _device.LiveBufferCount, bytes = _device.LiveBytes;
+        _device.ResetPeakLiveBytes();
+        using (DisposeScope.Enter())
+            Tsne.Run(Tensor.FromArray(_device, Points(n, 13), n, Dims), new TsneOptions { Perplexity = 10f, Iterations = 60 });
+        Assert.Equal(buffers, _device.LiveBufferCount);
+        Assert.Equal(bytes, _device.LiveBytes);
+        long pairs = 2L * n * n * sizeof(float);
+        Assert.InRange(_device.PeakLiveBytes - bytes, pairs, pairs + 64L * n * sizeof(float)); // and vectors of N or 2N floats
+    }
+
     [Fact]
     public void ArgumentsAreCheckedWithTheirValues()
     {
