@@ -18,7 +18,9 @@ namespace Engine.Cli.Commands;
 /// codes), for a denoising autoencoder noisy / output / clean triples (<c>denoising.png</c>), and
 /// with a 2-D code the test set's codes coloured by class (<c>latent.png</c>, ScottPlot) and, for
 /// the VAE, the decoded manifold over the prior's quantiles (<c>manifold.png</c>, as Kingma &amp;
-/// Welling's figure).
+/// Welling's figure); with a wider code, an exact t-SNE of the codes of the first
+/// <c>--tsne-points</c> test images coloured by class (<c>tsne.png</c>, the codes and the embedding in
+/// <c>tsne.csv</c>), with its KL divergence and trustworthiness printed.
 /// </summary>
 internal static class SampleCommand
 {
@@ -29,18 +31,30 @@ internal static class SampleCommand
         var count = new Option<int>("--count") { Description = "Images per grid.", DefaultValueFactory = _ => 64 };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the prior samples and the denoising noise.", DefaultValueFactory = _ => 1 };
         var data = new Option<string?>("--data") { Description = "Folder with the dataset's files (default: data/<dataset>)." };
+        var tsnePoints = new Option<int>("--tsne-points")
+        {
+            Description = $"Test images whose codes a code wider than 2 embeds by t-SNE into tsne.png ({TsnePicture.MinPoints}-{TsnePicture.MaxPoints}; 0: none).",
+            DefaultValueFactory = _ => DefaultTsnePoints,
+        };
         var device = CommonOptions.Device();
-        var command = new Command("sample", "Draw VAE samples from the prior, reconstructions of test images (a denoising autoencoder's noisy / output / clean triples), and 2-D latent spaces as PNGs.") { checkpoint, folderOption, count, seed, data, device };
+        var command = new Command("sample", "Draw VAE samples from the prior, reconstructions of test images (a denoising autoencoder's noisy / output / clean triples), and latent spaces as PNGs (2-D codes directly, wider ones by t-SNE).") { checkpoint, folderOption, count, seed, data, tsnePoints, device };
         command.SetAction(result => Run(result.GetValue(checkpoint)!, result.GetValue(folderOption), result.GetValue(count), result.GetValue(seed),
-            result.GetValue(data), result.GetValue(device), output, errors));
+            result.GetValue(data), result.GetValue(device), output, errors, result.GetValue(tsnePoints)));
         return command;
     }
 
-    internal static int Run(string checkpoint, string? output, int count, ulong seed, string? dataDirectory, string? deviceSpec, TextWriter log, TextWriter errors) =>
+    /// <summary>The test images <c>--tsne-points</c> embeds unless told otherwise.</summary>
+    internal const int DefaultTsnePoints = 2000;
+
+    /// <summary>Runs the command; <paramref name="tsnePoints"/> 0 (the default here, not on the command line) writes no t-SNE.</summary>
+    internal static int Run(string checkpoint, string? output, int count, ulong seed, string? dataDirectory, string? deviceSpec, TextWriter log, TextWriter errors,
+        int tsnePoints = 0) =>
         CommonOptions.Guard(errors, () =>
         {
             if (count < 2 || count > 1024)
                 throw new ArgumentException($"--count must be between 2 and 1024, got {count}.");
+            if (tsnePoints != 0 && (tsnePoints < TsnePicture.MinPoints || tsnePoints > TsnePicture.MaxPoints))
+                throw new ArgumentException($"--tsne-points must be 0 or between {TsnePicture.MinPoints} and {TsnePicture.MaxPoints}, got {tsnePoints}.");
             string folder = output ?? RunFolder.FolderOf(checkpoint);
             var folderKind = PathKinds.Of(folder);
             if (folderKind is not (PathKind.Missing or PathKind.Directory) && !(folderKind == PathKind.SymbolicLink && Directory.Exists(folder)))
@@ -54,7 +68,7 @@ internal static class SampleCommand
             (string, string)[] inputs = [("the --checkpoint", RunFolder.CheckpointFile(checkpoint)), .. DatasetCatalog.Files(dataset, dataFolder).Select(f => ("a file of the dataset", f))];
             string Target(string name) => OutputGuard.Check("--output", Path.Combine(folder, name), inputs);
             string samplesPath = Target("samples.png"), pairsPath = Target("reconstructions.png"), triplesPath = Target("denoising.png"),
-                latentPath = Target("latent.png"), manifoldPath = Target("manifold.png");
+                latentPath = Target("latent.png"), manifoldPath = Target("manifold.png"), tsnePath = Target("tsne.png"), tsneCsvPath = Target("tsne.csv");
             using var loaded = LoadedCheckpoint.Open(checkpoint, task: null, deviceSpec);
             var splits = DatasetCatalog.Load(dataset, dataFolder);
             var testSet = splits.Test;
@@ -107,16 +121,23 @@ internal static class SampleCommand
                 written.Add($"{some.Count} noisy / output / clean triples ({noise.ToString().ToLowerInvariant()} noise {level:0.###}) to {triplesPath}");
             }
 
+            // The codes [images.Count, latent] of a set of test images (the VAE's posterior means), in batches that divide it.
+            float[] Encode(Engine.Data.ImageDataset images)
+            {
+                int batch = Enumerable.Range(1, Math.Min(250, images.Count)).Last(b => images.Count % b == 0);
+                var codes = new float[images.Count * latent];
+                for (int start = 0; start < images.Count; start += batch)
+                {
+                    var part = images.Select(Enumerable.Range(start, batch).ToArray());
+                    Run(loaded, encode, part.Images, batch, part.Channels, side, side).CopyTo(codes, start * latent);
+                }
+                return codes;
+            }
+
             if (latent == 2)
             {
-                // The whole test set's codes (the VAE's posterior means), coloured by class.
-                int batch = Enumerable.Range(1, Math.Min(250, testSet.Count)).Last(b => testSet.Count % b == 0);
-                var codes = new float[testSet.Count * 2];
-                for (int start = 0; start < testSet.Count; start += batch)
-                {
-                    var part = testSet.Select(Enumerable.Range(start, batch).ToArray());
-                    Run(loaded, encode, part.Images, batch, part.Channels, side, side).CopyTo(codes, start * 2);
-                }
+                // The whole test set's codes, coloured by class.
+                var codes = Encode(testSet);
                 AtomicFile.WriteAllBytes(latentPath, LatentPlot.Render(codes, testSet.Labels, $"{loaded.ModelOptions.Name}: 2-D codes of {testSet.Count} {dataset} test images", splits.ClassNames));
                 written.Add($"the 2-D codes of {testSet.Count} test images to {latentPath}");
                 if (kind == "vae")
@@ -133,6 +154,14 @@ internal static class SampleCommand
                     RgbImage.Grid(Run(loaded, decode, grid, n * n, 2), n * n, side, side, n).SavePng(manifoldPath);
                     written.Add($"the {n}x{n} manifold to {manifoldPath}");
                 }
+            }
+            if (latent > 2 && tsnePoints > 0)
+            {
+                var some = testSet.Take(tsnePoints);
+                var summary = TsnePicture.Write(loaded.Device, Encode(some), latent, some.Labels, seed,
+                    $"{loaded.ModelOptions.Name}: t-SNE of {some.Count} {latent}-D codes", splits.ClassNames, tsnePath, tsneCsvPath);
+                written.Add($"the t-SNE of the {latent}-D codes of {summary.Points} test images to {tsnePath} (KL {summary.KlDivergence:F4}, " +
+                    $"trustworthiness {summary.Trustworthiness:F4} at k = {TsnePicture.Neighbours}; codes and embedding in {tsneCsvPath})");
             }
             log.WriteLine($"{kind} (epoch {loaded.Info.Epoch}): wrote {string.Join(", ", written.SkipLast(1))}{(written.Count > 1 ? " and " : "")}{written[^1]}");
             return 0;

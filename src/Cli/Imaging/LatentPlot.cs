@@ -11,14 +11,14 @@ internal static class LatentPlot
     /// <summary>Width and height of the PNG, in pixels.</summary>
     public const int Width = 700, Height = 600;
 
-    /// <summary>The PNG's bytes for codes <c>[N, 2]</c> and their classes (null: one colour).</summary>
-    public static byte[] Render(ReadOnlySpan<float> codes, int[]? classes, string title, IReadOnlyList<string>? classNames = null)
+    /// <summary>The PNG's bytes for codes <c>[N, 2]</c> and their classes (null: one colour); the axes are z₁ and z₂ unless <paramref name="axes"/> names them.</summary>
+    public static byte[] Render(ReadOnlySpan<float> codes, int[]? classes, string title, IReadOnlyList<string>? classNames = null, (string X, string Y)? axes = null)
     {
         int n = codes.Length / 2;
         var plot = new Plot();
         plot.Title(title);
-        plot.XLabel("z₁");
-        plot.YLabel("z₂");
+        plot.XLabel(axes?.X ?? "z₁");
+        plot.YLabel(axes?.Y ?? "z₂");
         var palette = new ScottPlot.Palettes.Category10();
         var groups = classes is null ? [0] : classes.Distinct().Order().ToArray();
         foreach (int c in groups)

@@ -33,6 +33,25 @@ internal static class FullSum
         Run(device, partial.View, count, result);
     }
 
+    /// <summary>
+    /// As <see cref="Run(ComputeDevice, ArrayView{float}, long, ArrayView{float})"/>, with the partial
+    /// sums in <paramref name="workspace"/> (at least <see cref="Workspace"/> bytes of floats) rather than
+    /// allocated per call, for loops that sum every iteration. The same additions in the same order.
+    /// </summary>
+    internal static void Run(ComputeDevice device, ArrayView<float> values, long length, ArrayView<float> result, ArrayView<float> workspace)
+    {
+        long count = (length + Chunk - 1) / Chunk;
+        if (count == 1)
+        {
+            device.Kernel(SumLanesLoader)(1, values, result, length, 1);
+            return;
+        }
+        var partial = workspace.SubView(0, count);
+        device.Kernel(SumLanesLoader)(Check.LaunchSize("Sum", count), values, partial, length, (int)count);
+        // The workspace holds exactly the levels above one value, so the last level needs none.
+        Run(device, partial, count, result, count < workspace.Length ? workspace.SubView(count) : workspace);
+    }
+
     /// <summary>A new scalar tensor with the sum of every element of <paramref name="x"/>.</summary>
     internal static Tensor Of(Tensor x)
     {
@@ -41,7 +60,7 @@ internal static class FullSum
         return result;
     }
 
-    /// <summary>Bytes of the partial sums <see cref="Run"/> holds at once for <paramref name="length"/> values (each level's, nested).</summary>
+    /// <summary>Bytes of the partial sums <see cref="Run(ComputeDevice, ArrayView{float}, long, ArrayView{float})"/> holds at once for <paramref name="length"/> values (each level's, nested).</summary>
     internal static long Workspace(long length)
     {
         long bytes = 0;
