@@ -14,7 +14,7 @@ namespace Engine.Tests.Cli;
 /// writes the reconstructions, the denoising triples and the 2-D latent plots.
 /// </summary>
 [Collection(DeviceCollection.Name)]
-[BackendIndependent("the commands' arguments, files and printed numbers; the numbers come from kernels proven on every backend in process")]
+[DeviceIndependent("the commands' arguments, files and printed numbers; the numbers come from the library's training, evaluation and kernels, proven in process on every stage")]
 public sealed partial class AutoencoderCommandTests(DeviceFixture fixture) : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("engine-ae-").FullName;

@@ -13,7 +13,7 @@ namespace Engine.Tests.Cli;
 
 /// <summary><c>export</c> writes a trained run as ONNX that ONNX Runtime runs to the engine's outputs.</summary>
 [Collection(DeviceCollection.Name)]
-[BackendIndependent("the export writes the weights and graph it is given; ONNX agreement is checked in process on every backend")]
+[DeviceIndependent("the export writes the weights and graph it is given; ONNX agreement is checked in process on every stage")]
 public sealed class ExportCommandTests(DeviceFixture fixture) : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("engine-export-").FullName;

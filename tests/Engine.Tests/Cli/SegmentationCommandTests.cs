@@ -14,7 +14,7 @@ namespace Engine.Tests.Cli;
 /// MNIST download): the same code path with other glyphs.
 /// </summary>
 [Collection(DeviceCollection.Name)]
-[BackendIndependent("the commands' arguments, files and printed numbers; the numbers come from kernels proven on every backend in process")]
+[DeviceIndependent("the commands' arguments, files and printed numbers; the numbers come from the library's training, evaluation and kernels, proven in process on every stage")]
 public sealed class SegmentationCommandTests(DeviceFixture fixture) : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("engine-seg-").FullName;

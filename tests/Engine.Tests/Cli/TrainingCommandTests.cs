@@ -10,7 +10,7 @@ namespace Engine.Tests.Cli;
 
 /// <summary>train, eval, sample and segment end to end on tiny settings (the embedded data), and their errors.</summary>
 [Collection(DeviceCollection.Name)]
-[BackendIndependent("the commands' arguments, files and printed numbers; the numbers come from kernels proven on every backend in process")]
+[DeviceIndependent("the commands' arguments, files and printed numbers; the numbers come from the library's training, evaluation and kernels, proven in process on every stage")]
 public sealed class TrainingCommandTests(DeviceFixture fixture) : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("engine-train-").FullName;
