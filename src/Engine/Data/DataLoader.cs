@@ -39,16 +39,7 @@ public sealed class DataLoader : IBatchLoader
         int rank = 0, int ranks = 1)
     {
         ArgumentNullException.ThrowIfNull(data);
-        if (batchSize <= 0)
-            throw new ArgumentOutOfRangeException(nameof(batchSize), $"batch size must be positive, got {batchSize}.");
-        if (ranks <= 0 || rank < 0 || rank >= ranks)
-            throw new ArgumentOutOfRangeException(nameof(rank), $"rank {rank} of {ranks}: the rank must lie in [0, ranks).");
-        if (ranks > 1 && !dropLast)
-            throw new ArgumentException("A sharded loader drops the last partial global batch, so that every rank takes the same steps: pass dropLast.");
-        if (dropLast && (long)batchSize * ranks > data.Count)
-            throw new ArgumentException(ranks == 1
-                ? $"Batch size {batchSize} is larger than the {data.Count} images, so dropping the partial batch leaves none."
-                : $"Batch size {batchSize} on each of {ranks} ranks ({(long)batchSize * ranks} images a step) is larger than the {data.Count} images.");
+        CheckBatching(data.Count, batchSize, dropLast, rank, ranks, "images");
         _data = data;
         BatchSize = batchSize;
         _shuffle = shuffle;
@@ -63,7 +54,38 @@ public sealed class DataLoader : IBatchLoader
     public int BatchSize { get; }
 
     /// <summary>Batches per epoch.</summary>
-    public int BatchesPerEpoch => _dropLast ? (int)(_data.Count / ((long)BatchSize * _ranks)) : (_data.Count + BatchSize - 1) / BatchSize;
+    public int BatchesPerEpoch => BatchCount(_data.Count, BatchSize, _dropLast, _ranks);
+
+    /// <summary>
+    /// Refuses a batching of <paramref name="count"/> <paramref name="items"/> (the noun the
+    /// messages use) that no epoch can take: a batch size below 1, a rank outside its range, a
+    /// sharded loader that would pad, or a dropped partial batch that leaves none.
+    /// </summary>
+    internal static void CheckBatching(int count, int batchSize, bool dropLast, int rank, int ranks, string items)
+    {
+        if (batchSize <= 0)
+            throw new ArgumentOutOfRangeException(nameof(batchSize), $"batch size must be positive, got {batchSize}.");
+        if (ranks <= 0 || rank < 0 || rank >= ranks)
+            throw new ArgumentOutOfRangeException(nameof(rank), $"rank {rank} of {ranks}: the rank must lie in [0, ranks).");
+        if (ranks > 1 && !dropLast)
+            throw new ArgumentException("A sharded loader drops the last partial global batch, so that every rank takes the same steps: pass dropLast.");
+        if (dropLast && (long)batchSize * ranks > count)
+            throw new ArgumentException(ranks == 1
+                ? $"Batch size {batchSize} is larger than the {count} {items}, so dropping the partial batch leaves none."
+                : $"Batch size {batchSize} on each of {ranks} ranks ({(long)batchSize * ranks} {items} a step) is larger than the {count} {items}.");
+    }
+
+    /// <summary>Batches in an epoch of <paramref name="count"/> items: whole global batches when dropping the partial one, else every batch, the last padded.</summary>
+    internal static int BatchCount(int count, int batchSize, bool dropLast, int ranks) =>
+        dropLast ? (int)(count / ((long)batchSize * ranks)) : (count + batchSize - 1) / batchSize;
+
+    /// <summary>
+    /// The position in the epoch's permutation of row <paramref name="i"/> of the batch starting at
+    /// <paramref name="start"/>: this rank's every ranks-th; with one rank, <c>start + i</c>, a padded
+    /// row repeating one of the <paramref name="real"/> rows before it.
+    /// </summary>
+    internal static int Position(int start, int i, int real, int rank, int ranks) =>
+        ranks > 1 ? rank + ranks * (start + i) : start + (i < real ? i : i % real);
 
     /// <summary>The order of the dataset in an epoch.</summary>
     public int[] Order(int epoch) => EpochOrder(_data.Count, _shuffle, _seed, epoch);
@@ -105,8 +127,7 @@ public sealed class DataLoader : IBatchLoader
             batch.Count = _ranks > 1 ? BatchSize : Math.Min(BatchSize, _data.Count - start);
             for (int i = 0; i < BatchSize; i++)
             {
-                // Position in the epoch's permutation: this rank's every ranks-th (one rank: start + i, padding repeats).
-                int position = _ranks > 1 ? _rank + _ranks * (start + i) : start + (i < batch.Count ? i : i % batch.Count);
+                int position = Position(start, i, batch.Count, _rank, _ranks);
                 int s = order[position];
                 batch.Indices[i] = s;
                 var image = batch.Images.AsSpan(i * imageSize, imageSize);

@@ -39,16 +39,7 @@ public sealed class DatasetLoader : IBatchLoader
         int rank = 0, int ranks = 1)
     {
         ArgumentNullException.ThrowIfNull(data);
-        if (batchSize <= 0)
-            throw new ArgumentOutOfRangeException(nameof(batchSize), $"batch size must be positive, got {batchSize}.");
-        if (ranks <= 0 || rank < 0 || rank >= ranks)
-            throw new ArgumentOutOfRangeException(nameof(rank), $"rank {rank} of {ranks}: the rank must lie in [0, ranks).");
-        if (ranks > 1 && !dropLast)
-            throw new ArgumentException("A sharded loader drops the last partial global batch, so that every rank takes the same steps: pass dropLast.");
-        if (dropLast && (long)batchSize * ranks > data.Count)
-            throw new ArgumentException(ranks == 1
-                ? $"Batch size {batchSize} is larger than the {data.Count} items, so dropping the partial batch leaves none."
-                : $"Batch size {batchSize} on each of {ranks} ranks ({(long)batchSize * ranks} items a step) is larger than the {data.Count} items.");
+        DataLoader.CheckBatching(data.Count, batchSize, dropLast, rank, ranks, "items");
         _pipeline = transforms is { Count: > 0 } ? new TransformedDataset(data, transforms) : data as TransformedDataset;
         _source = _pipeline?.Source ?? data;
         ImageShape = _pipeline is { } p ? (p.Channels, p.Height, p.Width) : (data.Channels, data.Height, data.Width);
@@ -67,7 +58,7 @@ public sealed class DatasetLoader : IBatchLoader
     public (int Channels, int Height, int Width) ImageShape { get; }
 
     /// <summary>Batches per epoch (the last partial one dropped or padded).</summary>
-    public int BatchesPerEpoch => _dropLast ? (int)(_source.Count / ((long)BatchSize * _ranks)) : (_source.Count + BatchSize - 1) / BatchSize;
+    public int BatchesPerEpoch => DataLoader.BatchCount(_source.Count, BatchSize, _dropLast, _ranks);
 
     /// <summary>The order of the dataset in an epoch (<see cref="DataLoader.Order"/>'s).</summary>
     public int[] Order(int epoch) => DataLoader.EpochOrder(_source.Count, _shuffle, _seed, epoch);
@@ -102,9 +93,7 @@ public sealed class DatasetLoader : IBatchLoader
             {
                 try
                 {
-                    // Position in the epoch's permutation: this rank's every ranks-th (one rank: start + i, padding repeats).
-                    int position = _ranks > 1 ? _rank + _ranks * (start + i) : start + (i < batch.Count ? i : i % batch.Count);
-                    int index = order[position];
+                    int index = order[DataLoader.Position(start, i, batch.Count, _rank, _ranks)];
                     batch.Indices[i] = index;
                     var image = batch.Images.AsSpan(i * imageSize, imageSize);
                     int label = _pipeline is { } pipeline ? pipeline.Read(index, image, key) : _source.Read(index, image);

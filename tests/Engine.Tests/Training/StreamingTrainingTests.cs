@@ -161,13 +161,4 @@ public sealed class StreamingTrainingTests(DeviceFixture fixture) : IDisposable
         var noMasks = Assert.Throws<ArgumentException>(() => new Trainer(segmenter, Options).Fit(new Streamed(train), new Streamed(test), cancellationToken: TestContext.Current.CancellationToken));
         Assert.Contains("needs a dataset with masks", noMasks.Message);
     }
-
-    private sealed class CancelAt(long step, CancellationTokenSource cancel) : TrainingCallback
-    {
-        public override void OnStepEnd(StepEnd end)
-        {
-            if (end.GlobalStep == step)
-                cancel.Cancel();
-        }
-    }
 }

@@ -221,15 +221,6 @@ public sealed class TrainerOptionsTests(DeviceFixture fixture)
         }
     }
 
-    private sealed class CancelAt(long step, CancellationTokenSource cancel) : TrainingCallback
-    {
-        public override void OnStepEnd(StepEnd end)
-        {
-            if (end.GlobalStep == step)
-                cancel.Cancel();
-        }
-    }
-
     /// <summary>Each epoch's weights, copied when it ends.</summary>
     private sealed class EpochSnapshots(Module model) : TrainingCallback
     {

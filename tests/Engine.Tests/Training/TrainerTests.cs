@@ -269,13 +269,4 @@ public sealed class TrainerTests(DeviceFixture fixture) : IDisposable
                 epoch.RequestStop();
         }
     }
-
-    private sealed class CancelAt(long step, CancellationTokenSource cancel) : TrainingCallback
-    {
-        public override void OnStepEnd(StepEnd end)
-        {
-            if (end.GlobalStep == step)
-                cancel.Cancel();
-        }
-    }
 }
