@@ -120,21 +120,6 @@ internal static unsafe class AdaptivePoolHost
         });
     }
 
-    internal static void MaxBackward(ArrayView<float> dy, ArrayView<int> indices, ArrayView<float> dx, AdaptivePoolGeometry g, bool accumulate)
-    {
-        float* pdy = HostPath.Pointer(dy), pdx = HostPath.Pointer(dx);
-        int* pi = HostPath.Pointer(indices);
-        int planeSize = g.H.Divisor * g.W.Divisor, outputs = g.OutH.Divisor * g.OutW.Divisor;
-        HostPath.PlaneSums(g.Planes, planeSize, MinPlanes(planeSize), pdx, accumulate, (plane, sum) =>
-        {
-            float* gradient = pdy + plane * outputs;
-            int* argmax = pi + plane * outputs;
-            for (int o = 0; o < outputs; o++)
-            {
-                int at = argmax[o];
-                if (at >= 0 && at < planeSize)
-                    sum[at] += gradient[o];
-            }
-        });
-    }
+    internal static void MaxBackward(ArrayView<float> dy, ArrayView<int> indices, ArrayView<float> dx, AdaptivePoolGeometry g, bool accumulate) =>
+        MaxPoolHost.RouteToArgmax(dy, indices, dx, g.Planes, g.H.Divisor * g.W.Divisor, g.OutH.Divisor * g.OutW.Divisor, accumulate);
 }

@@ -106,12 +106,19 @@ internal static unsafe class MaxPoolHost
         }
     }
 
-    internal static void Backward(ArrayView<float> dy, ArrayView<int> indices, ArrayView<float> dx, PoolGeometry g, bool accumulate)
+    internal static void Backward(ArrayView<float> dy, ArrayView<int> indices, ArrayView<float> dx, PoolGeometry g, bool accumulate) =>
+        RouteToArgmax(dy, indices, dx, g.Planes, g.H * g.W, g.OutH * g.OutW, accumulate);
+
+    /// <summary>
+    /// <c>dx (+)= </c> each plane's output gradients <c>[planes, outputs]</c> summed into the input
+    /// positions <c>[planes, planeSize]</c> their arg-max indices name, in output order: the
+    /// backward pass of every max pooling (fixed windows or adaptive ones), as its kernel gathers it.
+    /// </summary>
+    internal static void RouteToArgmax(ArrayView<float> dy, ArrayView<int> indices, ArrayView<float> dx, int planes, int planeSize, int outputs, bool accumulate)
     {
         float* pdy = HostPath.Pointer(dy), pdx = HostPath.Pointer(dx);
         int* pi = HostPath.Pointer(indices);
-        int planeSize = g.H * g.W, outputs = g.OutH * g.OutW;
-        HostPath.PlaneSums(g.Planes, planeSize, Math.Max(1, (1 << 14) / planeSize), pdx, accumulate, (plane, sum) =>
+        HostPath.PlaneSums(planes, planeSize, Math.Max(1, (1 << 14) / planeSize), pdx, accumulate, (plane, sum) =>
         {
             float* gradient = pdy + plane * outputs;
             int* argmax = pi + plane * outputs;
