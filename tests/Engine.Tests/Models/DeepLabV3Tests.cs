@@ -1,7 +1,6 @@
 using Engine.Graph;
 using Engine.Models;
 using Engine.Modules.Layers;
-using Engine.Optim;
 using Engine.Tests.Infrastructure;
 
 namespace Engine.Tests.Models;
@@ -72,32 +71,11 @@ public sealed class DeepLabV3Tests(DeviceFixture fixture)
         model.Initialize(fixture.Device, seed: 3);
         try
         {
-            var g = new GraphBuilder(fixture.Device);
-            var x = g.Input("x", 2, 1, 32, 32);
-            var y = g.IntInput("y", 2, 32, 32);
-            var (output, aux) = model.Build(x);
-            var loss = NodeFunctions.WeightedSum(output.CrossEntropy(y), 1f, aux!.CrossEntropy(y), 0.5f); // torchvision's recipe: aux weight 0.5
-            using var step = g.Compile(loss);
-            // Noise over a dark half and a bright half (left in one image, right in the other); the bright half is the class.
-            float[] noise = Reference.Random(2 * 32 * 32, 4, -0.2f, 0.2f);
-            bool Bright(int i) => (i % 32 >= 16) == (i < 32 * 32);
-            step.Value(x).CopyFrom(noise.Select((v, i) => v + (Bright(i) ? 1f : 0f)).ToArray());
-            step.IntValue(y).CopyFrom(Enumerable.Range(0, 2 * 32 * 32).Select(i => Bright(i) ? 1 : 0).ToArray());
-            using var adam = new Adam(model.NamedParameters().Select(p => p.Parameter), 1e-2f);
-            float first = 0, last = 0;
-            // 60 steps: Adam moves every weight by about the rate whatever its gradient's size, so at a
-            // width of 2 with batch-norm over two images the path is chaotic (a change of rounding, such
-            // as another GEMM kernel's, moves it after a few steps); over 60 steps every path learns.
-            for (int i = 0; i < 60; i++)
+            var (first, last) = BrightHalves.Train(model, fixture.Device, (x, y) =>
             {
-                adam.ZeroGrad();
-                step.Forward();
-                step.Backward();
-                adam.Step();
-                last = step.Value(loss).ToArray()[0];
-                if (i == 0)
-                    first = last;
-            }
+                var (output, aux) = model.Build(x);
+                return NodeFunctions.WeightedSum(output.CrossEntropy(y), 1f, aux!.CrossEntropy(y), 0.5f); // torchvision's recipe: aux weight 0.5
+            });
             Assert.True(float.IsFinite(last) && last < 0.6f * first, $"loss {first} -> {last}");
         }
         finally

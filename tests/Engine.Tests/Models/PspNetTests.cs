@@ -1,6 +1,5 @@
 using Engine.Graph;
 using Engine.Models;
-using Engine.Optim;
 using Engine.Tensors;
 using Engine.Tests.Infrastructure;
 
@@ -102,28 +101,7 @@ public sealed class PspNetTests(DeviceFixture fixture)
         model.Initialize(fixture.Device, seed: 3);
         try
         {
-            var g = new GraphBuilder(fixture.Device);
-            var x = g.Input("x", 2, 1, 32, 32);
-            var y = g.IntInput("y", 2, 32, 32);
-            var loss = model.Call(x).CrossEntropy(y);
-            using var step = g.Compile(loss);
-            // Noise over a dark half and a bright half (left in one image, right in the other); the bright half is the class.
-            float[] noise = Reference.Random(2 * 32 * 32, 4, -0.2f, 0.2f);
-            bool Bright(int i) => (i % 32 >= 16) == (i < 32 * 32);
-            step.Value(x).CopyFrom(noise.Select((v, i) => v + (Bright(i) ? 1f : 0f)).ToArray());
-            step.IntValue(y).CopyFrom(Enumerable.Range(0, 2 * 32 * 32).Select(i => Bright(i) ? 1 : 0).ToArray());
-            using var adam = new Adam(model.NamedParameters().Select(p => p.Parameter), 1e-2f);
-            float first = 0, last = 0;
-            for (int i = 0; i < 60; i++)
-            {
-                adam.ZeroGrad();
-                step.Forward();
-                step.Backward();
-                adam.Step();
-                last = step.Value(loss).ToArray()[0];
-                if (i == 0)
-                    first = last;
-            }
+            var (first, last) = BrightHalves.Train(model, fixture.Device, (x, y) => model.Call(x).CrossEntropy(y));
             Assert.True(float.IsFinite(last) && last < 0.6f * first, $"loss {first} -> {last}");
         }
         finally
