@@ -33,11 +33,7 @@ public sealed record SplitFingerprint(int Images, string Shape, string Sha256)
     private static SplitFingerprint Of(ImageDataset data)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        Span<byte> head = stackalloc byte[24];
-        int[] dims = [data.Count, data.Channels, data.Height, data.Width, data.Classes, data.TargetSize];
-        for (int i = 0; i < dims.Length; i++)
-            BinaryPrimitives.WriteInt32LittleEndian(head[(4 * i)..], dims[i]);
-        hash.AppendData(head);
+        AppendHeader(hash, [data.Count, data.Channels, data.Height, data.Width, data.Classes, data.TargetSize]);
         Append(hash, data.Images, data.Images.Length);
         if ((data.Labels ?? data.Masks) is int[] targets)
             Append(hash, targets, targets.Length);
@@ -49,11 +45,7 @@ public sealed record SplitFingerprint(int Images, string Shape, string Sha256)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         int targetSize = data.Classes > 0 ? 1 : 0, imageSize = data.Channels * data.Height * data.Width;
-        Span<byte> head = stackalloc byte[24];
-        int[] dims = [data.Count, data.Channels, data.Height, data.Width, data.Classes, targetSize];
-        for (int i = 0; i < dims.Length; i++)
-            BinaryPrimitives.WriteInt32LittleEndian(head[(4 * i)..], dims[i]);
-        hash.AppendData(head);
+        AppendHeader(hash, [data.Count, data.Channels, data.Height, data.Width, data.Classes, targetSize]);
         var labels = new int[data.Count];
         const int Chunk = 256; // items decoded in parallel, then hashed in order
         var images = new float[Chunk * imageSize];
@@ -73,6 +65,15 @@ public sealed record SplitFingerprint(int Images, string Shape, string Sha256)
         Images != now.Images || Shape != now.Shape ? $"the {split} images were {Images} of {Shape}, now {now.Images} of {now.Shape}"
         : Sha256 != now.Sha256 ? $"the {split} images or their targets differ (SHA-256 {Sha256[..12]}... then, {now.Sha256[..12]}... now; {Images} images of {Shape} both times)"
         : null;
+
+    // The split's dimensions (count, C, H, W, classes, targets per image) as little-endian int32s.
+    private static void AppendHeader(IncrementalHash hash, ReadOnlySpan<int> dims)
+    {
+        Span<byte> head = stackalloc byte[4 * dims.Length];
+        for (int i = 0; i < dims.Length; i++)
+            BinaryPrimitives.WriteInt32LittleEndian(head[(4 * i)..], dims[i]);
+        hash.AppendData(head);
+    }
 
     // In parts: a span of bytes cannot describe more than 2 GiB.
     private static void Append<T>(IncrementalHash hash, T[] values, int length) where T : unmanaged
