@@ -11,8 +11,8 @@ namespace Engine.Ops;
 /// The GEMM for ILGPU's CPU accelerator (see <see cref="HostPath"/>), run by the host's vector
 /// units on the accelerator's buffers (host memory), the way BLIS and oneDNN do it: op(A) and op(B)
 /// are packed into contiguous panels (transposes and strides vanish there), a register micro-kernel
-/// keeps an <see cref="MR"/> x <see cref="NR"/> tile of C in sixteen vector registers (512-bit where
-/// the machine has them, else 256-bit) and runs fused multiply-adds over a <see cref="KC"/>-long
+/// keeps an <see cref="MR"/> x <see cref="NR"/> tile of C in vector registers (sixteen 512-bit ones
+/// where the machine has them, else twelve 256-bit ones) and runs fused multiply-adds over a <see cref="KC"/>-long
 /// block of K whose panels stay in the L1 and L2 caches. Work items are (batch entry, row block,
 /// column block); each computes its tile of C alone and in a fixed order (K block by K block,
 /// k ascending within one), so results are the same bits on every run and for any number of threads.
@@ -23,14 +23,24 @@ namespace Engine.Ops;
 /// </summary>
 internal static unsafe class HostGemm
 {
-    /// <summary>Rows of the register tile.</summary>
-    private const int MR = 8;
+    /// <summary>
+    /// Rows of the register tile: 8 with 512-bit vectors (16 accumulators of the 32 registers);
+    /// 6 with 256-bit ones, whose 16 registers hold 12 accumulators, B's two vectors and A's
+    /// broadcast (an 8-row tile needs 19 and spills inside the loop).
+    /// </summary>
+    private static readonly int MR = Vector512.IsHardwareAccelerated ? 8 : 6;
 
     /// <summary>Depth of a K block: a packed B strip of KC x NR floats (32 KiB with 512-bit vectors) stays in L1.</summary>
     private const int KC = 256;
 
-    /// <summary>Rows of a packed A block (128 KiB at KC = 256: L2).</summary>
-    private const int MC = 128;
+    /// <summary>Rows of a packed A block (about 128 KiB at KC = 256: L2), a multiple of <see cref="MR"/>.</summary>
+    private static readonly int MC = Vector512.IsHardwareAccelerated ? 128 : 120;
+
+    /// <summary>
+    /// Most rows of a GEMM whose K <see cref="KSlices"/> may split: a constant, not <see cref="MC"/>,
+    /// so that how an element is summed does not depend on the machine's vector width.
+    /// </summary>
+    private const int SlicedRowsMost = 128;
 
     /// <summary>Columns of a packed B block (256 KiB: L2).</summary>
     private const int NC = 256;
@@ -284,7 +294,7 @@ internal static unsafe class HostGemm
     /// the cores busy. Decided by M and K alone, never by N (see <see cref="DotMinK"/>) nor by the
     /// machine's core count, so the summation order (and the bits) are the same everywhere.
     /// </summary>
-    private static int KSlices(int m, int k) => m > MC || k < 8 * KC ? 1 : Math.Min(16, k / (4 * KC));
+    private static int KSlices(int m, int k) => m > SlicedRowsMost || k < 8 * KC ? 1 : Math.Min(16, k / (4 * KC));
 
     /// <summary>
     /// K split into <paramref name="slices"/> ranges (whole KC blocks) computed in parallel into
@@ -524,7 +534,7 @@ internal static unsafe class HostGemm
             x = Vector512.Create(a[7]);
             c70 = Vector512.FusedMultiplyAdd(x, b0, c70);
             c71 = Vector512.FusedMultiplyAdd(x, b1, c71);
-            a += MR;
+            a += 8;
             b += 32;
         }
         Store512(c, c00, c01, alpha, beta);
@@ -551,12 +561,13 @@ internal static unsafe class HostGemm
         r1.Store(c + 16);
     }
 
-    // The same tile with 256-bit vectors: C[8 x 16].
+    // C[6 x 16] with 256-bit vectors: twelve accumulators, B's two vectors and A's broadcast fill
+    // the sixteen registers (the BLIS Haswell shape), so nothing spills inside the k loop.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Kernel256(float* a, float* b, int kc, float* c, int ldc, float alpha, float beta)
     {
-        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
-        Vector256<float> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         for (int k = 0; k < kc; k++)
         {
             var b0 = Vector256.Load(b);
@@ -579,13 +590,7 @@ internal static unsafe class HostGemm
             x = Vector256.Create(a[5]);
             c50 = Vector256.FusedMultiplyAdd(x, b0, c50);
             c51 = Vector256.FusedMultiplyAdd(x, b1, c51);
-            x = Vector256.Create(a[6]);
-            c60 = Vector256.FusedMultiplyAdd(x, b0, c60);
-            c61 = Vector256.FusedMultiplyAdd(x, b1, c61);
-            x = Vector256.Create(a[7]);
-            c70 = Vector256.FusedMultiplyAdd(x, b0, c70);
-            c71 = Vector256.FusedMultiplyAdd(x, b1, c71);
-            a += MR;
+            a += 6;
             b += 16;
         }
         Store256(c, c00, c01, alpha, beta);
@@ -594,8 +599,6 @@ internal static unsafe class HostGemm
         Store256(c + 3L * ldc, c30, c31, alpha, beta);
         Store256(c + 4L * ldc, c40, c41, alpha, beta);
         Store256(c + 5L * ldc, c50, c51, alpha, beta);
-        Store256(c + 6L * ldc, c60, c61, alpha, beta);
-        Store256(c + 7L * ldc, c70, c71, alpha, beta);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
