@@ -3,7 +3,6 @@ using Engine.Kernels.Embedding;
 using Engine.Ops;
 using Engine.Ops.Random;
 using Engine.Tensors;
-using ILGPU;
 using ILGPU.Runtime;
 
 namespace Engine.Analysis;

@@ -1,8 +1,6 @@
-using Engine.Devices;
 using Engine.Kernels.Embedding;
 using Engine.Ops;
 using Engine.Tensors;
-using ILGPU;
 using ILGPU.Runtime;
 
 namespace Engine.Analysis;

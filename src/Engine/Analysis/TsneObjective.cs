@@ -1,9 +1,7 @@
 using Engine.Devices;
 using Engine.Kernels.Embedding;
-using Engine.Ops;
 using Engine.Ops.Reduction;
 using Engine.Tensors;
-using ILGPU;
 using ILGPU.Runtime;
 
 namespace Engine.Analysis;

@@ -3,7 +3,6 @@ using Engine.Kernels.Elementwise;
 using Engine.Kernels.Reduction;
 using Engine.Tensors;
 using ILGPU;
-using ILGPU.Runtime;
 
 namespace Engine.Ops;
 

@@ -1,9 +1,7 @@
 using Engine.Ops;
-using Engine.Devices;
 using Engine.Graph;
 using Engine.Kernels.Optim;
 using Engine.Tensors;
-using ILGPU;
 using ILGPU.Runtime;
 
 namespace Engine.Optim;

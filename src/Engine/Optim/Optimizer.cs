@@ -4,7 +4,6 @@ using Engine.Kernels.Optim;
 using Engine.Ops;
 using Engine.Ops.Reduction;
 using Engine.Tensors;
-using ILGPU;
 using ILGPU.Runtime;
 
 namespace Engine.Optim;

@@ -1,8 +1,6 @@
-using Engine.Devices;
 using Engine.Graph;
 using Engine.Kernels.Optim;
 using Engine.Tensors;
-using ILGPU;
 using ILGPU.Runtime;
 
 namespace Engine.Optim;

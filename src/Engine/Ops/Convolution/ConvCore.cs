@@ -5,7 +5,6 @@ using Engine.Kernels.Reduction;
 using Engine.Ops.Reduction;
 using Engine.Tensors;
 using ILGPU;
-using ILGPU.Runtime;
 
 namespace Engine.Ops.Convolution;
 

@@ -1,7 +1,6 @@
 using Engine.Devices;
 using Engine.Kernels.Convolution;
 using Engine.Tensors;
-using ILGPU;
 using ILGPU.Runtime;
 
 namespace Engine.Ops.Convolution;

@@ -5,7 +5,6 @@ using Engine.Kernels.Convolution.Implicit;
 using Engine.Kernels.Reduction;
 using Engine.Tensors;
 using ILGPU;
-using ILGPU.Runtime;
 
 namespace Engine.Ops.Convolution;
 

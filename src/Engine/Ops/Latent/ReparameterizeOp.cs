@@ -1,8 +1,6 @@
-using Engine.Devices;
 using Engine.Kernels.Latent;
 using Engine.Ops.Random;
 using Engine.Tensors;
-using ILGPU;
 using ILGPU.Runtime;
 
 namespace Engine.Ops.Latent;

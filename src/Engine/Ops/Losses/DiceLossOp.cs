@@ -1,8 +1,6 @@
-using Engine.Devices;
 using Engine.Kernels.Losses;
 using Engine.Ops.Reduction;
 using Engine.Tensors;
-using ILGPU;
 using ILGPU.Runtime;
 
 namespace Engine.Ops.Losses;

@@ -1,7 +1,5 @@
-using Engine.Devices;
 using Engine.Kernels.Losses;
 using Engine.Tensors;
-using ILGPU;
 using ILGPU.Runtime;
 
 namespace Engine.Ops.Losses;

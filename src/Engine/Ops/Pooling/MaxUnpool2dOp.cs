@@ -1,8 +1,6 @@
-using Engine.Devices;
 using Engine.Kernels.Pooling;
 using Engine.Ops.Convolution;
 using Engine.Tensors;
-using ILGPU;
 using ILGPU.Runtime;
 
 namespace Engine.Ops.Pooling;
