@@ -62,20 +62,7 @@ public sealed class SegNet : Module
     /// <inheritdoc/>
     protected override Node Forward(Node x)
     {
-        var indices = new Node[_depth];
-        var sizes = new (int H, int W)[_depth];
-        var h = x;
-        for (int block = 1; block <= _depth; block++)
-        {
-            h = Call($"encoder{block}", h);
-            sizes[block - 1] = (h.Shape[2], h.Shape[3]);
-            (h, indices[block - 1]) = new MaxPool2d(2).WithIndices(h, $"pool{block}");
-        }
-        for (int block = _depth; block >= 1; block--)
-        {
-            h = new MaxUnpool2d(2).Call(h, indices[block - 1], sizes[block - 1], $"unpool{block}");
-            h = Call($"decoder{block}", h);
-        }
-        return Call("classifier", h);
+        var (h, switches) = PoolingSwitches.Encode(x, _depth, (block, input) => Call($"encoder{block}", input));
+        return Call("classifier", switches.Decode(h, (block, input) => Call($"decoder{block}", input)));
     }
 }
