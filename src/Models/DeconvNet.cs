@@ -29,7 +29,6 @@ namespace Engine.Models;
 /// </summary>
 public sealed class DeconvNet : Module
 {
-    private static readonly int[] ConvsPerBlock = [2, 2, 3, 3, 3];
     private readonly int _depth;
 
     /// <summary>Creates the network.</summary>
@@ -50,22 +49,16 @@ public sealed class DeconvNet : Module
         if (bottleneck.H < 1 || bottleneck.W < 1)
             throw new ArgumentException($"DeconvNet: a {image.H} x {image.W} image has no bottleneck after {depth} poolings: its sides must be at least {1 << depth}.", nameof(imageSize));
         _depth = depth;
-        int channels = inChannels;
+        var (encoder, channels) = VggBlocks.Encoder(inChannels, width, depth, (inC, outC) => Normalised(new Conv2d(inC, outC, 3, padding: 1), outC));
         for (int block = 1; block <= depth; block++)
-        {
-            int outChannels = Width(width, block);
-            var layers = new List<Module>();
-            for (int i = 0; i < ConvsPerBlock[block - 1]; i++, channels = outChannels)
-                layers.AddRange(Normalised(new Conv2d(channels, outChannels, 3, padding: 1), outChannels));
-            Register($"encoder{block}", new Sequential([.. layers]));
-        }
+            Register($"encoder{block}", encoder[block - 1]);
         Register("fc6", new Sequential(Normalised(new Conv2d(channels, fcChannels, bottleneck), fcChannels)));
         Register("fc7", new Sequential(Normalised(new Conv2d(fcChannels, fcChannels, 1), fcChannels)));
         Register("fc6_deconv", new Sequential(Normalised(new ConvTranspose2d(fcChannels, channels, bottleneck), channels)));
         for (int block = depth; block >= 1; block--)
         {
-            int blockWidth = Width(width, block), next = block > 1 ? Width(width, block - 1) : blockWidth;
-            int convs = ConvsPerBlock[block - 1];
+            int blockWidth = VggBlocks.Width(width, block), next = block > 1 ? VggBlocks.Width(width, block - 1) : blockWidth;
+            int convs = VggBlocks.Convolutions[block - 1];
             var layers = new List<Module>();
             for (int i = 1; i <= convs; i++)
                 layers.AddRange(Normalised(new ConvTranspose2d(blockWidth, i == convs ? next : blockWidth, 3, padding: 1), i == convs ? next : blockWidth));
@@ -77,8 +70,6 @@ public sealed class DeconvNet : Module
 
     /// <summary>fc6's kernel: the bottleneck of the image size the network was built for.</summary>
     public Pair Bottleneck { get; }
-
-    private static int Width(int width, int block) => width << Math.Min(block - 1, 3);
 
     private static Module[] Normalised(Module layer, int channels) => [layer, new BatchNorm2d(channels), ReLU.Create()];
 
