@@ -18,7 +18,7 @@ namespace Engine.Models;
 /// 128, 64 | 64, 64; the last block's last layer narrows to the next block's width. A 1x1 convolution
 /// scores the classes. With 21 classes: 251,805,653 parameters: 14,714,688 encoder convolutions,
 /// 102,764,544 fc6, 16,781,312 fc7, 102,760,960 fc6_deconv, 14,749,376 decoder transposed
-/// convolutions, 33,408 batch-norm scales and shifts, 1,365 score (the paper states no count).
+/// convolutions, 33,408 batch-norm scales and shifts, 1,365 score (no published count was found to compare with).
 /// Not followed: the paper's VGG-16 initialisation from ImageNet and the decoder's Gaussian (std 0.01)
 /// filler; the layers' own defaults initialise here. The encoder's output sizes are remembered, so
 /// odd sides unpool back to their size.
