@@ -8,18 +8,18 @@ using Engine.Distributed;
 namespace Engine.Cli.Commands;
 
 /// <summary>
-/// <c>train resnet|unet|fcn32s|fcn16s|fcn8s|deeplab|pspnet|segnet|vae|ae</c>: trains on a dataset (the embedded default when none is named),
+/// <c>train resnet|unet|fcn32s|fcn16s|fcn8s|deeplab|pspnet|segnet|deconvnet|vae|ae</c>: trains on a dataset (the embedded default when none is named),
 /// with a progress bar, an evaluation after every epoch and checkpoints in the run folder.
 /// </summary>
 internal static class TrainCommand
 {
     internal static Command Create(TextWriter output, TextWriter errors)
     {
-        var model = new Argument<string>("model") { Description = "resnet (classification); unet, fcn32s, fcn16s, fcn8s, deeplab, pspnet or segnet (segmentation; the last six in light configurations); vae; or ae (an autoencoder: --kind plain, denoising, sparse or contractive)." };
-        var dataset = new Option<string?>("--dataset") { Description = $"One of {string.Join(", ", DatasetCatalog.Names)} (default: fashion-mnist-small for resnet, vae and ae, brain-mri for unet, m2nist for fcn*, deeplab, pspnet and segnet; with --data, what the folder holds)." };
+        var model = new Argument<string>("model") { Description = "resnet (classification); unet, fcn32s, fcn16s, fcn8s, deeplab, pspnet, segnet or deconvnet (segmentation; the last seven in light configurations); vae; or ae (an autoencoder: --kind plain, denoising, sparse or contractive)." };
+        var dataset = new Option<string?>("--dataset") { Description = $"One of {string.Join(", ", DatasetCatalog.Names)} (default: fashion-mnist-small for resnet, vae and ae, brain-mri for unet, m2nist for fcn*, deeplab, pspnet, segnet and deconvnet; with --data, what the folder holds)." };
         var data = new Option<string?>("--data") { Description = "Folder with the dataset's files (default: data/<dataset>)." };
-        var epochs = new Option<int?>("--epochs") { Description = "Epochs (default: resnet 3, unet 30, fcn*, deeplab, pspnet and segnet 10, vae and ae 10)." };
-        var batch = new Option<int?>("--batch-size", "-b") { Description = "Images per step (default: resnet 64, unet 4, fcn*, deeplab, pspnet and segnet 16, vae and ae 64)." };
+        var epochs = new Option<int?>("--epochs") { Description = "Epochs (default: resnet 3, unet 30, fcn*, deeplab, pspnet, segnet and deconvnet 10, vae and ae 10)." };
+        var batch = new Option<int?>("--batch-size", "-b") { Description = "Images per step (default: resnet 64, unet 4, fcn*, deeplab, pspnet, segnet and deconvnet 16, vae and ae 64)." };
         var lr = CommonOptions.Float("--lr", "Peak learning rate, annealed by a cosine (default: resnet and the segmenters 2e-3, vae and ae 1e-3).");
         var decay = CommonOptions.Float("--weight-decay", "Weight decay (default: resnet 5e-4, the segmenters 1e-4, vae and ae 0).");
         var seed = new Option<ulong?>("--seed") { Description = "The seed of initialisation, shuffling, augmentation and dropout or VAE noise (default 1): the same seed gives the same run." };

@@ -95,10 +95,10 @@ internal sealed record TrainSettings
     public static IReadOnlyList<string> Backends { get; } = ["mpi", "nccl"];
 
     /// <summary>The models <c>train</c> knows.</summary>
-    public static IReadOnlyList<string> Models { get; } = ["resnet", "unet", "fcn32s", "fcn16s", "fcn8s", "deeplab", "pspnet", "segnet", "vae", "ae"];
+    public static IReadOnlyList<string> Models { get; } = ["resnet", "unet", "fcn32s", "fcn16s", "fcn8s", "deeplab", "pspnet", "segnet", "deconvnet", "vae", "ae"];
 
-    /// <summary>The kinds that segment (per-pixel classes): U-Net, FCN, DeepLabV3, PSPNet and SegNet.</summary>
-    public static IReadOnlyList<string> SegmentationModels { get; } = ["unet", "fcn32s", "fcn16s", "fcn8s", "deeplab", "pspnet", "segnet"];
+    /// <summary>The kinds that segment (per-pixel classes): U-Net, FCN, DeepLabV3, PSPNet, SegNet and DeconvNet.</summary>
+    public static IReadOnlyList<string> SegmentationModels { get; } = ["unet", "fcn32s", "fcn16s", "fcn8s", "deeplab", "pspnet", "segnet", "deconvnet"];
 
     /// <summary>True for a kind that segments.</summary>
     public static bool Segments(string kind) => SegmentationModels.Contains(kind);
@@ -144,7 +144,7 @@ internal sealed record TrainSettings
             Augment = Augment ?? true,
             SyncBatchNorm = SyncBatchNorm ?? false,
         },
-        "fcn32s" or "fcn16s" or "fcn8s" or "deeplab" or "pspnet" or "segnet" => this with
+        "fcn32s" or "fcn16s" or "fcn8s" or "deeplab" or "pspnet" or "segnet" or "deconvnet" => this with
         {
             Model = Kind(Model),
             Dataset = Dataset ?? DatasetCatalog.M2nist,
@@ -212,6 +212,8 @@ internal sealed record TrainSettings
         // PSPNet on the same backbone at output stride 8, its head of 8 x width (the pyramid's bins 1, 2, 3 and 6 on 8 x 12 features).
         "pspnet" => new ModelOptions("pspnet", classes, channels, BaseWidth: Width!.Value, ImageSize: size, HeadChannels: 8 * Width!.Value, OutputStride: 8),
         "segnet" => new ModelOptions("segnet", classes, channels, BaseWidth: Width!.Value, ImageSize: size, Depth: 4),
+        // DeconvNet with SegNet's four blocks and FCN's 16 x width fc channels; fc6's kernel is the bottleneck (4 x 6 of a 64 x 96 image).
+        "deconvnet" => new ModelOptions("deconvnet", classes, channels, BaseWidth: Width!.Value, ImageSize: size, Depth: 4, HeadChannels: 16 * Width!.Value),
         "ae" => new ModelOptions($"ae-{AutoencoderKind}", 0, channels, ImageSize: size, Latent: Latent!.Value),
         _ => new ModelOptions("vae", 0, channels, ImageSize: size, Latent: Latent ?? 20),
     };

@@ -168,6 +168,7 @@ public sealed class MemoryPlanTests(DeviceFixture fixture, ITestOutputHelper log
         "deeplabv3" => new ModelOptions("deeplabv3", 3, 1, BaseWidth: 8, ImageSize: size, HeadChannels: 64, AtrousRate: 3, OutputStride: 8),
         "pspnet" => new ModelOptions("pspnet", 3, 1, BaseWidth: 8, ImageSize: size, HeadChannels: 64, OutputStride: 8),
         "segnet" => new ModelOptions("segnet", 3, 1, BaseWidth: 8, ImageSize: size, Depth: 4),
+        "deconvnet" => new ModelOptions("deconvnet", 3, 1, BaseWidth: 8, ImageSize: size, Depth: 4, HeadChannels: 128),
         "vae" => new ModelOptions("vae", 0, 1, ImageSize: size, Latent: 20),
         _ when name.StartsWith("ae-", StringComparison.Ordinal) => new ModelOptions(name, 0, 1, ImageSize: size, Latent: 32),
         _ => new ModelOptions(name, 10, 1, SmallStem: size <= 32, BaseWidth: 8, ImageSize: size),
