@@ -120,7 +120,7 @@ public sealed class DataLoader : IBatchLoader
         var order = Order(epoch);
         ulong augmentationKey = RandomStreams.Derive(_seed, RandomStream.Augmentation, (ulong)epoch);
         int imageSize = _data.ImageSize, targetSize = _data.TargetSize;
-        var batch = new Batch(BatchSize, imageSize, targetSize);
+        var batch = new Batch(BatchSize, (_data.Channels, _data.Height, _data.Width), targetSize);
         for (int b = firstBatch; b < BatchesPerEpoch; b++)
         {
             int start = b * BatchSize;
