@@ -96,8 +96,7 @@ internal static class TrainRun
             throw new ArgumentException($"train {kind} needs a dataset with {(classifies ? "labels" : "masks")}; '{data.Name}' has none.");
         // At several sizes: both splits resized to each (the model options record the data's own size).
         var sides = settings.SizeList;
-        IDataset trainData = sides.Count == 0 ? train : new MultiSizeDataset(train, [.. sides.Select(s => (s, s))]);
-        IDataset testData = sides.Count == 0 ? test : new MultiSizeDataset(test, [.. sides.Select(s => (s, s))]);
+        IDataset trainData = settings.AtSizes(train), testData = settings.AtSizes(test);
         int batch = settings.BatchSize!.Value;
         if ((long)batch * ranks > train.Count)
             throw new ArgumentException(ranks == 1 ? $"--batch-size {batch} is larger than the {train.Count} training images."

@@ -104,6 +104,10 @@ internal sealed record TrainSettings
     /// <summary>The sides <see cref="Sizes"/> lists (none when it is null).</summary>
     public IReadOnlyList<int> SizeList => Sizes is null ? [] : [.. Sizes.Split(',').Select(ParseSide)];
 
+    /// <summary><paramref name="data"/> at each of <see cref="Sizes"/>' sides (as it is without them).</summary>
+    public Engine.Data.IDataset AtSizes(Engine.Data.IDataset data) =>
+        SizeList.Count == 0 ? data : new Engine.Data.MultiSizeDataset(data, [.. SizeList.Select(side => (side, side))]);
+
     private static int ParseSide(string text) =>
         int.TryParse(text.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int side) && side >= 4 && side <= Engine.Models.ModelLimits.MaxImageSide
             ? side
@@ -131,34 +135,22 @@ internal sealed record TrainSettings
 
     private TrainSettings Defaults() => Kind(Model) switch
     {
-        "resnet" => this with
+        "resnet" or "sppnet" => this with
         {
-            Model = "resnet",
+            Model = Kind(Model),
             Dataset = Dataset ?? DatasetCatalog.FashionMnistSmall,
-            Epochs = Epochs ?? 3,
+            Epochs = Epochs ?? (Kind(Model) == "sppnet" ? 5 : 3),
             BatchSize = BatchSize ?? 64,
             LearningRate = LearningRate ?? 2e-3f,
             WeightDecay = WeightDecay ?? 5e-4f,
             Seed = Seed ?? 1,
-            Width = Width ?? 8,
+            Width = Width ?? (Kind(Model) == "sppnet" ? 16 : 8),
             Augment = Augment ?? false,
             SyncBatchNorm = SyncBatchNorm ?? false,
-            Init = Init?.ToLowerInvariant() ?? "torchvision",
-            ZeroInitResidual = ZeroInitResidual ?? false,
-        },
-        "sppnet" => this with
-        {
-            Model = "sppnet",
-            Dataset = Dataset ?? DatasetCatalog.FashionMnistSmall,
-            Epochs = Epochs ?? 5,
-            BatchSize = BatchSize ?? 64,
-            LearningRate = LearningRate ?? 2e-3f,
-            WeightDecay = WeightDecay ?? 5e-4f,
-            Seed = Seed ?? 1,
-            Width = Width ?? 16,
-            Augment = Augment ?? false,
-            SyncBatchNorm = SyncBatchNorm ?? false,
-            Sizes = Sizes ?? "28,36",
+            // ResNet's initialisation choices; sppnet's own sides (a ResNet trains at the data's size unless given).
+            Init = Kind(Model) == "resnet" ? Init?.ToLowerInvariant() ?? "torchvision" : Init,
+            ZeroInitResidual = Kind(Model) == "resnet" ? ZeroInitResidual ?? false : ZeroInitResidual,
+            Sizes = Sizes ?? (Kind(Model) == "sppnet" ? "28,36" : null),
         },
         "unet" => this with
         {

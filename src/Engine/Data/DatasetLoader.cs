@@ -70,9 +70,7 @@ public sealed class DatasetLoader : IBatchLoader
     /// <exception cref="InvalidDataException">An item that cannot be read: the first in the batch's order, named.</exception>
     public IEnumerable<Batch> Epoch(int epoch, int firstBatch = 0)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(epoch);
-        if (firstBatch < 0 || firstBatch > BatchesPerEpoch)
-            throw new ArgumentOutOfRangeException(nameof(firstBatch), firstBatch, $"An epoch has {BatchesPerEpoch} batches.");
+        DataLoader.CheckEpoch(epoch, firstBatch, BatchesPerEpoch);
         return Batches(epoch, firstBatch, 1);
     }
 

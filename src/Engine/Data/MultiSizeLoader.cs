@@ -34,9 +34,7 @@ public sealed class MultiSizeLoader : IBatchLoader
     /// <inheritdoc/>
     public IEnumerable<Batch> Epoch(int epoch, int firstBatch = 0)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(epoch);
-        if (firstBatch < 0 || firstBatch > BatchesPerEpoch)
-            throw new ArgumentOutOfRangeException(nameof(firstBatch), firstBatch, $"An epoch has {BatchesPerEpoch} batches.");
+        DataLoader.CheckEpoch(epoch, firstBatch, BatchesPerEpoch);
         return Batches(epoch, firstBatch);
     }
 

@@ -52,6 +52,11 @@ public sealed class SppNetCommandTests(DeviceFixture fixture) : IDisposable
             Assert.Equal(printed, evaluation.BySize.Select(s => (s.Size, s.Evaluation.Text)));
             Assert.Equal(info.Value, evaluation.Value);
             Assert.Contains($"fashion-mnist-small test {evaluation.Text};", text);
+            // eval reports the same sizes.
+            var evalLog = new StringWriter();
+            Assert.Equal(0, EvalCommand.Run(settings.Output!, null, null, 64, fixture.Spec.ToString(), evalLog, errors));
+            Assert.Contains("on fashion-mnist-small, 64 test images, ", evalLog.ToString());
+            Assert.Contains($": {evaluation.Text}", evalLog.ToString());
         }
         finally
         {
