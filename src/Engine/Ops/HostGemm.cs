@@ -252,31 +252,11 @@ internal static unsafe class HostGemm
         }
         else
         {
-            Vector256<float> s00 = default, s01 = default, s02 = default, s03 = default, s10 = default, s11 = default, s12 = default, s13 = default;
-            Vector256<float> s20 = default, s21 = default, s22 = default, s23 = default, s30 = default, s31 = default, s32 = default, s33 = default;
-            for (; k + 8 <= kc; k += 8)
-            {
-                var x0 = Vector256.Load(a0 + k);
-                var x1 = Vector256.Load(a1 + k);
-                var x2 = Vector256.Load(a2 + k);
-                var x3 = Vector256.Load(a3 + k);
-                var y = Vector256.Load(b0 + k);
-                s00 = Vector256.FusedMultiplyAdd(x0, y, s00); s10 = Vector256.FusedMultiplyAdd(x1, y, s10);
-                s20 = Vector256.FusedMultiplyAdd(x2, y, s20); s30 = Vector256.FusedMultiplyAdd(x3, y, s30);
-                y = Vector256.Load(b1 + k);
-                s01 = Vector256.FusedMultiplyAdd(x0, y, s01); s11 = Vector256.FusedMultiplyAdd(x1, y, s11);
-                s21 = Vector256.FusedMultiplyAdd(x2, y, s21); s31 = Vector256.FusedMultiplyAdd(x3, y, s31);
-                y = Vector256.Load(b2 + k);
-                s02 = Vector256.FusedMultiplyAdd(x0, y, s02); s12 = Vector256.FusedMultiplyAdd(x1, y, s12);
-                s22 = Vector256.FusedMultiplyAdd(x2, y, s22); s32 = Vector256.FusedMultiplyAdd(x3, y, s32);
-                y = Vector256.Load(b3 + k);
-                s03 = Vector256.FusedMultiplyAdd(x0, y, s03); s13 = Vector256.FusedMultiplyAdd(x1, y, s13);
-                s23 = Vector256.FusedMultiplyAdd(x2, y, s23); s33 = Vector256.FusedMultiplyAdd(x3, y, s33);
-            }
-            sums[0] += Vector256.Sum(s00); sums[1] += Vector256.Sum(s01); sums[2] += Vector256.Sum(s02); sums[3] += Vector256.Sum(s03);
-            sums[4] += Vector256.Sum(s10); sums[5] += Vector256.Sum(s11); sums[6] += Vector256.Sum(s12); sums[7] += Vector256.Sum(s13);
-            sums[8] += Vector256.Sum(s20); sums[9] += Vector256.Sum(s21); sums[10] += Vector256.Sum(s22); sums[11] += Vector256.Sum(s23);
-            sums[12] += Vector256.Sum(s30); sums[13] += Vector256.Sum(s31); sums[14] += Vector256.Sum(s32); sums[15] += Vector256.Sum(s33);
+            // Sixteen 256-bit sums, A's four vectors and B's would be 21 live vectors for sixteen
+            // registers (the loop would spill): two passes of 4 x 2 (13 live), each sum the same.
+            DotPairs256(a0, a1, a2, a3, b0, b1, kc, sums, 0);
+            DotPairs256(a0, a1, a2, a3, b2, b3, kc, sums, 2);
+            k = kc & ~7;
         }
         for (; k < kc; k++)
         {
@@ -287,6 +267,31 @@ internal static unsafe class HostGemm
             sums[8] += x2 * y0; sums[9] += x2 * y1; sums[10] += x2 * y2; sums[11] += x2 * y3;
             sums[12] += x3 * y0; sums[13] += x3 * y1; sums[14] += x3 * y2; sums[15] += x3 * y3;
         }
+    }
+
+    // sums[r * 4 + column + j] += a[r] . b[j] for 4 rows of A and 2 of B over the first kc & ~7 values.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void DotPairs256(float* a0, float* a1, float* a2, float* a3, float* b0, float* b1, int kc, Span<float> sums, int column)
+    {
+        Vector256<float> s00 = default, s01 = default, s10 = default, s11 = default;
+        Vector256<float> s20 = default, s21 = default, s30 = default, s31 = default;
+        for (int k = 0; k + 8 <= kc; k += 8)
+        {
+            var x0 = Vector256.Load(a0 + k);
+            var x1 = Vector256.Load(a1 + k);
+            var x2 = Vector256.Load(a2 + k);
+            var x3 = Vector256.Load(a3 + k);
+            var y = Vector256.Load(b0 + k);
+            s00 = Vector256.FusedMultiplyAdd(x0, y, s00); s10 = Vector256.FusedMultiplyAdd(x1, y, s10);
+            s20 = Vector256.FusedMultiplyAdd(x2, y, s20); s30 = Vector256.FusedMultiplyAdd(x3, y, s30);
+            y = Vector256.Load(b1 + k);
+            s01 = Vector256.FusedMultiplyAdd(x0, y, s01); s11 = Vector256.FusedMultiplyAdd(x1, y, s11);
+            s21 = Vector256.FusedMultiplyAdd(x2, y, s21); s31 = Vector256.FusedMultiplyAdd(x3, y, s31);
+        }
+        sums[column] += Vector256.Sum(s00); sums[column + 1] += Vector256.Sum(s01);
+        sums[4 + column] += Vector256.Sum(s10); sums[5 + column] += Vector256.Sum(s11);
+        sums[8 + column] += Vector256.Sum(s20); sums[9 + column] += Vector256.Sum(s21);
+        sums[12 + column] += Vector256.Sum(s30); sums[13 + column] += Vector256.Sum(s31);
     }
 
     /// <summary>
