@@ -21,4 +21,4 @@ CLI="dotnet src/Cli/bin/Release/net10.0/Engine.Cli.dll"
 start=$(date +%s.%N)
 $CLI sample -c "$RUN" --tsne-points "$POINTS" --seed 0 --count 4
 echo "engine sample (encoding, t-SNE, trustworthiness, PNG): $(echo "$(date +%s.%N) - $start" | bc) s"
-$PYTHON bench/peer/tsne_peer.py "$RUN/tsne.csv"
+$PYTHON bench/peer/tsne_peer.py "$RUN/tsne.csv" "$RUN/tsne-sklearn.png"
