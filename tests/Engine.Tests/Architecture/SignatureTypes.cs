@@ -23,8 +23,11 @@ internal sealed class SignatureTypes(Func<TypeDefinitionHandle, string> owner)
     public ImmutableArray<string> GetGenericInstantiation(ImmutableArray<string> genericType, ImmutableArray<ImmutableArray<string>> typeArguments) =>
         typeArguments.Aggregate(genericType, (all, argument) => all.AddRange(argument));
 
-    public ImmutableArray<string> GetFunctionPointerType(MethodSignature<ImmutableArray<string>> signature) =>
+    /// <summary>The types a decoded method signature names: its return type's and every parameter's.</summary>
+    public static ImmutableArray<string> All(MethodSignature<ImmutableArray<string>> signature) =>
         signature.ParameterTypes.Aggregate(signature.ReturnType, (all, parameter) => all.AddRange(parameter));
+
+    public ImmutableArray<string> GetFunctionPointerType(MethodSignature<ImmutableArray<string>> signature) => All(signature);
 
     public ImmutableArray<string> GetModifiedType(ImmutableArray<string> modifier, ImmutableArray<string> unmodifiedType, bool isRequired) =>
         unmodifiedType.AddRange(modifier);

@@ -72,8 +72,7 @@ internal static class TypeDependencies
         foreach (var p in type.GetProperties())
         {
             var property = reader.GetPropertyDefinition(p);
-            var signature = property.DecodeSignature(types, null);
-            used.AddRange(signature.ParameterTypes.Aggregate(signature.ReturnType, (all, t) => all.AddRange(t)));
+            used.AddRange(SignatureTypes.All(property.DecodeSignature(types, null)));
             Attributes(property.GetCustomAttributes());
         }
         foreach (var e in type.GetEvents())
@@ -81,8 +80,7 @@ internal static class TypeDependencies
         foreach (var m in type.GetMethods())
         {
             var method = reader.GetMethodDefinition(m);
-            var signature = method.DecodeSignature(types, null);
-            used.AddRange(signature.ParameterTypes.Aggregate(signature.ReturnType, (all, t) => all.AddRange(t)));
+            used.AddRange(SignatureTypes.All(method.DecodeSignature(types, null)));
             Attributes(method.GetCustomAttributes());
             foreach (var p in method.GetParameters())
                 Attributes(reader.GetParameter(p).GetCustomAttributes());
@@ -119,8 +117,7 @@ internal static class TypeDependencies
                 var parent = member.Parent.Kind is HandleKind.ModuleReference ? [] : EntityTypes(reader, types, member.Parent);
                 if (member.GetKind() == MemberReferenceKind.Field)
                     return parent.AddRange(member.DecodeFieldSignature(types, null));
-                var signature = member.DecodeMethodSignature(types, null);
-                return signature.ParameterTypes.Aggregate(parent.AddRange(signature.ReturnType), (all, t) => all.AddRange(t));
+                return parent.AddRange(SignatureTypes.All(member.DecodeMethodSignature(types, null)));
             case HandleKind.MethodSpecification:
                 var spec = reader.GetMethodSpecification((MethodSpecificationHandle)handle);
                 return spec.DecodeSignature(types, null).Aggregate(EntityTypes(reader, types, spec.Method), (all, t) => all.AddRange(t));
@@ -128,8 +125,7 @@ internal static class TypeDependencies
                 var standalone = reader.GetStandaloneSignature((StandaloneSignatureHandle)handle);
                 if (standalone.GetKind() != StandaloneSignatureKind.Method)
                     return standalone.DecodeLocalSignature(types, null).SelectMany(t => t).ToImmutableArray();
-                var method = standalone.DecodeMethodSignature(types, null);
-                return method.ParameterTypes.Aggregate(method.ReturnType, (all, t) => all.AddRange(t));
+                return SignatureTypes.All(standalone.DecodeMethodSignature(types, null));
             default:
                 // Type references (other assemblies), module references.
                 return [];
