@@ -3,17 +3,17 @@ using Engine.Modules;
 namespace Engine.Models;
 
 /// <summary>Options that pick and shape a model by name (command lines, configuration files).</summary>
-/// <param name="Name">resnet18, resnet34, resnet50, unet, fcn32s, fcn16s, fcn8s, deeplabv3, pspnet, segnet, vae, or an autoencoder: ae-plain, ae-denoising, ae-sparse, ae-contractive.</param>
-/// <param name="Classes">Output classes (ResNet and the segmentation networks).</param>
+/// <param name="Name">resnet18, resnet34, resnet50, sppnet, unet, fcn32s, fcn16s, fcn8s, deeplabv3, pspnet, segnet, deconvnet, vae, or an autoencoder: ae-plain, ae-denoising, ae-sparse, ae-contractive.</param>
+/// <param name="Classes">Output classes (ResNet, SppNet and the segmentation networks).</param>
 /// <param name="InChannels">Input channels.</param>
 /// <param name="SmallStem">ResNet: a 3x3 stem without max pooling, for 28x28 or 32x32 inputs.</param>
 /// <param name="Padded">U-Net: padded convolutions (output size equals input size); FCN: the light configuration's paddings (every crop at offset 0) instead of 100 on conv1_1.</param>
-/// <param name="BaseWidth">Channels of the first level: the ResNet stem (64 in torchvision, also DeepLabV3's backbone), the U-Net's first level (64 in the paper), VGG's conv1 (FCN, SegNet; 64).</param>
+/// <param name="BaseWidth">Channels of the first level: the ResNet stem (64 in torchvision, also DeepLabV3's backbone), the U-Net's first level (64 in the paper), VGG's conv1 (FCN, SegNet, DeconvNet; 64), SppNet's first convolution.</param>
 /// <param name="Latent">VAE: size of z; autoencoders: size of the code.</param>
-/// <param name="ImageSize">The image side (rows) the model was trained on; the VAE's and autoencoders' side.</param>
-/// <param name="Depth">U-Net: number of poolings (default 4); SegNet: blocks (default 5).</param>
+/// <param name="ImageSize">The image side (rows) the model was trained on; the VAE's and autoencoders' side; DeconvNet's fc6 covers its bottleneck.</param>
+/// <param name="Depth">U-Net: number of poolings (default 4); SegNet and DeconvNet: blocks (default 5).</param>
 /// <param name="BatchNorm">U-Net and FCN: BatchNorm after each 3x3 convolution.</param>
-/// <param name="HeadChannels">FCN: fc6's and fc7's channels (default 4096); DeepLabV3: the ASPP head's (default 256).</param>
+/// <param name="HeadChannels">FCN and DeconvNet: fc6's and fc7's channels (default 4096); DeepLabV3: the ASPP head's (default 256).</param>
 /// <param name="AtrousRate">DeepLabV3: the first atrous rate r; the ASPP's rates are r, 2r, 3r (torchvision 12; the paper at output stride 16, 6).</param>
 /// <param name="OutputStride">DeepLabV3: 8 (torchvision) or 16.</param>
 /// <param name="ImageWidth">The image columns when they differ from <paramref name="ImageSize"/> (null for square images).</param>
@@ -25,7 +25,7 @@ public sealed record ModelOptions(string Name, int Classes = 1000, int InChannel
 public static class ModelFactory
 {
     /// <summary>The model names understood.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["resnet18", "resnet34", "resnet50", "unet", "fcn32s", "fcn16s", "fcn8s", "deeplabv3", "pspnet", "segnet", "vae", "ae-plain", "ae-denoising", "ae-sparse", "ae-contractive"];
+    public static IReadOnlyList<string> Names { get; } = ["resnet18", "resnet34", "resnet50", "sppnet", "unet", "fcn32s", "fcn16s", "fcn8s", "deeplabv3", "pspnet", "segnet", "deconvnet", "vae", "ae-plain", "ae-denoising", "ae-sparse", "ae-contractive"];
 
     /// <summary>Creates the model; an unknown name is an error that lists the known ones.</summary>
     public static Module Create(ModelOptions options)
@@ -34,6 +34,7 @@ public static class ModelFactory
         return options.Name.ToLowerInvariant() switch
         {
             "resnet18" or "resnet34" or "resnet50" => ResNet.Create(options.Name, options.Classes, options.InChannels, options.SmallStem, options.BaseWidth),
+            "sppnet" => new SppNet(options.Classes, options.InChannels, options.BaseWidth),
             "unet" => new UNet(options.InChannels, options.Classes, options.BaseWidth, options.Depth ?? 4, options.Padded, options.BatchNorm),
             "fcn32s" => Fcn(options, FcnVariant.Fcn32s),
             "fcn16s" => Fcn(options, FcnVariant.Fcn16s),
@@ -42,6 +43,8 @@ public static class ModelFactory
                 [options.AtrousRate, 2 * options.AtrousRate, 3 * options.AtrousRate], options.HeadChannels ?? 256),
             "pspnet" => new PspNet(options.Classes, options.InChannels, options.BaseWidth, options.OutputStride, options.HeadChannels ?? 512),
             "segnet" => new SegNet(options.InChannels, options.Classes, options.BaseWidth, options.Depth ?? 5),
+            "deconvnet" => new DeconvNet(options.InChannels, options.Classes, options.BaseWidth, options.Depth ?? 5, options.HeadChannels ?? 4096,
+                (options.ImageSize, options.ImageWidth ?? options.ImageSize)),
             "vae" => new Vae(options.Latent, options.InChannels, options.ImageSize),
             "ae-plain" => new Autoencoder(AutoencoderKind.Plain, options.Latent, options.InChannels, options.ImageSize),
             "ae-denoising" => new Autoencoder(AutoencoderKind.Denoising, options.Latent, options.InChannels, options.ImageSize),

@@ -18,7 +18,6 @@ namespace Engine.Models;
 /// </summary>
 public sealed class SegNet : Module
 {
-    private static readonly int[] ConvsPerBlock = [2, 2, 3, 3, 3];
     private readonly int _depth;
 
     /// <summary>Creates the network.</summary>
@@ -33,19 +32,13 @@ public sealed class SegNet : Module
         if (depth is < 1 or > 5)
             throw new ArgumentException($"SegNet: depth must be between 1 and 5 (VGG-16's blocks), got {depth}.", nameof(depth));
         _depth = depth;
-        int channels = inChannels;
+        var (encoder, _) = VggBlocks.Encoder(inChannels, width, depth, ConvBnRelu);
         for (int block = 1; block <= depth; block++)
-        {
-            int outChannels = Width(width, block);
-            var layers = new List<Module>();
-            for (int i = 0; i < ConvsPerBlock[block - 1]; i++, channels = outChannels)
-                layers.AddRange(ConvBnRelu(channels, outChannels));
-            Register($"encoder{block}", new Sequential([.. layers]));
-        }
+            Register($"encoder{block}", encoder[block - 1]);
         for (int block = depth; block >= 1; block--)
         {
-            int blockWidth = Width(width, block), next = block > 1 ? Width(width, block - 1) : blockWidth;
-            int convs = ConvsPerBlock[block - 1] - (block == 1 ? 1 : 0); // decoder1's last convolution is the classifier
+            int blockWidth = VggBlocks.Width(width, block), next = block > 1 ? VggBlocks.Width(width, block - 1) : blockWidth;
+            int convs = VggBlocks.Convolutions[block - 1] - (block == 1 ? 1 : 0); // decoder1's last convolution is the classifier
             var layers = new List<Module>();
             for (int i = 1; i <= convs; i++)
                 layers.AddRange(ConvBnRelu(blockWidth, i == convs ? next : blockWidth));
@@ -54,28 +47,13 @@ public sealed class SegNet : Module
         Register("classifier", new Conv2d(width, classes, 3, padding: 1));
     }
 
-    private static int Width(int width, int block) => width << Math.Min(block - 1, 3);
-
     private static Module[] ConvBnRelu(int inChannels, int outChannels) =>
         [new Conv2d(inChannels, outChannels, 3, padding: 1, bias: false), new BatchNorm2d(outChannels), ReLU.Create()];
 
     /// <inheritdoc/>
     protected override Node Forward(Node x)
     {
-        var indices = new Node[_depth];
-        var sizes = new (int H, int W)[_depth];
-        var h = x;
-        for (int block = 1; block <= _depth; block++)
-        {
-            h = Call($"encoder{block}", h);
-            sizes[block - 1] = (h.Shape[2], h.Shape[3]);
-            (h, indices[block - 1]) = new MaxPool2d(2).WithIndices(h, $"pool{block}");
-        }
-        for (int block = _depth; block >= 1; block--)
-        {
-            h = new MaxUnpool2d(2).Call(h, indices[block - 1], sizes[block - 1], $"unpool{block}");
-            h = Call($"decoder{block}", h);
-        }
-        return Call("classifier", h);
+        var (h, switches) = PoolingSwitches.Encode(x, _depth, (block, input) => Call($"encoder{block}", input));
+        return Call("classifier", switches.Decode(h, (block, input) => Call($"decoder{block}", input)));
     }
 }

@@ -200,9 +200,8 @@ public sealed class RunFolder : IDisposable
         string json = recorded.ToJson();
         CheckReadable(json);
         var metadata = new Dictionary<string, string> { [InfoKey] = json };
-        if (isBest)
-            TrainingCheckpoint.Save(BestPath, model, optimizer, metadata);
-        TrainingCheckpoint.Save(LastPath, model, optimizer, metadata);
+        // The best first, so that a crash between the two leaves a last that a resume repeats from.
+        TrainingCheckpoint.Save(isBest ? [BestPath, LastPath] : [LastPath], model, optimizer, metadata);
         // After the commit: the logs never run ahead of the checkpoint (a crash before the append
         // leaves the records in the checkpoint, from which a resume writes them).
         RunLog.AppendSteps(Path, tail, _stepsFresh);

@@ -6,7 +6,7 @@ using Engine.Modules;
 namespace Engine.Training;
 
 /// <summary>
-/// Semantic segmentation (U-Net, FCN, DeepLabV3, SegNet): per-pixel cross-entropy on logits
+/// Semantic segmentation (U-Net, FCN, DeepLabV3, PSPNet, SegNet, DeconvNet): per-pixel cross-entropy on logits
 /// <c>[N, classes, H, W]</c>. With two classes it is judged by the Dice coefficient of the
 /// foreground (class 1) over all held-out pixels, <c>2 |P ∩ T| / (|P| + |T|)</c>; with more, by
 /// the mean IoU over the classes present. Per-class IoU, mean IoU and pixel accuracy are reported

@@ -21,13 +21,17 @@ public sealed record SplitFingerprint(int Images, string Shape, string Sha256)
     {
         ArgumentNullException.ThrowIfNull(data);
         if (data is TransformedDataset transformed)
-        {
-            var source = Of(transformed.Source);
-            string pipeline = string.Join(" | ", transformed.Transforms.Select(t => t.ToString()));
-            byte[] both = SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{source.Sha256} then {pipeline}"));
-            return new SplitFingerprint(data.Count, $"{data.Channels}x{data.Height}x{data.Width}", Convert.ToHexStringLower(both));
-        }
+            return Described(data, Of(transformed.Source), string.Join(" | ", transformed.Transforms.Select(t => t.ToString())), $"{data.Channels}x{data.Height}x{data.Width}");
+        if (data is MultiSizeDataset several)
+            return Described(data, Of(several.Source), several.ToString(), string.Join(", ", several.Sizes.Select(s => $"{data.Channels}x{s.Height}x{s.Width}")));
         return data is ImageDataset memory ? Of(memory) : OfStreamed(data);
+    }
+
+    // The source's hash with what was done to its items, in words.
+    private static SplitFingerprint Described(IDataset data, SplitFingerprint source, string description, string shape)
+    {
+        byte[] both = SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{source.Sha256} then {description}"));
+        return new SplitFingerprint(data.Count, shape, Convert.ToHexStringLower(both));
     }
 
     private static SplitFingerprint Of(ImageDataset data)

@@ -21,6 +21,8 @@ internal static class TrainingData
     public static IBatchLoader Loader(IDataset data, int batchSize, bool shuffle = false, ulong seed = 0, bool dropLast = false,
         Augmentation? augmentation = null, int rank = 0, int ranks = 1)
     {
+        if (data is MultiSizeDataset several)
+            return SeveralSizes(several, batchSize, shuffle, seed, dropLast, augmentation, ranks);
         if (data is ImageDataset memory)
             return new DataLoader(memory, batchSize, shuffle, seed, dropLast, augmentation, rank, ranks);
         if (data is TransformedDataset { Source: ImageDataset { Masks: not null } })
@@ -29,6 +31,25 @@ internal static class TrainingData
             throw new ArgumentException($"The options' Augmentation ({augmentation}) applies to an in-memory ImageDataset; a streamed dataset takes its random transforms as a TransformedDataset (RandomCrop, RandomHorizontalFlip).");
         return new DatasetLoader(data, batchSize, shuffle, seed, dropLast, rank: rank, ranks: ranks);
     }
+
+    private static MultiSizeLoader SeveralSizes(MultiSizeDataset data, int batchSize, bool shuffle, ulong seed, bool dropLast, Augmentation? augmentation, int ranks)
+    {
+        if (data.Source is ImageDataset { Masks: not null } or TransformedDataset { Source: ImageDataset { Masks: not null } })
+            throw new ArgumentException($"A MultiSizeDataset resizes images, not masks: a segmentation dataset trains at its own size ({data.Source.Height}x{data.Source.Width}).");
+        if (augmentation is not null)
+            throw new ArgumentException($"The options' Augmentation ({augmentation}) applies to an in-memory ImageDataset at its own size; give a MultiSizeDataset a TransformedDataset source for random transforms.");
+        if (ranks > 1)
+            throw new ArgumentException($"Training at several image sizes ({MultiSizeDataset.Describe(data.Sizes)}) runs in one process; a data-parallel run takes one size.");
+        return new MultiSizeLoader(data, batchSize, shuffle, seed, dropLast);
+    }
+
+    /// <summary>The image shapes <c>[C, H, W]</c> of a dataset's batches: one, or a <see cref="MultiSizeDataset"/>'s each.</summary>
+    public static IReadOnlyList<(int Channels, int Height, int Width)> Shapes(IDataset data) =>
+        data is MultiSizeDataset several ? [.. several.Sizes.Select(s => (data.Channels, s.Height, s.Width))] : [(data.Channels, data.Height, data.Width)];
+
+    /// <summary>The dataset at each of its sizes: itself, or a <see cref="MultiSizeDataset"/>'s views.</summary>
+    public static IReadOnlyList<IDataset> Views(IDataset data) =>
+        data is MultiSizeDataset several ? [.. Enumerable.Range(0, several.Sizes.Count).Select(several.At)] : [data];
 
     /// <summary>Items <c>rank, rank + ranks, ...</c> of <paramref name="data"/>: one rank's share of an evaluation.</summary>
     public static IDataset Share(IDataset data, int rank, int ranks) =>

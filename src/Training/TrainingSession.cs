@@ -48,6 +48,10 @@ public sealed class TrainingSession : IDisposable
             throw new ArgumentException($"{test.Count} test images cannot give each of {ranks} ranks one to evaluate.");
         if ((test.Channels, test.Height, test.Width) != (train.Channels, train.Height, train.Width))
             throw new ArgumentException($"The training images are {train.Channels}x{train.Height}x{train.Width} but the test images {test.Channels}x{test.Height}x{test.Width}.");
+        if (!TrainingData.Shapes(train).SequenceEqual(TrainingData.Shapes(test)))
+            throw new ArgumentException($"The training images come at {Sizes(train)} but the test images at {Sizes(test)}: evaluate at the sizes trained on.");
+        if (train is MultiSizeDataset && !task.EvaluatesSeveralSizes)
+            throw new ArgumentException($"Training at several image sizes ({Sizes(train)}) is for classification, which reports each size; a {task.Kind} task trains at one.");
         _loader = TrainingData.Loader(train, batch, shuffle: true, seed: options.Seed, dropLast: true, augmentation: options.Augmentation, rank: rank, ranks: ranks);
         int epochs = options.Epochs, steps = _loader.BatchesPerEpoch / options.Accumulate;
         if (steps == 0)
@@ -266,20 +270,23 @@ public sealed class TrainingSession : IDisposable
     {
         var task = trainer.Task;
         int batch = trainer.Options.BatchSize;
-        var plan = task.BuildTraining(train, batch, RandomStreams.Derive(trainer.Options.Seed, RandomStream.Noise));
-        return Plan(task.Model, plan, task.EvaluationBytes(test, batch), TrainingTask.HostBytes(train, batch, TrainingLoop.QueuedSteps(steps) * trainer.Options.Accumulate), IsInitialized(task.Model));
+        var plans = task.BuildTraining(train, batch, RandomStreams.Derive(trainer.Options.Seed, RandomStream.Noise));
+        long evaluation = TrainingData.Views(test).Max(view => task.EvaluationBytes(view, batch)); // one size at a time
+        return Plan(task.Model, plans, task.MaxCompiledPlans, evaluation, TrainingTask.HostBytes(train, batch, TrainingLoop.QueuedSteps(steps) * trainer.Options.Accumulate), IsInitialized(task.Model));
     }
 
     private static bool IsInitialized(Module model) => model.NamedState().Any() && model.NamedState().All(s => s.State.IsInitialized);
 
-    private static StepMemory Plan(Module model, Graph.MemoryPlan plan, long evaluation, long host, bool initialised)
+    // With several sizes: the graphs compiled at once hold their buffers together (the largest that many), one op's workspace at a time.
+    private static StepMemory Plan(Module model, IReadOnlyList<Graph.MemoryPlan> plans, int compiled, long evaluation, long host, bool initialised)
     {
+        long planned = plans.Select(p => p.PlannedBytes).OrderDescending().Take(compiled).Sum();
         long parameters = model.ParameterCount;
         long stateElements = model.NamedState().Sum(s => s.State.Shape.Numel);
         // Values and buffers; gradients, exp_avg, exp_avg_sq; and the loop's scalars (the loss ring, the guard's flags).
         long weights = (initialised ? 4 * 2 * parameters : 4 * (stateElements + 3 * parameters)) + LoopScalarBytes;
-        long workspace = Math.Max(Math.Max(plan.WorkspaceBytes, Optimizer.StepGuardWorkspace(parameters)), evaluation);
-        return new StepMemory(weights, plan.PlannedBytes, workspace, host);
+        long workspace = Math.Max(Math.Max(plans.Max(p => p.WorkspaceBytes), Optimizer.StepGuardWorkspace(parameters)), evaluation);
+        return new StepMemory(weights, planned, workspace, host);
     }
 
     // The loss ring of TrainingLoop (ReadEvery + 1 floats) and the optimiser's scale, halt flag, step and norm, rounded up.
@@ -299,6 +306,8 @@ public sealed class TrainingSession : IDisposable
         // A new run needs room for last, best and a temporary; a resumed one has the two already.
         folder?.CheckSpace(4 * (stateElements + 2 * parameters) + (1 << 16), fresh ? 3 : 1);
     }
+
+    private static string Sizes(IDataset data) => string.Join(", ", TrainingData.Shapes(data).Select(s => $"{s.Height}x{s.Width}"));
 
     // A model without options, for the ranks' agreement: its tensors' names and shapes.
     private static string Describe(Module model) => string.Join(";", model.NamedState().Select(s => $"{s.Name}{s.State.Shape}"));

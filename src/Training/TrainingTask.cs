@@ -16,9 +16,7 @@ namespace Engine.Training;
 /// </summary>
 public abstract class TrainingTask : IDisposable
 {
-    private GraphBuilder? _graph;
-    private CompiledGraph? _train;
-    private Node? _x, _targets, _loss;
+    private TrainingPlans? _plans;
 
     /// <summary>A task training <paramref name="model"/> on <paramref name="device"/>.</summary>
     protected TrainingTask(Module model, ComputeDevice device)
@@ -66,25 +64,50 @@ public abstract class TrainingTask : IDisposable
     public abstract bool HigherIsBetter { get; }
 
     /// <summary>
-    /// Builds (symbolically: nothing is allocated, the model need not be initialised) the training
-    /// graph for batches of <paramref name="batchSize"/> shaped like <paramref name="data"/>, with its
-    /// random ops keyed by <paramref name="noiseKey"/>; returns the memory plan it will be compiled with.
+    /// Most training graphs compiled at once (default 4): a dataset of several image sizes
+    /// (<see cref="MultiSizeDataset"/>) trains with one graph per size, all sharing the model's
+    /// parameters and the optimiser's state; beyond this many sizes the least recently used graph is
+    /// freed and compiled again when its size comes back. The run's memory plan counts this many.
     /// </summary>
-    internal MemoryPlan BuildTraining(IDataset data, int batchSize, ulong noiseKey)
+    public int MaxCompiledPlans
     {
-        _train?.Dispose(); // a task trained again builds its graph anew
-        _train = null;
-        var g = new GraphBuilder(Device, training: true, seed: noiseKey);
-        _x = g.Input("x", batchSize, data.Channels, data.Height, data.Width);
-        _targets = TrainingData.TargetSize(data) switch
+        get => _maxCompiledPlans;
+        init => _maxCompiledPlans = value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(MaxCompiledPlans), $"MaxCompiledPlans must be positive, got {value}.");
+    }
+
+    private readonly int _maxCompiledPlans = 4;
+
+    /// <summary>
+    /// Whether <see cref="Evaluate"/> reports each size of a <see cref="MultiSizeDataset"/> (classification does);
+    /// a task that does not is refused such data before a run starts.
+    /// </summary>
+    internal virtual bool EvaluatesSeveralSizes => false;
+
+    /// <summary>
+    /// Builds (symbolically: nothing is allocated, the model need not be initialised) the training
+    /// graph for batches of <paramref name="batchSize"/> shaped like <paramref name="data"/>'s (one per
+    /// size of a <see cref="MultiSizeDataset"/>), with its random ops keyed by <paramref name="noiseKey"/>;
+    /// returns the memory plan of each, as it will be compiled.
+    /// </summary>
+    /// <exception cref="ArgumentException">A model that does not take the data's shape, or one of its sizes, named.</exception>
+    internal IReadOnlyList<MemoryPlan> BuildTraining(IDataset data, int batchSize, ulong noiseKey)
+    {
+        _plans?.Dispose(); // a task trained again builds its graphs anew
+        _plans = null;
+        int targetSize = TrainingData.TargetSize(data);
+        _plans = new TrainingPlans(TrainingData.Shapes(data), shape =>
         {
-            0 => null,
-            1 => g.IntInput("y", batchSize),
-            _ => g.IntInput("y", batchSize, data.Height, data.Width), // masks
-        };
-        _loss = TrainingLoss(_x, _targets);
-        _graph = g;
-        return CompiledGraph.PlanMemory(g, _loss, [_loss]);
+            var g = new GraphBuilder(Device, training: true, seed: noiseKey);
+            var x = g.Input("x", batchSize, shape.Channels, shape.Height, shape.Width);
+            var targets = targetSize switch
+            {
+                0 => null,
+                1 => g.IntInput("y", batchSize),
+                _ => g.IntInput("y", batchSize, shape.Height, shape.Width), // masks
+            };
+            return new TrainingPlans.Plan(g, x, targets, TrainingLoss(x, targets));
+        }, MaxCompiledPlans);
+        return [.. _plans.Memory];
     }
 
     /// <summary>
@@ -117,46 +140,39 @@ public abstract class TrainingTask : IDisposable
     /// <summary>
     /// Host bytes the loop keeps for batches of <paramref name="batchSize"/> like <paramref name="data"/>'s:
     /// two page-locked staging buffers each for training and evaluation, the loader's batch, and the
-    /// copies of the batches of up to <paramref name="queuedSteps"/> steps queued between reads (kept to replay a bad step).
+    /// copies of the batches of up to <paramref name="queuedSteps"/> steps queued between reads (kept to replay a bad step);
+    /// with several sizes, training staging and a loader's batch for each, the rest at the largest.
     /// </summary>
     internal static long HostBytes(IDataset data, int batchSize, int queuedSteps)
     {
-        long batch = 4L * batchSize * (TrainingData.ImageSize(data) + TrainingData.TargetSize(data) + 1); // images, targets, indices
-        return (2 + 2 + 1 + queuedSteps) * batch;
+        var views = TrainingData.Views(data);
+        long Batch(IDataset view) => 4L * batchSize * (TrainingData.ImageSize(view) + TrainingData.TargetSize(view) + 1); // images, targets, indices
+        return views.Sum(v => 3 * Batch(v)) + (2 + queuedSteps) * views.Max(Batch);
     }
 
-    /// <summary>Compiles the graph <see cref="BuildTraining"/> built (the model must be initialised by now).</summary>
-    internal void CompileTraining() =>
-        _train = (_graph ?? throw new InvalidOperationException("BuildTraining first.")).Compile(_loss!);
+    /// <summary>Compiles the graphs <see cref="BuildTraining"/> built, up to <see cref="MaxCompiledPlans"/> (the model must be initialised by now).</summary>
+    internal void CompileTraining() => Plans.CompileFirst();
 
-    /// <summary>The compiled training graph (after <see cref="CompileTraining"/>).</summary>
-    internal CompiledGraph TrainingGraph => _train ?? throw new InvalidOperationException("CompileTraining first.");
+    /// <summary>The compiled training graph of the data's first size (after <see cref="CompileTraining"/>).</summary>
+    internal CompiledGraph TrainingGraph => Plans.First;
 
-    /// <summary>The training graph's random-generator counter (its whole state with the key): saved in checkpoints, set on resume.</summary>
+    /// <summary>The training graphs (after <see cref="BuildTraining"/>).</summary>
+    internal TrainingPlans Plans => _plans ?? throw new InvalidOperationException("BuildTraining first.");
+
+    /// <summary>The training graphs' random-generator counter (their whole state with the key): saved in checkpoints, set on resume.</summary>
     internal ulong NoiseOffset
     {
-        get => (_graph ?? throw new InvalidOperationException("BuildTraining first.")).Generator.Offset;
-        set => (_graph ?? throw new InvalidOperationException("BuildTraining first.")).Generator.Offset = value;
+        get => Plans.NoiseOffset;
+        set => Plans.NoiseOffset = value;
     }
 
     /// <summary>
-    /// Forward and backward on one batch (gradients accumulate), queued without a wait: the batch
-    /// is copied into one of two page-locked staging buffers (the other may still feed the device)
-    /// and uploaded from it; returns the loss as a device scalar (valid until the next step).
+    /// Forward and backward on one batch (gradients accumulate) with the graph of its image shape,
+    /// queued without a wait: the batch is copied into one of two page-locked staging buffers (the
+    /// other may still feed the device) and uploaded from it; returns the loss as a device scalar
+    /// (valid until the next step).
     /// </summary>
-    internal Tensor Step(Batch batch)
-    {
-        var train = _train ?? throw new InvalidOperationException("CompileTraining first.");
-        if (batch.Images.Length != _x!.Shape.Numel)
-            throw new ArgumentException($"A batch of {batch.Images.Length} values for a graph that takes {_x.Shape}.");
-        _staging ??= new BatchStaging(Device, _x.Shape.Numel, _targets?.Shape.Numel ?? 0);
-        _staging.Upload(batch, train.Value(_x!), _targets is null ? null : train.IntValue(_targets));
-        train.Forward();
-        train.Backward();
-        return train.Value(_loss!);
-    }
-
-    private BatchStaging? _staging;
+    internal Tensor Step(Batch batch) => Plans.Step(batch);
 
     /// <summary>The scalar training loss of the model on <paramref name="x"/> (and targets, if any).</summary>
     protected abstract Node TrainingLoss(Node x, Node? targets);
@@ -328,9 +344,5 @@ public abstract class TrainingTask : IDisposable
     }
 
     /// <inheritdoc/>
-    public virtual void Dispose()
-    {
-        _train?.Dispose();
-        _staging?.Dispose();
-    }
+    public virtual void Dispose() => _plans?.Dispose();
 }

@@ -37,7 +37,9 @@ internal static class EvalCommand
             if (info.Kind() is not ("vae" or "ae") && test.Classes != loaded.ModelOptions.Classes)
                 throw new ArgumentException($"'{data.Name}' has {test.Classes} classes but the checkpoint's model {loaded.ModelOptions.Classes}.");
             using var task = TrainRun.CreateTask(info.Kind(), loaded.Model, loaded.Device, info.Options.Seed, info.Application is null ? null : info.CommandLineSettings(checkpoint), loaded.ModelOptions.Classes);
-            var evaluation = task.Evaluate(test, info.Options.BatchSize);
+            // A run trained at several sizes (--sizes) is evaluated at each.
+            var evaluated = info.Application is null ? test : info.CommandLineSettings(checkpoint).AtSizes(test);
+            var evaluation = task.Evaluate(evaluated, info.Options.BatchSize);
             output.WriteLine($"{info.Kind()} ({loaded.ModelOptions.Name}, {(info.Step == 0 ? $"epoch {info.Epoch}" : $"epoch {info.Epoch + 1} step {info.Step}")}) on {data.Name}, {test.Count} test images, {loaded.Device.Info.Spec}: {evaluation.Text}");
             return 0;
         });

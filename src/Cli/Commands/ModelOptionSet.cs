@@ -10,11 +10,11 @@ internal sealed class ModelOptionSet
     internal Option<int> InChannels { get; } = new("--in-channels") { Description = "Input channels.", DefaultValueFactory = _ => 3 };
     internal Option<bool> SmallStem { get; } = new("--small-stem") { Description = "ResNet: 3x3 stem without max pooling (28x28 / 32x32 inputs)." };
     internal Option<bool> Padded { get; } = new("--padded") { Description = "U-Net: padded convolutions; FCN: the light configuration's paddings (crops at offset 0)." };
-    internal Option<int> BaseWidth { get; } = new("--base-width") { Description = "Channels of the first level: the ResNet stem (also DeepLabV3's), the U-Net's first level, VGG's conv1 (FCN, SegNet).", DefaultValueFactory = _ => 64 };
+    internal Option<int> BaseWidth { get; } = new("--base-width") { Description = "Channels of the first level: the ResNet stem (also DeepLabV3's), the U-Net's first level, VGG's conv1 (FCN, SegNet, DeconvNet).", DefaultValueFactory = _ => 64 };
     internal Option<int> Latent { get; } = new("--latent") { Description = "VAE: size of z.", DefaultValueFactory = _ => 20 };
-    internal Option<int?> Depth { get; } = new("--depth") { Description = "U-Net: number of poolings (default 4); SegNet: blocks (default 5)." };
+    internal Option<int?> Depth { get; } = new("--depth") { Description = "U-Net: number of poolings (default 4); SegNet and DeconvNet: blocks (default 5)." };
     internal Option<bool> BatchNorm { get; } = new("--batch-norm") { Description = "U-Net and FCN: BatchNorm after each 3x3 convolution." };
-    internal Option<int?> HeadChannels { get; } = new("--head-channels") { Description = "FCN: fc6's and fc7's channels (default 4096); DeepLabV3: the ASPP head's (default 256)." };
+    internal Option<int?> HeadChannels { get; } = new("--head-channels") { Description = "FCN and DeconvNet: fc6's and fc7's channels (default 4096); DeepLabV3: the ASPP head's (default 256)." };
     internal Option<int> AtrousRate { get; } = new("--atrous-rate") { Description = "DeepLabV3: the first atrous rate r (rates r, 2r, 3r).", DefaultValueFactory = _ => 12 };
     internal Option<int> OutputStride { get; } = new("--output-stride") { Description = "DeepLabV3: 8 or 16.", DefaultValueFactory = _ => 8 };
 

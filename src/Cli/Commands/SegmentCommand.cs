@@ -18,7 +18,7 @@ internal static class SegmentCommand
 {
     internal static Command Create(TextWriter output, TextWriter errors)
     {
-        var checkpoint = new Option<string>("--checkpoint", "-c") { Description = "A segmentation run folder (unet, fcn, deeplab, pspnet, segnet: its last checkpoint) or a checkpoint file.", Required = true };
+        var checkpoint = new Option<string>("--checkpoint", "-c") { Description = "A segmentation run folder (unet, fcn, deeplab, pspnet, segnet, deconvnet: its last checkpoint) or a checkpoint file.", Required = true };
         var pngOption = new Option<string?>("--output", "-o") { Description = "Where to write the overlay PNG (default: <run folder>/segmentation.png)." };
         var data = new Option<string?>("--data") { Description = "Folder with the dataset's files (default: the embedded MRI)." };
         var limit = new Option<int?>("--limit") { Description = "Segment only the first N held-out images." };

@@ -10,7 +10,7 @@ internal static class SummaryCommand
     internal static Command Create(TextWriter output, TextWriter errors)
     {
         var model = new Argument<string>("model") { Description = $"One of {string.Join(", ", ModelFactory.Names)}." };
-        var size = new Option<int?>("--size") { Description = "Input side (default: 224 ResNet and SegNet, 572 U-Net, 500 FCN, 513 DeepLabV3, 28 VAE)." };
+        var size = new Option<int?>("--size") { Description = "Input side (default: 224 ResNet, SegNet and DeconvNet, 572 U-Net, 500 FCN, 513 DeepLabV3, 28 VAE)." };
         var options = new ModelOptionSet();
         var command = new Command("summary", "Print a model's layers, output shapes and parameter counts.") { model, size };
         options.AddTo(command);
@@ -20,7 +20,6 @@ internal static class SummaryCommand
 
     internal static int Run(ModelOptions options, int? size, TextWriter output, TextWriter errors) => ErrorReport.Guard(errors, () =>
     {
-        var model = ModelFactory.Create(options);
         int side = size ?? options.Name.ToLowerInvariant() switch
         {
             var name when name.StartsWith("resnet", StringComparison.Ordinal) => 224,
@@ -28,9 +27,11 @@ internal static class SummaryCommand
             "fcn32s" or "fcn16s" or "fcn8s" => 500,
             "deeplabv3" => 513,
             "pspnet" => 473,
-            "segnet" => 224,
+            "segnet" or "deconvnet" => 224,
             _ => options.ImageSize,
         };
+        // DeconvNet's fc6 covers the bottleneck of the side it is built for.
+        var model = ModelFactory.Create(options.Name.Equals("deconvnet", StringComparison.OrdinalIgnoreCase) ? options with { ImageSize = side } : options);
         using var device = Devices.ComputeDevice.Open("cpu"); // tracing only: no kernel runs, no weights are allocated
         string table;
         try

@@ -8,18 +8,18 @@ using Engine.Distributed;
 namespace Engine.Cli.Commands;
 
 /// <summary>
-/// <c>train resnet|unet|fcn32s|fcn16s|fcn8s|deeplab|pspnet|segnet|vae|ae</c>: trains on a dataset (the embedded default when none is named),
+/// <c>train resnet|sppnet|unet|fcn32s|fcn16s|fcn8s|deeplab|pspnet|segnet|deconvnet|vae|ae</c>: trains on a dataset (the embedded default when none is named),
 /// with a progress bar, an evaluation after every epoch and checkpoints in the run folder.
 /// </summary>
 internal static class TrainCommand
 {
     internal static Command Create(TextWriter output, TextWriter errors)
     {
-        var model = new Argument<string>("model") { Description = "resnet (classification); unet, fcn32s, fcn16s, fcn8s, deeplab, pspnet or segnet (segmentation; the last six in light configurations); vae; or ae (an autoencoder: --kind plain, denoising, sparse or contractive)." };
-        var dataset = new Option<string?>("--dataset") { Description = $"One of {string.Join(", ", DatasetCatalog.Names)} (default: fashion-mnist-small for resnet, vae and ae, brain-mri for unet, m2nist for fcn*, deeplab, pspnet and segnet; with --data, what the folder holds)." };
+        var model = new Argument<string>("model") { Description = "resnet or sppnet (classification; sppnet takes images of any size); unet, fcn32s, fcn16s, fcn8s, deeplab, pspnet, segnet or deconvnet (segmentation; the last seven in light configurations); vae; or ae (an autoencoder: --kind plain, denoising, sparse or contractive)." };
+        var dataset = new Option<string?>("--dataset") { Description = $"One of {string.Join(", ", DatasetCatalog.Names)} (default: fashion-mnist-small for resnet, sppnet, vae and ae, brain-mri for unet, m2nist for fcn*, deeplab, pspnet, segnet and deconvnet; with --data, what the folder holds)." };
         var data = new Option<string?>("--data") { Description = "Folder with the dataset's files (default: data/<dataset>)." };
-        var epochs = new Option<int?>("--epochs") { Description = "Epochs (default: resnet 3, unet 30, fcn*, deeplab, pspnet and segnet 10, vae and ae 10)." };
-        var batch = new Option<int?>("--batch-size", "-b") { Description = "Images per step (default: resnet 64, unet 4, fcn*, deeplab, pspnet and segnet 16, vae and ae 64)." };
+        var epochs = new Option<int?>("--epochs") { Description = "Epochs (default: resnet 3, unet 30, fcn*, deeplab, pspnet, segnet and deconvnet 10, vae and ae 10)." };
+        var batch = new Option<int?>("--batch-size", "-b") { Description = "Images per step (default: resnet 64, unet 4, fcn*, deeplab, pspnet, segnet and deconvnet 16, vae and ae 64)." };
         var lr = CommonOptions.Float("--lr", "Peak learning rate, annealed by a cosine (default: resnet and the segmenters 2e-3, vae and ae 1e-3).");
         var decay = CommonOptions.Float("--weight-decay", "Weight decay (default: resnet 5e-4, the segmenters 1e-4, vae and ae 0).");
         var seed = new Option<ulong?>("--seed") { Description = "The seed of initialisation, shuffling, augmentation and dropout or VAE noise (default 1): the same seed gives the same run." };
@@ -50,10 +50,11 @@ internal static class TrainCommand
         var noise = new Option<string?>("--noise") { Description = "ae --kind denoising: gaussian (default) or masking." };
         var noiseLevel = CommonOptions.Float("--noise-level", "ae --kind denoising: the Gaussian's standard deviation (default 0.3) or the masked fraction (default 0.25).");
         var penalty = CommonOptions.Float("--penalty", "ae --kind sparse or contractive: the penalty's weight (default 0.01 on the code's L1 norm, 0.1 on the Jacobian's squared Frobenius norm).");
+        var sizes = new Option<string?>("--sizes") { Description = "resnet and sppnet: train and test at these image sides, e.g. 28,36 (images resized bilinearly; each batch one size; the test accuracy reported at each; default: sppnet 28,36, resnet the data's own)." };
         var device = CommonOptions.Device();
         var command = new Command("train", "Train a model and evaluate it after every epoch; Ctrl-C saves a checkpoint and stops.")
         {
-            model, dataset, data, device, epochs, batch, lr, decay, seed, outputFolder, resume, overwrite, width, limit, augment, saveEvery, logEvery, memoryLimit, plain, optimizer, schedule, noNormBiasDecay, init, zeroInitResidual, distributed, backend, syncBatchNorm, earlyStop, clipGradNorm, accumulate, restoreBest, aeKind, latent, noise, noiseLevel, penalty,
+            model, dataset, data, device, epochs, batch, lr, decay, seed, outputFolder, resume, overwrite, width, limit, augment, saveEvery, logEvery, memoryLimit, plain, optimizer, schedule, noNormBiasDecay, init, zeroInitResidual, distributed, backend, syncBatchNorm, earlyStop, clipGradNorm, accumulate, restoreBest, aeKind, latent, noise, noiseLevel, penalty, sizes,
         };
         command.SetAction(result => ErrorReport.Guard(errors, () => Run(new TrainSettings
         {
@@ -93,6 +94,7 @@ internal static class TrainCommand
             Noise = result.GetValue(noise),
             NoiseLevel = result.GetValue(noiseLevel),
             Penalty = result.GetValue(penalty),
+            Sizes = result.GetValue(sizes),
         }, output, errors, InterruptSignal.Listen(errors))));
         return command;
     }

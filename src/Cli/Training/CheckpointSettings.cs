@@ -9,10 +9,10 @@ namespace Engine.Cli.Training;
 /// </summary>
 internal static class CheckpointSettings
 {
-    /// <summary>The <c>train</c> model kind (resnet, unet, fcn8s, deeplab, ..., vae, ae) of the checkpoint's task and model; another task's own name.</summary>
+    /// <summary>The <c>train</c> model kind (resnet, sppnet, unet, fcn8s, deeplab, ..., vae, ae) of the checkpoint's task and model; another task's own name.</summary>
     public static string Kind(this CheckpointInfo info) => info.Task switch
     {
-        "classification" => "resnet",
+        "classification" => info.Model?.Name == "sppnet" ? "sppnet" : "resnet",
         "segmentation" => info.Model?.Name switch
         {
             "deeplabv3" => "deeplab", // the one kind named otherwise than its model

@@ -26,6 +26,7 @@ internal static class ResumeSettings
         Fixed("--base-width", requested.Width, recorded.Width);
         Fixed("--limit", requested.Limit, recorded.Limit);
         Fixed("--augment", requested.Augment, recorded.Augment);
+        Fixed("--sizes", requested.Sizes?.Replace(" ", "", StringComparison.Ordinal), recorded.Sizes);
         Fixed("--optimizer", requested.Optimizer?.ToLowerInvariant(), recorded.Optimizer ?? "adamw");
         Fixed("--schedule", requested.Schedule?.ToLowerInvariant(), recorded.Schedule ?? "cosine");
         Fixed("--no-norm-bias-decay", requested.NoNormBiasDecay, recorded.NoNormBiasDecay ?? false); // it orders the optimiser's saved state

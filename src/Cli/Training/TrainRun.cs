@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Engine.Cli.Datasets;
 using Engine.Cli.Imaging;
+using Engine.Data;
 using Engine.Devices;
 using Engine.Distributed;
 using Engine.Models;
@@ -90,8 +91,12 @@ internal static class TrainRun
             settings = settings with { DataFiles = DatasetCatalog.Files(settings.Dataset!, settings.DataDirectory).Select(DataFile.Of).ToList() };
         var data = DatasetCatalog.Load(settings.Dataset!, settings.DataDirectory);
         var (train, test) = settings.Limit is int limit ? (data.Train.Take(limit), data.Test.Take(limit)) : (data.Train, data.Test);
-        if (TrainSettings.Segments(kind) && train.Masks is null || kind == "resnet" && train.Labels is null)
-            throw new ArgumentException($"train {kind} needs a dataset with {(kind == "resnet" ? "labels" : "masks")}; '{data.Name}' has none.");
+        bool classifies = kind is "resnet" or "sppnet";
+        if (TrainSettings.Segments(kind) && train.Masks is null || classifies && train.Labels is null)
+            throw new ArgumentException($"train {kind} needs a dataset with {(classifies ? "labels" : "masks")}; '{data.Name}' has none.");
+        // At several sizes: both splits resized to each (the model options record the data's own size).
+        var sides = settings.SizeList;
+        IDataset trainData = settings.AtSizes(train), testData = settings.AtSizes(test);
         int batch = settings.BatchSize!.Value;
         if ((long)batch * ranks > train.Count)
             throw new ArgumentException(ranks == 1 ? $"--batch-size {batch} is larger than the {train.Count} training images."
@@ -142,10 +147,10 @@ internal static class TrainRun
                 Application = JsonSerializer.SerializeToElement(settings),
                 ResumeChanges = changes,
             };
-            using var session = trainer.Prepare(train, test, folder);
+            using var session = trainer.Prepare(trainData, testData, folder);
             int epochs = settings.Epochs!.Value;
             output.WriteLine($"train {kind}: {modelOptions.Name}, {model.ParameterCount:N0} parameters, on {device.Info.Spec} ({device.Info.Name}; {deviceSource})");
-            output.WriteLine($"  data {data.Name}: {train.Count} training / {test.Count} test images of {train.Channels}x{train.Height}x{train.Width}; " +
+            output.WriteLine($"  data {data.Name}: {train.Count} training / {test.Count} test images of {train.Channels}x{train.Height}x{train.Width}{(sides.Count == 0 ? "" : $" at sides {string.Join(", ", sides)} (resized bilinearly; each batch one size)")}; " +
                 (ranks == 1 ? $"batch {batch}" : $"batch {batch} on each of {ranks} ranks ({batch * ranks} a step{(settings.SyncBatchNorm == true ? ", synchronised batch norm" : "")}) over {communicator!.Description}") + (settings.Accumulate is int accumulated and > 1 ? $", {accumulated} batches accumulated a step ({batch * accumulated * ranks} images)" : "") + $", {epochs} epochs, {(settings.Optimizer == "sgd" ? "SGD (momentum 0.9)" : "AdamW")} lr {settings.LearningRate} ({ScheduleName(settings.Schedule)}), weight decay {settings.WeightDecay}{(settings.NoNormBiasDecay == true ? " (none on biases and norms)" : "")}, seed {seed}" +
                 (settings.ClipGradNorm is float clip ? $", gradient norm clipped at {clip.ToString(CultureInfo.InvariantCulture)}" : "") + (settings.RestoreBest == true ? ", best weights restored at the end" : "") +
                 (resumed is null ? "" : $"; resuming {resumed.Position}"));
@@ -193,6 +198,8 @@ internal static class TrainRun
                 output.WriteLine($"restored the weights of epoch {restored}, the best (--restore-best); the last checkpoint keeps epoch {state.Epoch}'s");
             output.WriteLine($"{data.Name} test {result.Evaluation!.Text}; {clock.Elapsed.TotalSeconds:F0} s; checkpoint {folder.LastPath}" +
                 (state.Best is double best && state.BestEpoch != state.Epoch ? $"; best {state.Metric} {state.Show(best)} after epoch {state.BestEpoch}: {folder.BestPath}" : ""));
+            foreach (var (size, evaluation) in result.Evaluation.BySize)
+                output.WriteLine($"  at {size}: test {evaluation.Text}");
             if (root)
                 output.WriteLine($"log {Path.Combine(folder.Path, RunLog.EpochsFile)} and {RunLog.StepsFile} ({settings.LogInterval switch { 1 => "every step", int n => $"every {n} steps" }}); curves {Path.Combine(folder.Path, CurvePlot.File)}");
             return result;
@@ -248,7 +255,7 @@ internal static class TrainRun
     /// </summary>
     internal static TrainingTask CreateTask(string kind, Module model, ComputeDevice device, ulong seed, TrainSettings? settings, int classes) => kind switch
     {
-        "resnet" => new ClassificationTask(model, device),
+        "resnet" or "sppnet" => new ClassificationTask(model, device),
         _ when TrainSettings.Segments(kind) => new SegmentationTask(model, device, classes),
         "ae" => new AutoencoderTask((Autoencoder)model, device, settings?.Penalty,
             settings?.Noise == "masking" ? Engine.Ops.Random.NoiseKind.Masking : Engine.Ops.Random.NoiseKind.Gaussian, settings?.NoiseLevel ?? 0.3f, seed),

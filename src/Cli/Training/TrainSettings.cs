@@ -94,11 +94,30 @@ internal sealed record TrainSettings
     /// <summary>The backends <c>--backend</c> takes.</summary>
     public static IReadOnlyList<string> Backends { get; } = ["mpi", "nccl"];
 
-    /// <summary>The models <c>train</c> knows.</summary>
-    public static IReadOnlyList<string> Models { get; } = ["resnet", "unet", "fcn32s", "fcn16s", "fcn8s", "deeplab", "pspnet", "segnet", "vae", "ae"];
+    /// <summary>
+    /// Classifiers only (resnet, sppnet): the image sides to train and test at, comma-separated
+    /// (<c>28,36</c>); every batch has one of them, and the test accuracy is reported at each
+    /// (<see cref="Engine.Data.MultiSizeDataset"/>; sppnet's default <c>28,36</c>, else the data's own size).
+    /// </summary>
+    public string? Sizes { get; init; }
 
-    /// <summary>The kinds that segment (per-pixel classes): U-Net, FCN, DeepLabV3, PSPNet and SegNet.</summary>
-    public static IReadOnlyList<string> SegmentationModels { get; } = ["unet", "fcn32s", "fcn16s", "fcn8s", "deeplab", "pspnet", "segnet"];
+    /// <summary>The sides <see cref="Sizes"/> lists (none when it is null).</summary>
+    public IReadOnlyList<int> SizeList => Sizes is null ? [] : [.. Sizes.Split(',').Select(ParseSide)];
+
+    /// <summary><paramref name="data"/> at each of <see cref="Sizes"/>' sides (as it is without them).</summary>
+    public Engine.Data.IDataset AtSizes(Engine.Data.IDataset data) =>
+        SizeList.Count == 0 ? data : new Engine.Data.MultiSizeDataset(data, [.. SizeList.Select(side => (side, side))]);
+
+    private static int ParseSide(string text) =>
+        int.TryParse(text.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int side) && side >= 4 && side <= Engine.Models.ModelLimits.MaxImageSide
+            ? side
+            : throw new ArgumentException($"--sizes takes image sides from 4 to {Engine.Models.ModelLimits.MaxImageSide} separated by commas (e.g. 28,36), got '{text}'.");
+
+    /// <summary>The models <c>train</c> knows.</summary>
+    public static IReadOnlyList<string> Models { get; } = ["resnet", "sppnet", "unet", "fcn32s", "fcn16s", "fcn8s", "deeplab", "pspnet", "segnet", "deconvnet", "vae", "ae"];
+
+    /// <summary>The kinds that segment (per-pixel classes): U-Net, FCN, DeepLabV3, PSPNet, SegNet and DeconvNet.</summary>
+    public static IReadOnlyList<string> SegmentationModels { get; } = ["unet", "fcn32s", "fcn16s", "fcn8s", "deeplab", "pspnet", "segnet", "deconvnet"];
 
     /// <summary>True for a kind that segments.</summary>
     public static bool Segments(string kind) => SegmentationModels.Contains(kind);
@@ -112,24 +131,26 @@ internal sealed record TrainSettings
 
     /// <summary>Fills every unset value with the model's default; unknown models are an error.</summary>
     public TrainSettings Resolve() =>
-        (this with { Dataset = Dataset?.ToLowerInvariant(), Optimizer = Optimizer?.ToLowerInvariant() ?? "adamw", Schedule = Schedule?.ToLowerInvariant() ?? "cosine", NoNormBiasDecay = NoNormBiasDecay ?? false }).Defaults();
+        (this with { Sizes = Sizes?.Replace(" ", "", StringComparison.Ordinal), Dataset = Dataset?.ToLowerInvariant(), Optimizer = Optimizer?.ToLowerInvariant() ?? "adamw", Schedule = Schedule?.ToLowerInvariant() ?? "cosine", NoNormBiasDecay = NoNormBiasDecay ?? false }).Defaults();
 
     private TrainSettings Defaults() => Kind(Model) switch
     {
-        "resnet" => this with
+        "resnet" or "sppnet" => this with
         {
-            Model = "resnet",
+            Model = Kind(Model),
             Dataset = Dataset ?? DatasetCatalog.FashionMnistSmall,
-            Epochs = Epochs ?? 3,
+            Epochs = Epochs ?? (Kind(Model) == "sppnet" ? 5 : 3),
             BatchSize = BatchSize ?? 64,
             LearningRate = LearningRate ?? 2e-3f,
             WeightDecay = WeightDecay ?? 5e-4f,
             Seed = Seed ?? 1,
-            Width = Width ?? 8,
+            Width = Width ?? (Kind(Model) == "sppnet" ? 16 : 8),
             Augment = Augment ?? false,
             SyncBatchNorm = SyncBatchNorm ?? false,
-            Init = Init?.ToLowerInvariant() ?? "torchvision",
-            ZeroInitResidual = ZeroInitResidual ?? false,
+            // ResNet's initialisation choices; sppnet's own sides (a ResNet trains at the data's size unless given).
+            Init = Kind(Model) == "resnet" ? Init?.ToLowerInvariant() ?? "torchvision" : Init,
+            ZeroInitResidual = Kind(Model) == "resnet" ? ZeroInitResidual ?? false : ZeroInitResidual,
+            Sizes = Sizes ?? (Kind(Model) == "sppnet" ? "28,36" : null),
         },
         "unet" => this with
         {
@@ -144,7 +165,7 @@ internal sealed record TrainSettings
             Augment = Augment ?? true,
             SyncBatchNorm = SyncBatchNorm ?? false,
         },
-        "fcn32s" or "fcn16s" or "fcn8s" or "deeplab" or "pspnet" or "segnet" => this with
+        "fcn32s" or "fcn16s" or "fcn8s" or "deeplab" or "pspnet" or "segnet" or "deconvnet" => this with
         {
             Model = Kind(Model),
             Dataset = Dataset ?? DatasetCatalog.M2nist,
@@ -203,6 +224,7 @@ internal sealed record TrainSettings
     private ModelOptions ModelOptionsFor(int channels, int classes, int size) => Model switch
     {
         "resnet" => new ModelOptions("resnet18", classes, channels, SmallStem: true, BaseWidth: Width!.Value, ImageSize: size),
+        "sppnet" => new ModelOptions("sppnet", classes, channels, BaseWidth: Width!.Value, ImageSize: size),
         "unet" => new ModelOptions("unet", classes, channels, Padded: true, BaseWidth: Width!.Value, ImageSize: size, Depth: 4, BatchNorm: true),
         // The light configurations: FCN with batch norm, the padded layout (crops at offset 0) and 16 x width fc channels;
         // DeepLabV3 at output stride 8 with rates 3, 6, 9 (its 8 x 12 features of a 64 x 96 image) and a head of 8 x width;
@@ -212,6 +234,8 @@ internal sealed record TrainSettings
         // PSPNet on the same backbone at output stride 8, its head of 8 x width (the pyramid's bins 1, 2, 3 and 6 on 8 x 12 features).
         "pspnet" => new ModelOptions("pspnet", classes, channels, BaseWidth: Width!.Value, ImageSize: size, HeadChannels: 8 * Width!.Value, OutputStride: 8),
         "segnet" => new ModelOptions("segnet", classes, channels, BaseWidth: Width!.Value, ImageSize: size, Depth: 4),
+        // DeconvNet with SegNet's four blocks and FCN's 16 x width fc channels; fc6's kernel is the bottleneck (4 x 6 of a 64 x 96 image).
+        "deconvnet" => new ModelOptions("deconvnet", classes, channels, BaseWidth: Width!.Value, ImageSize: size, Depth: 4, HeadChannels: 16 * Width!.Value),
         "ae" => new ModelOptions($"ae-{AutoencoderKind}", 0, channels, ImageSize: size, Latent: Latent!.Value),
         _ => new ModelOptions("vae", 0, channels, ImageSize: size, Latent: Latent ?? 20),
     };
@@ -262,6 +286,10 @@ internal sealed record TrainSettings
             throw new ArgumentException($"--base-width must be at most 4096, got {Width}.");
         if (Limit <= 0)
             throw new ArgumentException($"--limit must be positive, got {Limit}.");
+        if (Sizes is not null && Kind(Model) is not ("resnet" or "sppnet"))
+            throw new ArgumentException($"--sizes applies to the classifiers (resnet, sppnet), not {Kind(Model)}.");
+        if (SizeList.Distinct().Count() != SizeList.Count)
+            throw new ArgumentException($"--sizes lists each side once, got '{Sizes}'.");
         if (SaveEvery <= 0)
             throw new ArgumentException($"--save-every must be positive, got {SaveEvery}.");
         if (LogEvery <= 0)

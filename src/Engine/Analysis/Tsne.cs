@@ -3,7 +3,6 @@ using Engine.Kernels.Embedding;
 using Engine.Ops;
 using Engine.Ops.Random;
 using Engine.Tensors;
-using ILGPU;
 using ILGPU.Runtime;
 
 namespace Engine.Analysis;
@@ -25,9 +24,6 @@ public static class Tsne
     public const int CheckInterval = 50;
 
     private const float MinGain = 0.01f, InitialStd = 1e-4f, ExplorationMomentum = 0.5f, FinalMomentum = 0.8f;
-
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float, float>> StepLoader =
-        new("Tsne.Step", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float, float>(acc, TsneGradientKernels.Step));
 
     /// <summary>Embeds <paramref name="x"/> <c>[N, D]</c> in two dimensions.</summary>
     public static TsneResult Run(Tensor x, TsneOptions? options = null)
@@ -133,7 +129,7 @@ public static class Tsne
             update.CopyFrom(new float[2 * n]);
             gains.CopyFrom(Enumerable.Repeat(1f, 2 * n).ToArray());
             var device = y.Device;
-            var step = device.Kernel(StepLoader);
+            var step = device.Kernel(TsneGradientLoaders.Step);
             double best = double.MaxValue;
             int bestIteration = start;
             for (int i = start; i < end; i++)

@@ -1,8 +1,6 @@
-using Engine.Devices;
 using Engine.Kernels.Embedding;
 using Engine.Ops;
 using Engine.Tensors;
-using ILGPU;
 using ILGPU.Runtime;
 
 namespace Engine.Analysis;
@@ -20,13 +18,6 @@ internal static class TsneAffinities
     /// <summary>The floor on P and Q: float64's machine epsilon, scikit-learn's.</summary>
     internal const float Floor = 2.220446049250313e-16f;
 
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int>> DistancesLoader =
-        new("Tsne.SquaredDistances", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, int, int>(acc, TsneAffinityKernels.SquaredDistances));
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, int, float, float, int>> ConditionalLoader =
-        new("Tsne.ConditionalAffinities", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, int, float, float, int>(acc, TsneAffinityKernels.ConditionalAffinities));
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, int, float>> JointLoader =
-        new("Tsne.JointAffinities", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, int, float>(acc, TsneAffinityKernels.JointAffinities));
-
     /// <summary>A new P <c>[N, N]</c> for <paramref name="x"/> <c>[N, D]</c>.</summary>
     internal static Tensor Joint(Tensor x, float perplexity, float tolerance)
     {
@@ -39,9 +30,9 @@ internal static class TsneAffinities
         try
         {
             using var second = Tensor.Empty(device, n, n);
-            device.Kernel(DistancesLoader)(pairs, x.View, first.View, n, dims);
-            device.Kernel(ConditionalLoader)(n, first.View, second.View, n, MathF.Log(perplexity), tolerance, Steps);
-            device.Kernel(JointLoader)(pairs, second.View, first.View, n, Floor);
+            device.Kernel(TsneAffinityLoaders.SquaredDistances)(pairs, x.View, first.View, n, dims);
+            device.Kernel(TsneAffinityLoaders.ConditionalAffinities)(n, first.View, second.View, n, MathF.Log(perplexity), tolerance, Steps);
+            device.Kernel(TsneAffinityLoaders.JointAffinities)(pairs, second.View, first.View, n, Floor);
         }
         catch
         {

@@ -1,9 +1,7 @@
 using Engine.Devices;
 using Engine.Kernels.Embedding;
-using Engine.Ops;
 using Engine.Ops.Reduction;
 using Engine.Tensors;
-using ILGPU;
 using ILGPU.Runtime;
 
 namespace Engine.Analysis;
@@ -16,13 +14,6 @@ namespace Engine.Analysis;
 /// </summary>
 internal sealed class TsneObjective : IDisposable
 {
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>> ForcesLoader =
-        new("Tsne.Forces", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(acc, TsneGradientKernels.Forces));
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float>> GradientLoader =
-        new("Tsne.Gradient", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float>(acc, TsneGradientKernels.Gradient));
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float, float>> DivergenceLoader =
-        new("Tsne.Divergence", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float, float>(acc, TsneGradientKernels.Divergence));
-
     private readonly ComputeDevice _device;
     private readonly Tensor _p;
     private readonly int _n;
@@ -57,18 +48,18 @@ internal sealed class TsneObjective : IDisposable
     /// <summary>Attraction, repulsion and Z for the embedding <paramref name="y"/> <c>[N, 2]</c>: one pass over the pairs, then Z summed in a fixed order.</summary>
     internal void Forces(Tensor y)
     {
-        _device.Kernel(ForcesLoader)(_n, y.View, _p.View, Attraction.View, Repulsion.View, _kernelSums.View, _n);
+        _device.Kernel(TsneGradientLoaders.Forces)(_n, y.View, _p.View, Attraction.View, Repulsion.View, _kernelSums.View, _n);
         FullSum.Run(_device, _kernelSums.View, _n, _z.View, _workspace.View);
     }
 
     /// <summary>The gradient <c>[N, 2]</c> of KL(a P || Q) as of the last <see cref="Forces"/>, into <paramref name="gradient"/>.</summary>
     internal void Gradient(Tensor gradient, float exaggeration) =>
-        _device.Kernel(GradientLoader)(2 * _n, Attraction.View, Repulsion.View, _z.View, gradient.View, exaggeration);
+        _device.Kernel(TsneGradientLoaders.Gradient)(2 * _n, Attraction.View, Repulsion.View, _z.View, gradient.View, exaggeration);
 
     /// <summary>KL(a P || Q) for <paramref name="y"/>, whose Z the last <see cref="Forces"/> computed; reads one value back.</summary>
     internal double Divergence(Tensor y, float exaggeration)
     {
-        _device.Kernel(DivergenceLoader)(_n, y.View, _p.View, _z.View, _divergenceRows.View, _n, exaggeration, TsneAffinities.Floor);
+        _device.Kernel(TsneGradientLoaders.Divergence)(_n, y.View, _p.View, _z.View, _divergenceRows.View, _n, exaggeration, TsneAffinities.Floor);
         FullSum.Run(_device, _divergenceRows.View, _n, _divergence.View, _workspace.View);
         return _divergence.ToArray()[0];
     }

@@ -19,9 +19,20 @@ public static class TrainingCheckpoint
     public const string OptimizerPrefix = StateDict.ReservedPrefix + "optimizer__.";
 
     /// <summary>Writes model, optimiser and <paramref name="metadata"/> to <paramref name="path"/> atomically.</summary>
-    public static void Save(string path, Module model, Optimizer optimizer, IReadOnlyDictionary<string, string> metadata)
+    public static void Save(string path, Module model, Optimizer optimizer, IReadOnlyDictionary<string, string> metadata) =>
+        Save([path], model, optimizer, metadata);
+
+    /// <summary>
+    /// Writes the same state to each of <paramref name="paths"/> in order, each atomically (a run's
+    /// best and last checkpoints): the tensors are copied from the device and checked once, and the
+    /// files hold the same bytes. A failure leaves the files not yet written as they were.
+    /// </summary>
+    public static void Save(IReadOnlyList<string> paths, Module model, Optimizer optimizer, IReadOnlyDictionary<string, string> metadata)
     {
+        ArgumentNullException.ThrowIfNull(paths);
         ArgumentNullException.ThrowIfNull(metadata);
+        if (paths.Count == 0)
+            throw new ArgumentException("No path to write the checkpoint to.", nameof(paths));
         var (optimizerTensors, optimizerMetadata) = StateDict.CollectOptimizer(optimizer, OptimizerPrefix);
         foreach (var (key, value) in metadata)
         {
@@ -39,10 +50,11 @@ public static class TrainingCheckpoint
             {
                 float value = BitConverter.IsLittleEndian ? values[i] : System.Buffers.Binary.BinaryPrimitives.ReadSingleLittleEndian(tensor.Data.AsSpan(4 * i));
                 if (!float.IsFinite(value))
-                    throw new InvalidDataException($"Not writing '{path}': {tensor.Name} holds a non-finite value ({value}) at flat index {i}, which no load would take; the file there is unchanged.");
+                    throw new InvalidDataException($"Not writing {string.Join(" or ", paths.Select(p => $"'{p}'"))}: {tensor.Name} holds a non-finite value ({value}) at flat index {i}, which no load would take; the {(paths.Count == 1 ? "file there is" : "files there are")} unchanged.");
             }
         }
-        SafeTensorsFile.Write(path, tensors, optimizerMetadata);
+        foreach (var target in paths)
+            SafeTensorsFile.Write(target, tensors, optimizerMetadata);
     }
 
     /// <summary>The metadata of a checkpoint (the header only is read).</summary>

@@ -8,8 +8,10 @@ namespace Engine.Data;
 /// </summary>
 public sealed class Batch
 {
-    internal Batch(int size, int imageSize, int targetSize)
+    internal Batch(int size, (int Channels, int Height, int Width) imageShape, int targetSize)
     {
+        ImageShape = imageShape;
+        int imageSize = imageShape.Channels * imageShape.Height * imageShape.Width;
         Images = new float[size * imageSize];
         Targets = new int[size * targetSize];
         Indices = new int[size];
@@ -24,13 +26,16 @@ public sealed class Batch
     /// <summary>Dataset index of each row.</summary>
     public int[] Indices { get; }
 
+    /// <summary>One image's <c>[C, H, W]</c>: the batches of a <see cref="MultiSizeDataset"/> differ in it.</summary>
+    public (int Channels, int Height, int Width) ImageShape { get; }
+
     /// <summary>Real images in this batch (the rest are padding).</summary>
     public int Count { get; internal set; }
 
     /// <summary>A copy that the loader's next batch does not overwrite (to keep a batch beyond its step).</summary>
     public Batch Copy()
     {
-        var copy = new Batch(Indices.Length, Images.Length / Math.Max(Indices.Length, 1), Targets.Length / Math.Max(Indices.Length, 1)) { Count = Count };
+        var copy = new Batch(Indices.Length, ImageShape, Targets.Length / Math.Max(Indices.Length, 1)) { Count = Count };
         Images.CopyTo(copy.Images, 0);
         Targets.CopyTo(copy.Targets, 0);
         Indices.CopyTo(copy.Indices, 0);

@@ -87,6 +87,14 @@ public sealed class DataLoader : IBatchLoader
     internal static int Position(int start, int i, int real, int rank, int ranks) =>
         ranks > 1 ? rank + ranks * (start + i) : start + (i < real ? i : i % real);
 
+    /// <summary>Refuses a negative epoch, or a first batch outside the epoch's <paramref name="batches"/> (every loader's rule).</summary>
+    internal static void CheckEpoch(int epoch, int firstBatch, int batches)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(epoch);
+        if (firstBatch < 0 || firstBatch > batches)
+            throw new ArgumentOutOfRangeException(nameof(firstBatch), firstBatch, $"An epoch has {batches} batches.");
+    }
+
     /// <summary>The order of the dataset in an epoch.</summary>
     public int[] Order(int epoch) => EpochOrder(_data.Count, _shuffle, _seed, epoch);
 
@@ -109,9 +117,7 @@ public sealed class DataLoader : IBatchLoader
     /// </summary>
     public IEnumerable<Batch> Epoch(int epoch, int firstBatch = 0)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(epoch);
-        if (firstBatch < 0 || firstBatch > BatchesPerEpoch)
-            throw new ArgumentOutOfRangeException(nameof(firstBatch), firstBatch, $"An epoch has {BatchesPerEpoch} batches.");
+        DataLoader.CheckEpoch(epoch, firstBatch, BatchesPerEpoch);
         return Batches(epoch, firstBatch);
     }
 
@@ -120,7 +126,7 @@ public sealed class DataLoader : IBatchLoader
         var order = Order(epoch);
         ulong augmentationKey = RandomStreams.Derive(_seed, RandomStream.Augmentation, (ulong)epoch);
         int imageSize = _data.ImageSize, targetSize = _data.TargetSize;
-        var batch = new Batch(BatchSize, imageSize, targetSize);
+        var batch = new Batch(BatchSize, (_data.Channels, _data.Height, _data.Width), targetSize);
         for (int b = firstBatch; b < BatchesPerEpoch; b++)
         {
             int start = b * BatchSize;

@@ -70,21 +70,24 @@ public sealed class DatasetLoader : IBatchLoader
     /// <exception cref="InvalidDataException">An item that cannot be read: the first in the batch's order, named.</exception>
     public IEnumerable<Batch> Epoch(int epoch, int firstBatch = 0)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(epoch);
-        if (firstBatch < 0 || firstBatch > BatchesPerEpoch)
-            throw new ArgumentOutOfRangeException(nameof(firstBatch), firstBatch, $"An epoch has {BatchesPerEpoch} batches.");
-        return Batches(epoch, firstBatch);
+        DataLoader.CheckEpoch(epoch, firstBatch, BatchesPerEpoch);
+        return Batches(epoch, firstBatch, 1);
     }
 
-    private IEnumerable<Batch> Batches(int epoch, int firstBatch)
+    /// <summary>
+    /// Batches <paramref name="firstBatch"/>, <paramref name="firstBatch"/> + <paramref name="stride"/>, ...
+    /// of one epoch (none when the first lies beyond it): each exactly as <see cref="Epoch"/> gives it.
+    /// A <see cref="MultiSizeLoader"/> takes every K-th batch of one size from each of its K loaders.
+    /// </summary>
+    internal IEnumerable<Batch> Batches(int epoch, int firstBatch, int stride)
     {
         var order = Order(epoch);
         ulong key = TransformedDataset.EpochKey(_seed, epoch);
         var (channels, height, width) = ImageShape;
         int imageSize = channels * height * width, targetSize = _source.Classes > 0 ? 1 : 0;
-        var batch = new Batch(BatchSize, imageSize, targetSize);
+        var batch = new Batch(BatchSize, ImageShape, targetSize);
         var failures = new Exception?[BatchSize];
-        for (int b = firstBatch; b < BatchesPerEpoch; b++)
+        for (int b = firstBatch; b < BatchesPerEpoch; b += stride)
         {
             int start = b * BatchSize;
             batch.Count = _ranks > 1 ? BatchSize : Math.Min(BatchSize, _source.Count - start);

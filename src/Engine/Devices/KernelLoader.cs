@@ -3,8 +3,10 @@ using ILGPU.Runtime;
 namespace Engine.Devices;
 
 /// <summary>
-/// Describes how to load one kernel on an accelerator. Each op keeps its loaders in static
-/// fields; <see cref="ComputeDevice.Kernel{TDelegate}"/> loads each at most once per device and
+/// Describes how to load one kernel on an accelerator. The engine's source generator
+/// (<c>src/Generators</c>) writes one static field per <c>[Loader]</c> on a kernel (in the class
+/// <c>XLoaders</c> for <c>XKernels</c>, in its namespace); <see cref="ComputeDevice.Kernel{TDelegate}"/>
+/// loads each at most once per device and
 /// hands back the cached launcher afterwards, so no hot call compiles or loads anything.
 /// </summary>
 /// <typeparam name="TDelegate">The launcher ILGPU returns (for example <c>Action&lt;Index1D, ArrayView&lt;float&gt;&gt;</c>).</typeparam>

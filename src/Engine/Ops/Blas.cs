@@ -14,29 +14,31 @@ namespace Engine.Ops;
 /// </summary>
 public static class Blas
 {
-    // Indexed by (transposeA ? 2 : 0) + (transposeB ? 1 : 0).
+    // Indexed by (transposeA ? 2 : 0) + (transposeB ? 1 : 0). The GEMM kernels are generic over the
+    // operands' layouts, so their generated loaders are factories (one loader per instantiation,
+    // named "<kernel's [Loader] name>.<variant>"); these arrays hold the four of each.
     private static readonly KernelLoader<RegisterLauncher>[] RegisterTiled =
     [
-        Register<AsStored, AsStored>("GemmRegisterTiled.NN"),
-        Register<AsStored, Transposed>("GemmRegisterTiled.NT"),
-        Register<Transposed, AsStored>("GemmRegisterTiled.TN"),
-        Register<Transposed, Transposed>("GemmRegisterTiled.TT"),
+        GemmRegisterTiledLoaders.Gemm<AsStored, AsStored>("NN"),
+        GemmRegisterTiledLoaders.Gemm<AsStored, Transposed>("NT"),
+        GemmRegisterTiledLoaders.Gemm<Transposed, AsStored>("TN"),
+        GemmRegisterTiledLoaders.Gemm<Transposed, Transposed>("TT"),
     ];
 
     private static readonly KernelLoader<SharedLauncher>[] SharedTiled =
     [
-        Shared<AsStored, AsStored>("GemmSharedTiled.NN"),
-        Shared<AsStored, Transposed>("GemmSharedTiled.NT"),
-        Shared<Transposed, AsStored>("GemmSharedTiled.TN"),
-        Shared<Transposed, Transposed>("GemmSharedTiled.TT"),
+        GemmSharedTiledLoaders.Gemm64x64<AsStored, AsStored>("NN"),
+        GemmSharedTiledLoaders.Gemm64x64<AsStored, Transposed>("NT"),
+        GemmSharedTiledLoaders.Gemm64x64<Transposed, AsStored>("TN"),
+        GemmSharedTiledLoaders.Gemm64x64<Transposed, Transposed>("TT"),
     ];
 
     private static readonly KernelLoader<SharedLauncher>[] LargeTiled =
     [
-        Large<AsStored, AsStored>("GemmLargeTile.NN"),
-        Large<AsStored, Transposed>("GemmLargeTile.NT"),
-        Large<Transposed, AsStored>("GemmLargeTile.TN"),
-        Large<Transposed, Transposed>("GemmLargeTile.TT"),
+        GemmLargeTileLoaders.Gemm128x128<AsStored, AsStored>("NN"),
+        GemmLargeTileLoaders.Gemm128x128<AsStored, Transposed>("NT"),
+        GemmLargeTileLoaders.Gemm128x128<Transposed, AsStored>("TN"),
+        GemmLargeTileLoaders.Gemm128x128<Transposed, Transposed>("TT"),
     ];
 
     private const int SharedGroupThreads = GemmSharedTiledKernels.GroupSide * GemmSharedTiledKernels.GroupSide;
@@ -54,23 +56,6 @@ public static class Blas
     /// grid's z to 65,535 (OpenCL's and the CPU accelerator's limits are higher).
     /// </summary>
     internal const int MaxBatchPerLaunch = 65535;
-
-    private static KernelLoader<RegisterLauncher> Register<TA, TB>(string name)
-        where TA : struct, IMatrixLayout where TB : struct, IMatrixLayout =>
-        new(name, acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmParams>(
-            GemmRegisterTiledKernels.Gemm<TA, TB>));
-
-    private static KernelLoader<SharedLauncher> Large<TA, TB>(string name)
-        where TA : struct, IMatrixLayout where TB : struct, IMatrixLayout =>
-        new(name, acc => Load(acc, GemmLargeTileKernels.Gemm128x128<TA, TB>));
-
-    private static KernelLoader<SharedLauncher> Shared<TA, TB>(string name)
-        where TA : struct, IMatrixLayout where TB : struct, IMatrixLayout =>
-        new(name, acc => Load(acc, GemmSharedTiledKernels.Gemm64x64<TA, TB>));
-
-    // A block-tiled GEMM compiled with its launch bounds.
-    private static SharedLauncher Load(Accelerator accelerator, Action<ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmParams> kernel) =>
-        accelerator.LoadStreamKernel(kernel, LaunchBounds.Of(kernel));
 
     /// <summary>
     /// <c>C = alpha * op(A) * op(B) + beta * C</c> on tensors of rank 2 (<c>[rows, cols]</c>) or 3

@@ -12,8 +12,8 @@ namespace Engine.Ops;
 /// The GEMM for ILGPU's CPU accelerator (see <see cref="HostPath"/>), run by the host's vector
 /// units on the accelerator's buffers (host memory), the way BLIS and oneDNN do it: op(A) and op(B)
 /// are packed into contiguous panels (transposes and strides vanish there), a register micro-kernel
-/// keeps an <see cref="MR"/> x <see cref="NR"/> tile of C in sixteen vector registers (512-bit where
-/// the machine has them, else 256-bit) and runs fused multiply-adds over a <see cref="KC"/>-long
+/// keeps an <see cref="MR"/> x <see cref="NR"/> tile of C in vector registers (sixteen 512-bit ones
+/// where the machine has them, else twelve 256-bit ones) and runs fused multiply-adds over a <see cref="KC"/>-long
 /// block of K whose panels stay in the L1 and L2 caches. Work items are (batch entry, row block,
 /// column block); each computes its tile of C alone and in a fixed order (K block by K block,
 /// k ascending within one), so results are the same bits on every run and for any number of threads.
@@ -24,14 +24,24 @@ namespace Engine.Ops;
 /// </summary>
 internal static unsafe class HostGemm
 {
-    /// <summary>Rows of the register tile.</summary>
-    private const int MR = 8;
+    /// <summary>
+    /// Rows of the register tile: 8 with 512-bit vectors (16 accumulators of the 32 registers);
+    /// 6 with 256-bit ones, whose 16 registers hold 12 accumulators, B's two vectors and A's
+    /// broadcast (an 8-row tile needs 19 and spills inside the loop).
+    /// </summary>
+    private static readonly int MR = Vector512.IsHardwareAccelerated ? 8 : 6;
 
     /// <summary>Depth of a K block: a packed B strip of KC x NR floats (32 KiB with 512-bit vectors) stays in L1.</summary>
     private const int KC = 256;
 
-    /// <summary>Rows of a packed A block (128 KiB at KC = 256: L2).</summary>
-    private const int MC = 128;
+    /// <summary>Rows of a packed A block (about 128 KiB at KC = 256: L2), a multiple of <see cref="MR"/>.</summary>
+    private static readonly int MC = Vector512.IsHardwareAccelerated ? 128 : 120;
+
+    /// <summary>
+    /// Most rows of a GEMM whose K <see cref="KSlices"/> may split: a constant, not <see cref="MC"/>,
+    /// so that how an element is summed does not depend on the machine's vector width.
+    /// </summary>
+    private const int SlicedRowsMost = 128;
 
     /// <summary>Columns of a packed B block (256 KiB: L2).</summary>
     private const int NC = 256;
@@ -243,31 +253,11 @@ internal static unsafe class HostGemm
         }
         else
         {
-            Vector256<float> s00 = default, s01 = default, s02 = default, s03 = default, s10 = default, s11 = default, s12 = default, s13 = default;
-            Vector256<float> s20 = default, s21 = default, s22 = default, s23 = default, s30 = default, s31 = default, s32 = default, s33 = default;
-            for (; k + 8 <= kc; k += 8)
-            {
-                var x0 = Vector256.Load(a0 + k);
-                var x1 = Vector256.Load(a1 + k);
-                var x2 = Vector256.Load(a2 + k);
-                var x3 = Vector256.Load(a3 + k);
-                var y = Vector256.Load(b0 + k);
-                s00 = Vector256.FusedMultiplyAdd(x0, y, s00); s10 = Vector256.FusedMultiplyAdd(x1, y, s10);
-                s20 = Vector256.FusedMultiplyAdd(x2, y, s20); s30 = Vector256.FusedMultiplyAdd(x3, y, s30);
-                y = Vector256.Load(b1 + k);
-                s01 = Vector256.FusedMultiplyAdd(x0, y, s01); s11 = Vector256.FusedMultiplyAdd(x1, y, s11);
-                s21 = Vector256.FusedMultiplyAdd(x2, y, s21); s31 = Vector256.FusedMultiplyAdd(x3, y, s31);
-                y = Vector256.Load(b2 + k);
-                s02 = Vector256.FusedMultiplyAdd(x0, y, s02); s12 = Vector256.FusedMultiplyAdd(x1, y, s12);
-                s22 = Vector256.FusedMultiplyAdd(x2, y, s22); s32 = Vector256.FusedMultiplyAdd(x3, y, s32);
-                y = Vector256.Load(b3 + k);
-                s03 = Vector256.FusedMultiplyAdd(x0, y, s03); s13 = Vector256.FusedMultiplyAdd(x1, y, s13);
-                s23 = Vector256.FusedMultiplyAdd(x2, y, s23); s33 = Vector256.FusedMultiplyAdd(x3, y, s33);
-            }
-            sums[0] += Vector256.Sum(s00); sums[1] += Vector256.Sum(s01); sums[2] += Vector256.Sum(s02); sums[3] += Vector256.Sum(s03);
-            sums[4] += Vector256.Sum(s10); sums[5] += Vector256.Sum(s11); sums[6] += Vector256.Sum(s12); sums[7] += Vector256.Sum(s13);
-            sums[8] += Vector256.Sum(s20); sums[9] += Vector256.Sum(s21); sums[10] += Vector256.Sum(s22); sums[11] += Vector256.Sum(s23);
-            sums[12] += Vector256.Sum(s30); sums[13] += Vector256.Sum(s31); sums[14] += Vector256.Sum(s32); sums[15] += Vector256.Sum(s33);
+            // Sixteen 256-bit sums, A's four vectors and B's would be 21 live vectors for sixteen
+            // registers (the loop would spill): two passes of 4 x 2 (13 live), each sum the same.
+            DotPairs256(a0, a1, a2, a3, b0, b1, kc, sums, 0);
+            DotPairs256(a0, a1, a2, a3, b2, b3, kc, sums, 2);
+            k = kc & ~7;
         }
         for (; k < kc; k++)
         {
@@ -280,12 +270,37 @@ internal static unsafe class HostGemm
         }
     }
 
+    // sums[r * 4 + column + j] += a[r] . b[j] for 4 rows of A and 2 of B over the first kc & ~7 values.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void DotPairs256(float* a0, float* a1, float* a2, float* a3, float* b0, float* b1, int kc, Span<float> sums, int column)
+    {
+        Vector256<float> s00 = default, s01 = default, s10 = default, s11 = default;
+        Vector256<float> s20 = default, s21 = default, s30 = default, s31 = default;
+        for (int k = 0; k + 8 <= kc; k += 8)
+        {
+            var x0 = Vector256.Load(a0 + k);
+            var x1 = Vector256.Load(a1 + k);
+            var x2 = Vector256.Load(a2 + k);
+            var x3 = Vector256.Load(a3 + k);
+            var y = Vector256.Load(b0 + k);
+            s00 = Vector256.FusedMultiplyAdd(x0, y, s00); s10 = Vector256.FusedMultiplyAdd(x1, y, s10);
+            s20 = Vector256.FusedMultiplyAdd(x2, y, s20); s30 = Vector256.FusedMultiplyAdd(x3, y, s30);
+            y = Vector256.Load(b1 + k);
+            s01 = Vector256.FusedMultiplyAdd(x0, y, s01); s11 = Vector256.FusedMultiplyAdd(x1, y, s11);
+            s21 = Vector256.FusedMultiplyAdd(x2, y, s21); s31 = Vector256.FusedMultiplyAdd(x3, y, s31);
+        }
+        sums[column] += Vector256.Sum(s00); sums[column + 1] += Vector256.Sum(s01);
+        sums[4 + column] += Vector256.Sum(s10); sums[5 + column] += Vector256.Sum(s11);
+        sums[8 + column] += Vector256.Sum(s20); sums[9 + column] += Vector256.Sum(s21);
+        sums[12 + column] += Vector256.Sum(s30); sums[13 + column] += Vector256.Sum(s31);
+    }
+
     /// <summary>
     /// Into how many slices to split K: a GEMM with few rows and a long K has too few tiles to keep
     /// the cores busy. Decided by M and K alone, never by N (see <see cref="DotMinK"/>) nor by the
     /// machine's core count, so the summation order (and the bits) are the same everywhere.
     /// </summary>
-    private static int KSlices(int m, int k) => m > MC || k < 8 * KC ? 1 : Math.Min(16, k / (4 * KC));
+    private static int KSlices(int m, int k) => m > SlicedRowsMost || k < 8 * KC ? 1 : Math.Min(16, k / (4 * KC));
 
     /// <summary>
     /// K split into <paramref name="slices"/> ranges (whole KC blocks) computed in parallel into
@@ -525,7 +540,7 @@ internal static unsafe class HostGemm
             x = Vector512.Create(a[7]);
             c70 = Vector512.FusedMultiplyAdd(x, b0, c70);
             c71 = Vector512.FusedMultiplyAdd(x, b1, c71);
-            a += MR;
+            a += 8;
             b += 32;
         }
         Store512(c, c00, c01, alpha, beta);
@@ -552,12 +567,13 @@ internal static unsafe class HostGemm
         r1.Store(c + 16);
     }
 
-    // The same tile with 256-bit vectors: C[8 x 16].
+    // C[6 x 16] with 256-bit vectors: twelve accumulators, B's two vectors and A's broadcast fill
+    // the sixteen registers (the BLIS Haswell shape), so nothing spills inside the k loop.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Kernel256(float* a, float* b, int kc, float* c, int ldc, float alpha, float beta)
     {
-        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
-        Vector256<float> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         for (int k = 0; k < kc; k++)
         {
             var b0 = Vector256.Load(b);
@@ -580,13 +596,7 @@ internal static unsafe class HostGemm
             x = Vector256.Create(a[5]);
             c50 = Vector256.FusedMultiplyAdd(x, b0, c50);
             c51 = Vector256.FusedMultiplyAdd(x, b1, c51);
-            x = Vector256.Create(a[6]);
-            c60 = Vector256.FusedMultiplyAdd(x, b0, c60);
-            c61 = Vector256.FusedMultiplyAdd(x, b1, c61);
-            x = Vector256.Create(a[7]);
-            c70 = Vector256.FusedMultiplyAdd(x, b0, c70);
-            c71 = Vector256.FusedMultiplyAdd(x, b1, c71);
-            a += MR;
+            a += 6;
             b += 16;
         }
         Store256(c, c00, c01, alpha, beta);
@@ -595,8 +605,6 @@ internal static unsafe class HostGemm
         Store256(c + 3L * ldc, c30, c31, alpha, beta);
         Store256(c + 4L * ldc, c40, c41, alpha, beta);
         Store256(c + 5L * ldc, c50, c51, alpha, beta);
-        Store256(c + 6L * ldc, c60, c61, alpha, beta);
-        Store256(c + 7L * ldc, c70, c71, alpha, beta);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

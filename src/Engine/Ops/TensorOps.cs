@@ -3,7 +3,6 @@ using Engine.Kernels.Elementwise;
 using Engine.Kernels.Reduction;
 using Engine.Tensors;
 using ILGPU;
-using ILGPU.Runtime;
 
 namespace Engine.Ops;
 
@@ -13,24 +12,6 @@ namespace Engine.Ops;
 /// </summary>
 public static class TensorOps
 {
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>>> CopyLoader =
-        new("Copy", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>>(acc, ElementwiseKernels.Copy));
-
-    private static readonly KernelLoader<Action<Index1D, float, ArrayView<float>, ArrayView<float>>> AxpyLoader =
-        new("Axpy", acc => ChunkedKernel.Load<float, ArrayView<float>, ArrayView<float>>(acc, ElementwiseKernels.Axpy));
-
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, float>> ScaleLoader =
-        new("Scale", acc => ChunkedKernel.Load<ArrayView<float>, float>(acc, ElementwiseKernels.Scale));
-
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>> BiasReluLoader =
-        new("AddChannelBiasRelu", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(acc, ElementwiseKernels.AddChannelBiasRelu));
-
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int>> BiasLoader =
-        new("AddChannelBias", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, int, int>(acc, ElementwiseKernels.AddChannelBias));
-
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int>> SumAxisLoader =
-        new("SumAxis", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, int, int>(acc, ReductionKernels.SumAxis));
-
     /// <summary>Sets every element of <paramref name="x"/> to <paramref name="value"/>.</summary>
     public static void Fill(Tensor x, float value)
     {
@@ -66,7 +47,7 @@ public static class TensorOps
             ElementwiseHost.Copy(source.View, destination.View, source.Numel);
             return;
         }
-        source.Device.Kernel(CopyLoader)(Check.LaunchSize(nameof(Copy), source.Numel), source.View, destination.View);
+        source.Device.Kernel(ElementwiseLoaders.Copy)(Check.LaunchSize(nameof(Copy), source.Numel), source.View, destination.View);
     }
 
     /// <summary>A new tensor with a copy of <paramref name="x"/>'s values (PyTorch's <c>clone</c>).</summary>
@@ -89,7 +70,7 @@ public static class TensorOps
             ElementwiseHost.Axpy(alpha, x.View, y.View, x.Numel);
             return;
         }
-        x.Device.Kernel(AxpyLoader)(Check.LaunchSize(nameof(Axpy), x.Numel), alpha, x.View, y.View);
+        x.Device.Kernel(ElementwiseLoaders.Axpy)(Check.LaunchSize(nameof(Axpy), x.Numel), alpha, x.View, y.View);
     }
 
     /// <summary><c>x *= alpha</c>.</summary>
@@ -102,7 +83,7 @@ public static class TensorOps
             ElementwiseHost.Scale(x.View, x.Numel, alpha);
             return;
         }
-        x.Device.Kernel(ScaleLoader)(Check.LaunchSize(nameof(Scale), x.Numel), x.View, alpha);
+        x.Device.Kernel(ElementwiseLoaders.Scale)(Check.LaunchSize(nameof(Scale), x.Numel), x.View, alpha);
     }
 
     /// <summary>
@@ -124,7 +105,7 @@ public static class TensorOps
             ElementwiseHost.AddChannelBias(x.View, bias.View, x.Numel, channels, plane);
             return;
         }
-        x.Device.Kernel(BiasLoader)(Check.LaunchSize(nameof(AddChannelBias), x.Numel), x.View, bias.View, channels, plane);
+        x.Device.Kernel(ElementwiseLoaders.AddChannelBias)(Check.LaunchSize(nameof(AddChannelBias), x.Numel), x.View, bias.View, channels, plane);
     }
 
     /// <summary>
@@ -145,7 +126,7 @@ public static class TensorOps
         if (x.Shape.Rank < 2 || bias.Shape.Rank != 1 || bias.Shape[0] != x.Shape[1])
             throw new ArgumentException($"{nameof(AddChannelBiasRelu)}: bias must be [C] for x [N, C, ...]; got x {x.Shape}, bias {bias.Shape}.", nameof(bias));
         int plane = (int)x.Shape.Product(2, x.Shape.Rank);
-        x.Device.Kernel(BiasReluLoader)(Check.LaunchSize(nameof(AddChannelBiasRelu), x.Numel), x.View, bias.View, activated.View, x.Shape[1], plane);
+        x.Device.Kernel(ElementwiseLoaders.AddChannelBiasRelu)(Check.LaunchSize(nameof(AddChannelBiasRelu), x.Numel), x.View, bias.View, activated.View, x.Shape[1], plane);
     }
 
     /// <summary>
@@ -170,6 +151,6 @@ public static class TensorOps
         int a = x.Shape.NormalizeAxis(axis);
         Check.SameShape(nameof(SumInto), "result", result.Shape, "x without axis " + a, x.Shape.Without(a));
         int inner = Check.LaunchSize(nameof(Sum), x.Shape.Product(a + 1, x.Shape.Rank));
-        x.Device.Kernel(SumAxisLoader)(Check.LaunchSize(nameof(Sum), result.Numel), x.View, result.View, x.Shape[a], inner);
+        x.Device.Kernel(ReductionLoaders.SumAxis)(Check.LaunchSize(nameof(Sum), result.Numel), x.View, result.View, x.Shape[a], inner);
     }
 }

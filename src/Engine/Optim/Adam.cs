@@ -1,9 +1,8 @@
-using Engine.Ops;
 using Engine.Devices;
+using Engine.Ops;
 using Engine.Graph;
 using Engine.Kernels.Optim;
 using Engine.Tensors;
-using ILGPU;
 using ILGPU.Runtime;
 
 namespace Engine.Optim;
@@ -14,9 +13,6 @@ namespace Engine.Optim;
 /// </summary>
 public class Adam : Optimizer
 {
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float, float, float, float, float, int>> Loader =
-        new("Optim.Adam", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float, float, float, float, float, int>(acc, OptimizerKernels.Adam));
-
     private readonly Tensor _m, _v;
     private readonly List<(Tensor M, Tensor V)> _moments = new();
     private readonly bool _decoupled;
@@ -72,7 +68,7 @@ public class Adam : Optimizer
                 RateOf(run), Beta1, Beta2, Eps, DecayOf(run, WeightDecay), c1, c2, _decoupled);
             return;
         }
-        Device.Kernel(Loader)(run.Length, run.Values, run.Grads, m, v, GradScale.View,
+        Device.Kernel(OptimizerLoaders.Adam)(run.Length, run.Values, run.Grads, m, v, GradScale.View,
             RateOf(run), Beta1, Beta2, Eps, DecayOf(run, WeightDecay), c1, c2, _decoupled ? 1 : 0);
     }
 

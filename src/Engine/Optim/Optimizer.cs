@@ -4,7 +4,6 @@ using Engine.Kernels.Optim;
 using Engine.Ops;
 using Engine.Ops.Reduction;
 using Engine.Tensors;
-using ILGPU;
 using ILGPU.Runtime;
 
 namespace Engine.Optim;
@@ -19,16 +18,6 @@ namespace Engine.Optim;
 /// </summary>
 public abstract class Optimizer : IDisposable
 {
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>>> SquareLoader =
-        new("Optim.Square", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>>(acc, OptimizerKernels.Square));
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float>> ClipLoader =
-        new("Optim.ClipScale", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, float>(acc, OptimizerKernels.ClipScale));
-
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>>> TimesZeroLoader =
-        new("Optim.TimesZero", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>>(acc, OptimizerKernels.TimesZero));
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, int>> GuardLoader =
-        new("Optim.GuardFinite", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, int>(acc, OptimizerKernels.GuardFinite));
-
     // [scale, halted]: the gradient scale every update multiplies by, and the step guard's halt.
     private readonly Tensor _gradScale;
     private readonly IntTensor _haltedAt;
@@ -150,9 +139,9 @@ public abstract class Optimizer : IDisposable
         ArgumentNullException.ThrowIfNull(loss);
         using var zeros = Tensor.Empty(Device, Check.LaunchSize("GuardFinite", StateLength));
         foreach (var run in MemoryRuns)
-            Device.Kernel(TimesZeroLoader)(run.Length, run.Grads, zeros.View.SubView(run.Offset, run.Length));
+            Device.Kernel(OptimizerLoaders.TimesZero)(run.Length, run.Grads, zeros.View.SubView(run.Offset, run.Length));
         using var finiteness = FullSum.Of(zeros);
-        Device.Kernel(GuardLoader)(1, loss.View, finiteness.View, _gradScale.View, _haltedAt.View, step);
+        Device.Kernel(OptimizerLoaders.GuardFinite)(1, loss.View, finiteness.View, _gradScale.View, _haltedAt.View, step);
     }
 
     /// <summary>Device bytes <see cref="GuardFinite"/> allocates for a while over <paramref name="parameters"/> values: its scratch, the sum's partials and the sum.</summary>
@@ -281,7 +270,7 @@ public abstract class Optimizer : IDisposable
     private void ComputeClipScale(float maxNorm)
     {
         using var sum = SquaredGradientSum();
-        Device.Kernel(ClipLoader)(1, sum.View, _gradScale.View, _norm.View, maxNorm);
+        Device.Kernel(OptimizerLoaders.ClipScale)(1, sum.View, _gradScale.View, _norm.View, maxNorm);
     }
 
     /// <summary>
@@ -299,7 +288,7 @@ public abstract class Optimizer : IDisposable
     {
         using var squares = Tensor.Empty(Device, Check.LaunchSize("clip_grad_norm", StateLength));
         foreach (var run in MemoryRuns)
-            Device.Kernel(SquareLoader)(run.Length, run.Grads, squares.View.SubView(run.Offset, run.Length));
+            Device.Kernel(OptimizerLoaders.Square)(run.Length, run.Grads, squares.View.SubView(run.Offset, run.Length));
         return FullSum.Of(squares);
     }
 

@@ -1,8 +1,6 @@
-using Engine.Devices;
 using Engine.Graph;
 using Engine.Kernels.Optim;
 using Engine.Tensors;
-using ILGPU;
 using ILGPU.Runtime;
 
 namespace Engine.Optim;
@@ -10,9 +8,6 @@ namespace Engine.Optim;
 /// <summary><c>torch.optim.SGD</c>: momentum, dampening, Nesterov and L2 weight decay.</summary>
 public sealed class Sgd : Optimizer
 {
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float, float, int, int>> Loader =
-        new("Optim.Sgd", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float, float, int, int>(acc, OptimizerKernels.Sgd));
-
     private readonly Tensor? _buffer;
     private readonly List<Tensor> _momentum = new();
 
@@ -59,7 +54,7 @@ public sealed class Sgd : Optimizer
     private protected override void Update(ParameterRun run)
     {
         var buffer = _buffer is null ? run.Grads : _buffer.View.SubView(run.Offset, run.Length); // unused without momentum
-        Device.Kernel(Loader)(run.Length, run.Values, run.Grads, buffer, GradScale.View,
+        Device.Kernel(OptimizerLoaders.Sgd)(run.Length, run.Values, run.Grads, buffer, GradScale.View,
             RateOf(run), Momentum, Dampening, DecayOf(run, WeightDecay), Nesterov ? 1 : 0, StepCount == 1 ? 1 : 0);
     }
 

@@ -13,12 +13,6 @@ namespace Engine.Tensors;
 /// </summary>
 internal static class TensorFill
 {
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, float>> FillLoader =
-        new("Fill", acc => ChunkedKernel.Load<ArrayView<float>, float>(acc, ElementwiseKernels.Fill));
-
-    private static readonly KernelLoader<Action<Index1D, ArrayView<int>, int>> FillIntLoader =
-        new("FillInt", acc => ChunkedKernel.Load<ArrayView<int>, int>(acc, ElementwiseKernels.FillInt));
-
     /// <summary>Sets every element of <paramref name="x"/> to <paramref name="value"/>.</summary>
     internal static void Fill(Tensor x, float value) => Fill(x.Device, x.View, LaunchSize(x.Numel), value);
 
@@ -31,11 +25,11 @@ internal static class TensorFill
             HostPath.Chunks(count, (start, length) => HostPath.Span(x, start, length).Fill(value));
             return;
         }
-        device.Kernel(FillLoader)(count, x, value);
+        device.Kernel(ElementwiseLoaders.Fill)(count, x, value);
     }
 
     /// <summary>Sets every element of <paramref name="x"/> to <paramref name="value"/>.</summary>
-    internal static void Fill(IntTensor x, int value) => x.Device.Kernel(FillIntLoader)(LaunchSize(x.Numel), x.View, value);
+    internal static void Fill(IntTensor x, int value) => x.Device.Kernel(ElementwiseLoaders.FillInt)(LaunchSize(x.Numel), x.View, value);
 
     // One launch covers at most int.MaxValue work-items (the message TensorOps' checks give).
     private static int LaunchSize(long count) => count <= int.MaxValue ? (int)count

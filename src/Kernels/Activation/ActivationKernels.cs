@@ -11,6 +11,7 @@ namespace Engine.Kernels.Activation;
 public static class ActivationKernels
 {
     /// <summary><c>y = x &lt; 0 ? 0 : x</c>: PyTorch's <c>clamp_min(x, 0)</c>, so NaN propagates.</summary>
+    [Loader("Relu")]
     public static void ReluForward(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> y)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)
@@ -25,6 +26,7 @@ public static class ActivationKernels
     /// <c>dx = x &lt;= 0 ? 0 : dy</c>: PyTorch's <c>threshold_backward</c> (the gradient at 0 is 0; at NaN
     /// the gradient passes, so a NaN stays visible in the gradients too).
     /// </summary>
+    [Loader("ReluBackward")]
     public static void ReluBackward(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> dy, ArrayView<float> dx, int accumulate)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)
@@ -36,6 +38,7 @@ public static class ActivationKernels
     }
 
     /// <summary><c>y = x &gt; 0 ? x : slope * x</c>.</summary>
+    [Loader("LeakyRelu")]
     public static void LeakyReluForward(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> y, float slope)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)
@@ -47,6 +50,7 @@ public static class ActivationKernels
     }
 
     /// <summary><c>dx = x &gt; 0 ? dy : slope * dy</c>.</summary>
+    [Loader("LeakyReluBackward")]
     public static void LeakyReluBackward(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> dy, ArrayView<float> dx, float slope, int accumulate)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)
@@ -58,6 +62,7 @@ public static class ActivationKernels
     }
 
     /// <summary><c>y = 1 / (1 + exp(-x))</c>, evaluated without overflow for large |x|.</summary>
+    [Loader("Sigmoid")]
     public static void SigmoidForward(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> y)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)
@@ -68,6 +73,7 @@ public static class ActivationKernels
     }
 
     /// <summary><c>dx = dy * y * (1 - y)</c> from the forward output y.</summary>
+    [Loader("SigmoidBackward")]
     public static void SigmoidBackward(Index1D thread, WorkRange work, ArrayView<float> y, ArrayView<float> dy, ArrayView<float> dx, int accumulate)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)
@@ -80,6 +86,7 @@ public static class ActivationKernels
     }
 
     /// <summary><c>y = tanh(x)</c>.</summary>
+    [Loader("Tanh")]
     public static void TanhForward(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> y)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)
@@ -90,6 +97,7 @@ public static class ActivationKernels
     }
 
     /// <summary><c>dx = dy * (1 - y^2)</c> from the forward output y.</summary>
+    [Loader("TanhBackward")]
     public static void TanhBackward(Index1D thread, WorkRange work, ArrayView<float> y, ArrayView<float> dy, ArrayView<float> dx, int accumulate)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)
@@ -102,6 +110,7 @@ public static class ActivationKernels
     }
 
     /// <summary><c>y = a + b</c> (residual connections); y may alias a or b.</summary>
+    [Loader("Add")]
     public static void Add(Index1D thread, WorkRange work, ArrayView<float> a, ArrayView<float> b, ArrayView<float> y)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)
@@ -114,6 +123,7 @@ public static class ActivationKernels
     /// <summary>
     /// <c>dx = (accumulate ? dx : 0) + scale * dy</c>: the backward of add, of reshapes and of scaling.
     /// </summary>
+    [Loader("ScaledAccumulate")]
     public static void ScaledAccumulate(Index1D thread, WorkRange work, ArrayView<float> dy, ArrayView<float> dx, float scale, int accumulate)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)

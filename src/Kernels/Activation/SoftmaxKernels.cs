@@ -20,6 +20,7 @@ public static class SoftmaxKernels
     /// <param name="channels">C.</param>
     /// <param name="plane">Positions per image.</param>
     /// <param name="logarithm">1 for log-softmax.</param>
+    [Loader("Softmax.Forward")]
     public static void Forward(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> y, int channels, int plane, int logarithm)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)
@@ -40,6 +41,7 @@ public static class SoftmaxKernels
     /// Backward from the forward output y: softmax <c>dx = y (dy - sum(dy y))</c>; log-softmax
     /// <c>dx = dy - exp(y) sum(dy)</c>.
     /// </summary>
+    [Loader("Softmax.Backward")]
     public static void Backward(Index1D thread, WorkRange work, ArrayView<float> y, ArrayView<float> dy, ArrayView<float> dx, int channels, int plane, int logarithm, int accumulate)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)

@@ -26,6 +26,7 @@ public static class GemmLargeTileKernels
     /// <param name="b">B matrices, op(B) is [K, N] per batch entry.</param>
     /// <param name="c">C matrices, [M, N] with pitch Ldc per batch entry.</param>
     /// <param name="p">Shapes, pitches, strides and scales.</param>
+    [Loader("GemmLargeTile")]
     [LaunchGroup(GemmBlock.Threads, minGroupsPerMultiprocessor: 2)]
     public static void Gemm128x128<TA, TB>(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, GemmParams p)
         where TA : struct, IMatrixLayout

@@ -30,6 +30,7 @@ public static class GemmRegisterTiledKernels
     /// <param name="b">B matrices, op(B) is [K, N] per batch entry.</param>
     /// <param name="c">C matrices, [M, N] with pitch Ldc per batch entry.</param>
     /// <param name="p">Shapes, pitches, strides and scales.</param>
+    [Loader("GemmRegisterTiled")]
     public static void Gemm<TA, TB>(Index1D index, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, GemmParams p)
         where TA : struct, IMatrixLayout
         where TB : struct, IMatrixLayout

@@ -26,6 +26,7 @@ public static class GemmSharedTiledKernels
     /// <param name="b">B matrices, op(B) is [K, N] per batch entry.</param>
     /// <param name="c">C matrices, [M, N] with pitch Ldc per batch entry.</param>
     /// <param name="p">Shapes, pitches, strides and scales.</param>
+    [Loader("GemmSharedTiled")]
     [LaunchGroup(GemmBlock.Threads)]
     public static void Gemm64x64<TA, TB>(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, GemmParams p)
         where TA : struct, IMatrixLayout

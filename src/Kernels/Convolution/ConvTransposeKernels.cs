@@ -26,6 +26,8 @@ public static class ConvTransposeKernels
     /// <param name="strideW">Horizontal stride.</param>
     /// <param name="padTop">Rows of zeros above: <c>DilationH * (KH - 1) - PadH</c>.</param>
     /// <param name="padLeft">Columns of zeros on the left.</param>
+    [Loader("ZeroDilate")]
+    [Loader("BedOfNails.Forward", Member = "BedOfNailsForward")]
     public static void ZeroDilate(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> xd,
         int h, int w, int hd, int wd, int strideH, int strideW, int padTop, int padLeft)
     {
@@ -58,6 +60,7 @@ public static class ConvTransposeKernels
     /// <param name="outPerGroup">Cout / G.</param>
     /// <param name="kh">KH.</param>
     /// <param name="kw">KW.</param>
+    [Loader("FlipSwapWeights")]
     public static void FlipSwapWeights(Index1D thread, WorkRange work, ArrayView<float> w, ArrayView<float> w2, int inPerGroup, int outPerGroup, int kh, int kw)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)

@@ -19,6 +19,7 @@ public static class Im2ColKernels
     /// <param name="cols">Columns <c>[images, Cin * KH * KW, OutH * OutW]</c>.</param>
     /// <param name="g">Geometry.</param>
     /// <param name="firstImage">Index of the first image of this launch in x.</param>
+    [Loader("Im2Col")]
     public static void Im2Col(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> cols, ConvGeometry g, int firstImage)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)
@@ -46,6 +47,7 @@ public static class Im2ColKernels
     /// <param name="g">Geometry.</param>
     /// <param name="firstImage">Index of the first image of this launch in x.</param>
     /// <param name="images">Images side by side.</param>
+    [Loader("Im2ColImageMajor")]
     public static void Im2ColImageMajor(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> cols, ConvGeometry g, int firstImage, int images)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)
@@ -72,6 +74,7 @@ public static class Im2ColKernels
     /// <param name="plane">Values per channel per image.</param>
     /// <param name="firstImage">Index of the first image of this launch in x.</param>
     /// <param name="images">Images side by side.</param>
+    [Loader("ChannelMajor")]
     public static void ChannelMajor(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> y, int channels, int plane, int firstImage, int images)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)
@@ -98,6 +101,7 @@ public static class Im2ColKernels
     /// <param name="g">Geometry.</param>
     /// <param name="firstImage">Index of the first image of this launch in dx.</param>
     /// <param name="accumulate">1 to add to dx, 0 to overwrite it.</param>
+    [Loader("Col2Im")]
     public static void Col2Im(Index1D thread, WorkRange work, ArrayView<float> dcols, ArrayView<float> dx, ConvGeometry g, int firstImage, int accumulate)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)

@@ -8,6 +8,7 @@ namespace Engine.Kernels.Elementwise;
 public static class ElementwiseKernels
 {
     /// <summary><c>x[i] = value</c>.</summary>
+    [Loader("Fill")]
     public static void Fill(Index1D thread, WorkRange work, ArrayView<float> x, float value)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)
@@ -18,6 +19,7 @@ public static class ElementwiseKernels
     }
 
     /// <summary><c>x[i] = value</c> for int32 views (index tensors).</summary>
+    [Loader("FillInt")]
     public static void FillInt(Index1D thread, WorkRange work, ArrayView<int> x, int value)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)
@@ -28,6 +30,7 @@ public static class ElementwiseKernels
     }
 
     /// <summary><c>y[i] = x[i]</c>.</summary>
+    [Loader("Copy")]
     public static void Copy(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> y)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)
@@ -38,6 +41,7 @@ public static class ElementwiseKernels
     }
 
     /// <summary><c>y[i] += alpha * x[i]</c>.</summary>
+    [Loader("Axpy")]
     public static void Axpy(Index1D thread, WorkRange work, float alpha, ArrayView<float> x, ArrayView<float> y)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)
@@ -48,6 +52,7 @@ public static class ElementwiseKernels
     }
 
     /// <summary><c>x[i] *= alpha</c>.</summary>
+    [Loader("Scale")]
     public static void Scale(Index1D thread, WorkRange work, ArrayView<float> x, float alpha)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)
@@ -67,6 +72,7 @@ public static class ElementwiseKernels
     /// <param name="bias">Bias <c>[C]</c>.</param>
     /// <param name="channels">C.</param>
     /// <param name="plane">Elements per channel per image (H * W).</param>
+    [Loader("AddChannelBias")]
     public static void AddChannelBias(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> bias, int channels, int plane)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)
@@ -81,6 +87,7 @@ public static class ElementwiseKernels
     /// pre-activation, which ReLU's backward reads) and <c>y = v &lt; 0 ? 0 : v</c> (NaN propagates,
     /// as <see cref="Activation.ActivationKernels.ReluForward"/>): the bits of the two kernels, one launch.
     /// </summary>
+    [Loader("AddChannelBiasRelu")]
     public static void AddChannelBiasRelu(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> bias, ArrayView<float> y, int channels, int plane)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)

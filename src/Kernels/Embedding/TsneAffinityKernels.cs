@@ -21,6 +21,7 @@ public static class TsneAffinityKernels
     /// <param name="distances">Squared distances <c>[n, n]</c>.</param>
     /// <param name="n">Points.</param>
     /// <param name="dims">Coordinates per point.</param>
+    [Loader("Tsne.SquaredDistances")]
     public static void SquaredDistances(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> distances, int n, int dims)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)
@@ -57,6 +58,7 @@ public static class TsneAffinityKernels
     /// <param name="entropy">The target entropy, log(perplexity).</param>
     /// <param name="tolerance">How close the entropy must come.</param>
     /// <param name="steps">Most evaluations of the entropy.</param>
+    [Loader("Tsne.ConditionalAffinities")]
     public static void ConditionalAffinities(Index1D thread, WorkRange work, ArrayView<float> distances, ArrayView<float> conditional,
         int n, float entropy, float tolerance, int steps)
     {
@@ -130,6 +132,7 @@ public static class TsneAffinityKernels
     /// <param name="joint">Receives P <c>[n, n]</c>.</param>
     /// <param name="n">Points.</param>
     /// <param name="floor">The smallest off-diagonal probability (float64's machine epsilon, as scikit-learn).</param>
+    [Loader("Tsne.JointAffinities")]
     public static void JointAffinities(Index1D thread, WorkRange work, ArrayView<float> conditional, ArrayView<float> joint, int n, float floor)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)

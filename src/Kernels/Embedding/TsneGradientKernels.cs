@@ -27,6 +27,7 @@ public static class TsneGradientKernels
     /// <param name="repulsion">Receives R <c>[n, 2]</c>.</param>
     /// <param name="kernelSums">Receives each point's share of Z <c>[n]</c>.</param>
     /// <param name="n">Points.</param>
+    [Loader("Tsne.Forces")]
     public static void Forces(Index1D thread, WorkRange work, ArrayView<float> y, ArrayView<float> p,
         ArrayView<float> attraction, ArrayView<float> repulsion, ArrayView<float> kernelSums, int n)
     {
@@ -76,6 +77,7 @@ public static class TsneGradientKernels
     /// <param name="momentum">The momentum.</param>
     /// <param name="learningRate">The learning rate.</param>
     /// <param name="minGain">The smallest gain.</param>
+    [Loader("Tsne.Step")]
     public static void Step(Index1D thread, WorkRange work, ArrayView<float> y, ArrayView<float> attraction, ArrayView<float> repulsion,
         ArrayView<float> z, ArrayView<float> update, ArrayView<float> gains, ArrayView<float> gradient,
         float exaggeration, float momentum, float learningRate, float minGain)
@@ -107,6 +109,7 @@ public static class TsneGradientKernels
     /// <param name="z">Z <c>[1]</c>.</param>
     /// <param name="gradient">Receives the gradient <c>[n, 2]</c>.</param>
     /// <param name="exaggeration">a, the factor on P.</param>
+    [Loader("Tsne.Gradient")]
     public static void Gradient(Index1D thread, WorkRange work, ArrayView<float> attraction, ArrayView<float> repulsion,
         ArrayView<float> z, ArrayView<float> gradient, float exaggeration)
     {
@@ -128,6 +131,7 @@ public static class TsneGradientKernels
     /// <param name="n">Points.</param>
     /// <param name="exaggeration">a, the factor on P.</param>
     /// <param name="floor">The floor on P and Q.</param>
+    [Loader("Tsne.Divergence")]
     public static void Divergence(Index1D thread, WorkRange work, ArrayView<float> y, ArrayView<float> p, ArrayView<float> z,
         ArrayView<float> rows, int n, float exaggeration, float floor)
     {

@@ -10,6 +10,7 @@ namespace Engine.Kernels.Latent;
 public static class ReparameterizeKernels
 {
     /// <summary><c>z = mu + exp(0.5 logvar) eps</c>.</summary>
+    [Loader("Reparameterize.Forward")]
     public static void Forward(Index1D thread, WorkRange work, ArrayView<float> mu, ArrayView<float> logVar, ArrayView<float> eps, ArrayView<float> z)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)
@@ -20,6 +21,7 @@ public static class ReparameterizeKernels
     }
 
     /// <summary><c>dmu = dz</c>, <c>dlogvar = dz eps 0.5 exp(0.5 logvar)</c>.</summary>
+    [Loader("Reparameterize.Backward")]
     public static void Backward(Index1D thread, WorkRange work, ArrayView<float> dz, ArrayView<float> logVar, ArrayView<float> eps,
         ArrayView<float> dMu, ArrayView<float> dLogVar, int accumulate)
     {

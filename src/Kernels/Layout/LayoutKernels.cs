@@ -23,6 +23,7 @@ public static class LayoutKernels
     /// <param name="plane">H * W.</param>
     /// <param name="toSmall">1 to copy from big to small.</param>
     /// <param name="accumulate">With toSmall: 1 to add into small.</param>
+    [Loader("ChannelSlice")]
     public static void ChannelSlice(Index1D thread, WorkRange work, ArrayView<float> small, ArrayView<float> big, int smallC, int bigC, int offset, int plane, int toSmall, int accumulate)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)
@@ -58,6 +59,7 @@ public static class LayoutKernels
     /// <param name="channels">Planes of x per image.</param>
     /// <param name="bigC">Planes of y per image.</param>
     /// <param name="offset">The first plane of y an image's planes go to.</param>
+    [Loader("Crop")]
     public static void Crop(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> y, int h, int w, int outH, int outW, int top, int left,
         int channels, int bigC, int offset)
     {
@@ -92,6 +94,7 @@ public static class LayoutKernels
     /// <param name="bigC">Planes of dy per image.</param>
     /// <param name="offset">The first plane of dy an image's planes come from.</param>
     /// <param name="accumulate">1 to add into dx.</param>
+    [Loader("CropBackward")]
     public static void CropBackward(Index1D thread, WorkRange work, ArrayView<float> dy, ArrayView<float> dx, int h, int w, int outH, int outW, int top, int left,
         int channels, int bigC, int offset, int accumulate)
     {

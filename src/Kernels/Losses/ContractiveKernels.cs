@@ -11,6 +11,7 @@ namespace Engine.Kernels.Losses;
 public static class ContractiveKernels
 {
     /// <summary><c>squares = W^2</c>, element by element (summed over rows by the engine into <c>r</c>).</summary>
+    [Loader("Contractive.Squares")]
     public static void Squares(Index1D thread, WorkRange work, ArrayView<float> w, ArrayView<float> squares)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)
@@ -21,6 +22,7 @@ public static class ContractiveKernels
     }
 
     /// <summary><c>slopes_nj = (h_nj (1 - h_nj))^2</c>, the squared sigmoid derivative.</summary>
+    [Loader("Contractive.SquaredSlopes")]
     public static void SquaredSlopes(Index1D thread, WorkRange work, ArrayView<float> h, ArrayView<float> slopes)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)
@@ -32,6 +34,7 @@ public static class ContractiveKernels
     }
 
     /// <summary><c>terms_nj = slopes_nj r_j</c>, <c>j = i mod units</c>.</summary>
+    [Loader("Contractive.Terms")]
     public static void Terms(Index1D thread, WorkRange work, ArrayView<float> slopes, ArrayView<float> rowNorms, ArrayView<float> terms, int units)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)
@@ -42,6 +45,7 @@ public static class ContractiveKernels
     }
 
     /// <summary><c>dh_nj = scale[0] 2 h (1 - h)(1 - 2h) r_j</c>.</summary>
+    [Loader("Contractive.CodeGradient")]
     public static void CodeGradient(Index1D thread, WorkRange work, ArrayView<float> h, ArrayView<float> rowNorms, ArrayView<float> scale, ArrayView<float> dh, int units, int accumulate)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)
@@ -54,6 +58,7 @@ public static class ContractiveKernels
     }
 
     /// <summary><c>dW_ji (+)= scale[0] 2 W_ji c_j</c> with <c>c_j = sum_n slopes_nj</c>; <c>j = i / inputs</c>.</summary>
+    [Loader("Contractive.WeightGradient")]
     public static void WeightGradient(Index1D thread, WorkRange work, ArrayView<float> w, ArrayView<float> slopeSums, ArrayView<float> scale, ArrayView<float> dw, int inputs, int accumulate)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)

@@ -19,6 +19,7 @@ public static class LossKernels
     /// log-sum-exp of the position's logits, and its weight <c>w[t]</c> for the mean's divisor;
     /// both 0 where the target is <paramref name="ignoreIndex"/>. Channel stride is <c>plane</c>.
     /// </summary>
+    [Loader("CrossEntropy.Forward")]
     public static void CrossEntropyForward(Index1D thread, WorkRange work, ArrayView<float> logits, ArrayView<int> targets, ArrayView<float> classWeights,
         ArrayView<float> losses, ArrayView<float> weights, int channels, int plane, int ignoreIndex, int weighted, float smoothing)
     {
@@ -56,6 +57,7 @@ public static class LossKernels
     /// <c>dlogits = scale[0] (w[t] (1 - e)(p - onehot(t)) + e / C (W p - w))</c> per position, with
     /// <c>p</c> the softmax and <c>W = sum_c w[c]</c> (zero where ignored).
     /// </summary>
+    [Loader("CrossEntropy.Backward")]
     public static void CrossEntropyBackward(Index1D thread, WorkRange work, ArrayView<float> logits, ArrayView<int> targets, ArrayView<float> classWeights,
         ArrayView<float> scale, ArrayView<float> dLogits, int channels, int plane, int ignoreIndex, int weighted, float smoothing, int accumulate)
     {
@@ -88,6 +90,7 @@ public static class LossKernels
     }
 
     /// <summary>Binary cross-entropy with logits: <c>max(x, 0) - x t + log(1 + exp(-|x|))</c>.</summary>
+    [Loader("Bce.Forward")]
     public static void BceWithLogitsForward(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> t, ArrayView<float> terms)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)
@@ -99,6 +102,7 @@ public static class LossKernels
     }
 
     /// <summary><c>dx = scale[0] * (sigmoid(x) - t)</c>.</summary>
+    [Loader("Bce.Backward")]
     public static void BceWithLogitsBackward(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> t, ArrayView<float> scale, ArrayView<float> dx, int accumulate)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)
@@ -110,6 +114,7 @@ public static class LossKernels
     }
 
     /// <summary>Squared error <c>(x - t)^2</c>.</summary>
+    [Loader("Mse.Forward")]
     public static void SquaredErrorForward(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> t, ArrayView<float> terms)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)
@@ -121,6 +126,7 @@ public static class LossKernels
     }
 
     /// <summary><c>dx = scale[0] * 2 (x - t)</c>.</summary>
+    [Loader("Mse.Backward")]
     public static void SquaredErrorBackward(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> t, ArrayView<float> scale, ArrayView<float> dx, int accumulate)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)
@@ -132,6 +138,7 @@ public static class LossKernels
     }
 
     /// <summary>Absolute error <c>|x - t|</c> (PyTorch's <c>l1_loss</c>); NaN stays NaN.</summary>
+    [Loader("L1.Forward")]
     public static void AbsoluteErrorForward(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> t, ArrayView<float> terms)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)
@@ -142,6 +149,7 @@ public static class LossKernels
     }
 
     /// <summary><c>dx = scale[0] * sign(x - t)</c>, with <c>sign(0) = 0</c> as PyTorch's and NaN passed on.</summary>
+    [Loader("L1.Backward")]
     public static void AbsoluteErrorBackward(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> t, ArrayView<float> scale, ArrayView<float> dx, int accumulate)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)
@@ -155,6 +163,7 @@ public static class LossKernels
     }
 
     /// <summary>Gaussian KL to N(0, I) per latent: <c>-0.5 (1 + logvar - mu^2 - exp(logvar))</c>.</summary>
+    [Loader("GaussianKl.Forward")]
     public static void GaussianKlForward(Index1D thread, WorkRange work, ArrayView<float> mu, ArrayView<float> logVar, ArrayView<float> terms)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)
@@ -166,6 +175,7 @@ public static class LossKernels
     }
 
     /// <summary><c>dmu = scale[0] mu</c>, <c>dlogvar = scale[0] 0.5 (exp(logvar) - 1)</c>.</summary>
+    [Loader("GaussianKl.Backward")]
     public static void GaussianKlBackward(Index1D thread, WorkRange work, ArrayView<float> mu, ArrayView<float> logVar, ArrayView<float> scale,
         ArrayView<float> dMu, ArrayView<float> dLogVar, int accumulate)
     {
@@ -181,6 +191,7 @@ public static class LossKernels
     }
 
     /// <summary>The three per-element terms of the Dice loss: <c>p t</c>, <c>p</c> and <c>t</c>, laid out as three rows.</summary>
+    [Loader("Dice.Terms")]
     public static void DiceTerms(Index1D thread, WorkRange work, ArrayView<float> p, ArrayView<float> t, ArrayView<float> terms, int length)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)
@@ -196,6 +207,7 @@ public static class LossKernels
     /// <summary>
     /// <c>loss[0] = 1 - (2 I + s) / (P + T + s)</c> from <c>sums = [I, P, T]</c>.
     /// </summary>
+    [Loader("Dice.Loss")]
     public static void DiceLoss(Index1D thread, WorkRange work, ArrayView<float> sums, ArrayView<float> loss, float smooth)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)
@@ -208,6 +220,7 @@ public static class LossKernels
     /// <summary>
     /// <c>dp = dLoss[0] * -(2 t (P + T + s) - (2 I + s)) / (P + T + s)^2</c>.
     /// </summary>
+    [Loader("Dice.Backward")]
     public static void DiceBackward(Index1D thread, WorkRange work, ArrayView<float> t, ArrayView<float> sums, ArrayView<float> dLoss, ArrayView<float> dp, float smooth, int accumulate)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)
@@ -221,6 +234,7 @@ public static class LossKernels
     }
 
     /// <summary><c>out[0] = sum[0] / divisor[0]</c> (a mean whose count lives on the device).</summary>
+    [Loader("Loss.Divide")]
     public static void Divide(Index1D thread, WorkRange work, ArrayView<float> sum, ArrayView<float> divisor, ArrayView<float> result)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)
@@ -231,6 +245,7 @@ public static class LossKernels
     }
 
     /// <summary><c>scale[0] = factor * dLoss[0] / divisor[0]</c>: the per-term gradient factor of a mean loss.</summary>
+    [Loader("Loss.GradientScale")]
     public static void GradientScale(Index1D thread, WorkRange work, ArrayView<float> dLoss, ArrayView<float> divisor, ArrayView<float> scale, float factor)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)

@@ -16,6 +16,7 @@ public static class ArgMaxKernels
     /// <param name="predicted">Classes <c>[N, positions]</c>.</param>
     /// <param name="classes">C.</param>
     /// <param name="positions">Positions per image (1 for a classifier, H * W for a segmenter).</param>
+    [Loader("ArgMax")]
     public static void ArgMax(Index1D thread, WorkRange work, ArrayView<float> logits, ArrayView<int> predicted, int classes, int positions)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)
@@ -34,6 +35,7 @@ public static class ArgMaxKernels
     /// <param name="counts">Confusion counts <c>[C, C]</c>, row = true class.</param>
     /// <param name="classes">C.</param>
     /// <param name="positions">Positions per image.</param>
+    [Loader("ConfusionCounts")]
     public static void ConfusionCounts(Index1D thread, WorkRange work, ArrayView<float> logits, ArrayView<int> targets, ArrayView<int> counts, int classes, int positions)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)

@@ -11,6 +11,7 @@ namespace Engine.Kernels.Normalization;
 public static class BatchNormKernels
 {
     /// <summary>Evaluation statistics: <c>mean = runningMean</c>, <c>invStd = 1 / sqrt(runningVar + eps)</c>.</summary>
+    [Loader("BatchNorm.EvalStats")]
     public static void EvalStats(Index1D thread, WorkRange work, ArrayView<float> runningMean, ArrayView<float> runningVar,
         ArrayView<float> mean, ArrayView<float> invStd, float eps)
     {
@@ -23,6 +24,7 @@ public static class BatchNormKernels
     }
 
     /// <summary><c>y = (x - mean[c]) * invStd[c] * gamma[c] + beta[c]</c>; one work-item per element.</summary>
+    [Loader("BatchNorm.Normalize")]
     public static void Normalize(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> y, ArrayView<float> mean, ArrayView<float> invStd,
         ArrayView<float> gamma, ArrayView<float> beta, int channels, int plane)
     {
@@ -39,6 +41,7 @@ public static class BatchNormKernels
     /// ReLU's backward reads) and <c>activated = v &lt; 0 ? 0 : v</c>, with v computed as Normalize does:
     /// the bits of the two kernels in one launch.
     /// </summary>
+    [Loader("BatchNorm.NormalizeRelu")]
     public static void NormalizeRelu(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> y, ArrayView<float> activated,
         ArrayView<float> mean, ArrayView<float> invStd, ArrayView<float> gamma, ArrayView<float> beta, int channels, int plane)
     {
@@ -58,6 +61,7 @@ public static class BatchNormKernels
     /// evaluation (fixed statistics): <c>dx = gamma * invStd * dy</c>. The two sums are the
     /// channel's dBeta and dGamma contributions of this pass (<paramref name="sumDy"/>, <paramref name="sumDyXhat"/>).
     /// </summary>
+    [Loader("BatchNorm.InputGradient")]
     public static void InputGradient(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> dy, ArrayView<float> mean, ArrayView<float> invStd,
         ArrayView<float> gamma, ArrayView<float> sumDy, ArrayView<float> sumDyXhat, ArrayView<float> dx,
         int channels, int plane, float count, int training, int accumulate)

@@ -17,6 +17,7 @@ public static class OptimizerKernels
     /// SGD: <c>g = s grad + wd p</c>; with momentum <c>buf = mu buf + (1 - dampening) g</c> (buf = g on
     /// the first step), <c>g = nesterov ? g + mu buf : buf</c>; then <c>p -= lr g</c>.
     /// </summary>
+    [Loader("Optim.Sgd")]
     public static void Sgd(Index1D thread, WorkRange work, ArrayView<float> p, ArrayView<float> grad, ArrayView<float> buffer, ArrayView<float> gradScale,
         float lr, float momentum, float dampening, float weightDecay, int nesterov, int firstStep)
     {
@@ -42,6 +43,7 @@ public static class OptimizerKernels
     /// <c>c1 = 1 - b1^t</c>, <c>c2 = 1 - b2^t</c>. Adam adds <c>wd p</c> to g; AdamW multiplies p by
     /// <c>1 - lr wd</c> first.
     /// </summary>
+    [Loader("Optim.Adam")]
     public static void Adam(Index1D thread, WorkRange work, ArrayView<float> p, ArrayView<float> grad, ArrayView<float> m, ArrayView<float> v, ArrayView<float> gradScale,
         float lr, float beta1, float beta2, float eps, float weightDecay, float correction1, float correction2, int decoupled)
     {
@@ -65,6 +67,7 @@ public static class OptimizerKernels
     }
 
     /// <summary><c>squares[i] = x[i]^2</c>: the terms of a gradient's squared norm.</summary>
+    [Loader("Optim.Square")]
     public static void Square(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> squares)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)
@@ -79,6 +82,7 @@ public static class OptimizerKernels
     /// Global-norm clipping factor: <c>scale[0] = min(1, maxNorm / (sqrt(sum of squares) + 1e-6))</c>,
     /// and the norm itself in <c>norm[0]</c> (PyTorch's <c>clip_grad_norm_</c>).
     /// </summary>
+    [Loader("Optim.ClipScale")]
     public static void ClipScale(Index1D thread, WorkRange work, ArrayView<float> sumOfSquares, ArrayView<float> scale, ArrayView<float> norm, float maxNorm)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)
@@ -92,6 +96,7 @@ public static class OptimizerKernels
     }
 
     /// <summary><c>zeros[i] = x[i] * 0</c>: 0 for a finite value, NaN for NaN or an infinity, so their sum is finite exactly when every x is (it cannot overflow, as a sum of squares can).</summary>
+    [Loader("Optim.TimesZero")]
     public static void TimesZero(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> zeros)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)
@@ -106,6 +111,7 @@ public static class OptimizerKernels
     /// <see cref="TimesZero"/> over every gradient) is not finite, raises the halt
     /// (<c>gradScale[1] = 1</c>) and records the step in <c>haltedAt[0]</c>. One work-item.
     /// </summary>
+    [Loader("Optim.GuardFinite")]
     public static void GuardFinite(Index1D thread, WorkRange work, ArrayView<float> loss, ArrayView<float> finiteness, ArrayView<float> gradScale,
         ArrayView<int> haltedAt, int step)
     {

@@ -19,6 +19,7 @@ public static class AdaptivePoolKernels
     /// <param name="x">Input <c>[N, C, H, W]</c>.</param>
     /// <param name="y">Output <c>[N, C, OutH, OutW]</c>.</param>
     /// <param name="g">Geometry.</param>
+    [Loader("AdaptivePool.AvgForward")]
     public static void AvgForward(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> y, AdaptivePoolGeometry g)
     {
         int width = g.W.Divisor;
@@ -46,6 +47,7 @@ public static class AdaptivePoolKernels
     /// <param name="dx">Input gradient <c>[N, C, H, W]</c>.</param>
     /// <param name="g">Geometry.</param>
     /// <param name="accumulate">1 to add to dx, 0 to overwrite it.</param>
+    [Loader("AdaptivePool.AvgBackward")]
     public static void AvgBackward(Index1D thread, WorkRange work, ArrayView<float> dy, ArrayView<float> dx, AdaptivePoolGeometry g, int accumulate)
     {
         int outW = g.OutW.Divisor;
@@ -78,6 +80,7 @@ public static class AdaptivePoolKernels
     /// <param name="y">Output <c>[N, C, OutH, OutW]</c>.</param>
     /// <param name="indices">Argmax <c>[N, C, OutH, OutW]</c>, flat within each plane.</param>
     /// <param name="g">Geometry.</param>
+    [Loader("AdaptivePool.MaxForward")]
     public static void MaxForward(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> y, ArrayView<int> indices, AdaptivePoolGeometry g)
     {
         int width = g.W.Divisor;
@@ -118,6 +121,7 @@ public static class AdaptivePoolKernels
     /// <param name="dx">Input gradient <c>[N, C, H, W]</c>.</param>
     /// <param name="g">Geometry.</param>
     /// <param name="accumulate">1 to add to dx, 0 to overwrite it.</param>
+    [Loader("AdaptivePool.MaxBackward")]
     public static void MaxBackward(Index1D thread, WorkRange work, ArrayView<float> dy, ArrayView<int> indices, ArrayView<float> dx, AdaptivePoolGeometry g, int accumulate)
     {
         int outW = g.OutW.Divisor;

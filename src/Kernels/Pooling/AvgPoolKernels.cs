@@ -16,6 +16,7 @@ public static class AvgPoolKernels
     /// <param name="x">Input <c>[N, C, H, W]</c>.</param>
     /// <param name="y">Output <c>[N, C, OutH, OutW]</c>.</param>
     /// <param name="g">Geometry (dilation 1).</param>
+    [Loader("AvgPool.Forward")]
     public static void Forward(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> y, PoolGeometry g)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)
@@ -47,6 +48,7 @@ public static class AvgPoolKernels
     /// <param name="dx">Input gradient <c>[N, C, H, W]</c>.</param>
     /// <param name="g">Geometry (dilation 1).</param>
     /// <param name="accumulate">1 to add to dx, 0 to overwrite it.</param>
+    [Loader("AvgPool.Backward")]
     public static void Backward(Index1D thread, WorkRange work, ArrayView<float> dy, ArrayView<float> dx, PoolGeometry g, int accumulate)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)
@@ -89,6 +91,7 @@ public static class AvgPoolKernels
     /// <param name="x">Input <c>[N, C, H, W]</c>.</param>
     /// <param name="y">Output <c>[N, C]</c> (or <c>[N, C, 1, 1]</c>).</param>
     /// <param name="plane">H * W.</param>
+    [Loader("AvgPool.GlobalForward")]
     public static void GlobalForward(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> y, int plane)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)
@@ -109,6 +112,7 @@ public static class AvgPoolKernels
     /// <param name="dx">Input gradient.</param>
     /// <param name="plane">H * W.</param>
     /// <param name="accumulate">1 to add to dx, 0 to overwrite it.</param>
+    [Loader("AvgPool.GlobalBackward")]
     public static void GlobalBackward(Index1D thread, WorkRange work, ArrayView<float> dy, ArrayView<float> dx, int plane, int accumulate)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)

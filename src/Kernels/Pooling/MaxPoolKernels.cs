@@ -18,6 +18,7 @@ public static class MaxPoolKernels
     /// <param name="y">Output <c>[N, C, OutH, OutW]</c>.</param>
     /// <param name="indices">Argmax <c>[N, C, OutH, OutW]</c>, flat within each plane.</param>
     /// <param name="g">Geometry.</param>
+    [Loader("MaxPool.Forward")]
     public static void Forward(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> y, ArrayView<int> indices, PoolGeometry g)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)
@@ -68,6 +69,7 @@ public static class MaxPoolKernels
     /// <param name="dx">Input gradient <c>[N, C, H, W]</c>.</param>
     /// <param name="g">Geometry.</param>
     /// <param name="accumulate">1 to add to dx, 0 to overwrite it.</param>
+    [Loader("MaxPool.Backward")]
     public static void Backward(Index1D thread, WorkRange work, ArrayView<float> dy, ArrayView<int> indices, ArrayView<float> dx, PoolGeometry g, int accumulate)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)

@@ -19,6 +19,7 @@ public static class MaxUnpoolKernels
     /// <param name="y">Output <c>[N, C, OutH, OutW]</c>, zeroed.</param>
     /// <param name="inPlane">H * W.</param>
     /// <param name="outPlane">OutH * OutW.</param>
+    [Loader("MaxUnpool.Forward")]
     public static void Forward(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<int> indices, ArrayView<float> y, int inPlane, int outPlane)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)
@@ -46,6 +47,7 @@ public static class MaxUnpoolKernels
     /// <param name="inPlane">H * W.</param>
     /// <param name="outPlane">OutH * OutW.</param>
     /// <param name="accumulate">1 to add to dx, 0 to overwrite it.</param>
+    [Loader("MaxUnpool.Backward")]
     public static void Backward(Index1D thread, WorkRange work, ArrayView<float> dy, ArrayView<int> indices, ArrayView<float> dx, int inPlane, int outPlane, int accumulate)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)

@@ -10,6 +10,7 @@ namespace Engine.Kernels.Random;
 public static class RandomKernels
 {
     /// <summary>Uniform in <c>[low, high)</c>.</summary>
+    [Loader("Random.Uniform")]
     public static void Uniform(Index1D thread, WorkRange work, ArrayView<float> y, ulong seed, ulong offset, float low, float high)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)
@@ -21,6 +22,7 @@ public static class RandomKernels
     }
 
     /// <summary>Normal with the given mean and standard deviation (Box-Muller).</summary>
+    [Loader("Random.Normal")]
     public static void Normal(Index1D thread, WorkRange work, ArrayView<float> y, ulong seed, ulong offset, float mean, float std)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)
@@ -31,6 +33,7 @@ public static class RandomKernels
     }
 
     /// <summary>Additive Gaussian noise (a denoising autoencoder's corruption): <c>y = x + std * n</c>, n normal from (seed, offset + i).</summary>
+    [Loader("Noise.Gaussian")]
     public static void GaussianNoise(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> y, ulong seed, ulong offset, float std)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)
@@ -56,6 +59,7 @@ public static class RandomKernels
     /// gradient, backward; a denoising autoencoder's masking noise by 1 (Vincent et al. 2008: the kept
     /// values are not rescaled). The mask is never stored: backward draws it again from the same counters.
     /// </summary>
+    [Loader("Random.Mask")]
     public static void Mask(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> y, ulong seed, ulong offset, float p, float divisor, int accumulate)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)

@@ -23,6 +23,7 @@ public static class ChannelReductionKernels
     /// <param name="plane">Values per channel per image.</param>
     /// <param name="count">N * plane.</param>
     /// <param name="lanes">Work-items per channel.</param>
+    [Loader("ChannelReduction.PartialSums")]
     public static void PartialSums(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> partial, int channels, int plane, long count, int lanes)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)
@@ -40,6 +41,7 @@ public static class ChannelReductionKernels
     /// Stage one of the batch-norm statistics: each lane's mean and sum of squared deviations from
     /// it (Welford's update, one value at a time), merged in stage two by <see cref="MergeMoments"/>.
     /// </summary>
+    [Loader("ChannelReduction.PartialMoments")]
     public static void PartialMoments(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> partialMean, ArrayView<float> partialM2,
         int channels, int plane, long count, int lanes)
     {
@@ -65,6 +67,7 @@ public static class ChannelReductionKernels
     /// Stage one of batch norm's parameter gradients: per lane <c>sum dy</c> and
     /// <c>sum dy * (x - mean[c]) * invStd[c]</c>.
     /// </summary>
+    [Loader("ChannelReduction.PartialGradientSums")]
     public static void PartialGradientSums(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> dy, ArrayView<float> mean, ArrayView<float> invStd,
         ArrayView<float> partialDy, ArrayView<float> partialDyXhat, int channels, int plane, long count, int lanes)
     {
@@ -87,6 +90,7 @@ public static class ChannelReductionKernels
     }
 
     /// <summary>Stage two of a sum: <c>y[c] = (accumulate ? y[c] : 0) + sum_l partial[c, l]</c>, lanes in order.</summary>
+    [Loader("ChannelReduction.SumLanes")]
     public static void SumLanes(Index1D thread, WorkRange work, ArrayView<float> partial, ArrayView<float> y, int lanes, int accumulate)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)
@@ -104,6 +108,7 @@ public static class ChannelReductionKernels
     /// pass's sum, which the input gradient needs) and, when <paramref name="deliver"/> is 1,
     /// <c>target[c] = (accumulate ? target[c] : 0) + y[c]</c> in the same launch.
     /// </summary>
+    [Loader("ChannelReduction.SumLanesAndDeliver")]
     public static void SumLanesAndDeliver(Index1D thread, WorkRange work, ArrayView<float> partial, ArrayView<float> y, ArrayView<float> target,
         int lanes, int deliver, int accumulate)
     {
@@ -127,6 +132,7 @@ public static class ChannelReductionKernels
     /// 2 <paramref name="invStd"/> receives the biased variance itself and nothing else is written
     /// (a synchronised batch norm merges the ranks' statistics from it).
     /// </summary>
+    [Loader("ChannelReduction.MergeMoments")]
     public static void MergeMoments(Index1D thread, WorkRange work, ArrayView<float> partialMean, ArrayView<float> partialM2,
         ArrayView<float> mean, ArrayView<float> invStd, ArrayView<float> runningMean, ArrayView<float> runningVar,
         long count, int lanes, float eps, float momentum, int mode)

@@ -18,6 +18,7 @@ public static class ReductionKernels
     /// <param name="y">Output <c>[outer, inner]</c>.</param>
     /// <param name="axis">Length of the summed axis.</param>
     /// <param name="inner">Product of the dimensions after the summed axis.</param>
+    [Loader("SumAxis")]
     public static void SumAxis(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> y, int axis, int inner)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)
@@ -47,6 +48,7 @@ public static class ReductionKernels
     /// <param name="partial">One sum per lane.</param>
     /// <param name="length">Number of values in x.</param>
     /// <param name="lanes">Number of lanes (partial sums).</param>
+    [Loader("SumLanes")]
     public static void SumLanes(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> partial, long length, int lanes)
     {
         for (int b = work.Begin(thread); b < work.End(thread); b++)
@@ -69,6 +71,7 @@ public static class ReductionKernels
     /// <param name="length">Values per slice.</param>
     /// <param name="slices">Number of slices.</param>
     /// <param name="accumulate">1 to add to y, 0 to overwrite it.</param>
+    [Loader("SumSlices")]
     public static void SumSlices(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> y, int length, int slices, int accumulate)
     {
         for (int j = work.Begin(thread); j < work.End(thread); j++)
@@ -98,6 +101,7 @@ public static class ReductionKernels
     /// <param name="length">Values per slice.</param>
     /// <param name="slices">Number of slices.</param>
     /// <param name="accumulate">1 to add to the outputs, 0 to overwrite them.</param>
+    [Loader("SumSlicesSplit")]
     public static void SumSlicesSplit(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> first, ArrayView<float> second,
         int firstLength, int length, int slices, int accumulate)
     {

@@ -10,6 +10,7 @@ namespace Engine.Kernels.Upsampling;
 public static class BedOfNailsKernels
 {
     /// <summary><c>dx[p, i, j] (+)= dy[p, i s, j s]</c>; one work-item per input element.</summary>
+    [Loader("BedOfNails.Backward")]
     public static void Backward(Index1D thread, WorkRange work, ArrayView<float> dy, ArrayView<float> dx, int h, int w, int factor, int accumulate)
     {
         int outW = w * factor;

@@ -15,6 +15,7 @@ public static class UpsampleKernels
     /// <param name="x">Input <c>[N, C, H, W]</c>.</param>
     /// <param name="y">Output <c>[N, C, OutH, OutW]</c>.</param>
     /// <param name="g">Geometry.</param>
+    [Loader("Upsample.BilinearForward")]
     public static void BilinearForward(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> y, UpsampleGeometry g)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)
@@ -42,6 +43,7 @@ public static class UpsampleKernels
     /// <param name="dx">Input gradient <c>[N, C, H, W]</c>.</param>
     /// <param name="g">Geometry.</param>
     /// <param name="accumulate">1 to add to dx, 0 to overwrite it.</param>
+    [Loader("Upsample.BilinearBackward")]
     public static void BilinearBackward(Index1D thread, WorkRange work, ArrayView<float> dy, ArrayView<float> dx, UpsampleGeometry g, int accumulate)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)
@@ -78,6 +80,7 @@ public static class UpsampleKernels
     /// <param name="x">Input <c>[N, C, H, W]</c>.</param>
     /// <param name="y">Output <c>[N, C, OutH, OutW]</c>.</param>
     /// <param name="g">Geometry.</param>
+    [Loader("Upsample.NearestForward")]
     public static void NearestForward(Index1D thread, WorkRange work, ArrayView<float> x, ArrayView<float> y, UpsampleGeometry g)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)
@@ -100,6 +103,7 @@ public static class UpsampleKernels
     /// <param name="dx">Input gradient <c>[N, C, H, W]</c>.</param>
     /// <param name="g">Geometry.</param>
     /// <param name="accumulate">1 to add to dx, 0 to overwrite it.</param>
+    [Loader("Upsample.NearestBackward")]
     public static void NearestBackward(Index1D thread, WorkRange work, ArrayView<float> dy, ArrayView<float> dx, UpsampleGeometry g, int accumulate)
     {
         for (int element = work.Begin(thread); element < work.End(thread); element++)

@@ -168,4 +168,33 @@ public sealed class CheckpointTests(DeviceFixture fixture) : IDisposable
         Assert.Equal(before, File.ReadAllBytes(path));
         Assert.DoesNotContain(Directory.EnumerateFiles(_folder), Engine.IO.AtomicFile.IsTemporary);
     }
+
+    [Fact]
+    public void OneSaveWritesTheBestAndLastCheckpointsWithTheSameBytesOrNeither()
+    {
+        // A run's best commit writes two files from one gathering of the tensors: the same bytes,
+        // each a whole checkpoint; a state that cannot be written leaves both files as they were.
+        var model = Model();
+        model.Initialize(_device, seed: 6);
+        using var adam = new Adam(model.NamedParameters().Select(p => p.Parameter), 0.01f);
+        string best = Path.Combine(_folder, "best.safetensors"), last = Path.Combine(_folder, "last.safetensors");
+        var metadata = new Dictionary<string, string> { ["epoch"] = "3" };
+        TrainingCheckpoint.Save([best, last], model, adam, metadata);
+        byte[] written = File.ReadAllBytes(best);
+        Assert.Equal(written, File.ReadAllBytes(last));
+        string single = Path.Combine(_folder, "single.safetensors");
+        TrainingCheckpoint.Save(single, model, adam, metadata);
+        Assert.Equal(written, File.ReadAllBytes(single));
+        Assert.Equal("3", TrainingCheckpoint.ReadMetadata(last)["epoch"]);
+
+        var variance = model.NamedState().Single(s => s.Name == "1.running_var").State.Value;
+        var values = variance.ToArray();
+        values[0] = float.PositiveInfinity;
+        variance.CopyFrom(values);
+        var error = Assert.Throws<InvalidDataException>(() => TrainingCheckpoint.Save([best, last], model, adam, metadata));
+        Assert.StartsWith($"Not writing '{best}' or '{last}': 1.running_var holds a non-finite value", error.Message);
+        Assert.Equal(written, File.ReadAllBytes(best));
+        Assert.Equal(written, File.ReadAllBytes(last));
+        Assert.Throws<ArgumentException>(() => TrainingCheckpoint.Save(Array.Empty<string>(), model, adam, metadata));
+    }
 }

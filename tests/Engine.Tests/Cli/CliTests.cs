@@ -21,8 +21,12 @@ public sealed class CliTests(DeviceFixture fixture) : IDisposable
         var errors = new StringWriter();
         Assert.Equal(0, SummaryCommand.Run(new ModelOptions("resnet50"), null, output, errors));
         Assert.EndsWith("Total parameters: 25,557,032", output.ToString().TrimEnd());
+        // DeconvNet's fc6 is built for the side summarised (224 by default: a 7 x 7 kernel).
+        var deconv = new StringWriter();
+        Assert.Equal(0, SummaryCommand.Run(new ModelOptions("deconvnet", 21), null, deconv, errors));
+        Assert.EndsWith("Total parameters: 251,805,653", deconv.ToString().TrimEnd());
         Assert.Equal(1, SummaryCommand.Run(new ModelOptions("vgg16"), null, output, errors));
-        Assert.Contains("Unknown model 'vgg16'. Known models: resnet18, resnet34, resnet50, unet, fcn32s, fcn16s, fcn8s, deeplabv3, pspnet, segnet, vae, ae-plain, ae-denoising, ae-sparse, ae-contractive.", errors.ToString());
+        Assert.Contains("Unknown model 'vgg16'. Known models: resnet18, resnet34, resnet50, unet, fcn32s, fcn16s, fcn8s, deeplabv3, pspnet, segnet, deconvnet, vae, ae-plain, ae-denoising, ae-sparse, ae-contractive.", errors.ToString());
     }
 
     [Fact]

@@ -40,6 +40,7 @@ public sealed class SegmentationCommandTests(DeviceFixture fixture) : IDisposabl
     [InlineData("fcn8s", "fcn8s")]
     [InlineData("deeplab", "deeplabv3")]
     [InlineData("segnet", "segnet")]
+    [InlineData("deconvnet", "deconvnet")]
     public void TrainThenEvalAndSegmentPrintTheMeanIoUOfThePredictions(string kind, string modelName)
     {
         string data = GlyphFolder();

@@ -197,7 +197,7 @@ public sealed class TrainingCommandTests(DeviceFixture fixture) : IDisposable
 
         // A VAE checkpoint is not a U-Net one.
         Assert.Equal(1, SegmentCommand.Run(settings.Output!, null, null, fixture.Spec.ToString(), log, _errors));
-        Assert.Contains("is a vae checkpoint; this command needs a segmentation one (train unet, fcn32s, fcn16s, fcn8s, deeplab, pspnet, segnet)", _errors.ToString());
+        Assert.Contains("is a vae checkpoint; this command needs a segmentation one (train unet, fcn32s, fcn16s, fcn8s, deeplab, pspnet, segnet, deconvnet)", _errors.ToString());
     }
 
     [Fact]
@@ -205,7 +205,7 @@ public sealed class TrainingCommandTests(DeviceFixture fixture) : IDisposable
     {
         string device = fixture.Spec.ToString();
         Assert.Equal(1, TrainCommand.Run(Tiny("vgg", "x"), _log, _errors));
-        Assert.Contains("Unknown model 'vgg' for train. Known: resnet, unet, fcn32s, fcn16s, fcn8s, deeplab, pspnet, segnet, vae, ae.", _errors.ToString());
+        Assert.Contains("Unknown model 'vgg' for train. Known: resnet, sppnet, unet, fcn32s, fcn16s, fcn8s, deeplab, pspnet, segnet, deconvnet, vae, ae.", _errors.ToString());
         Assert.Equal(1, TrainCommand.Run(Tiny("resnet", "x") with { Dataset = "cifar10" }, _log, _errors));
         Assert.Contains("Unknown dataset 'cifar10'. Known datasets: fashion-mnist-small, fashion-mnist, mnist, brain-mri, m2nist.", _errors.ToString());
         Assert.Equal(1, TrainCommand.Run(Tiny("resnet", "x") with { Dataset = "mnist", DataDirectory = Path.Combine(_folder, "none") }, _log, _errors));

@@ -56,6 +56,10 @@ public sealed class OnnxExportTests(DeviceFixture fixture)
         Check(new SegNet(1, 3, width: 2, depth: 3), [1, 24, 40]);
 
     [Fact]
+    public void DeconvNetRunsAlikeInOnnxRuntime() =>
+        Check(new DeconvNet(1, 3, width: 2, depth: 3, fcChannels: 8, imageSize: (24, 40)), [1, 24, 40]); // fc6 a 3 x 5 kernel, fc6_deconv its transpose
+
+    [Fact]
     public void TheVaeDecoderRunsAlikeInOnnxRuntime()
     {
         var vae = new Vae(latent: 2, size: 28);

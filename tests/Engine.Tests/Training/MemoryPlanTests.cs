@@ -25,7 +25,7 @@ public sealed class MemoryPlanTests(DeviceFixture fixture, ITestOutputHelper log
         var data = new TheoryData<string, int, int>();
         foreach (string name in ModelFactory.Names)
         {
-            int small = name.StartsWith("resnet", StringComparison.Ordinal) ? 32 : name is "vae" || name.StartsWith("ae-", StringComparison.Ordinal) ? 28 : 32;
+            int small = Classifies(name) ? 32 : name is "vae" || name.StartsWith("ae-", StringComparison.Ordinal) ? 28 : 32;
             data.Add(name, small, 4);
             data.Add(name, 2 * small, 2);
         }
@@ -62,7 +62,7 @@ public sealed class MemoryPlanTests(DeviceFixture fixture, ITestOutputHelper log
         {
             if (name is "vae" || name.StartsWith("ae-", StringComparison.Ordinal))
                 data.Add(name, 112, 32);
-            else if (name.StartsWith("resnet", StringComparison.Ordinal))
+            else if (Classifies(name))
                 data.Add(name, 224, 8);
             else
                 data.Add(name, 256, 4);
@@ -138,7 +138,7 @@ public sealed class MemoryPlanTests(DeviceFixture fixture, ITestOutputHelper log
         {
             "vae" => new VaeTask((Vae)model, device, 1),
             _ when name.StartsWith("ae-", StringComparison.Ordinal) => new AutoencoderTask((Autoencoder)model, device, null, Engine.Ops.Random.NoiseKind.Gaussian, 0.3f, 1),
-            _ when name.StartsWith("resnet", StringComparison.Ordinal) => new ClassificationTask(model, device),
+            _ when Classifies(name) => new ClassificationTask(model, device),
             _ => new SegmentationTask(model, device, options.Classes),
         };
         try
@@ -160,6 +160,9 @@ public sealed class MemoryPlanTests(DeviceFixture fixture, ITestOutputHelper log
         }
     }
 
+    // The classifiers (labels, ClassificationTask): ResNet and SppNet.
+    private static bool Classifies(string name) => name.StartsWith("resnet", StringComparison.Ordinal) || name == "sppnet";
+
     /// <summary>The light configurations of train (segmenters of 3 classes, one input channel).</summary>
     internal static ModelOptions Options(string name, int size) => name switch
     {
@@ -168,6 +171,7 @@ public sealed class MemoryPlanTests(DeviceFixture fixture, ITestOutputHelper log
         "deeplabv3" => new ModelOptions("deeplabv3", 3, 1, BaseWidth: 8, ImageSize: size, HeadChannels: 64, AtrousRate: 3, OutputStride: 8),
         "pspnet" => new ModelOptions("pspnet", 3, 1, BaseWidth: 8, ImageSize: size, HeadChannels: 64, OutputStride: 8),
         "segnet" => new ModelOptions("segnet", 3, 1, BaseWidth: 8, ImageSize: size, Depth: 4),
+        "deconvnet" => new ModelOptions("deconvnet", 3, 1, BaseWidth: 8, ImageSize: size, Depth: 4, HeadChannels: 128),
         "vae" => new ModelOptions("vae", 0, 1, ImageSize: size, Latent: 20),
         _ when name.StartsWith("ae-", StringComparison.Ordinal) => new ModelOptions(name, 0, 1, ImageSize: size, Latent: 32),
         _ => new ModelOptions(name, 10, 1, SmallStem: size <= 32, BaseWidth: 8, ImageSize: size),
@@ -184,7 +188,7 @@ public sealed class MemoryPlanTests(DeviceFixture fixture, ITestOutputHelper log
                 images[i] = (float)random.NextDouble();
             if (name is "vae" || name.StartsWith("ae-", StringComparison.Ordinal))
                 return new ImageDataset(images, count, 1, size, size);
-            if (name.StartsWith("resnet", StringComparison.Ordinal))
+            if (Classifies(name))
                 return new ImageDataset(images, count, 1, size, size, 10, labels: Enumerable.Range(0, count).Select(i => i % 10).ToArray());
             return new ImageDataset(images, count, 1, size, size, 3, masks: Enumerable.Range(0, count * size * size).Select(i => i * 7 % 3).ToArray());
         }

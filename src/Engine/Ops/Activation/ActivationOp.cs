@@ -1,7 +1,6 @@
 using Engine.Devices;
 using Engine.Kernels.Activation;
 using Engine.Tensors;
-using ILGPU;
 using ILGPU.Runtime;
 
 namespace Engine.Ops.Activation;
@@ -25,23 +24,6 @@ public enum ActivationKind
 /// </summary>
 public static class ActivationOp
 {
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>>> ReluLoader =
-        new("Relu", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>>(acc, ActivationKernels.ReluForward));
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>> ReluBackwardLoader =
-        new("ReluBackward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(acc, ActivationKernels.ReluBackward));
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, float>> LeakyLoader =
-        new("LeakyRelu", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, float>(acc, ActivationKernels.LeakyReluForward));
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, int>> LeakyBackwardLoader =
-        new("LeakyReluBackward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, float, int>(acc, ActivationKernels.LeakyReluBackward));
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>>> SigmoidLoader =
-        new("Sigmoid", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>>(acc, ActivationKernels.SigmoidForward));
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>> SigmoidBackwardLoader =
-        new("SigmoidBackward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(acc, ActivationKernels.SigmoidBackward));
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>>> TanhLoader =
-        new("Tanh", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>>(acc, ActivationKernels.TanhForward));
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>> TanhBackwardLoader =
-        new("TanhBackward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(acc, ActivationKernels.TanhBackward));
-
     /// <summary><c>y = act(x)</c>; y may be x.</summary>
     public static void Forward(ActivationKind kind, Tensor x, Tensor y, float slope = 0.01f)
     {
@@ -58,10 +40,10 @@ public static class ActivationOp
         }
         switch (kind)
         {
-            case ActivationKind.Relu: d.Kernel(ReluLoader)(n, x.View, y.View); break;
-            case ActivationKind.LeakyRelu: d.Kernel(LeakyLoader)(n, x.View, y.View, slope); break;
-            case ActivationKind.Sigmoid: d.Kernel(SigmoidLoader)(n, x.View, y.View); break;
-            case ActivationKind.Tanh: d.Kernel(TanhLoader)(n, x.View, y.View); break;
+            case ActivationKind.Relu: d.Kernel(ActivationLoaders.ReluForward)(n, x.View, y.View); break;
+            case ActivationKind.LeakyRelu: d.Kernel(ActivationLoaders.LeakyReluForward)(n, x.View, y.View, slope); break;
+            case ActivationKind.Sigmoid: d.Kernel(ActivationLoaders.SigmoidForward)(n, x.View, y.View); break;
+            case ActivationKind.Tanh: d.Kernel(ActivationLoaders.TanhForward)(n, x.View, y.View); break;
             default: throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown activation.");
         }
     }
@@ -87,10 +69,10 @@ public static class ActivationOp
         }
         switch (kind)
         {
-            case ActivationKind.Relu: d.Kernel(ReluBackwardLoader)(n, saved.View, dy.View, dx.View, a); break;
-            case ActivationKind.LeakyRelu: d.Kernel(LeakyBackwardLoader)(n, saved.View, dy.View, dx.View, slope, a); break;
-            case ActivationKind.Sigmoid: d.Kernel(SigmoidBackwardLoader)(n, saved.View, dy.View, dx.View, a); break;
-            case ActivationKind.Tanh: d.Kernel(TanhBackwardLoader)(n, saved.View, dy.View, dx.View, a); break;
+            case ActivationKind.Relu: d.Kernel(ActivationLoaders.ReluBackward)(n, saved.View, dy.View, dx.View, a); break;
+            case ActivationKind.LeakyRelu: d.Kernel(ActivationLoaders.LeakyReluBackward)(n, saved.View, dy.View, dx.View, slope, a); break;
+            case ActivationKind.Sigmoid: d.Kernel(ActivationLoaders.SigmoidBackward)(n, saved.View, dy.View, dx.View, a); break;
+            case ActivationKind.Tanh: d.Kernel(ActivationLoaders.TanhBackward)(n, saved.View, dy.View, dx.View, a); break;
             default: throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown activation.");
         }
     }

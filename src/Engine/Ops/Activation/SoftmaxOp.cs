@@ -1,7 +1,5 @@
-using Engine.Devices;
 using Engine.Kernels.Activation;
 using Engine.Tensors;
-using ILGPU;
 using ILGPU.Runtime;
 
 namespace Engine.Ops.Activation;
@@ -9,17 +7,12 @@ namespace Engine.Ops.Activation;
 /// <summary>Softmax and log-softmax along dim 1 of <c>[N, C, ...]</c>, forward and backward (from the output).</summary>
 public static class SoftmaxOp
 {
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int>> ForwardLoader =
-        new("Softmax.Forward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, int, int, int>(acc, SoftmaxKernels.Forward));
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>> BackwardLoader =
-        new("Softmax.Backward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>(acc, SoftmaxKernels.Backward));
-
     /// <summary><c>y = softmax(x, dim=1)</c> or <c>log_softmax</c>.</summary>
     public static void Forward(Tensor x, Tensor y, bool logarithm)
     {
         const string op = "Softmax";
         var (channels, plane, positions) = Layout(op, x, y);
-        x.Device.Kernel(ForwardLoader)(positions, x.View, y.View, channels, plane, Launch.Flag(logarithm));
+        x.Device.Kernel(SoftmaxLoaders.Forward)(positions, x.View, y.View, channels, plane, Launch.Flag(logarithm));
     }
 
     /// <summary><c>dx (+)= </c> the softmax (or log-softmax) Jacobian applied to dy, from the forward output y.</summary>
@@ -29,7 +22,7 @@ public static class SoftmaxOp
         var (channels, plane, positions) = Layout(op, y, dy);
         Check.SameDevice(op, y.Device, dx);
         Check.SameShape(op, "input gradient", dx.Shape, "output", y.Shape);
-        y.Device.Kernel(BackwardLoader)(positions, y.View, dy.View, dx.View, channels, plane, Launch.Flag(logarithm), Launch.Flag(accumulate));
+        y.Device.Kernel(SoftmaxLoaders.Backward)(positions, y.View, dy.View, dx.View, channels, plane, Launch.Flag(logarithm), Launch.Flag(accumulate));
     }
 
     internal static (int Channels, int Plane, int Positions) Layout(string op, Tensor x, Tensor y)

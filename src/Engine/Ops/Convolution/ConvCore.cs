@@ -5,7 +5,6 @@ using Engine.Kernels.Reduction;
 using Engine.Ops.Reduction;
 using Engine.Tensors;
 using ILGPU;
-using ILGPU.Runtime;
 
 namespace Engine.Ops.Convolution;
 
@@ -20,22 +19,6 @@ internal static class ConvCore
 {
     /// <summary>Largest column buffer one call allocates (images are chunked to fit).</summary>
     internal const long ColumnBudgetBytes = 256L << 20;
-
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ConvGeometry, int>> Im2ColLoader =
-        new("Im2Col", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ConvGeometry, int>(acc, Im2ColKernels.Im2Col));
-
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ConvGeometry, int, int>> Im2ColImageMajorLoader =
-        new("Im2ColImageMajor", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ConvGeometry, int, int>(acc, Im2ColKernels.Im2ColImageMajor));
-
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int>> ChannelMajorLoader =
-        new("ChannelMajor", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, int, int, int, int>(acc, Im2ColKernels.ChannelMajor));
-
-    /// <summary>Sums K slices of partial results in order (<see cref="ReductionKernels.SumSlices"/>); implicit GEMM's too.</summary>
-    internal static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int>> SumSlicesLoader =
-        new("SumSlices", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, int, int, int>(acc, ReductionKernels.SumSlices));
-
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ConvGeometry, int, int>> Col2ImLoader =
-        new("Col2Im", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ConvGeometry, int, int>(acc, Im2ColKernels.Col2Im));
 
     /// <summary>True when the column matrix would equal the input itself.</summary>
     internal static bool IsPointwise(in ConvGeometry g) =>
@@ -156,7 +139,7 @@ internal static class ConvCore
                     dcols.View.SubView((long)group * rowsPerGroup * columns), true, false, p);
             }
             long pixels = (long)images * g.InChannels * g.H * g.W;
-            device.Kernel(Col2ImLoader)(Check.LaunchSize("Conv2d backward", pixels), dcols.View, dx, g, first, Launch.Flag(accumulate));
+            device.Kernel(Im2ColLoaders.Col2Im)(Check.LaunchSize("Conv2d backward", pixels), dcols.View, dx, g, first, Launch.Flag(accumulate));
         }
     }
 
@@ -197,11 +180,11 @@ internal static class ConvCore
             int images = Math.Min(chunk, g.N - first);
             bool add = accumulate || first > 0;
             int k = images * columns;
-            device.Kernel(Im2ColImageMajorLoader)(Check.LaunchSize("Conv2d backward", (long)rows * k), x, cols.View, g, first, images);
+            device.Kernel(Im2ColLoaders.Im2ColImageMajor)(Check.LaunchSize("Conv2d backward", (long)rows * k), x, cols.View, g, first, images);
             // One image's output gradient is channel-major already.
             var dyRows = images == 1 ? dy.SubView((long)first * g.OutChannels * columns) : dyT!.View;
             if (images > 1)
-                device.Kernel(ChannelMajorLoader)(Check.LaunchSize("Conv2d backward", (long)g.OutChannels * k), dy, dyT!.View, g.OutChannels, columns, first, images);
+                device.Kernel(Im2ColLoaders.ChannelMajor)(Check.LaunchSize("Conv2d backward", (long)g.OutChannels * k), dy, dyT!.View, g.OutChannels, columns, first, images);
             int depth = Math.Min(slicing.Depth, k);
             int slices = slicing.Slices(k) , full = k / depth, rest = k - full * depth;
             var target = slices == 1 ? dw : partial!.View;
@@ -222,7 +205,7 @@ internal static class ConvCore
                 }
             }
             if (slices > 1)
-                device.Kernel(SumSlicesLoader)(Check.LaunchSize("Conv2d backward", weights), partial!.View, dw, (int)weights, slices, Launch.Flag(add));
+                device.Kernel(ReductionLoaders.SumSlices)(Check.LaunchSize("Conv2d backward", weights), partial!.View, dw, (int)weights, slices, Launch.Flag(add));
         }
     }
 
@@ -234,7 +217,7 @@ internal static class ConvCore
     private static void Im2Col(ComputeDevice device, ArrayView<float> x, ArrayView<float> cols, in ConvGeometry g, int first, int images)
     {
         long count = (long)images * g.InChannels * g.KH * g.KW * g.ColumnCols;
-        device.Kernel(Im2ColLoader)(Check.LaunchSize("Conv2d", count), x, cols, g, first);
+        device.Kernel(Im2ColLoaders.Im2Col)(Check.LaunchSize("Conv2d", count), x, cols, g, first);
     }
 
     private static int ImagesPerChunk(in ConvGeometry g)

@@ -1,7 +1,6 @@
 using Engine.Devices;
 using Engine.Kernels.Convolution;
 using Engine.Tensors;
-using ILGPU;
 using ILGPU.Runtime;
 
 namespace Engine.Ops.Convolution;
@@ -19,12 +18,6 @@ namespace Engine.Ops.Convolution;
 /// </summary>
 public static class ConvTranspose2dOp
 {
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, int, int>> DilateLoader =
-        new("ZeroDilate", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, int, int>(acc, ConvTransposeKernels.ZeroDilate));
-
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int>> FlipSwapLoader =
-        new("FlipSwapWeights", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, int, int, int, int>(acc, ConvTransposeKernels.FlipSwapWeights));
-
     /// <summary><c>y = conv_transpose2d(x, w) + b</c>; y has <c>spec.OutputShape</c>.</summary>
     public static void Forward(ConvTranspose2dSpec spec, Tensor x, Tensor w, Tensor? b, Tensor y)
     {
@@ -50,10 +43,10 @@ public static class ConvTranspose2dOp
         var dilatedSize = spec.DilatedSize;
         var pad = spec.PadBefore;
         using var dilated = Tensor.Empty(device, spec.N, spec.InChannels, dilatedSize.H, dilatedSize.W);
-        device.Kernel(DilateLoader)(Check.LaunchSize("ConvTranspose2d", dilated.Numel), x.View, dilated.View,
+        device.Kernel(ConvTransposeLoaders.ZeroDilate)(Check.LaunchSize("ConvTranspose2d", dilated.Numel), x.View, dilated.View,
             spec.InputSize.H, spec.InputSize.W, dilatedSize.H, dilatedSize.W, spec.Stride.H, spec.Stride.W, pad.H, pad.W);
         using var flipped = Tensor.Empty(device, spec.OutChannels, spec.InChannels / spec.Groups, spec.Kernel.H, spec.Kernel.W);
-        device.Kernel(FlipSwapLoader)(Check.LaunchSize("ConvTranspose2d", flipped.Numel), w.View, flipped.View,
+        device.Kernel(ConvTransposeLoaders.FlipSwapWeights)(Check.LaunchSize("ConvTranspose2d", flipped.Numel), w.View, flipped.View,
             spec.InChannels / spec.Groups, spec.OutChannels / spec.Groups, spec.Kernel.H, spec.Kernel.W);
         ConvCore.Forward(device, g, dilated.View, flipped.View, y.View);
         if (b is not null)

@@ -5,16 +5,6 @@ using Engine.Kernels.Convolution.Implicit;
 using Engine.Kernels.Reduction;
 using Engine.Tensors;
 using ILGPU;
-using ILGPU.Runtime;
-using ForwardLauncher = System.Action<ILGPU.KernelConfig, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>,
-    Engine.Kernels.Blas.GemmParams, Engine.Kernels.Convolution.Implicit.ConvColumns, Engine.Kernels.Convolution.Implicit.ConvOutputEpilogue>;
-using FoldedLauncher = System.Action<ILGPU.KernelConfig, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>,
-    Engine.Kernels.Blas.GemmParams, Engine.Kernels.Convolution.Implicit.ConvColumnsFolded, Engine.Kernels.Convolution.Implicit.FoldedOutputEpilogue>;
-using PointwiseLauncher = System.Action<ILGPU.KernelConfig, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>,
-    Engine.Kernels.Blas.GemmParams, Engine.Kernels.Convolution.Implicit.ConvOutputEpilogue>;
-using BackwardLauncher = System.Action<ILGPU.KernelConfig, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>,
-    ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, Engine.Kernels.Blas.GemmParams, Engine.Kernels.Blas.GemmParams,
-    Engine.Kernels.Convolution.Implicit.ConvBackwardJobs>;
 
 namespace Engine.Ops.Convolution;
 
@@ -28,33 +18,6 @@ namespace Engine.Ops.Convolution;
 /// </summary>
 internal static class ImplicitConvolution
 {
-    private static readonly KernelLoader<ForwardLauncher> Forward128 =
-        new("ImplicitConv.Forward128", acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-            GemmParams, ConvColumns, ConvOutputEpilogue>(ImplicitConvKernels.Forward128, LaunchBounds.Of(ImplicitConvKernels.Forward128)));
-    private static readonly KernelLoader<ForwardLauncher> Forward64 =
-        new("ImplicitConv.Forward64", acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-            GemmParams, ConvColumns, ConvOutputEpilogue>(ImplicitConvKernels.Forward64, LaunchBounds.Of(ImplicitConvKernels.Forward64)));
-    private static readonly KernelLoader<FoldedLauncher> ForwardFolded128 =
-        new("ImplicitConv.ForwardFolded128", acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-            GemmParams, ConvColumnsFolded, FoldedOutputEpilogue>(ImplicitConvKernels.ForwardFolded128, LaunchBounds.Of(ImplicitConvKernels.ForwardFolded128)));
-    private static readonly KernelLoader<FoldedLauncher> ForwardFolded64 =
-        new("ImplicitConv.ForwardFolded64", acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-            GemmParams, ConvColumnsFolded, FoldedOutputEpilogue>(ImplicitConvKernels.ForwardFolded64, LaunchBounds.Of(ImplicitConvKernels.ForwardFolded64)));
-    private static readonly KernelLoader<PointwiseLauncher> Pointwise128 =
-        new("ImplicitConv.Pointwise128", acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-            GemmParams, ConvOutputEpilogue>(ImplicitConvKernels.Pointwise128, LaunchBounds.Of(ImplicitConvKernels.Pointwise128)));
-    private static readonly KernelLoader<PointwiseLauncher> Pointwise64 =
-        new("ImplicitConv.Pointwise64", acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-            GemmParams, ConvOutputEpilogue>(ImplicitConvKernels.Pointwise64, LaunchBounds.Of(ImplicitConvKernels.Pointwise64)));
-    private static readonly KernelLoader<BackwardLauncher> Backward128 =
-        new("ImplicitConv.Backward128", acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-            ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmParams, GemmParams, ConvBackwardJobs>(ImplicitConvKernels.Backward128, LaunchBounds.Of(ImplicitConvKernels.Backward128)));
-    private static readonly KernelLoader<BackwardLauncher> Backward64 =
-        new("ImplicitConv.Backward64", acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-            ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmParams, GemmParams, ConvBackwardJobs>(ImplicitConvKernels.Backward64, LaunchBounds.Of(ImplicitConvKernels.Backward64)));
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>> SumSlicesSplitLoader =
-        new("SumSlicesSplit", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>(acc, ReductionKernels.SumSlicesSplit));
-
     // Most batch entries (grid z) one launch takes: CUDA's limit on a grid's third axis.
     private const int MaxBatch = Blas.MaxBatchPerLaunch;
 
@@ -116,8 +79,8 @@ internal static class ImplicitConvolution
             // convolution's columns are x_g itself, read as a matrix.
             var p = new GemmParams(outPerGroup, pixels, rows, rows, pixels, pixels, 0, inImage, outImage, images, 1f, 0f);
             bool large = Large(device, p);
-            var launch = device.Kernel(large ? Forward128 : Forward64);
-            var launchPointwise = pointwise ? device.Kernel(large ? Pointwise128 : Pointwise64) : null;
+            var launch = device.Kernel(large ? ImplicitConvLoaders.Forward128 : ImplicitConvLoaders.Forward64);
+            var launchPointwise = pointwise ? device.Kernel(large ? ImplicitConvLoaders.Pointwise128 : ImplicitConvLoaders.Pointwise64) : null;
             for (int group = 0; group < g.Groups; group++)
             {
                 long outOffset = first * outImage + (long)group * outPerGroup * pixels;
@@ -156,7 +119,7 @@ internal static class ImplicitConvolution
         int outPerGroup = g.OutChannelsPerGroup, rows = g.ColumnRows, pixels = g.ColumnCols, columns = images * pixels;
         long inImage = (long)g.InChannels * g.H * g.W, outImage = (long)g.OutChannels * pixels;
         var p = new GemmParams(outPerGroup, columns, rows, rows, columns, columns, 0, 0, 0, 1, 1f, 0f);
-        var launch = device.Kernel(Large(device, p) ? ForwardFolded128 : ForwardFolded64);
+        var launch = device.Kernel(Large(device, p) ? ImplicitConvLoaders.ForwardFolded128 : ImplicitConvLoaders.ForwardFolded64);
         for (int group = 0; group < g.Groups; group++)
         {
             long outOffset = first * outImage + (long)group * outPerGroup * pixels;
@@ -264,7 +227,7 @@ internal static class ImplicitConvolution
                 new ConvOutputEpilogue(outputBias is null ? ConvOutputEpilogue.Plain : ConvOutputEpilogue.Bias),
                 new ConvGradientRows(g, images, depth, masked), new ConvColumnsTransposed(g, images, depth), new WeightBiasEpilogue(rows, perSlice));
             bool large = UsesLargeTiles(device, pInput, pWeight);
-            var launch = device.Kernel(large ? Backward128 : Backward64);
+            var launch = device.Kernel(large ? ImplicitConvLoaders.Backward128 : ImplicitConvLoaders.Backward64);
             var config = Config(large, pInput, pWeight);
             for (int group = 0; group < g.Groups; group++)
             {
@@ -284,10 +247,10 @@ internal static class ImplicitConvolution
                 AddFlops(device, pWeight);
             }
             if (inputSlices > 1)
-                device.Kernel(ConvCore.SumSlicesLoader)(Check.LaunchSize("Conv2d backward", images * inImage), inputPartial!.View, dx!.Value.SubView(first * inImage),
+                device.Kernel(ReductionLoaders.SumSlices)(Check.LaunchSize("Conv2d backward", images * inImage), inputPartial!.View, dx!.Value.SubView(first * inImage),
                     (int)(images * inImage), inputSlices, Launch.Flag(accumulateInput));
             if (weightSlices > 1)
-                device.Kernel(SumSlicesSplitLoader)(Check.LaunchSize("Conv2d backward", perSlice), weightPartial!.View, dw!.Value, db ?? dw!.Value,
+                device.Kernel(ReductionLoaders.SumSlicesSplit)(Check.LaunchSize("Conv2d backward", perSlice), weightPartial!.View, dw!.Value, db ?? dw!.Value,
                     (int)weights, (int)perSlice, weightSlices, Launch.Flag(addWeights));
         }
     }

@@ -1,8 +1,6 @@
-using Engine.Devices;
 using Engine.Kernels.Latent;
 using Engine.Ops.Random;
 using Engine.Tensors;
-using ILGPU;
 using ILGPU.Runtime;
 
 namespace Engine.Ops.Latent;
@@ -13,17 +11,12 @@ namespace Engine.Ops.Latent;
 /// </summary>
 public static class ReparameterizeOp
 {
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>> ForwardLoader =
-        new("Reparameterize.Forward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(acc, ReparameterizeKernels.Forward));
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>> BackwardLoader =
-        new("Reparameterize.Backward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(acc, ReparameterizeKernels.Backward));
-
     /// <summary>Draws eps from <paramref name="generator"/> (when given) into <paramref name="eps"/>, then writes z.</summary>
     public static void Forward(Tensor mu, Tensor logVar, Tensor eps, Tensor z, RandomGenerator? generator)
     {
         CheckShapes("Reparameterize", mu, logVar, eps, z);
         generator?.Normal(eps);
-        mu.Device.Kernel(ForwardLoader)(Check.LaunchSize("Reparameterize", mu.Numel), mu.View, logVar.View, eps.View, z.View);
+        mu.Device.Kernel(ReparameterizeLoaders.Forward)(Check.LaunchSize("Reparameterize", mu.Numel), mu.View, logVar.View, eps.View, z.View);
     }
 
     /// <summary><c>dmu (+)= dz</c>, <c>dlogvar (+)= dz eps exp(logvar / 2) / 2</c>.</summary>
@@ -31,7 +24,7 @@ public static class ReparameterizeOp
     {
         CheckShapes("Reparameterize backward", dz, logVar, eps, dMu);
         Check.SameShape("Reparameterize backward", "logvar gradient", dLogVar.Shape, "logvar", logVar.Shape);
-        dz.Device.Kernel(BackwardLoader)(Check.LaunchSize("Reparameterize", dz.Numel), dz.View, logVar.View, eps.View, dMu.View, dLogVar.View, Launch.Flag(accumulate));
+        dz.Device.Kernel(ReparameterizeLoaders.Backward)(Check.LaunchSize("Reparameterize", dz.Numel), dz.View, logVar.View, eps.View, dMu.View, dLogVar.View, Launch.Flag(accumulate));
     }
 
     private static void CheckShapes(string op, Tensor a, Tensor b, Tensor c, Tensor d)

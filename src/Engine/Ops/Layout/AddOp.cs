@@ -1,7 +1,6 @@
 using Engine.Devices;
 using Engine.Kernels.Activation;
 using Engine.Tensors;
-using ILGPU;
 using ILGPU.Runtime;
 
 namespace Engine.Ops.Layout;
@@ -12,11 +11,6 @@ namespace Engine.Ops.Layout;
 /// </summary>
 public static class AddOp
 {
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>> AddLoader =
-        new("Add", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>>(acc, ActivationKernels.Add));
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, float, int>> RouteLoader =
-        new("ScaledAccumulate", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, float, int>(acc, ActivationKernels.ScaledAccumulate));
-
     /// <summary><c>y = a + b</c>.</summary>
     public static void Forward(Tensor a, Tensor b, Tensor y)
     {
@@ -29,7 +23,7 @@ public static class AddOp
             ElementwiseHost.Add(a.View, b.View, y.View, a.Numel);
             return;
         }
-        a.Device.Kernel(AddLoader)(Check.LaunchSize("Add", a.Numel), a.View, b.View, y.View);
+        a.Device.Kernel(ActivationLoaders.Add)(Check.LaunchSize("Add", a.Numel), a.View, b.View, y.View);
     }
 
     /// <summary><c>dx (+)= scale * dy</c> for tensors with the same element count (shapes may differ: reshapes).</summary>
@@ -44,6 +38,6 @@ public static class AddOp
             ElementwiseHost.ScaledAccumulate(dy.View, dx.View, dy.Numel, scale, accumulate);
             return;
         }
-        dy.Device.Kernel(RouteLoader)(Check.LaunchSize("Gradient", dy.Numel), dy.View, dx.View, scale, Launch.Flag(accumulate));
+        dy.Device.Kernel(ActivationLoaders.ScaledAccumulate)(Check.LaunchSize("Gradient", dy.Numel), dy.View, dx.View, scale, Launch.Flag(accumulate));
     }
 }

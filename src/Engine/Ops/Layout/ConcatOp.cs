@@ -1,7 +1,6 @@
 using Engine.Devices;
 using Engine.Kernels.Layout;
 using Engine.Tensors;
-using ILGPU;
 using ILGPU.Runtime;
 
 namespace Engine.Ops.Layout;
@@ -9,9 +8,6 @@ namespace Engine.Ops.Layout;
 /// <summary>Concatenation along channels (dim 1) of tensors <c>[N, C_i, ...]</c>, and its slicing backward.</summary>
 public static class ConcatOp
 {
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int>> SliceLoader =
-        new("ChannelSlice", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, int, int, int, int, int, int>(acc, LayoutKernels.ChannelSlice));
-
     /// <summary>The shape of the concatenation, or an error naming the first mismatching part.</summary>
     public static Shape OutputShape(IReadOnlyList<Shape> parts)
     {
@@ -53,7 +49,7 @@ public static class ConcatOp
                 LayoutHost.ChannelSlice(part.View, y.View, shape[0], part.Shape[1], shape[1], offset, plane, toSmall: false, accumulate: false);
             }
             else
-                y.Device.Kernel(SliceLoader)(Check.LaunchSize(op, part.Numel), part.View, y.View, part.Shape[1], shape[1], offset, plane, 0, 0);
+                y.Device.Kernel(LayoutLoaders.ChannelSlice)(Check.LaunchSize(op, part.Numel), part.View, y.View, part.Shape[1], shape[1], offset, plane, 0, 0);
             offset += part.Shape[1];
         }
     }
@@ -62,7 +58,7 @@ public static class ConcatOp
     internal static void ForwardPart(Tensor part, Tensor y, int offset)
     {
         int plane = Check.LaunchSize("Concat", y.Shape.Product(2, y.Shape.Rank));
-        y.Device.Kernel(SliceLoader)(Check.LaunchSize("Concat", part.Numel), part.View, y.View, part.Shape[1], y.Shape[1], offset, plane, 0, 0);
+        y.Device.Kernel(LayoutLoaders.ChannelSlice)(Check.LaunchSize("Concat", part.Numel), part.View, y.View, part.Shape[1], y.Shape[1], offset, plane, 0, 0);
     }
 
     /// <summary>Slices dy back into the parts' gradients (null entries are skipped).</summary>
@@ -89,7 +85,7 @@ public static class ConcatOp
                     LayoutHost.ChannelSlice(g.View, dy.View, dy.Shape[0], channels[i], dy.Shape[1], offset, plane, toSmall: true, accumulate);
                 }
                 else
-                    dy.Device.Kernel(SliceLoader)(Check.LaunchSize(op, g.Numel), g.View, dy.View, channels[i], dy.Shape[1], offset, plane, 1, Launch.Flag(accumulate));
+                    dy.Device.Kernel(LayoutLoaders.ChannelSlice)(Check.LaunchSize(op, g.Numel), g.View, dy.View, channels[i], dy.Shape[1], offset, plane, 1, Launch.Flag(accumulate));
             }
             offset += channels[i];
         }

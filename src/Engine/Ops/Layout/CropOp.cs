@@ -1,7 +1,6 @@
 using Engine.Devices;
 using Engine.Kernels.Layout;
 using Engine.Tensors;
-using ILGPU;
 using ILGPU.Runtime;
 
 namespace Engine.Ops.Layout;
@@ -13,11 +12,6 @@ namespace Engine.Ops.Layout;
 /// </summary>
 public static class CropOp
 {
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, int, int, int>> CropLoader =
-        new("Crop", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, int, int, int>(acc, LayoutKernels.Crop));
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, int, int, int, int>> CropBackwardLoader =
-        new("CropBackward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, int, int, int, int>(acc, LayoutKernels.CropBackward));
-
     /// <summary>The output shape, or an error naming the values when the window does not lie inside the input.</summary>
     public static Shape Plan(Shape input, int outH, int outW, int top, int left)
     {
@@ -63,7 +57,7 @@ public static class CropOp
             return;
         }
         int planes = Check.LaunchSize("Crop", x.Numel / ((long)x.Shape[-2] * x.Shape[-1]));
-        x.Device.Kernel(CropLoader)(Check.LaunchSize("Crop", y.Numel), x.View, y.View, x.Shape[-2], x.Shape[-1], shape[-2], shape[-1], top, left, planes, planes, 0);
+        x.Device.Kernel(LayoutLoaders.Crop)(Check.LaunchSize("Crop", y.Numel), x.View, y.View, x.Shape[-2], x.Shape[-1], shape[-2], shape[-1], top, left, planes, planes, 0);
     }
 
     /// <summary>
@@ -77,7 +71,7 @@ public static class CropOp
         int n = x.Shape[0], channels = x.Shape[1], bigC = concatenation.Shape[1];
         if (x.Shape.Rank != 4 || concatenation.Shape.Rank != 4 || concatenation.Shape[0] != n || offset < 0 || offset + channels > bigC)
             throw new ArgumentException($"Crop into a concatenation: channels [{offset}, {offset + channels}) of {x.Shape} do not fit {concatenation.Shape}.");
-        x.Device.Kernel(CropLoader)(Check.LaunchSize("Crop", shape.Numel), x.View, concatenation.View, x.Shape[-2], x.Shape[-1], shape[-2], shape[-1], top, left,
+        x.Device.Kernel(LayoutLoaders.Crop)(Check.LaunchSize("Crop", shape.Numel), x.View, concatenation.View, x.Shape[-2], x.Shape[-1], shape[-2], shape[-1], top, left,
             channels, bigC, offset);
     }
 
@@ -91,7 +85,7 @@ public static class CropOp
         int channels = dx.Shape[1], bigC = concatenationGrad.Shape[1];
         if (dx.Shape.Rank != 4 || concatenationGrad.Shape.Rank != 4 || concatenationGrad.Shape[0] != dx.Shape[0] || offset < 0 || offset + channels > bigC)
             throw new ArgumentException($"Crop backward from a concatenation: channels [{offset}, {offset + channels}) of {dx.Shape} do not fit {concatenationGrad.Shape}.");
-        dx.Device.Kernel(CropBackwardLoader)(Check.LaunchSize("Crop", dx.Numel), concatenationGrad.View, dx.View, dx.Shape[-2], dx.Shape[-1],
+        dx.Device.Kernel(LayoutLoaders.CropBackward)(Check.LaunchSize("Crop", dx.Numel), concatenationGrad.View, dx.View, dx.Shape[-2], dx.Shape[-1],
             concatenationGrad.Shape[-2], concatenationGrad.Shape[-1], top, left, channels, bigC, offset, Launch.Flag(accumulate));
     }
 
@@ -108,7 +102,7 @@ public static class CropOp
             return;
         }
         int planes = Check.LaunchSize("Crop", dx.Numel / ((long)dx.Shape[-2] * dx.Shape[-1]));
-        dy.Device.Kernel(CropBackwardLoader)(Check.LaunchSize("Crop", dx.Numel), dy.View, dx.View, dx.Shape[-2], dx.Shape[-1],
+        dy.Device.Kernel(LayoutLoaders.CropBackward)(Check.LaunchSize("Crop", dx.Numel), dy.View, dx.View, dx.Shape[-2], dx.Shape[-1],
             shape[-2], shape[-1], top, left, planes, planes, 0, Launch.Flag(accumulate));
     }
 }

@@ -1,7 +1,5 @@
-using Engine.Devices;
 using Engine.Kernels.Losses;
 using Engine.Tensors;
-using ILGPU;
 using ILGPU.Runtime;
 
 namespace Engine.Ops.Losses;
@@ -15,17 +13,6 @@ namespace Engine.Ops.Losses;
 /// </summary>
 public static class ContractivePenaltyOp
 {
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>>> SquaresLoader =
-        new("Contractive.Squares", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>>(acc, ContractiveKernels.Squares));
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>>> SlopesLoader =
-        new("Contractive.SquaredSlopes", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>>(acc, ContractiveKernels.SquaredSlopes));
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>> TermsLoader =
-        new("Contractive.Terms", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(acc, ContractiveKernels.Terms));
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>> CodeGradientLoader =
-        new("Contractive.CodeGradient", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(acc, ContractiveKernels.CodeGradient));
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>> WeightGradientLoader =
-        new("Contractive.WeightGradient", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(acc, ContractiveKernels.WeightGradient));
-
     /// <summary>Checks that <paramref name="code"/> is <c>[N, J]</c> and <paramref name="weight"/> <c>[J, I]</c>.</summary>
     public static void CheckShapes(string op, Shape code, Shape weight)
     {
@@ -42,9 +29,9 @@ public static class ContractivePenaltyOp
         var device = code.Device;
         using var rowNorms = RowNorms(weight);
         using var slopes = Tensor.Empty(device, code.Shape);
-        device.Kernel(SlopesLoader)(Check.LaunchSize("ContractivePenalty", code.Numel), code.View, slopes.View);
+        device.Kernel(ContractiveLoaders.SquaredSlopes)(Check.LaunchSize("ContractivePenalty", code.Numel), code.View, slopes.View);
         using var terms = Tensor.Empty(device, code.Shape);
-        device.Kernel(TermsLoader)(Check.LaunchSize("ContractivePenalty", code.Numel), slopes.View, rowNorms.View, terms.View, code.Shape[1]);
+        device.Kernel(ContractiveLoaders.Terms)(Check.LaunchSize("ContractivePenalty", code.Numel), slopes.View, rowNorms.View, terms.View, code.Shape[1]);
         using var divisor = LossCore.Constant(device, LossCore.Divisor(reduction, code.Shape));
         LossCore.Reduce(device, terms, divisor, loss);
     }
@@ -69,15 +56,15 @@ public static class ContractivePenaltyOp
         if (dCode is not null)
         {
             using var rowNorms = RowNorms(weight);
-            device.Kernel(CodeGradientLoader)(Check.LaunchSize(op, code.Numel), code.View, rowNorms.View, scale.View, dCode.View, code.Shape[1], Launch.Flag(accumulateCode));
+            device.Kernel(ContractiveLoaders.CodeGradient)(Check.LaunchSize(op, code.Numel), code.View, rowNorms.View, scale.View, dCode.View, code.Shape[1], Launch.Flag(accumulateCode));
         }
         if (dWeight is not null)
         {
             using var slopes = Tensor.Empty(device, code.Shape);
-            device.Kernel(SlopesLoader)(Check.LaunchSize(op, code.Numel), code.View, slopes.View);
+            device.Kernel(ContractiveLoaders.SquaredSlopes)(Check.LaunchSize(op, code.Numel), code.View, slopes.View);
             using var slopeSums = Tensor.Empty(device, new Shape(code.Shape[1]));
             TensorOps.SumInto(slopes, 0, slopeSums);
-            device.Kernel(WeightGradientLoader)(Check.LaunchSize(op, weight.Numel), weight.View, slopeSums.View, scale.View, dWeight.View, weight.Shape[1], Launch.Flag(accumulateWeight));
+            device.Kernel(ContractiveLoaders.WeightGradient)(Check.LaunchSize(op, weight.Numel), weight.View, slopeSums.View, scale.View, dWeight.View, weight.Shape[1], Launch.Flag(accumulateWeight));
         }
     }
 
@@ -86,7 +73,7 @@ public static class ContractivePenaltyOp
     {
         var device = weight.Device;
         using var squares = Tensor.Empty(device, weight.Shape);
-        device.Kernel(SquaresLoader)(Check.LaunchSize("ContractivePenalty", weight.Numel), weight.View, squares.View);
+        device.Kernel(ContractiveLoaders.Squares)(Check.LaunchSize("ContractivePenalty", weight.Numel), weight.View, squares.View);
         var rowNorms = Tensor.Empty(device, new Shape(weight.Shape[0]));
         TensorOps.SumInto(squares, 1, rowNorms);
         return rowNorms;

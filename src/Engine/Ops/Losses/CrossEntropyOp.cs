@@ -1,8 +1,6 @@
-using Engine.Devices;
 using Engine.Kernels.Losses;
 using Engine.Tensors;
 using ILGPU;
-using ILGPU.Runtime;
 
 namespace Engine.Ops.Losses;
 
@@ -21,11 +19,6 @@ public static class CrossEntropyOp
     /// <summary>PyTorch's default ignore_index.</summary>
     public const int DefaultIgnoreIndex = -100;
 
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, float>> ForwardLoader =
-        new("CrossEntropy.Forward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, float>(acc, LossKernels.CrossEntropyForward));
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, float, int>> BackwardLoader =
-        new("CrossEntropy.Backward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, float, int>(acc, LossKernels.CrossEntropyBackward));
-
     /// <summary>
     /// Writes the mean loss into <paramref name="loss"/> and the mean's divisor into <paramref name="count"/>
     /// (both scalars): the number of counted targets, or with <paramref name="classWeights"/> the sum of their weights.
@@ -39,7 +32,7 @@ public static class CrossEntropyOp
         var device = logits.Device;
         using var terms = Tensor.Empty(device, positions);
         using var weights = Tensor.Empty(device, positions);
-        device.Kernel(ForwardLoader)(positions, logits.View, targets.View, WeightsView(classWeights, weights), terms.View, weights.View,
+        device.Kernel(LossLoaders.CrossEntropyForward)(positions, logits.View, targets.View, WeightsView(classWeights, weights), terms.View, weights.View,
             channels, plane, ignoreIndex, Launch.Flag(classWeights is not null), labelSmoothing);
         Engine.Ops.Reduction.FullSum.Run(device, weights.View, weights.Numel, count.View); // the divisor, straight into count
         LossCore.Reduce(device, terms, count, loss);
@@ -56,7 +49,7 @@ public static class CrossEntropyOp
         Check.SameShape("CrossEntropy backward", "logits gradient", dLogits.Shape, "logits", logits.Shape);
         var device = logits.Device;
         using var scale = LossCore.GradientScale(device, dLoss, count);
-        device.Kernel(BackwardLoader)(positions, logits.View, targets.View, WeightsView(classWeights, scale), scale.View, dLogits.View,
+        device.Kernel(LossLoaders.CrossEntropyBackward)(positions, logits.View, targets.View, WeightsView(classWeights, scale), scale.View, dLogits.View,
             channels, plane, ignoreIndex, Launch.Flag(classWeights is not null), labelSmoothing, Launch.Flag(accumulate));
     }
 

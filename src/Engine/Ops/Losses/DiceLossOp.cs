@@ -1,8 +1,6 @@
-using Engine.Devices;
 using Engine.Kernels.Losses;
 using Engine.Ops.Reduction;
 using Engine.Tensors;
-using ILGPU;
 using ILGPU.Runtime;
 
 namespace Engine.Ops.Losses;
@@ -13,20 +11,13 @@ namespace Engine.Ops.Losses;
 /// </summary>
 public static class DiceLossOp
 {
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>> TermsLoader =
-        new("Dice.Terms", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(acc, LossKernels.DiceTerms));
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, float>> LossLoader =
-        new("Dice.Loss", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, float>(acc, LossKernels.DiceLoss));
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, int>> BackwardLoader =
-        new("Dice.Backward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, int>(acc, LossKernels.DiceBackward));
-
     /// <summary>Writes the Dice loss into the scalar <paramref name="loss"/>.</summary>
     public static void Forward(Tensor probabilities, Tensor target, Tensor loss, float smooth = 1f)
     {
         CheckShapes("DiceLoss", probabilities, target, smooth);
         LossCore.CheckScalar(nameof(loss), loss);
         using var sums = Sums(probabilities, target);
-        probabilities.Device.Kernel(LossLoader)(1, sums.View, loss.View, smooth);
+        probabilities.Device.Kernel(LossLoaders.DiceLoss)(1, sums.View, loss.View, smooth);
     }
 
     /// <summary><c>dp (+)= dLoss * dDice/dp</c>.</summary>
@@ -36,7 +27,7 @@ public static class DiceLossOp
         LossCore.CheckScalar(nameof(dLoss), dLoss);
         Check.SameShape("DiceLoss backward", "gradient", dProbabilities.Shape, "probabilities", probabilities.Shape);
         using var sums = Sums(probabilities, target);
-        probabilities.Device.Kernel(BackwardLoader)(Check.LaunchSize("DiceLoss", probabilities.Numel), target.View, sums.View, dLoss.View,
+        probabilities.Device.Kernel(LossLoaders.DiceBackward)(Check.LaunchSize("DiceLoss", probabilities.Numel), target.View, sums.View, dLoss.View,
             dProbabilities.View, smooth, Launch.Flag(accumulate));
     }
 
@@ -46,7 +37,7 @@ public static class DiceLossOp
         var device = p.Device;
         int n = Check.LaunchSize("DiceLoss", p.Numel);
         using var terms = Tensor.Empty(device, 3, n);
-        device.Kernel(TermsLoader)(n, p.View, t.View, terms.View, n);
+        device.Kernel(LossLoaders.DiceTerms)(n, p.View, t.View, terms.View, n);
         var sums = Tensor.Empty(device, 3);
         for (int row = 0; row < 3; row++)
             FullSum.Run(device, terms.View.SubView((long)row * n, n), n, sums.View.SubView(row, 1));

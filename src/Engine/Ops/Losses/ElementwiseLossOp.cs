@@ -1,7 +1,5 @@
-using Engine.Devices;
 using Engine.Kernels.Losses;
 using Engine.Tensors;
-using ILGPU;
 using ILGPU.Runtime;
 
 namespace Engine.Ops.Losses;
@@ -24,20 +22,6 @@ public enum ElementwiseLoss
 /// <summary>BCE-with-logits, MSE and L1, reduced by mean, sum or batch mean.</summary>
 public static class ElementwiseLossOp
 {
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>> BceLoader =
-        new("Bce.Forward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>>(acc, LossKernels.BceWithLogitsForward));
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>> BceBackwardLoader =
-        new("Bce.Backward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(acc, LossKernels.BceWithLogitsBackward));
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>> MseLoader =
-        new("Mse.Forward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>>(acc, LossKernels.SquaredErrorForward));
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>> MseBackwardLoader =
-        new("Mse.Backward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(acc, LossKernels.SquaredErrorBackward));
-
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>> L1Loader =
-        new("L1.Forward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>>(acc, LossKernels.AbsoluteErrorForward));
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>> L1BackwardLoader =
-        new("L1.Backward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(acc, LossKernels.AbsoluteErrorBackward));
-
     /// <summary>Writes the reduced loss into the scalar <paramref name="loss"/>.</summary>
     public static void Forward(ElementwiseLoss kind, Tensor input, Tensor target, Tensor loss, LossReduction reduction = LossReduction.Mean)
     {
@@ -48,9 +32,9 @@ public static class ElementwiseLossOp
         using var terms = Tensor.Empty(device, input.Shape);
         var loader = kind switch
         {
-            ElementwiseLoss.BinaryCrossEntropyWithLogits => BceLoader,
-            ElementwiseLoss.MseLoss => MseLoader,
-            ElementwiseLoss.L1Loss => L1Loader,
+            ElementwiseLoss.BinaryCrossEntropyWithLogits => LossLoaders.BceWithLogitsForward,
+            ElementwiseLoss.MseLoss => LossLoaders.SquaredErrorForward,
+            ElementwiseLoss.L1Loss => LossLoaders.AbsoluteErrorForward,
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown elementwise loss."),
         };
         device.Kernel(loader)(Check.LaunchSize(op, input.Numel), input.View, target.View, terms.View);
@@ -69,9 +53,9 @@ public static class ElementwiseLossOp
         using var scale = LossCore.GradientScale(device, dLoss, divisor);
         var loader = kind switch
         {
-            ElementwiseLoss.BinaryCrossEntropyWithLogits => BceBackwardLoader,
-            ElementwiseLoss.MseLoss => MseBackwardLoader,
-            ElementwiseLoss.L1Loss => L1BackwardLoader,
+            ElementwiseLoss.BinaryCrossEntropyWithLogits => LossLoaders.BceWithLogitsBackward,
+            ElementwiseLoss.MseLoss => LossLoaders.SquaredErrorBackward,
+            ElementwiseLoss.L1Loss => LossLoaders.AbsoluteErrorBackward,
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown elementwise loss."),
         };
         device.Kernel(loader)(Check.LaunchSize(op, input.Numel), input.View, target.View, scale.View, dInput.View, Launch.Flag(accumulate));

@@ -1,7 +1,5 @@
-using Engine.Devices;
 using Engine.Kernels.Losses;
 using Engine.Tensors;
-using ILGPU;
 using ILGPU.Runtime;
 
 namespace Engine.Ops.Losses;
@@ -12,11 +10,6 @@ namespace Engine.Ops.Losses;
 /// </summary>
 public static class GaussianKlOp
 {
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>> ForwardLoader =
-        new("GaussianKl.Forward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>>(acc, LossKernels.GaussianKlForward));
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>> BackwardLoader =
-        new("GaussianKl.Backward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(acc, LossKernels.GaussianKlBackward));
-
     /// <summary>Writes the reduced KL into the scalar <paramref name="loss"/>.</summary>
     public static void Forward(Tensor mu, Tensor logVar, Tensor loss, LossReduction reduction = LossReduction.BatchMean)
     {
@@ -24,7 +17,7 @@ public static class GaussianKlOp
         LossCore.CheckScalar(nameof(loss), loss);
         var device = mu.Device;
         using var terms = Tensor.Empty(device, mu.Shape);
-        device.Kernel(ForwardLoader)(Check.LaunchSize("GaussianKl", mu.Numel), mu.View, logVar.View, terms.View);
+        device.Kernel(LossLoaders.GaussianKlForward)(Check.LaunchSize("GaussianKl", mu.Numel), mu.View, logVar.View, terms.View);
         using var divisor = LossCore.Constant(device, LossCore.Divisor(reduction, mu.Shape));
         LossCore.Reduce(device, terms, divisor, loss);
     }
@@ -38,7 +31,7 @@ public static class GaussianKlOp
         var device = mu.Device;
         using var divisor = LossCore.Constant(device, LossCore.Divisor(reduction, mu.Shape));
         using var scale = LossCore.GradientScale(device, dLoss, divisor);
-        device.Kernel(BackwardLoader)(Check.LaunchSize("GaussianKl", mu.Numel), mu.View, logVar.View, scale.View, dMu.View, dLogVar.View, Launch.Flag(accumulate));
+        device.Kernel(LossLoaders.GaussianKlBackward)(Check.LaunchSize("GaussianKl", mu.Numel), mu.View, logVar.View, scale.View, dMu.View, dLogVar.View, Launch.Flag(accumulate));
     }
 
     private static void CheckShapes(string op, Tensor mu, Tensor logVar)

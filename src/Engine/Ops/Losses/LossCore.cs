@@ -2,7 +2,6 @@ using Engine.Devices;
 using Engine.Kernels.Losses;
 using Engine.Ops.Reduction;
 using Engine.Tensors;
-using ILGPU;
 using ILGPU.Runtime;
 
 namespace Engine.Ops.Losses;
@@ -14,11 +13,6 @@ namespace Engine.Ops.Losses;
 /// </summary>
 internal static class LossCore
 {
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>> DivideLoader =
-        new("Loss.Divide", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>>(acc, LossKernels.Divide));
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float>> ScaleLoader =
-        new("Loss.GradientScale", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, float>(acc, LossKernels.GradientScale));
-
     /// <summary>The divisor of a reduction over a tensor of <paramref name="shape"/>.</summary>
     internal static float Divisor(LossReduction reduction, Engine.Tensors.Shape shape) => reduction switch
     {
@@ -32,7 +26,7 @@ internal static class LossCore
     internal static void Reduce(ComputeDevice device, Tensor terms, Tensor divisor, Tensor loss)
     {
         using var sum = FullSum.Of(terms);
-        device.Kernel(DivideLoader)(1, sum.View, divisor.View, loss.View);
+        device.Kernel(LossLoaders.Divide)(1, sum.View, divisor.View, loss.View);
     }
 
     /// <summary>A device scalar <c>factor * dLoss[0] / divisor[0]</c>: the gradient factor per term.</summary>
@@ -40,7 +34,7 @@ internal static class LossCore
     {
         CheckScalar("dLoss", dLoss);
         var scale = Tensor.Empty(device, new Engine.Tensors.Shape());
-        device.Kernel(ScaleLoader)(1, dLoss.View, divisor.View, scale.View, factor);
+        device.Kernel(LossLoaders.GradientScale)(1, dLoss.View, divisor.View, scale.View, factor);
         return scale;
     }
 

@@ -1,7 +1,5 @@
-using Engine.Devices;
 using Engine.Kernels.Metrics;
 using Engine.Tensors;
-using ILGPU;
 using ILGPU.Runtime;
 
 namespace Engine.Ops.Metrics;
@@ -13,19 +11,13 @@ namespace Engine.Ops.Metrics;
 /// </summary>
 public static class Predictions
 {
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<int>, int, int>> ArgMaxLoader =
-        new("ArgMax", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<int>, int, int>(acc, ArgMaxKernels.ArgMax));
-
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<int>, int, int>> ConfusionLoader =
-        new("ConfusionCounts", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<int>, ArrayView<int>, int, int>(acc, ArgMaxKernels.ConfusionCounts));
-
     /// <summary>Writes the arg-max class of every position of <paramref name="logits"/> into <paramref name="predicted"/> (<c>[N]</c> or <c>[N, H, W]</c>).</summary>
     /// <exception cref="ArgumentException">Shapes that do not match, named.</exception>
     public static void ArgMax(Tensor logits, IntTensor predicted)
     {
         var (n, classes, positions) = Layout(nameof(ArgMax), logits, predicted.Shape, "predicted");
         Check.SameDevice(nameof(ArgMax), logits.Device, logits, predicted);
-        logits.Device.Kernel(ArgMaxLoader)(Check.LaunchSize(nameof(ArgMax), (long)n * positions), logits.View, predicted.View, classes, positions);
+        logits.Device.Kernel(ArgMaxLoaders.ArgMax)(Check.LaunchSize(nameof(ArgMax), (long)n * positions), logits.View, predicted.View, classes, positions);
     }
 
     /// <summary>
@@ -39,7 +31,7 @@ public static class Predictions
         Check.SameDevice(nameof(AccumulateConfusion), logits.Device, logits, targets, counts);
         if (counts.Shape != new Shape(classes, classes))
             throw new ArgumentException($"{nameof(AccumulateConfusion)}: counts must be [{classes}, {classes}] for logits {logits.Shape}, got {counts.Shape}.", nameof(counts));
-        logits.Device.Kernel(ConfusionLoader)(Check.LaunchSize(nameof(AccumulateConfusion), (long)n * positions), logits.View, targets.View, counts.View, classes, positions);
+        logits.Device.Kernel(ArgMaxLoaders.ConfusionCounts)(Check.LaunchSize(nameof(AccumulateConfusion), (long)n * positions), logits.View, targets.View, counts.View, classes, positions);
     }
 
     private static (int N, int Classes, int Positions) Layout(string op, Tensor logits, Shape perPosition, string name)

@@ -2,7 +2,6 @@ using Engine.Devices;
 using Engine.Kernels.Normalization;
 using Engine.Ops.Reduction;
 using Engine.Tensors;
-using ILGPU;
 using ILGPU.Runtime;
 
 namespace Engine.Ops.Normalization;
@@ -15,18 +14,6 @@ namespace Engine.Ops.Normalization;
 /// </summary>
 public static class BatchNorm2dOp
 {
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float>> EvalStatsLoader =
-        new("BatchNorm.EvalStats", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float>(acc, BatchNormKernels.EvalStats));
-
-    internal static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>> NormalizeLoader =
-        new("BatchNorm.Normalize", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(acc, BatchNormKernels.Normalize));
-
-    internal static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float, int, int>> InputGradientLoader =
-        new("BatchNorm.InputGradient", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float, int, int>(acc, BatchNormKernels.InputGradient));
-
-    internal static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>> NormalizeReluLoader =
-        new("BatchNorm.NormalizeRelu", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(acc, BatchNormKernels.NormalizeRelu));
-
     /// <summary>
     /// <see cref="Forward"/> followed by a ReLU, normalisation and ReLU in one pass: y receives the
     /// normalised values (what ReLU's backward reads) and <paramref name="activated"/> their ReLU.
@@ -44,7 +31,7 @@ public static class BatchNorm2dOp
         }
         ForwardStatistics(x, y, weight, bias, runningMean, runningVar, savedMean, savedInvStd, training, momentum, eps, normalize: false);
         var (_, channels, plane) = (x.Shape[0], x.Shape[1], x.Shape[2] * x.Shape[3]);
-        x.Device.Kernel(NormalizeReluLoader)(Check.LaunchSize("BatchNorm2d", x.Numel), x.View, y.View, activated.View,
+        x.Device.Kernel(BatchNormLoaders.NormalizeRelu)(Check.LaunchSize("BatchNorm2d", x.Numel), x.View, y.View, activated.View,
             savedMean.View, savedInvStd.View, weight.View, bias.View, channels, plane);
     }
 
@@ -74,7 +61,7 @@ public static class BatchNorm2dOp
             if (training)
                 BatchNormHost.TrainingStats(x.View, savedMean.View, savedInvStd.View, runningMean.View, runningVar.View, n, channels, plane, eps, momentum, updateRunning: true);
             else
-                device.Kernel(EvalStatsLoader)(channels, runningMean.View, runningVar.View, savedMean.View, savedInvStd.View, eps);
+                device.Kernel(BatchNormLoaders.EvalStats)(channels, runningMean.View, runningVar.View, savedMean.View, savedInvStd.View, eps);
             BatchNormHost.Normalize(x.View, y.View, savedMean.View, savedInvStd.View, weight.View, bias.View, n, channels, plane);
             return;
         }
@@ -85,10 +72,10 @@ public static class BatchNorm2dOp
         }
         else
         {
-            device.Kernel(EvalStatsLoader)(channels, runningMean.View, runningVar.View, savedMean.View, savedInvStd.View, eps);
+            device.Kernel(BatchNormLoaders.EvalStats)(channels, runningMean.View, runningVar.View, savedMean.View, savedInvStd.View, eps);
         }
         if (normalize)
-            device.Kernel(NormalizeLoader)(Check.LaunchSize(op, x.Numel), x.View, y.View, savedMean.View, savedInvStd.View, weight.View, bias.View, channels, plane);
+            device.Kernel(BatchNormLoaders.Normalize)(Check.LaunchSize(op, x.Numel), x.View, y.View, savedMean.View, savedInvStd.View, weight.View, bias.View, channels, plane);
     }
 
     /// <summary>
@@ -128,7 +115,7 @@ public static class BatchNorm2dOp
         {
             Check.SameDevice(op, device, dx);
             Check.SameShape(op, "input gradient", dx.Shape, "input", x.Shape);
-            device.Kernel(InputGradientLoader)(Check.LaunchSize(op, x.Numel), x.View, dy.View, savedMean.View, savedInvStd.View, weight.View,
+            device.Kernel(BatchNormLoaders.InputGradient)(Check.LaunchSize(op, x.Numel), x.View, dy.View, savedMean.View, savedInvStd.View, weight.View,
                 sumDy.View, sumDyXhat.View, dx.View, channels, plane, (float)n * plane, Launch.Flag(training), Launch.Flag(accumulate));
         }
         if (host)

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Engine.Kernels.Normalization;
 using Engine.Ops.Reduction;
 using Engine.Tensors;
 
@@ -75,13 +76,13 @@ public static class SyncBatchNormOp
 
         if (activated is null)
         {
-            device.Kernel(BatchNorm2dOp.NormalizeLoader)(Check.LaunchSize(op, x.Numel), x.View, y.View, savedMean.View, savedInvStd.View,
+            device.Kernel(BatchNormLoaders.Normalize)(Check.LaunchSize(op, x.Numel), x.View, y.View, savedMean.View, savedInvStd.View,
                 weight.View, bias.View, channels, plane);
         }
         else
         {
             Check.SameShape(op, "activated", activated.Shape, "input", x.Shape);
-            device.Kernel(BatchNorm2dOp.NormalizeReluLoader)(Check.LaunchSize(op, x.Numel), x.View, y.View, activated.View,
+            device.Kernel(BatchNormLoaders.NormalizeRelu)(Check.LaunchSize(op, x.Numel), x.View, y.View, activated.View,
                 savedMean.View, savedInvStd.View, weight.View, bias.View, channels, plane);
         }
     }
@@ -113,7 +114,7 @@ public static class SyncBatchNormOp
         communicator.AllReduceSum(sums);
         sumDy.CopyFrom(sums.AsSpan(0, channels));
         sumDyXhat.CopyFrom(sums.AsSpan(channels, channels));
-        device.Kernel(BatchNorm2dOp.InputGradientLoader)(Check.LaunchSize(op, x.Numel), x.View, dy.View, savedMean.View, savedInvStd.View, weight.View,
+        device.Kernel(BatchNormLoaders.InputGradient)(Check.LaunchSize(op, x.Numel), x.View, dy.View, savedMean.View, savedInvStd.View, weight.View,
             sumDy.View, sumDyXhat.View, dx.View, channels, plane, sums[^1], 1, Launch.Flag(accumulate));
     }
 }

@@ -2,7 +2,6 @@ using Engine.Devices;
 using Engine.Kernels.Pooling;
 using Engine.Ops.Convolution;
 using Engine.Tensors;
-using ILGPU;
 using ILGPU.Runtime;
 
 namespace Engine.Ops.Pooling;
@@ -70,18 +69,6 @@ public sealed record AdaptivePool2dSpec
 /// </summary>
 public static class AdaptivePool2dOp
 {
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, AdaptivePoolGeometry>> AvgForwardLoader =
-        new("AdaptivePool.AvgForward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, AdaptivePoolGeometry>(acc, AdaptivePoolKernels.AvgForward));
-
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, AdaptivePoolGeometry, int>> AvgBackwardLoader =
-        new("AdaptivePool.AvgBackward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, AdaptivePoolGeometry, int>(acc, AdaptivePoolKernels.AvgBackward));
-
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, AdaptivePoolGeometry>> MaxForwardLoader =
-        new("AdaptivePool.MaxForward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<int>, AdaptivePoolGeometry>(acc, AdaptivePoolKernels.MaxForward));
-
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, AdaptivePoolGeometry, int>> MaxBackwardLoader =
-        new("AdaptivePool.MaxBackward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<int>, ArrayView<float>, AdaptivePoolGeometry, int>(acc, AdaptivePoolKernels.MaxBackward));
-
     /// <summary>Writes the window averages (<c>sum / kh / kw</c>) into y (<c>spec.OutputShape</c>).</summary>
     public static void AvgForward(AdaptivePool2dSpec spec, Tensor x, Tensor y)
     {
@@ -95,7 +82,7 @@ public static class AdaptivePool2dOp
             AdaptivePoolHost.AvgForward(x.View, y.View, spec.Geometry);
             return;
         }
-        x.Device.Kernel(AvgForwardLoader)(Check.LaunchSize(op, y.Numel), x.View, y.View, spec.Geometry);
+        x.Device.Kernel(AdaptivePoolLoaders.AvgForward)(Check.LaunchSize(op, y.Numel), x.View, y.View, spec.Geometry);
     }
 
     /// <summary><c>dx (+)= </c> each output gradient divided by its window's height and width, over the window.</summary>
@@ -111,7 +98,7 @@ public static class AdaptivePool2dOp
             AdaptivePoolHost.AvgBackward(dy.View, dx.View, spec.Geometry, accumulate);
             return;
         }
-        dy.Device.Kernel(AvgBackwardLoader)(Check.LaunchSize(op, dx.Numel), dy.View, dx.View, spec.Geometry, Launch.Flag(accumulate));
+        dy.Device.Kernel(AdaptivePoolLoaders.AvgBackward)(Check.LaunchSize(op, dx.Numel), dy.View, dx.View, spec.Geometry, Launch.Flag(accumulate));
     }
 
     /// <summary>Writes the window maxima into y and their positions into indices (both <c>spec.OutputShape</c>).</summary>
@@ -128,7 +115,7 @@ public static class AdaptivePool2dOp
             AdaptivePoolHost.MaxForward(x.View, y.View, indices.View, spec.Geometry);
             return;
         }
-        x.Device.Kernel(MaxForwardLoader)(Check.LaunchSize(op, y.Numel), x.View, y.View, indices.View, spec.Geometry);
+        x.Device.Kernel(AdaptivePoolLoaders.MaxForward)(Check.LaunchSize(op, y.Numel), x.View, y.View, indices.View, spec.Geometry);
     }
 
     /// <summary><c>dx (+)= </c> the output gradients routed to their argmax positions.</summary>
@@ -145,6 +132,6 @@ public static class AdaptivePool2dOp
             AdaptivePoolHost.MaxBackward(dy.View, indices.View, dx.View, spec.Geometry, accumulate);
             return;
         }
-        dy.Device.Kernel(MaxBackwardLoader)(Check.LaunchSize(op, dx.Numel), dy.View, indices.View, dx.View, spec.Geometry, Launch.Flag(accumulate));
+        dy.Device.Kernel(AdaptivePoolLoaders.MaxBackward)(Check.LaunchSize(op, dx.Numel), dy.View, indices.View, dx.View, spec.Geometry, Launch.Flag(accumulate));
     }
 }

@@ -1,7 +1,5 @@
-using Engine.Devices;
 using Engine.Kernels.Pooling;
 using Engine.Tensors;
-using ILGPU;
 using ILGPU.Runtime;
 
 namespace Engine.Ops.Pooling;
@@ -9,18 +7,6 @@ namespace Engine.Ops.Pooling;
 /// <summary>Average pooling (PyTorch's divisor rule), global average pooling, and their gather backwards.</summary>
 public static class AvgPool2dOp
 {
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, PoolGeometry>> ForwardLoader =
-        new("AvgPool.Forward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, PoolGeometry>(acc, AvgPoolKernels.Forward));
-
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, PoolGeometry, int>> BackwardLoader =
-        new("AvgPool.Backward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, PoolGeometry, int>(acc, AvgPoolKernels.Backward));
-
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, int>> GlobalForwardLoader =
-        new("AvgPool.GlobalForward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, int>(acc, AvgPoolKernels.GlobalForward));
-
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int>> GlobalBackwardLoader =
-        new("AvgPool.GlobalBackward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, int, int>(acc, AvgPoolKernels.GlobalBackward));
-
     /// <summary>Writes the window averages into y (<c>spec.OutputShape</c>).</summary>
     public static void Forward(Pool2dSpec spec, Tensor x, Tensor y)
     {
@@ -28,7 +14,7 @@ public static class AvgPool2dOp
         Check.SameDevice(op, x.Device, x, y);
         Check.SameShape(op, "input", x.Shape, "the spec's input", spec.InputShape);
         Check.SameShape(op, "output", y.Shape, "the spec's output", spec.OutputShape);
-        x.Device.Kernel(ForwardLoader)(Check.LaunchSize(op, y.Numel), x.View, y.View, spec.Geometry);
+        x.Device.Kernel(AvgPoolLoaders.Forward)(Check.LaunchSize(op, y.Numel), x.View, y.View, spec.Geometry);
     }
 
     /// <summary><c>dx (+)= </c> each output gradient spread evenly over its window.</summary>
@@ -38,7 +24,7 @@ public static class AvgPool2dOp
         Check.SameDevice(op, dy.Device, dy, dx);
         Check.SameShape(op, "output gradient", dy.Shape, "the spec's output", spec.OutputShape);
         Check.SameShape(op, "input gradient", dx.Shape, "the spec's input", spec.InputShape);
-        dy.Device.Kernel(BackwardLoader)(Check.LaunchSize(op, dx.Numel), dy.View, dx.View, spec.Geometry, Launch.Flag(accumulate));
+        dy.Device.Kernel(AvgPoolLoaders.Backward)(Check.LaunchSize(op, dx.Numel), dy.View, dx.View, spec.Geometry, Launch.Flag(accumulate));
     }
 
     /// <summary>Global average pooling: x <c>[N, C, H, W]</c> to y with N * C elements (<c>[N, C]</c> or <c>[N, C, 1, 1]</c>).</summary>
@@ -47,7 +33,7 @@ public static class AvgPool2dOp
         const string op = "GlobalAvgPool2d";
         Check.SameDevice(op, x.Device, x, y);
         CheckGlobal(op, x, y);
-        x.Device.Kernel(GlobalForwardLoader)(Check.LaunchSize(op, y.Numel), x.View, y.View, x.Shape[2] * x.Shape[3]);
+        x.Device.Kernel(AvgPoolLoaders.GlobalForward)(Check.LaunchSize(op, y.Numel), x.View, y.View, x.Shape[2] * x.Shape[3]);
     }
 
     /// <summary><c>dx (+)= dy / (H W)</c> broadcast over each plane.</summary>
@@ -56,7 +42,7 @@ public static class AvgPool2dOp
         const string op = "GlobalAvgPool2d backward";
         Check.SameDevice(op, dy.Device, dy, dx);
         CheckGlobal(op, dx, dy);
-        dy.Device.Kernel(GlobalBackwardLoader)(Check.LaunchSize(op, dx.Numel), dy.View, dx.View, dx.Shape[2] * dx.Shape[3], Launch.Flag(accumulate));
+        dy.Device.Kernel(AvgPoolLoaders.GlobalBackward)(Check.LaunchSize(op, dx.Numel), dy.View, dx.View, dx.Shape[2] * dx.Shape[3], Launch.Flag(accumulate));
     }
 
     private static void CheckGlobal(string op, Tensor x, Tensor y)

@@ -1,7 +1,6 @@
 using Engine.Devices;
 using Engine.Kernels.Pooling;
 using Engine.Tensors;
-using ILGPU;
 using ILGPU.Runtime;
 
 namespace Engine.Ops.Pooling;
@@ -9,12 +8,6 @@ namespace Engine.Ops.Pooling;
 /// <summary>Max pooling with int32 argmax indices (flat within each plane), and its gather backward.</summary>
 public static class MaxPool2dOp
 {
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, PoolGeometry>> ForwardLoader =
-        new("MaxPool.Forward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<int>, PoolGeometry>(acc, MaxPoolKernels.Forward));
-
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, PoolGeometry, int>> BackwardLoader =
-        new("MaxPool.Backward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<int>, ArrayView<float>, PoolGeometry, int>(acc, MaxPoolKernels.Backward));
-
     /// <summary>Writes the window maxima into y and their positions into indices (both <c>spec.OutputShape</c>).</summary>
     public static void Forward(Pool2dSpec spec, Tensor x, Tensor y, IntTensor indices)
     {
@@ -29,7 +22,7 @@ public static class MaxPool2dOp
             MaxPoolHost.Forward(x.View, y.View, indices.View, spec.Geometry);
             return;
         }
-        x.Device.Kernel(ForwardLoader)(Check.LaunchSize(op, y.Numel), x.View, y.View, indices.View, spec.Geometry);
+        x.Device.Kernel(MaxPoolLoaders.Forward)(Check.LaunchSize(op, y.Numel), x.View, y.View, indices.View, spec.Geometry);
     }
 
     /// <summary><c>dx (+)= </c> the output gradients routed to their argmax positions.</summary>
@@ -46,6 +39,6 @@ public static class MaxPool2dOp
             MaxPoolHost.Backward(dy.View, indices.View, dx.View, spec.Geometry, accumulate);
             return;
         }
-        dy.Device.Kernel(BackwardLoader)(Check.LaunchSize(op, dx.Numel), dy.View, indices.View, dx.View, spec.Geometry, Launch.Flag(accumulate));
+        dy.Device.Kernel(MaxPoolLoaders.Backward)(Check.LaunchSize(op, dx.Numel), dy.View, indices.View, dx.View, spec.Geometry, Launch.Flag(accumulate));
     }
 }

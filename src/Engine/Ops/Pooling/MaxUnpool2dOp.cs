@@ -1,8 +1,6 @@
-using Engine.Devices;
 using Engine.Kernels.Pooling;
 using Engine.Ops.Convolution;
 using Engine.Tensors;
-using ILGPU;
 using ILGPU.Runtime;
 
 namespace Engine.Ops.Pooling;
@@ -46,12 +44,6 @@ public sealed record MaxUnpool2dSpec(int N, int Channels, Pair InputSize, Pair O
 /// <summary>Max unpooling (a deterministic per-plane scatter) and its gather backward.</summary>
 public static class MaxUnpool2dOp
 {
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int>> ForwardLoader =
-        new("MaxUnpool.Forward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int>(acc, MaxUnpoolKernels.Forward));
-
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int, int>> BackwardLoader =
-        new("MaxUnpool.Backward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int, int>(acc, MaxUnpoolKernels.Backward));
-
     /// <summary>
     /// <c>y[n, c].flat[indices[n, c, h, w]] = x[n, c, h, w]</c>, zero elsewhere. Indices outside the
     /// output plane are skipped (a kernel cannot throw); where two coincide the later one wins.
@@ -65,7 +57,7 @@ public static class MaxUnpool2dOp
         Check.SameShape(op, "output", y.Shape, "the spec's output", spec.OutputShape);
         TensorOps.Fill(y, 0f);
         int inPlane = spec.InputSize.H * spec.InputSize.W, outPlane = spec.OutputSize.H * spec.OutputSize.W;
-        x.Device.Kernel(ForwardLoader)(spec.N * spec.Channels, x.View, indices.View, y.View, inPlane, outPlane);
+        x.Device.Kernel(MaxUnpoolLoaders.Forward)(spec.N * spec.Channels, x.View, indices.View, y.View, inPlane, outPlane);
     }
 
     /// <summary><c>dx (+)= dy[n, c].flat[indices[n, c, h, w]]</c>.</summary>
@@ -77,6 +69,6 @@ public static class MaxUnpool2dOp
         Check.SameShape(op, "indices", indices.Shape, "the spec's input", spec.InputShape);
         Check.SameShape(op, "input gradient", dx.Shape, "the spec's input", spec.InputShape);
         int inPlane = spec.InputSize.H * spec.InputSize.W, outPlane = spec.OutputSize.H * spec.OutputSize.W;
-        dy.Device.Kernel(BackwardLoader)(Check.LaunchSize(op, dx.Numel), dy.View, indices.View, dx.View, inPlane, outPlane, Launch.Flag(accumulate));
+        dy.Device.Kernel(MaxUnpoolLoaders.Backward)(Check.LaunchSize(op, dx.Numel), dy.View, indices.View, dx.View, inPlane, outPlane, Launch.Flag(accumulate));
     }
 }

@@ -1,7 +1,5 @@
-using Engine.Devices;
 using Engine.Kernels.Random;
 using Engine.Tensors;
-using ILGPU;
 using ILGPU.Runtime;
 
 namespace Engine.Ops.Random;
@@ -13,15 +11,12 @@ namespace Engine.Ops.Random;
 /// </summary>
 public static class DropoutOp
 {
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ulong, ulong, float, float, int>> MaskLoader =
-        new("Random.Mask", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ulong, ulong, float, float, int>(acc, RandomKernels.Mask));
-
     /// <summary>
     /// <c>y (+)= u &gt;= p ? x / divisor : 0</c> with the mask drawn at (seed, offset): dropout's and the
     /// masking noise's draw (<see cref="RandomKernels.Mask"/>).
     /// </summary>
     internal static void Mask(Tensor x, Tensor y, ulong seed, ulong offset, float p, float divisor, bool accumulate) =>
-        x.Device.Kernel(MaskLoader)(Check.LaunchSize("Mask", x.Numel), x.View, y.View, seed, offset, p, divisor, Launch.Flag(accumulate));
+        x.Device.Kernel(RandomLoaders.Mask)(Check.LaunchSize("Mask", x.Numel), x.View, y.View, seed, offset, p, divisor, Launch.Flag(accumulate));
 
     /// <summary>Applies dropout with counters from <paramref name="generator"/>; returns the offset used (for backward).</summary>
     public static ulong Forward(Tensor x, Tensor y, float p, RandomGenerator generator)

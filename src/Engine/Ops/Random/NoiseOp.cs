@@ -1,7 +1,5 @@
-using Engine.Devices;
 using Engine.Kernels.Random;
 using Engine.Tensors;
-using ILGPU;
 using ILGPU.Runtime;
 
 namespace Engine.Ops.Random;
@@ -14,9 +12,6 @@ namespace Engine.Ops.Random;
 /// </summary>
 public static class NoiseOp
 {
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ulong, ulong, float>> GaussianLoader =
-        new("Noise.Gaussian", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ulong, ulong, float>(acc, RandomKernels.GaussianNoise));
-
     /// <summary>Checks a noise kind and level: a Gaussian's standard deviation is finite and at least 0, a masking fraction in [0, 1).</summary>
     public static void CheckLevel(string op, NoiseKind kind, float level)
     {
@@ -36,7 +31,7 @@ public static class NoiseOp
         int n = Check.LaunchSize("Noise", x.Numel);
         ulong offset = generator.Advance(n);
         if (kind == NoiseKind.Gaussian)
-            x.Device.Kernel(GaussianLoader)(n, x.View, y.View, generator.Seed, offset, level);
+            x.Device.Kernel(RandomLoaders.GaussianNoise)(n, x.View, y.View, generator.Seed, offset, level);
         else
             DropoutOp.Mask(x, y, generator.Seed, offset, level, 1f, accumulate: false); // kept values not rescaled
         return offset;

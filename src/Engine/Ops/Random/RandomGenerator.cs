@@ -1,7 +1,5 @@
-using Engine.Devices;
 using Engine.Kernels.Random;
 using Engine.Tensors;
-using ILGPU;
 using ILGPU.Runtime;
 
 namespace Engine.Ops.Random;
@@ -13,11 +11,6 @@ namespace Engine.Ops.Random;
 /// </summary>
 public sealed class RandomGenerator
 {
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ulong, ulong, float, float>> UniformLoader =
-        new("Random.Uniform", acc => ChunkedKernel.Load<ArrayView<float>, ulong, ulong, float, float>(acc, RandomKernels.Uniform));
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ulong, ulong, float, float>> NormalLoader =
-        new("Random.Normal", acc => ChunkedKernel.Load<ArrayView<float>, ulong, ulong, float, float>(acc, RandomKernels.Normal));
-
     /// <summary>Creates a generator; the same seed gives the same sequence of draws.</summary>
     public RandomGenerator(ulong seed) => Seed = seed;
 
@@ -47,7 +40,7 @@ public sealed class RandomGenerator
         if (!(low < high))
             throw new ArgumentException($"Uniform: low {low} must be below high {high}.");
         int n = Check.LaunchSize("Uniform", x.Numel);
-        x.Device.Kernel(UniformLoader)(n, x.View, Seed, Advance(n), low, high);
+        x.Device.Kernel(RandomLoaders.Uniform)(n, x.View, Seed, Advance(n), low, high);
     }
 
     /// <summary>Fills x with normal values of the given mean and standard deviation.</summary>
@@ -57,6 +50,6 @@ public sealed class RandomGenerator
         if (!(std >= 0))
             throw new ArgumentException($"Normal: std must be non-negative, got {std}.");
         int n = Check.LaunchSize("Normal", x.Numel);
-        x.Device.Kernel(NormalLoader)(n, x.View, Seed, Advance(n), mean, std);
+        x.Device.Kernel(RandomLoaders.Normal)(n, x.View, Seed, Advance(n), mean, std);
     }
 }

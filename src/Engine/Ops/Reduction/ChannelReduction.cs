@@ -2,7 +2,6 @@ using Engine.Devices;
 using Engine.Kernels.Reduction;
 using Engine.Tensors;
 using ILGPU;
-using ILGPU.Runtime;
 
 namespace Engine.Ops.Reduction;
 
@@ -20,24 +19,6 @@ internal static class ChannelReduction
     /// <summary>Fewest values a lane sums (below it, fewer lanes).</summary>
     internal const int MinValuesPerLane = 32;
 
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, long, int>> PartialSumsLoader =
-        new("ChannelReduction.PartialSums", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, int, int, long, int>(acc, ChannelReductionKernels.PartialSums));
-
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, long, int>> PartialMomentsLoader =
-        new("ChannelReduction.PartialMoments", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, long, int>(acc, ChannelReductionKernels.PartialMoments));
-
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, long, int>> PartialGradientSumsLoader =
-        new("ChannelReduction.PartialGradientSums", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, long, int>(acc, ChannelReductionKernels.PartialGradientSums));
-
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int>> SumLanesLoader =
-        new("ChannelReduction.SumLanes", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, int, int>(acc, ChannelReductionKernels.SumLanes));
-
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>> SumLanesAndDeliverLoader =
-        new("ChannelReduction.SumLanesAndDeliver", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(acc, ChannelReductionKernels.SumLanesAndDeliver));
-
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, long, int, float, float, int>> MergeMomentsLoader =
-        new("ChannelReduction.MergeMoments", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, long, int, float, float, int>(acc, ChannelReductionKernels.MergeMoments));
-
     /// <summary>Stage-one work-items per channel for <paramref name="count"/> values per channel: up to <see cref="MaxLanes"/>, each summing at least <see cref="MinValuesPerLane"/>.</summary>
     internal static int Lanes(long count) => (int)Math.Clamp(count / MinValuesPerLane, 1, MaxLanes);
 
@@ -48,8 +29,8 @@ internal static class ChannelReduction
         int lanes = Lanes(count);
         int size = Check.LaunchSize("channel sum", (long)channels * lanes);
         using var partial = Tensor.Empty(device, size);
-        device.Kernel(PartialSumsLoader)(size, x, partial.View, channels, plane, count, lanes);
-        device.Kernel(SumLanesLoader)(channels, partial.View, y, lanes, Launch.Flag(accumulate));
+        device.Kernel(ChannelReductionLoaders.PartialSums)(size, x, partial.View, channels, plane, count, lanes);
+        device.Kernel(ChannelReductionLoaders.SumLanes)(channels, partial.View, y, lanes, Launch.Flag(accumulate));
     }
 
     /// <summary>
@@ -77,8 +58,8 @@ internal static class ChannelReduction
         int size = Check.LaunchSize("batch norm statistics", (long)channels * lanes);
         using var partialMean = Tensor.Empty(device, size);
         using var partialM2 = Tensor.Empty(device, size);
-        device.Kernel(PartialMomentsLoader)(size, x, partialMean.View, partialM2.View, channels, plane, count, lanes);
-        device.Kernel(MergeMomentsLoader)(channels, partialMean.View, partialM2.View, mean, second, runningMean, runningVar, count, lanes, eps, momentum, mode);
+        device.Kernel(ChannelReductionLoaders.PartialMoments)(size, x, partialMean.View, partialM2.View, channels, plane, count, lanes);
+        device.Kernel(ChannelReductionLoaders.MergeMoments)(channels, partialMean.View, partialM2.View, mean, second, runningMean, runningVar, count, lanes, eps, momentum, mode);
     }
 
     /// <summary>
@@ -96,9 +77,9 @@ internal static class ChannelReduction
         int size = Check.LaunchSize("batch norm backward", (long)channels * lanes);
         using var partialDy = Tensor.Empty(device, size);
         using var partialDyXhat = Tensor.Empty(device, size);
-        device.Kernel(PartialGradientSumsLoader)(size, x, dy, mean, invStd, partialDy.View, partialDyXhat.View, channels, plane, count, lanes);
-        device.Kernel(SumLanesAndDeliverLoader)(channels, partialDy.View, sumDy, dBias ?? sumDy, lanes, Launch.Flag(dBias is not null), Launch.Flag(accumulate));
-        device.Kernel(SumLanesAndDeliverLoader)(channels, partialDyXhat.View, sumDyXhat, dWeight ?? sumDyXhat, lanes, Launch.Flag(dWeight is not null), Launch.Flag(accumulate));
+        device.Kernel(ChannelReductionLoaders.PartialGradientSums)(size, x, dy, mean, invStd, partialDy.View, partialDyXhat.View, channels, plane, count, lanes);
+        device.Kernel(ChannelReductionLoaders.SumLanesAndDeliver)(channels, partialDy.View, sumDy, dBias ?? sumDy, lanes, Launch.Flag(dBias is not null), Launch.Flag(accumulate));
+        device.Kernel(ChannelReductionLoaders.SumLanesAndDeliver)(channels, partialDyXhat.View, sumDyXhat, dWeight ?? sumDyXhat, lanes, Launch.Flag(dWeight is not null), Launch.Flag(accumulate));
     }
 
     /// <summary>Bytes <see cref="Sum"/> allocates for a while: its per-lane partial sums.</summary>

@@ -2,7 +2,6 @@ using Engine.Devices;
 using Engine.Kernels.Reduction;
 using Engine.Tensors;
 using ILGPU;
-using ILGPU.Runtime;
 
 namespace Engine.Ops.Reduction;
 
@@ -16,20 +15,17 @@ internal static class FullSum
 {
     internal const int Chunk = 1024;
 
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, long, int>> SumLanesLoader =
-        new("SumLanes", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, long, int>(acc, ReductionKernels.SumLanes));
-
     /// <summary><c>result[0] = sum of values[0 .. length)</c>.</summary>
     internal static void Run(ComputeDevice device, ArrayView<float> values, long length, ArrayView<float> result)
     {
         long count = (length + Chunk - 1) / Chunk;
         if (count == 1)
         {
-            device.Kernel(SumLanesLoader)(1, values, result, length, 1);
+            device.Kernel(ReductionLoaders.SumLanes)(1, values, result, length, 1);
             return;
         }
         using var partial = Tensor.Empty(device, (int)count);
-        device.Kernel(SumLanesLoader)(Check.LaunchSize("Sum", count), values, partial.View, length, (int)count);
+        device.Kernel(ReductionLoaders.SumLanes)(Check.LaunchSize("Sum", count), values, partial.View, length, (int)count);
         Run(device, partial.View, count, result);
     }
 
@@ -43,11 +39,11 @@ internal static class FullSum
         long count = (length + Chunk - 1) / Chunk;
         if (count == 1)
         {
-            device.Kernel(SumLanesLoader)(1, values, result, length, 1);
+            device.Kernel(ReductionLoaders.SumLanes)(1, values, result, length, 1);
             return;
         }
         var partial = workspace.SubView(0, count);
-        device.Kernel(SumLanesLoader)(Check.LaunchSize("Sum", count), values, partial, length, (int)count);
+        device.Kernel(ReductionLoaders.SumLanes)(Check.LaunchSize("Sum", count), values, partial, length, (int)count);
         // The workspace holds exactly the levels above one value, so the last level needs none.
         Run(device, partial, count, result, count < workspace.Length ? workspace.SubView(count) : workspace);
     }

@@ -1,8 +1,6 @@
-using Engine.Devices;
 using Engine.Kernels.Convolution;
 using Engine.Kernels.Upsampling;
 using Engine.Tensors;
-using ILGPU;
 using ILGPU.Runtime;
 
 namespace Engine.Ops.Upsampling;
@@ -15,11 +13,6 @@ namespace Engine.Ops.Upsampling;
 public static class BedOfNailsOp
 {
     // Zero-dilation by the factor with no padding: the transposed convolution's kernel, whose output is the bed of nails.
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, int, int>> ForwardLoader =
-        new("BedOfNails.Forward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, int, int>(acc, ConvTransposeKernels.ZeroDilate));
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int>> BackwardLoader =
-        new("BedOfNails.Backward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, int, int, int, int>(acc, BedOfNailsKernels.Backward));
-
     /// <summary>The output shape for an input of <paramref name="input"/>; the factor must be at least 1 and the input <c>[N, C, H, W]</c>.</summary>
     public static Shape OutputShape(Shape input, int factor)
     {
@@ -39,7 +32,7 @@ public static class BedOfNailsOp
         Check.SameDevice(op, x.Device, x, y);
         Check.SameShape(op, "output", y.Shape, "the output for the input", OutputShape(x.Shape, factor));
         int h = x.Shape[2], w = x.Shape[3];
-        x.Device.Kernel(ForwardLoader)(Check.LaunchSize(op, y.Numel), x.View, y.View, h, w, h * factor, w * factor, factor, factor, 0, 0);
+        x.Device.Kernel(ConvTransposeLoaders.BedOfNailsForward)(Check.LaunchSize(op, y.Numel), x.View, y.View, h, w, h * factor, w * factor, factor, factor, 0, 0);
     }
 
     /// <summary><c>dx (+)= dy</c> at the block corners.</summary>
@@ -48,6 +41,6 @@ public static class BedOfNailsOp
         const string op = "BedOfNails backward";
         Check.SameDevice(op, dy.Device, dy, dx);
         Check.SameShape(op, "output gradient", dy.Shape, "the output for the input", OutputShape(dx.Shape, factor));
-        dy.Device.Kernel(BackwardLoader)(Check.LaunchSize(op, dx.Numel), dy.View, dx.View, dx.Shape[2], dx.Shape[3], factor, Launch.Flag(accumulate));
+        dy.Device.Kernel(BedOfNailsLoaders.Backward)(Check.LaunchSize(op, dx.Numel), dy.View, dx.View, dx.Shape[2], dx.Shape[3], factor, Launch.Flag(accumulate));
     }
 }

@@ -1,7 +1,6 @@
 using Engine.Devices;
 using Engine.Kernels.Upsampling;
 using Engine.Tensors;
-using ILGPU;
 using ILGPU.Runtime;
 
 namespace Engine.Ops.Upsampling;
@@ -9,18 +8,6 @@ namespace Engine.Ops.Upsampling;
 /// <summary>Bilinear and nearest resampling, forward and gather backward (on the CPU accelerator's host path, bilinear by <see cref="BilinearHost"/>).</summary>
 public static class InterpolateOp
 {
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, UpsampleGeometry>> BilinearLoader =
-        new("Upsample.BilinearForward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, UpsampleGeometry>(acc, UpsampleKernels.BilinearForward));
-
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, UpsampleGeometry, int>> BilinearBackwardLoader =
-        new("Upsample.BilinearBackward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, UpsampleGeometry, int>(acc, UpsampleKernels.BilinearBackward));
-
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, UpsampleGeometry>> NearestLoader =
-        new("Upsample.NearestForward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, UpsampleGeometry>(acc, UpsampleKernels.NearestForward));
-
-    private static readonly KernelLoader<Action<Index1D, ArrayView<float>, ArrayView<float>, UpsampleGeometry, int>> NearestBackwardLoader =
-        new("Upsample.NearestBackward", acc => ChunkedKernel.Load<ArrayView<float>, ArrayView<float>, UpsampleGeometry, int>(acc, UpsampleKernels.NearestBackward));
-
     /// <summary>Resamples x into y (<c>spec.OutputShape</c>).</summary>
     public static void Forward(InterpolateSpec spec, Tensor x, Tensor y)
     {
@@ -34,7 +21,7 @@ public static class InterpolateOp
             BilinearHost.Forward(x.View, y.View, spec.Geometry);
             return;
         }
-        var loader = spec.Mode == InterpolationMode.Bilinear ? BilinearLoader : NearestLoader;
+        var loader = spec.Mode == InterpolationMode.Bilinear ? UpsampleLoaders.BilinearForward : UpsampleLoaders.NearestForward;
         x.Device.Kernel(loader)(Check.LaunchSize(op, y.Numel), x.View, y.View, spec.Geometry);
     }
 
@@ -51,7 +38,7 @@ public static class InterpolateOp
             BilinearHost.Backward(dy.View, dx.View, spec.Geometry, accumulate);
             return;
         }
-        var loader = spec.Mode == InterpolationMode.Bilinear ? BilinearBackwardLoader : NearestBackwardLoader;
+        var loader = spec.Mode == InterpolationMode.Bilinear ? UpsampleLoaders.BilinearBackward : UpsampleLoaders.NearestBackward;
         dy.Device.Kernel(loader)(Check.LaunchSize(op, dx.Numel), dy.View, dx.View, spec.Geometry, Launch.Flag(accumulate));
     }
 }

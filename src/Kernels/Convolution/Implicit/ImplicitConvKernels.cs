@@ -23,24 +23,28 @@ namespace Engine.Kernels.Convolution.Implicit;
 public static class ImplicitConvKernels
 {
     /// <summary>Forward pass with 128x128 blocks: <c>y = w * columns(x)</c> and the epilogue's bias and ReLU.</summary>
+    [Loader("ImplicitConv.Forward128")]
     [LaunchGroup(GemmBlock.Threads, minGroupsPerMultiprocessor: 2)]
     public static void Forward128(ArrayView<float> x, ArrayView<float> w, ArrayView<float> y, ArrayView<float> bias, ArrayView<float> activated,
         GemmParams p, ConvColumns columns, ConvOutputEpilogue epilogue) =>
         GemmBlock.Run<RegisterTile8x8, MatrixOperand<AsStored>, ConvColumns, ConvOutputEpilogue>(default, columns, epilogue, w, w, x, x, y, bias, activated, p, Grid.IdxZ);
 
     /// <summary>Forward pass with 64x64 blocks.</summary>
+    [Loader("ImplicitConv.Forward64")]
     [LaunchGroup(GemmBlock.Threads)]
     public static void Forward64(ArrayView<float> x, ArrayView<float> w, ArrayView<float> y, ArrayView<float> bias, ArrayView<float> activated,
         GemmParams p, ConvColumns columns, ConvOutputEpilogue epilogue) =>
         GemmBlock.Run<RegisterTile4x4, MatrixOperand<AsStored>, ConvColumns, ConvOutputEpilogue>(default, columns, epilogue, w, w, x, x, y, bias, activated, p, Grid.IdxZ);
 
     /// <summary>The forward pass with 128x128 blocks and the images folded into N (planes smaller than a tile): one batch entry, <c>y = w * foldedColumns(x)</c>.</summary>
+    [Loader("ImplicitConv.ForwardFolded128")]
     [LaunchGroup(GemmBlock.Threads, minGroupsPerMultiprocessor: 2)]
     public static void ForwardFolded128(ArrayView<float> x, ArrayView<float> w, ArrayView<float> y, ArrayView<float> bias, ArrayView<float> activated,
         GemmParams p, ConvColumnsFolded columns, FoldedOutputEpilogue epilogue) =>
         GemmBlock.Run<RegisterTile8x8, MatrixOperand<AsStored>, ConvColumnsFolded, FoldedOutputEpilogue>(default, columns, epilogue, w, w, x, x, y, bias, activated, p, Grid.IdxZ);
 
     /// <summary>The folded forward pass with 64x64 blocks.</summary>
+    [Loader("ImplicitConv.ForwardFolded64")]
     [LaunchGroup(GemmBlock.Threads)]
     public static void ForwardFolded64(ArrayView<float> x, ArrayView<float> w, ArrayView<float> y, ArrayView<float> bias, ArrayView<float> activated,
         GemmParams p, ConvColumnsFolded columns, FoldedOutputEpilogue epilogue) =>
@@ -50,12 +54,14 @@ public static class ImplicitConvKernels
     /// The forward pass of a 1x1 convolution with stride 1 and no padding, with 128x128 blocks: its
     /// column matrix is the image itself (<c>[CinG, H * W]</c>), read as a plain matrix with no gather.
     /// </summary>
+    [Loader("ImplicitConv.Pointwise128")]
     [LaunchGroup(GemmBlock.Threads, minGroupsPerMultiprocessor: 2)]
     public static void Pointwise128(ArrayView<float> x, ArrayView<float> w, ArrayView<float> y, ArrayView<float> bias, ArrayView<float> activated,
         GemmParams p, ConvOutputEpilogue epilogue) =>
         GemmBlock.Run<RegisterTile8x8, MatrixOperand<AsStored>, MatrixOperand<AsStored>, ConvOutputEpilogue>(default, default, epilogue, w, w, x, x, y, bias, activated, p, Grid.IdxZ);
 
     /// <summary>The 1x1 forward pass with 64x64 blocks.</summary>
+    [Loader("ImplicitConv.Pointwise64")]
     [LaunchGroup(GemmBlock.Threads)]
     public static void Pointwise64(ArrayView<float> x, ArrayView<float> w, ArrayView<float> y, ArrayView<float> bias, ArrayView<float> activated,
         GemmParams p, ConvOutputEpilogue epilogue) =>
@@ -67,6 +73,7 @@ public static class ImplicitConvKernels
     /// weight gradient slices <c>dw, db = dy * columns(x)^T</c>. Either may have no batch entries.
     /// The grid covers the larger of the two in x and y; groups past a product's edge return.
     /// </summary>
+    [Loader("ImplicitConv.Backward128")]
     [LaunchGroup(GemmBlock.Threads, minGroupsPerMultiprocessor: 2)]
     public static void Backward128(ArrayView<float> w, ArrayView<float> dy, ArrayView<float> mask, ArrayView<float> dx, ArrayView<float> bias,
         ArrayView<float> x, ArrayView<float> dw, ArrayView<float> db, GemmParams input, GemmParams weight, ConvBackwardJobs jobs)
@@ -79,6 +86,7 @@ public static class ImplicitConvKernels
     }
 
     /// <summary>The backward products with 64x64 blocks (see <see cref="Backward128"/>).</summary>
+    [Loader("ImplicitConv.Backward64")]
     [LaunchGroup(GemmBlock.Threads)]
     public static void Backward64(ArrayView<float> w, ArrayView<float> dy, ArrayView<float> mask, ArrayView<float> dx, ArrayView<float> bias,
         ArrayView<float> x, ArrayView<float> dw, ArrayView<float> db, GemmParams input, GemmParams weight, ConvBackwardJobs jobs)
