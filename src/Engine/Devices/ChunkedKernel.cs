@@ -11,7 +11,7 @@ namespace Engine.Devices;
 /// kernel would. The split is chosen per accelerator: one element per work-item on CUDA and OpenCL,
 /// at most <see cref="CpuWorkItems"/> work-items on ILGPU's CPU accelerator, whose runtime
 /// synchronises all of its OS threads after each group of work-items. With the host path on (see
-/// <see cref="Ops.HostPath"/>), the CPU accelerator does not go through ILGPU's runtime at all: the
+/// <see cref="HostPath"/>), the CPU accelerator does not go through ILGPU's runtime at all: the
 /// kernel method, which is ordinary .NET code, runs directly on the buffers (host memory), one
 /// chunk per core: the same code, so the same numbers, at about half the cost per element and
 /// without ILGPU's per-launch thread hand-offs.

@@ -312,11 +312,11 @@ public sealed class ComputeDevice : IDisposable
         return new DeviceFence(this, _accelerator.DefaultStream.AddProfilingMarker());
     }
 
-    /// <summary>Page-locked host memory of <paramref name="length"/> elements for uploads that do not wait (see <see cref="Tensors.PinnedBuffer{T}"/>).</summary>
-    public Tensors.PinnedBuffer<T> AllocatePinned<T>(long length) where T : unmanaged
+    /// <summary>Page-locked host memory of <paramref name="length"/> elements for uploads that do not wait (see <see cref="PinnedBuffer{T}"/>).</summary>
+    public PinnedBuffer<T> AllocatePinned<T>(long length) where T : unmanaged
     {
         ThrowIfDisposed();
-        return new Tensors.PinnedBuffer<T>(this, length);
+        return new PinnedBuffer<T>(this, length);
     }
 
     /// <summary>Makes the calling thread able to use the device (CUDA needs its context current on the thread; other kinds need nothing).</summary>

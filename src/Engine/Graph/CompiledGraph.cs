@@ -1,3 +1,4 @@
+using Engine.Devices;
 using Engine.Ops;
 using Engine.Ops.Layout;
 using Engine.Tensors;
@@ -192,7 +193,7 @@ public sealed partial class CompiledGraph : IDisposable
         Devices.ComputeDevice device)
     {
         var fused = new Dictionary<GraphOp, Dictionary<int, Nodes.CropNode>>();
-        if (Ops.HostPath.Applies(device))
+        if (HostPath.Applies(device))
             return fused;
         var readers = new Dictionary<Node, List<GraphOp>>();
         foreach (var op in forward)

@@ -1,19 +1,16 @@
 using System.Numerics;
+using Engine.Devices;
 using ILGPU;
 
 namespace Engine.Ops;
 
 /// <summary>
-/// The elementwise kernels (fill, copy, add, scaled accumulate, axpy, scale, channel bias) as host
+/// The elementwise kernels (copy, add, scaled accumulate, axpy, scale, channel bias) as host
 /// vector loops on the CPU accelerator's buffers (see <see cref="HostPath"/>): the kernels' formulas
 /// operation for operation (a multiply then an add, never fused), so the same bits.
 /// </summary>
 internal static unsafe class ElementwiseHost
 {
-    /// <summary><c>x[i] = value</c>.</summary>
-    internal static void Fill(ArrayView<float> x, long n, float value) =>
-        HostPath.Chunks(n, (start, length) => HostPath.Span(x, start, length).Fill(value));
-
     /// <summary><c>y[i] = x[i]</c>.</summary>
     internal static void Copy(ArrayView<float> x, ArrayView<float> y, long n) =>
         HostPath.Chunks(n, (start, length) => HostPath.Span(x, start, length).CopyTo(HostPath.Span(y, start, length)));

@@ -16,26 +16,19 @@ public static class TensorOps
     public static void Fill(Tensor x, float value)
     {
         Check.SameDevice(nameof(Fill), x.Device, x);
-        Fill(x.Device, x.View, Check.LaunchSize(nameof(Fill), x.Numel), value);
+        TensorFill.Fill(x.Device, x.View, Check.LaunchSize(nameof(Fill), x.Numel), value);
     }
 
     /// <summary>Sets the first <paramref name="count"/> elements of a view to <paramref name="value"/>.</summary>
-    internal static void Fill(ComputeDevice device, ArrayView<float> x, int count, float value)
-    {
-        if (HostPath.Applies(device))
-        {
-            device.Synchronize();
-            ElementwiseHost.Fill(x, count, value);
-            return;
-        }
-        device.Kernel(ElementwiseLoaders.Fill)(count, x, value);
-    }
+    internal static void Fill(ComputeDevice device, ArrayView<float> x, int count, float value) =>
+        TensorFill.Fill(device, x, count, value);
 
     /// <summary>Sets every element of <paramref name="x"/> to <paramref name="value"/>.</summary>
     public static void Fill(IntTensor x, int value)
     {
         Check.SameDevice(nameof(Fill), x.Device, x);
-        x.Device.Kernel(ElementwiseLoaders.FillInt)(Check.LaunchSize(nameof(Fill), x.Numel), x.View, value);
+        Check.LaunchSize(nameof(Fill), x.Numel);
+        TensorFill.Fill(x, value);
     }
 
     /// <summary>Copies <paramref name="source"/> into <paramref name="destination"/> (same shape, same device).</summary>

@@ -1,3 +1,4 @@
+using Engine.Devices;
 using Engine.Ops;
 using Engine.Graph;
 using Engine.Kernels.Optim;

@@ -25,7 +25,7 @@ public sealed class IntTensor : DeviceTensor<int>
     public static IntTensor Zeros(ComputeDevice device, params int[] shape)
     {
         var tensor = Empty(device, new Shape(shape));
-        Ops.TensorOps.Fill(tensor, 0);
+        TensorFill.Fill(tensor, 0);
         return tensor;
     }
 

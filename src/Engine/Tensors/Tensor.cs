@@ -35,7 +35,7 @@ public sealed class Tensor : DeviceTensor<float>
     public static Tensor Full(ComputeDevice device, float value, Shape shape)
     {
         var tensor = Empty(device, shape);
-        Ops.TensorOps.Fill(tensor, value);
+        TensorFill.Fill(tensor, value);
         return tensor;
     }
 

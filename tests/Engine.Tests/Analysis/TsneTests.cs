@@ -1,4 +1,5 @@
 using Engine.Analysis;
+using Engine.Devices;
 using Engine.Ops.Random;
 using Engine.Tensors;
 using Engine.Tests.Infrastructure;
@@ -194,7 +195,7 @@ public sealed class TsneTests(DeviceFixture fixture)
         TsneResult Run(bool host)
         {
             using var scope = DisposeScope.Enter();
-            using var path = Engine.Ops.HostPath.Use(host);
+            using var path = HostPath.Use(host);
             return Tsne.Run(Tensor.FromArray(_device, x, n, Dims), options);
         }
         var host = Run(true);

@@ -1,3 +1,4 @@
+using Engine.Devices;
 using Engine.Graph;
 using Engine.Modules.Layers;
 using Engine.Ops;

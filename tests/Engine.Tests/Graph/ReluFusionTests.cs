@@ -1,3 +1,4 @@
+using Engine.Devices;
 using Engine.Graph;
 using Engine.Modules;
 using Engine.Modules.Layers;

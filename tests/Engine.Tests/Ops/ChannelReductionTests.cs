@@ -1,3 +1,4 @@
+using Engine.Devices;
 using Engine.Ops;
 using Engine.Ops.Reduction;
 using Engine.Tensors;

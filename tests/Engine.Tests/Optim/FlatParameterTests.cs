@@ -1,3 +1,4 @@
+using Engine.Devices;
 using Engine.Modules;
 using Engine.Modules.Layers;
 using Engine.Ops;

@@ -1,4 +1,3 @@
-using Engine.Distributed;
 using Engine.Ops.Normalization;
 
 namespace Engine.Graph.Nodes;
@@ -15,11 +14,11 @@ public sealed class BatchNorm2dNode : GraphOp, IReluFusable
     private readonly StateTensor _runningMean, _runningVar;
     private readonly Action _countBatch;
     private readonly float _momentum, _eps;
-    private readonly ICommunicator? _synchronization;
+    private readonly IRankGroup? _synchronization;
 
     /// <summary>Creates the node over the module's state; <paramref name="countBatch"/> increments num_batches_tracked.</summary>
     public BatchNorm2dNode(string name, Node x, Parameter weight, Parameter bias, StateTensor runningMean, StateTensor runningVar,
-        float momentum, float eps, Action countBatch, ICommunicator? synchronization = null) : base(name, x)
+        float momentum, float eps, Action countBatch, IRankGroup? synchronization = null) : base(name, x)
     {
         _synchronization = synchronization;
         _weight = weight;

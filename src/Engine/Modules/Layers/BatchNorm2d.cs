@@ -1,6 +1,6 @@
-using Engine.Distributed;
 using Engine.Graph;
 using Engine.Graph.Nodes;
+using Engine.Ops.Normalization;
 using Engine.Tensors;
 
 namespace Engine.Modules.Layers;
@@ -44,11 +44,12 @@ public sealed class BatchNorm2d : Module
     /// <summary>Running variance.</summary>
     public StateTensor RunningVar { get; }
     /// <summary>
-    /// When set, training statistics span the batches of every rank of this communicator
+    /// When set, training statistics span the batches of every rank of this communicator (an
+    /// <c>Engine.Distributed.ICommunicator</c>, which <c>DataParallel.SynchronizeBatchNorm</c> sets)
     /// (PyTorch's <c>SyncBatchNorm</c>); null (the default): each rank's own batch. Set it before
     /// the training graph is built.
     /// </summary>
-    public ICommunicator? Synchronization { get; set; }
+    public IRankGroup? Synchronization { get; set; }
 
     /// <summary>Training batches seen (PyTorch's num_batches_tracked).</summary>
     public long BatchesTracked => _batchesTracked;

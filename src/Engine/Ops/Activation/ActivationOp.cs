@@ -1,3 +1,4 @@
+using Engine.Devices;
 using Engine.Kernels.Activation;
 using Engine.Tensors;
 using ILGPU.Runtime;

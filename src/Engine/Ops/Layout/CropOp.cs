@@ -1,3 +1,4 @@
+using Engine.Devices;
 using Engine.Kernels.Layout;
 using Engine.Tensors;
 using ILGPU.Runtime;

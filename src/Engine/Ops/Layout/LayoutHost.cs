@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using Engine.Devices;
 using ILGPU;
 
 namespace Engine.Ops.Layout;

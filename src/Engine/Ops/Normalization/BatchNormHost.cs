@@ -1,4 +1,5 @@
 using System.Numerics;
+using Engine.Devices;
 using ILGPU;
 
 namespace Engine.Ops.Normalization;

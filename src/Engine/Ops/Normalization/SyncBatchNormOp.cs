@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using Engine.Distributed;
 using Engine.Kernels.Normalization;
 using Engine.Ops.Reduction;
 using Engine.Tensors;
@@ -23,7 +22,7 @@ public static class SyncBatchNormOp
     /// (unbiased variance of the whole), then the normalisation into y (and its ReLU into
     /// <paramref name="activated"/> when given).
     /// </summary>
-    public static void Forward(ICommunicator communicator, Tensor x, Tensor y, Tensor? activated, Tensor weight, Tensor bias,
+    public static void Forward(IRankGroup communicator, Tensor x, Tensor y, Tensor? activated, Tensor weight, Tensor bias,
         Tensor runningMean, Tensor runningVar, Tensor savedMean, Tensor savedInvStd, float momentum, float eps)
     {
         const string op = "SyncBatchNorm2d";
@@ -92,7 +91,7 @@ public static class SyncBatchNormOp
     /// Gradients of <see cref="Forward"/>: dx from the sums over every rank (and the total count),
     /// dWeight and dBias (either may be null) this rank's own sums, added with <paramref name="accumulateParameters"/>.
     /// </summary>
-    public static void Backward(ICommunicator communicator, Tensor x, Tensor dy, Tensor weight, Tensor savedMean, Tensor savedInvStd,
+    public static void Backward(IRankGroup communicator, Tensor x, Tensor dy, Tensor weight, Tensor savedMean, Tensor savedInvStd,
         Tensor? dx, Tensor? dWeight, Tensor? dBias, bool accumulate, bool accumulateParameters)
     {
         const string op = "SyncBatchNorm2d backward";

@@ -1,3 +1,4 @@
+using Engine.Devices;
 using Engine.Kernels.Pooling;
 using Engine.Ops.Convolution;
 using Engine.Tensors;

@@ -1,3 +1,4 @@
+using Engine.Devices;
 using Engine.Kernels.Upsampling;
 using ILGPU;
 

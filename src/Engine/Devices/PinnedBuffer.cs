@@ -1,11 +1,10 @@
-using Engine.Devices;
 using ILGPU.Runtime;
 
-namespace Engine.Tensors;
+namespace Engine.Devices;
 
 /// <summary>
 /// Page-locked host memory for a device's uploads: a copy from it into a tensor
-/// (<see cref="DeviceTensor{T}.UploadAsync"/>) is queued behind the launches already queued and
+/// (<see cref="Tensors.DeviceTensor{T}.UploadAsync"/>) is queued behind the launches already queued and
 /// returns at once, so the host goes on (for instance assembling the next batch into a second
 /// buffer) while the device copies and computes. Write it only when the device is done with the
 /// last upload from it: after a synchronisation, such as a training step's one wait.

@@ -1,8 +1,7 @@
-using Engine.Devices;
 using ILGPU;
 using ILGPU.Runtime;
 
-namespace Engine.Ops;
+namespace Engine.Devices;
 
 /// <summary>
 /// ILGPU's CPU accelerator runs kernels by simulating work-items on OS threads, 10-100 times slower
