@@ -17,7 +17,6 @@ internal sealed class TrainingPlans : IDisposable
 {
     private readonly Plan[] _plans; // built, in the dataset's size order
     private readonly LinkedList<Plan> _compiled = new(); // most recently used first
-    private ulong _noiseOffset;
 
     /// <summary>Plans built (symbolically) for each of <paramref name="shapes"/> by <paramref name="build"/>.</summary>
     public TrainingPlans(IReadOnlyList<(int Channels, int Height, int Width)> shapes, Func<(int Channels, int Height, int Width), Plan> build, int maxCompiled)
@@ -59,11 +58,7 @@ internal sealed class TrainingPlans : IDisposable
     public CompiledGraph First => Compiled(_plans[0]);
 
     /// <summary>The random counter of the graphs' noise (dropout, reparameterisation): saved in checkpoints, set on resume.</summary>
-    public ulong NoiseOffset
-    {
-        get => _noiseOffset;
-        set => _noiseOffset = value;
-    }
+    public ulong NoiseOffset { get; set; }
 
     /// <summary>Compiles the first shapes' plans, up to <see cref="MaxCompiled"/> (the model must be initialised by now).</summary>
     public void CompileFirst()
@@ -84,10 +79,10 @@ internal sealed class TrainingPlans : IDisposable
         var train = Compiled(plan);
         plan.Staging ??= new BatchStaging(plan.Graph.Device, plan.X.Shape.Numel, plan.Targets?.Shape.Numel ?? 0);
         plan.Staging.Upload(batch, train.Value(plan.X), plan.Targets is null ? null : train.IntValue(plan.Targets));
-        plan.Graph.Generator.Offset = _noiseOffset;
+        plan.Graph.Generator.Offset = NoiseOffset;
         train.Forward();
         train.Backward();
-        _noiseOffset = plan.Graph.Generator.Offset;
+        NoiseOffset = plan.Graph.Generator.Offset;
         return train.Value(plan.Loss);
     }
 
