@@ -25,21 +25,21 @@ public sealed class DeepLabV3 : Module
     /// <param name="classes">Output classes (21 for PASCAL VOC).</param>
     /// <param name="inChannels">Input channels.</param>
     /// <param name="width">The backbone's stem channels (64 in torchvision).</param>
-    /// <param name="outputStride">8 (layer3 and layer4 dilated, torchvision's choice) or 16 (layer4 only).</param>
+    /// <param name="outputStride">8 (layer3 and layer4 dilated, torchvision's choice), 16 (layer4 only) or 4 (layer2 too: features at a quarter of the input's side, for thin structures).</param>
     /// <param name="rates">The three atrous rates (torchvision: 12, 24, 36; the paper at output stride 16: 6, 12, 18).</param>
     /// <param name="headChannels">Channels of the ASPP branches and the head (256).</param>
     /// <param name="auxiliary">torchvision's auxiliary FCN head on layer3 (its pretrained weights have it).</param>
     public DeepLabV3(int classes = 21, int inChannels = 3, int width = 64, int outputStride = 8, int[]? rates = null, int headChannels = 256, bool auxiliary = false)
     {
         rates ??= [12, 24, 36];
-        if (outputStride is not (8 or 16))
-            throw new ArgumentException($"DeepLabV3: the output stride must be 8 or 16, got {outputStride}.", nameof(outputStride));
+        if (outputStride is not (4 or 8 or 16))
+            throw new ArgumentException($"DeepLabV3: the output stride must be 4, 8 or 16, got {outputStride}.", nameof(outputStride));
         if (rates.Length != 3 || rates.Any(r => r < 1))
             throw new ArgumentException($"DeepLabV3: three atrous rates of at least 1 are needed, got [{string.Join(", ", rates)}].", nameof(rates));
         if (classes <= 0 || headChannels <= 0)
             throw new ArgumentException($"DeepLabV3: classes ({classes}) and head channels ({headChannels}) must be positive.");
         _auxiliary = auxiliary;
-        Register("backbone", ResNet.ResNet50Backbone(inChannels, width, outputStride == 8 ? [false, true, true] : [false, false, true]));
+        Register("backbone", ResNet.ResNet50Backbone(inChannels, width, ResNet.DilatedStages(outputStride)));
         int features = 32 * width; // layer4's channels: 2048 in torchvision
         Register("classifier", new Sequential(
             new Aspp(features, headChannels, rates),

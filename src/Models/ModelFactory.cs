@@ -15,7 +15,7 @@ namespace Engine.Models;
 /// <param name="BatchNorm">U-Net and FCN: BatchNorm after each 3x3 convolution.</param>
 /// <param name="HeadChannels">FCN and DeconvNet: fc6's and fc7's channels (default 4096); DeepLabV3: the ASPP head's (default 256).</param>
 /// <param name="AtrousRate">DeepLabV3: the first atrous rate r; the ASPP's rates are r, 2r, 3r (torchvision 12; the paper at output stride 16, 6).</param>
-/// <param name="OutputStride">DeepLabV3: 8 (torchvision) or 16.</param>
+/// <param name="OutputStride">DeepLabV3 and PSPNet: 8 (torchvision), 16 or 4.</param>
 /// <param name="ImageWidth">The image columns when they differ from <paramref name="ImageSize"/> (null for square images).</param>
 public sealed record ModelOptions(string Name, int Classes = 1000, int InChannels = 3, bool SmallStem = false, bool Padded = false,
     int BaseWidth = 64, int Latent = 20, int ImageSize = 28, int? Depth = null, bool BatchNorm = false, int? HeadChannels = null, int AtrousRate = 12, int OutputStride = 8,

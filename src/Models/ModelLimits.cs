@@ -40,7 +40,7 @@ public static class ModelLimits
             : m.Depth is < 1 or > MaxDepth ? Range(name(nameof(m.Depth)), m.Depth.Value, 1, MaxDepth)
             : m.HeadChannels is < 1 or > MaxLatent ? Range(name(nameof(m.HeadChannels)), m.HeadChannels.Value, 1, MaxLatent)
             : m.AtrousRate is < 1 or > MaxAtrousRate ? Range(name(nameof(m.AtrousRate)), m.AtrousRate, 1, MaxAtrousRate)
-            : m.OutputStride is not (8 or 16) ? $"{name(nameof(m.OutputStride))} must be 8 or 16, got {m.OutputStride}"
+            : m.OutputStride is not (4 or 8 or 16) ? $"{name(nameof(m.OutputStride))} must be 4, 8 or 16, got {m.OutputStride}"
             : null;
     }
 }

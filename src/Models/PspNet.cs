@@ -21,16 +21,16 @@ public sealed class PspNet : Module
     /// <param name="classes">Output classes.</param>
     /// <param name="inChannels">Input channels.</param>
     /// <param name="width">The backbone's stem channels (64 for ResNet-50).</param>
-    /// <param name="outputStride">8 (layer3 and layer4 dilated, the paper's) or 16 (layer4 only).</param>
+    /// <param name="outputStride">8 (layer3 and layer4 dilated, the paper's), 16 (layer4 only) or 4 (layer2 too).</param>
     /// <param name="headChannels">Channels of the head's 3x3 convolution (512).</param>
     /// <param name="bins">The pyramid's bin sizes (1, 2, 3, 6).</param>
     public PspNet(int classes = 21, int inChannels = 3, int width = 64, int outputStride = 8, int headChannels = 512, IReadOnlyList<int>? bins = null)
     {
-        if (outputStride is not (8 or 16))
-            throw new ArgumentException($"PspNet: the output stride must be 8 or 16, got {outputStride}.", nameof(outputStride));
+        if (outputStride is not (4 or 8 or 16))
+            throw new ArgumentException($"PspNet: the output stride must be 4, 8 or 16, got {outputStride}.", nameof(outputStride));
         if (classes <= 0 || headChannels <= 0)
             throw new ArgumentException($"PspNet: classes ({classes}) and head channels ({headChannels}) must be positive.");
-        Register("backbone", ResNet.ResNet50Backbone(inChannels, width, outputStride == 8 ? [false, true, true] : [false, false, true]));
+        Register("backbone", ResNet.ResNet50Backbone(inChannels, width, ResNet.DilatedStages(outputStride)));
         var pyramid = new PyramidPooling(32 * width, bins);
         Register("ppm", pyramid);
         Register("cls", new Sequential(

@@ -107,6 +107,20 @@ public sealed class ResNet : Module
     public static ResNet ResNet50Backbone(int inChannels = 3, int width = 64, bool[]? replaceStrideWithDilation = null) =>
         new(true, [3, 4, 6, 3], 1, inChannels, false, width, false, replaceStrideWithDilation, classifier: false);
 
+    /// <summary>
+    /// The <c>replace_stride_with_dilation</c> flags (layer2, layer3, layer4) that give a ResNet-50
+    /// backbone with its stem's stride 4 the output stride <paramref name="outputStride"/>: 4, 8 or 16
+    /// (32, the plain network, needs none).
+    /// </summary>
+    public static bool[] DilatedStages(int outputStride) => outputStride switch
+    {
+        4 => [true, true, true],
+        8 => [false, true, true],
+        16 => [false, false, true],
+        32 => [false, false, false],
+        _ => throw new ArgumentException($"ResNet: a dilated backbone's output stride is 4, 8, 16 or 32, got {outputStride}.", nameof(outputStride)),
+    };
+
     /// <summary>ResNet-50 (25,557,032 parameters with 1000 classes).</summary>
     public static ResNet ResNet50(int classes = 1000, int inChannels = 3, bool smallStem = false, int width = 64, bool zeroInitResidual = false) =>
         new(true, [3, 4, 6, 3], classes, inChannels, smallStem, width, zeroInitResidual);

@@ -16,7 +16,7 @@ internal sealed class ModelOptionSet
     internal Option<bool> BatchNorm { get; } = new("--batch-norm") { Description = "U-Net and FCN: BatchNorm after each 3x3 convolution." };
     internal Option<int?> HeadChannels { get; } = new("--head-channels") { Description = "FCN and DeconvNet: fc6's and fc7's channels (default 4096); DeepLabV3: the ASPP head's (default 256)." };
     internal Option<int> AtrousRate { get; } = new("--atrous-rate") { Description = "DeepLabV3: the first atrous rate r (rates r, 2r, 3r).", DefaultValueFactory = _ => 12 };
-    internal Option<int> OutputStride { get; } = new("--output-stride") { Description = "DeepLabV3: 8 or 16.", DefaultValueFactory = _ => 8 };
+    internal Option<int> OutputStride { get; } = new("--output-stride") { Description = "DeepLabV3 and PSPNet: 4, 8 or 16.", DefaultValueFactory = _ => 8 };
 
     internal void AddTo(Command command)
     {

@@ -51,10 +51,11 @@ internal static class TrainCommand
         var noiseLevel = CommonOptions.Float("--noise-level", "ae --kind denoising: the Gaussian's standard deviation (default 0.3) or the masked fraction (default 0.25).");
         var penalty = CommonOptions.Float("--penalty", "ae --kind sparse or contractive: the penalty's weight (default 0.01 on the code's L1 norm, 0.1 on the Jacobian's squared Frobenius norm).");
         var sizes = new Option<string?>("--sizes") { Description = "resnet and sppnet: train and test at these image sides, e.g. 28,36 (images resized bilinearly; each batch one size; the test accuracy reported at each; default: sppnet 28,36, resnet the data's own)." };
+        var outputStride = new Option<int?>("--output-stride") { Description = "deeplab and pspnet: the backbone's output stride, 4, 8 (default) or 16 (features at 1/4, 1/8 or 1/16 of the image's side; DeepLab's atrous rates scale with it)." };
         var device = CommonOptions.Device();
         var command = new Command("train", "Train a model and evaluate it after every epoch; Ctrl-C saves a checkpoint and stops.")
         {
-            model, dataset, data, device, epochs, batch, lr, decay, seed, outputFolder, resume, overwrite, width, limit, augment, saveEvery, logEvery, memoryLimit, plain, optimizer, schedule, noNormBiasDecay, init, zeroInitResidual, distributed, backend, syncBatchNorm, earlyStop, clipGradNorm, accumulate, restoreBest, aeKind, latent, noise, noiseLevel, penalty, sizes,
+            model, dataset, data, device, epochs, batch, lr, decay, seed, outputFolder, resume, overwrite, width, limit, augment, saveEvery, logEvery, memoryLimit, plain, optimizer, schedule, noNormBiasDecay, init, zeroInitResidual, distributed, backend, syncBatchNorm, earlyStop, clipGradNorm, accumulate, restoreBest, aeKind, latent, noise, noiseLevel, penalty, sizes, outputStride,
         };
         command.SetAction(result => ErrorReport.Guard(errors, () => Run(new TrainSettings
         {
@@ -95,6 +96,7 @@ internal static class TrainCommand
             NoiseLevel = result.GetValue(noiseLevel),
             Penalty = result.GetValue(penalty),
             Sizes = result.GetValue(sizes),
+            OutputStride = result.GetValue(outputStride),
         }, output, errors, InterruptSignal.Listen(errors))));
         return command;
     }

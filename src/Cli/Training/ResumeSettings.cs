@@ -26,6 +26,7 @@ internal static class ResumeSettings
         Fixed("--base-width", requested.Width, recorded.Width);
         Fixed("--limit", requested.Limit, recorded.Limit);
         Fixed("--augment", requested.Augment, recorded.Augment);
+        Fixed("--output-stride", requested.OutputStride, recorded.OutputStride ?? (recorded.Model is "deeplab" or "pspnet" ? 8 : null));
         Fixed("--sizes", requested.Sizes?.Replace(" ", "", StringComparison.Ordinal), recorded.Sizes);
         Fixed("--optimizer", requested.Optimizer?.ToLowerInvariant(), recorded.Optimizer ?? "adamw");
         Fixed("--schedule", requested.Schedule?.ToLowerInvariant(), recorded.Schedule ?? "cosine");

@@ -101,6 +101,22 @@ internal sealed record TrainSettings
     /// </summary>
     public string? Sizes { get; init; }
 
+    /// <summary>
+    /// deeplab and pspnet: the backbone's output stride, 4, 8 (the default) or 16 (null in other
+    /// models' runs and in runs recorded before the option, which were 8).
+    /// </summary>
+    public int? OutputStride { get; init; }
+
+    /// <summary>The output strides <c>--output-stride</c> takes.</summary>
+    public static IReadOnlyList<int> OutputStrides { get; } = [4, 8, 16];
+
+    /// <summary>
+    /// DeepLab's first atrous rate r (rates r, 2r, 3r) at <paramref name="outputStride"/>: 3 at output
+    /// stride 8, scaled so that the rates span the same pixels of the image at any stride (6 at 4;
+    /// 1.5 at 16 rounds up to 2).
+    /// </summary>
+    public static int AtrousRateAt(int outputStride) => (24 + outputStride - 1) / outputStride;
+
     /// <summary>The sides <see cref="Sizes"/> lists (none when it is null).</summary>
     public IReadOnlyList<int> SizeList => Sizes is null ? [] : [.. Sizes.Split(',').Select(ParseSide)];
 
@@ -175,6 +191,7 @@ internal sealed record TrainSettings
             WeightDecay = WeightDecay ?? 1e-4f,
             Seed = Seed ?? 1,
             Width = Width ?? (Kind(Model) is "deeplab" or "pspnet" ? 8 : 16),
+            OutputStride = Kind(Model) is "deeplab" or "pspnet" ? OutputStride ?? 8 : OutputStride,
             Augment = Augment ?? false,
             SyncBatchNorm = SyncBatchNorm ?? false,
         },
@@ -227,12 +244,14 @@ internal sealed record TrainSettings
         "sppnet" => new ModelOptions("sppnet", classes, channels, BaseWidth: Width!.Value, ImageSize: size),
         "unet" => new ModelOptions("unet", classes, channels, Padded: true, BaseWidth: Width!.Value, ImageSize: size, Depth: 4, BatchNorm: true),
         // The light configurations: FCN with batch norm, the padded layout (crops at offset 0) and 16 x width fc channels;
-        // DeepLabV3 at output stride 8 with rates 3, 6, 9 (its 8 x 12 features of a 64 x 96 image) and a head of 8 x width;
+        // DeepLabV3 at output stride 8 with rates 3, 6, 9 (its 8 x 12 features of a 64 x 96 image; 6, 12, 18 on the 16 x 24 of
+        // output stride 4) and a head of 8 x width;
         // SegNet with four of VGG's five blocks.
         "fcn32s" or "fcn16s" or "fcn8s" => new ModelOptions(Model, classes, channels, Padded: true, BaseWidth: Width!.Value, ImageSize: size, BatchNorm: true, HeadChannels: 16 * Width!.Value),
-        "deeplab" => new ModelOptions("deeplabv3", classes, channels, BaseWidth: Width!.Value, ImageSize: size, HeadChannels: 8 * Width!.Value, AtrousRate: 3, OutputStride: 8),
+        "deeplab" => new ModelOptions("deeplabv3", classes, channels, BaseWidth: Width!.Value, ImageSize: size, HeadChannels: 8 * Width!.Value,
+            AtrousRate: AtrousRateAt(OutputStride ?? 8), OutputStride: OutputStride ?? 8),
         // PSPNet on the same backbone at output stride 8, its head of 8 x width (the pyramid's bins 1, 2, 3 and 6 on 8 x 12 features).
-        "pspnet" => new ModelOptions("pspnet", classes, channels, BaseWidth: Width!.Value, ImageSize: size, HeadChannels: 8 * Width!.Value, OutputStride: 8),
+        "pspnet" => new ModelOptions("pspnet", classes, channels, BaseWidth: Width!.Value, ImageSize: size, HeadChannels: 8 * Width!.Value, OutputStride: OutputStride ?? 8),
         "segnet" => new ModelOptions("segnet", classes, channels, BaseWidth: Width!.Value, ImageSize: size, Depth: 4),
         // DeconvNet with SegNet's four blocks and FCN's 16 x width fc channels; fc6's kernel is the bottleneck (4 x 6 of a 64 x 96 image).
         "deconvnet" => new ModelOptions("deconvnet", classes, channels, BaseWidth: Width!.Value, ImageSize: size, Depth: 4, HeadChannels: 16 * Width!.Value),
@@ -288,6 +307,10 @@ internal sealed record TrainSettings
             throw new ArgumentException($"--limit must be positive, got {Limit}.");
         if (Sizes is not null && Kind(Model) is not ("resnet" or "sppnet"))
             throw new ArgumentException($"--sizes applies to the classifiers (resnet, sppnet), not {Kind(Model)}.");
+        if (OutputStride is not null && Kind(Model) is not ("deeplab" or "pspnet"))
+            throw new ArgumentException($"--output-stride applies to deeplab and pspnet, not {Kind(Model)}.");
+        if (OutputStride is int stride && !OutputStrides.Contains(stride))
+            throw new ArgumentException($"--output-stride must be one of {string.Join(", ", OutputStrides)}, got {stride}.");
         if (SizeList.Distinct().Count() != SizeList.Count)
             throw new ArgumentException($"--sizes lists each side once, got '{Sizes}'.");
         if (SaveEvery <= 0)

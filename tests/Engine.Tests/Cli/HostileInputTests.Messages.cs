@@ -28,7 +28,9 @@ public sealed partial class HostileInputTests
         // summary and predict: the model's options by their option names
         ["summary of a ResNet 100,000 wide"] = (c => ["summary", "resnet18", "--base-width", "100000"], 1, "--base-width must be between 1 and 4096, got 100000."),
         ["summary of a U-Net 40 deep"] = (c => ["summary", "unet", "--depth", "40"], 1, "--depth must be between 1 and 12, got 40."),
-        ["summary with an output stride of 4"] = (c => ["summary", "deeplabv3", "--output-stride", "4"], 1, "--output-stride must be 8 or 16, got 4."),
+        ["summary with an output stride of 2"] = (c => ["summary", "deeplabv3", "--output-stride", "2"], 1, "--output-stride must be 4, 8 or 16, got 2."),
+        ["train fcn8s at an output stride"] = (c => c.Train("fcn8s", "--output-stride", "4", "-o", c.Path("run")), 1, "--output-stride applies to deeplab and pspnet, not fcn8s."),
+        ["train deeplab at output stride 32"] = (c => c.Train("deeplab", "--output-stride", "32", "-o", c.Path("run")), 1, "--output-stride must be one of 4, 8, 16, got 32."),
         ["summary with atrous rate 0"] = (c => ["summary", "deeplabv3", "--atrous-rate", "0"], 1, "--atrous-rate must be between 1 and 1024, got 0."),
         ["summary of a VAE of side 30"] = (c => ["summary", "vae", "--size", "30"], 1, "--size must be a multiple of 4 for the vae (two stride-2 levels), got 30."),
         ["summary of side 100,000"] = (c => ["summary", "resnet18", "--size", "100000"], 1, "--size must be between 1 and 16384, got 100000."),

@@ -119,6 +119,10 @@ public sealed class SegmentationCommandTests(DeviceFixture fixture) : IDisposabl
         Assert.Contains("adaptive_avg_pool2d", line);
         Assert.Contains("uneven", line);
         Assert.False(File.Exists(Path.Combine(_folder, "pspnet.onnx")));
+
+        // The output stride defines the run: a resume at another one is refused, naming both.
+        Assert.Equal(1, TrainCommand.Run(settings with { Resume = true, Epochs = 2, OutputStride = 4 }, _log, _errors));
+        Assert.Contains("--resume: this run was trained with --output-stride 8; --output-stride 4 would make it another run", _errors.ToString());
     }
 
     [Fact]

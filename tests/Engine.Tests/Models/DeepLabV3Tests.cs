@@ -32,7 +32,7 @@ public sealed class DeepLabV3Tests(DeviceFixture fixture)
     [Fact]
     public void BadSettingsAreRefusedNamingTheirValues()
     {
-        Assert.Contains("the output stride must be 8 or 16, got 32", Assert.Throws<ArgumentException>(() => new DeepLabV3(outputStride: 32)).Message);
+        Assert.Contains("the output stride must be 4, 8 or 16, got 32", Assert.Throws<ArgumentException>(() => new DeepLabV3(outputStride: 32)).Message);
         Assert.Contains("three atrous rates of at least 1 are needed, got [6, 12]", Assert.Throws<ArgumentException>(() => new DeepLabV3(rates: [6, 12])).Message);
         Assert.Contains("classes (0) and head channels (256) must be positive", Assert.Throws<ArgumentException>(() => new DeepLabV3(classes: 0)).Message);
         Assert.Contains("replace_stride_with_dilation needs 3 entries (layer2, layer3, layer4), got 2",
@@ -40,6 +40,7 @@ public sealed class DeepLabV3Tests(DeviceFixture fixture)
     }
 
     [Theory]
+    [InlineData(4, 2, 4, 4, 8)]
     [InlineData(8, 1, 2, 2, 4)]
     [InlineData(16, 1, 1, 1, 2)]
     public void TheBackboneTradesStrideForDilation(int outputStride, int layer3First, int layer3Rest, int layer4First, int layer4Rest)

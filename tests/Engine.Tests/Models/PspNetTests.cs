@@ -28,7 +28,7 @@ public sealed class PspNetTests(DeviceFixture fixture)
     [Fact]
     public void BadSettingsAreRefusedNamingTheirValues()
     {
-        Assert.Contains("the output stride must be 8 or 16, got 4", Assert.Throws<ArgumentException>(() => new PspNet(outputStride: 4)).Message);
+        Assert.Contains("the output stride must be 4, 8 or 16, got 32", Assert.Throws<ArgumentException>(() => new PspNet(outputStride: 32)).Message);
         Assert.Contains("bin sizes must be at least 1, got [1, 0]", Assert.Throws<ArgumentException>(() => new PyramidPooling(8, [1, 0])).Message);
         Assert.Contains("6 input channels must be positive and divide among the 4 bins", Assert.Throws<ArgumentException>(() => new PyramidPooling(6)).Message);
     }
