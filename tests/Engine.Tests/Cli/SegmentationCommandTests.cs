@@ -120,6 +120,10 @@ public sealed class SegmentationCommandTests(DeviceFixture fixture) : IDisposabl
         Assert.Contains("uneven", line);
         Assert.False(File.Exists(Path.Combine(_folder, "pspnet.onnx")));
 
+        // eval --sizes is for classifiers.
+        Assert.Equal(1, EvalCommand.Run(settings.Output!, null, data, 16, fixture.Spec.ToString(), TextWriter.Null, _errors, sizes: "64"));
+        Assert.Contains("--sizes applies to the classifiers (resnet, sppnet), not pspnet.", _errors.ToString());
+
         // The output stride defines the run: a resume at another one is refused, naming both.
         Assert.Equal(1, TrainCommand.Run(settings with { Resume = true, Epochs = 2, OutputStride = 4 }, _log, _errors));
         Assert.Contains("--resume: this run was trained with --output-stride 8; --output-stride 4 would make it another run", _errors.ToString());

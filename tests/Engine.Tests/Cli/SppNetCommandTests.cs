@@ -57,6 +57,14 @@ public sealed class SppNetCommandTests(DeviceFixture fixture) : IDisposable
             Assert.Equal(0, EvalCommand.Run(settings.Output!, null, null, 64, fixture.Spec.ToString(), evalLog, errors));
             Assert.Contains("on fashion-mnist-small, 64 test images, ", evalLog.ToString());
             Assert.Contains($": {evaluation.Text}", evalLog.ToString());
+            // eval --sizes: at a side it never trained at, the same figure as the task's own evaluation there.
+            var at44 = task.Evaluate(new MultiSizeDataset(test, [(44, 44)]), 16);
+            var evalAt44 = new StringWriter();
+            Assert.Equal(0, EvalCommand.Run(settings.Output!, null, null, 64, fixture.Spec.ToString(), evalAt44, errors, sizes: "44"));
+            Assert.Contains($"  at 44x44: test {at44.BySize.Single().Evaluation.Text}", evalAt44.ToString());
+            Assert.DoesNotContain("28x28", evalAt44.ToString());
+            Assert.Equal(1, EvalCommand.Run(settings.Output!, null, null, 64, fixture.Spec.ToString(), TextWriter.Null, errors, sizes: "44,2"));
+            Assert.Contains("--sizes takes image sides from 4 to 16384 separated by commas (e.g. 28,36), got '2'.", errors.ToString());
         }
         finally
         {
