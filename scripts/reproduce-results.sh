@@ -40,3 +40,18 @@ for model in fcn8s deeplab segnet; do
   run m2nist-$model train $model --dataset m2nist --data "$DATA/mnist" --epochs 6 -o runs/m2nist-$model
   "${CLI[@]}" segment --checkpoint runs/m2nist-$model --data "$DATA/mnist" | tee -a runs/m2nist-$model.log
 done
+
+# The notes' last rows. The SPP classifier trained at two sizes, and at one to show what the second
+# adds, each evaluated at sizes between and beyond the ones it trained at.
+for sizes in 28,36 28; do
+  run sppnet-fashion-${sizes/,/-} train sppnet --dataset fashion-mnist --data "$DATA/fashion-mnist" --sizes $sizes --epochs 10 -o runs/sppnet-fashion-${sizes/,/-}
+  "${CLI[@]}" eval --checkpoint runs/sppnet-fashion-${sizes/,/-} --data "$DATA/fashion-mnist" --sizes 28,32,36,40,44 | tee -a runs/sppnet-fashion-${sizes/,/-}.log
+done
+# A 32-D autoencoder's MNIST test codes embedded by t-SNE (bench/tsne-vs-sklearn.sh adds scikit-learn's).
+run ae-mnist train ae --dataset mnist --data "$DATA/mnist" --epochs 5 --seed 1 -o runs/ae-mnist
+"${CLI[@]}" sample -c runs/ae-mnist --tsne-points 1000 --seed 0 --count 4 | tee -a runs/ae-mnist.log
+# The pyramid pooling head, DeconvNet to its plateau, and DeepLabV3's output stride: 8 against 4 with
+# everything else the same (the atrous rates scale with it, 3 and 6).
+run m2nist-pspnet train pspnet --dataset m2nist --data "$DATA/mnist" --epochs 6 --seed 1 -o runs/m2nist-pspnet
+run m2nist-deeplab-os4 train deeplab --dataset m2nist --data "$DATA/mnist" --epochs 6 --seed 1 --output-stride 4 -o runs/m2nist-deeplab-os4
+run m2nist-deconvnet-15 train deconvnet --dataset m2nist --data "$DATA/mnist" --epochs 15 --seed 1 -o runs/m2nist-deconvnet-15
