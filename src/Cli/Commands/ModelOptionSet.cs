@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Engine.Cli.Training;
 using Engine.Models;
 
 namespace Engine.Cli.Commands;
@@ -91,18 +92,7 @@ internal sealed class ModelOptionSet
     {
         if (options.Name.ToLowerInvariant() is string model && !ModelFactory.Names.Contains(model))
             throw new ArgumentException($"Unknown model '{options.Name}'. Known models: {string.Join(", ", ModelFactory.Names)}.");
-        string OptionName(string property) => property switch
-        {
-            nameof(ModelOptions.Classes) => "--classes",
-            nameof(ModelOptions.InChannels) => "--in-channels",
-            nameof(ModelOptions.BaseWidth) => "--base-width",
-            nameof(ModelOptions.Latent) => "--latent",
-            nameof(ModelOptions.Depth) => "--depth",
-            nameof(ModelOptions.HeadChannels) => "--head-channels",
-            nameof(ModelOptions.AtrousRate) => "--atrous-rate",
-            nameof(ModelOptions.OutputStride) => "--output-stride",
-            _ => sizeOption,
-        };
+        string OptionName(string property) => OptionNames.Of(property) ?? sizeOption; // the image size is the command's own
         if (ModelLimits.Problem(options, OptionName) is string problem)
             throw new ArgumentException($"{problem}.");
         bool coded = options.Name is "vae" || options.Name.StartsWith("ae-", StringComparison.Ordinal);

@@ -43,7 +43,7 @@ internal static class CheckpointSettings
         return string.Equals(recorded.Dataset, dataset, StringComparison.OrdinalIgnoreCase) ? recorded.DataDirectory : null;
     }
 
-    /// <summary>The settings <c>train</c> recorded, checked to be of this run.</summary>
+    /// <summary>The settings <c>train</c> recorded, checked to be of this run, as this build reads them (<see cref="TrainSettings.Upgraded"/>).</summary>
     /// <exception cref="InvalidDataException">A checkpoint a program trained without the command line, or damaged settings.</exception>
     public static TrainSettings CommandLineSettings(this CheckpointInfo info, string source)
     {
@@ -60,6 +60,6 @@ internal static class CheckpointSettings
             throw new InvalidDataException($"'{source}' was trained by a program of its own, not by train; the command line cannot resume it.");
         if (!TrainSettings.Models.Contains(settings.Model) || settings.Model != info.Kind())
             throw new InvalidDataException($"'{source}': the run information has train settings for '{settings.Model}' in a {info.Task} run.");
-        return settings;
+        return settings.Upgraded();
     }
 }

@@ -212,6 +212,24 @@ internal sealed record TrainSettings
         },
     };
 
+    /// <summary>
+    /// Settings a checkpoint recorded, read as this build means them: what earlier builds left out
+    /// is what they did (AdamW, a cosine schedule, decay on every parameter, a ResNet initialised
+    /// with the layers' own defaults and no zero-initialised residuals, one batch a step, a VAE's
+    /// code of 20, the last weights kept at the end).
+    /// </summary>
+    public TrainSettings Upgraded() => this with
+    {
+        Optimizer = Optimizer ?? "adamw",
+        Schedule = Schedule ?? "cosine",
+        NoNormBiasDecay = NoNormBiasDecay ?? false,
+        Init = Init ?? (Model == "resnet" ? "pytorch" : null),
+        ZeroInitResidual = ZeroInitResidual ?? (Model == "resnet" ? false : null),
+        Accumulate = Accumulate ?? 1,
+        Latent = Latent ?? (Model == "vae" ? 20 : null),
+        RestoreBest = RestoreBest ?? false,
+    };
+
     /// <summary>The output folder: <c>--output</c>, else <c>runs/&lt;model&gt;</c>.</summary>
     public string OutputDirectory => Output ?? Path.Combine("runs", Kind(Model));
 
@@ -272,14 +290,16 @@ internal sealed record TrainSettings
     /// </summary>
     public void Validate()
     {
-        if (Epochs <= 0)
-            throw new ArgumentException($"--epochs must be positive, got {Epochs}.");
-        if (BatchSize <= 0)
-            throw new ArgumentException($"--batch-size must be positive, got {BatchSize}.");
-        if (LearningRate is float lr && !(lr > 0 && float.IsFinite(lr)))
-            throw new ArgumentException($"--lr must be a positive finite number, got {lr}.");
-        if (WeightDecay is float wd && !(wd >= 0 && float.IsFinite(wd)))
-            throw new ArgumentException($"--weight-decay must be a finite number of at least 0, got {wd}.");
+        // The library's checks of its options, under the command line's names; what was not given at the library's defaults, which pass.
+        var defaults = new TrainingOptions();
+        var given = defaults with
+        {
+            Epochs = Epochs ?? defaults.Epochs, BatchSize = BatchSize ?? defaults.BatchSize, LearningRate = LearningRate ?? defaults.LearningRate,
+            WeightDecay = WeightDecay ?? defaults.WeightDecay, SaveEvery = SaveEvery, LogEvery = LogEvery ?? defaults.LogEvery,
+            ClipGradNorm = ClipGradNorm, Accumulate = Accumulate ?? defaults.Accumulate,
+        };
+        if (given.Problem(name => OptionNames.Of(name) ?? name) is string problem)
+            throw new ArgumentException(problem);
         if (Width <= 0)
             throw new ArgumentException($"--base-width must be positive, got {Width}.");
         if (Width > 4096)
@@ -290,16 +310,8 @@ internal sealed record TrainSettings
             throw new ArgumentException($"--sizes applies to the classifiers (resnet, sppnet), not {Kind(Model)}.");
         if (SizeList.Distinct().Count() != SizeList.Count)
             throw new ArgumentException($"--sizes lists each side once, got '{Sizes}'.");
-        if (SaveEvery <= 0)
-            throw new ArgumentException($"--save-every must be positive, got {SaveEvery}.");
-        if (LogEvery <= 0)
-            throw new ArgumentException($"--log-every must be positive, got {LogEvery}.");
         if (EarlyStop <= 0)
             throw new ArgumentException($"--early-stop must be positive, got {EarlyStop}.");
-        if (ClipGradNorm is float clip && !(clip > 0 && float.IsFinite(clip)))
-            throw new ArgumentException($"--clip-grad-norm must be a positive finite number, got {clip.ToString(System.Globalization.CultureInfo.InvariantCulture)}.");
-        if (Accumulate <= 0)
-            throw new ArgumentException($"--accumulate must be at least 1 batch, got {Accumulate}.");
         if (MemoryLimit <= 0)
             throw new ArgumentException($"--memory-limit must be positive, got {MemoryLimit}.");
         if (Backend is string backend && !Backends.Contains(backend.ToLowerInvariant()))
