@@ -57,7 +57,7 @@ internal sealed class ModelOptionSet
     internal ModelOptions Agree(ParseResult result, string? model, ModelOptions recorded, string checkpoint)
     {
         var conflicts = new List<string>();
-        if (model is not null && !string.Equals(model, recorded.Name, StringComparison.OrdinalIgnoreCase))
+        if (model is not null && ModelNames.Canonical(model) != recorded.Name)
             conflicts.Add($"--model {model} (it records {recorded.Name})");
         void Compare<T>(Option<T> option, T value)
         {
@@ -95,7 +95,7 @@ internal sealed class ModelOptionSet
         string OptionName(string property) => OptionNames.Of(property) ?? sizeOption; // the image size is the command's own
         if (ModelLimits.Problem(options, OptionName) is string problem)
             throw new ArgumentException($"{problem}.");
-        bool coded = options.Name is "vae" || options.Name.StartsWith("ae-", StringComparison.Ordinal);
+        bool coded = ModelNames.KindOf(options.Name) is "vae" or "ae";
         if (coded && options.ImageSize % 4 != 0)
             throw new ArgumentException($"{sizeOption} must be a multiple of 4 for the {options.Name} (two stride-2 levels), got {options.ImageSize}.");
         if (!coded && options.Classes < 1)

@@ -114,7 +114,7 @@ internal sealed record TrainSettings
             : throw new ArgumentException($"--sizes takes image sides from 4 to {Engine.Models.ModelLimits.MaxImageSide} separated by commas (e.g. 28,36), got '{text}'.");
 
     /// <summary>The models <c>train</c> knows.</summary>
-    public static IReadOnlyList<string> Models { get; } = ["resnet", "sppnet", "unet", "fcn32s", "fcn16s", "fcn8s", "deeplab", "pspnet", "segnet", "deconvnet", "vae", "ae"];
+    public static IReadOnlyList<string> Models => ModelNames.Kinds;
 
     /// <summary>The kinds that segment (per-pixel classes): U-Net, FCN, DeepLabV3, PSPNet, SegNet and DeconvNet.</summary>
     public static IReadOnlyList<string> SegmentationModels { get; } = ["unet", "fcn32s", "fcn16s", "fcn8s", "deeplab", "pspnet", "segnet", "deconvnet"];
@@ -122,12 +122,9 @@ internal sealed record TrainSettings
     /// <summary>True for a kind that segments.</summary>
     public static bool Segments(string kind) => SegmentationModels.Contains(kind);
 
-    /// <summary>The model kind in lower case; unknown kinds are an error that lists the known ones.</summary>
-    public static string Kind(string model)
-    {
-        string kind = model.ToLowerInvariant();
-        return Models.Contains(kind) ? kind : throw new ArgumentException($"Unknown model '{model}' for train. Known: {string.Join(", ", Models)}.");
-    }
+    /// <summary>The model kind by its one name (<see cref="ModelNames"/>; any case, an earlier name read as today's); unknown kinds are an error that lists the known ones.</summary>
+    public static string Kind(string model) =>
+        ModelNames.Kind(model) ?? throw new ArgumentException($"Unknown model '{model}' for train. Known: {string.Join(", ", Models)}.");
 
     /// <summary>Fills every unset value with the model's default; unknown models are an error.</summary>
     public TrainSettings Resolve() =>
@@ -248,7 +245,7 @@ internal sealed record TrainSettings
         // DeepLabV3 at output stride 8 with rates 3, 6, 9 (its 8 x 12 features of a 64 x 96 image) and a head of 8 x width;
         // SegNet with four of VGG's five blocks.
         "fcn32s" or "fcn16s" or "fcn8s" => new ModelOptions(Model, classes, channels, Padded: true, BaseWidth: Width!.Value, ImageSize: size, BatchNorm: true, HeadChannels: 16 * Width!.Value),
-        "deeplab" => new ModelOptions("deeplabv3", classes, channels, BaseWidth: Width!.Value, ImageSize: size, HeadChannels: 8 * Width!.Value, AtrousRate: 3, OutputStride: 8),
+        "deeplab" => new ModelOptions("deeplab", classes, channels, BaseWidth: Width!.Value, ImageSize: size, HeadChannels: 8 * Width!.Value, AtrousRate: 3, OutputStride: 8),
         // PSPNet on the same backbone at output stride 8, its head of 8 x width (the pyramid's bins 1, 2, 3 and 6 on 8 x 12 features).
         "pspnet" => new ModelOptions("pspnet", classes, channels, BaseWidth: Width!.Value, ImageSize: size, HeadChannels: 8 * Width!.Value, OutputStride: 8),
         "segnet" => new ModelOptions("segnet", classes, channels, BaseWidth: Width!.Value, ImageSize: size, Depth: 4),
