@@ -3,7 +3,7 @@ using Engine.Modules;
 namespace Engine.Models;
 
 /// <summary>Options that pick and shape a model by name (command lines, configuration files).</summary>
-/// <param name="Name">resnet18, resnet34, resnet50, sppnet, unet, fcn32s, fcn16s, fcn8s, deeplab, pspnet, segnet, deconvnet, vae, or an autoencoder: ae-plain, ae-denoising, ae-sparse, ae-contractive; kept as <see cref="ModelNames.Canonical"/> writes it (deeplabv3, an earlier name, reads as deeplab; a kind, resnet or ae, as its first network).</param>
+/// <param name="Name">resnet18, resnet34, resnet50, sppnet, unet, fcn32s, fcn16s, fcn8s, deeplab, pspnet, segnet, deconvnet, vae, or an autoencoder: ae-plain, ae-denoising, ae-sparse, ae-contractive; <see cref="ModelFactory"/>, the trainer and a checkpoint's reader take it as <see cref="ModelNames.Canonical"/> writes it (deeplabv3, an earlier name, as deeplab; a kind, resnet or ae, as its first network).</param>
 /// <param name="Classes">Output classes (ResNet, SppNet and the segmentation networks).</param>
 /// <param name="InChannels">Input channels.</param>
 /// <param name="SmallStem">ResNet: a 3x3 stem without max pooling, for 28x28 or 32x32 inputs.</param>
@@ -19,13 +19,7 @@ namespace Engine.Models;
 /// <param name="ImageWidth">The image columns when they differ from <paramref name="ImageSize"/> (null for square images).</param>
 public sealed record ModelOptions(string Name, int Classes = 1000, int InChannels = 3, bool SmallStem = false, bool Padded = false,
     int BaseWidth = 64, int Latent = 20, int ImageSize = 28, int? Depth = null, bool BatchNorm = false, int? HeadChannels = null, int AtrousRate = 12, int OutputStride = 8,
-    int? ImageWidth = null)
-{
-    private readonly string _name = ModelNames.Canonical(Name);
-
-    /// <summary>The network's canonical name (<see cref="ModelNames"/>): a checkpoint that recorded an earlier name reads as today's.</summary>
-    public string Name { get => _name; init => _name = ModelNames.Canonical(value); }
-}
+    int? ImageWidth = null);
 
 /// <summary>Creates the card's models by name.</summary>
 public static class ModelFactory
@@ -37,7 +31,7 @@ public static class ModelFactory
     public static Module Create(ModelOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return options.Name switch
+        return ModelNames.Canonical(options.Name) switch
         {
             "resnet18" or "resnet34" or "resnet50" => ResNet.Create(options.Name, options.Classes, options.InChannels, options.SmallStem, options.BaseWidth),
             "sppnet" => new SppNet(options.Classes, options.InChannels, options.BaseWidth),

@@ -38,7 +38,7 @@ internal sealed class ModelOptionSet
     /// <exception cref="ArgumentException">An option out of range, named.</exception>
     internal ModelOptions Read(ParseResult result, string name, int imageSize = 28, string sizeOption = "--size")
     {
-        var options = new ModelOptions(name, result.GetValue(Classes), result.GetValue(InChannels),
+        var options = new ModelOptions(ModelNames.Canonical(name), result.GetValue(Classes), result.GetValue(InChannels),
             result.GetValue(SmallStem), result.GetValue(Padded), result.GetValue(BaseWidth), result.GetValue(Latent), imageSize,
             result.GetValue(Depth), result.GetValue(BatchNorm), result.GetValue(HeadChannels), result.GetValue(AtrousRate), result.GetValue(OutputStride));
         Check(options, sizeOption);

@@ -17,12 +17,13 @@ public sealed class RecordedSettingsTests
     // A ResNet run recorded before --optimizer, --schedule, --init, --accumulate, --restore-best and --clip-grad-norm.
     private const string EarlierResNet = """{"Model":"resnet","Dataset":"fashion-mnist-small","Epochs":3,"BatchSize":64,"LearningRate":0.002,"WeightDecay":0.0005,"Seed":1,"Width":8,"Augment":false,"SyncBatchNorm":false}""";
 
-    private static CheckpointInfo Recorded(string task, string settings, string model) => new()
+    // Read as a checkpoint's header is read.
+    private static CheckpointInfo Recorded(string task, string settings, string model) => CheckpointInfo.Parse(new CheckpointInfo
     {
-        Task = task, Metric = "accuracy", Options = new TrainingOptions(), Epoch = 3,
+        Task = task, Metric = "accuracy", Options = new TrainingOptions(), Epoch = 3, StepsPerEpoch = 2,
         Application = JsonDocument.Parse(settings).RootElement.Clone(),
         Model = JsonSerializer.Deserialize<ModelOptions>(model),
-    };
+    }.ToJson(), "last.safetensors");
 
     [Fact]
     public void AnEarlierRecordReadsAsTheRunItWasAndResumesUnderItsRules()
