@@ -160,7 +160,12 @@ public sealed record CheckpointInfo
             throw new InvalidDataException($"{source}: the run information has {problem}.");
         // Checkpoints written before the logs existed have none: they start empty. A format-3 header
         // holds the whole step log, none of it counted as in steps.csv: read as this format says so.
-        return info with { Format = CurrentFormat, History = info.History ?? [], EpochLog = info.EpochLog ?? [], StepLog = info.StepLog ?? [] };
+        // A model recorded under an earlier name (deeplabv3) reads as today's (ModelNames).
+        return info with
+        {
+            Format = CurrentFormat, History = info.History ?? [], EpochLog = info.EpochLog ?? [], StepLog = info.StepLog ?? [],
+            Model = info.Model is { } recorded ? recorded with { Name = ModelNames.Canonical(recorded.Name) } : null,
+        };
     }
 
     private static string? OptionsProblem(TrainingOptions options)

@@ -60,7 +60,10 @@ public sealed class Trainer
     public bool OverlapGradientExchange { get; init; } = true;
 
     /// <summary>The options the model was built from (<see cref="ModelFactory"/>), recorded in checkpoints so commands can rebuild it and a resumed run is checked against it.</summary>
-    public ModelOptions? ModelOptions { get; init; }
+    public ModelOptions? ModelOptions { get => _modelOptions; init => _modelOptions = value is null ? null : value with { Name = ModelNames.Canonical(value.Name) }; }
+
+    // By its canonical name (ModelNames), as checkpoints record and compare it.
+    private readonly ModelOptions? _modelOptions;
 
     /// <summary>What the program keeps with the run (<see cref="CheckpointInfo.Application"/>).</summary>
     public JsonElement? Application { get; init; }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Serialization;
 using Engine.Data;
 
@@ -75,27 +76,41 @@ public sealed record TrainingOptions
     /// <exception cref="ArgumentException">A value out of range, named with the value.</exception>
     public void Validate()
     {
+        if (Problem() is string problem)
+            throw new ArgumentException(problem);
+    }
+
+    /// <summary>
+    /// The first value out of range, as one line naming it and the value, or null when all are in
+    /// range; <paramref name="name"/> gives an option's name as the caller's users know it (the
+    /// command line's <c>--epochs</c> for <c>Epochs</c>; default: the member's name).
+    /// </summary>
+    public string? Problem(Func<string, string>? name = null)
+    {
+        string N(string member) => name?.Invoke(member) ?? member;
+        var invariant = CultureInfo.InvariantCulture;
         if (Epochs <= 0)
-            throw new ArgumentException($"Epochs must be positive, got {Epochs}.");
+            return $"{N(nameof(Epochs))} must be positive, got {Epochs}.";
         if (BatchSize <= 0)
-            throw new ArgumentException($"BatchSize must be positive, got {BatchSize}.");
+            return $"{N(nameof(BatchSize))} must be positive, got {BatchSize}.";
         if (!(LearningRate > 0 && float.IsFinite(LearningRate)))
-            throw new ArgumentException($"LearningRate must be a positive finite number, got {LearningRate}.");
+            return string.Create(invariant, $"{N(nameof(LearningRate))} must be a positive finite number, got {LearningRate}.");
         if (!(WeightDecay >= 0 && float.IsFinite(WeightDecay)))
-            throw new ArgumentException($"WeightDecay must be a finite number of at least 0, got {WeightDecay}.");
+            return string.Create(invariant, $"{N(nameof(WeightDecay))} must be a finite number of at least 0, got {WeightDecay}.");
         if (!Enum.IsDefined(Optimizer))
-            throw new ArgumentException($"Optimizer must be one of {string.Join(", ", Enum.GetNames<OptimizerKind>())}, got {(int)Optimizer}.");
+            return $"{N(nameof(Optimizer))} must be one of {string.Join(", ", Enum.GetNames<OptimizerKind>())}, got {(int)Optimizer}.";
         if (!Enum.IsDefined(Schedule))
-            throw new ArgumentException($"Schedule must be one of {string.Join(", ", Enum.GetNames<ScheduleKind>())}, got {(int)Schedule}.");
+            return $"{N(nameof(Schedule))} must be one of {string.Join(", ", Enum.GetNames<ScheduleKind>())}, got {(int)Schedule}.";
         if (SaveEvery <= 0)
-            throw new ArgumentException($"SaveEvery must be positive, got {SaveEvery}.");
+            return $"{N(nameof(SaveEvery))} must be positive, got {SaveEvery}.";
         if (LogEvery <= 0)
-            throw new ArgumentException($"LogEvery must be positive, got {LogEvery}.");
+            return $"{N(nameof(LogEvery))} must be positive, got {LogEvery}.";
         if (ClipGradNorm is float clip && !(clip > 0 && float.IsFinite(clip)))
-            throw new ArgumentException($"ClipGradNorm must be a positive finite number, got {clip}.");
+            return string.Create(invariant, $"{N(nameof(ClipGradNorm))} must be a positive finite number, got {clip}.");
         if (Accumulate <= 0)
-            throw new ArgumentException($"Accumulate must be at least 1 batch, got {Accumulate}.");
+            return $"{N(nameof(Accumulate))} must be at least 1 batch, got {Accumulate}.";
         if (Augmentation is { Padding: < 0 } a)
-            throw new ArgumentException($"Augmentation.Padding must be at least 0, got {a.Padding}.");
+            return $"{N(nameof(Augmentation))}.Padding must be at least 0, got {a.Padding}.";
+        return null;
     }
 }

@@ -210,7 +210,7 @@ public sealed class TrainingSession : IDisposable
 
     /// <summary>
     /// Checks a checkpoint against this run (its task, ranks, steps per epoch, model and the
-    /// options that define the run) and returns how the options that may change did.
+    /// options that define the run, <see cref="ResumeRules"/>) and returns how the options that may change did.
     /// </summary>
     private static List<string> CheckResume(CheckpointInfo resumed, Trainer trainer, int steps, int ranks, DataFingerprint data)
     {
@@ -222,8 +222,7 @@ public sealed class TrainingSession : IDisposable
             throw new ArgumentException($"The checkpoint was trained on {resumed.Ranks} ranks, each with its shard of the data; resume it on as many, not {ranks}.");
         if (resumed.Data?.Difference(data) is string different)
             throw new InvalidDataException($"The run was trained on other data: {different}. Resuming would make it another run.");
-        if (resumed.Options.Accumulate != trainer.Options.Accumulate) // before the steps it changes
-            throw new ArgumentException($"The run was trained with Accumulate {resumed.Options.Accumulate}; Accumulate {trainer.Options.Accumulate} would make it another run.");
+        ResumeRules.CheckFixed(options, resumed.Options, setsSteps: true); // before the steps they change
         if (resumed.StepsPerEpoch != steps)
             throw new InvalidDataException($"The checkpoint took {resumed.StepsPerEpoch} steps per epoch, these options and data {steps}.");
         if (trainer.ModelOptions is { } model && resumed.Model is { } recorded && recorded != model)
@@ -231,33 +230,8 @@ public sealed class TrainingSession : IDisposable
         int done = resumed.Epoch + (resumed.Step > 0 ? 1 : 0);
         if (options.Epochs < done)
             throw new ArgumentException($"The run is {position}; Epochs {options.Epochs} is fewer than the epochs it has begun ({done}).");
-        var before = resumed.Options;
-        void Fixed<T>(string name, T asked, T recordedValue)
-        {
-            if (!EqualityComparer<T>.Default.Equals(asked, recordedValue))
-                throw new ArgumentException($"The run was trained with {name} {recordedValue}; {name} {asked} would make it another run.");
-        }
-        Fixed(nameof(options.Seed), options.Seed, before.Seed);
-        Fixed(nameof(options.BatchSize), options.BatchSize, before.BatchSize);
-        Fixed(nameof(options.Optimizer), options.Optimizer, before.Optimizer);
-        Fixed(nameof(options.Schedule), options.Schedule, before.Schedule);
-        Fixed(nameof(options.NoDecayOnBiasesAndNorms), options.NoDecayOnBiasesAndNorms, before.NoDecayOnBiasesAndNorms); // it orders the optimiser's state
-        Fixed(nameof(options.Augmentation), options.Augmentation, before.Augmentation);
-        Fixed(nameof(options.SyncBatchNorm), options.SyncBatchNorm, before.SyncBatchNorm);
-        if (trainer.ResumeChanges is { } given)
-            return [.. given];
-        var changes = new List<string>();
-        void Changeable<T>(string name, T now, T then)
-        {
-            if (!EqualityComparer<T>.Default.Equals(now, then))
-                changes.Add(string.Create(CultureInfo.InvariantCulture, $"{position}: {name} {then} -> {now}"));
-        }
-        Changeable(nameof(options.Epochs), options.Epochs, before.Epochs);
-        Changeable(nameof(options.LearningRate), options.LearningRate, before.LearningRate);
-        Changeable(nameof(options.WeightDecay), options.WeightDecay, before.WeightDecay);
-        Changeable(nameof(options.ClipGradNorm), options.ClipGradNorm?.ToString("R", CultureInfo.InvariantCulture) ?? "none", before.ClipGradNorm?.ToString("R", CultureInfo.InvariantCulture) ?? "none");
-        Changeable(nameof(options.RestoreBestWeights), options.RestoreBestWeights, before.RestoreBestWeights);
-        return changes;
+        ResumeRules.CheckFixed(options, resumed.Options, setsSteps: false);
+        return trainer.ResumeChanges is { } given ? [.. given] : ResumeRules.Changes(options, resumed.Options, position);
     }
 
     /// <summary>

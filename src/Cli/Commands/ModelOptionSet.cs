@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Engine.Cli.Training;
 using Engine.Models;
 
 namespace Engine.Cli.Commands;
@@ -37,7 +38,7 @@ internal sealed class ModelOptionSet
     /// <exception cref="ArgumentException">An option out of range, named.</exception>
     internal ModelOptions Read(ParseResult result, string name, int imageSize = 28, string sizeOption = "--size")
     {
-        var options = new ModelOptions(name, result.GetValue(Classes), result.GetValue(InChannels),
+        var options = new ModelOptions(ModelNames.Canonical(name), result.GetValue(Classes), result.GetValue(InChannels),
             result.GetValue(SmallStem), result.GetValue(Padded), result.GetValue(BaseWidth), result.GetValue(Latent), imageSize,
             result.GetValue(Depth), result.GetValue(BatchNorm), result.GetValue(HeadChannels), result.GetValue(AtrousRate), result.GetValue(OutputStride));
         Check(options, sizeOption);
@@ -56,7 +57,7 @@ internal sealed class ModelOptionSet
     internal ModelOptions Agree(ParseResult result, string? model, ModelOptions recorded, string checkpoint)
     {
         var conflicts = new List<string>();
-        if (model is not null && !string.Equals(model, recorded.Name, StringComparison.OrdinalIgnoreCase))
+        if (model is not null && ModelNames.Canonical(model) != recorded.Name)
             conflicts.Add($"--model {model} (it records {recorded.Name})");
         void Compare<T>(Option<T> option, T value)
         {
@@ -91,21 +92,10 @@ internal sealed class ModelOptionSet
     {
         if (options.Name.ToLowerInvariant() is string model && !ModelFactory.Names.Contains(model))
             throw new ArgumentException($"Unknown model '{options.Name}'. Known models: {string.Join(", ", ModelFactory.Names)}.");
-        string OptionName(string property) => property switch
-        {
-            nameof(ModelOptions.Classes) => "--classes",
-            nameof(ModelOptions.InChannels) => "--in-channels",
-            nameof(ModelOptions.BaseWidth) => "--base-width",
-            nameof(ModelOptions.Latent) => "--latent",
-            nameof(ModelOptions.Depth) => "--depth",
-            nameof(ModelOptions.HeadChannels) => "--head-channels",
-            nameof(ModelOptions.AtrousRate) => "--atrous-rate",
-            nameof(ModelOptions.OutputStride) => "--output-stride",
-            _ => sizeOption,
-        };
+        string OptionName(string property) => OptionNames.Of(property) ?? sizeOption; // the image size is the command's own
         if (ModelLimits.Problem(options, OptionName) is string problem)
             throw new ArgumentException($"{problem}.");
-        bool coded = options.Name is "vae" || options.Name.StartsWith("ae-", StringComparison.Ordinal);
+        bool coded = ModelNames.KindOf(options.Name) is "vae" or "ae";
         if (coded && options.ImageSize % 4 != 0)
             throw new ArgumentException($"{sizeOption} must be a multiple of 4 for the {options.Name} (two stride-2 levels), got {options.ImageSize}.");
         if (!coded && options.Classes < 1)

@@ -25,7 +25,7 @@ internal static class SummaryCommand
             var name when name.StartsWith("resnet", StringComparison.Ordinal) => 224,
             "unet" => 572,
             "fcn32s" or "fcn16s" or "fcn8s" => 500,
-            "deeplabv3" => 513,
+            "deeplab" => 513,
             "pspnet" => 473,
             "segnet" or "deconvnet" => 224,
             _ => options.ImageSize,

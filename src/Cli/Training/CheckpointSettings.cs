@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Engine.Models;
 using Engine.Training;
 
 namespace Engine.Cli.Training;
@@ -9,19 +10,15 @@ namespace Engine.Cli.Training;
 /// </summary>
 internal static class CheckpointSettings
 {
-    /// <summary>The <c>train</c> model kind (resnet, sppnet, unet, fcn8s, deeplab, ..., vae, ae) of the checkpoint's task and model; another task's own name.</summary>
-    public static string Kind(this CheckpointInfo info) => info.Task switch
-    {
-        "classification" => info.Model?.Name == "sppnet" ? "sppnet" : "resnet",
-        "segmentation" => info.Model?.Name switch
+    /// <summary>The model kind (resnet, sppnet, unet, fcn8s, deeplab, ..., vae, ae) of the checkpoint's model (<see cref="ModelNames.KindOf"/>); for a run recorded before model options were kept, its task's; another task's own name.</summary>
+    public static string Kind(this CheckpointInfo info) =>
+        info.Model is { } model && ModelNames.KindOf(model.Name) is string kind ? kind : info.Task switch
         {
-            "deeplabv3" => "deeplab", // the one kind named otherwise than its model
-            string name when TrainSettings.Segments(name) => name,
-            _ => "unet", // runs recorded before model options were kept
-        },
-        "autoencoder" => "ae",
-        var task => task,
-    };
+            "classification" => "resnet",
+            "segmentation" => "unet",
+            "autoencoder" => "ae",
+            var task => task,
+        };
 
     /// <summary>The dataset <c>train</c> trained on (its resolved <c>--dataset</c>).</summary>
     /// <exception cref="InvalidDataException">A checkpoint trained without the command line: give the dataset.</exception>
@@ -43,7 +40,7 @@ internal static class CheckpointSettings
         return string.Equals(recorded.Dataset, dataset, StringComparison.OrdinalIgnoreCase) ? recorded.DataDirectory : null;
     }
 
-    /// <summary>The settings <c>train</c> recorded, checked to be of this run.</summary>
+    /// <summary>The settings <c>train</c> recorded, checked to be of this run, as this build reads them (<see cref="TrainSettings.Upgraded"/>).</summary>
     /// <exception cref="InvalidDataException">A checkpoint a program trained without the command line, or damaged settings.</exception>
     public static TrainSettings CommandLineSettings(this CheckpointInfo info, string source)
     {
@@ -60,6 +57,6 @@ internal static class CheckpointSettings
             throw new InvalidDataException($"'{source}' was trained by a program of its own, not by train; the command line cannot resume it.");
         if (!TrainSettings.Models.Contains(settings.Model) || settings.Model != info.Kind())
             throw new InvalidDataException($"'{source}': the run information has train settings for '{settings.Model}' in a {info.Task} run.");
-        return settings;
+        return settings.Upgraded();
     }
 }

@@ -112,9 +112,7 @@ internal static class TrainRun
                 nameof(Engine.Models.ModelOptions.ImageWidth) => $"the image width of '{data.Name}'",
                 nameof(Engine.Models.ModelOptions.Classes) => $"the classes of '{data.Name}'",
                 nameof(Engine.Models.ModelOptions.InChannels) => $"the channels of '{data.Name}'",
-                nameof(Engine.Models.ModelOptions.BaseWidth) => "--base-width",
-                nameof(Engine.Models.ModelOptions.Latent) => "--latent",
-                var other => other,
+                var other => OptionNames.Of(other) ?? other,
             }) is string beyond)
             throw new ArgumentException($"{beyond}: a checkpoint of this run could not be read back.");
         if (resumed is not null && resumed.Model != modelOptions)

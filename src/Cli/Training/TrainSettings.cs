@@ -130,7 +130,7 @@ internal sealed record TrainSettings
             : throw new ArgumentException($"--sizes takes image sides from 4 to {Engine.Models.ModelLimits.MaxImageSide} separated by commas (e.g. 28,36), got '{text}'.");
 
     /// <summary>The models <c>train</c> knows.</summary>
-    public static IReadOnlyList<string> Models { get; } = ["resnet", "sppnet", "unet", "fcn32s", "fcn16s", "fcn8s", "deeplab", "pspnet", "segnet", "deconvnet", "vae", "ae"];
+    public static IReadOnlyList<string> Models => ModelNames.Kinds;
 
     /// <summary>The kinds that segment (per-pixel classes): U-Net, FCN, DeepLabV3, PSPNet, SegNet and DeconvNet.</summary>
     public static IReadOnlyList<string> SegmentationModels { get; } = ["unet", "fcn32s", "fcn16s", "fcn8s", "deeplab", "pspnet", "segnet", "deconvnet"];
@@ -138,12 +138,9 @@ internal sealed record TrainSettings
     /// <summary>True for a kind that segments.</summary>
     public static bool Segments(string kind) => SegmentationModels.Contains(kind);
 
-    /// <summary>The model kind in lower case; unknown kinds are an error that lists the known ones.</summary>
-    public static string Kind(string model)
-    {
-        string kind = model.ToLowerInvariant();
-        return Models.Contains(kind) ? kind : throw new ArgumentException($"Unknown model '{model}' for train. Known: {string.Join(", ", Models)}.");
-    }
+    /// <summary>The model kind by its one name (<see cref="ModelNames"/>; any case, an earlier name read as today's); unknown kinds are an error that lists the known ones.</summary>
+    public static string Kind(string model) =>
+        ModelNames.Kind(model) ?? throw new ArgumentException($"Unknown model '{model}' for train. Known: {string.Join(", ", Models)}.");
 
     /// <summary>Fills every unset value with the model's default; unknown models are an error.</summary>
     public TrainSettings Resolve() =>
@@ -229,6 +226,25 @@ internal sealed record TrainSettings
         },
     };
 
+    /// <summary>
+    /// Settings a checkpoint recorded, read as this build means them: what earlier builds left out
+    /// is what they did (AdamW, a cosine schedule, decay on every parameter, a ResNet initialised
+    /// with the layers' own defaults and no zero-initialised residuals, one batch a step, a VAE's
+    /// code of 20, the last weights kept at the end).
+    /// </summary>
+    public TrainSettings Upgraded() => this with
+    {
+        Optimizer = Optimizer ?? "adamw",
+        Schedule = Schedule ?? "cosine",
+        NoNormBiasDecay = NoNormBiasDecay ?? false,
+        Init = Init ?? (Model == "resnet" ? "pytorch" : null),
+        ZeroInitResidual = ZeroInitResidual ?? (Model == "resnet" ? false : null),
+        Accumulate = Accumulate ?? 1,
+        Latent = Latent ?? (Model == "vae" ? 20 : null),
+        OutputStride = OutputStride ?? (Model is "deeplab" or "pspnet" ? 8 : null), // runs from before --output-stride were at 8
+        RestoreBest = RestoreBest ?? false,
+    };
+
     /// <summary>The output folder: <c>--output</c>, else <c>runs/&lt;model&gt;</c>.</summary>
     public string OutputDirectory => Output ?? Path.Combine("runs", Kind(Model));
 
@@ -248,7 +264,7 @@ internal sealed record TrainSettings
         // output stride 4) and a head of 8 x width;
         // SegNet with four of VGG's five blocks.
         "fcn32s" or "fcn16s" or "fcn8s" => new ModelOptions(Model, classes, channels, Padded: true, BaseWidth: Width!.Value, ImageSize: size, BatchNorm: true, HeadChannels: 16 * Width!.Value),
-        "deeplab" => new ModelOptions("deeplabv3", classes, channels, BaseWidth: Width!.Value, ImageSize: size, HeadChannels: 8 * Width!.Value,
+        "deeplab" => new ModelOptions("deeplab", classes, channels, BaseWidth: Width!.Value, ImageSize: size, HeadChannels: 8 * Width!.Value,
             AtrousRate: AtrousRateAt(OutputStride ?? 8), OutputStride: OutputStride ?? 8),
         // PSPNet on the same backbone at output stride 8, its head of 8 x width (the pyramid's bins 1, 2, 3 and 6 on 8 x 12 features).
         "pspnet" => new ModelOptions("pspnet", classes, channels, BaseWidth: Width!.Value, ImageSize: size, HeadChannels: 8 * Width!.Value, OutputStride: OutputStride ?? 8),
@@ -291,14 +307,16 @@ internal sealed record TrainSettings
     /// </summary>
     public void Validate()
     {
-        if (Epochs <= 0)
-            throw new ArgumentException($"--epochs must be positive, got {Epochs}.");
-        if (BatchSize <= 0)
-            throw new ArgumentException($"--batch-size must be positive, got {BatchSize}.");
-        if (LearningRate is float lr && !(lr > 0 && float.IsFinite(lr)))
-            throw new ArgumentException($"--lr must be a positive finite number, got {lr}.");
-        if (WeightDecay is float wd && !(wd >= 0 && float.IsFinite(wd)))
-            throw new ArgumentException($"--weight-decay must be a finite number of at least 0, got {wd}.");
+        // The library's checks of its options, under the command line's names; what was not given at the library's defaults, which pass.
+        var defaults = new TrainingOptions();
+        var given = defaults with
+        {
+            Epochs = Epochs ?? defaults.Epochs, BatchSize = BatchSize ?? defaults.BatchSize, LearningRate = LearningRate ?? defaults.LearningRate,
+            WeightDecay = WeightDecay ?? defaults.WeightDecay, SaveEvery = SaveEvery, LogEvery = LogEvery ?? defaults.LogEvery,
+            ClipGradNorm = ClipGradNorm, Accumulate = Accumulate ?? defaults.Accumulate,
+        };
+        if (given.Problem(name => OptionNames.Of(name) ?? name) is string problem)
+            throw new ArgumentException(problem);
         if (Width <= 0)
             throw new ArgumentException($"--base-width must be positive, got {Width}.");
         if (Width > 4096)
@@ -313,16 +331,8 @@ internal sealed record TrainSettings
             throw new ArgumentException($"--output-stride must be one of {string.Join(", ", OutputStrides)}, got {stride}.");
         if (SizeList.Distinct().Count() != SizeList.Count)
             throw new ArgumentException($"--sizes lists each side once, got '{Sizes}'.");
-        if (SaveEvery <= 0)
-            throw new ArgumentException($"--save-every must be positive, got {SaveEvery}.");
-        if (LogEvery <= 0)
-            throw new ArgumentException($"--log-every must be positive, got {LogEvery}.");
         if (EarlyStop <= 0)
             throw new ArgumentException($"--early-stop must be positive, got {EarlyStop}.");
-        if (ClipGradNorm is float clip && !(clip > 0 && float.IsFinite(clip)))
-            throw new ArgumentException($"--clip-grad-norm must be a positive finite number, got {clip.ToString(System.Globalization.CultureInfo.InvariantCulture)}.");
-        if (Accumulate <= 0)
-            throw new ArgumentException($"--accumulate must be at least 1 batch, got {Accumulate}.");
         if (MemoryLimit <= 0)
             throw new ArgumentException($"--memory-limit must be positive, got {MemoryLimit}.");
         if (Backend is string backend && !Backends.Contains(backend.ToLowerInvariant()))

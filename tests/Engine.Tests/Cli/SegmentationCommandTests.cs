@@ -38,7 +38,7 @@ public sealed class SegmentationCommandTests(DeviceFixture fixture) : IDisposabl
 
     [Theory]
     [InlineData("fcn8s", "fcn8s")]
-    [InlineData("deeplab", "deeplabv3")]
+    [InlineData("deeplab", "deeplab")]
     [InlineData("segnet", "segnet")]
     [InlineData("deconvnet", "deconvnet")]
     public void TrainThenEvalAndSegmentPrintTheMeanIoUOfThePredictions(string kind, string modelName)
