@@ -1,3 +1,4 @@
+using Engine.Devices;
 using Engine.Ops.Convolution;
 using Engine.Tensors;
 
@@ -30,7 +31,7 @@ public sealed class Conv2dNode(string name, Conv2dSpec spec, Node x, Parameter w
 
     /// <inheritdoc/>
     internal override bool FusesReluBackward(Devices.ComputeDevice device) =>
-        FusesRelu && spec.Geometry.StrideH == 1 && spec.Geometry.StrideW == 1 && ImplicitConvolution.Applies(device); // a strided input gradient runs as GEMM + col2im, unmasked
+        FusesRelu && spec.Geometry.StrideH == 1 && spec.Geometry.StrideW == 1 && device.Paths.Convolution == ConvolutionPath.Implicit; // a strided input gradient runs as GEMM + col2im, unmasked
 
     /// <inheritdoc/>
     internal override long ForwardWorkspace(Devices.ComputeDevice device, bool training) => Conv2dOp.ForwardWorkspace(spec, device, Bias is not null);

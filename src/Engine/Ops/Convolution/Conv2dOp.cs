@@ -1,3 +1,4 @@
+using Engine.Devices;
 using Engine.Tensors;
 
 namespace Engine.Ops.Convolution;
@@ -13,7 +14,7 @@ public static class Conv2dOp
     {
         CheckTensors(spec, x, w, b, y, "output", nameof(Forward));
         var g = spec.Geometry;
-        if (b is not null && ImplicitConvolution.Applies(x.Device))
+        if (b is not null && x.Device.Paths.Convolution == ConvolutionPath.Implicit)
         {
             ImplicitConvolution.Forward(x.Device, g, x.View, w.View, b.View, y.View, null); // the bias in the product's epilogue
             return;
@@ -32,7 +33,7 @@ public static class Conv2dOp
         CheckTensors(spec, x, w, b, y, "output", nameof(ForwardRelu));
         Check.SameDevice(nameof(ForwardRelu), x.Device, activated);
         Check.SameShape(nameof(ForwardRelu), "activation", activated.Shape, "output", y.Shape);
-        if (ImplicitConvolution.Applies(x.Device))
+        if (x.Device.Paths.Convolution == ConvolutionPath.Implicit)
         {
             ImplicitConvolution.Forward(x.Device, spec.Geometry, x.View, w.View, b.View, y.View, activated.View); // bias and ReLU in the epilogue
             return;
@@ -77,7 +78,7 @@ public static class Conv2dOp
             Check.SameDevice("Conv2d backward", device, db);
             Check.SameShape("Conv2d backward", "bias gradient", db.Shape, "bias", new Shape(g.OutChannels));
         }
-        bool implicitGemm = ImplicitConvolution.Applies(device);
+        bool implicitGemm = device.Paths.Convolution == ConvolutionPath.Implicit;
         if (reluPre is not null)
         {
             Check.SameDevice("Conv2d backward", device, reluPre);
@@ -128,7 +129,7 @@ public static class Conv2dOp
 
     /// <summary>Device bytes <see cref="Forward"/> (or <see cref="ForwardRelu"/>) allocates for a while, beyond its output, on <paramref name="device"/>.</summary>
     internal static long ForwardWorkspace(Conv2dSpec spec, Devices.ComputeDevice device, bool bias) =>
-        bias && ImplicitConvolution.Applies(device) ? 0 : ConvCore.ForwardWorkspace(device, spec.Geometry);
+        bias && device.Paths.Convolution == ConvolutionPath.Implicit ? 0 : ConvCore.ForwardWorkspace(device, spec.Geometry);
 
     /// <summary>
     /// Device bytes <see cref="Backward(Conv2dSpec, Tensor, Tensor, Tensor, Tensor?, Tensor?, Tensor?, bool, bool, Tensor?)"/>
@@ -137,7 +138,7 @@ public static class Conv2dOp
     internal static long BackwardWorkspace(Conv2dSpec spec, Devices.ComputeDevice device, bool dx, bool dw, bool db, bool reluPre)
     {
         var g = spec.Geometry;
-        bool implicitGemm = ImplicitConvolution.Applies(device);
+        bool implicitGemm = device.Paths.Convolution == ConvolutionPath.Implicit;
         if (reluPre && (!implicitGemm || (db && !dw) || (dx && (g.StrideH > 1 || g.StrideW > 1))))
             return 4 * spec.OutputShape.Numel + BackwardWorkspace(spec, device, dx, dw, db, reluPre: false); // the gradient through the ReLU, written out
         long bias = db ? ConvCore.BiasGradientWorkspace(g.N, g.OutChannels, g.OutH * g.OutW) : 0;

@@ -28,12 +28,12 @@ internal static class ConvCore
     /// <summary><c>y = conv(x, w)</c> without bias. x <c>[N, Cin, H, W]</c>, w <c>[Cout, Cin/G, KH, KW]</c>, y <c>[N, Cout, OutH, OutW]</c>.</summary>
     internal static void Forward(ComputeDevice device, in ConvGeometry g, ArrayView<float> x, ArrayView<float> w, ArrayView<float> y)
     {
-        if (ImplicitConvolution.Applies(device))
+        if (device.Paths.Convolution == ConvolutionPath.Implicit)
         {
             ImplicitConvolution.Forward(device, g, x, w, null, y, null);
             return;
         }
-        if (HostPath.Applies(device))
+        if (device.Paths.Host)
         {
             device.Synchronize();
             HostConvolution.Forward(device, g, x, w, y);
@@ -84,12 +84,12 @@ internal static class ConvCore
     /// </summary>
     internal static void InputGradient(ComputeDevice device, in ConvGeometry g, ArrayView<float> w, ArrayView<float> dy, ArrayView<float> dx, bool accumulate)
     {
-        if (ImplicitConvolution.Applies(device))
+        if (device.Paths.Convolution == ConvolutionPath.Implicit)
         {
             ImplicitConvolution.InputGradient(device, g, w, dy, dx, accumulate);
             return;
         }
-        if (HostPath.Applies(device))
+        if (device.Paths.Host)
         {
             device.Synchronize();
             HostConvolution.InputGradient(device, g, w, dy, dx, accumulate);
@@ -153,12 +153,12 @@ internal static class ConvCore
     /// </summary>
     internal static void WeightGradient(ComputeDevice device, in ConvGeometry g, ArrayView<float> x, ArrayView<float> dy, ArrayView<float> dw, bool accumulate)
     {
-        if (ImplicitConvolution.Applies(device))
+        if (device.Paths.Convolution == ConvolutionPath.Implicit)
         {
             ImplicitConvolution.WeightGradient(device, g, x, dy, dw, null, accumulate);
             return;
         }
-        if (HostPath.Applies(device))
+        if (device.Paths.Host)
         {
             device.Synchronize();
             HostConvolution.WeightGradient(device, g, x, dy, dw, accumulate);
@@ -228,15 +228,15 @@ internal static class ConvCore
 
     /// <summary>Bytes <see cref="Forward"/> allocates for a while on <paramref name="device"/>: what its path (implicit GEMM, the host, im2col) holds at once beyond the output.</summary>
     internal static long ForwardWorkspace(ComputeDevice device, in ConvGeometry g) =>
-        ImplicitConvolution.Applies(device) ? 0
-        : HostPath.Applies(device) ? HostConvolution.ForwardWorkspace(g)
+        device.Paths.Convolution == ConvolutionPath.Implicit ? 0
+        : device.Paths.Host ? HostConvolution.ForwardWorkspace(g)
         : IsPointwise(g) ? 0
         : 4L * ImagesPerChunk(g) * g.InChannels * g.KH * g.KW * g.ColumnCols;
 
     /// <summary>Bytes <see cref="InputGradient"/> allocates for a while on <paramref name="device"/>.</summary>
     internal static long InputGradientWorkspace(ComputeDevice device, in ConvGeometry g) =>
-        ImplicitConvolution.Applies(device) ? ImplicitConvolution.BackwardWorkspace(device, g, dx: true, dw: false, db: false, outputBias: false)
-        : HostPath.Applies(device) ? HostConvolution.InputGradientWorkspace(g)
+        device.Paths.Convolution == ConvolutionPath.Implicit ? ImplicitConvolution.BackwardWorkspace(device, g, dx: true, dw: false, db: false, outputBias: false)
+        : device.Paths.Host ? HostConvolution.InputGradientWorkspace(g)
         : ExplicitInputGradientWorkspace(g);
 
     /// <summary>Bytes <see cref="ExplicitInputGradient"/> allocates for a while: a chunk's columns (none for a pointwise convolution).</summary>
@@ -245,9 +245,9 @@ internal static class ConvCore
     /// <summary>Bytes <see cref="WeightGradient"/> allocates for a while on <paramref name="device"/>: columns, the output gradient channel-major and the slices' partial results.</summary>
     internal static long WeightGradientWorkspace(ComputeDevice device, in ConvGeometry g)
     {
-        if (ImplicitConvolution.Applies(device))
+        if (device.Paths.Convolution == ConvolutionPath.Implicit)
             return ImplicitConvolution.BackwardWorkspace(device, g, dx: false, dw: true, db: false, outputBias: false);
-        if (HostPath.Applies(device))
+        if (device.Paths.Host)
             return HostConvolution.WeightGradientWorkspace(g);
         int columns = g.ColumnCols, chunk = ImagesPerChunk(g);
         long weights = (long)g.OutChannels * g.ColumnRows;

@@ -23,14 +23,14 @@ public static class ConvTranspose2dOp
     {
         CheckTensors(spec, x, w, b, y, "output", nameof(Forward));
         var device = x.Device;
-        if (ImplicitConvolution.Applies(device))
+        if (device.Paths.Convolution == ConvolutionPath.Implicit)
         {
             // As implicit GEMM: the adjoint convolution's input gradient (no dilated or flipped
             // copies), with the bias in the epilogue.
             ImplicitConvolution.TransposedForward(device, spec.AdjointGeometry, x.View, w.View, b?.View, y.View);
             return;
         }
-        if (HostPath.Applies(device))
+        if (device.Paths.Host)
         {
             // On the host: the same values without the inserted zeros, as the adjoint convolution's
             // input gradient (W^T x, then col2im): a quarter of the products at stride 2.
@@ -108,9 +108,9 @@ public static class ConvTranspose2dOp
     /// <summary>Device bytes <see cref="Forward"/> allocates for a while on <paramref name="device"/>: on the kernels, the zero-dilated input and flipped weights and the convolution's columns.</summary>
     internal static long ForwardWorkspace(ConvTranspose2dSpec spec, ComputeDevice device)
     {
-        if (ImplicitConvolution.Applies(device))
+        if (device.Paths.Convolution == ConvolutionPath.Implicit)
             return ImplicitConvolution.BackwardWorkspace(device, spec.AdjointGeometry, dx: true, dw: false, db: false, outputBias: true);
-        if (HostPath.Applies(device))
+        if (device.Paths.Host)
             return ConvCore.InputGradientWorkspace(device, spec.AdjointGeometry);
         var dilated = spec.DilatedSize;
         long copies = 4 * ((long)spec.N * spec.InChannels * dilated.H * dilated.W + (long)spec.OutChannels * (spec.InChannels / spec.Groups) * spec.Kernel.H * spec.Kernel.W);

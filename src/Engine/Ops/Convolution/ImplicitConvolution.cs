@@ -21,40 +21,6 @@ internal static class ImplicitConvolution
     // Most batch entries (grid z) one launch takes: CUDA's limit on a grid's third axis.
     private const int MaxBatch = Blas.MaxBatchPerLaunch;
 
-    [ThreadStatic]
-    private static bool? t_forced;
-
-    /// <summary>
-    /// Whether convolutions on <paramref name="device"/> run as implicit GEMM: where products run on
-    /// the block-tiled GEMMs (a GPU, or <c>ENGINE_GEMM=shared</c>), or as forced on this thread by
-    /// <see cref="Use"/>. Forcing it on a device whose groups are too small for those kernels throws
-    /// <see cref="Blas.Resolve"/>'s refusal.
-    /// </summary>
-    internal static bool Applies(ComputeDevice device)
-    {
-        if (t_forced is bool forced)
-        {
-            if (forced)
-                Blas.Resolve(device, GemmAlgorithm.SharedMemoryTiled);
-            return forced;
-        }
-        return !HostPath.Applies(device) && Blas.Resolve(device, GemmAlgorithm.Auto) == GemmAlgorithm.SharedMemoryTiled;
-    }
-
-    /// <summary>Makes convolutions on this thread run as implicit GEMM (true) or through im2col (false) until disposed (tests prove both).</summary>
-    internal static Scope Use(bool implicitGemm)
-    {
-        var previous = t_forced;
-        t_forced = implicitGemm;
-        return new Scope(previous);
-    }
-
-    /// <summary>The scope returned by <see cref="Use"/>.</summary>
-    internal readonly struct Scope(bool? previous) : IDisposable
-    {
-        public void Dispose() => t_forced = previous;
-    }
-
     /// <summary>
     /// <c>y = conv(x, w) (+ b)</c>, and <c>activated = relu(y)</c> when given. x <c>[N, Cin, H, W]</c>,
     /// w <c>[Cout, CinG, KH, KW]</c>, b <c>[Cout]</c>, y and activated <c>[N, Cout, OutH, OutW]</c>.
@@ -290,7 +256,7 @@ internal static class ImplicitConvolution
     /// </summary>
     internal static int InputGradientSlices(int rows, int cols, int images, int kTotal, long inImage)
     {
-        long target = 2L * Blas.PlannedMultiprocessors;
+        long target = 2L * ExecutionPaths.PlannedMultiprocessors;
         const int block = GemmSharedTiledKernels.BlockRows; // 64, as BlockCols
         long blocks = (long)((rows + block - 1) / block) * ((cols + block - 1) / block) * images;
         if (blocks >= target)
