@@ -65,7 +65,7 @@ internal static class ChunkedKernelWriter
             .AppendLine("        bool cpu = accelerator.AcceleratorType == AcceleratorType.CPU;")
             .AppendLine($"        return (count, {args}) =>")
             .AppendLine("        {")
-            .AppendLine("            if (cpu && HostPath.Enabled)")
+            .AppendLine("            if (cpu && ExecutionPaths.HostPathOn)")
             .AppendLine("            {")
             .AppendLine($"                RunOnHost(accelerator, count.X, (t, work) => kernel(t, work, {args}));")
             .AppendLine("                return;")

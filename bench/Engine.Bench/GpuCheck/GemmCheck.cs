@@ -69,7 +69,7 @@ internal sealed class GemmCheck : IDisposable
         if (EngineBlas.Resolve(device, GemmAlgorithm.Auto) == GemmAlgorithm.SharedMemoryTiled)
         {
             using var small = Tensor.Zeros(device, _m, _n);
-            using (EngineBlas.UseLargeTiles(false))
+            using (ExecutionPaths.Override(largeTiles: false))
                 EngineBlas.Gemm(A, B, small);
             float[] other = small.ToArray();
             long differ = 0;

@@ -25,7 +25,7 @@ internal static class LaunchProfileReport
         profile.Clear();
         step.Upload();
         step.Run();
-        Console.WriteLine($"{c.Name} on {device.Info.Spec}{(dry ? " (dry run)" : "")}, GEMM {Engine.Ops.Blas.Resolve(device, Engine.Ops.GemmAlgorithm.Auto)}, one training step:");
+        Console.WriteLine($"{c.Name} on {device.Info.Spec}{(dry ? " (dry run)" : "")}, GEMM {device.Paths.Gemm}, one training step:");
         Console.Write(profile.Report().Format(topKernels: 40));
     }
 }

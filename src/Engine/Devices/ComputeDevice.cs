@@ -21,6 +21,7 @@ public sealed class ComputeDevice : IDisposable
     private static readonly Dictionary<string, int> OpenedPerSpec = new();
     private readonly Context _context;
     private readonly Accelerator _accelerator;
+    private readonly ExecutionPaths _paths;
     private readonly Dictionary<object, Delegate> _kernels = new();
     private readonly Dictionary<object, Delegate> _profiledKernels = new();
     private readonly BufferCache _cache = new();
@@ -38,6 +39,7 @@ public sealed class ComputeDevice : IDisposable
         _context = context;
         _accelerator = accelerator;
         Info = info;
+        _paths = new ExecutionPaths(accelerator.AcceleratorType, info);
         lock (OpenedPerSpec)
         {
             int ordinal = OpenedPerSpec.GetValueOrDefault(info.Spec);
@@ -302,6 +304,16 @@ public sealed class ComputeDevice : IDisposable
         {
             ThrowIfDisposed();
             return _accelerator;
+        }
+    }
+
+    /// <summary>Which code path ops take on this device (host code, kernels, implicit GEMM), resolved when it opened; ops ask it rather than deciding.</summary>
+    internal ExecutionPaths Paths
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return _paths;
         }
     }
 

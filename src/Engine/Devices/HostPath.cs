@@ -11,43 +11,12 @@ namespace Engine.Devices;
 /// <c>HostConvolution</c>), batch norm, ReLU, max pooling, bilinear resampling, crop, concatenation,
 /// the elementwise ops and Adam as vector loops (the <c>*Host</c> classes), and every other chunked
 /// kernel as plain .NET code (<see cref="ChunkedKernel"/>). Every other accelerator, and the CPU
-/// accelerator when <see cref="Enabled"/> is off, runs the ILGPU kernels; <c>HostPathTests</c>
-/// holds the two to the same results.
+/// accelerator when the host path is off, runs the ILGPU kernels; <c>HostPathTests</c> holds the
+/// two to the same results. Whether a device takes it is <see cref="ExecutionPaths.Host"/>'s answer;
+/// this class holds the helpers host code shares.
 /// </summary>
 internal static unsafe class HostPath
 {
-    /// <summary>The environment variable that switches the host path off for a whole process (<c>0</c>): the CPU accelerator then runs every ILGPU kernel, as CI's kernel stage does.</summary>
-    internal const string EnvironmentVariable = "ENGINE_HOST_PATH";
-
-    private static readonly bool DefaultOn = Environment.GetEnvironmentVariable(EnvironmentVariable) is not ("0" or "off" or "false");
-
-    [ThreadStatic]
-    private static bool? t_enabled;
-
-    /// <summary>Whether ops launched from this thread use the host path on the CPU accelerator (tests switch it off to run the kernels there; ENGINE_HOST_PATH=0 switches it off everywhere).</summary>
-    internal static bool Enabled => t_enabled ?? DefaultOn;
-
-    /// <summary>
-    /// Sets <see cref="Enabled"/> for this thread until the returned scope is disposed, which puts
-    /// back what was there before (so a test that runs the kernels leaves a process-wide
-    /// <c>ENGINE_HOST_PATH=0</c> in force afterwards).
-    /// </summary>
-    internal static Override Use(bool enabled)
-    {
-        var previous = t_enabled;
-        t_enabled = enabled;
-        return new Override(previous);
-    }
-
-    /// <summary>The scope returned by <see cref="Use"/>.</summary>
-    internal readonly struct Override(bool? previous) : IDisposable
-    {
-        public void Dispose() => t_enabled = previous;
-    }
-
-    /// <summary>True when <paramref name="device"/> is the CPU accelerator and the host path is on.</summary>
-    internal static bool Applies(ComputeDevice device) => Enabled && device.Accelerator.AcceleratorType == AcceleratorType.CPU;
-
     /// <summary>The host address of a CPU-accelerator view (its buffers live in host memory).</summary>
     internal static float* Pointer(ArrayView<float> view) => (float*)view.LoadEffectiveAddressAsPtr();
 

@@ -193,7 +193,7 @@ public sealed partial class CompiledGraph : IDisposable
         Devices.ComputeDevice device)
     {
         var fused = new Dictionary<GraphOp, Dictionary<int, Nodes.CropNode>>();
-        if (HostPath.Applies(device))
+        if (device.Paths.Host)
             return fused;
         var readers = new Dictionary<Node, List<GraphOp>>();
         foreach (var op in forward)

@@ -41,16 +41,6 @@ public static class Blas
         GemmLargeTileLoaders.Gemm128x128<Transposed, Transposed>("TT"),
     ];
 
-    private const int SharedGroupThreads = GemmSharedTiledKernels.GroupSide * GemmSharedTiledKernels.GroupSide;
-
-    /// <summary>
-    /// Multiprocessors the tile choice plans for, at least: a data-centre GPU's 132. A product takes
-    /// 128x128 tiles when they give every multiprocessor two groups, else 64x64 tiles (four times
-    /// the groups). Both sum each output's products in the same order, so the choice never changes
-    /// a result.
-    /// </summary>
-    internal const int PlannedMultiprocessors = 132;
-
     /// <summary>
     /// Most batch entries one block-tiled launch takes: the batch is the grid's z, and CUDA limits a
     /// grid's z to 65,535 (OpenCL's and the CPU accelerator's limits are higher).
@@ -156,24 +146,7 @@ public static class Blas
         device.Profile?.AddFlops(2.0 * p.M * p.N * p.K * p.Batch);
     }
 
-    [ThreadStatic]
-    private static bool? t_largeTiles;
-
-    /// <summary>Makes every shared-memory product on this thread take 128x128 tiles (true) or 64x64 (false) until disposed (tests prove both tilings on small shapes).</summary>
-    internal static TileOverride UseLargeTiles(bool large)
-    {
-        var previous = t_largeTiles;
-        t_largeTiles = large;
-        return new TileOverride(previous);
-    }
-
-    /// <summary>The scope returned by <see cref="UseLargeTiles"/>.</summary>
-    internal readonly struct TileOverride(bool? previous) : IDisposable
-    {
-        public void Dispose() => t_largeTiles = previous;
-    }
-
-    /// <summary>Whether a shared-memory product takes 128x128 tiles on <paramref name="device"/> (see <see cref="PlannedMultiprocessors"/>).</summary>
+    /// <summary>Whether a shared-memory product takes 128x128 tiles on <paramref name="device"/> (see <see cref="ExecutionPaths.PlannedMultiprocessors"/>).</summary>
     internal static bool UsesLargeTiles(ComputeDevice device, in GemmParams p)
     {
         long groups = (long)Ceil(p.M, GemmLargeTileKernels.BlockRows) * Ceil(p.N, GemmLargeTileKernels.BlockCols) * p.Batch;
@@ -181,40 +154,16 @@ public static class Blas
     }
 
     /// <summary>Whether a launch of <paramref name="groups"/> 128x128 blocks takes them (else 64x64).</summary>
-    internal static bool UsesLargeTiles(ComputeDevice device, long groups) =>
-        t_largeTiles ?? groups >= 2L * Math.Max(device.Info.Multiprocessors, PlannedMultiprocessors);
+    internal static bool UsesLargeTiles(ComputeDevice device, long groups) => device.Paths.LargeTiles(groups);
 
     /// <summary>The environment variable that replaces the <see cref="GemmAlgorithm.Auto"/> choice for a process: <c>register</c>, <c>shared</c> or <c>host</c> (to profile or test the GPU's kernel on another device).</summary>
-    public const string AlgorithmVariable = "ENGINE_GEMM";
+    public const string AlgorithmVariable = ExecutionPaths.GemmVariable;
 
-    private static readonly Lazy<GemmAlgorithm> AutoOverride = new(() => Environment.GetEnvironmentVariable(AlgorithmVariable) switch
-    {
-        null or "" or "auto" => GemmAlgorithm.Auto,
-        "register" => GemmAlgorithm.RegisterTiled,
-        "shared" => GemmAlgorithm.SharedMemoryTiled,
-        "host" => GemmAlgorithm.Host,
-        var other => throw new ArgumentException($"{AlgorithmVariable}={other} is not a GEMM algorithm: use auto, register, shared or host."),
-    });
-
-    /// <summary>The algorithm <see cref="GemmAlgorithm.Auto"/> means on a device, or the checked explicit choice.</summary>
+    /// <summary>The algorithm <see cref="GemmAlgorithm.Auto"/> means on a device (what the device resolved when it opened), or the checked explicit choice.</summary>
     public static GemmAlgorithm Resolve(ComputeDevice device, GemmAlgorithm algorithm)
     {
         ArgumentNullException.ThrowIfNull(device);
-        bool groupsFit = device.Info.MaxGroupSize >= SharedGroupThreads;
-        if (algorithm == GemmAlgorithm.Auto && AutoOverride.Value != GemmAlgorithm.Auto)
-            return Resolve(device, AutoOverride.Value);
-        return algorithm switch
-        {
-            GemmAlgorithm.Auto => HostPath.Applies(device) ? GemmAlgorithm.Host
-                : device.Info.IsGpu && groupsFit ? GemmAlgorithm.SharedMemoryTiled : GemmAlgorithm.RegisterTiled,
-            GemmAlgorithm.Host when device.Accelerator.AcceleratorType != AcceleratorType.CPU => throw new ArgumentException(
-                $"{nameof(GemmAlgorithm.Host)} runs only on the CPU accelerator, whose buffers are host memory; {device.Info.Spec} is not.", nameof(algorithm)),
-            GemmAlgorithm.SharedMemoryTiled when !groupsFit => throw new ArgumentException(
-                $"{nameof(GemmAlgorithm.SharedMemoryTiled)} needs groups of {SharedGroupThreads} threads; {device.Info.Spec} allows {device.Info.MaxGroupSize}.",
-                nameof(algorithm)),
-            GemmAlgorithm.RegisterTiled or GemmAlgorithm.SharedMemoryTiled or GemmAlgorithm.Host => algorithm,
-            _ => throw new ArgumentOutOfRangeException(nameof(algorithm), algorithm, "Unknown GEMM algorithm."),
-        };
+        return device.Paths.Checked(algorithm);
     }
 
     private static void CheckParams(in GemmParams p, bool transposeA, bool transposeB, long lengthA, long lengthB, long lengthC)

@@ -41,7 +41,7 @@ public static class TensorOps
         // Views of one buffer (a module's flat parameters, say) are copied unless they overlap.
         if (source.Overlaps(destination))
             throw new ArgumentException($"{nameof(Copy)}: source and destination overlap in one buffer.");
-        if (HostPath.Applies(source.Device))
+        if (source.Device.Paths.Host)
         {
             source.Device.Synchronize();
             ElementwiseHost.Copy(source.View, destination.View, source.Numel);
@@ -64,7 +64,7 @@ public static class TensorOps
     {
         Check.SameDevice(nameof(Axpy), x.Device, x, y);
         Check.SameShape(nameof(Axpy), "x", x.Shape, "y", y.Shape);
-        if (HostPath.Applies(x.Device))
+        if (x.Device.Paths.Host)
         {
             x.Device.Synchronize();
             ElementwiseHost.Axpy(alpha, x.View, y.View, x.Numel);
@@ -77,7 +77,7 @@ public static class TensorOps
     public static void Scale(Tensor x, float alpha)
     {
         Check.SameDevice(nameof(Scale), x.Device, x);
-        if (HostPath.Applies(x.Device))
+        if (x.Device.Paths.Host)
         {
             x.Device.Synchronize();
             ElementwiseHost.Scale(x.View, x.Numel, alpha);
@@ -99,7 +99,7 @@ public static class TensorOps
         if (bias.Shape.Rank != 1 || bias.Shape[0] != channels)
             throw new ArgumentException($"{nameof(AddChannelBias)}: bias must be [{channels}] for x of shape {x.Shape}, got {bias.Shape}.", nameof(bias));
         int plane = (int)x.Shape.Product(2, x.Shape.Rank);
-        if (HostPath.Applies(x.Device))
+        if (x.Device.Paths.Host)
         {
             x.Device.Synchronize();
             ElementwiseHost.AddChannelBias(x.View, bias.View, x.Numel, channels, plane);
@@ -117,7 +117,7 @@ public static class TensorOps
     {
         Check.SameDevice(nameof(AddChannelBiasRelu), x.Device, x, bias, activated);
         Check.SameShape(nameof(AddChannelBiasRelu), "activated", activated.Shape, "x", x.Shape);
-        if (HostPath.Applies(x.Device))
+        if (x.Device.Paths.Host)
         {
             AddChannelBias(x, bias);
             Activation.ActivationOp.Forward(Activation.ActivationKind.Relu, x, activated);

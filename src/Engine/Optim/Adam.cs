@@ -61,7 +61,7 @@ public class Adam : Optimizer
         var v = _v.View.SubView(run.Offset, run.Length);
         float c1 = 1f - MathF.Pow(Beta1, StepCount);
         float c2 = 1f - MathF.Pow(Beta2, StepCount);
-        if (HostPath.Applies(Device))
+        if (Device.Paths.Host)
         {
             Device.Synchronize();
             AdamHost.Update(run.Values, run.Grads, m, v, GradScale.View, run.Length,

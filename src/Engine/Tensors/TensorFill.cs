@@ -19,7 +19,7 @@ internal static class TensorFill
     /// <summary>Sets the first <paramref name="count"/> elements of a view to <paramref name="value"/>.</summary>
     internal static void Fill(ComputeDevice device, ArrayView<float> x, int count, float value)
     {
-        if (HostPath.Applies(device))
+        if (device.Paths.Host)
         {
             device.Synchronize();
             HostPath.Chunks(count, (start, length) => HostPath.Span(x, start, length).Fill(value));

@@ -195,7 +195,7 @@ public sealed class TsneTests(DeviceFixture fixture)
         TsneResult Run(bool host)
         {
             using var scope = DisposeScope.Enter();
-            using var path = HostPath.Use(host);
+            using var path = ExecutionPaths.Override(hostPath: host);
             return Tsne.Run(Tensor.FromArray(_device, x, n, Dims), options);
         }
         var host = Run(true);

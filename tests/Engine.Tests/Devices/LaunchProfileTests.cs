@@ -22,7 +22,7 @@ public sealed class LaunchProfileTests(DeviceFixture fixture)
     [Fact]
     public void ADryRunCountsTheLaunchesARealRunMakes()
     {
-        using var kernels = HostPath.Use(false);
+        using var kernels = ExecutionPaths.Override(hostPath: false);
         var real = ProfileStep(execute: true);
         var dry = ProfileStep(execute: false);
         Assert.Equal(real.Launches.Select(l => (l.Kernel, l.WorkItems, l.Flops)), dry.Launches.Select(l => (l.Kernel, l.WorkItems, l.Flops)));
@@ -31,7 +31,7 @@ public sealed class LaunchProfileTests(DeviceFixture fixture)
         double convFlops = 2.0 * 4 * 12 * 12 * 9 * (8 * 16 + 16 * 16);
         double linearFlops = 2.0 * 4 * 10 * 16 * 12 * 12;
         // As implicit GEMM (a GPU), each weight gradient has one more column, the bias gradient: 16 sums over 4 * 12 * 12 products.
-        double biasColumns = Engine.Ops.Convolution.ImplicitConvolution.Applies(_device) ? 2 * 2.0 * 16 * 4 * 12 * 12 : 0;
+        double biasColumns = _device.Paths.Convolution == ConvolutionPath.Implicit ? 2 * 2.0 * 16 * 4 * 12 * 12 : 0;
         Assert.Equal(3 * convFlops + 3 * linearFlops - 2.0 * 4 * 12 * 12 * 9 * 8 * 16 + biasColumns, summary.Flops, 6); // no input gradient for the first convolution
         Assert.Equal(1, summary.Synchronizations);
         Assert.Equal(4L * (4 * 8 * 12 * 12) + 4 * 4, summary.BytesToDevice);

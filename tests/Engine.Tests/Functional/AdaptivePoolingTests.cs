@@ -123,7 +123,7 @@ public sealed class AdaptivePoolingTests(DeviceFixture fixture)
         var spec = Engine.Ops.Pooling.AdaptivePool2dSpec.Create("test", x.Shape, (outH, outW));
         (float[] Avg, float[] AvgDx, float[] Max, int[] Indices, float[] MaxDx) Run(bool host)
         {
-            using var path = HostPath.Use(host);
+            using var path = ExecutionPaths.Override(hostPath: host);
             var avg = F.AdaptiveAvgPool2d(x, (outH, outW));
             var avgDx = Tensor.FromArray(_device, start, x.Shape.Dims.ToArray());
             Engine.Ops.Pooling.AdaptivePool2dOp.AvgBackward(spec, dy, avgDx, accumulate);

@@ -41,7 +41,7 @@ public sealed class WeightGradientTests(DeviceFixture fixture)
         float[] dy = Reference.Random(p.N * p.Cout * p.OutH * p.OutW, Reference.SeedOf(p) + 1);
         int cinG = p.Cin / p.Groups;
         using var scope = DisposeScope.Enter();
-        using var kernels = HostPath.Use(false);
+        using var kernels = ExecutionPaths.Override(hostPath: false);
         var w = Tensor.Zeros(_device, p.Cout, cinG, p.KH, p.KW);
         var dw = Tensor.Full(_device, float.NaN, w.Shape); // overwritten, NaN and all
         var db = Tensor.Full(_device, float.NaN, p.Cout);

@@ -24,10 +24,10 @@ public sealed class CropConcatFusionTests(DeviceFixture fixture)
     [InlineData(false)]
     public void AFusedCropGivesTheBitsOfTheCropAndTheConcatenation(bool hostPath)
     {
-        using var path = HostPath.Use(hostPath);
+        using var path = ExecutionPaths.Override(hostPath: hostPath);
         var fused = Run(keepCrop: false);
         var plain = Run(keepCrop: true);
-        bool kernels = !HostPath.Applies(_device);
+        bool kernels = !_device.Paths.Host;
         Assert.Equal(0, plain.Fused);
         Assert.Equal(kernels ? 1 : 0, fused.Fused);
         Reference.AssertExactly(plain.Loss, fused.Loss, "loss");

@@ -26,7 +26,7 @@ public sealed class ReluFusionTests(DeviceFixture fixture)
     [InlineData(false)]
     public void FusedPairsGiveTheUnfusedBits(bool hostPath)
     {
-        using var path = HostPath.Use(hostPath);
+        using var path = ExecutionPaths.Override(hostPath: hostPath);
         var (fusedLoss, fusedGrads, fusedCount, fusedLaunches, _, _, _) = Run(keepConvOutput: false);
         var (plainLoss, plainGrads, plainCount, plainLaunches, _, _, _) = Run(keepConvOutput: true);
         Assert.Equal(2, fusedCount);
@@ -43,7 +43,7 @@ public sealed class ReluFusionTests(DeviceFixture fixture)
     {
         // Where convolutions run as implicit GEMM (a GPU), a fused pair's backward is one op too:
         // the convolution's products read the ReLU output's gradient through the mask on the fly.
-        using var path = ImplicitConvolution.Use(true);
+        using var path = ExecutionPaths.Override(implicitGemm: true);
         if (_device.Info.MaxGroupSize < 256)
         {
             var error = Assert.Throws<ArgumentException>(() => Run(keepConvOutput: false));
@@ -69,7 +69,7 @@ public sealed class ReluFusionTests(DeviceFixture fixture)
     [InlineData(false, false)]
     public void BatchNormAndReluFuseTooInTrainingAndEvaluation(bool hostPath, bool training)
     {
-        using var path = HostPath.Use(hostPath);
+        using var path = ExecutionPaths.Override(hostPath: hostPath);
         var fused = RunBatchNorm(keepNormalized: false, training);
         var plain = RunBatchNorm(keepNormalized: true, training);
         Assert.Equal(1, fused.Fused);
@@ -92,7 +92,7 @@ public sealed class ReluFusionTests(DeviceFixture fixture)
         // after the batch norm, so it could take the buffer of the statistics the fused kernel was
         // still reading, and the kernels (not the host path, which normalises first) gave wrong
         // logits. Fused and unfused (every value kept, so nothing fuses) must give the same bits.
-        using var path = HostPath.Use(hostPath);
+        using var path = ExecutionPaths.Override(hostPath: hostPath);
         var model = Engine.Models.ResNet.ResNet50(classes: 4, inChannels: 3, smallStem: true, width: 4);
         model.Initialize(_device, seed: 7);
         int k = 0;

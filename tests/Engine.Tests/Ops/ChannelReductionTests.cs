@@ -32,7 +32,7 @@ public sealed class ChannelReductionTests(DeviceFixture fixture)
     {
         float[] x = Reference.Random(N * C * Plane, 21, -1f, 1f).Select(v => v + offset).ToArray();
         using var scope = DisposeScope.Enter();
-        using var kernels = HostPath.Use(false);
+        using var kernels = ExecutionPaths.Override(hostPath: false);
         var rm = Tensor.FromArray(_device, [0.5f, -1f, 2f], C);
         var rv = Tensor.FromArray(_device, [1f, 0.25f, 4f], C);
         var (_, saved) = Engine.Functional.BatchNorm2d(Tensor.FromArray(_device, x, N, C, H, W), rm, rv,
@@ -59,7 +59,7 @@ public sealed class ChannelReductionTests(DeviceFixture fixture)
         float[] dy = Reference.Random(x.Length, 23);
         float[] meanValues = [0.1f, -0.2f, 0.05f], invStdValues = [1.5f, 0.8f, 1.1f];
         using var scope = DisposeScope.Enter();
-        using var kernels = HostPath.Use(false);
+        using var kernels = ExecutionPaths.Override(hostPath: false);
         var saved = new BatchNormSaved(Tensor.FromArray(_device, meanValues, C), Tensor.FromArray(_device, invStdValues, C));
         var grads = Engine.Functional.BatchNorm2dBackward(Tensor.FromArray(_device, dy, N, C, H, W), Tensor.FromArray(_device, x, N, C, H, W),
             Tensor.Full(_device, 1f, C), saved, training: true);
@@ -96,7 +96,7 @@ public sealed class ChannelReductionTests(DeviceFixture fixture)
     {
         float[] values = Reference.Random(length, length % 97);
         using var scope = DisposeScope.Enter();
-        using var kernels = HostPath.Use(false);
+        using var kernels = ExecutionPaths.Override(hostPath: false);
         using var sum = FullSum.Of(Tensor.FromArray(_device, values, length));
         double expected = values.Sum(v => (double)v), scale = values.Sum(v => Math.Abs((double)v));
         Reference.AssertWithinDotBound(sum.ToArray(), [expected], [scale], length, $"sum of {length}");

@@ -1,3 +1,4 @@
+using Engine.Devices;
 using Engine.Ops;
 using Engine.Tensors;
 using Engine.Tests.Infrastructure;
@@ -45,7 +46,7 @@ public sealed class GemmBatchLimitTests(DeviceFixture fixture)
         var profile = _device.StartProfile();
         try
         {
-            using var tiles = Blas.UseLargeTiles(largeTiles);
+            using var tiles = ExecutionPaths.Override(largeTiles: largeTiles);
             Blas.Gemm(ta, tb, tc, alpha: 1.5f, beta: -1f, algorithm: GemmAlgorithm.SharedMemoryTiled); // beta reads C from each chunk's view too
         }
         finally

@@ -1,3 +1,4 @@
+using Engine.Devices;
 using Engine.Ops;
 using Engine.Tensors;
 using Engine.Tests.Infrastructure;
@@ -142,7 +143,7 @@ public sealed class GemmTests(DeviceFixture fixture)
         foreach (bool large in new[] { true, false })
         {
             using var tc = Tensor.FromArray(_device, c0, batch, m, n);
-            using (Blas.UseLargeTiles(large))
+            using (ExecutionPaths.Override(largeTiles: large))
                 Blas.Gemm(ta, tb, tc, transposeA, transposeB, alpha: 0.5f, beta: 2f, algorithm: GemmAlgorithm.SharedMemoryTiled);
             results.Add(tc.ToArray());
         }

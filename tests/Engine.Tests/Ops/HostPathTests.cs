@@ -28,9 +28,9 @@ public sealed class HostPathTests(DeviceFixture fixture)
     private static (T Host, T Kernels) Both<T>(Func<T> body)
     {
         T host, kernels;
-        using (HostPath.Use(true))
+        using (ExecutionPaths.Override(hostPath: true))
             host = body();
-        using (HostPath.Use(false))
+        using (ExecutionPaths.Override(hostPath: false))
             kernels = body();
         return (host, kernels);
     }
@@ -42,11 +42,11 @@ public sealed class HostPathTests(DeviceFixture fixture)
     [Fact]
     public void TheEnvironmentSwitchDecidesTheDefault()
     {
-        bool off = Environment.GetEnvironmentVariable(HostPath.EnvironmentVariable) is "0" or "off" or "false";
-        Assert.Equal(!off, HostPath.Enabled);
-        using (HostPath.Use(off))
-            Assert.Equal(off, HostPath.Enabled);
-        Assert.Equal(!off, HostPath.Enabled);
+        bool off = Environment.GetEnvironmentVariable(ExecutionPaths.HostPathVariable) is "0" or "off" or "false";
+        Assert.Equal(!off, ExecutionPaths.HostPathOn);
+        using (ExecutionPaths.Override(hostPath: off))
+            Assert.Equal(off, ExecutionPaths.HostPathOn);
+        Assert.Equal(!off, ExecutionPaths.HostPathOn);
     }
 
     public static TheoryData<int, int, int, int, int, int, int> Convolutions() => new()

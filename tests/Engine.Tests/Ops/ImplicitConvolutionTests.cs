@@ -1,3 +1,4 @@
+using Engine.Devices;
 using Engine.Kernels.Convolution;
 using Engine.Ops;
 using Engine.Ops.Convolution;
@@ -56,8 +57,8 @@ public sealed class ImplicitConvolutionTests(DeviceFixture fixture)
         foreach (bool large in new[] { true, false })
         {
             using var scope = DisposeScope.Enter();
-            using var tiles = Blas.UseLargeTiles(large);
-            using var path = ImplicitConvolution.Use(true);
+            using var tiles = ExecutionPaths.Override(largeTiles: large);
+            using var path = ExecutionPaths.Override(implicitGemm: true);
             var xs = Tensor.FromArray(_device, x, p.N, p.Cin, p.H, p.W);
             var ws = Tensor.FromArray(_device, w, spec.WeightShape.ToArray());
             var bs = Tensor.FromArray(_device, b, p.Cout);
@@ -122,7 +123,7 @@ public sealed class ImplicitConvolutionTests(DeviceFixture fixture)
         var p = new P(2, 5, 9, 9, 7, 3, 3, SH: stride, SW: stride, PH: 1, PW: 1);
         var spec = Spec(p);
         using var scope = DisposeScope.Enter();
-        using var path = ImplicitConvolution.Use(true);
+        using var path = ExecutionPaths.Override(implicitGemm: true);
         var x = Tensor.FromArray(_device, Reference.Random(p.N * p.Cin * p.H * p.W, 21), p.N, p.Cin, p.H, p.W);
         var w = Tensor.FromArray(_device, Reference.Random(p.Cout * p.Cin * 9, 22), spec.WeightShape.ToArray());
         float[] preValues = Reference.Random((int)spec.OutputShape.Numel, 23).Select((v, i) => i % 7 == 0 ? 0f : v).ToArray();
@@ -186,7 +187,7 @@ public sealed class ImplicitConvolutionTests(DeviceFixture fixture)
             List<string> kernels = [];
             foreach (bool implicitGemm in new[] { true, false })
             {
-                using var path = ImplicitConvolution.Use(implicitGemm);
+                using var path = ExecutionPaths.Override(implicitGemm: implicitGemm);
                 var y = Tensor.Empty(_device, spec.OutputShape);
                 var relu = Tensor.Empty(_device, spec.OutputShape);
                 var profile = _device.StartProfile();
@@ -258,7 +259,7 @@ public sealed class ImplicitConvolutionTests(DeviceFixture fixture)
         var outputs = new List<float[]>();
         foreach (bool implicitGemm in new[] { true, false })
         {
-            using var path = ImplicitConvolution.Use(implicitGemm);
+            using var path = ExecutionPaths.Override(implicitGemm: implicitGemm);
             var y = Tensor.Empty(_device, spec.OutputShape);
             var relu = Tensor.Empty(_device, spec.OutputShape);
             Conv2dOp.ForwardRelu(spec, x, w, b, y, relu);
@@ -287,7 +288,7 @@ public sealed class ImplicitConvolutionTests(DeviceFixture fixture)
             float[] w = Reference.Random(p.Cin * (p.Cout / p.Groups) * p.KH * p.KW, Reference.SeedOf(p) + 1);
             float[] b = Reference.Random(p.Cout, Reference.SeedOf(p) + 2);
             using var scope = DisposeScope.Enter();
-            using var path = ImplicitConvolution.Use(true);
+            using var path = ExecutionPaths.Override(implicitGemm: true);
             var y = Tensor.Full(_device, float.NaN, spec.OutputShape);
             ConvTranspose2dOp.Forward(spec, Tensor.FromArray(_device, x, spec.InputShape.ToArray()), Tensor.FromArray(_device, w, spec.WeightShape.ToArray()),
                 Tensor.FromArray(_device, b, p.Cout), y);
@@ -302,7 +303,7 @@ public sealed class ImplicitConvolutionTests(DeviceFixture fixture)
     private void AssertRefused(P p)
     {
         using var scope = DisposeScope.Enter();
-        using var path = ImplicitConvolution.Use(true);
+        using var path = ExecutionPaths.Override(implicitGemm: true);
         var spec = Spec(p);
         var x = Tensor.Zeros(_device, p.N, p.Cin, p.H, p.W);
         var w = Tensor.Zeros(_device, spec.WeightShape);

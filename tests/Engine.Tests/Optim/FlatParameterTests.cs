@@ -30,7 +30,7 @@ public sealed class FlatParameterTests(DeviceFixture fixture)
         Assert.Single(adam.Runs);
         Assert.Equal(model.ParameterCount, adam.Runs[0].Length);
 
-        using var kernels = HostPath.Use(false);
+        using var kernels = ExecutionPaths.Override(hostPath: false);
         var profile = _device.StartProfile();
         try
         {

@@ -30,10 +30,10 @@ public sealed class Conv2dNode(string name, Conv2dSpec spec, Node x, Parameter w
 
     /// <inheritdoc/>
     internal override bool FusesReluBackward(Devices.ComputeDevice device) =>
-        FusesRelu && spec.Geometry.StrideH == 1 && spec.Geometry.StrideW == 1 && ImplicitConvolution.Applies(device); // a strided input gradient runs as GEMM + col2im, unmasked
+        FusesRelu && ConvReluFusion.TakesReluBackward(device, spec.Geometry, inputGradient: true, biasWithoutWeights: false);
 
     /// <inheritdoc/>
-    internal override long ForwardWorkspace(Devices.ComputeDevice device, bool training) => Conv2dOp.ForwardWorkspace(spec, device, Bias is not null);
+    internal override long ForwardWorkspace(Devices.ComputeDevice device, bool training) => Conv2dOp.ForwardWorkspace(spec, device);
 
     /// <inheritdoc/>
     internal override long BackwardWorkspace(Devices.ComputeDevice device, Func<int, bool> inputGets, bool throughRelu) =>

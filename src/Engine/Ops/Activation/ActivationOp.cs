@@ -32,7 +32,7 @@ public static class ActivationOp
         Check.SameShape(op, "output", y.Shape, "input", x.Shape);
         int n = Check.LaunchSize(op, x.Numel);
         var d = x.Device;
-        if (kind == ActivationKind.Relu && HostPath.Applies(d))
+        if (kind == ActivationKind.Relu && d.Paths.Host)
         {
             d.Synchronize();
             ReluHost.Forward(x.View, y.View, n);
@@ -61,7 +61,7 @@ public static class ActivationOp
         int n = Check.LaunchSize(op, dy.Numel);
         int a = Launch.Flag(accumulate);
         var d = dy.Device;
-        if (kind == ActivationKind.Relu && HostPath.Applies(d))
+        if (kind == ActivationKind.Relu && d.Paths.Host)
         {
             d.Synchronize();
             ReluHost.Backward(saved.View, dy.View, dx.View, n, accumulate);

@@ -1,3 +1,4 @@
+using Engine.Devices;
 using Engine.Tensors;
 
 namespace Engine.Ops.Convolution;
@@ -12,14 +13,8 @@ public static class Conv2dOp
     public static void Forward(Conv2dSpec spec, Tensor x, Tensor w, Tensor? b, Tensor y)
     {
         CheckTensors(spec, x, w, b, y, "output", nameof(Forward));
-        var g = spec.Geometry;
-        if (b is not null && ImplicitConvolution.Applies(x.Device))
-        {
-            ImplicitConvolution.Forward(x.Device, g, x.View, w.View, b.View, y.View, null); // the bias in the product's epilogue
-            return;
-        }
-        ConvCore.Forward(x.Device, g, x.View, w.View, y.View);
-        if (b is not null)
+        bool biasAdded = ConvPaths.Forward(x.Device, spec.Geometry, x.View, w.View, b?.View, y.View, null); // implicit GEMM: the bias in the product's epilogue
+        if (b is not null && !biasAdded)
             TensorOps.AddChannelBias(y, b);
     }
 
@@ -32,13 +27,8 @@ public static class Conv2dOp
         CheckTensors(spec, x, w, b, y, "output", nameof(ForwardRelu));
         Check.SameDevice(nameof(ForwardRelu), x.Device, activated);
         Check.SameShape(nameof(ForwardRelu), "activation", activated.Shape, "output", y.Shape);
-        if (ImplicitConvolution.Applies(x.Device))
-        {
-            ImplicitConvolution.Forward(x.Device, spec.Geometry, x.View, w.View, b.View, y.View, activated.View); // bias and ReLU in the epilogue
-            return;
-        }
-        ConvCore.Forward(x.Device, spec.Geometry, x.View, w.View, y.View);
-        TensorOps.AddChannelBiasRelu(y, b, activated);
+        if (!ConvPaths.Forward(x.Device, spec.Geometry, x.View, w.View, b.View, y.View, activated.View)) // implicit GEMM: bias and ReLU in the epilogue
+            TensorOps.AddChannelBiasRelu(y, b, activated);
     }
 
     /// <summary>
@@ -77,12 +67,11 @@ public static class Conv2dOp
             Check.SameDevice("Conv2d backward", device, db);
             Check.SameShape("Conv2d backward", "bias gradient", db.Shape, "bias", new Shape(g.OutChannels));
         }
-        bool implicitGemm = ImplicitConvolution.Applies(device);
         if (reluPre is not null)
         {
             Check.SameDevice("Conv2d backward", device, reluPre);
             Check.SameShape("Conv2d backward", "ReLU pre-activation", reluPre.Shape, "output gradient", dy.Shape);
-            if (!implicitGemm || (db is not null && dw is null) || (dx is not null && (g.StrideH > 1 || g.StrideW > 1)))
+            if (!ConvReluFusion.TakesReluBackward(device, g, dx is not null, db is not null && dw is null))
             {
                 // The gradient through the ReLU, written out, then the convolution's backward.
                 using var through = Tensor.Empty(device, dy.Shape);
@@ -91,21 +80,11 @@ public static class Conv2dOp
                 return;
             }
         }
-        if (implicitGemm && (dx is not null || dw is not null))
+        ConvPaths.Backward(device, g, new ConvBackwardRequest(dy.View)
         {
-            // One launch for dx and dw, the bias gradient as the weight gradient's last column.
-            ImplicitConvolution.Backward(device, g, w.View, dy.View, x.View, dx?.View, accumulateInput, dw?.View,
-                dw is null ? null : db?.View, accumulateParameters, reluPre?.View, null);
-            if (db is not null && dw is null)
-                ConvCore.BiasGradient(device, dy.View, db.View, g.N, g.OutChannels, g.OutH * g.OutW, accumulateParameters);
-            return;
-        }
-        if (dx is not null)
-            ConvCore.InputGradient(device, g, w.View, dy.View, dx.View, accumulateInput);
-        if (dw is not null)
-            ConvCore.WeightGradient(device, g, x.View, dy.View, dw.View, accumulateParameters);
-        if (db is not null)
-            ConvCore.BiasGradient(device, dy.View, db.View, g.N, g.OutChannels, g.OutH * g.OutW, accumulateParameters);
+            W = w.View, X = x.View, Dx = dx?.View, AccumulateInput = accumulateInput,
+            Dw = dw?.View, Db = db?.View, AccumulateWeights = accumulateParameters, ReluPre = reluPre?.View,
+        });
     }
 
     private static void CheckTensors(Conv2dSpec spec, Tensor x, Tensor w, Tensor? b, Tensor y, string yName, string method)
@@ -127,22 +106,16 @@ public static class Conv2dOp
     }
 
     /// <summary>Device bytes <see cref="Forward"/> (or <see cref="ForwardRelu"/>) allocates for a while, beyond its output, on <paramref name="device"/>.</summary>
-    internal static long ForwardWorkspace(Conv2dSpec spec, Devices.ComputeDevice device, bool bias) =>
-        bias && ImplicitConvolution.Applies(device) ? 0 : ConvCore.ForwardWorkspace(device, spec.Geometry);
+    internal static long ForwardWorkspace(Conv2dSpec spec, ComputeDevice device) => ConvPaths.ForwardWorkspace(device, spec.Geometry);
 
     /// <summary>
     /// Device bytes <see cref="Backward(Conv2dSpec, Tensor, Tensor, Tensor, Tensor?, Tensor?, Tensor?, bool, bool, Tensor?)"/>
     /// holds at once for the gradients asked for (<paramref name="reluPre"/>: through a fused ReLU), mirroring its paths.
     /// </summary>
-    internal static long BackwardWorkspace(Conv2dSpec spec, Devices.ComputeDevice device, bool dx, bool dw, bool db, bool reluPre)
+    internal static long BackwardWorkspace(Conv2dSpec spec, ComputeDevice device, bool dx, bool dw, bool db, bool reluPre)
     {
-        var g = spec.Geometry;
-        bool implicitGemm = ImplicitConvolution.Applies(device);
-        if (reluPre && (!implicitGemm || (db && !dw) || (dx && (g.StrideH > 1 || g.StrideW > 1))))
+        if (reluPre && !ConvReluFusion.TakesReluBackward(device, spec.Geometry, dx, db && !dw))
             return 4 * spec.OutputShape.Numel + BackwardWorkspace(spec, device, dx, dw, db, reluPre: false); // the gradient through the ReLU, written out
-        long bias = db ? ConvCore.BiasGradientWorkspace(g.N, g.OutChannels, g.OutH * g.OutW) : 0;
-        if (implicitGemm && (dx || dw))
-            return Math.Max(ImplicitConvolution.BackwardWorkspace(device, g, dx, dw, dw && db, outputBias: false), dw ? 0 : bias);
-        return Math.Max(Math.Max(dx ? ConvCore.InputGradientWorkspace(device, g) : 0, dw ? ConvCore.WeightGradientWorkspace(device, g) : 0), bias);
+        return ConvPaths.BackwardWorkspace(device, spec.Geometry, dx, dw, db);
     }
 }

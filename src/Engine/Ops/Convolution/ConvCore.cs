@@ -12,8 +12,9 @@ namespace Engine.Ops.Convolution;
 /// Convolution by im2col + GEMM on a validated <see cref="ConvGeometry"/>: the forward pass, the
 /// input gradient (GEMM + col2im as a gather) and the weight gradient. Images are processed in
 /// chunks so the column buffer stays under <see cref="ColumnBudgetBytes"/>. A 1x1, stride-1,
-/// unpadded convolution multiplies the input directly, without columns. On the CPU accelerator
-/// with the host path on, <see cref="HostConvolution"/> does all three as large GEMMs instead.
+/// unpadded convolution multiplies the input directly, without columns. This is the kernels' path
+/// where products do not run on the block-tiled GEMMs; <see cref="ConvPaths"/> picks it, the host's
+/// (<see cref="HostConvolution"/>) or implicit GEMM (<see cref="ImplicitConvolution"/>).
 /// </summary>
 internal static class ConvCore
 {
@@ -28,17 +29,6 @@ internal static class ConvCore
     /// <summary><c>y = conv(x, w)</c> without bias. x <c>[N, Cin, H, W]</c>, w <c>[Cout, Cin/G, KH, KW]</c>, y <c>[N, Cout, OutH, OutW]</c>.</summary>
     internal static void Forward(ComputeDevice device, in ConvGeometry g, ArrayView<float> x, ArrayView<float> w, ArrayView<float> y)
     {
-        if (ImplicitConvolution.Applies(device))
-        {
-            ImplicitConvolution.Forward(device, g, x, w, null, y, null);
-            return;
-        }
-        if (HostPath.Applies(device))
-        {
-            device.Synchronize();
-            HostConvolution.Forward(device, g, x, w, y);
-            return;
-        }
         int columns = g.ColumnCols;
         int rowsPerGroup = g.ColumnRows;
         int outPerGroup = g.OutChannelsPerGroup;
@@ -79,31 +69,12 @@ internal static class ConvCore
     }
 
     /// <summary>
-    /// <c>dx (+)= conv_input_grad(w, dy)</c>: per group <c>dcols = w_g^T dy_g</c>, then col2im as a
-    /// gather. dy <c>[N, Cout, OutH, OutW]</c>, dx <c>[N, Cin, H, W]</c>.
+    /// <c>dx (+)= conv_input_grad(w, dy)</c>: per group <c>dcols = w_g^T dy_g</c> on whichever GEMM the
+    /// device takes, then col2im as a gather. Also what implicit GEMM's path runs for strided
+    /// convolutions, whose gathered product would multiply stride-squared times the taps (most of
+    /// them zero). dy <c>[N, Cout, OutH, OutW]</c>, dx <c>[N, Cin, H, W]</c>.
     /// </summary>
     internal static void InputGradient(ComputeDevice device, in ConvGeometry g, ArrayView<float> w, ArrayView<float> dy, ArrayView<float> dx, bool accumulate)
-    {
-        if (ImplicitConvolution.Applies(device))
-        {
-            ImplicitConvolution.InputGradient(device, g, w, dy, dx, accumulate);
-            return;
-        }
-        if (HostPath.Applies(device))
-        {
-            device.Synchronize();
-            HostConvolution.InputGradient(device, g, w, dy, dx, accumulate);
-            return;
-        }
-        ExplicitInputGradient(device, g, w, dy, dx, accumulate);
-    }
-
-    /// <summary>
-    /// The input gradient as a GEMM into columns and col2im, on whichever GEMM the device takes:
-    /// what implicit GEMM uses for strided convolutions, whose gathered product would multiply
-    /// stride-squared times the taps (most of them zero).
-    /// </summary>
-    internal static void ExplicitInputGradient(ComputeDevice device, in ConvGeometry g, ArrayView<float> w, ArrayView<float> dy, ArrayView<float> dx, bool accumulate)
     {
         int columns = g.ColumnCols;
         int rowsPerGroup = g.ColumnRows;
@@ -153,17 +124,6 @@ internal static class ConvCore
     /// </summary>
     internal static void WeightGradient(ComputeDevice device, in ConvGeometry g, ArrayView<float> x, ArrayView<float> dy, ArrayView<float> dw, bool accumulate)
     {
-        if (ImplicitConvolution.Applies(device))
-        {
-            ImplicitConvolution.WeightGradient(device, g, x, dy, dw, null, accumulate);
-            return;
-        }
-        if (HostPath.Applies(device))
-        {
-            device.Synchronize();
-            HostConvolution.WeightGradient(device, g, x, dy, dw, accumulate);
-            return;
-        }
         int columns = g.ColumnCols;
         int rowsPerGroup = g.ColumnRows;
         int outPerGroup = g.OutChannelsPerGroup;
@@ -226,29 +186,15 @@ internal static class ConvCore
         return (int)Math.Clamp(ColumnBudgetBytes / Math.Max(bytesPerImage, 1), 1, g.N);
     }
 
-    /// <summary>Bytes <see cref="Forward"/> allocates for a while on <paramref name="device"/>: what its path (implicit GEMM, the host, im2col) holds at once beyond the output.</summary>
-    internal static long ForwardWorkspace(ComputeDevice device, in ConvGeometry g) =>
-        ImplicitConvolution.Applies(device) ? 0
-        : HostPath.Applies(device) ? HostConvolution.ForwardWorkspace(g)
-        : IsPointwise(g) ? 0
-        : 4L * ImagesPerChunk(g) * g.InChannels * g.KH * g.KW * g.ColumnCols;
+    /// <summary>Bytes <see cref="Forward"/> allocates for a while beyond the output: a chunk's columns (none for a pointwise convolution).</summary>
+    internal static long ForwardWorkspace(in ConvGeometry g) => IsPointwise(g) ? 0 : 4L * ImagesPerChunk(g) * g.InChannels * g.KH * g.KW * g.ColumnCols;
 
-    /// <summary>Bytes <see cref="InputGradient"/> allocates for a while on <paramref name="device"/>.</summary>
-    internal static long InputGradientWorkspace(ComputeDevice device, in ConvGeometry g) =>
-        ImplicitConvolution.Applies(device) ? ImplicitConvolution.BackwardWorkspace(device, g, dx: true, dw: false, db: false, outputBias: false)
-        : HostPath.Applies(device) ? HostConvolution.InputGradientWorkspace(g)
-        : ExplicitInputGradientWorkspace(g);
+    /// <summary>Bytes <see cref="InputGradient"/> allocates for a while: a chunk's columns (none for a pointwise convolution).</summary>
+    internal static long InputGradientWorkspace(in ConvGeometry g) => ForwardWorkspace(g);
 
-    /// <summary>Bytes <see cref="ExplicitInputGradient"/> allocates for a while: a chunk's columns (none for a pointwise convolution).</summary>
-    internal static long ExplicitInputGradientWorkspace(in ConvGeometry g) => IsPointwise(g) ? 0 : 4L * ImagesPerChunk(g) * g.InChannels * g.KH * g.KW * g.ColumnCols;
-
-    /// <summary>Bytes <see cref="WeightGradient"/> allocates for a while on <paramref name="device"/>: columns, the output gradient channel-major and the slices' partial results.</summary>
-    internal static long WeightGradientWorkspace(ComputeDevice device, in ConvGeometry g)
+    /// <summary>Bytes <see cref="WeightGradient"/> allocates for a while: columns, the output gradient channel-major and the slices' partial results.</summary>
+    internal static long WeightGradientWorkspace(in ConvGeometry g)
     {
-        if (ImplicitConvolution.Applies(device))
-            return ImplicitConvolution.BackwardWorkspace(device, g, dx: false, dw: true, db: false, outputBias: false);
-        if (HostPath.Applies(device))
-            return HostConvolution.WeightGradientWorkspace(g);
         int columns = g.ColumnCols, chunk = ImagesPerChunk(g);
         long weights = (long)g.OutChannels * g.ColumnRows;
         int maxSlices = WeightGradientSlicing.For(weights, (long)chunk * columns).Slices((long)chunk * columns);

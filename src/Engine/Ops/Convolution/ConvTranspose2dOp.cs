@@ -23,18 +23,20 @@ public static class ConvTranspose2dOp
     {
         CheckTensors(spec, x, w, b, y, "output", nameof(Forward));
         var device = x.Device;
-        if (ImplicitConvolution.Applies(device))
+        var path = device.Paths.Convolution;
+        if (path == ConvolutionPath.Implicit)
         {
             // As implicit GEMM: the adjoint convolution's input gradient (no dilated or flipped
             // copies), with the bias in the epilogue.
             ImplicitConvolution.TransposedForward(device, spec.AdjointGeometry, x.View, w.View, b?.View, y.View);
             return;
         }
-        if (HostPath.Applies(device))
+        if (path == ConvolutionPath.Host)
         {
             // On the host: the same values without the inserted zeros, as the adjoint convolution's
             // input gradient (W^T x, then col2im): a quarter of the products at stride 2.
-            ConvCore.InputGradient(device, spec.AdjointGeometry, w.View, x.View, y.View, accumulate: false);
+            device.Synchronize();
+            HostConvolution.InputGradient(device, spec.AdjointGeometry, w.View, x.View, y.View, accumulate: false);
             if (b is not null)
                 TensorOps.AddChannelBias(y, b);
             return;
@@ -66,19 +68,19 @@ public static class ConvTranspose2dOp
             if (accumulate)
             {
                 using var fresh = Tensor.Empty(device, dx.Shape);
-                ConvCore.Forward(device, adjoint, dy.View, w.View, fresh.View);
+                ConvPaths.Forward(device, adjoint, dy.View, w.View, null, fresh.View, null);
                 TensorOps.Axpy(1f, fresh, dx);
             }
             else
             {
-                ConvCore.Forward(device, adjoint, dy.View, w.View, dx.View);
+                ConvPaths.Forward(device, adjoint, dy.View, w.View, null, dx.View, null);
             }
         }
         if (dw is not null)
         {
             Check.SameDevice("ConvTranspose2d backward", device, dw);
             Check.SameShape("ConvTranspose2d backward", "weight gradient", dw.Shape, "weight", w.Shape);
-            ConvCore.WeightGradient(device, adjoint, dy.View, x.View, dw.View, accumulate);
+            ConvPaths.WeightGradient(device, adjoint, dy.View, x.View, dw.View, accumulate);
         }
         if (db is not null)
         {
@@ -108,21 +110,22 @@ public static class ConvTranspose2dOp
     /// <summary>Device bytes <see cref="Forward"/> allocates for a while on <paramref name="device"/>: on the kernels, the zero-dilated input and flipped weights and the convolution's columns.</summary>
     internal static long ForwardWorkspace(ConvTranspose2dSpec spec, ComputeDevice device)
     {
-        if (ImplicitConvolution.Applies(device))
-            return ImplicitConvolution.BackwardWorkspace(device, spec.AdjointGeometry, dx: true, dw: false, db: false, outputBias: true);
-        if (HostPath.Applies(device))
-            return ConvCore.InputGradientWorkspace(device, spec.AdjointGeometry);
+        var path = device.Paths.Convolution;
+        if (path == ConvolutionPath.Implicit)
+            return ImplicitConvolution.BackwardWorkspace(spec.AdjointGeometry, dx: true, dw: false, db: false, outputBias: true);
+        if (path == ConvolutionPath.Host)
+            return HostConvolution.InputGradientWorkspace(spec.AdjointGeometry);
         var dilated = spec.DilatedSize;
         long copies = 4 * ((long)spec.N * spec.InChannels * dilated.H * dilated.W + (long)spec.OutChannels * (spec.InChannels / spec.Groups) * spec.Kernel.H * spec.Kernel.W);
-        return copies + ConvCore.ForwardWorkspace(device, spec.ForwardGeometry);
+        return copies + ConvCore.ForwardWorkspace(spec.ForwardGeometry);
     }
 
     /// <summary>Device bytes <see cref="Backward"/> holds at once for the gradients asked for (the input gradient's copy counted, as when it accumulates).</summary>
     internal static long BackwardWorkspace(ConvTranspose2dSpec spec, ComputeDevice device, bool dx, bool dw, bool db)
     {
         var adjoint = spec.AdjointGeometry;
-        long input = dx ? 4 * spec.InputShape.Numel + ConvCore.ForwardWorkspace(device, adjoint) : 0;
-        long weight = dw ? ConvCore.WeightGradientWorkspace(device, adjoint) : 0;
+        long input = dx ? 4 * spec.InputShape.Numel + ConvPaths.ForwardWorkspace(device, adjoint) : 0;
+        long weight = dw ? ConvPaths.WeightGradientWorkspace(device, adjoint) : 0;
         long bias = db ? ConvCore.BiasGradientWorkspace(spec.N, spec.OutChannels, spec.OutputSize.H * spec.OutputSize.W) : 0;
         return Math.Max(input, Math.Max(weight, bias));
     }

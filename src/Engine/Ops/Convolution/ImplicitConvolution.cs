@@ -21,40 +21,6 @@ internal static class ImplicitConvolution
     // Most batch entries (grid z) one launch takes: CUDA's limit on a grid's third axis.
     private const int MaxBatch = Blas.MaxBatchPerLaunch;
 
-    [ThreadStatic]
-    private static bool? t_forced;
-
-    /// <summary>
-    /// Whether convolutions on <paramref name="device"/> run as implicit GEMM: where products run on
-    /// the block-tiled GEMMs (a GPU, or <c>ENGINE_GEMM=shared</c>), or as forced on this thread by
-    /// <see cref="Use"/>. Forcing it on a device whose groups are too small for those kernels throws
-    /// <see cref="Blas.Resolve"/>'s refusal.
-    /// </summary>
-    internal static bool Applies(ComputeDevice device)
-    {
-        if (t_forced is bool forced)
-        {
-            if (forced)
-                Blas.Resolve(device, GemmAlgorithm.SharedMemoryTiled);
-            return forced;
-        }
-        return !HostPath.Applies(device) && Blas.Resolve(device, GemmAlgorithm.Auto) == GemmAlgorithm.SharedMemoryTiled;
-    }
-
-    /// <summary>Makes convolutions on this thread run as implicit GEMM (true) or through im2col (false) until disposed (tests prove both).</summary>
-    internal static Scope Use(bool implicitGemm)
-    {
-        var previous = t_forced;
-        t_forced = implicitGemm;
-        return new Scope(previous);
-    }
-
-    /// <summary>The scope returned by <see cref="Use"/>.</summary>
-    internal readonly struct Scope(bool? previous) : IDisposable
-    {
-        public void Dispose() => t_forced = previous;
-    }
-
     /// <summary>
     /// <c>y = conv(x, w) (+ b)</c>, and <c>activated = relu(y)</c> when given. x <c>[N, Cin, H, W]</c>,
     /// w <c>[Cout, CinG, KH, KW]</c>, b <c>[Cout]</c>, y and activated <c>[N, Cout, OutH, OutW]</c>.
@@ -135,14 +101,13 @@ internal static class ImplicitConvolution
         }
     }
 
-    /// <summary><c>dx (+)= conv_input_grad(w, dy)</c> without columns (<see cref="Backward"/> with the input gradient alone).</summary>
+    /// <summary><c>dx (+)= conv_input_grad(w, dy)</c> without columns (<see cref="Backward"/> with the input gradient alone); stride 1 (a strided one runs as GEMM + col2im, <see cref="ConvCore.InputGradient"/>).</summary>
     internal static void InputGradient(ComputeDevice device, in ConvGeometry g, ArrayView<float> w, ArrayView<float> dy, ArrayView<float> dx, bool accumulate) =>
-        Backward(device, g, w, dy, dy, dx, accumulate, null, null, false, null, null);
+        Backward(device, g, new ConvBackwardRequest(dy) { W = w, Dx = dx, AccumulateInput = accumulate });
 
-    /// <summary><c>dw (+)= sum_n dy[n, g] columns(x[n, g])^T</c>, and the bias gradient when given (<see cref="Backward"/> with these alone).</summary>
-    internal static void WeightGradient(ComputeDevice device, in ConvGeometry g, ArrayView<float> x, ArrayView<float> dy,
-        ArrayView<float> dw, ArrayView<float>? bias, bool accumulate) =>
-        Backward(device, g, dw, dy, x, null, false, dw, bias, accumulate, null, null);
+    /// <summary><c>dw (+)= sum_n dy[n, g] columns(x[n, g])^T</c> (<see cref="Backward"/> with the weight gradient alone).</summary>
+    internal static void WeightGradient(ComputeDevice device, in ConvGeometry g, ArrayView<float> x, ArrayView<float> dy, ArrayView<float> dw, bool accumulate) =>
+        Backward(device, g, new ConvBackwardRequest(dy) { X = x, Dw = dw, AccumulateWeights = accumulate });
 
     /// <summary>
     /// A transposed convolution's forward pass as the input gradient of its adjoint convolution
@@ -151,25 +116,36 @@ internal static class ImplicitConvolution
     /// </summary>
     internal static void TransposedForward(ComputeDevice device, in ConvGeometry adjoint, ArrayView<float> x, ArrayView<float> w,
         ArrayView<float>? bias, ArrayView<float> y) =>
-        Backward(device, adjoint, w, x, x, y, false, null, null, false, null, bias);
+        Backward(device, adjoint, new ConvBackwardRequest(x) { W = w, Dx = y, OutputBias = bias });
 
     /// <summary>
     /// A convolution's backward products without columns, both in one launch per group: the input
-    /// gradient <c>dx (+)= w^T * gathered(dy)</c> (when <paramref name="dx"/> is given) and the weight
-    /// gradient <c>dw (+)= dy * columns(x)^T</c> with the bias gradient as the product's last column
-    /// (when <paramref name="dw"/> is given, <paramref name="db"/> too if given). Either product's K
-    /// may be cut into slices summed in order afterwards (<see cref="InputGradientSlices"/>,
-    /// <see cref="WeightGradientSlicing"/>). With <paramref name="reluPre"/>, dy is the gradient of
-    /// <c>relu(reluPre)</c> and both products read the gradient through the ReLU on the fly, as
-    /// ReLU's backward would have written it. <paramref name="outputBias"/> adds a bias to dx
-    /// (a transposed convolution's forward pass; dx then stays in one slice).
+    /// gradient <c>dx (+)= w^T * gathered(dy)</c> (when <see cref="ConvBackwardRequest.Dx"/> is given)
+    /// and the weight gradient <c>dw (+)= dy * columns(x)^T</c> with the bias gradient as the
+    /// product's last column (when <see cref="ConvBackwardRequest.Dw"/> is given, its bias gradient too
+    /// if given). Either product's K may be cut into slices summed in order afterwards
+    /// (<see cref="InputGradientSlices"/>, <see cref="WeightGradientSlicing"/>). With a ReLU's input
+    /// (<see cref="ConvBackwardRequest.ReluPre"/>), dy is the gradient of <c>relu(reluPre)</c> and both
+    /// products read the gradient through the ReLU on the fly, as ReLU's backward would have written
+    /// it. An output bias adds a bias to dx (a transposed convolution's forward pass; dx then stays in
+    /// one slice). A strided convolution's input gradient is not taken here: gathered per input pixel
+    /// it would multiply every tap, stride^2 times the useful products, so it runs as GEMM and col2im
+    /// (<see cref="ConvCore.InputGradient"/>; a transposed convolution's forward pass, the one strided
+    /// product taken here, multiplied those zeros as zero-dilation did).
     /// dy <c>[N, Cout, OutH, OutW]</c>, x and dx <c>[N, Cin, H, W]</c>, w and dw <c>[Cout, CinG, KH, KW]</c>.
     /// </summary>
-    internal static void Backward(ComputeDevice device, in ConvGeometry g, ArrayView<float> w, ArrayView<float> dy, ArrayView<float> x,
-        ArrayView<float>? dx, bool accumulateInput, ArrayView<float>? dw, ArrayView<float>? db, bool accumulateWeights,
-        ArrayView<float>? reluPre, ArrayView<float>? outputBias)
+    internal static void Backward(ComputeDevice device, in ConvGeometry g, in ConvBackwardRequest request)
     {
         CheckOffsets(g);
+        var (dy, x, dx, dw, db) = (request.Dy, request.X, request.Dx, request.Dw, request.Db);
+        // The weights, or where only the weight gradient is asked, a view the launch passes unread.
+        var w = request.W ?? dw ?? throw new ArgumentException("Conv2d backward: the input gradient needs the weights.");
+        var (reluPre, outputBias) = (request.ReluPre, request.OutputBias);
+        bool accumulateInput = request.AccumulateInput, accumulateWeights = request.AccumulateWeights;
+        if (dx is not null && outputBias is null && ConvReluFusion.IsStrided(g))
+            throw new ArgumentException($"Implicit GEMM takes no strided input gradient (stride {g.StrideH}x{g.StrideW}): it runs as GEMM + col2im.");
+        if (reluPre is not null && !ConvReluFusion.TakesReluBackward(device, g, dx is not null, db is not null && dw is null))
+            throw new ArgumentException("This convolution's backward pass does not take a ReLU's backward pass (ConvReluFusion.TakesReluBackward).");
         int inPerGroup = g.InChannelsPerGroup, outPerGroup = g.OutChannelsPerGroup, taps = g.KH * g.KW;
         int pixels = g.H * g.W, plane = g.ColumnCols, rows = g.ColumnRows;
         long inImage = (long)g.InChannels * pixels, outImage = (long)g.OutChannels * plane;
@@ -179,19 +155,6 @@ internal static class ImplicitConvolution
         long perSlice = db is null ? weights : weights + g.OutChannels; // one slice's partial results: the weights', then the bias's
         bool masked = reluPre is not null;
         var mask = reluPre ?? dy;
-        if (dx is { } strided && outputBias is null && (g.StrideH > 1 || g.StrideW > 1))
-        {
-            // A strided convolution's input gradient gathered per input pixel would multiply every tap,
-            // stride^2 times the useful products: it runs as GEMM and col2im instead. (A transposed
-            // convolution's forward pass, the one strided product left here, multiplied those zeros
-            // as zero-dilation did.)
-            if (masked)
-                throw new ArgumentException("A strided convolution's input gradient does not take a ReLU's backward pass.");
-            ConvCore.ExplicitInputGradient(device, g, w, dy, strided, accumulateInput);
-            dx = null;
-            if (dw is null)
-                return;
-        }
 
         // K of the weight gradient (images * OutH * OutW) is an int in the kernels' arithmetic, and
         // one launch's batch entries (grid z) stay under CUDA's 65,535.
@@ -290,7 +253,7 @@ internal static class ImplicitConvolution
     /// </summary>
     internal static int InputGradientSlices(int rows, int cols, int images, int kTotal, long inImage)
     {
-        long target = 2L * Blas.PlannedMultiprocessors;
+        long target = 2L * ExecutionPaths.PlannedMultiprocessors;
         const int block = GemmSharedTiledKernels.BlockRows; // 64, as BlockCols
         long blocks = (long)((rows + block - 1) / block) * ((cols + block - 1) / block) * images;
         if (blocks >= target)
@@ -332,23 +295,14 @@ internal static class ImplicitConvolution
     private static void AddFlops(ComputeDevice device, in GemmParams p) => device.Profile?.AddFlops(2.0 * p.M * p.N * p.K * p.Batch);
 
     /// <summary>
-    /// Bytes <see cref="Backward"/> holds at once for the products asked for: a strided input
-    /// gradient's columns (explicit, freed before the rest), then the two products' partial results.
+    /// Bytes <see cref="Backward"/> holds at once for the products asked for: the two products'
+    /// partial results (a strided input gradient, which runs as GEMM + col2im, not counted).
     /// Mirrors the sizes <see cref="Backward"/> computes.
     /// </summary>
-    internal static long BackwardWorkspace(ComputeDevice device, in ConvGeometry g, bool dx, bool dw, bool db, bool outputBias)
+    internal static long BackwardWorkspace(in ConvGeometry g, bool dx, bool dw, bool db, bool outputBias)
     {
-        _ = device;
         int pixels = g.H * g.W, plane = g.ColumnCols, rows = g.ColumnRows;
         long inImage = (long)g.InChannels * pixels;
-        long explicitColumns = 0;
-        if (dx && !outputBias && (g.StrideH > 1 || g.StrideW > 1))
-        {
-            explicitColumns = ConvCore.ExplicitInputGradientWorkspace(g);
-            dx = false;
-            if (!dw)
-                return explicitColumns;
-        }
         int kInput = (int)Math.Min(int.MaxValue, (long)g.OutChannelsPerGroup * g.KH * g.KW);
         long weights = (long)g.OutChannels * rows;
         long perSlice = db && dw ? weights + g.OutChannels : weights;
@@ -356,7 +310,6 @@ internal static class ImplicitConvolution
         int maxInputSlices = !dx || outputBias ? 1 : InputGradientSlices(g.InChannelsPerGroup, pixels, chunk, kInput, inImage);
         var slicing = WeightGradientSlicing.For(weights, (long)chunk * plane);
         int maxWeightSlices = !dw ? 1 : WeightSlices(slicing, (long)chunk * plane).Slices;
-        long partials = 4 * ((maxInputSlices > 1 ? maxInputSlices * chunk * inImage : 0) + (maxWeightSlices > 1 ? maxWeightSlices * perSlice : 0));
-        return Math.Max(explicitColumns, partials);
+        return 4 * ((maxInputSlices > 1 ? maxInputSlices * chunk * inImage : 0) + (maxWeightSlices > 1 ? maxWeightSlices * perSlice : 0));
     }
 }

@@ -17,7 +17,7 @@ public static class AddOp
         Check.SameDevice("Add", a.Device, a, b, y);
         Check.SameShape("Add", "a", a.Shape, "b", b.Shape);
         Check.SameShape("Add", "output", y.Shape, "a", a.Shape);
-        if (HostPath.Applies(a.Device))
+        if (a.Device.Paths.Host)
         {
             a.Device.Synchronize();
             ElementwiseHost.Add(a.View, b.View, y.View, a.Numel);
@@ -32,7 +32,7 @@ public static class AddOp
         Check.SameDevice("Gradient", dy.Device, dy, dx);
         if (dy.Numel != dx.Numel)
             throw new ArgumentException($"Gradient: {dy.Shape} and {dx.Shape} hold different element counts.");
-        if (HostPath.Applies(dy.Device))
+        if (dy.Device.Paths.Host)
         {
             dy.Device.Synchronize();
             ElementwiseHost.ScaledAccumulate(dy.View, dx.View, dy.Numel, scale, accumulate);

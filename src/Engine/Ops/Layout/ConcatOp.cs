@@ -43,7 +43,7 @@ public static class ConcatOp
         int offset = 0;
         foreach (var part in parts)
         {
-            if (HostPath.Applies(y.Device))
+            if (y.Device.Paths.Host)
             {
                 y.Device.Synchronize();
                 LayoutHost.ChannelSlice(part.View, y.View, shape[0], part.Shape[1], shape[1], offset, plane, toSmall: false, accumulate: false);
@@ -79,7 +79,7 @@ public static class ConcatOp
                 var expected = dy.Shape.ToArray();
                 expected[1] = channels[i];
                 Check.SameShape(op, $"gradient {i}", g.Shape, "its slice", new Shape(expected));
-                if (HostPath.Applies(dy.Device))
+                if (dy.Device.Paths.Host)
                 {
                     dy.Device.Synchronize();
                     LayoutHost.ChannelSlice(g.View, dy.View, dy.Shape[0], channels[i], dy.Shape[1], offset, plane, toSmall: true, accumulate);

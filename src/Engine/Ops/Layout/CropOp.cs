@@ -50,7 +50,7 @@ public static class CropOp
         var shape = Plan(x.Shape, y.Shape[-2], y.Shape[-1], top, left);
         Check.SameDevice("Crop", x.Device, x, y);
         Check.SameShape("Crop", "output", y.Shape, "the crop", shape);
-        if (HostPath.Applies(x.Device))
+        if (x.Device.Paths.Host)
         {
             x.Device.Synchronize();
             LayoutHost.Crop(x.View, y.View, x.Numel / ((long)x.Shape[-2] * x.Shape[-1]), x.Shape[-2], x.Shape[-1], shape[-2], shape[-1], top, left);
@@ -95,7 +95,7 @@ public static class CropOp
         var shape = Plan(dx.Shape, dy.Shape[-2], dy.Shape[-1], top, left);
         Check.SameDevice("Crop backward", dy.Device, dy, dx);
         Check.SameShape("Crop backward", "output gradient", dy.Shape, "the crop", shape);
-        if (HostPath.Applies(dy.Device))
+        if (dy.Device.Paths.Host)
         {
             dy.Device.Synchronize();
             LayoutHost.CropBackward(dy.View, dx.View, dx.Numel / ((long)dx.Shape[-2] * dx.Shape[-1]), dx.Shape[-2], dx.Shape[-1], shape[-2], shape[-1], top, left, accumulate);

@@ -23,7 +23,7 @@ public static class BatchNorm2dOp
     {
         Check.SameDevice("BatchNorm2d", x.Device, x, activated);
         Check.SameShape("BatchNorm2d", "activated", activated.Shape, "input", x.Shape);
-        if (HostPath.Applies(x.Device))
+        if (x.Device.Paths.Host)
         {
             Forward(x, y, weight, bias, runningMean, runningVar, savedMean, savedInvStd, training, momentum, eps);
             Activation.ActivationOp.Forward(Activation.ActivationKind.Relu, y, activated);
@@ -55,7 +55,7 @@ public static class BatchNorm2dOp
         if (training && (long)n * plane < 2)
             throw new ArgumentException($"{op}: training needs more than one value per channel, got input {x.Shape}.", nameof(x));
         var device = x.Device;
-        if (HostPath.Applies(device))
+        if (device.Paths.Host)
         {
             device.Synchronize();
             if (training)
@@ -91,7 +91,7 @@ public static class BatchNorm2dOp
         var device = x.Device;
         using var sumDy = Tensor.Empty(device, channels);
         using var sumDyXhat = Tensor.Empty(device, channels);
-        bool host = HostPath.Applies(device);
+        bool host = device.Paths.Host;
         if (host)
         {
             device.Synchronize();
@@ -163,14 +163,14 @@ public static class BatchNorm2dOp
     internal static long StatisticsWorkspace(Devices.ComputeDevice device, Shape shape)
     {
         var (n, channels, plane) = Dimensions(shape);
-        return HostPath.Applies(device) ? 0 : ChannelReduction.PairWorkspace(n, channels, plane);
+        return device.Paths.Host ? 0 : ChannelReduction.PairWorkspace(n, channels, plane);
     }
 
     /// <summary>Device bytes <see cref="Backward"/> holds at once for an input <paramref name="shape"/>: the two channel sums, and the kernels' partials.</summary>
     internal static long BackwardWorkspace(Devices.ComputeDevice device, Shape shape)
     {
         var (n, channels, plane) = Dimensions(shape);
-        return 8L * channels + (HostPath.Applies(device) ? 0 : ChannelReduction.PairWorkspace(n, channels, plane));
+        return 8L * channels + (device.Paths.Host ? 0 : ChannelReduction.PairWorkspace(n, channels, plane));
     }
 
     private static (int N, int Channels, int Plane) Dimensions(Shape shape) =>

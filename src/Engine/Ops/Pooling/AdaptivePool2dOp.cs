@@ -76,7 +76,7 @@ public static class AdaptivePool2dOp
         Check.SameDevice(op, x.Device, x, y);
         Check.SameShape(op, "input", x.Shape, "the spec's input", spec.InputShape);
         Check.SameShape(op, "output", y.Shape, "the spec's output", spec.OutputShape);
-        if (HostPath.Applies(x.Device))
+        if (x.Device.Paths.Host)
         {
             x.Device.Synchronize();
             AdaptivePoolHost.AvgForward(x.View, y.View, spec.Geometry);
@@ -92,7 +92,7 @@ public static class AdaptivePool2dOp
         Check.SameDevice(op, dy.Device, dy, dx);
         Check.SameShape(op, "output gradient", dy.Shape, "the spec's output", spec.OutputShape);
         Check.SameShape(op, "input gradient", dx.Shape, "the spec's input", spec.InputShape);
-        if (HostPath.Applies(dy.Device))
+        if (dy.Device.Paths.Host)
         {
             dy.Device.Synchronize();
             AdaptivePoolHost.AvgBackward(dy.View, dx.View, spec.Geometry, accumulate);
@@ -109,7 +109,7 @@ public static class AdaptivePool2dOp
         Check.SameShape(op, "input", x.Shape, "the spec's input", spec.InputShape);
         Check.SameShape(op, "output", y.Shape, "the spec's output", spec.OutputShape);
         Check.SameShape(op, "indices", indices.Shape, "the spec's output", spec.OutputShape);
-        if (HostPath.Applies(x.Device))
+        if (x.Device.Paths.Host)
         {
             x.Device.Synchronize();
             AdaptivePoolHost.MaxForward(x.View, y.View, indices.View, spec.Geometry);
@@ -126,7 +126,7 @@ public static class AdaptivePool2dOp
         Check.SameShape(op, "output gradient", dy.Shape, "the spec's output", spec.OutputShape);
         Check.SameShape(op, "indices", indices.Shape, "the spec's output", spec.OutputShape);
         Check.SameShape(op, "input gradient", dx.Shape, "the spec's input", spec.InputShape);
-        if (HostPath.Applies(dy.Device))
+        if (dy.Device.Paths.Host)
         {
             dy.Device.Synchronize();
             AdaptivePoolHost.MaxBackward(dy.View, indices.View, dx.View, spec.Geometry, accumulate);

@@ -16,7 +16,7 @@ public static class MaxPool2dOp
         Check.SameShape(op, "input", x.Shape, "the spec's input", spec.InputShape);
         Check.SameShape(op, "output", y.Shape, "the spec's output", spec.OutputShape);
         Check.SameShape(op, "indices", indices.Shape, "the spec's output", spec.OutputShape);
-        if (HostPath.Applies(x.Device))
+        if (x.Device.Paths.Host)
         {
             x.Device.Synchronize();
             MaxPoolHost.Forward(x.View, y.View, indices.View, spec.Geometry);
@@ -33,7 +33,7 @@ public static class MaxPool2dOp
         Check.SameShape(op, "output gradient", dy.Shape, "the spec's output", spec.OutputShape);
         Check.SameShape(op, "indices", indices.Shape, "the spec's output", spec.OutputShape);
         Check.SameShape(op, "input gradient", dx.Shape, "the spec's input", spec.InputShape);
-        if (HostPath.Applies(dy.Device))
+        if (dy.Device.Paths.Host)
         {
             dy.Device.Synchronize();
             MaxPoolHost.Backward(dy.View, indices.View, dx.View, spec.Geometry, accumulate);

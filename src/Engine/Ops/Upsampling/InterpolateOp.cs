@@ -15,7 +15,7 @@ public static class InterpolateOp
         Check.SameDevice(op, x.Device, x, y);
         Check.SameShape(op, "input", x.Shape, "the spec's input", spec.InputShape);
         Check.SameShape(op, "output", y.Shape, "the spec's output", spec.OutputShape);
-        if (spec.Mode == InterpolationMode.Bilinear && HostPath.Applies(x.Device))
+        if (spec.Mode == InterpolationMode.Bilinear && x.Device.Paths.Host)
         {
             x.Device.Synchronize();
             BilinearHost.Forward(x.View, y.View, spec.Geometry);
@@ -32,7 +32,7 @@ public static class InterpolateOp
         Check.SameDevice(op, dy.Device, dy, dx);
         Check.SameShape(op, "output gradient", dy.Shape, "the spec's output", spec.OutputShape);
         Check.SameShape(op, "input gradient", dx.Shape, "the spec's input", spec.InputShape);
-        if (spec.Mode == InterpolationMode.Bilinear && HostPath.Applies(dy.Device))
+        if (spec.Mode == InterpolationMode.Bilinear && dy.Device.Paths.Host)
         {
             dy.Device.Synchronize();
             BilinearHost.Backward(dy.View, dx.View, spec.Geometry, accumulate);

@@ -1,4 +1,4 @@
-namespace Engine.Ops;
+namespace Engine.Devices;
 
 /// <summary>Which GEMM kernel runs. <see cref="Auto"/> picks per accelerator.</summary>
 public enum GemmAlgorithm
