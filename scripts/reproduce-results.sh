@@ -50,8 +50,8 @@ done
 # A 32-D autoencoder's MNIST test codes embedded by t-SNE (bench/tsne-vs-sklearn.sh adds scikit-learn's).
 run ae-mnist train ae --dataset mnist --data "$DATA/mnist" --epochs 5 --seed 1 -o runs/ae-mnist
 "${CLI[@]}" sample -c runs/ae-mnist --tsne-points 1000 --seed 0 --count 4 | tee -a runs/ae-mnist.log
-# The pyramid pooling head, DeconvNet (8 epochs: not yet its plateau), and DeepLabV3's output stride: 8 against 4 with
+# The pyramid pooling head, DeconvNet (15 epochs, as SegNet's longer run), and DeepLabV3's output stride: 8 against 4 with
 # everything else the same (the atrous rates scale with it, 3 and 6).
 run m2nist-pspnet train pspnet --dataset m2nist --data "$DATA/mnist" --epochs 6 --seed 1 -o runs/m2nist-pspnet
 run m2nist-deeplab-os4 train deeplab --dataset m2nist --data "$DATA/mnist" --epochs 6 --seed 1 --output-stride 4 -o runs/m2nist-deeplab-os4
-run m2nist-deconvnet-8 train deconvnet --dataset m2nist --data "$DATA/mnist" --epochs 8 --seed 1 -o runs/m2nist-deconvnet-8
+run m2nist-deconvnet-15 train deconvnet --dataset m2nist --data "$DATA/mnist" --epochs 15 --seed 1 -o runs/m2nist-deconvnet-15
