@@ -46,8 +46,7 @@ internal static class EvalCommand
             var evaluated = asked is not null ? asked.AtSizes(test) : info.Application is null ? test : info.CommandLineSettings(checkpoint).AtSizes(test);
             var evaluation = task.Evaluate(evaluated, info.Options.BatchSize);
             output.WriteLine($"{info.Kind()} ({loaded.ModelOptions.Name}, {(info.Step == 0 ? $"epoch {info.Epoch}" : $"epoch {info.Epoch + 1} step {info.Step}")}) on {data.Name}, {test.Count} test images, {loaded.Device.Info.Spec}: {evaluation.Text}");
-            foreach (var (size, atSize) in evaluation.BySize)
-                output.WriteLine($"  at {size}: test {atSize.Text}");
+            TrainRun.WriteSizes(output, evaluation);
             return 0;
         });
 }

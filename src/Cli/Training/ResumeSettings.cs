@@ -1,4 +1,3 @@
-using System.Globalization;
 using Engine.Training;
 
 namespace Engine.Cli.Training;
@@ -63,11 +62,11 @@ internal static class ResumeSettings
         return (settings, changes);
     }
 
+    // As the library's messages show a value (ResumeRules.Text), in the command line's words for null and switches.
     private static string Text(object? value) => value switch
     {
         null => "(default)",
-        float f => f.ToString("R", CultureInfo.InvariantCulture),
         bool b => b ? "on" : "off",
-        _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "",
+        _ => ResumeRules.Text(value),
     };
 }

@@ -196,8 +196,7 @@ internal static class TrainRun
                 output.WriteLine($"restored the weights of epoch {restored}, the best (--restore-best); the last checkpoint keeps epoch {state.Epoch}'s");
             output.WriteLine($"{data.Name} test {result.Evaluation!.Text}; {clock.Elapsed.TotalSeconds:F0} s; checkpoint {folder.LastPath}" +
                 (state.Best is double best && state.BestEpoch != state.Epoch ? $"; best {state.Metric} {state.Show(best)} after epoch {state.BestEpoch}: {folder.BestPath}" : ""));
-            foreach (var (size, evaluation) in result.Evaluation.BySize)
-                output.WriteLine($"  at {size}: test {evaluation.Text}");
+            WriteSizes(output, result.Evaluation);
             if (root)
                 output.WriteLine($"log {Path.Combine(folder.Path, RunLog.EpochsFile)} and {RunLog.StepsFile} ({settings.LogInterval switch { 1 => "every step", int n => $"every {n} steps" }}); curves {Path.Combine(folder.Path, CurvePlot.File)}");
             return result;
@@ -245,6 +244,13 @@ internal static class TrainRun
         "constant" => "constant",
         _ => "cosine",
     };
+
+    /// <summary>One line per image size <paramref name="evaluation"/> reports (data given at sides, by train --sizes or eval --sizes): <c>  at 28x28: test accuracy ...</c>; none otherwise.</summary>
+    internal static void WriteSizes(TextWriter output, Evaluation evaluation)
+    {
+        foreach (var (size, atSize) in evaluation.BySize)
+            output.WriteLine($"  at {size}: test {atSize.Text}");
+    }
 
     /// <summary>
     /// The task for a model kind, over a model; a run's <paramref name="seed"/> keys the VAE's and
